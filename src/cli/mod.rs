@@ -1,0 +1,92 @@
+//! Command-line front end: one module per subcommand, each owning its
+//! arguments. Everything here parses and prints; the work is in the library.
+
+mod analyze;
+mod models;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::paths;
+use crate::vision::catalog::Catalog;
+use crate::vision::runtime::{self, Runtime};
+use crate::vision::VisionError;
+
+/// Liyi (礼仪): etiquette monitoring for government service windows, without
+/// storing a face.
+#[derive(Debug, Parser)]
+#[command(name = "liyi", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Log filter for stderr, e.g. `info`, `debug`, `liyi=trace`.
+    #[arg(long, global = true, env = "LIYI_LOG", default_value = "warn")]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Find people and their body keypoints in photos.
+    Analyze(analyze::Args),
+    /// List the known models, their licences, and whether their files are
+    /// present and intact.
+    Models(models::Args),
+}
+
+/// Where to find ONNX Runtime and the models; shared by every subcommand
+/// that runs a model.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RuntimeArgs {
+    /// Path to libonnxruntime.so. Default: ORT_DYLIB_PATH, then next to the
+    /// executable, then the project's runtime/ folder.
+    #[arg(long, value_name = "PATH")]
+    ort_lib: Option<PathBuf>,
+
+    /// Folder holding the model manifests and weights. Default: models/
+    /// beside the executable or in the project.
+    #[arg(long, value_name = "DIR", env = "LIYI_MODELS")]
+    models_dir: Option<PathBuf>,
+
+    /// ONNX Runtime intra-op threads per model.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+}
+
+impl RuntimeArgs {
+    fn catalog(&self) -> Catalog {
+        Catalog::new(self.models_dir.clone().or_else(paths::models_dir))
+    }
+
+    fn runtime(&self) -> Result<&'static Runtime, VisionError> {
+        runtime::init(self.ort_lib.as_deref())
+    }
+}
+
+/// Parses arguments, runs the subcommand, and turns errors into a message
+/// and exit code 1 (2 for usage errors, from clap).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Models(args) => models::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| {
+        eprintln!("warning: invalid --log filter {filter:?}; using `warn`");
+        tracing_subscriber::EnvFilter::new("warn")
+    });
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,187 @@
+//! Plain geometry shared by every stage: boxes, IoU and non-maximum suppression.
+//!
+//! Pure functions only; no I/O. Coordinates are continuous pixels: pixel `i`
+//! spans `[i, i + 1)`.
+
+use serde::{Deserialize, Serialize};
+
+/// An axis-aligned box `[x1, y1, x2, y2]` in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "[f32; 4]", into = "[f32; 4]")]
+pub struct BBox {
+    pub x1: f32,
+    pub y1: f32,
+    pub x2: f32,
+    pub y2: f32,
+}
+
+impl From<[f32; 4]> for BBox {
+    fn from(v: [f32; 4]) -> Self {
+        BBox::new(v[0], v[1], v[2], v[3])
+    }
+}
+
+impl From<BBox> for [f32; 4] {
+    fn from(b: BBox) -> Self {
+        [b.x1, b.y1, b.x2, b.y2]
+    }
+}
+
+impl BBox {
+    pub const fn new(x1: f32, y1: f32, x2: f32, y2: f32) -> Self {
+        BBox { x1, y1, x2, y2 }
+    }
+
+    /// A box from its centre and size.
+    pub fn from_center(cx: f32, cy: f32, w: f32, h: f32) -> Self {
+        BBox::new(cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
+    }
+
+    pub fn width(&self) -> f32 {
+        (self.x2 - self.x1).max(0.0)
+    }
+
+    pub fn height(&self) -> f32 {
+        (self.y2 - self.y1).max(0.0)
+    }
+
+    pub fn area(&self) -> f32 {
+        self.width() * self.height()
+    }
+
+    pub fn center(&self) -> (f32, f32) {
+        ((self.x1 + self.x2) / 2.0, (self.y1 + self.y2) / 2.0)
+    }
+
+    pub fn intersection(&self, other: &BBox) -> f32 {
+        let w = (self.x2.min(other.x2) - self.x1.max(other.x1)).max(0.0);
+        let h = (self.y2.min(other.y2) - self.y1.max(other.y1)).max(0.0);
+        w * h
+    }
+
+    /// Intersection over union; 0 when both boxes are empty.
+    pub fn iou(&self, other: &BBox) -> f32 {
+        let inter = self.intersection(other);
+        let union = self.area() + other.area() - inter;
+        if union <= 0.0 { 0.0 } else { inter / union }
+    }
+
+    /// The box clamped to `[0, w] × [0, h]`.
+    pub fn clamp(&self, w: f32, h: f32) -> BBox {
+        BBox::new(
+            self.x1.clamp(0.0, w),
+            self.y1.clamp(0.0, h),
+            self.x2.clamp(0.0, w),
+            self.y2.clamp(0.0, h),
+        )
+    }
+
+    /// The box grown by `frac` of its size on every side.
+    pub fn expand(&self, frac: f32) -> BBox {
+        let dx = self.width() * frac;
+        let dy = self.height() * frac;
+        BBox::new(self.x1 - dx, self.y1 - dy, self.x2 + dx, self.y2 + dy)
+    }
+
+    /// Integer pixel bounds `(x0, y0, x1, y1)` covering the box inside a
+    /// `w × h` image, rounding outwards; `None` when nothing is inside.
+    pub fn pixel_bounds(&self, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
+        let x0 = self.x1.floor().max(0.0) as i64;
+        let y0 = self.y1.floor().max(0.0) as i64;
+        let x1 = (self.x2.ceil() as i64).min(w as i64);
+        let y1 = (self.y2.ceil() as i64).min(h as i64);
+        (x1 > x0 && y1 > y0).then_some((x0 as u32, y0 as u32, x1 as u32, y1 as u32))
+    }
+
+    pub fn is_finite(&self) -> bool {
+        self.x1.is_finite() && self.y1.is_finite() && self.x2.is_finite() && self.y2.is_finite()
+    }
+}
+
+/// Greedy non-maximum suppression. Returns the indices of the kept items,
+/// best first. An item is dropped when its IoU with an already kept item is
+/// greater than `iou_threshold`.
+pub fn nms(boxes: &[BBox], scores: &[f32], iou_threshold: f32, max_keep: usize) -> Vec<usize> {
+    debug_assert_eq!(boxes.len(), scores.len());
+    let mut order: Vec<usize> = (0..boxes.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let mut kept: Vec<usize> = Vec::new();
+    for i in order {
+        if kept.len() >= max_keep {
+            break;
+        }
+        if kept.iter().all(|&k| boxes[k].iou(&boxes[i]) <= iou_threshold) {
+            kept.push(i);
+        }
+    }
+    kept
+}
+
+/// Rounds half away from zero, the rounding the pipelines' contract uses.
+pub fn round_half_away(v: f32) -> i64 {
+    v.round() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iou_of_identical_boxes_is_one() {
+        let b = BBox::new(0.0, 0.0, 10.0, 10.0);
+        assert!((b.iou(&b) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn iou_of_half_overlap() {
+        let a = BBox::new(0.0, 0.0, 10.0, 10.0);
+        let b = BBox::new(5.0, 0.0, 15.0, 10.0);
+        assert!((a.iou(&b) - 50.0 / 150.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn iou_of_disjoint_and_empty_boxes_is_zero() {
+        let a = BBox::new(0.0, 0.0, 10.0, 10.0);
+        assert_eq!(a.iou(&BBox::new(20.0, 20.0, 30.0, 30.0)), 0.0);
+        let e = BBox::new(5.0, 5.0, 5.0, 5.0);
+        assert_eq!(e.iou(&e), 0.0);
+    }
+
+    #[test]
+    fn nms_keeps_best_of_overlapping_and_all_disjoint() {
+        let boxes = [
+            BBox::new(0.0, 0.0, 10.0, 10.0),
+            BBox::new(1.0, 1.0, 11.0, 11.0),
+            BBox::new(50.0, 50.0, 60.0, 60.0),
+        ];
+        let kept = nms(&boxes, &[0.8, 0.9, 0.5], 0.45, 10);
+        assert_eq!(kept, vec![1, 2]);
+    }
+
+    #[test]
+    fn nms_respects_max_keep() {
+        let boxes = [BBox::new(0.0, 0.0, 1.0, 1.0), BBox::new(5.0, 5.0, 6.0, 6.0)];
+        assert_eq!(nms(&boxes, &[0.1, 0.2], 0.5, 1), vec![1]);
+    }
+
+    #[test]
+    fn clamp_and_pixel_bounds() {
+        let b = BBox::new(-5.0, 2.5, 105.0, 40.2).clamp(100.0, 50.0);
+        assert_eq!(b, BBox::new(0.0, 2.5, 100.0, 40.2));
+        assert_eq!(b.pixel_bounds(100, 50), Some((0, 2, 100, 41)));
+        assert_eq!(BBox::new(200.0, 0.0, 300.0, 10.0).pixel_bounds(100, 50), None);
+    }
+
+    #[test]
+    fn serialises_as_array() {
+        let b = BBox::new(1.0, 2.0, 3.0, 4.0);
+        assert_eq!(serde_json::to_string(&b).unwrap(), "[1.0,2.0,3.0,4.0]");
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(round_half_away(2.5), 3);
+        assert_eq!(round_half_away(-2.5), -3);
+        assert_eq!(round_half_away(2.49), 2);
+    }
+}

@@ -1,0 +1,16 @@
+//! Liyi (礼仪): watches government service windows through cameras and turns
+//! what it sees into etiquette-compliance figures, without storing a face.
+//!
+//! The data path, one frame at a time (see `docs/design.md`):
+//! image → [`vision`] (ONNX pose, person and face models) → people with
+//! keypoints → [`privacy::redact`] (the one gate to pixels) → drawings.
+//! [`geometry`] is pure; everything that touches files or models is kept
+//! out of it.
+
+pub mod analyze;
+pub mod cli;
+pub mod geometry;
+pub mod imageio;
+pub mod paths;
+pub mod privacy;
+pub mod vision;

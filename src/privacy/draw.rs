@@ -1,0 +1,52 @@
+//! Drawing boxes and skeletons. Private to the privacy module: it only ever
+//! draws on a frame that has already been redacted.
+
+use image::{Rgb, RgbImage};
+use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut, draw_line_segment_mut};
+use imageproc::rect::Rect;
+
+use crate::vision::Person;
+use crate::vision::person::{COCO_SKELETON, kp};
+
+const BOX: Rgb<u8> = Rgb([255, 200, 0]);
+const LIMB: Rgb<u8> = Rgb([0, 255, 120]);
+const JOINT: Rgb<u8> = Rgb([255, 60, 60]);
+
+pub(super) fn people(img: &mut RgbImage, people: &[Person], min_conf: f32) {
+    let thick = (img.width().max(img.height()) / 400).max(1) as i32;
+    for p in people {
+        let b = p.bbox;
+        for t in 0..thick {
+            let (x, y) = (b.x1 as i32 - t, b.y1 as i32 - t);
+            let (w, h) = (b.width() as u32 + 2 * t as u32, b.height() as u32 + 2 * t as u32);
+            if w > 0 && h > 0 {
+                draw_hollow_rect_mut(img, Rect::at(x, y).of_size(w, h), BOX);
+            }
+        }
+        // Face keypoints are not drawn one by one: dots for eyes, nose and
+        // ears over a filled head make a cartoon face that face detectors
+        // (and people) read as one. The head is marked by a single ring.
+        let is_head = |i: usize| kp::HEAD.contains(&i);
+        let head: Vec<_> = kp::HEAD.iter().filter_map(|&i| p.confident(i, min_conf)).collect();
+        if !head.is_empty() {
+            let n = head.len() as f32;
+            let (cx, cy) = (head.iter().map(|k| k.x).sum::<f32>() / n, head.iter().map(|k| k.y).sum::<f32>() / n);
+            for r in 0..thick {
+                draw_hollow_circle_mut(img, (cx as i32, cy as i32), thick * 4 + r, JOINT);
+            }
+        }
+        for &(a, c) in COCO_SKELETON.iter().filter(|(a, c)| !is_head(*a) && !is_head(*c)) {
+            if let (Some(ka), Some(kc)) = (p.confident(a, min_conf), p.confident(c, min_conf)) {
+                for t in -(thick / 2)..=(thick / 2) {
+                    let o = t as f32;
+                    draw_line_segment_mut(img, (ka.x + o, ka.y), (kc.x + o, kc.y), LIMB);
+                    draw_line_segment_mut(img, (ka.x, ka.y + o), (kc.x, kc.y + o), LIMB);
+                }
+            }
+        }
+        let body = p.keypoints.iter().enumerate().filter(|(i, _)| !is_head(*i)).map(|(_, k)| k);
+        for k in body.filter(|k| k.conf >= min_conf && k.x.is_finite() && k.y.is_finite()) {
+            draw_filled_circle_mut(img, (k.x as i32, k.y as i32), thick + 2, JOINT);
+        }
+    }
+}

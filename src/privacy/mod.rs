@@ -1,0 +1,203 @@
+//! Privacy: the one gate between camera pixels and anything that leaves
+//! memory.
+//!
+//! [`redact`] is the only way to make a [`RedactedFrame`], and every writer
+//! of pixels (`--draw` today; clips, thumbnails and previews later) accepts
+//! only that type. The compiler enforces it: `RedactedFrame` has private
+//! fields and no other constructor.
+
+mod draw;
+mod regions;
+
+use std::io;
+use std::path::Path;
+
+use image::RgbImage;
+use rand::{Rng, SeedableRng, rngs::SmallRng};
+
+use crate::geometry::BBox;
+use crate::vision::Person;
+use crate::vision::detector::Detection;
+
+pub use regions::{RedactOptions, head_region};
+
+/// What the face detector said about a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaceEvidence {
+    /// The detector ran; these are its faces (possibly none).
+    Detected(Vec<Detection>),
+    /// The detector could not run: the whole frame is blurred (fail closed).
+    Unavailable(String),
+}
+
+/// A frame whose faces and heads have been destroyed. Only [`redact`] makes
+/// one.
+pub struct RedactedFrame {
+    image: RgbImage,
+    regions: Vec<BBox>,
+    whole_frame: bool,
+}
+
+impl RedactedFrame {
+    pub fn image(&self) -> &RgbImage {
+        &self.image
+    }
+
+    /// The regions that were filled, in pixels.
+    pub fn regions(&self) -> &[BBox] {
+        &self.regions
+    }
+
+    /// True when the whole frame was filled because nothing could be judged.
+    pub fn is_whole_frame(&self) -> bool {
+        self.whole_frame
+    }
+
+    /// Draws boxes and skeletons over the redacted pixels.
+    pub fn draw_people(&mut self, people: &[Person], min_conf: f32) {
+        draw::people(&mut self.image, people, min_conf);
+    }
+
+    /// Writes the frame as PNG, atomically (temporary file, then rename), so
+    /// a crash never leaves a half-written image.
+    pub fn write_png(&self, path: &Path) -> io::Result<()> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name"))?;
+        let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+        let result = self
+            .image
+            .save_with_format(&tmp, image::ImageFormat::Png)
+            .map_err(io::Error::other)
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+/// Destroys every face and head in `frame`: the union of detected faces and
+/// the head regions implied by each person's keypoints, each with a margin.
+/// A person with no confident head keypoints loses the top of their box; if
+/// the face detector could not run, the whole frame is filled.
+///
+/// Each region is replaced by its mean colour plus noise, which keeps no
+/// structure at all (a Gaussian blur or fine pixelation can still be
+/// recognised by a face detector).
+pub fn redact(frame: &RgbImage, people: &[Person], faces: &FaceEvidence, options: &RedactOptions) -> RedactedFrame {
+    let mut image = frame.clone();
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let whole = BBox::new(0.0, 0.0, w, h);
+    let (regions, whole_frame) = match faces {
+        FaceEvidence::Unavailable(_) => (vec![whole], true),
+        FaceEvidence::Detected(found) => {
+            let mut regions: Vec<BBox> = found.iter().map(|d| d.bbox.expand(options.face_margin)).collect();
+            regions.extend(people.iter().map(|p| head_region(p, options)));
+            (regions.into_iter().map(|r| r.clamp(w, h)).filter(|r| r.area() > 0.0).collect(), false)
+        }
+    };
+    // Seeded per frame size so output is reproducible; the noise only has
+    // to hide the fill's flatness, not be secret (the mean carries nothing).
+    let mut rng = SmallRng::seed_from_u64(u64::from(frame.width()) << 32 | u64::from(frame.height()));
+    for r in &regions {
+        fill_region(&mut image, r, options.noise, &mut rng);
+    }
+    RedactedFrame { image, regions, whole_frame }
+}
+
+/// Replaces a region with its mean colour plus uniform noise.
+fn fill_region(img: &mut RgbImage, region: &BBox, noise: u8, rng: &mut SmallRng) {
+    let Some((x0, y0, x1, y1)) = region.pixel_bounds(img.width(), img.height()) else { return };
+    let mut sum = [0u64; 3];
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = img.get_pixel(x, y).0;
+            for c in 0..3 {
+                sum[c] += u64::from(p[c]);
+            }
+        }
+    }
+    let n = u64::from((x1 - x0) * (y1 - y0)).max(1);
+    let mean = sum.map(|s| (s / n) as i16);
+    let noise = i16::from(noise);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let px = img.get_pixel_mut(x, y);
+            for c in 0..3 {
+                let v = mean[c] + if noise > 0 { rng.random_range(-noise..=noise) } else { 0 };
+                px.0[c] = v.clamp(0, 255) as u8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vision::Keypoint;
+    use image::Rgb;
+
+    fn textured(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| Rgb([(x * 7 % 256) as u8, (y * 13 % 256) as u8, ((x + y) * 3 % 256) as u8]))
+    }
+
+    fn spread(img: &RgbImage, r: (u32, u32, u32, u32)) -> i32 {
+        let mut lo = 255i32;
+        let mut hi = 0i32;
+        for y in r.1..r.3 {
+            for x in r.0..r.2 {
+                let v = img.get_pixel(x, y).0[0] as i32;
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+        hi - lo
+    }
+
+    #[test]
+    fn detected_face_is_flattened_and_rest_untouched() {
+        let img = textured(200, 100);
+        let face = Detection { bbox: BBox::new(50.0, 20.0, 80.0, 60.0), score: 0.9 };
+        let opts = RedactOptions::default();
+        let out = redact(&img, &[], &FaceEvidence::Detected(vec![face]), &opts);
+        assert!(!out.is_whole_frame());
+        assert!(spread(out.image(), (50, 20, 80, 60)) <= 2 * opts.noise as i32);
+        // Far from the face nothing changes.
+        assert_eq!(out.image().get_pixel(190, 95), img.get_pixel(190, 95));
+    }
+
+    #[test]
+    fn missing_face_detector_fills_the_whole_frame() {
+        let img = textured(64, 48);
+        let out = redact(&img, &[], &FaceEvidence::Unavailable("model failed".into()), &RedactOptions::default());
+        assert!(out.is_whole_frame());
+        assert!(spread(out.image(), (0, 0, 64, 48)) <= 2 * RedactOptions::default().noise as i32);
+    }
+
+    #[test]
+    fn person_without_head_keypoints_loses_top_of_box() {
+        let img = textured(100, 200);
+        let p = Person {
+            bbox: BBox::new(20.0, 10.0, 80.0, 190.0),
+            score: 0.9,
+            keypoints: vec![Keypoint::new(0.0, 0.0, 0.0); 17],
+            landmarks: None,
+            presence: None,
+        };
+        let out = redact(&img, &[p], &FaceEvidence::Detected(vec![]), &RedactOptions::default());
+        assert_eq!(out.regions().len(), 1);
+        assert!(spread(out.image(), (20, 10, 80, 60)) <= 2 * RedactOptions::default().noise as i32);
+        assert_eq!(out.image().get_pixel(50, 180), img.get_pixel(50, 180));
+    }
+
+    #[test]
+    fn write_png_is_atomic_and_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = redact(&textured(8, 8), &[], &FaceEvidence::Detected(vec![]), &RedactOptions::default());
+        let path = dir.path().join("a.png");
+        out.write_png(&path).unwrap();
+        let back = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(&back, out.image());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+}

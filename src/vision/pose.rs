@@ -1,0 +1,178 @@
+//! The pose pipeline: either one bottom-up model, or a person detector
+//! followed by a single-person model on each crop. Both give the same
+//! [`Person`] results.
+
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+
+use crate::vision::blazepose::{BlazePose, MIN_PRESENCE};
+use crate::vision::catalog::Catalog;
+use crate::vision::detector::PersonDetector;
+use crate::vision::engine::{Engine, EngineOptions};
+use crate::vision::manifest::{Family, Task};
+use crate::vision::movenet::MoveNet;
+use crate::vision::person::{Person, sort_by_score};
+use crate::vision::runtime::Runtime;
+use crate::vision::yolo_pose::YoloPose;
+use crate::vision::VisionError;
+
+/// The default pose model (see docs/models.md for the measurement behind it).
+pub const DEFAULT_POSE: &str = "movenet-thunder";
+/// The default person detector for top-down pose models.
+pub const DEFAULT_DETECTOR: &str = "centernet-coco";
+
+/// What to load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoseSpec {
+    /// Model name or path to an `.onnx` file.
+    pub pose: String,
+    /// Family for an unrecognised pose file.
+    pub family: Option<Family>,
+    /// Person detector name or path (top-down models only).
+    pub detector: String,
+    /// Input size for dynamic (YOLO) models.
+    pub input_size: Option<u32>,
+    pub engine: EngineOptions,
+}
+
+impl Default for PoseSpec {
+    fn default() -> Self {
+        PoseSpec {
+            pose: DEFAULT_POSE.into(),
+            family: None,
+            detector: DEFAULT_DETECTOR.into(),
+            input_size: None,
+            engine: EngineOptions::default(),
+        }
+    }
+}
+
+enum CropModel {
+    MoveNet(MoveNet),
+    BlazePose(BlazePose),
+}
+
+enum Pipeline {
+    BottomUp(YoloPose),
+    TopDown { detector: PersonDetector, model: CropModel },
+}
+
+/// Time spent on the last frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameTiming {
+    /// Whole frame: pre-processing, every `session.run`, post-processing.
+    pub total: Duration,
+    /// Inside `session.run` only.
+    pub inference: Duration,
+}
+
+/// Finds people and their keypoints in frames.
+pub struct PoseEstimator {
+    pipeline: Pipeline,
+    name: String,
+}
+
+impl PoseEstimator {
+    pub fn load(runtime: &Runtime, catalog: &Catalog, spec: &PoseSpec) -> Result<PoseEstimator, VisionError> {
+        let file = catalog.resolve(&spec.pose, spec.family)?;
+        if file.manifest.task != Task::Pose {
+            return Err(VisionError::WrongTask {
+                path: file.path.clone(),
+                expected: "pose".into(),
+                message: format!("`{}` is a {} model; pass it as the detector instead", file.manifest.name, file.manifest.family),
+            });
+        }
+        let engine = Engine::load(runtime, file, spec.engine)?;
+        let pose_name = engine.name().to_string();
+        let (pipeline, name) = match engine.manifest.family {
+            Family::YoloPose => {
+                let yolo = YoloPose::new(engine, spec.input_size)?;
+                let name = format!("{pose_name}@{}", yolo.input_size());
+                (Pipeline::BottomUp(yolo), name)
+            }
+            family => {
+                let det_file = catalog.resolve(&spec.detector, None)?;
+                let detector = PersonDetector::new(Engine::load(runtime, det_file, spec.engine)?)?;
+                let name = format!("{}+{pose_name}", detector.engine().name());
+                let model = match family {
+                    Family::Movenet => CropModel::MoveNet(MoveNet::new(engine)?),
+                    _ => CropModel::BlazePose(BlazePose::new(engine)?),
+                };
+                (Pipeline::TopDown { detector, model }, name)
+            }
+        };
+        Ok(PoseEstimator { pipeline, name })
+    }
+
+    /// The pipeline's name, e.g. `centernet-coco+movenet-thunder` or
+    /// `yolo11n-pose@640`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The loaded engines, pose model first.
+    pub fn engines(&self) -> Vec<&Engine> {
+        match &self.pipeline {
+            Pipeline::BottomUp(y) => vec![y.engine()],
+            Pipeline::TopDown { detector, model } => {
+                let m = match model {
+                    CropModel::MoveNet(m) => m.engine(),
+                    CropModel::BlazePose(b) => b.engine(),
+                };
+                vec![m, detector.engine()]
+            }
+        }
+    }
+
+    fn inference_time(&self) -> Duration {
+        self.engines().iter().map(|e| e.inference_time()).sum()
+    }
+
+    /// People in `img`, best score first.
+    pub fn estimate(&mut self, img: &RgbImage) -> Result<Vec<Person>, VisionError> {
+        let mut people = match &mut self.pipeline {
+            Pipeline::BottomUp(yolo) => yolo.estimate(img)?,
+            Pipeline::TopDown { detector, model } => {
+                let mut people = Vec::new();
+                for det in detector.detect(img)? {
+                    let person = match model {
+                        CropModel::MoveNet(m) => Person {
+                            bbox: det.bbox,
+                            score: det.score,
+                            keypoints: m.keypoints(img, &det.bbox)?,
+                            landmarks: None,
+                            presence: None,
+                        },
+                        CropModel::BlazePose(b) => {
+                            let r = b.landmarks(img, &det.bbox)?;
+                            if r.presence < MIN_PRESENCE {
+                                continue;
+                            }
+                            Person {
+                                bbox: det.bbox,
+                                score: det.score,
+                                keypoints: r.keypoints,
+                                landmarks: Some(r.landmarks),
+                                presence: Some(r.presence),
+                            }
+                        }
+                    };
+                    people.push(person);
+                }
+                people
+            }
+        };
+        sort_by_score(&mut people);
+        Ok(people)
+    }
+
+    /// Like [`estimate`](Self::estimate), also timing the frame.
+    pub fn estimate_timed(&mut self, img: &RgbImage) -> Result<(Vec<Person>, FrameTiming), VisionError> {
+        let before = self.inference_time();
+        let start = Instant::now();
+        let people = self.estimate(img)?;
+        let total = start.elapsed();
+        Ok((people, FrameTiming { total, inference: self.inference_time() - before }))
+    }
+}
