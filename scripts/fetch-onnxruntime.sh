@@ -55,6 +55,7 @@ mkdir -p "$dest"
 cp "$tmp/x/onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" "$lib.part"
 mv "$lib.part" "$lib"
 ln -sf "libonnxruntime.so.$ORT_VERSION" "$dest/libonnxruntime.so"
-cp "$tmp/x/onnxruntime-$ORT_VERSION.dist-info/LICENSE"* "$dest/" 2>/dev/null || true
+cp "$tmp/x/onnxruntime/LICENSE" "$dest/LICENSE.onnxruntime"
+cp "$tmp/x/onnxruntime/ThirdPartyNotices.txt" "$dest/ThirdPartyNotices.onnxruntime.txt"
 touch "$dest/.ok-$ORT_VERSION"
 echo "ONNX Runtime $ORT_VERSION ($arch) is in $lib"

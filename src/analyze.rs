@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::imageio::{self, ImageInputError};
 use crate::privacy::{self, FaceEvidence, RedactOptions, RedactedFrame};
 use crate::vision::catalog::Catalog;
-use crate::vision::engine::{Engine, EngineOptions};
+use crate::vision::engine::Engine;
 use crate::vision::pose::{FrameTiming, PoseEstimator, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
@@ -62,7 +62,7 @@ impl Analyzer {
         let pose = PoseEstimator::load(runtime, catalog, spec)?;
         let faces = if draw {
             let file = catalog.resolve(FACE_MODEL, None)?;
-            Some(FaceDetector::new(Engine::load(runtime, file, EngineOptions { ..spec.engine })?)?)
+            Some(FaceDetector::new(Engine::load(runtime, file, spec.engine)?)?)
         } else {
             None
         };

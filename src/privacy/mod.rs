@@ -31,7 +31,15 @@ pub enum FaceEvidence {
 }
 
 /// A frame whose faces and heads have been destroyed. Only [`redact`] makes
-/// one.
+/// one; nothing outside this module can build it:
+///
+/// ```compile_fail
+/// let frame = liyi::privacy::RedactedFrame {
+///     image: image::RgbImage::new(8, 8),
+///     regions: Vec::new(),
+///     whole_frame: false,
+/// };
+/// ```
 pub struct RedactedFrame {
     image: RgbImage,
     regions: Vec<BBox>,
