@@ -117,6 +117,102 @@ pub fn nms(boxes: &[BBox], scores: &[f32], iou_threshold: f32, max_keep: usize) 
     kept
 }
 
+/// A point in any 2D space (pixels, or 0..1 frame-normalised coordinates).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "[f32; 2]", into = "[f32; 2]")]
+pub struct Point {
+    pub x: f32,
+    pub y: f32,
+}
+
+impl From<[f32; 2]> for Point {
+    fn from(v: [f32; 2]) -> Self {
+        Point { x: v[0], y: v[1] }
+    }
+}
+
+impl From<Point> for [f32; 2] {
+    fn from(p: Point) -> Self {
+        [p.x, p.y]
+    }
+}
+
+impl Point {
+    pub const fn new(x: f32, y: f32) -> Self {
+        Point { x, y }
+    }
+
+    pub fn midpoint(a: Point, b: Point) -> Point {
+        Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0)
+    }
+
+    pub fn distance(a: Point, b: Point) -> f32 {
+        ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+    }
+}
+
+/// A simple polygon (vertices in order, implicitly closed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Polygon(pub Vec<Point>);
+
+impl Polygon {
+    /// Even-odd point-in-polygon test; points on the boundary may go either way.
+    pub fn contains(&self, p: Point) -> bool {
+        let v = &self.0;
+        if v.len() < 3 {
+            return false;
+        }
+        let mut inside = false;
+        let mut j = v.len() - 1;
+        for i in 0..v.len() {
+            let (a, b) = (v[i], v[j]);
+            if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+                inside = !inside;
+            }
+            j = i;
+        }
+        inside
+    }
+
+    /// Signed area (shoelace); positive for counter-clockwise in y-up axes.
+    pub fn signed_area(&self) -> f32 {
+        let v = &self.0;
+        let n = v.len();
+        (0..n).map(|i| v[i].x * v[(i + 1) % n].y - v[(i + 1) % n].x * v[i].y).sum::<f32>() / 2.0
+    }
+
+    /// True when two non-adjacent edges cross.
+    pub fn self_intersects(&self) -> bool {
+        let v = &self.0;
+        let n = v.len();
+        let cross = |o: Point, a: Point, b: Point| (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+        let segs_cross = |p1: Point, p2: Point, q1: Point, q2: Point| {
+            let d1 = cross(q1, q2, p1);
+            let d2 = cross(q1, q2, p2);
+            let d3 = cross(p1, p2, q1);
+            let d4 = cross(p1, p2, q2);
+            (d1 * d2 < 0.0) && (d3 * d4 < 0.0)
+        };
+        for i in 0..n {
+            for j in i + 1..n {
+                if j == i + 1 || (i == 0 && j == n - 1) {
+                    continue;
+                }
+                if segs_cross(v[i], v[(i + 1) % n], v[j], v[(j + 1) % n]) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// The polygon scaled from 0..1 coordinates to a `w × h` frame.
+    pub fn to_pixels(&self, w: f32, h: f32) -> Polygon {
+        Polygon(self.0.iter().map(|p| Point::new(p.x * w, p.y * h)).collect())
+    }
+}
+
 /// Rounds half away from zero, the rounding the pipelines' contract uses.
 pub fn round_half_away(v: f32) -> i64 {
     v.round() as i64
@@ -176,6 +272,21 @@ mod tests {
     fn serialises_as_array() {
         let b = BBox::new(1.0, 2.0, 3.0, 4.0);
         assert_eq!(serde_json::to_string(&b).unwrap(), "[1.0,2.0,3.0,4.0]");
+    }
+
+    #[test]
+    fn polygon_contains_and_validity() {
+        let square = Polygon(vec![Point::new(0.0, 0.0), Point::new(1.0, 0.0), Point::new(1.0, 1.0), Point::new(0.0, 1.0)]);
+        assert!(square.contains(Point::new(0.5, 0.5)));
+        assert!(!square.contains(Point::new(1.5, 0.5)));
+        assert!(!square.self_intersects());
+        assert!((square.signed_area().abs() - 1.0).abs() < 1e-6);
+        let bowtie = Polygon(vec![Point::new(0.0, 0.0), Point::new(1.0, 1.0), Point::new(1.0, 0.0), Point::new(0.0, 1.0)]);
+        assert!(bowtie.self_intersects());
+        let concave = Polygon(vec![Point::new(0.0, 0.0), Point::new(2.0, 0.0), Point::new(2.0, 2.0), Point::new(1.0, 1.0), Point::new(0.0, 2.0)]);
+        assert!(concave.contains(Point::new(0.5, 1.2)));
+        assert!(!concave.contains(Point::new(1.0, 1.5)));
+        assert!(!Polygon(vec![Point::new(0.0, 0.0)]).contains(Point::new(0.0, 0.0)));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod config;
 pub mod geometry;
 pub mod imageio;
 pub mod paths;
