@@ -14,4 +14,5 @@ pub mod geometry;
 pub mod imageio;
 pub mod paths;
 pub mod privacy;
+pub mod rules;
 pub mod vision;

@@ -1,0 +1,306 @@
+//! One window's rules over time: observations in, events and minute
+//! metrics out. Pure: time comes from the frames' timestamps.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::event::{Event, RuleCode};
+use super::machine::{Closed, Machine, Phase, Timing};
+use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
+use super::observe::{Geometry, Observation, Posture, observe};
+use crate::config::{Service, Window};
+use crate::vision::Person;
+
+type Ts = DateTime<FixedOffset>;
+
+/// Frames further apart than this leave the time between them unobserved.
+pub const MAX_GAP_S: f64 = 3.0;
+/// Unknown for longer than this ends a posture rule's pending or active state.
+const POSTURE_UNKNOWN_S: f64 = 20.0;
+/// A citizen out of the counter zone for this long has left.
+const CITIZEN_GONE_S: f64 = 5.0;
+/// The upright baseline: a high percentile of the shoulders' rise over the
+/// desk while seated, over the last half hour, once enough is seen.
+const BASELINE_WINDOW_S: i64 = 30 * 60;
+const BASELINE_MIN_SAMPLES: usize = 20;
+const BASELINE_PERCENTILE: f64 = 0.8;
+
+/// Index of the greeting rule in `RuleCode::ALL` order.
+const GREET: usize = 4;
+
+/// Values gathered while a rule's condition holds, for the event record.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    conf_sum: f64,
+    n: u32,
+    peaks: BTreeMap<&'static str, f64>,
+    sums: BTreeMap<&'static str, f64>,
+}
+
+impl Tally {
+    fn add(&mut self, conf: f32, values: &[(&'static str, Option<f32>)]) {
+        self.conf_sum += f64::from(conf);
+        self.n += 1;
+        for (k, v) in values {
+            if let Some(v) = v {
+                let v = f64::from(*v);
+                let p = self.peaks.entry(k).or_insert(v);
+                *p = p.max(v);
+                *self.sums.entry(k).or_insert(0.0) += v;
+            }
+        }
+    }
+}
+
+/// The rules of one window.
+pub struct WindowRules {
+    window: Window,
+    machines: [Machine; 5],
+    tallies: [Tally; 5],
+    book: MinuteBook,
+    baseline: VecDeque<(Ts, f32)>,
+    citizen_since: Option<Ts>,
+    citizen_seen: Option<Ts>,
+    greeted: bool,
+    prev: Option<(Ts, Stretch)>,
+    was_in_service: bool,
+    last_ts: Option<Ts>,
+}
+
+impl WindowRules {
+    pub fn new(window: &Window) -> WindowRules {
+        let t = window.thresholds;
+        let m = |min_s: f64, exit_s: f64, unknown_s: f64| Machine::new(Timing { min_s, exit_s, unknown_s });
+        WindowRules {
+            machines: [
+                m(t.absent.tolerance_s, t.absent.exit_s, MAX_GAP_S * 20.0),
+                m(t.slouching.min_s, t.slouching.exit_s, POSTURE_UNKNOWN_S),
+                m(t.head_on_desk.min_s, t.head_on_desk.exit_s, POSTURE_UNKNOWN_S),
+                m(t.crossed_legs.min_s, t.crossed_legs.exit_s, POSTURE_UNKNOWN_S),
+                m(t.not_standing_to_greet.timeout_s, 0.0, POSTURE_UNKNOWN_S),
+            ],
+            tallies: Default::default(),
+            book: MinuteBook::new(&window.id),
+            baseline: VecDeque::new(),
+            citizen_since: None,
+            citizen_seen: None,
+            greeted: false,
+            prev: None,
+            was_in_service: false,
+            last_ts: None,
+            window: window.clone(),
+        }
+    }
+
+    /// The clerk's current upright shoulder rise, once enough is seen.
+    pub fn upright_rise(&self) -> Option<f32> {
+        if self.baseline.len() < BASELINE_MIN_SAMPLES {
+            return None;
+        }
+        let mut v: Vec<f32> = self.baseline.iter().map(|(_, r)| *r).collect();
+        v.sort_by(f32::total_cmp);
+        Some(v[((v.len() - 1) as f64 * BASELINE_PERCENTILE).round() as usize])
+    }
+
+    /// Feeds one frame; returns its observation and the events it closed.
+    pub fn push(&mut self, ts: Ts, people: &[Person], width: u32, height: u32) -> (Observation, Vec<Event>) {
+        let g = Geometry::for_frame(&self.window, width, height);
+        let obs = observe(people, &g, self.upright_rise());
+        let events = self.push_observation(ts, &obs);
+        (obs, events)
+    }
+
+    /// Feeds one observation (already computed) at `ts`.
+    pub fn push_observation(&mut self, ts: Ts, obs: &Observation) -> Vec<Event> {
+        if self.last_ts.is_some_and(|l| ts <= l) {
+            // Out of order or duplicate frames are ignored.
+            return Vec::new();
+        }
+        let mut events = Vec::new();
+        self.account_until(ts);
+        let service = self.window.schedule.at(ts);
+        let in_service = service == Service::InService;
+        if self.was_in_service && !in_service {
+            events.extend(self.interrupt_all(ts, "service_ended"));
+        }
+        self.was_in_service = in_service;
+        self.last_ts = Some(ts);
+
+        self.learn_baseline(ts, obs);
+        let conds = self.conditions(ts, obs);
+        if in_service {
+            let values: [Vec<(&'static str, Option<f32>)>; 5] = [
+                vec![],
+                vec![("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg)],
+                vec![("shoulder_rise", obs.shoulder_rise)],
+                vec![],
+                vec![],
+            ];
+            for i in 0..5 {
+                if self.machines[i].phase == Phase::Idle && conds[i] != Some(true) {
+                    self.tallies[i] = Tally::default();
+                }
+                let was_active = self.machines[i].is_active();
+                let before = self.machines[i].phase;
+                let closed = self.machines[i].step(ts, conds[i]);
+                if let (Phase::Clearing { since, .. }, Phase::Active { .. }) = (before, self.machines[i].phase) {
+                    // A brief clear spell inside the exit hysteresis belongs to the violation.
+                    self.book.backdate(RuleCode::ALL[i], since, ts);
+                }
+                if conds[i] == Some(true) {
+                    self.tallies[i].add(obs.confidence, &values[i]);
+                }
+                if !was_active && self.machines[i].is_active() {
+                    if let Phase::Active { start } = self.machines[i].phase {
+                        self.book.count_event(RuleCode::ALL[i], start);
+                        self.book.backdate(RuleCode::ALL[i], start, ts);
+                    }
+                }
+                if let Some(c) = closed {
+                    events.push(self.event(i, c));
+                }
+            }
+        }
+        // Time counts as a violation while a rule is active; a clearing spell
+        // counts as compliant unless the violation resumes (then it is backdated).
+        let active = std::array::from_fn(|i| matches!(self.machines[i].phase, Phase::Active { .. }));
+        let posture_known = obs.present && (obs.trunk_deg.is_some() || obs.neck_deg.is_some() || obs.head_on_desk == Some(true));
+        self.prev = Some((ts, Stretch { observed: true, in_service, present: obs.present, posture_known, active }));
+        events
+    }
+
+    /// Each rule's condition for this frame.
+    fn conditions(&mut self, ts: Ts, obs: &Observation) -> [Option<bool>; 5] {
+        let t = self.window.thresholds;
+        let present = obs.present;
+        let head = if present { obs.head_on_desk } else { None };
+        let slouch = if !present {
+            None
+        } else if head == Some(true) {
+            // Head on the desk is the more specific violation.
+            Some(false)
+        } else {
+            let trunk = obs.trunk_deg.map(|v| v > t.slouching.trunk_deg);
+            let neck = obs.neck_deg.map(|v| v > t.slouching.neck_deg);
+            match (trunk, neck) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(false) || b.unwrap_or(false)),
+            }
+        };
+        let legs = if present && obs.posture != Some(Posture::Standing) { obs.legs_crossed } else { None };
+        [Some(!present), slouch, head, legs, self.greeting(ts, obs)]
+    }
+
+    /// Not standing to greet: from a citizen's arrival (after `arrival_s` in
+    /// the counter zone) until the clerk stands or the citizen leaves.
+    fn greeting(&mut self, ts: Ts, obs: &Observation) -> Option<bool> {
+        let t = self.window.thresholds.not_standing_to_greet;
+        let secs = |a: Ts| (ts - a).num_milliseconds() as f64 / 1000.0;
+        if obs.citizen_at_counter {
+            self.citizen_seen = Some(ts);
+            self.citizen_since.get_or_insert(ts);
+        } else if self.citizen_seen.is_none_or(|s| secs(s) >= CITIZEN_GONE_S) {
+            self.citizen_since = None;
+            self.greeted = false;
+        }
+        let Some(since) = self.citizen_since else { return Some(false) };
+        if obs.present && obs.posture == Some(Posture::Standing) {
+            self.greeted = true;
+        }
+        if self.greeted || secs(since) < t.arrival_s {
+            return Some(false);
+        }
+        if !obs.citizen_at_counter {
+            // Briefly hidden: hold.
+            return None;
+        }
+        match (obs.present, obs.posture) {
+            (true, Some(Posture::Sitting)) => Some(true),
+            _ => None,
+        }
+    }
+
+    fn learn_baseline(&mut self, ts: Ts, obs: &Observation) {
+        if let (true, Some(Posture::Sitting), Some(rise), Some(false)) = (obs.present, obs.posture, obs.shoulder_rise, obs.head_on_desk) {
+            self.baseline.push_back((ts, rise));
+        }
+        while self.baseline.front().is_some_and(|(t, _)| (ts - *t).num_seconds() > BASELINE_WINDOW_S) {
+            self.baseline.pop_front();
+        }
+    }
+
+    /// Attributes the time since the previous frame to that frame's state,
+    /// minute by minute; beyond `MAX_GAP_S` it is unobserved.
+    fn account_until(&mut self, ts: Ts) {
+        let Some((prev_ts, stretch)) = self.prev else { return };
+        let seen_until = (prev_ts + chrono::Duration::milliseconds((MAX_GAP_S * 1000.0) as i64)).min(ts);
+        for (a, b) in split_minutes(prev_ts, seen_until) {
+            let in_service = self.window.schedule.at(a) == Service::InService;
+            self.book.add(a, b, Stretch { in_service: stretch.in_service && in_service, ..stretch });
+        }
+        for (a, b) in split_minutes(seen_until, ts) {
+            let in_service = self.window.schedule.at(a) == Service::InService;
+            self.book.add(a, b, Stretch { observed: false, in_service, present: false, posture_known: false, active: stretch.active });
+        }
+    }
+
+    fn interrupt_all(&mut self, ts: Ts, why: &'static str) -> Vec<Event> {
+        let mut out = Vec::new();
+        for i in 0..5 {
+            if let Some(c) = self.machines[i].interrupt(ts, why) {
+                out.push(self.event(i, c));
+            }
+            self.tallies[i] = Tally::default();
+        }
+        self.citizen_since = None;
+        self.greeted = false;
+        out
+    }
+
+    fn event(&mut self, i: usize, c: Closed) -> Event {
+        let tally = std::mem::take(&mut self.tallies[i]);
+        let mut values = BTreeMap::new();
+        for (k, v) in &tally.peaks {
+            values.insert(format!("peak_{k}"), (v * 10.0).round() / 10.0);
+            values.insert(format!("mean_{k}"), (tally.sums[k] / f64::from(tally.n.max(1)) * 10.0).round() / 10.0);
+        }
+        let duration_s = (c.end - c.start).num_milliseconds() as f64 / 1000.0;
+        if i == GREET {
+            values.insert("wait_s".into(), duration_s);
+        }
+        Event {
+            window: self.window.id.clone(),
+            rule: RuleCode::ALL[i],
+            start: self.window.schedule.localize(c.start),
+            end: self.window.schedule.localize(c.end),
+            duration_s,
+            confidence: if tally.n == 0 { 0.0 } else { (tally.conf_sum / f64::from(tally.n)) as f32 },
+            closed_by: c.why.to_string(),
+            values,
+        }
+    }
+
+    /// Closes every open event at the last frame and returns them with the
+    /// remaining minutes.
+    pub fn finish(&mut self) -> (Vec<Event>, Vec<MinuteMetrics>) {
+        let events = match self.last_ts {
+            Some(ts) => {
+                // Attribute one frame interval after the last frame.
+                self.account_until(ts + chrono::Duration::milliseconds(500));
+                self.interrupt_all(ts, "end_of_input")
+            }
+            None => Vec::new(),
+        };
+        (events, self.book.take_all())
+    }
+
+    /// Minutes completed before `before`.
+    pub fn take_minutes(&mut self, before: Ts) -> Vec<MinuteMetrics> {
+        self.book.take_before(before)
+    }
+}
+
+#[cfg(test)]
+#[path = "engine/tests.rs"]
+mod tests;

@@ -1,0 +1,265 @@
+//! Rule transitions in simulated time: hysteresis edges, service-hour and
+//! break boundaries, unknown gaps, leave, greeting.
+
+use super::*;
+use crate::config;
+
+const CONFIG: &str = r#"
+hall = "测试"
+[[window]]
+id = "w1"
+staff_zone = [[0.3, 0.1], [0.7, 0.1], [0.7, 0.7], [0.3, 0.7]]
+counter_zone = [[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]]
+desk_y = 0.6
+hours = ["08:30-12:00", "13:30-17:30"]
+breaks = ["10:00-10:15"]
+leave = ["2026-03-03T14:00..2026-03-03T15:00"]
+"#;
+
+fn window() -> Window {
+    config::parse(CONFIG, std::path::Path::new("t.toml")).unwrap().windows.remove(0)
+}
+
+fn at(hms: &str) -> Ts {
+    DateTime::parse_from_rfc3339(&format!("2026-03-02T{hms}+08:00")).unwrap()
+}
+
+fn upright() -> Observation {
+    Observation {
+        clerk: Some(0),
+        present: true,
+        posture: Some(Posture::Sitting),
+        trunk_deg: Some(5.0),
+        neck_deg: Some(8.0),
+        head_on_desk: Some(false),
+        legs_crossed: None,
+        citizen_at_counter: false,
+        shoulder_rise: Some(1.2),
+        confidence: 0.9,
+    }
+}
+
+/// Feeds `obs` every 0.5 s over [from, to) seconds after `start`.
+fn feed(r: &mut WindowRules, start: Ts, from: f64, to: f64, obs: &Observation) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut s = from;
+    while s < to {
+        out.extend(r.push_observation(start + chrono::Duration::milliseconds((s * 1000.0) as i64), obs));
+        s += 0.5;
+    }
+    out
+}
+
+fn all_events(mut r: WindowRules, mut events: Vec<Event>) -> (Vec<Event>, Vec<MinuteMetrics>) {
+    let (more, minutes) = r.finish();
+    events.extend(more);
+    (events, minutes)
+}
+
+#[test]
+fn absence_needs_the_tolerance() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let mut ev = feed(&mut r, t0, 0.0, 60.0, &upright());
+    ev.extend(feed(&mut r, t0, 60.0, 150.0, &Observation::absent(false))); // 90 s away: under 120
+    ev.extend(feed(&mut r, t0, 150.0, 200.0, &upright()));
+    ev.extend(feed(&mut r, t0, 200.0, 400.0, &Observation::absent(false))); // 200 s away
+    ev.extend(feed(&mut r, t0, 400.0, 460.0, &upright()));
+    let (events, _) = all_events(r, ev);
+    let absent: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Absent).collect();
+    assert_eq!(absent.len(), 1, "{events:#?}");
+    assert_eq!(absent[0].start, t0 + chrono::Duration::seconds(200));
+    assert_eq!(absent[0].end, t0 + chrono::Duration::milliseconds(399_500));
+    assert_eq!(absent[0].closed_by, "resolved");
+}
+
+#[test]
+fn event_straddling_a_break_ends_at_the_break() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:50:00");
+    let ev = feed(&mut r, t0, 0.0, 60.0 * 30.0, &Observation::absent(false));
+    let (events, minutes) = all_events(r, ev);
+    let absent: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Absent).collect();
+    assert_eq!(absent.len(), 2, "{absent:#?}");
+    assert_eq!((absent[0].start, absent[0].end), (t0, at("10:00:00")));
+    assert_eq!(absent[0].closed_by, "service_ended");
+    // After the break the tolerance counts again from 10:15.
+    assert_eq!(absent[1].start, at("10:15:00"));
+    let break_minute = minutes.iter().find(|m| m.minute == Some(at("10:05:00"))).unwrap();
+    assert_eq!(break_minute.in_service_s, 0.0);
+    assert_eq!(break_minute.rules[&RuleCode::Absent].violation_s, 0.0);
+}
+
+#[test]
+fn nothing_before_opening_and_absence_counts_from_opening() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("08:20:00");
+    let ev = feed(&mut r, t0, 0.0, 60.0 * 15.0, &Observation::absent(false));
+    let (events, _) = all_events(r, ev);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].start, at("08:30:00"));
+}
+
+#[test]
+fn slouching_entry_exit_and_peak_values() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let slouch = Observation { trunk_deg: Some(35.0), ..upright() };
+    let deep = Observation { trunk_deg: Some(42.0), ..upright() };
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 35.0, &slouch)); // 15 s: a decoy
+    ev.extend(feed(&mut r, t0, 35.0, 60.0, &upright()));
+    ev.extend(feed(&mut r, t0, 60.0, 100.0, &slouch));
+    ev.extend(feed(&mut r, t0, 100.0, 105.0, &upright())); // 5 s: under exit_s
+    ev.extend(feed(&mut r, t0, 105.0, 130.0, &deep));
+    ev.extend(feed(&mut r, t0, 130.0, 200.0, &upright()));
+    let (events, minutes) = all_events(r, ev);
+    let s: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Slouching).collect();
+    assert_eq!(s.len(), 1, "{events:#?}");
+    assert_eq!(s[0].start, t0 + chrono::Duration::seconds(60));
+    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(129_500));
+    assert_eq!(s[0].values["peak_trunk_deg"], 42.0);
+    assert!((s[0].confidence - 0.9).abs() < 1e-6);
+    let total: f64 = minutes.iter().map(|m| m.rules[&RuleCode::Slouching].violation_s).sum();
+    assert!((total - 70.0).abs() < 1.0, "{total}");
+    assert_eq!(minutes.iter().map(|m| m.rules[&RuleCode::Slouching].events).sum::<u32>(), 1);
+}
+
+#[test]
+fn neck_alone_can_trigger_and_unknown_posture_never_does() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let neck = Observation { neck_deg: Some(35.0), ..upright() };
+    let unknown = Observation { trunk_deg: None, neck_deg: None, head_on_desk: None, ..upright() };
+    let mut ev = feed(&mut r, t0, 0.0, 60.0, &neck);
+    ev.extend(feed(&mut r, t0, 60.0, 300.0, &unknown));
+    let (events, minutes) = all_events(r, ev);
+    let s: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Slouching).collect();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].closed_by, "unknown");
+    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(59_500));
+    let unknown_s: f64 = minutes.iter().map(|m| m.unknown_s).sum();
+    assert!(unknown_s > 200.0, "unknown posture time is counted as unknown: {unknown_s}");
+}
+
+#[test]
+fn unknown_gap_in_frames_is_unobserved_time() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let mut ev = feed(&mut r, t0, 0.0, 30.0, &upright());
+    ev.extend(feed(&mut r, t0, 90.0, 120.0, &upright())); // 60 s with no frames
+    let (_, minutes) = all_events(r, ev);
+    let observed: f64 = minutes.iter().map(|m| m.observed_s).sum();
+    let unknown: f64 = minutes.iter().map(|m| m.unknown_s).sum();
+    // Frames 0-29.5 s, 3 s after the last of them, then 90-119.5 s and one
+    // frame interval after the end.
+    assert!((observed - (29.5 + 3.0 + 30.0)).abs() < 0.01, "{observed}");
+    assert!((unknown - 57.5).abs() < 0.01, "{unknown}");
+    let compliant: f64 = minutes.iter().map(|m| m.compliant_s).sum();
+    assert!((compliant - 62.5).abs() < 0.01, "{compliant}");
+}
+
+#[test]
+fn leave_suppresses_absence() {
+    let mut r = WindowRules::new(&window());
+    let t0 = DateTime::parse_from_rfc3339("2026-03-03T13:55:00+08:00").unwrap();
+    let ev = feed(&mut r, t0, 0.0, 60.0 * 70.0, &Observation::absent(false));
+    let (events, _) = all_events(r, ev);
+    // 13:55-14:00 is an absence that leave interrupts; none during the
+    // leave; from 15:00 the tolerance runs again.
+    let ts = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_eq!((events[0].start, events[0].end), (ts("2026-03-03T13:55:00+08:00"), ts("2026-03-03T14:00:00+08:00")));
+    assert_eq!(events[0].closed_by, "service_ended");
+    assert_eq!(events[1].start, ts("2026-03-03T15:00:00+08:00"));
+}
+
+#[test]
+fn weekends_are_not_service_time() {
+    let mut r = WindowRules::new(&window());
+    let sat = DateTime::parse_from_rfc3339("2026-03-07T09:00:00+08:00").unwrap();
+    let ev = feed(&mut r, sat, 0.0, 600.0, &Observation::absent(false));
+    let (events, minutes) = all_events(r, ev);
+    assert!(events.is_empty());
+    assert_eq!(minutes.iter().map(|m| m.in_service_s).sum::<f64>(), 0.0);
+}
+
+#[test]
+fn greeting_rule() {
+    let t0 = at("09:00:00");
+    let with_citizen = Observation { citizen_at_counter: true, ..upright() };
+    let standing = Observation { posture: Some(Posture::Standing), citizen_at_counter: true, ..upright() };
+
+    // Stays seated for 60 s while the citizen is there: one event from arrival.
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 10.0, &upright());
+    ev.extend(feed(&mut r, t0, 10.0, 70.0, &with_citizen));
+    ev.extend(feed(&mut r, t0, 70.0, 80.0, &standing));
+    ev.extend(feed(&mut r, t0, 80.0, 100.0, &upright()));
+    let (events, _) = all_events(r, ev);
+    let g: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::NotStandingToGreet).collect();
+    assert_eq!(g.len(), 1, "{events:#?}");
+    assert_eq!(g[0].start, t0 + chrono::Duration::seconds(13), "arrival = 3 s in the counter zone");
+    assert_eq!(g[0].end, t0 + chrono::Duration::milliseconds(69_500));
+
+    // Stands within 8 s: no event, even though they sit again while serving.
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 8.0, &with_citizen);
+    ev.extend(feed(&mut r, t0, 8.0, 12.0, &standing));
+    ev.extend(feed(&mut r, t0, 12.0, 200.0, &with_citizen));
+    let (events, _) = all_events(r, ev);
+    assert!(events.iter().all(|e| e.rule != RuleCode::NotStandingToGreet), "{events:#?}");
+
+    // The citizen leaves before the timeout: no event.
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 15.0, &with_citizen);
+    ev.extend(feed(&mut r, t0, 15.0, 100.0, &upright()));
+    let (events, _) = all_events(r, ev);
+    assert!(events.is_empty(), "{events:#?}");
+}
+
+#[test]
+fn head_on_desk_takes_precedence_over_slouching() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let asleep = Observation { trunk_deg: Some(60.0), head_on_desk: Some(true), ..upright() };
+    let ev = feed(&mut r, t0, 0.0, 120.0, &asleep);
+    let (events, _) = all_events(r, ev);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].rule, RuleCode::HeadOnDesk);
+    assert_eq!(events[0].closed_by, "end_of_input");
+}
+
+#[test]
+fn crossed_legs_only_when_judged() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let crossed = Observation { legs_crossed: Some(true), ..upright() };
+    let mut ev = feed(&mut r, t0, 0.0, 100.0, &crossed);
+    ev.extend(feed(&mut r, t0, 100.0, 200.0, &upright())); // legs unknown
+    let (events, _) = all_events(r, ev);
+    let c: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::CrossedLegs).collect();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].closed_by, "unknown");
+}
+
+#[test]
+fn events_carry_the_window_and_local_offset() {
+    let mut r = WindowRules::new(&window());
+    let t0 = DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z").unwrap(); // 09:00 in Shanghai
+    let ev = feed(&mut r, t0, 0.0, 300.0, &Observation::absent(false));
+    let (events, _) = all_events(r, ev);
+    assert_eq!(events[0].window, "w1");
+    assert_eq!(events[0].start.to_rfc3339(), "2026-03-02T09:00:00+08:00");
+    let json = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(json["rule"], "absent");
+    assert!(json["duration_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn out_of_order_frames_are_ignored() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    feed(&mut r, t0, 0.0, 10.0, &upright());
+    assert!(r.push_observation(t0, &Observation::absent(false)).is_empty());
+}

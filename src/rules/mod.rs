@@ -1,0 +1,14 @@
+//! Rules over time: per-frame observations, one state machine per rule with
+//! entry and exit hysteresis, the window's schedule, events and minute
+//! metrics. Pure: no I/O, time comes from the frames.
+
+pub mod engine;
+pub mod event;
+pub mod machine;
+pub mod metrics;
+pub mod observe;
+
+pub use engine::WindowRules;
+pub use event::{Event, RuleCode};
+pub use metrics::MinuteMetrics;
+pub use observe::{Observation, Posture};
