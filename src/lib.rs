@@ -14,5 +14,7 @@ pub mod geometry;
 pub mod imageio;
 pub mod paths;
 pub mod privacy;
+pub mod replay;
 pub mod rules;
+pub mod trace;
 pub mod vision;

@@ -2,7 +2,9 @@
 //! arguments. Everything here parses and prints; the work is in the library.
 
 mod analyze;
+mod check_config;
 mod models;
+mod replay;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +33,10 @@ pub struct Cli {
 enum Command {
     /// Find people and their body keypoints in photos.
     Analyze(analyze::Args),
+    /// Validate a window configuration file.
+    CheckConfig(check_config::Args),
+    /// Run the etiquette rules over recorded keypoint traces.
+    Replay(replay::Args),
     /// List the known models, their licences, and whether their files are
     /// present and intact.
     Models(models::Args),
@@ -72,6 +78,8 @@ pub fn main() -> ExitCode {
     init_logging(&cli.log);
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::CheckConfig(args) => check_config::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Models(args) => models::run(args),
     };
     match result {

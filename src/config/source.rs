@@ -23,7 +23,17 @@ impl fmt::Display for SourceSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceSpec::Camera { index } => write!(f, "camera:{index}"),
-            SourceSpec::Rtsp { url } => f.write_str(url),
+            // Never print a camera password.
+            SourceSpec::Rtsp { url } => {
+                if let Some((scheme, rest)) = url.split_once("://") {
+                    let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+                    if let Some((_, host)) = authority.rsplit_once('@') {
+                        write!(f, "{scheme}://***@{host}")?;
+                        return path.map_or(Ok(()), |p| write!(f, "/{p}"));
+                    }
+                }
+                f.write_str(url)
+            }
             SourceSpec::File { path } => write!(f, "file:{}", path.display()),
             SourceSpec::Images { dir } => write!(f, "images:{}", dir.display()),
         }
@@ -84,6 +94,13 @@ mod tests {
         assert!(matches!(SourceSpec::parse("rtsp://user:pw@192.0.2.4:554/h264").unwrap(), SourceSpec::Rtsp { .. }));
         assert_eq!(SourceSpec::parse("file:/x/y.mp4").unwrap(), SourceSpec::File { path: "/x/y.mp4".into() });
         assert_eq!(SourceSpec::parse("images:frames").unwrap(), SourceSpec::Images { dir: "frames".into() });
+    }
+
+    #[test]
+    fn credentials_are_not_displayed() {
+        let s = SourceSpec::parse("rtsp://admin:secret@192.0.2.4:554/h264").unwrap();
+        assert_eq!(s.to_string(), "rtsp://***@192.0.2.4:554/h264");
+        assert_eq!(SourceSpec::parse("rtsp://192.0.2.4/a").unwrap().to_string(), "rtsp://192.0.2.4/a");
     }
 
     #[test]

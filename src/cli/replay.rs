@@ -1,0 +1,140 @@
+//! `liyi replay --config FILE TRACE.jsonl... [--json]`
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config;
+use crate::replay::{Replay, Summary};
+use crate::trace::TraceReader;
+
+/// Run the etiquette rules over recorded keypoint traces (no pixels).
+///
+/// A trace is JSON lines: the `liyi analyze --json` object plus "ts" (RFC
+/// 3339 with offset) and "window". With --json, stdout carries only the
+/// events, one JSON object per line; a summary goes to stderr.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The window configuration the traces were recorded under.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+
+    /// Trace files, read in the order given; frames of each window must be
+    /// in time order.
+    #[arg(required = true, value_name = "TRACE.jsonl")]
+    traces: Vec<PathBuf>,
+
+    /// Print events as JSON lines on stdout.
+    #[arg(long)]
+    json: bool,
+
+    /// Also write per-window minute metrics as JSON lines to this file.
+    #[arg(long, value_name = "FILE")]
+    minutes: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = match config::load(&args.config) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("error: {e}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let total: u64 = args.traces.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    let bar = if total > 1 << 20 {
+        let b = ProgressBar::new(total);
+        b.set_style(ProgressStyle::with_template("{spinner} [{bar:30}] {bytes}/{total_bytes} {eta} {wide_msg}").expect("static template").progress_chars("=> "));
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut replay = Replay::new(&config);
+    let mut all = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut done = 0u64;
+    for path in &args.traces {
+        bar.set_message(path.display().to_string());
+        let mut reader = TraceReader::open(path)?;
+        while let Some(frame) = reader.next() {
+            let frame = frame?;
+            let events = replay.push(&frame).map_err(|m| anyhow::anyhow!("{}:{}: {m}", path.display(), reader.line()))?;
+            print_events(&mut out, &events, args.json, &bar)?;
+            all.extend(events);
+            if reader.line() % 512 == 0 {
+                bar.set_position(done + reader.bytes_read);
+            }
+        }
+        done += reader.bytes_read;
+    }
+    let (events, minutes) = replay.finish();
+    print_events(&mut out, &events, args.json, &bar)?;
+    all.extend(events);
+    bar.finish_and_clear();
+    if let Some(p) = &args.minutes {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?);
+        for m in &minutes {
+            serde_json::to_writer(&mut f, m)?;
+            f.write_all(b"\n")?;
+        }
+        f.flush()?;
+    }
+    eprint!("{}", summary_text(&replay, &all, &minutes));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_events(out: &mut impl Write, events: &[crate::rules::Event], json: bool, bar: &ProgressBar) -> anyhow::Result<()> {
+    for e in events {
+        let line = if json {
+            serde_json::to_string(e)?
+        } else {
+            let values: Vec<String> = e.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!(
+                "{}  {:<22} {}  {} → {}  {:>6.0} s  conf {:.2}  {}",
+                e.window,
+                e.rule.as_str(),
+                e.rule.zh(),
+                e.start.format("%Y-%m-%d %H:%M:%S"),
+                e.end.format("%H:%M:%S"),
+                e.duration_s,
+                e.confidence,
+                values.join(" ")
+            )
+        };
+        bar.suspend(|| writeln!(out, "{line}"))?;
+    }
+    Ok(())
+}
+
+fn summary_text(replay: &Replay, events: &[crate::rules::Event], minutes: &[crate::rules::MinuteMetrics]) -> String {
+    use std::fmt::Write as _;
+    let s = Summary::of(events, minutes);
+    let mut t = String::new();
+    let frames: u64 = replay.frames.values().sum();
+    let _ = writeln!(t, "replayed {frames} frames from {} window(s)", replay.frames.len());
+    let h = |secs: f64| format!("{:.1} min", secs / 60.0);
+    let _ = writeln!(
+        t,
+        "in service {}, staffed {}, compliant {}, unknown {}",
+        h(s.in_service_s),
+        h(s.staffed_s),
+        h(s.compliant_s),
+        h(s.unknown_s)
+    );
+    if let Some(rate) = s.compliance_rate() {
+        let _ = writeln!(t, "compliance rate {:.1}% of judged service time", rate * 100.0);
+    }
+    for (rule, (n, secs)) in &s.events {
+        let _ = writeln!(t, "  {:<22} {:<6} {n} event(s), {}", rule.as_str(), rule.zh(), h(*secs));
+    }
+    if s.events.is_empty() {
+        let _ = writeln!(t, "  no events");
+    }
+    t
+}
