@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use liyi::geometry::{BBox, Point, Polygon};
-use liyi::rules::observe::{Geometry, Posture, observe};
+use liyi::rules::observe::{Baseline, Geometry, Posture, observe};
 use liyi::vision::catalog::Catalog;
 use liyi::vision::pose::{PoseEstimator, PoseSpec};
 use serde::Deserialize;
@@ -93,7 +93,7 @@ fn classroom(dir: &Path, est: &mut PoseEstimator) -> anyhow::Result<()> {
                     None => "not found",
                     Some(p) => {
                         let g = geometry(b.expand(0.1), Some(b.y2), 20.0);
-                        match observe(std::slice::from_ref(p), &g, None).posture {
+                        match observe(std::slice::from_ref(p), &g, Baseline::default()).posture {
                             Some(Posture::Sitting) => "sit",
                             Some(Posture::Standing) => "stand",
                             None => "unknown",
@@ -146,7 +146,7 @@ fn side_view(dir: &Path, est: &mut PoseEstimator) -> anyhow::Result<()> {
         let img = liyi::imageio::load_rgb(&dir.join(path))?;
         let people = est.estimate(&img)?;
         let whole = BBox::new(0.0, 0.0, img.width() as f32, img.height() as f32);
-        let o = observe(&people[..people.len().min(1)], &geometry(whole, None, 0.0), None);
+        let o = observe(&people[..people.len().min(1)], &geometry(whole, None, 0.0), Baseline::default());
         let slouch = o.trunk_deg.map(|t| t > 20.0);
         if let Some(s) = slouch {
             judged += 1;

@@ -16,5 +16,6 @@ pub mod paths;
 pub mod privacy;
 pub mod replay;
 pub mod rules;
+pub mod sim;
 pub mod trace;
 pub mod vision;

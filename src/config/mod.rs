@@ -212,7 +212,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         }
         let breaks = ranges(&w.breaks, &format!("{at}.breaks"), &mut r);
         for (j, (b, raw_b)) in breaks.iter().zip(&w.breaks).enumerate() {
-            if !hours.iter().any(|h| h.overlaps(b)) && !hours.is_empty() {
+            // Only when every service range parsed: otherwise the break may be
+            // fine and the broken range the real problem.
+            let hours_complete = hours.len() == w.hours.get_ref().len();
+            if hours_complete && !hours.iter().any(|h| h.overlaps(b)) && !hours.is_empty() {
                 r.error(raw_b.span().start, format!("{at}.breaks[{j}]"), format!("{} lies outside the service hours", raw_b.get_ref()), "a break must fall within hours; remove it or fix the times");
             }
         }

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset};
 use super::event::{Event, RuleCode};
 use super::machine::{Closed, Machine, Phase, Timing};
 use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
-use super::observe::{Geometry, Observation, Posture, observe};
+use super::observe::{Baseline, Geometry, Observation, Posture, observe};
 use crate::config::{Service, Window};
 use crate::vision::Person;
 
@@ -24,7 +24,11 @@ const CITIZEN_GONE_S: f64 = 5.0;
 /// desk while seated, over the last half hour, once enough is seen.
 const BASELINE_WINDOW_S: i64 = 30 * 60;
 const BASELINE_MIN_SAMPLES: usize = 20;
-const BASELINE_PERCENTILE: f64 = 0.8;
+const BASELINE_PERCENTILE: f64 = 0.6;
+const LEVEL_HEAD_PERCENTILE: f64 = 0.3;
+/// Angles are judged on the median of the last few frames, and yes/no
+/// judgements on their majority, so one noisy keypoint does not flip a rule.
+const SMOOTH_FRAMES: usize = 5;
 
 /// Index of the greeting rule in `RuleCode::ALL` order.
 const GREET: usize = 4;
@@ -59,11 +63,12 @@ pub struct WindowRules {
     machines: [Machine; 5],
     tallies: [Tally; 5],
     book: MinuteBook,
-    baseline: VecDeque<(Ts, f32)>,
+    baseline: VecDeque<(Ts, Option<f32>, Option<f32>)>,
     citizen_since: Option<Ts>,
     citizen_seen: Option<Ts>,
     greeted: bool,
     prev: Option<(Ts, Stretch)>,
+    recent: VecDeque<(Option<f32>, Option<f32>, Option<bool>, Option<bool>)>,
     was_in_service: bool,
     last_ts: Option<Ts>,
 }
@@ -87,26 +92,35 @@ impl WindowRules {
             citizen_seen: None,
             greeted: false,
             prev: None,
+            recent: VecDeque::new(),
             was_in_service: false,
             last_ts: None,
             window: window.clone(),
         }
     }
 
-    /// The clerk's current upright shoulder rise, once enough is seen.
-    pub fn upright_rise(&self) -> Option<f32> {
-        if self.baseline.len() < BASELINE_MIN_SAMPLES {
-            return None;
+    /// The clerk's reference posture, once enough is seen: a high
+    /// percentile of the shoulders' rise and a low percentile of the nose's
+    /// drop (head up) over the last half hour of seated frames.
+    pub fn baseline(&self) -> Baseline {
+        let pick = |vals: Vec<f32>, q: f64| {
+            if vals.len() < BASELINE_MIN_SAMPLES {
+                return None;
+            }
+            let mut v = vals;
+            v.sort_by(f32::total_cmp);
+            Some(v[((v.len() - 1) as f64 * q).round() as usize])
+        };
+        Baseline {
+            upright_rise: pick(self.baseline.iter().filter_map(|b| b.1).collect(), BASELINE_PERCENTILE),
+            level_nose_drop: pick(self.baseline.iter().filter_map(|b| b.2).collect(), LEVEL_HEAD_PERCENTILE),
         }
-        let mut v: Vec<f32> = self.baseline.iter().map(|(_, r)| *r).collect();
-        v.sort_by(f32::total_cmp);
-        Some(v[((v.len() - 1) as f64 * BASELINE_PERCENTILE).round() as usize])
     }
 
     /// Feeds one frame; returns its observation and the events it closed.
     pub fn push(&mut self, ts: Ts, people: &[Person], width: u32, height: u32) -> (Observation, Vec<Event>) {
         let g = Geometry::for_frame(&self.window, width, height);
-        let obs = observe(people, &g, self.upright_rise());
+        let obs = observe(people, &g, self.baseline());
         let events = self.push_observation(ts, &obs);
         (obs, events)
     }
@@ -128,6 +142,7 @@ impl WindowRules {
         self.last_ts = Some(ts);
 
         self.learn_baseline(ts, obs);
+        let obs = &self.smoothed(obs);
         let conds = self.conditions(ts, obs);
         if in_service {
             let values: [Vec<(&'static str, Option<f32>)>; 5] = [
@@ -221,11 +236,48 @@ impl WindowRules {
         }
     }
 
-    fn learn_baseline(&mut self, ts: Ts, obs: &Observation) {
-        if let (true, Some(Posture::Sitting), Some(rise), Some(false)) = (obs.present, obs.posture, obs.shoulder_rise, obs.head_on_desk) {
-            self.baseline.push_back((ts, rise));
+    /// The observation with trunk and neck angles replaced by the median of
+    /// the last frames that saw them (at least 3 of the last 5).
+    fn smoothed(&mut self, obs: &Observation) -> Observation {
+        if !obs.present {
+            self.recent.clear();
+            return obs.clone();
         }
-        while self.baseline.front().is_some_and(|(t, _)| (ts - *t).num_seconds() > BASELINE_WINDOW_S) {
+        self.recent.push_back((obs.trunk_deg, obs.neck_deg, obs.head_on_desk, obs.legs_crossed));
+        if self.recent.len() > SMOOTH_FRAMES {
+            self.recent.pop_front();
+        }
+        let median = |vals: Vec<f32>| {
+            let mut v = vals;
+            if v.len() < 3 {
+                return None;
+            }
+            v.sort_by(f32::total_cmp);
+            Some(v[v.len() / 2])
+        };
+        // Yes/no judgements by majority of the known votes (at least 3).
+        let vote = |vals: Vec<bool>| (vals.len() >= 3).then(|| vals.iter().filter(|v| **v).count() * 2 > vals.len());
+        let trunk = median(self.recent.iter().filter_map(|r| r.0).collect());
+        let neck = median(self.recent.iter().filter_map(|r| r.1).collect());
+        let head = vote(self.recent.iter().filter_map(|r| r.2).collect());
+        let legs = vote(self.recent.iter().filter_map(|r| r.3).collect());
+        let young = self.recent.len() < 3;
+        Observation {
+            trunk_deg: trunk.or(obs.trunk_deg.filter(|_| young)),
+            neck_deg: neck.or(obs.neck_deg.filter(|_| young)),
+            head_on_desk: head.or(obs.head_on_desk.filter(|_| young)),
+            legs_crossed: legs.or(obs.legs_crossed.filter(|_| young)),
+            ..obs.clone()
+        }
+    }
+
+    fn learn_baseline(&mut self, ts: Ts, obs: &Observation) {
+        if let (true, Some(Posture::Sitting), Some(false)) = (obs.present, obs.posture, obs.head_on_desk) {
+            if obs.shoulder_rise.is_some() || obs.nose_drop.is_some() {
+                self.baseline.push_back((ts, obs.shoulder_rise, obs.nose_drop));
+            }
+        }
+        while self.baseline.front().is_some_and(|(t, ..)| (ts - *t).num_seconds() > BASELINE_WINDOW_S) {
             self.baseline.pop_front();
         }
     }

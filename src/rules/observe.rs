@@ -75,6 +75,9 @@ pub struct Observation {
     /// Shoulders' height above the desk, in shoulder widths (for the
     /// per-window upright baseline).
     pub shoulder_rise: Option<f32>,
+    /// The nose's drop below the ear line, in metres at head scale (for the
+    /// per-window level-head baseline).
+    pub nose_drop: Option<f32>,
     /// Mean confidence of the keypoints used.
     pub confidence: f32,
 }
@@ -91,15 +94,25 @@ impl Observation {
             legs_crossed: None,
             citizen_at_counter,
             shoulder_rise: None,
+            nose_drop: None,
             confidence: 1.0,
         }
     }
 }
 
-/// Observes one frame. `upright_rise` is the clerk's usual shoulder rise
-/// above the desk when sitting upright (the window's baseline), used when
-/// the hips are hidden.
-pub fn observe(people: &[Person], g: &Geometry, upright_rise: Option<f32>) -> Observation {
+/// The clerk's own reference posture, learnt by the window over time.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Baseline {
+    /// Shoulder rise above the desk when sitting upright.
+    pub upright_rise: Option<f32>,
+    /// Nose drop below the ear line with the head level.
+    pub level_nose_drop: Option<f32>,
+}
+
+/// Observes one frame against the clerk's baseline (see [`Baseline`]):
+/// without one, trunk flexion needs visible hips and neck flexion is
+/// unknown.
+pub fn observe(people: &[Person], g: &Geometry, baseline: Baseline) -> Observation {
     let clerk = find_clerk(people, g);
     let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && in_counter_zone(p, g));
     let Some(ci) = clerk else { return Observation::absent(citizen) };
@@ -124,10 +137,13 @@ pub fn observe(people: &[Person], g: &Geometry, upright_rise: Option<f32>) -> Ob
         let mid = Point::midpoint(l, r);
         let rise = g.desk_y.map(|d| (d - mid.y) / sw);
         obs.shoulder_rise = rise;
-        obs.posture = posture(mid, sw, hips, rise, p, g);
-        obs.trunk_deg = trunk_angle(mid, sw, hips, rise, upright_rise, g.tilt_deg);
-        let head_pitch = head_pitch(p, g);
-        obs.neck_deg = head_pitch.map(|h| (h - obs.trunk_deg.unwrap_or(0.0)).max(0.0));
+        obs.posture = posture(sw, hips, rise, p, g);
+        obs.trunk_deg = trunk_angle(mid, sw, hips, rise, baseline.upright_rise, g.tilt_deg);
+        obs.nose_drop = nose_drop(p, g);
+        obs.neck_deg = match (obs.nose_drop, baseline.level_nose_drop) {
+            (Some(d), Some(level)) => Some((head_pitch(d, g.tilt_deg) - head_pitch(level, g.tilt_deg) - obs.trunk_deg.unwrap_or(0.0)).max(0.0)),
+            _ => None,
+        };
         obs.head_on_desk = head_on_desk(p, mid, sw, rise, g);
         obs.legs_crossed = legs_crossed(p, sw, g);
     }
@@ -189,23 +205,12 @@ fn in_counter_zone(p: &Person, g: &Geometry) -> bool {
     g.counter_zone.contains(torso_anchor(p, g))
 }
 
-/// Sitting or standing. Hips seen above the desk, or shoulders far above
-/// it, mean standing; visible thighs say it directly.
-fn posture(sh: Point, sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Person, g: &Geometry) -> Option<Posture> {
-    let leg = |hip: usize, knee: usize| {
-        let h = p.confident(hip, g.min_leg_conf)?;
-        let k = p.confident(knee, g.min_leg_conf)?;
-        Some(((k.y - h.y) / ((k.x - h.x).abs() + 1e-3)).atan().to_degrees())
-    };
-    if let (Some(a), Some(b)) = (leg(kp::LEFT_HIP, LEFT_KNEE), leg(kp::RIGHT_HIP, RIGHT_KNEE)) {
-        // Thighs near vertical when standing, foreshortened or level when seated.
-        let thigh_len = |hip: usize, knee: usize| {
-            let (h, k) = (p.keypoints[hip], p.keypoints[knee]);
-            ((k.x - h.x).powi(2) + (k.y - h.y).powi(2)).sqrt() / sw
-        };
-        let long = thigh_len(kp::LEFT_HIP, LEFT_KNEE).min(thigh_len(kp::RIGHT_HIP, RIGHT_KNEE)) > 0.9;
-        return Some(if a.min(b) > 60.0 && long { Posture::Standing } else { Posture::Sitting });
-    }
+/// Sitting or standing. With a desk line: hips seen above it, or shoulders
+/// more than 1.6 shoulder widths above it, mean standing (seated shoulders
+/// are 0.8-1.0 widths above a desk, standing ones 1.8-2.0 on the simulator
+/// from 1.8-2.6 m). Without one, confidently seen thighs decide: near
+/// vertical and long means standing.
+fn posture(sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Person, g: &Geometry) -> Option<Posture> {
     if let Some(rise) = rise {
         if hips.is_some() {
             // Hips above the desk top: only a standing person.
@@ -213,9 +218,17 @@ fn posture(sh: Point, sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Perso
         }
         return Some(if rise > 1.6 { Posture::Standing } else { Posture::Sitting });
     }
-    // No desk line: the torso alone cannot tell sitting from standing.
-    let _ = sh;
-    None
+    let leg = |hip: usize, knee: usize| {
+        let h = p.confident(hip, g.min_leg_conf)?;
+        let k = p.confident(knee, g.min_leg_conf)?;
+        let len = ((k.x - h.x).powi(2) + (k.y - h.y).powi(2)).sqrt() / sw;
+        Some((((k.y - h.y) / ((k.x - h.x).abs() + 1e-3)).atan().to_degrees(), len))
+    };
+    match (leg(kp::LEFT_HIP, LEFT_KNEE), leg(kp::RIGHT_HIP, RIGHT_KNEE)) {
+        (Some((a, la)), Some((b, lb))) => Some(if a.min(b) > 60.0 && la.min(lb) > 0.9 { Posture::Standing } else { Posture::Sitting }),
+        // No desk line and no legs: the torso alone cannot tell.
+        _ => None,
+    }
 }
 
 /// Trunk flexion from upright, in degrees: forward lean from the torso's
@@ -244,40 +257,46 @@ fn trunk_angle(sh: Point, sw: f32, hips: Option<Point>, rise: Option<f32>, uprig
     Some(cos.acos().to_degrees())
 }
 
-/// Head pitch (positive looking down), degrees from level, from the nose's
-/// drop below the ear line, corrected for the camera's tilt.
-fn head_pitch(p: &Person, g: &Geometry) -> Option<f32> {
+/// The nose's drop below the ear line, scaled to metres by the ear span.
+fn nose_drop(p: &Person, g: &Geometry) -> Option<f32> {
     let nose = p.confident(kp::NOSE, g.min_conf)?;
     let l = p.confident(kp::LEFT_EAR, g.min_conf)?;
     let r = p.confident(kp::RIGHT_EAR, g.min_conf)?;
     let span = ((l.x - r.x).powi(2) + (l.y - r.y).powi(2)).sqrt();
-    if span < 1.0 {
-        return None;
-    }
-    let observed = (nose.y - (l.y + r.y) / 2.0) / span * EAR_SPAN_M;
-    let tilt = g.tilt_deg.to_radians();
+    (span >= 1.0).then(|| (nose.y - (l.y + r.y) / 2.0) / span * EAR_SPAN_M)
+}
+
+/// Head pitch (positive looking down), degrees from level, that explains a
+/// nose drop seen by a camera tilted `tilt_deg` down. Differences of this
+/// pitch against the clerk's level-head baseline give the neck flexion, so
+/// errors in the head model and perspective cancel out.
+pub fn head_pitch(observed: f32, tilt_deg: f32) -> f32 {
+    let tilt = tilt_deg.to_radians();
     let model = |phi: f32| {
         let down = NOSE_DOWN_M * phi.cos() + NOSE_FORWARD_M * phi.sin();
         let forward = NOSE_FORWARD_M * phi.cos() - NOSE_DOWN_M * phi.sin();
         down * tilt.cos() + forward * tilt.sin()
     };
     // The model rises monotonically over this range; bisect.
-    let (mut lo, mut hi) = ((-40f32).to_radians(), (80f32).to_radians());
+    let (mut lo, mut hi) = ((-60f32).to_radians(), (80f32).to_radians());
     if observed <= model(lo) {
-        return Some(-40.0);
+        return -60.0;
     }
     if observed >= model(hi) {
-        return Some(80.0);
+        return 80.0;
     }
     for _ in 0..30 {
         let mid = (lo + hi) / 2.0;
         if model(mid) < observed { lo = mid } else { hi = mid }
     }
-    Some(((lo + hi) / 2.0).to_degrees())
+    ((lo + hi) / 2.0).to_degrees()
 }
 
-/// Head down on the desk: the head at or below shoulder level, or close to
-/// the desk line; with no face keypoints at all, shoulders sunk to the desk.
+/// Head down on the desk: the head clearly below the shoulders, by more
+/// than 0.13 shoulder widths. A slouch leaves the head about level with the
+/// shoulders (within ±0.15 above to 0.15 below seen from 1.8-2.6 m, 12-35°
+/// on the simulator), a head resting on the desk 0.15-0.4 below. With no
+/// face keypoints at all: shoulders sunk to the desk.
 fn head_on_desk(p: &Person, sh: Point, sw: f32, rise: Option<f32>, g: &Geometry) -> Option<bool> {
     let head: Vec<_> = kp::HEAD.iter().filter_map(|&i| p.confident(i, g.min_conf)).collect();
     if head.is_empty() {
@@ -285,9 +304,7 @@ fn head_on_desk(p: &Person, sh: Point, sw: f32, rise: Option<f32>, g: &Geometry)
         return rise.map(|r| r < 0.45);
     }
     let hy = head.iter().map(|k| k.y).sum::<f32>() / head.len() as f32;
-    let below_shoulders = hy > sh.y - 0.15 * sw;
-    let near_desk = g.desk_y.is_some_and(|d| hy > d - 0.5 * sw);
-    Some(below_shoulders || near_desk)
+    Some((hy - sh.y) / sw > 0.13)
 }
 
 /// Crossed legs, judged only when both knees and both ankles are seen with

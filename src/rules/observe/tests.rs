@@ -40,6 +40,12 @@ fn clerk(sy: f32) -> Person {
     Person { bbox: BBox::new(400.0, sy - 150.0, 600.0, 700.0), score: 0.9, keypoints: k, landmarks: None, presence: None }
 }
 
+/// The baseline of the upright clerk above: shoulders 1.25 widths above the
+/// desk, level head.
+fn base(rise: f32) -> Baseline {
+    Baseline { upright_rise: Some(rise), level_nose_drop: Some(0.412 * 0.14) }
+}
+
 fn citizen() -> Person {
     let mut p = clerk(720.0);
     for k in p.keypoints.iter_mut() {
@@ -51,13 +57,13 @@ fn citizen() -> Person {
 
 #[test]
 fn empty_frame_is_absent_not_unknown() {
-    let o = observe(&[], &geometry(true), None);
+    let o = observe(&[], &geometry(true), Baseline::default());
     assert!(!o.present && o.clerk.is_none() && !o.citizen_at_counter);
 }
 
 #[test]
 fn upright_seated_clerk() {
-    let o = observe(&[clerk(400.0)], &geometry(true), Some(1.25));
+    let o = observe(&[clerk(400.0)], &geometry(true), base(1.25));
     assert!(o.present);
     assert_eq!(o.posture, Some(Posture::Sitting));
     assert!((o.shoulder_rise.unwrap() - 1.25).abs() < 1e-4);
@@ -70,15 +76,16 @@ fn upright_seated_clerk() {
 
 #[test]
 fn trunk_unknown_without_hips_or_baseline() {
-    let o = observe(&[clerk(400.0)], &geometry(true), None);
+    let o = observe(&[clerk(400.0)], &geometry(true), Baseline::default());
     assert_eq!(o.trunk_deg, None);
-    assert!(o.neck_deg.is_some(), "neck falls back to head pitch alone");
+    assert_eq!(o.neck_deg, None, "neck flexion needs the level-head baseline");
+    assert!(o.nose_drop.is_some());
 }
 
 #[test]
 fn slouch_from_sunken_shoulders() {
     // Shoulders sink from 1.25 to 0.81 shoulder widths above the desk.
-    let o = observe(&[clerk(470.0)], &geometry(true), Some(1.25));
+    let o = observe(&[clerk(470.0)], &geometry(true), base(1.25));
     let t = o.trunk_deg.unwrap();
     assert!((30.0..40.0).contains(&t), "{t}");
 }
@@ -91,19 +98,19 @@ fn trunk_from_foreshortening_when_hips_visible() {
     for (i, x) in [(kp::LEFT_HIP, 445.0), (kp::RIGHT_HIP, 555.0)] {
         p.keypoints[i] = Keypoint::new(x, 400.0 + 1.3626 * 160.0, 0.9);
     }
-    assert!(observe(&[p.clone()], &g, None).trunk_deg.unwrap() < 1.0);
+    assert!(observe(&[p.clone()], &g, Baseline::default()).trunk_deg.unwrap() < 1.0);
     // Leaning 30° forward: cos(50°)·1.45 = 0.932 sw.
     for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
         p.keypoints[i].y = 400.0 + 0.932 * 160.0;
     }
-    let t = observe(&[p.clone()], &g, None).trunk_deg.unwrap();
+    let t = observe(&[p.clone()], &g, Baseline::default()).trunk_deg.unwrap();
     assert!((t - 30.0).abs() < 1.0, "{t}");
     // Leaning sideways shows as slant.
     for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
         p.keypoints[i].y = 400.0 + 1.3626 * 160.0;
         p.keypoints[i].x += 100.0;
     }
-    let t = observe(&[p], &g, None).trunk_deg.unwrap();
+    let t = observe(&[p], &g, Baseline::default()).trunk_deg.unwrap();
     assert!(t > 20.0, "{t}");
 }
 
@@ -113,13 +120,13 @@ fn neck_flexion_from_nose_below_ears() {
     // Head pitched 30° down: nose offset (0.025 cos 30 + 0.1 sin 30) cos 20
     // + (0.1 cos 30 - 0.025 sin 30) sin 20 = 0.0938 m over a 0.14 m span.
     p.keypoints[kp::NOSE].y = 300.0 + 0.0938 / 0.14 * 80.0;
-    let n = observe(&[p], &geometry(true), Some(1.25)).neck_deg.unwrap();
+    let n = observe(&[p], &geometry(true), base(1.25)).neck_deg.unwrap();
     assert!((n - 30.0).abs() < 1.5, "{n}");
 }
 
 #[test]
 fn standing_from_shoulders_high_above_desk() {
-    let o = observe(&[clerk(250.0)], &geometry(true), Some(1.25));
+    let o = observe(&[clerk(250.0)], &geometry(true), base(1.25));
     assert_eq!(o.posture, Some(Posture::Standing));
 }
 
@@ -130,31 +137,37 @@ fn standing_from_hips_above_desk() {
         p.keypoints[i].y = 480.0;
         p.keypoints[i].conf = 0.8;
     }
-    assert_eq!(observe(&[p], &geometry(true), None).posture, Some(Posture::Standing));
+    assert_eq!(observe(&[p], &geometry(true), Baseline::default()).posture, Some(Posture::Standing));
 }
 
 #[test]
 fn posture_unknown_without_desk_or_legs() {
-    assert_eq!(observe(&[clerk(400.0)], &geometry(false), None).posture, None);
+    assert_eq!(observe(&[clerk(400.0)], &geometry(false), Baseline::default()).posture, None);
 }
 
 #[test]
 fn head_on_desk_with_and_without_face() {
     let mut p = clerk(540.0);
     for i in kp::HEAD {
-        p.keypoints[i].y = 575.0;
+        p.keypoints[i].y = 605.0;
     }
-    let o = observe(&[p.clone()], &geometry(true), Some(1.25));
+    let o = observe(&[p.clone()], &geometry(true), base(1.25));
     assert_eq!(o.head_on_desk, Some(true));
     for i in kp::HEAD {
         p.keypoints[i].conf = 0.1;
     }
-    assert_eq!(observe(&[p], &geometry(true), Some(1.25)).head_on_desk, Some(true), "face hidden, shoulders on the desk");
+    assert_eq!(observe(&[p], &geometry(true), base(1.25)).head_on_desk, Some(true), "face hidden, shoulders on the desk");
     let mut up = clerk(400.0);
     for i in kp::HEAD {
         up.keypoints[i].conf = 0.1;
     }
-    assert_eq!(observe(&[up], &geometry(true), Some(1.25)).head_on_desk, Some(false), "face hidden but sitting up (turned away)");
+    assert_eq!(observe(&[up], &geometry(true), base(1.25)).head_on_desk, Some(false), "face hidden but sitting up (turned away)");
+    // Slouched: head level with the shoulders, above the desk.
+    let mut slouch = clerk(500.0);
+    for i in kp::HEAD {
+        slouch.keypoints[i].y = 505.0;
+    }
+    assert_eq!(observe(&[slouch], &geometry(true), base(1.25)).head_on_desk, Some(false));
 }
 
 #[test]
@@ -165,24 +178,24 @@ fn crossed_legs_only_when_legs_are_seen() {
     for (i, x, y) in legs {
         p.keypoints[i] = Keypoint::new(x, y, 0.9);
     }
-    assert_eq!(observe(&[p.clone()], &g, None).legs_crossed, Some(false));
+    assert_eq!(observe(&[p.clone()], &g, Baseline::default()).legs_crossed, Some(false));
     // Left ankle swung across to the right of the right ankle.
     p.keypoints[LEFT_ANKLE].x = 640.0;
-    assert_eq!(observe(&[p.clone()], &g, None).legs_crossed, Some(true));
+    assert_eq!(observe(&[p.clone()], &g, Baseline::default()).legs_crossed, Some(true));
     // The same pose guessed at moderate confidence is not judged.
     for (i, ..) in legs {
         p.keypoints[i].conf = 0.55;
     }
-    assert_eq!(observe(&[p], &g, None).legs_crossed, None);
+    assert_eq!(observe(&[p], &g, Baseline::default()).legs_crossed, None);
 }
 
 #[test]
 fn citizen_at_counter_and_clerk_choice() {
     let g = geometry(true);
-    let o = observe(&[citizen(), clerk(400.0)], &g, None);
+    let o = observe(&[citizen(), clerk(400.0)], &g, Baseline::default());
     assert_eq!(o.clerk, Some(1), "the person in the counter zone is not the clerk");
     assert!(o.citizen_at_counter);
-    let o = observe(&[citizen()], &g, None);
+    let o = observe(&[citizen()], &g, Baseline::default());
     assert!(!o.present && o.citizen_at_counter);
 }
 
@@ -192,7 +205,7 @@ fn box_fallback_when_no_torso_keypoints() {
     for k in p.keypoints.iter_mut() {
         k.conf = 0.1;
     }
-    let o = observe(&[p], &geometry(true), None);
+    let o = observe(&[p], &geometry(true), Baseline::default());
     assert!(o.present);
     assert_eq!((o.posture, o.trunk_deg, o.head_on_desk), (None, None, None));
 }
@@ -204,5 +217,5 @@ fn person_outside_the_staff_zone_is_not_the_clerk() {
         k.x += 400.0;
     }
     p.bbox = BBox::new(800.0, 250.0, 1000.0, 700.0);
-    assert!(!observe(&[p], &geometry(true), None).present);
+    assert!(!observe(&[p], &geometry(true), Baseline::default()).present);
 }

@@ -1,0 +1,144 @@
+//! Scoring the rules against the simulator's ground truth: event precision
+//! and recall per rule.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::camera::Camera;
+use super::simulate::Simulation;
+use super::truth::TruthEvent;
+use crate::config::{self, Window};
+use crate::rules::{Event, RuleCode, WindowRules};
+
+/// A window configuration for a simulation: its zones and desk line, the
+/// camera's tilt, and hours that cover the simulated morning.
+pub fn window_for(sim: &Simulation, camera: &Camera, id: &str) -> Window {
+    config::parse(&config_text(sim, camera, id), Path::new("<simulation>")).expect("simulated zones make a valid config").windows.remove(0)
+}
+
+/// The TOML text of [`window_for`]'s configuration.
+pub fn config_text(sim: &Simulation, camera: &Camera, id: &str) -> String {
+    let poly = |p: &[[f32; 2]]| format!("[{}]", p.iter().map(|q| format!("[{:.4}, {:.4}]", q[0], q[1])).collect::<Vec<_>>().join(", "));
+    format!(
+        "hall = \"sim\"\n[[window]]\nid = \"{id}\"\nstaff_zone = {}\ncounter_zone = {}\ndesk_y = {:.4}\ncamera_tilt_deg = {:.2}\nhours = [\"08:00-12:00\", \"13:00-18:00\"]\n",
+        poly(&sim.zones.staff_zone),
+        poly(&sim.zones.counter_zone),
+        sim.zones.desk_y,
+        camera.tilt_deg.clamp(0.0, 60.0)
+    )
+}
+
+/// Runs a window's rules over a simulation's frames.
+pub fn run_rules(window: &Window, sim: &Simulation) -> Vec<Event> {
+    let mut rules = WindowRules::new(window);
+    let mut events = Vec::new();
+    for f in &sim.frames {
+        let (_, e) = rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);
+        events.extend(e);
+    }
+    events.extend(rules.finish().0);
+    events
+}
+
+/// Event counts for one rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Score {
+    pub true_pos: u32,
+    pub false_pos: u32,
+    pub false_neg: u32,
+}
+
+impl Score {
+    pub fn precision(&self) -> Option<f64> {
+        let d = self.true_pos + self.false_pos;
+        (d > 0).then(|| f64::from(self.true_pos) / f64::from(d))
+    }
+
+    pub fn recall(&self) -> Option<f64> {
+        let d = self.true_pos + self.false_neg;
+        (d > 0).then(|| f64::from(self.true_pos) / f64::from(d))
+    }
+
+    pub fn add(&mut self, o: Score) {
+        self.true_pos += o.true_pos;
+        self.false_pos += o.false_pos;
+        self.false_neg += o.false_neg;
+    }
+}
+
+fn overlaps(a: (DateTime<FixedOffset>, DateTime<FixedOffset>), b: (DateTime<FixedOffset>, DateTime<FixedOffset>), slack_s: i64) -> bool {
+    let slack = chrono::Duration::seconds(slack_s);
+    a.0 - slack < b.1 && b.0 - slack < a.1
+}
+
+/// Matches detected events to truth events of the same rule by time
+/// overlap (with `slack_s` seconds of slack). A detected event that overlaps
+/// a truth event is a true positive (several detections of one truth event
+/// count once; the extra ones are false positives); a truth event with no
+/// detection is a false negative.
+pub fn score(events: &[Event], truth: &[TruthEvent], slack_s: i64) -> BTreeMap<RuleCode, Score> {
+    let mut out: BTreeMap<RuleCode, Score> = RuleCode::ALL.iter().map(|r| (*r, Score::default())).collect();
+    for rule in RuleCode::ALL {
+        let det: Vec<_> = events.iter().filter(|e| e.rule == rule).collect();
+        let tru: Vec<_> = truth.iter().filter(|t| t.rule == rule.as_str()).collect();
+        let mut used = vec![false; tru.len()];
+        let s = out.get_mut(&rule).expect("all rules present");
+        for d in &det {
+            match tru.iter().enumerate().find(|(i, t)| !used[*i] && overlaps((d.start, d.end), (t.start, t.end), slack_s)) {
+                Some((i, _)) => {
+                    used[i] = true;
+                    s.true_pos += 1;
+                }
+                None => s.false_pos += 1,
+            }
+        }
+        s.false_neg += used.iter().filter(|u| !**u).count() as u32;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Scenario, SimConfig, simulate};
+
+    #[test]
+    fn default_camera_finds_every_library_event() {
+        let cfg = SimConfig::default();
+        let mut total: BTreeMap<RuleCode, Score> = BTreeMap::new();
+        for sc in Scenario::library() {
+            let sim = simulate(&sc, &cfg);
+            let w = window_for(&sim, &cfg.camera, &cfg.window);
+            let events = run_rules(&w, &sim);
+            for (r, s) in score(&events, &sim.truth_events, 5) {
+                total.entry(r).or_default().add(s);
+            }
+        }
+        for (r, s) in &total {
+            assert!(s.precision().unwrap_or(1.0) >= 0.95 && s.recall().unwrap_or(1.0) >= 0.90, "{r}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn scoring_counts_matches_misses_and_extras() {
+        let t = |s: i64| DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap() + chrono::Duration::seconds(s);
+        let ev = |a: i64, b: i64| Event {
+            window: "w".into(),
+            rule: RuleCode::Slouching,
+            start: t(a),
+            end: t(b),
+            duration_s: (b - a) as f64,
+            confidence: 1.0,
+            closed_by: "resolved".into(),
+            values: BTreeMap::new(),
+        };
+        let truth = vec![
+            TruthEvent { rule: "slouching".into(), start: t(100), end: t(200) },
+            TruthEvent { rule: "slouching".into(), start: t(400), end: t(500) },
+        ];
+        let s = score(&[ev(102, 198), ev(300, 340)], &truth, 5)[&RuleCode::Slouching];
+        assert_eq!(s, Score { true_pos: 1, false_pos: 1, false_neg: 1 });
+    }
+}

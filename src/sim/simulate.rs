@@ -1,0 +1,192 @@
+//! The simulation driver: scenario + config → keypoint trace with ground truth.
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::FrameReport;
+use crate::trace::TraceFrame;
+use crate::vision::Person;
+
+use super::camera::Camera;
+use super::citizen::CitizenTrack;
+use super::clerk::ClerkTrack;
+use super::detector::detect;
+use super::noise::{Rng, mix};
+use super::occlusion::{Capsule, body_capsules, classify};
+use super::scenario::Scenario;
+use super::truth::{FrameTruth, TruthEvent, at};
+use super::zones::{Zones, zones};
+
+/// Simulation settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimConfig {
+    /// Window id written into every trace line.
+    pub window: String,
+    pub camera: Camera,
+    /// Frames per second (default 2).
+    pub fps: f32,
+    /// Keypoint noise σ in px for a torso imaged at 320 px/m (≈ the default
+    /// seated clerk at 720p); scaled with the person's image size.
+    pub noise_px: f32,
+    /// Probability that a frame is dropped (absent from the output).
+    pub drop_rate: f32,
+    /// Approximate fraction of frames in which a person on stage goes
+    /// undetected; misses come in gaps of 1–4 consecutive frames.
+    pub miss_rate: f32,
+    /// Camera sees the clerk's legs (open-front desk / side camera); OR-ed
+    /// with `Scenario::legs_visible`.
+    pub legs_visible: bool,
+    pub seed: u64,
+    /// Timestamp of frame 0.
+    pub start: DateTime<FixedOffset>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            window: "W01".to_string(),
+            camera: Camera::default(),
+            fps: 2.0,
+            noise_px: 3.0,
+            drop_rate: 0.02,
+            miss_rate: 0.01,
+            legs_visible: false,
+            seed: 1,
+            start: FixedOffset::east_opt(8 * 3600)
+                .unwrap()
+                .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+                .unwrap(),
+        }
+    }
+}
+
+/// One emitted frame: what the pose model would have written, plus truth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimFrame {
+    pub trace: TraceFrame,
+    pub truth: FrameTruth,
+}
+
+/// Result of [`simulate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Simulation {
+    /// Emitted frames in time order (dropped frames are missing; `frame`
+    /// numbers keep counting through the gaps).
+    pub frames: Vec<SimFrame>,
+    pub truth_events: Vec<TruthEvent>,
+    pub zones: Zones,
+}
+
+/// Who a detected person is (internal; the trace itself carries no roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Clerk,
+    Citizen,
+}
+
+/// Detection-gap state machine for one role.
+#[derive(Debug, Default)]
+struct Gap(u32);
+
+impl Gap {
+    /// Advance one frame; true if the person is missed in this frame.
+    fn step(&mut self, rng: &mut Rng, miss_rate: f32) -> bool {
+        if self.0 > 0 {
+            self.0 -= 1;
+            return true;
+        }
+        // Gaps last 1–4 frames (mean 2.5), so start one with rate/2.5.
+        if rng.chance(miss_rate / 2.5) {
+            self.0 = (rng.next_u64() % 4) as u32;
+            return true;
+        }
+        false
+    }
+}
+
+/// Run a scenario. Pure and deterministic for a given config (seed included).
+pub fn simulate(sc: &Scenario, cfg: &SimConfig) -> Simulation {
+    let frames = run(sc, cfg).into_iter().map(|(f, _)| f).collect();
+    Simulation {
+        frames,
+        truth_events: sc.truth_events(cfg.start, cfg.legs_visible),
+        zones: zones(&cfg.camera),
+    }
+}
+
+/// The simulation loop; also returns each frame's people with their roles
+/// (same order as `trace.frame.people`) for tests.
+pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> {
+    let cam = &cfg.camera;
+    let legs_visible = cfg.legs_visible || sc.legs_visible;
+    let mut motion = Rng::new(mix(cfg.seed, 1));
+    let mut drops = Rng::new(mix(cfg.seed, 2));
+    let mut misses = Rng::new(mix(cfg.seed, 3));
+    let clerk = ClerkTrack::new(sc, &mut motion);
+    let citizens = CitizenTrack::new(sc, &mut motion);
+    let (mut gap_clerk, mut gap_citizen) = (Gap::default(), Gap::default());
+    let n = (sc.duration_secs() * cfg.fps as f64).floor().max(0.0) as u64;
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let t = i as f64 / cfg.fps as f64;
+        let dropped = drops.chance(cfg.drop_rate);
+        let miss_clerk = gap_clerk.step(&mut misses, cfg.miss_rate);
+        let miss_citizen = gap_citizen.step(&mut misses, cfg.miss_rate);
+        if dropped {
+            continue;
+        }
+        let mut rng = Rng::new(mix(cfg.seed, 0x1000_0000 + i));
+        let clerk_fig = clerk.figure_at(t);
+        let citizen_figs = citizens.figures_at(t);
+        let occluders: Vec<Capsule> = citizen_figs.iter().flat_map(body_capsules).collect();
+        let mut people: Vec<(Role, Person)> = Vec::new();
+        if let Some(f) = &clerk_fig {
+            let vis = classify(f, cam, &occluders, !legs_visible);
+            // Always run the detector so the per-frame noise stream does not
+            // depend on whether a miss happens.
+            if let Some(p) = detect(f, &vis, cam, cfg.noise_px, &mut rng)
+                && !miss_clerk
+            {
+                people.push((Role::Clerk, p));
+            }
+        }
+        for f in &citizen_figs {
+            let vis = classify(f, cam, &[], true);
+            if let Some(p) = detect(f, &vis, cam, cfg.noise_px, &mut rng)
+                && !miss_citizen
+            {
+                people.push((Role::Citizen, p));
+            }
+        }
+        // Detectors list people by score, not by role.
+        people.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+        let activity = sc.activity_at(t);
+        let present = activity != super::truth::Activity::Away;
+        let (trunk_deg, neck_deg) = match (&clerk_fig, present) {
+            (Some(f), true) => (f.trunk_deg(), f.neck_deg()),
+            _ => (0.0, 0.0),
+        };
+        let truth = FrameTruth {
+            clerk_present: present,
+            activity,
+            citizen_at_counter: sc.citizen_at(t),
+            trunk_deg,
+            neck_deg,
+        };
+        let roles = people.iter().map(|(r, _)| *r).collect();
+        let trace = TraceFrame {
+            ts: at(cfg.start, t),
+            window: cfg.window.clone(),
+            frame: FrameReport {
+                source: sc.name.clone(),
+                frame: i,
+                width: cam.width,
+                height: cam.height,
+                model: "sim".to_string(),
+                people: people.into_iter().map(|(_, p)| p).collect(),
+            },
+        };
+        out.push((SimFrame { trace, truth }, roles));
+    }
+    out
+}
