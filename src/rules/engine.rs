@@ -28,7 +28,7 @@ const BASELINE_PERCENTILE: f64 = 0.6;
 const LEVEL_HEAD_PERCENTILE: f64 = 0.3;
 /// Angles are judged on the median of the last few frames, and yes/no
 /// judgements on their majority, so one noisy keypoint does not flip a rule.
-const SMOOTH_FRAMES: usize = 5;
+const SMOOTH_FRAMES: usize = 9;
 
 /// Index of the greeting rule in `RuleCode::ALL` order.
 const GREET: usize = 4;

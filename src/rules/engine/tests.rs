@@ -117,9 +117,9 @@ fn slouching_entry_exit_and_peak_values() {
     let (events, minutes) = all_events(r, ev);
     let s: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Slouching).collect();
     assert_eq!(s.len(), 1, "{events:#?}");
-    // Angles are judged on a 5-frame median: a change shows after 3 frames (1 s).
-    assert_eq!(s[0].start, t0 + chrono::Duration::seconds(61));
-    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(130_500));
+    // Angles are judged on a 9-frame median: a change shows after 5 frames (2 s).
+    assert_eq!(s[0].start, t0 + chrono::Duration::seconds(62));
+    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(131_500));
     assert_eq!(s[0].values["peak_trunk_deg"], 42.0);
     assert!((s[0].confidence - 0.9).abs() < 1e-6);
     let total: f64 = minutes.iter().map(|m| m.rules[&RuleCode::Slouching].violation_s).sum();
@@ -139,7 +139,7 @@ fn neck_alone_can_trigger_and_unknown_posture_never_does() {
     let s: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Slouching).collect();
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].closed_by, "unknown");
-    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(60_500), "the 5-frame median carries the last angles 1 s on");
+    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(62_500), "the median carries the last angles while 3 of the last 9 frames saw them");
     let unknown_s: f64 = minutes.iter().map(|m| m.unknown_s).sum();
     assert!(unknown_s > 200.0, "unknown posture time is counted as unknown: {unknown_s}");
 }
