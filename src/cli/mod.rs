@@ -5,6 +5,7 @@ mod analyze;
 mod check_config;
 mod models;
 mod replay;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     CheckConfig(check_config::Args),
     /// Run the etiquette rules over recorded keypoint traces.
     Replay(replay::Args),
+    /// Write a simulated seated-clerk trace and window config to try the rules.
+    Simulate(simulate::Args),
     /// List the known models, their licences, and whether their files are
     /// present and intact.
     Models(models::Args),
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::CheckConfig(args) => check_config::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Models(args) => models::run(args),
     };
     match result {

@@ -148,7 +148,7 @@ impl WindowRules {
             let values: [Vec<(&'static str, Option<f32>)>; 5] = [
                 vec![],
                 vec![("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg)],
-                vec![("shoulder_rise", obs.shoulder_rise)],
+                vec![("trunk_deg", obs.trunk_deg)],
                 vec![],
                 vec![],
             ];
