@@ -17,5 +17,6 @@ pub mod privacy;
 pub mod replay;
 pub mod rules;
 pub mod sim;
+pub mod store;
 pub mod trace;
 pub mod vision;

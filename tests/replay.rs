@@ -124,3 +124,40 @@ fn check_config_accepts_the_example_and_rejects_mistakes() {
                 .and(predicate::str::contains("2 problem(s)")),
         );
 }
+
+#[test]
+fn replay_into_a_store_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (trace, config, sim) = write_trace(dir.path(), "mixed_day");
+    let store = dir.path().join("edge.sqlite");
+    for expected in ["stored 5 new event(s)", "stored 0 new event(s)"] {
+        common::liyi()
+            .args(["replay", "--config"])
+            .arg(&config)
+            .arg(&trace)
+            .arg("--store")
+            .arg(&store)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(expected));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (events, minutes) = rt.block_on(async {
+        let s = liyi::store::Store::open(&store).await.unwrap();
+        (s.events(None).await.unwrap(), s.minutes(None).await.unwrap())
+    });
+    assert_eq!(events.len(), sim.truth_events.len());
+    assert_eq!(minutes.len(), 20, "20 simulated minutes");
+    assert!(minutes.iter().all(|m| m.window == "W01"));
+    let junk = dir.path().join("junk.sqlite");
+    std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
+    common::liyi()
+        .args(["replay", "--config"])
+        .arg(&config)
+        .arg(&trace)
+        .arg("--store")
+        .arg(&junk)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("junk.sqlite").and(predicate::str::contains("not a SQLite database")));
+}

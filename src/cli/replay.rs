@@ -34,6 +34,11 @@ pub struct Args {
     /// Also write per-window minute metrics as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     minutes: Option<PathBuf>,
+
+    /// Also store the events and minute metrics in this SQLite store (created
+    /// if missing; replaying the same trace twice stores nothing twice).
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -84,6 +89,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             f.write_all(b"\n")?;
         }
         f.flush()?;
+    }
+    if let Some(path) = &args.store {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let added = runtime.block_on(async {
+            let store = crate::store::Store::open(path).await?;
+            let added = store.insert_events(&all).await?;
+            store.upsert_minutes(&minutes).await?;
+            store.close().await;
+            Ok::<_, crate::store::StoreError>(added)
+        })?;
+        eprintln!("stored {added} new event(s) and {} minute(s) in {}", minutes.len(), path.display());
     }
     eprint!("{}", summary_text(&replay, &all, &minutes));
     Ok(ExitCode::SUCCESS)

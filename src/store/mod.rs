@@ -1,0 +1,246 @@
+//! The edge store: events and minute metrics in one SQLite file (WAL mode),
+//! with explicit, numbered schema upgrades (`schema/vN.sql`) tracked in
+//! `PRAGMA user_version`. Media never goes in here.
+//!
+//! Written with `sqlx`, the crate the hub uses too, so a PostgreSQL back end
+//! can follow without a rewrite.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset};
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::rules::{Event, MinuteMetrics, RuleCode};
+
+/// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
+const SCHEMA: &[&str] = &[include_str!("schema/v1.sql")];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {path}: {message}. Fix: {fix}")]
+    Open { path: PathBuf, message: String, fix: String },
+    #[error("store {path} has schema version {found}, newer than this liyi understands ({SCHEMA_VERSION}). Fix: upgrade liyi; the file was left untouched")]
+    TooNew { path: PathBuf, found: i64 },
+    #[error("store {path}: {source}")]
+    Sql { path: PathBuf, source: sqlx::Error },
+    #[error("store {path}: a stored row is malformed: {message}")]
+    Row { path: PathBuf, message: String },
+}
+
+/// An open edge store.
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) and upgrades the store at `path`.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |message: String, fix: &str| StoreError::Open { path: path.to_path_buf(), message, fix: fix.to_string() };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| open_err(format!("cannot create {}: {e}", dir.display()), "check the data folder's permissions"))?;
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(|e| open_err(e.to_string(), "use a plain file path"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode never corrupts the file on power loss; it may
+            // lose the last transactions, which the minute granularity allows.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                let m = e.to_string();
+                if m.contains("not a database") {
+                    open_err("is not a SQLite database".into(), "point at a Liyi store, or at a new file name to create one")
+                } else {
+                    open_err(m, "check that the path is a Liyi store (SQLite) and writable")
+                }
+            })?;
+        let store = Store { pool, path: path.to_path_buf() };
+        store.upgrade().await?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sql(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+        |source| StoreError::Sql { path: self.path.clone(), source }
+    }
+
+    /// The schema version on disk.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("PRAGMA user_version").fetch_one(&self.pool).await.map_err(|e| self.not_sqlite(e))?;
+        Ok(row.get::<i64, _>(0))
+    }
+
+    fn not_sqlite(&self, e: sqlx::Error) -> StoreError {
+        let message = e.to_string();
+        if message.contains("not a database") || message.contains("file is encrypted") {
+            return StoreError::Open {
+                path: self.path.clone(),
+                message: "is not a SQLite database".into(),
+                fix: "point --store at a Liyi store, or at a new file name to create one".into(),
+            };
+        }
+        StoreError::Sql { path: self.path.clone(), source: e }
+    }
+
+    async fn upgrade(&self) -> Result<(), StoreError> {
+        let found = self.schema_version().await?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path: self.path.clone(), found });
+        }
+        for (i, step) in SCHEMA.iter().enumerate().skip(found.max(0) as usize) {
+            let mut tx = self.pool.begin().await.map_err(self.sql())?;
+            sqlx::raw_sql(step).execute(&mut *tx).await.map_err(self.sql())?;
+            sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1)).execute(&mut *tx).await.map_err(self.sql())?;
+            tx.commit().await.map_err(self.sql())?;
+            tracing::info!(path = %self.path.display(), version = i + 1, "store schema upgraded");
+        }
+        Ok(())
+    }
+
+    /// Stores events; an event already stored (same window, rule and start)
+    /// is left as it is. Returns how many were new.
+    pub async fn insert_events(&self, events: &[Event]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        let mut added = 0;
+        for e in events {
+            let values = serde_json::to_string(&e.values).expect("a map of numbers serialises");
+            let r = sqlx::query(
+                "INSERT INTO event (window, rule, start, start_unix, end, duration_s, confidence, closed_by, values_json)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (window, rule, start) DO NOTHING",
+            )
+            .bind(&e.window)
+            .bind(e.rule.as_str())
+            .bind(e.start.to_rfc3339())
+            .bind(unix(e.start))
+            .bind(e.end.to_rfc3339())
+            .bind(e.duration_s)
+            .bind(f64::from(e.confidence))
+            .bind(&e.closed_by)
+            .bind(values)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+            added += r.rows_affected();
+        }
+        tx.commit().await.map_err(self.sql())?;
+        Ok(added)
+    }
+
+    /// Stores minute metrics, replacing a stored row for the same window and
+    /// minute (a minute is rewritten until it is complete).
+    pub async fn upsert_minutes(&self, minutes: &[MinuteMetrics]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        for m in minutes {
+            let Some(minute) = m.minute else { continue };
+            let rules = serde_json::to_string(&m.rules).expect("rule metrics serialise");
+            sqlx::query(
+                "INSERT INTO minute (window, minute, minute_unix, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (window, minute_unix) DO UPDATE SET
+                   observed_s = excluded.observed_s, in_service_s = excluded.in_service_s, staffed_s = excluded.staffed_s,
+                   compliant_s = excluded.compliant_s, unknown_s = excluded.unknown_s, rules_json = excluded.rules_json",
+            )
+            .bind(&m.window)
+            .bind(minute.to_rfc3339())
+            .bind(unix(minute))
+            .bind(m.observed_s)
+            .bind(m.in_service_s)
+            .bind(m.staffed_s)
+            .bind(m.compliant_s)
+            .bind(m.unknown_s)
+            .bind(rules)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+        }
+        tx.commit().await.map_err(self.sql())
+    }
+
+    /// Stored events, oldest first, optionally for one window.
+    pub async fn events(&self, window: Option<&str>) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event
+             WHERE (?1 IS NULL OR window = ?1) ORDER BY start_unix, id",
+        )
+        .bind(window)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        rows.iter().map(|r| self.event_from(r)).collect()
+    }
+
+    fn event_from(&self, r: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
+        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
+        let rule: String = r.get("rule");
+        let rule = RuleCode::ALL.into_iter().find(|c| c.as_str() == rule).ok_or_else(|| bad(format!("unknown rule {rule:?}")))?;
+        Ok(Event {
+            window: r.get("window"),
+            rule,
+            start: parse_ts(&r.get::<String, _>("start")).map_err(bad)?,
+            end: parse_ts(&r.get::<String, _>("end")).map_err(bad)?,
+            duration_s: r.get("duration_s"),
+            confidence: r.get::<f64, _>("confidence") as f32,
+            closed_by: r.get("closed_by"),
+            values: serde_json::from_str(&r.get::<String, _>("values_json")).map_err(|e| bad(e.to_string()))?,
+        })
+    }
+
+    /// Stored minutes, oldest first, optionally for one window.
+    pub async fn minutes(&self, window: Option<&str>) -> Result<Vec<MinuteMetrics>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT window, minute, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json FROM minute
+             WHERE (?1 IS NULL OR window = ?1) ORDER BY minute_unix, window",
+        )
+        .bind(window)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
+        rows.iter()
+            .map(|r| {
+                Ok(MinuteMetrics {
+                    window: r.get("window"),
+                    minute: Some(parse_ts(&r.get::<String, _>("minute")).map_err(bad)?),
+                    observed_s: r.get("observed_s"),
+                    in_service_s: r.get("in_service_s"),
+                    staffed_s: r.get("staffed_s"),
+                    compliant_s: r.get("compliant_s"),
+                    unknown_s: r.get("unknown_s"),
+                    rules: serde_json::from_str(&r.get::<String, _>("rules_json")).map_err(|e| bad(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Flushes the write-ahead log into the main file and closes.
+    pub async fn close(self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        self.pool.close().await;
+    }
+}
+
+fn unix(t: DateTime<FixedOffset>) -> f64 {
+    t.timestamp_millis() as f64 / 1000.0
+}
+
+fn parse_ts(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s).map_err(|e| format!("bad timestamp {s:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests;
