@@ -8,6 +8,7 @@
 //! out of it.
 
 pub mod analyze;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod geometry;

@@ -1,0 +1,210 @@
+//! Video files and RTSP streams through FFmpeg (libavformat / libavcodec,
+//! Debian's FFmpeg 5.1 via `ffmpeg-next`). Frames are decoded with one
+//! thread, non-reference frames are skipped when the analysis rate is well
+//! below the source's, and only kept frames are converted to RGB at the
+//! analysis size.
+
+use std::path::Path;
+use std::sync::Once;
+
+use chrono::{DateTime, FixedOffset, Local};
+use ffmpeg_next as ffmpeg;
+use ffmpeg::format::Pixel;
+use ffmpeg::software::scaling;
+use image::RgbImage;
+
+use super::{CaptureError, CaptureOptions, Frame, RateGate, Source, analysis_size, name_of};
+
+static INIT: Once = Once::new();
+
+fn init() {
+    INIT.call_once(|| {
+        let _ = ffmpeg::init();
+        // Liyi reports FFmpeg's failures as its own errors, with a fix.
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+    });
+}
+
+/// The scaler, owned by one source and used by one thread at a time.
+struct Scaler(scaling::Context);
+
+// SAFETY: an SwsContext has no thread affinity; it is only unsafe to use it
+// from two threads at once. `Scaler` is owned by exactly one `VideoSource`,
+// which is used through `&mut self` only, so moving it between threads is
+// sound.
+unsafe impl Send for Scaler {}
+
+pub struct VideoSource {
+    name: String,
+    input: ffmpeg::format::context::Input,
+    decoder: ffmpeg::decoder::Video,
+    stream: usize,
+    time_base: f64,
+    scaler: Option<(Scaler, u32, u32)>,
+    gate: RateGate,
+    options: CaptureOptions,
+    /// Wall-clock start for live streams, or the configured start.
+    start: DateTime<FixedOffset>,
+    live: bool,
+    decoded: u64,
+    dropped: u64,
+    eof_sent: bool,
+    size: Option<(u32, u32)>,
+}
+
+impl VideoSource {
+    pub fn open_file(path: &Path, options: CaptureOptions) -> Result<VideoSource, CaptureError> {
+        let name = name_of(path);
+        if !path.is_file() {
+            return Err(CaptureError::Open { source_name: name, message: "no such file".into(), fix: "check the file: path in the config".into() });
+        }
+        init();
+        let input = ffmpeg::format::input(&path).map_err(|e| CaptureError::Open {
+            source_name: name.clone(),
+            message: e.to_string(),
+            fix: "the file must be a video FFmpeg can read (MP4, MKV, …)".into(),
+        })?;
+        // FFmpeg's "tty" demuxer turns any text file into "video"; a camera
+        // recording is never that.
+        let format = input.format().name().to_string();
+        if format == "tty" {
+            return Err(CaptureError::Open { source_name: name, message: "this is a text file, not a video".into(), fix: "the file must be a video FFmpeg can read (MP4, MKV, …)".into() });
+        }
+        Self::from_input(name, input, options, false)
+    }
+
+    pub fn open_rtsp(url: &str, options: CaptureOptions) -> Result<VideoSource, CaptureError> {
+        init();
+        let mut dict = ffmpeg::Dictionary::new();
+        dict.set("rtsp_transport", "tcp");
+        // Give up on a silent server after 5 s (microseconds).
+        dict.set("timeout", "5000000");
+        let shown = crate::config::SourceSpec::Rtsp { url: url.to_string() }.to_string();
+        let input = ffmpeg::format::input_with_dictionary(&url, dict).map_err(|e| CaptureError::Open {
+            source_name: shown.clone(),
+            message: e.to_string(),
+            fix: "check the camera's address, port, path and credentials, and that it is reachable".into(),
+        })?;
+        Self::from_input(shown, input, options, true)
+    }
+
+    fn from_input(name: String, input: ffmpeg::format::context::Input, options: CaptureOptions, live: bool) -> Result<VideoSource, CaptureError> {
+        let open_err = |message: String| CaptureError::Open { source_name: name.clone(), message, fix: "the source must carry a video stream".into() };
+        let stream = input.streams().best(ffmpeg::media::Type::Video).ok_or_else(|| open_err("no video stream".into()))?;
+        let index = stream.index();
+        let tb = stream.time_base();
+        let time_base = f64::from(tb.numerator()) / f64::from(tb.denominator().max(1));
+        let native_fps = {
+            let r = stream.avg_frame_rate();
+            if r.denominator() > 0 && r.numerator() > 0 { f64::from(r.numerator()) / f64::from(r.denominator()) } else { 25.0 }
+        };
+        let mut context = ffmpeg::codec::context::Context::from_parameters(stream.parameters()).map_err(|e| open_err(e.to_string()))?;
+        context.set_threading(ffmpeg::codec::threading::Config::count(1));
+        let mut decoder = context.decoder().video().map_err(|e| open_err(e.to_string()))?;
+        if native_fps >= 3.0 * options.fps {
+            decoder.skip_frame(ffmpeg::codec::discard::Discard::NonReference);
+        }
+        let start = options.start.filter(|_| !live).unwrap_or_else(|| Local::now().fixed_offset());
+        Ok(VideoSource {
+            name,
+            input,
+            decoder,
+            stream: index,
+            time_base,
+            scaler: None,
+            gate: RateGate::new(options.fps),
+            options,
+            start,
+            live,
+            decoded: 0,
+            dropped: 0,
+            eof_sent: false,
+            size: None,
+        })
+    }
+
+    fn convert(&mut self, frame: &ffmpeg::frame::Video) -> Result<RgbImage, CaptureError> {
+        let (w, h) = (frame.width(), frame.height());
+        let (ow, oh) = analysis_size(w, h, self.options.max_side);
+        let rebuild = !matches!(&self.scaler, Some((_, sw, sh)) if *sw == w && *sh == h);
+        if rebuild {
+            let ctx = scaling::Context::get(frame.format(), w, h, Pixel::RGB24, ow, oh, scaling::Flags::BILINEAR)
+                .map_err(|e| CaptureError::Decode { source_name: self.name.clone(), message: format!("cannot convert frames: {e}") })?;
+            self.scaler = Some((Scaler(ctx), w, h));
+        }
+        let (scaler, ..) = self.scaler.as_mut().expect("just built");
+        let mut rgb = ffmpeg::frame::Video::empty();
+        scaler.0.run(frame, &mut rgb).map_err(|e| CaptureError::Decode { source_name: self.name.clone(), message: e.to_string() })?;
+        let (rw, rh) = (rgb.width() as usize, rgb.height() as usize);
+        let stride = rgb.stride(0);
+        let data = rgb.data(0);
+        let mut out = Vec::with_capacity(rw * rh * 3);
+        for y in 0..rh {
+            out.extend_from_slice(&data[y * stride..y * stride + rw * 3]);
+        }
+        Ok(RgbImage::from_raw(rw as u32, rh as u32, out).expect("rows copied at 3 bytes per pixel"))
+    }
+
+    /// Tries to take one decoded frame; `Some` when it is due.
+    fn take_decoded(&mut self) -> Result<Option<Frame>, CaptureError> {
+        let mut decoded = ffmpeg::frame::Video::empty();
+        while self.decoder.receive_frame(&mut decoded).is_ok() {
+            self.decoded += 1;
+            self.size = Some((decoded.width(), decoded.height()));
+            let t = decoded.timestamp().or(decoded.pts()).map_or(self.decoded as f64 / 25.0, |p| p as f64 * self.time_base);
+            if !self.gate.keep(t) {
+                self.dropped += 1;
+                continue;
+            }
+            let image = self.convert(&decoded)?;
+            let ts = if self.live {
+                Local::now().fixed_offset()
+            } else {
+                self.start + chrono::Duration::milliseconds((t * 1000.0) as i64)
+            };
+            return Ok(Some(Frame { ts, index: self.decoded - 1, image }));
+        }
+        Ok(None)
+    }
+}
+
+impl Source for VideoSource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
+        loop {
+            if let Some(f) = self.take_decoded()? {
+                return Ok(Some(f));
+            }
+            if self.eof_sent {
+                return Ok(None);
+            }
+            let mut packet = ffmpeg::Packet::empty();
+            match packet.read(&mut self.input) {
+                Ok(()) => {
+                    if packet.stream() != self.stream {
+                        continue;
+                    }
+                    if let Err(e) = self.decoder.send_packet(&packet) {
+                        // A damaged packet is counted and skipped, not fatal.
+                        tracing::debug!(source = %self.name, error = %e, "decoder rejected a packet");
+                        self.dropped += 1;
+                    }
+                }
+                Err(ffmpeg::Error::Eof) => {
+                    let _ = self.decoder.send_eof();
+                    self.eof_sent = true;
+                }
+                Err(e) => {
+                    return Err(CaptureError::Decode { source_name: self.name.clone(), message: format!("read failed: {e}") });
+                }
+            }
+        }
+    }
+
+    fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    fn native_size(&self) -> Option<(u32, u32)> {
+        self.size
+    }
+}

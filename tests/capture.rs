@@ -1,0 +1,99 @@
+//! Frame sources on real media: the VP9 video file, an image folder, and
+//! bad inputs.
+
+mod common;
+
+use liyi::capture::{self, CaptureOptions};
+use liyi::config::SourceSpec;
+
+fn opts() -> CaptureOptions {
+    CaptureOptions { start: Some(chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap()), ..CaptureOptions::default() }
+}
+
+#[test]
+fn video_file_is_decoded_at_the_analysis_rate_and_size() {
+    let spec = SourceSpec::File { path: common::fixture("street-walk.mp4") };
+    let mut src = capture::open(&spec, opts()).unwrap();
+    let mut frames = Vec::new();
+    while let Some(f) = src.next_frame().unwrap() {
+        frames.push(f);
+    }
+    // 230 frames at 30 fps = 7.67 s; at 2 fps that is 16 frames.
+    assert_eq!(frames.len(), 16);
+    assert_eq!(frames[0].image.dimensions(), (1280, 720), "1768x994 scaled to a 1280 long side");
+    assert_eq!(src.native_size(), Some((1768, 994)));
+    let gaps: Vec<i64> = frames.windows(2).map(|w| (w[1].ts - w[0].ts).num_milliseconds()).collect();
+    assert!(gaps.iter().all(|g| (450..=550).contains(g)), "{gaps:?}");
+    assert_eq!(frames[0].ts, opts().start.unwrap());
+    assert!(src.dropped() > 150, "the other decoded frames were dropped before conversion: {}", src.dropped());
+    // Real pixels, not a blank buffer.
+    let px = frames[8].image.get_pixel(640, 360).0;
+    assert!(frames[8].image.pixels().any(|p| p.0 != px));
+}
+
+#[test]
+fn image_folder_source() {
+    let spec = SourceSpec::Images { dir: common::fixture("street-walk") };
+    let mut src = capture::open(&spec, opts()).unwrap();
+    let mut n = 0;
+    while let Some(f) = src.next_frame().unwrap() {
+        assert_eq!(f.image.dimensions(), (1280, 720));
+        assert_eq!(f.ts, opts().start.unwrap() + chrono::Duration::milliseconds(500 * n));
+        n += 1;
+    }
+    assert_eq!(n, 8);
+}
+
+#[test]
+fn bad_sources_are_clear_errors() {
+    let err = |spec: SourceSpec| capture::open(&spec, opts()).err().expect("must fail").to_string();
+    let e = err(SourceSpec::File { path: "/no/such/video.mp4".into() });
+    assert!(e.contains("/no/such/video.mp4") && e.contains("no such file"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.mp4");
+    std::fs::write(&junk, "minutes of the weekly meeting\n".repeat(300)).unwrap();
+    let e = err(SourceSpec::File { path: junk.clone() });
+    assert!(e.contains("junk.mp4") && e.contains("cannot open"), "{e}");
+    let noise: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    std::fs::write(&junk, noise).unwrap();
+    let e = err(SourceSpec::File { path: junk.clone() });
+    assert!(e.contains("junk.mp4") && e.contains("cannot open"), "{e}");
+    let e = err(SourceSpec::Camera { index: 0 });
+    assert!(e.contains("camera:0") && e.contains("not supported"), "{e}");
+    let e = err(SourceSpec::Images { dir: dir.path().join("empty") });
+    assert!(e.contains("empty"), "{e}");
+}
+
+#[test]
+fn truncated_video_ends_or_errors_without_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(common::fixture("street-walk.mp4")).unwrap();
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    match capture::open(&SourceSpec::File { path: cut }, opts()) {
+        Err(e) => assert!(e.to_string().contains("cut.mp4")),
+        Ok(mut src) => {
+            let mut n = 0;
+            loop {
+                match src.next_frame() {
+                    Ok(Some(_)) => n += 1,
+                    Ok(None) => break,
+                    Err(e) => {
+                        assert!(e.to_string().contains("cut.mp4"), "{e}");
+                        break;
+                    }
+                }
+                assert!(n < 100);
+            }
+        }
+    }
+}
+
+#[test]
+fn unreachable_rtsp_fails_within_the_timeout() {
+    // Port 9 on loopback: nothing listens, so the connection is refused at once.
+    let started = std::time::Instant::now();
+    let e = capture::open(&SourceSpec::Rtsp { url: "rtsp://127.0.0.1:9/none".into() }, opts()).err().unwrap().to_string();
+    assert!(e.contains("rtsp://127.0.0.1:9/none") && e.contains("cannot open"), "{e}");
+    assert!(started.elapsed().as_secs() < 30);
+}
