@@ -54,10 +54,20 @@ fn bad_sources_are_clear_errors() {
     std::fs::write(&junk, "minutes of the weekly meeting\n".repeat(300)).unwrap();
     let e = err(SourceSpec::File { path: junk.clone() });
     assert!(e.contains("junk.mp4") && e.contains("cannot open"), "{e}");
-    let noise: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
-    std::fs::write(&junk, noise).unwrap();
+    std::fs::write(&junk, vec![0u8; 20_000]).unwrap();
     let e = err(SourceSpec::File { path: junk.clone() });
     assert!(e.contains("junk.mp4") && e.contains("cannot open"), "{e}");
+    // Random bytes may even look like some raw format to FFmpeg's probe:
+    // whatever happens, no panic and no endless stream of frames.
+    let noise: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    std::fs::write(&junk, noise).unwrap();
+    if let Ok(mut src) = capture::open(&SourceSpec::File { path: junk.clone() }, opts()) {
+        let mut n = 0;
+        while let Ok(Some(_)) = src.next_frame() {
+            n += 1;
+            assert!(n < 1000);
+        }
+    }
     let e = err(SourceSpec::Camera { index: 0 });
     assert!(e.contains("camera:0") && e.contains("not supported"), "{e}");
     let e = err(SourceSpec::Images { dir: dir.path().join("empty") });
