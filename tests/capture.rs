@@ -46,7 +46,7 @@ fn image_folder_source() {
 
 #[test]
 fn bad_sources_are_clear_errors() {
-    let err = |spec: SourceSpec| capture::open(&spec, opts()).err().expect("must fail").to_string();
+    let err = |spec: SourceSpec| capture::open(&spec, opts()).err().unwrap_or_else(|| panic!("{spec:?} must fail")).to_string();
     let e = err(SourceSpec::File { path: "/no/such/video.mp4".into() });
     assert!(e.contains("/no/such/video.mp4") && e.contains("no such file"), "{e}");
     let dir = tempfile::tempdir().unwrap();
