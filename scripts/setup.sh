@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs what liyi needs on a fresh machine, idempotently:
-#   - Debian packages (none yet for the foundation; later features add theirs
-#     to DEBIAN_PACKAGES), installed only when missing;
+#   - Debian packages, installed only when missing: FFmpeg's development
+#     libraries and libclang (ffmpeg-next generates its bindings at build
+#     time), and the ffmpeg command-line tools for tests;
 #   - the pinned ONNX Runtime shared library (scripts/fetch-onnxruntime.sh).
 # Called by scripts/demo.sh, scripts/test.sh and .ci/run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-DEBIAN_PACKAGES=()
+DEBIAN_PACKAGES=(
+  pkg-config libclang-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libavfilter-dev libavdevice-dev libswresample-dev
+  ffmpeg
+)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -107,3 +107,43 @@ fn unreachable_rtsp_fails_within_the_timeout() {
     assert!(e.contains("rtsp://127.0.0.1:9/none") && e.contains("cannot open"), "{e}");
     assert!(started.elapsed().as_secs() < 30);
 }
+
+/// A window whose source is the street video: trace it with real pose
+/// inference, then replay the trace.
+#[test]
+fn trace_a_video_window_and_replay_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("street.mp4");
+    std::fs::copy(common::fixture("street-walk.mp4"), &video).unwrap();
+    let config = dir.path().join("street.toml");
+    std::fs::write(
+        &config,
+        r#"hall = "测试"
+[[window]]
+id = "street"
+source = "file:street.mp4"
+staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
+counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
+desk_y = 0.9
+hours = ["00:00-23:59"]
+"#,
+    )
+    .unwrap();
+    let trace = dir.path().join("street.jsonl");
+    common::liyi()
+        .current_dir(dir.path())
+        .args(["trace", "--window", "street", "--start", "2026-03-02T09:00:00+08:00", "--config"])
+        .arg("street.toml")
+        .arg("--out")
+        .arg(&trace)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("16 frames traced"));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let frames: Vec<liyi::trace::TraceFrame> = text.lines().map(|l| liyi::trace::parse_line(l).unwrap()).collect();
+    assert_eq!(frames.len(), 16);
+    assert!(frames.iter().all(|f| f.window == "street" && f.frame.width == 1280 && f.frame.height == 720));
+    assert!(frames.iter().filter(|f| !f.frame.people.is_empty()).count() >= 12, "people are found in most frames");
+    assert!(!text.contains("data:image") && text.len() < 200_000, "a trace holds numbers, not pixels");
+    common::liyi().args(["replay", "--config"]).arg(&config).arg(&trace).assert().success().stderr(predicates::str::contains("replayed 16 frames"));
+}

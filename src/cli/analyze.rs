@@ -10,9 +10,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::RuntimeArgs;
 use crate::analyze::{self, Analysis, Analyzer};
 use crate::imageio;
-use crate::vision::engine::EngineOptions;
-use crate::vision::manifest::Family;
-use crate::vision::pose::{DEFAULT_DETECTOR, DEFAULT_POSE, PoseSpec};
 
 /// Find people and their 17 COCO body keypoints in photos.
 ///
@@ -26,22 +23,8 @@ pub struct Args {
     #[arg(required = true, value_name = "IMAGE|DIR")]
     inputs: Vec<PathBuf>,
 
-    /// Pose model: a name from `liyi models`, or a path to an .onnx file
-    /// (recognised by its SHA-256, or described with --family).
-    #[arg(long, default_value = DEFAULT_POSE, value_name = "NAME|PATH")]
-    pose: String,
-
-    /// Model family for an .onnx file liyi does not recognise.
-    #[arg(long, value_enum)]
-    family: Option<Family>,
-
-    /// Person detector used in front of top-down pose models.
-    #[arg(long, default_value = DEFAULT_DETECTOR, value_name = "NAME|PATH")]
-    detector: String,
-
-    /// Input size for YOLO-pose (a multiple of 32; default 640).
-    #[arg(long, value_name = "PIXELS")]
-    input_size: Option<u32>,
+    #[command(flatten)]
+    pose: super::PoseArgs,
 
     /// Print one JSON object per image on stdout.
     #[arg(long)]
@@ -63,13 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let runtime = args.runtime.runtime()?;
     let catalog = args.runtime.catalog();
-    let spec = PoseSpec {
-        pose: args.pose.clone(),
-        family: args.family,
-        detector: args.detector.clone(),
-        input_size: args.input_size,
-        engine: EngineOptions { intra_threads: args.runtime.threads.into() },
-    };
+    let spec = args.pose.spec(&args.runtime);
     let mut analyzer = Analyzer::load(runtime, &catalog, &spec, args.draw.is_some())?;
 
     let progress = if inputs.len() > 1 {

@@ -6,6 +6,7 @@ mod check_config;
 mod models;
 mod replay;
 mod simulate;
+mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,9 @@ use clap::{Parser, Subcommand};
 
 use crate::paths;
 use crate::vision::catalog::Catalog;
+use crate::vision::engine::EngineOptions;
+use crate::vision::manifest::Family;
+use crate::vision::pose::{DEFAULT_DETECTOR, DEFAULT_POSE, PoseSpec};
 use crate::vision::runtime::{self, Runtime};
 use crate::vision::VisionError;
 
@@ -40,6 +44,8 @@ enum Command {
     Replay(replay::Args),
     /// Write a simulated seated-clerk trace and window config to try the rules.
     Simulate(simulate::Args),
+    /// Record a window's keypoint trace (no pixels) from its camera or video.
+    Trace(trace::Args),
     /// List the known models, their licences, and whether their files are
     /// present and intact.
     Models(models::Args),
@@ -64,6 +70,39 @@ pub struct RuntimeArgs {
     threads: u16,
 }
 
+/// Which pose pipeline to run; shared by the subcommands that find people.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PoseArgs {
+    /// Pose model: a name from `liyi models`, or a path to an .onnx file
+    /// (recognised by its SHA-256, or described with --family).
+    #[arg(long, default_value = DEFAULT_POSE, value_name = "NAME|PATH")]
+    pose: String,
+
+    /// Model family for an .onnx file liyi does not recognise.
+    #[arg(long, value_enum)]
+    family: Option<Family>,
+
+    /// Person detector used in front of top-down pose models.
+    #[arg(long, default_value = DEFAULT_DETECTOR, value_name = "NAME|PATH")]
+    detector: String,
+
+    /// Input size for YOLO-pose (a multiple of 32; default 640).
+    #[arg(long, value_name = "PIXELS")]
+    input_size: Option<u32>,
+}
+
+impl PoseArgs {
+    fn spec(&self, runtime: &RuntimeArgs) -> PoseSpec {
+        PoseSpec {
+            pose: self.pose.clone(),
+            family: self.family,
+            detector: self.detector.clone(),
+            input_size: self.input_size,
+            engine: EngineOptions { intra_threads: runtime.threads.into() },
+        }
+    }
+}
+
 impl RuntimeArgs {
     fn catalog(&self) -> Catalog {
         Catalog::new(self.models_dir.clone().or_else(paths::models_dir))
@@ -84,6 +123,7 @@ pub fn main() -> ExitCode {
         Command::CheckConfig(args) => check_config::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Trace(args) => trace::run(args),
         Command::Models(args) => models::run(args),
     };
     match result {

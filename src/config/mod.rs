@@ -179,10 +179,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         } else if !ids.insert(id.clone()) {
             r.error(w.id.span().start, format!("{at}.id"), format!("{id:?} is used by another window"), "give every window its own id");
         }
+        let base = path.parent().unwrap_or(Path::new(""));
         let source = w.source.as_ref().and_then(|s| {
             SourceSpec::parse(s.get_ref())
                 .map_err(|m| r.error(s.span().start, format!("{at}.source"), m, format!("use {}", source::FORMS)))
                 .ok()
+                .map(|spec| spec.relative_to(base))
         });
         let staff_zone = zone(&w.staff_zone, &format!("{at}.staff_zone"), &mut r);
         let counter_zone = zone(&w.counter_zone, &format!("{at}.counter_zone"), &mut r);

@@ -44,6 +44,16 @@ impl fmt::Display for SourceSpec {
 pub const FORMS: &str = "`camera:N`, `/dev/videoN`, `rtsp://HOST/PATH`, `file:PATH` or `images:DIR`";
 
 impl SourceSpec {
+    /// Resolves a relative file or folder path against `base` (the config
+    /// file's folder), so a config works from any working directory.
+    pub fn relative_to(self, base: &std::path::Path) -> SourceSpec {
+        match self {
+            SourceSpec::File { path } if path.is_relative() => SourceSpec::File { path: base.join(path) },
+            SourceSpec::Images { dir } if dir.is_relative() => SourceSpec::Images { dir: base.join(dir) },
+            other => other,
+        }
+    }
+
     pub fn parse(s: &str) -> Result<SourceSpec, String> {
         let s = s.trim();
         if let Some(n) = s.strip_prefix("camera:") {
