@@ -7,6 +7,7 @@
 //! [`geometry`] is pure; everything that touches files or models is kept
 //! out of it.
 
+pub mod agent;
 pub mod analyze;
 pub mod capture;
 pub mod cli;

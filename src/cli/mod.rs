@@ -5,6 +5,7 @@ mod analyze;
 mod check_config;
 mod models;
 mod replay;
+mod run;
 mod simulate;
 mod trace;
 
@@ -46,6 +47,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Record a window's keypoint trace (no pixels) from its camera or video.
     Trace(trace::Args),
+    /// Run the agent: every window's source through pose and rules into the store.
+    Run(run::Args),
     /// List the known models, their licences, and whether their files are
     /// present and intact.
     Models(models::Args),
@@ -124,6 +127,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Trace(args) => trace::run(args),
+        Command::Run(args) => run::run(args),
         Command::Models(args) => models::run(args),
     };
     match result {
@@ -140,5 +144,6 @@ fn init_logging(filter: &str) {
         eprintln!("warning: invalid --log filter {filter:?}; using `warn`");
         tracing_subscriber::EnvFilter::new("warn")
     });
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).with_ansi(ansi).init();
 }

@@ -227,6 +227,12 @@ impl Store {
             .collect()
     }
 
+    /// SQLite's own consistency check: `"ok"` when the file is sound.
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        let row = sqlx::query("PRAGMA integrity_check").fetch_one(&self.pool).await.map_err(self.sql())?;
+        Ok(row.get::<String, _>(0))
+    }
+
     /// Flushes the write-ahead log into the main file and closes.
     pub async fn close(self) {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;

@@ -1,0 +1,202 @@
+//! The edge agent: every window's source through pose and rules into the
+//! store, unattended.
+//!
+//! One capture thread per window keeps only the latest frame in a [`Slot`];
+//! a bounded pool of inference workers (each with its own ONNX Runtime
+//! sessions) takes frames from whichever window has one; each window's rules
+//! run under its own lock; events and minute metrics go to the store. A
+//! source that fails is reopened with backoff without touching the others.
+
+mod slot;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::capture::{self, CaptureOptions};
+use crate::config::{Config, Window};
+use crate::rules::{Event, MinuteMetrics, WindowRules};
+use crate::vision::catalog::Catalog;
+use crate::vision::pose::{PoseEstimator, PoseSpec};
+use crate::vision::runtime::Runtime;
+
+pub use slot::Slot;
+
+/// Agent settings.
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    pub fps: f64,
+    /// Inference workers (each holds its own model sessions).
+    pub workers: usize,
+    /// Files are replayed once; when true they loop.
+    pub loop_files: bool,
+    pub pose: PoseSpec,
+}
+
+/// Per-window counters, readable while the agent runs.
+#[derive(Debug, Default)]
+pub struct WindowStats {
+    pub frames_in: AtomicU64,
+    pub frames_analysed: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub errors: AtomicU64,
+    pub inference_us: AtomicU64,
+}
+
+struct WindowState {
+    window: Window,
+    slot: Slot,
+    rules: Mutex<WindowRules>,
+    stats: WindowStats,
+}
+
+/// What the agent produced, in order.
+pub enum Output {
+    Events(Vec<Event>),
+    Minutes(Vec<MinuteMetrics>),
+}
+
+/// Runs the agent until `stop` is set or every source has ended; sends what
+/// it produces to `out`. Returns per-window (frames in, frames analysed,
+/// stale drops, reconnects).
+pub fn run(
+    config: &Config,
+    runtime: &'static Runtime,
+    catalog: &Catalog,
+    options: &AgentOptions,
+    stop: Arc<AtomicBool>,
+    out: std::sync::mpsc::Sender<Output>,
+) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64)>> {
+    let windows: Vec<Arc<WindowState>> = config
+        .windows
+        .iter()
+        .filter(|w| w.source.is_some())
+        .map(|w| {
+            Arc::new(WindowState { window: w.clone(), slot: Slot::default(), rules: Mutex::new(WindowRules::new(w)), stats: WindowStats::default() })
+        })
+        .collect();
+    anyhow::ensure!(!windows.is_empty(), "{}: no window has a `source`", config.file.display());
+    let workers = options.workers.clamp(1, windows.len());
+    // Models are loaded before any thread starts, so a bad model fails fast.
+    let estimators: Vec<PoseEstimator> =
+        (0..workers).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
+
+    std::thread::scope(|scope| {
+        for w in &windows {
+            let (w, stop) = (Arc::clone(w), Arc::clone(&stop));
+            let opts = CaptureOptions { fps: options.fps, ..CaptureOptions::default() };
+            let loop_files = options.loop_files;
+            scope.spawn(move || capture_loop(&w, opts, loop_files, &stop));
+        }
+        let next = Arc::new(AtomicU64::new(0));
+        for mut est in estimators {
+            let (windows, stop, out, next) = (&windows, Arc::clone(&stop), out.clone(), Arc::clone(&next));
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if windows.iter().all(|w| w.slot.is_closed_and_empty()) {
+                        break;
+                    }
+                    // Round-robin over windows so a busy one cannot starve the rest.
+                    let start = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let found = (0..windows.len()).map(|k| &windows[(start + k) % windows.len()]).find_map(|w| w.slot.take().map(|f| (w, f)));
+                    let Some((w, frame)) = found else {
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    };
+                    let t0 = Instant::now();
+                    match est.estimate(&frame.image) {
+                        Ok(people) => {
+                            w.stats.inference_us.fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
+                            w.stats.frames_analysed.fetch_add(1, Ordering::Relaxed);
+                            let mut rules = w.rules.lock().unwrap_or_else(|p| p.into_inner());
+                            let (_, events) = rules.push(frame.ts, &people, frame.image.width(), frame.image.height());
+                            let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
+                            drop(rules);
+                            if !events.is_empty() {
+                                let _ = out.send(Output::Events(events));
+                            }
+                            if !minutes.is_empty() {
+                                let _ = out.send(Output::Minutes(minutes));
+                            }
+                        }
+                        Err(e) => {
+                            w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(window = %w.window.id, error = %e, "inference failed");
+                        }
+                    }
+                }
+            });
+        }
+    });
+    // Every thread has ended: close open events and flush the minutes.
+    let mut summary = BTreeMap::new();
+    for w in &windows {
+        let (events, minutes) = w.rules.lock().unwrap_or_else(|p| p.into_inner()).finish();
+        let _ = out.send(Output::Events(events));
+        let _ = out.send(Output::Minutes(minutes));
+        let s = &w.stats;
+        summary.insert(
+            w.window.id.clone(),
+            (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed), w.slot.stale(), s.reconnects.load(Ordering::Relaxed)),
+        );
+    }
+    Ok(summary)
+}
+
+/// Reads one window's source into its slot, reopening it with backoff
+/// (0.5 s doubling to 5 s) when it fails.
+fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &AtomicBool) {
+    let spec = w.window.source.clone().expect("windows without a source are skipped");
+    let is_file = matches!(spec, crate::config::SourceSpec::File { .. } | crate::config::SourceSpec::Images { .. });
+    let mut backoff = Duration::from_millis(500);
+    let mut opened_once = false;
+    while !stop.load(Ordering::Relaxed) {
+        match capture::open(&spec, opts) {
+            Ok(mut src) => {
+                if opened_once {
+                    w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                }
+                opened_once = true;
+                backoff = Duration::from_millis(500);
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    match src.next_frame() {
+                        Ok(Some(frame)) => {
+                            w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                            w.slot.put(frame);
+                            if is_file {
+                                // Recordings play at the analysis rate, as a camera would.
+                                std::thread::sleep(Duration::from_secs_f64(1.0 / opts.fps));
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(window = %w.window.id, error = %e, "source failed; reopening");
+                            break;
+                        }
+                    }
+                }
+                if is_file && !loop_files {
+                    break;
+                }
+            }
+            Err(e) => {
+                w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff, "cannot open source");
+                if is_file && !loop_files {
+                    break;
+                }
+            }
+        }
+        let until = Instant::now() + backoff;
+        while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+    w.slot.close();
+}
