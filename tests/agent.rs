@@ -39,7 +39,7 @@ fn a_dead_camera_does_not_harm_a_working_window() {
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
     common::liyi()
-        .args(["run", "--seconds", "12", "--config"])
+        .args(["run", "--seconds", "12", "--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
         .arg("--store")
         .arg(&store)
@@ -61,7 +61,7 @@ fn kill_9_leaves_a_store_that_opens_cleanly() {
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liyi"))
-        .args(["run", "--loop-files", "--config"])
+        .args(["run", "--loop-files", "--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
         .arg("--store")
         .arg(&store)
@@ -90,11 +90,64 @@ fn bad_config_and_missing_sources_are_clear() {
     )
     .unwrap();
     common::liyi()
-        .args(["run", "--seconds", "1", "--config"])
+        .args(["run", "--seconds", "1", "--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
         .arg("--store")
         .arg(dir.path().join("s.sqlite"))
         .assert()
         .failure()
         .stderr(predicate::str::contains("no window has a `source`"));
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body
+}
+
+#[test]
+fn status_and_metrics_are_served_on_loopback() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(dir.path());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liyi"))
+        .args(["run", "--loop-files", "--seconds", "30", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--store")
+        .arg(dir.path().join("edge.sqlite"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the agent prints its address").unwrap();
+        if let Some(rest) = line.strip_prefix("status page: http://") {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    std::thread::spawn(move || for _ in lines {});
+    std::thread::sleep(Duration::from_secs(6));
+    let status = http_get(&addr, "/status");
+    let json: serde_json::Value = serde_json::from_str(status.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let street = json["windows"].as_array().unwrap().iter().find(|w| w["id"] == "street").unwrap().clone();
+    assert!(street["frames_analysed"].as_u64().unwrap() > 0, "{street}");
+    assert_eq!(street["source_up"], true);
+    let dead = json["windows"].as_array().unwrap().iter().find(|w| w["id"] == "dead").unwrap().clone();
+    assert_eq!(dead["source_up"], false);
+    assert!(dead["last_error"].as_str().unwrap().contains("cannot open"));
+    let metrics = http_get(&addr, "/metrics");
+    for needle in ["liyi_frames_in_total{window=\"street\"}", "liyi_inference_seconds_bucket{window=\"street\",le=\"+Inf\"}", "liyi_rule_state{window=\"street\",rule=\"absent\"", "liyi_last_frame_age_seconds", "liyi_source_reconnects_total"] {
+        assert!(metrics.contains(needle), "{needle}\n{metrics}");
+    }
+    let page = http_get(&addr, "/");
+    assert!(page.contains("窗口") && page.contains("street") && !page.contains("<img"), "{page}");
+    assert!(http_get(&addr, "/?lang=en").contains("Liyi edge box status"));
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -7,7 +7,9 @@
 //! run under its own lock; events and minute metrics go to the store. A
 //! source that fails is reopened with backoff without touching the others.
 
+pub mod http;
 mod slot;
+pub mod status;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,6 +36,9 @@ pub struct AgentOptions {
     pub pose: PoseSpec,
 }
 
+/// Upper bounds (seconds) of the inference latency histogram's buckets.
+pub const LATENCY_BUCKETS: [f64; 8] = [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, f64::INFINITY];
+
 /// Per-window counters, readable while the agent runs.
 #[derive(Debug, Default)]
 pub struct WindowStats {
@@ -42,13 +47,60 @@ pub struct WindowStats {
     pub reconnects: AtomicU64,
     pub errors: AtomicU64,
     pub inference_us: AtomicU64,
+    pub latency_buckets: [AtomicU64; 8],
+    /// Whether the source is open right now.
+    pub source_up: AtomicBool,
+    pub last_frame: Mutex<Option<Instant>>,
+    pub last_error: Mutex<Option<String>>,
 }
 
-struct WindowState {
-    window: Window,
+impl WindowStats {
+    fn observe_latency(&self, secs: f64) {
+        self.inference_us.fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+        let i = LATENCY_BUCKETS.iter().position(|b| secs <= *b).unwrap_or(LATENCY_BUCKETS.len() - 1);
+        self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// One window as the agent holds it.
+pub struct WindowState {
+    pub window: Window,
     slot: Slot,
-    rules: Mutex<WindowRules>,
-    stats: WindowStats,
+    pub rules: Mutex<WindowRules>,
+    pub stats: WindowStats,
+}
+
+impl WindowState {
+    pub fn stale(&self) -> u64 {
+        self.slot.stale()
+    }
+}
+
+/// The agent's windows, shared with the status server.
+pub struct Agent {
+    pub windows: Vec<Arc<WindowState>>,
+    pub started: Instant,
+}
+
+impl Agent {
+    /// The windows of `config` that have a source.
+    pub fn new(config: &Config) -> anyhow::Result<Arc<Agent>> {
+        let windows: Vec<Arc<WindowState>> = config
+            .windows
+            .iter()
+            .filter(|w| w.source.is_some())
+            .map(|w| {
+                Arc::new(WindowState {
+                    window: w.clone(),
+                    slot: Slot::default(),
+                    rules: Mutex::new(WindowRules::new(w)),
+                    stats: WindowStats::default(),
+                })
+            })
+            .collect();
+        anyhow::ensure!(!windows.is_empty(), "{}: no window has a `source`", config.file.display());
+        Ok(Arc::new(Agent { windows, started: Instant::now() }))
+    }
 }
 
 /// What the agent produced, in order.
@@ -61,29 +113,21 @@ pub enum Output {
 /// it produces to `out`. Returns per-window (frames in, frames analysed,
 /// stale drops, reconnects).
 pub fn run(
-    config: &Config,
+    agent: &Agent,
     runtime: &'static Runtime,
     catalog: &Catalog,
     options: &AgentOptions,
     stop: Arc<AtomicBool>,
     out: std::sync::mpsc::Sender<Output>,
 ) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64)>> {
-    let windows: Vec<Arc<WindowState>> = config
-        .windows
-        .iter()
-        .filter(|w| w.source.is_some())
-        .map(|w| {
-            Arc::new(WindowState { window: w.clone(), slot: Slot::default(), rules: Mutex::new(WindowRules::new(w)), stats: WindowStats::default() })
-        })
-        .collect();
-    anyhow::ensure!(!windows.is_empty(), "{}: no window has a `source`", config.file.display());
+    let windows = &agent.windows;
     let workers = options.workers.clamp(1, windows.len());
     // Models are loaded before any thread starts, so a bad model fails fast.
     let estimators: Vec<PoseEstimator> =
         (0..workers).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
 
     std::thread::scope(|scope| {
-        for w in &windows {
+        for w in windows {
             let (w, stop) = (Arc::clone(w), Arc::clone(&stop));
             let opts = CaptureOptions { fps: options.fps, ..CaptureOptions::default() };
             let loop_files = options.loop_files;
@@ -91,7 +135,7 @@ pub fn run(
         }
         let next = Arc::new(AtomicU64::new(0));
         for mut est in estimators {
-            let (windows, stop, out, next) = (&windows, Arc::clone(&stop), out.clone(), Arc::clone(&next));
+            let (stop, out, next) = (Arc::clone(&stop), out.clone(), Arc::clone(&next));
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     if windows.iter().all(|w| w.slot.is_closed_and_empty()) {
@@ -107,7 +151,7 @@ pub fn run(
                     let t0 = Instant::now();
                     match est.estimate(&frame.image) {
                         Ok(people) => {
-                            w.stats.inference_us.fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
+                            w.stats.observe_latency(t0.elapsed().as_secs_f64());
                             w.stats.frames_analysed.fetch_add(1, Ordering::Relaxed);
                             let mut rules = w.rules.lock().unwrap_or_else(|p| p.into_inner());
                             let (_, events) = rules.push(frame.ts, &people, frame.image.width(), frame.image.height());
@@ -131,7 +175,7 @@ pub fn run(
     });
     // Every thread has ended: close open events and flush the minutes.
     let mut summary = BTreeMap::new();
-    for w in &windows {
+    for w in windows {
         let (events, minutes) = w.rules.lock().unwrap_or_else(|p| p.into_inner()).finish();
         let _ = out.send(Output::Events(events));
         let _ = out.send(Output::Minutes(minutes));
@@ -154,6 +198,7 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
     while !stop.load(Ordering::Relaxed) {
         match capture::open(&spec, opts) {
             Ok(mut src) => {
+                w.stats.source_up.store(true, Ordering::Relaxed);
                 if opened_once {
                     w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
                 }
@@ -166,6 +211,7 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                     match src.next_frame() {
                         Ok(Some(frame)) => {
                             w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                            *w.stats.last_frame.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
                             w.slot.put(frame);
                             if is_file {
                                 // Recordings play at the analysis rate, as a camera would.
@@ -175,17 +221,20 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                         Ok(None) => break,
                         Err(e) => {
                             w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                            *w.stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                             tracing::warn!(window = %w.window.id, error = %e, "source failed; reopening");
                             break;
                         }
                     }
                 }
+                w.stats.source_up.store(false, Ordering::Relaxed);
                 if is_file && !loop_files {
                     break;
                 }
             }
             Err(e) => {
                 w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                *w.stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                 tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff, "cannot open source");
                 if is_file && !loop_files {
                     break;

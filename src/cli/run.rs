@@ -40,6 +40,11 @@ pub struct Args {
     #[arg(long)]
     loop_files: bool,
 
+    /// Address of the status page, /status and /metrics. Keep it on
+    /// 127.0.0.1 and reach it through an SSH tunnel (see README).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: std::net::SocketAddr,
+
     #[command(flatten)]
     pose: PoseArgs,
 
@@ -104,8 +109,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (events, minutes)
     });
 
+    let agent_state = agent::Agent::new(&cfg)?;
+    let bound = agent::http::spawn(Arc::clone(&agent_state), args.listen)?;
+    eprintln!("status page: http://{bound}/  (/status, /metrics)");
     tracing::info!(windows = cfg.windows.len(), workers = options.workers, store = %args.store.display(), "agent started");
-    let summary = agent::run(&cfg, runtime, &catalog, &options, stop, tx)?;
+    let summary = agent::run(&agent_state, runtime, &catalog, &options, stop, tx)?;
     let (events, minutes) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
     println!("{:<10} {:>9} {:>9} {:>7} {:>10}", "window", "frames", "analysed", "stale", "reconnects");
     for (id, (frames, analysed, stale, reconnects)) in &summary {

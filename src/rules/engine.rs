@@ -117,6 +117,23 @@ impl WindowRules {
         }
     }
 
+    /// Each rule's phase: `idle`, `pending`, `active` or `clearing`.
+    pub fn phases(&self) -> Vec<(RuleCode, &'static str)> {
+        RuleCode::ALL
+            .iter()
+            .zip(&self.machines)
+            .map(|(r, m)| {
+                let phase = match m.phase {
+                    Phase::Idle => "idle",
+                    Phase::Pending { .. } => "pending",
+                    Phase::Active { .. } => "active",
+                    Phase::Clearing { .. } => "clearing",
+                };
+                (*r, phase)
+            })
+            .collect()
+    }
+
     /// Feeds one frame; returns its observation and the events it closed.
     pub fn push(&mut self, ts: Ts, people: &[Person], width: u32, height: u32) -> (Observation, Vec<Event>) {
         let g = Geometry::for_frame(&self.window, width, height);

@@ -1,0 +1,195 @@
+//! What the agent reports about itself: JSON for `/status`, Prometheus text
+//! for `/metrics`, and a small page for people (zh-CN first, English with
+//! `?lang=en`). Numbers and states only, never pixels.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+use serde::Serialize;
+
+use super::{Agent, LATENCY_BUCKETS};
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub uptime_s: f64,
+    pub windows: Vec<WindowStatus>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WindowStatus {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+    pub source_up: bool,
+    pub frames_in: u64,
+    pub frames_analysed: u64,
+    pub frames_stale: u64,
+    pub reconnects: u64,
+    pub errors: u64,
+    pub fps_in: f64,
+    pub fps_analysed: f64,
+    pub mean_inference_ms: Option<f64>,
+    pub last_frame_age_s: Option<f64>,
+    pub last_error: Option<String>,
+    /// Rule code → `idle` / `pending` / `active` / `clearing`.
+    pub rules: Vec<(String, String)>,
+}
+
+impl Agent {
+    pub fn status(&self) -> Status {
+        let uptime = self.started.elapsed().as_secs_f64();
+        let windows = self
+            .windows
+            .iter()
+            .map(|w| {
+                let s = &w.stats;
+                let (fin, fout) = (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed));
+                let phases = w.rules.lock().unwrap_or_else(|p| p.into_inner()).phases();
+                WindowStatus {
+                    id: w.window.id.clone(),
+                    name: w.window.name.clone(),
+                    source: w.window.source.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                    source_up: s.source_up.load(Ordering::Relaxed),
+                    frames_in: fin,
+                    frames_analysed: fout,
+                    frames_stale: w.stale(),
+                    reconnects: s.reconnects.load(Ordering::Relaxed),
+                    errors: s.errors.load(Ordering::Relaxed),
+                    fps_in: fin as f64 / uptime.max(1e-3),
+                    fps_analysed: fout as f64 / uptime.max(1e-3),
+                    mean_inference_ms: (fout > 0).then(|| s.inference_us.load(Ordering::Relaxed) as f64 / 1000.0 / fout as f64),
+                    last_frame_age_s: s.last_frame.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t.elapsed().as_secs_f64()),
+                    last_error: s.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+                    rules: phases.into_iter().map(|(r, p)| (r.as_str().to_string(), p.to_string())).collect(),
+                }
+            })
+            .collect();
+        Status { uptime_s: uptime, windows }
+    }
+
+    /// Prometheus text exposition format.
+    pub fn metrics_text(&self) -> String {
+        let st = self.status();
+        let mut t = String::new();
+        let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, f64)>| {
+            let _ = writeln!(t, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, v) in rows {
+                let _ = writeln!(t, "{name}{{{labels}}} {v}");
+            }
+        };
+        let per = |f: &dyn Fn(&WindowStatus) -> f64| st.windows.iter().map(|w| (format!("window=\"{}\"", w.id), f(w))).collect::<Vec<_>>();
+        family("liyi_frames_in_total", "counter", "Frames taken from the window's source.", per(&|w| w.frames_in as f64));
+        family("liyi_frames_analysed_total", "counter", "Frames run through pose and rules.", per(&|w| w.frames_analysed as f64));
+        family("liyi_frames_stale_total", "counter", "Frames replaced before a worker took them.", per(&|w| w.frames_stale as f64));
+        family("liyi_source_reconnects_total", "counter", "Times the source was reopened.", per(&|w| w.reconnects as f64));
+        family("liyi_source_errors_total", "counter", "Source open or read failures.", per(&|w| w.errors as f64));
+        family("liyi_source_up", "gauge", "1 while the source is open.", per(&|w| f64::from(u8::from(w.source_up))));
+        family("liyi_fps_in", "gauge", "Mean frames per second taken since start.", per(&|w| w.fps_in));
+        family("liyi_fps_analysed", "gauge", "Mean frames per second analysed since start.", per(&|w| w.fps_analysed));
+        family("liyi_last_frame_age_seconds", "gauge", "Seconds since the last frame (-1: none yet).", per(&|w| w.last_frame_age_s.unwrap_or(-1.0)));
+        let rules = st
+            .windows
+            .iter()
+            .flat_map(|w| w.rules.iter().map(move |(r, p)| (format!("window=\"{}\",rule=\"{r}\",phase=\"{p}\"", w.id), 1.0)))
+            .collect();
+        family("liyi_rule_state", "gauge", "Each rule's current phase (idle, pending, active, clearing).", rules);
+        let _ = writeln!(t, "# HELP liyi_inference_seconds Pose inference time per frame.\n# TYPE liyi_inference_seconds histogram");
+        for w in &self.windows {
+            let mut cumulative = 0;
+            for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
+                cumulative += w.stats.latency_buckets[i].load(Ordering::Relaxed);
+                let le = if b.is_infinite() { "+Inf".to_string() } else { b.to_string() };
+                let _ = writeln!(t, "liyi_inference_seconds_bucket{{window=\"{}\",le=\"{le}\"}} {cumulative}", w.window.id);
+            }
+            let _ = writeln!(t, "liyi_inference_seconds_sum{{window=\"{}\"}} {}", w.window.id, w.stats.inference_us.load(Ordering::Relaxed) as f64 / 1e6);
+            let _ = writeln!(t, "liyi_inference_seconds_count{{window=\"{}\"}} {cumulative}", w.window.id);
+        }
+        t
+    }
+}
+
+/// The status page's words, zh-CN and English.
+struct Labels {
+    title: &'static str,
+    window: &'static str,
+    source: &'static str,
+    up: &'static str,
+    down: &'static str,
+    fps: &'static str,
+    inference: &'static str,
+    last_frame: &'static str,
+    rules: &'static str,
+    error: &'static str,
+}
+
+const ZH: Labels = Labels {
+    title: "礼仪 Liyi 边缘盒状态",
+    window: "窗口",
+    source: "视频源",
+    up: "在线",
+    down: "离线",
+    fps: "帧率（输入 / 分析）",
+    inference: "推理耗时",
+    last_frame: "上一帧",
+    rules: "规则状态",
+    error: "最近错误",
+};
+
+const EN: Labels = Labels {
+    title: "Liyi edge box status",
+    window: "Window",
+    source: "Source",
+    up: "up",
+    down: "down",
+    fps: "fps (in / analysed)",
+    inference: "inference",
+    last_frame: "last frame",
+    rules: "rules",
+    error: "last error",
+};
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The human page: a table of windows. No preview images.
+pub fn page(status: &Status, english: bool) -> String {
+    let l = if english { &EN } else { &ZH };
+    let mut rows = String::new();
+    for w in &status.windows {
+        let rules: Vec<String> = w.rules.iter().filter(|(_, p)| p != "idle").map(|(r, p)| format!("{r}: {p}")).collect();
+        let _ = write!(
+            rows,
+            "<tr><td>{} <small>{}</small></td><td>{} <b class=\"{}\">{}</b></td><td>{:.1} / {:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&w.name),
+            escape(&w.id),
+            escape(&w.source),
+            if w.source_up { "up" } else { "down" },
+            if w.source_up { l.up } else { l.down },
+            w.fps_in,
+            w.fps_analysed,
+            w.mean_inference_ms.map_or("—".into(), |v| format!("{v:.0} ms")),
+            w.last_frame_age_s.map_or("—".into(), |v| format!("{v:.1} s")),
+            if rules.is_empty() { "—".into() } else { escape(&rules.join(", ")) },
+            w.last_error.as_deref().map_or("—".into(), escape),
+        );
+    }
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>{}</title>\
+         <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}}.up{{color:#080}}.down{{color:#c00}}</style></head>\
+         <body><h1>{}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
+         <p><a href=\"/status\">/status</a> · <a href=\"/metrics\">/metrics</a> · <a href=\"?lang={}\">{}</a></p></body></html>",
+        if english { "en" } else { "zh-CN" },
+        l.title,
+        l.title,
+        l.window,
+        l.source,
+        l.fps,
+        l.inference,
+        l.last_frame,
+        l.rules,
+        l.error,
+        if english { "zh" } else { "en" },
+        if english { "中文" } else { "English" },
+    )
+}
