@@ -151,3 +151,44 @@ fn status_and_metrics_are_served_on_loopback() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A still scene (one frame of the street video held for 8 s) is judged
+/// almost entirely by the motion gate; with the gate off, every frame runs
+/// inference.
+#[test]
+fn motion_gate_skips_inference_on_a_still_scene() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-loop", "1", "-i"])
+        .arg(common::fixture("street-walk/frame-100.jpg"))
+        .args(["-t", "8", "-r", "5", "-vf", "scale=1280:720", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .arg(dir.path().join("still.mp4"))
+        .status()
+        .expect("ffmpeg is installed by scripts/setup.sh");
+    assert!(status.success());
+    let config = dir.path().join("still.toml");
+    std::fs::write(
+        &config,
+        "hall = \"h\"\n[[window]]\nid = \"still\"\nsource = \"file:still.mp4\"\nstaff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]\ncounter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]\ndesk_y = 0.9\nhours = [\"00:00-23:59\"]\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = common::liyi()
+            .args(["run", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .arg("--store")
+            .arg(dir.path().join(format!("s{}.sqlite", extra.len())))
+            .args(extra)
+            .timeout(Duration::from_secs(120))
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        let row: Vec<u64> = stdout.lines().find(|l| l.starts_with("still")).unwrap().split_whitespace().skip(1).map(|v| v.parse().unwrap()).collect();
+        row
+    };
+    let gated = run(&[]);
+    assert_eq!(gated[0], 16, "8 s at 2 fps");
+    assert!(gated[2] >= 13, "at most the first frame and the 10 s refresh run inference: {gated:?}");
+    let ungated = run(&["--no-motion-gate"]);
+    assert_eq!(ungated[2], 0);
+}

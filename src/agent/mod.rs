@@ -8,6 +8,7 @@
 //! source that fails is reopened with backoff without touching the others.
 
 pub mod http;
+pub mod motion;
 mod slot;
 pub mod status;
 
@@ -34,6 +35,8 @@ pub struct AgentOptions {
     /// Files are replayed once; when true they loop.
     pub loop_files: bool,
     pub pose: PoseSpec,
+    /// Skip inference on frames whose zones have not changed.
+    pub motion_gate: Option<motion::GateOptions>,
 }
 
 /// Upper bounds (seconds) of the inference latency histogram's buckets.
@@ -44,6 +47,8 @@ pub const LATENCY_BUCKETS: [f64; 8] = [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, f64
 pub struct WindowStats {
     pub frames_in: AtomicU64,
     pub frames_analysed: AtomicU64,
+    /// Frames whose zones had not changed, judged without inference.
+    pub frames_gated: AtomicU64,
     pub reconnects: AtomicU64,
     pub errors: AtomicU64,
     pub inference_us: AtomicU64,
@@ -68,6 +73,7 @@ pub struct WindowState {
     slot: Slot,
     pub rules: Mutex<WindowRules>,
     pub stats: WindowStats,
+    gate: Mutex<Option<motion::MotionGate>>,
 }
 
 impl WindowState {
@@ -95,6 +101,7 @@ impl Agent {
                     slot: Slot::default(),
                     rules: Mutex::new(WindowRules::new(w)),
                     stats: WindowStats::default(),
+                    gate: Mutex::new(None),
                 })
             })
             .collect();
@@ -111,7 +118,7 @@ pub enum Output {
 
 /// Runs the agent until `stop` is set or every source has ended; sends what
 /// it produces to `out`. Returns per-window (frames in, frames analysed,
-/// stale drops, reconnects).
+/// of which judged by the motion gate, stale drops, reconnects).
 pub fn run(
     agent: &Agent,
     runtime: &'static Runtime,
@@ -119,8 +126,12 @@ pub fn run(
     options: &AgentOptions,
     stop: Arc<AtomicBool>,
     out: std::sync::mpsc::Sender<Output>,
-) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64)>> {
+) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64, u64)>> {
     let windows = &agent.windows;
+    for w in windows {
+        *w.gate.lock().unwrap_or_else(|p| p.into_inner()) =
+            options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
+    }
     let workers = options.workers.clamp(1, windows.len());
     // Models are loaded before any thread starts, so a bad model fails fast.
     let estimators: Vec<PoseEstimator> =
@@ -148,10 +159,23 @@ pub fn run(
                         std::thread::sleep(Duration::from_millis(10));
                         continue;
                     };
+                    let thumb = options.motion_gate.map(|_| motion::Thumb::of(&frame.image));
+                    let reused = thumb.as_ref().and_then(|t| w.gate.lock().unwrap_or_else(|p| p.into_inner()).as_ref()?.reuse(t, frame.ts));
                     let t0 = Instant::now();
-                    match est.estimate(&frame.image) {
-                        Ok(people) => {
+                    let result = match reused {
+                        Some(people) => {
+                            w.stats.frames_gated.fetch_add(1, Ordering::Relaxed);
+                            Ok(people)
+                        }
+                        None => est.estimate(&frame.image).inspect(|people| {
                             w.stats.observe_latency(t0.elapsed().as_secs_f64());
+                            if let (Some(t), Some(gate)) = (thumb, w.gate.lock().unwrap_or_else(|p| p.into_inner()).as_mut()) {
+                                gate.analysed(t, frame.ts, people);
+                            }
+                        }),
+                    };
+                    match result {
+                        Ok(people) => {
                             w.stats.frames_analysed.fetch_add(1, Ordering::Relaxed);
                             let mut rules = w.rules.lock().unwrap_or_else(|p| p.into_inner());
                             let (_, events) = rules.push(frame.ts, &people, frame.image.width(), frame.image.height());
@@ -182,7 +206,13 @@ pub fn run(
         let s = &w.stats;
         summary.insert(
             w.window.id.clone(),
-            (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed), w.slot.stale(), s.reconnects.load(Ordering::Relaxed)),
+            (
+                s.frames_in.load(Ordering::Relaxed),
+                s.frames_analysed.load(Ordering::Relaxed),
+                s.frames_gated.load(Ordering::Relaxed),
+                w.slot.stale(),
+                s.reconnects.load(Ordering::Relaxed),
+            ),
         );
     }
     Ok(summary)

@@ -24,6 +24,8 @@ pub struct WindowStatus {
     pub frames_in: u64,
     pub frames_analysed: u64,
     pub frames_stale: u64,
+    /// Frames judged without inference (nothing changed in the zones).
+    pub frames_gated: u64,
     pub reconnects: u64,
     pub errors: u64,
     pub fps_in: f64,
@@ -53,11 +55,15 @@ impl Agent {
                     frames_in: fin,
                     frames_analysed: fout,
                     frames_stale: w.stale(),
+                    frames_gated: s.frames_gated.load(Ordering::Relaxed),
                     reconnects: s.reconnects.load(Ordering::Relaxed),
                     errors: s.errors.load(Ordering::Relaxed),
                     fps_in: fin as f64 / uptime.max(1e-3),
                     fps_analysed: fout as f64 / uptime.max(1e-3),
-                    mean_inference_ms: (fout > 0).then(|| s.inference_us.load(Ordering::Relaxed) as f64 / 1000.0 / fout as f64),
+                    mean_inference_ms: {
+                        let ran = fout.saturating_sub(s.frames_gated.load(Ordering::Relaxed));
+                        (ran > 0).then(|| s.inference_us.load(Ordering::Relaxed) as f64 / 1000.0 / ran as f64)
+                    },
                     last_frame_age_s: s.last_frame.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t.elapsed().as_secs_f64()),
                     last_error: s.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
                     rules: phases.into_iter().map(|(r, p)| (r.as_str().to_string(), p.to_string())).collect(),
@@ -81,6 +87,7 @@ impl Agent {
         family("liyi_frames_in_total", "counter", "Frames taken from the window's source.", per(&|w| w.frames_in as f64));
         family("liyi_frames_analysed_total", "counter", "Frames run through pose and rules.", per(&|w| w.frames_analysed as f64));
         family("liyi_frames_stale_total", "counter", "Frames replaced before a worker took them.", per(&|w| w.frames_stale as f64));
+        family("liyi_frames_gated_total", "counter", "Frames judged without inference because the zones had not changed.", per(&|w| w.frames_gated as f64));
         family("liyi_source_reconnects_total", "counter", "Times the source was reopened.", per(&|w| w.reconnects as f64));
         family("liyi_source_errors_total", "counter", "Source open or read failures.", per(&|w| w.errors as f64));
         family("liyi_source_up", "gauge", "1 while the source is open.", per(&|w| f64::from(u8::from(w.source_up))));

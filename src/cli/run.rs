@@ -36,6 +36,10 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS")]
     seconds: Option<f64>,
 
+    /// Run inference on every frame, even when nothing moved in the zones.
+    #[arg(long)]
+    no_motion_gate: bool,
+
     /// Replay video files in a loop instead of once.
     #[arg(long)]
     loop_files: bool,
@@ -72,6 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         fps: args.fps,
         workers: args.workers.unwrap_or(cores).max(1),
         loop_files: args.loop_files,
+        motion_gate: (!args.no_motion_gate).then(agent::motion::GateOptions::default),
         // One intra-op thread per session: the workers are the parallelism.
         pose: args.pose.spec(&RuntimeArgs { threads: 1, ..args.runtime.clone() }),
     };
@@ -115,9 +120,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     tracing::info!(windows = cfg.windows.len(), workers = options.workers, store = %args.store.display(), "agent started");
     let summary = agent::run(&agent_state, runtime, &catalog, &options, stop, tx)?;
     let (events, minutes) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
-    println!("{:<10} {:>9} {:>9} {:>7} {:>10}", "window", "frames", "analysed", "stale", "reconnects");
-    for (id, (frames, analysed, stale, reconnects)) in &summary {
-        println!("{id:<10} {frames:>9} {analysed:>9} {stale:>7} {reconnects:>10}");
+    println!("{:<10} {:>9} {:>9} {:>7} {:>7} {:>10}", "window", "frames", "analysed", "gated", "stale", "reconnects");
+    for (id, (frames, analysed, gated, stale, reconnects)) in &summary {
+        println!("{id:<10} {frames:>9} {analysed:>9} {gated:>7} {stale:>7} {reconnects:>10}");
     }
     println!("{events} event(s) and {minutes} minute row(s) written to {}", args.store.display());
     Ok(ExitCode::SUCCESS)
