@@ -8,7 +8,7 @@ use std::time::Duration;
 use predicates::prelude::*;
 
 fn setup(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::copy(common::fixture("street-walk.mp4"), dir.join("street.mp4")).unwrap();
+    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.join("street.mp4")).unwrap();
     let config = dir.join("hall.toml");
     std::fs::write(
         &config,
@@ -191,4 +191,24 @@ fn motion_gate_skips_inference_on_a_still_scene() {
     assert!(gated[2] >= 13, "at most the first frame and the 10 s refresh run inference: {gated:?}");
     let ungated = run(&["--no-motion-gate"]);
     assert_eq!(ungated[2], 0);
+}
+
+/// `liyi demo` from an unrelated folder: the agent on the shipped video,
+/// everything written under --data-dir, and window w02's empty post found.
+#[test]
+fn demo_runs_from_any_folder() {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = common::liyi()
+        .current_dir(cwd.path())
+        .args(["demo", "--seconds", "66", "--data-dir"])
+        .arg(data.path())
+        .timeout(Duration::from_secs(300))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("w02 absent"), "{stdout}");
+    assert!(stdout.contains("Minute metrics") && stdout.contains("1号窗口"), "{stdout}");
+    assert!(data.path().join("edge.sqlite").is_file());
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "nothing written outside --data-dir");
 }

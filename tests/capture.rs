@@ -12,7 +12,7 @@ fn opts() -> CaptureOptions {
 
 #[test]
 fn video_file_is_decoded_at_the_analysis_rate_and_size() {
-    let spec = SourceSpec::File { path: common::fixture("street-walk.mp4") };
+    let spec = SourceSpec::File { path: common::repo().join("assets/street-walk.mp4") };
     let mut src = capture::open(&spec, opts()).unwrap();
     let mut frames = Vec::new();
     while let Some(f) = src.next_frame().unwrap() {
@@ -77,7 +77,7 @@ fn bad_sources_are_clear_errors() {
 #[test]
 fn truncated_video_ends_or_errors_without_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = std::fs::read(common::fixture("street-walk.mp4")).unwrap();
+    let bytes = std::fs::read(common::repo().join("assets/street-walk.mp4")).unwrap();
     let cut = dir.path().join("cut.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     match capture::open(&SourceSpec::File { path: cut }, opts()) {
@@ -114,7 +114,7 @@ fn unreachable_rtsp_fails_within_the_timeout() {
 fn trace_a_video_window_and_replay_it() {
     let dir = tempfile::tempdir().unwrap();
     let video = dir.path().join("street.mp4");
-    std::fs::copy(common::fixture("street-walk.mp4"), &video).unwrap();
+    std::fs::copy(common::repo().join("assets/street-walk.mp4"), &video).unwrap();
     let config = dir.path().join("street.toml");
     std::fs::write(
         &config,

@@ -229,7 +229,8 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
         match capture::open(&spec, opts) {
             Ok(mut src) => {
                 w.stats.source_up.store(true, Ordering::Relaxed);
-                if opened_once {
+                // A looping file starting over is not a reconnection.
+                if opened_once && !is_file {
                     w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
                 }
                 opened_once = true;

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod check_config;
+mod demo;
 mod models;
 mod replay;
 mod run;
@@ -49,6 +50,8 @@ enum Command {
     Trace(trace::Args),
     /// Run the agent: every window's source through pose and rules into the store.
     Run(run::Args),
+    /// Run the agent for a minute on the sample video and show what it found.
+    Demo(demo::Args),
     /// List the known models, their licences, and whether their files are
     /// present and intact.
     Models(models::Args),
@@ -128,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Run(args) => run::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Models(args) => models::run(args),
     };
     match result {

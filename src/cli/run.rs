@@ -1,14 +1,18 @@
 //! `liyi run --config FILE`: the foreground agent.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use super::{PoseArgs, RuntimeArgs};
 use crate::agent::{self, AgentOptions, Output};
-use crate::config;
+use crate::config::{self, Config};
 use crate::store::Store;
+use crate::vision::catalog::Catalog;
+use crate::vision::runtime::Runtime;
 
 /// Run the agent: every window's camera or video through pose and the
 /// etiquette rules, events and minute metrics into the edge store, until
@@ -47,7 +51,7 @@ pub struct Args {
     /// Address of the status page, /status and /metrics. Keep it on
     /// 127.0.0.1 and reach it through an SSH tunnel (see README).
     #[arg(long, default_value = "127.0.0.1:8787")]
-    listen: std::net::SocketAddr,
+    listen: SocketAddr,
 
     #[command(flatten)]
     pose: PoseArgs,
@@ -57,44 +61,86 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = match config::load(&args.config) {
-        Ok(c) => c,
+    let Some(cfg) = load_config(&args.config) else { return Ok(ExitCode::FAILURE) };
+    if !(0.1..=30.0).contains(&args.fps) {
+        anyhow::bail!("--fps must be between 0.1 and 30");
+    }
+    let options = AgentOptions {
+        fps: args.fps,
+        workers: args.workers.unwrap_or_else(cores).max(1),
+        loop_files: args.loop_files,
+        // One intra-op thread per session: the workers are the parallelism.
+        pose: args.pose.spec(&RuntimeArgs { threads: 1, ..args.runtime.clone() }),
+        motion_gate: (!args.no_motion_gate).then(agent::motion::GateOptions::default),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    watch_signals(Arc::clone(&stop));
+    let runtime = args.runtime.runtime()?;
+    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &args.store, &options, args.seconds, args.listen, stop, |_| {})?;
+    print_summary(&done, &args.store);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Loads a config, printing every problem; `None` when it is invalid.
+pub(super) fn load_config(path: &Path) -> Option<Config> {
+    match config::load(path) {
+        Ok(c) => Some(c),
         Err(errors) => {
             for e in &errors.0 {
                 eprintln!("error: {e}");
             }
-            return Ok(ExitCode::FAILURE);
+            None
         }
-    };
-    if !(0.1..=30.0).contains(&args.fps) {
-        anyhow::bail!("--fps must be between 0.1 and 30");
     }
-    let runtime = args.runtime.runtime()?;
-    let catalog = args.runtime.catalog();
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let options = AgentOptions {
-        fps: args.fps,
-        workers: args.workers.unwrap_or(cores).max(1),
-        loop_files: args.loop_files,
-        motion_gate: (!args.no_motion_gate).then(agent::motion::GateOptions::default),
-        // One intra-op thread per session: the workers are the parallelism.
-        pose: args.pose.spec(&RuntimeArgs { threads: 1, ..args.runtime.clone() }),
-    };
+}
 
-    let stop = Arc::new(AtomicBool::new(false));
-    watch_signals(Arc::clone(&stop));
-    if let Some(secs) = args.seconds {
-        let stop = Arc::clone(&stop);
+/// What a run did: per window (frames in, analysed, gated, stale,
+/// reconnects), and how many events and minute rows were written.
+pub(super) struct RunDone {
+    pub windows: std::collections::BTreeMap<String, (u64, u64, u64, u64, u64)>,
+    pub events: u64,
+    pub minutes: usize,
+}
+
+/// Runs the agent with its store writer and status server until `stop`,
+/// `seconds`, or the end of every source. `tick` gets the elapsed seconds
+/// about four times a second.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_agent(
+    cfg: &Config,
+    runtime: &'static Runtime,
+    catalog: &Catalog,
+    store_path: &Path,
+    options: &AgentOptions,
+    seconds: Option<f64>,
+    listen: SocketAddr,
+    stop: Arc<AtomicBool>,
+    tick: impl Fn(f64) + Send + 'static,
+) -> anyhow::Result<RunDone> {
+    let started = Instant::now();
+    let finished = Arc::new(AtomicBool::new(false));
+    {
+        let (stop, finished) = (Arc::clone(&stop), Arc::clone(&finished));
         std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.0)));
-            stop.store(true, Ordering::Relaxed);
+            while !finished.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                let t = started.elapsed().as_secs_f64();
+                tick(t);
+                if seconds.is_some_and(|s| t >= s) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
         });
     }
 
     // The store lives on its own thread with its own async runtime; the
     // agent hands it events and minutes over a channel.
     let store_rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let store = store_rt.block_on(Store::open(&args.store))?;
+    let store = store_rt.block_on(Store::open(store_path))?;
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
     let writer = std::thread::spawn(move || {
         let (mut events, mut minutes) = (0u64, 0usize);
@@ -114,22 +160,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (events, minutes)
     });
 
-    let agent_state = agent::Agent::new(&cfg)?;
-    let bound = agent::http::spawn(Arc::clone(&agent_state), args.listen)?;
+    let state = agent::Agent::new(cfg)?;
+    let bound = agent::http::spawn(Arc::clone(&state), listen)?;
     eprintln!("status page: http://{bound}/  (/status, /metrics)");
-    tracing::info!(windows = cfg.windows.len(), workers = options.workers, store = %args.store.display(), "agent started");
-    let summary = agent::run(&agent_state, runtime, &catalog, &options, stop, tx)?;
+    tracing::info!(windows = state.windows.len(), workers = options.workers, store = %store_path.display(), "agent started");
+    let result = agent::run(&state, runtime, catalog, options, stop, tx);
+    finished.store(true, Ordering::Relaxed);
+    let windows = result?;
     let (events, minutes) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
+    Ok(RunDone { windows, events, minutes })
+}
+
+pub(super) fn print_summary(done: &RunDone, store: &Path) {
     println!("{:<10} {:>9} {:>9} {:>7} {:>7} {:>10}", "window", "frames", "analysed", "gated", "stale", "reconnects");
-    for (id, (frames, analysed, gated, stale, reconnects)) in &summary {
+    for (id, (frames, analysed, gated, stale, reconnects)) in &done.windows {
         println!("{id:<10} {frames:>9} {analysed:>9} {gated:>7} {stale:>7} {reconnects:>10}");
     }
-    println!("{events} event(s) and {minutes} minute row(s) written to {}", args.store.display());
-    Ok(ExitCode::SUCCESS)
+    println!("{} event(s) and {} minute row(s) written to {}", done.events, done.minutes, store.display());
 }
 
 /// Sets `stop` on Ctrl-C or SIGTERM.
-fn watch_signals(stop: Arc<AtomicBool>) {
+pub(super) fn watch_signals(stop: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
         rt.block_on(async {
