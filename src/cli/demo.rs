@@ -8,8 +8,8 @@ use std::sync::atomic::AtomicBool;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::RuntimeArgs;
-use super::run::{cores, load_config, print_summary, run_agent, watch_signals};
+use super::run::{cores, print_summary, run_agent, watch_signals};
+use super::{RuntimeArgs, load_config};
 use crate::agent::{AgentOptions, motion::GateOptions};
 use crate::paths;
 use crate::replay::Summary;

@@ -119,6 +119,19 @@ impl RuntimeArgs {
     }
 }
 
+/// Loads a config, printing every problem; `None` when it is invalid.
+fn load_config(path: &std::path::Path) -> Option<crate::config::Config> {
+    match crate::config::load(path) {
+        Ok(c) => Some(c),
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("error: {e}");
+            }
+            None
+        }
+    }
+}
+
 /// Parses arguments, runs the subcommand, and turns errors into a message
 /// and exit code 1 (2 for usage errors, from clap).
 pub fn main() -> ExitCode {

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config;
 use crate::replay::{Replay, Summary};
 use crate::trace::TraceReader;
 
@@ -42,15 +41,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = match config::load(&args.config) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in &errors.0 {
-                eprintln!("error: {e}");
-            }
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    let Some(config) = super::load_config(&args.config) else { return Ok(ExitCode::FAILURE) };
     let total: u64 = args.traces.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
     let bar = if total > 1 << 20 {
         let b = ProgressBar::new(total);

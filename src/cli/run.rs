@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{PoseArgs, RuntimeArgs};
+use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::agent::{self, AgentOptions, Output};
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::store::Store;
 use crate::vision::catalog::Catalog;
 use crate::vision::runtime::Runtime;
@@ -83,19 +83,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 pub(super) fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
-/// Loads a config, printing every problem; `None` when it is invalid.
-pub(super) fn load_config(path: &Path) -> Option<Config> {
-    match config::load(path) {
-        Ok(c) => Some(c),
-        Err(errors) => {
-            for e in &errors.0 {
-                eprintln!("error: {e}");
-            }
-            None
-        }
-    }
 }
 
 /// What a run did: per window (frames in, analysed, gated, stale,

@@ -10,7 +10,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{PoseArgs, RuntimeArgs};
 use crate::analyze::FrameReport;
 use crate::capture::{self, CaptureOptions};
-use crate::config;
 use crate::trace::TraceFrame;
 use crate::vision::pose::PoseEstimator;
 
@@ -53,15 +52,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = match config::load(&args.config) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in &errors.0 {
-                eprintln!("error: {e}");
-            }
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    let Some(cfg) = super::load_config(&args.config) else { return Ok(ExitCode::FAILURE) };
     let window = cfg.window(&args.window).with_context(|| {
         let ids: Vec<_> = cfg.windows.iter().map(|w| w.id.as_str()).collect();
         format!("{}: no window {:?} (windows: {})", args.config.display(), args.window, ids.join(", "))
