@@ -8,20 +8,9 @@ use std::time::Duration;
 use predicates::prelude::*;
 
 fn setup(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.join("street.mp4")).unwrap();
-    let config = dir.join("hall.toml");
-    std::fs::write(
-        &config,
-        r#"hall = "测试"
-[[window]]
-id = "street"
-source = "file:street.mp4"
-staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
-counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
-desk_y = 0.9
-hours = ["00:00-23:59"]
-
-[[window]]
+    common::street_config(
+        dir,
+        r#"[[window]]
 id = "dead"
 source = "rtsp://127.0.0.1:9/cam"
 staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
@@ -29,8 +18,6 @@ counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
 hours = ["00:00-23:59"]
 "#,
     )
-    .unwrap();
-    config
 }
 
 #[test]

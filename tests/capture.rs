@@ -113,27 +113,12 @@ fn unreachable_rtsp_fails_within_the_timeout() {
 #[test]
 fn trace_a_video_window_and_replay_it() {
     let dir = tempfile::tempdir().unwrap();
-    let video = dir.path().join("street.mp4");
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), &video).unwrap();
-    let config = dir.path().join("street.toml");
-    std::fs::write(
-        &config,
-        r#"hall = "测试"
-[[window]]
-id = "street"
-source = "file:street.mp4"
-staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
-counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
-desk_y = 0.9
-hours = ["00:00-23:59"]
-"#,
-    )
-    .unwrap();
+    let config = common::street_config(dir.path(), "");
     let trace = dir.path().join("street.jsonl");
     common::liyi()
         .current_dir(dir.path())
         .args(["trace", "--window", "street", "--start", "2026-03-02T09:00:00+08:00", "--config"])
-        .arg("street.toml")
+        .arg("hall.toml")
         .arg("--out")
         .arg(&trace)
         .assert()

@@ -52,3 +52,23 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// A window over the street video: the standing person's half is the staff
+/// zone, the walker's half the counter zone.
+pub const STREET_WINDOW: &str = r#"[[window]]
+id = "street"
+source = "file:street.mp4"
+staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
+counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
+desk_y = 0.9
+hours = ["00:00-23:59"]
+"#;
+
+/// Copies the sample video into `dir` as `street.mp4` and writes
+/// `dir/hall.toml` with the street window plus `more` (further windows).
+pub fn street_config(dir: &Path, more: &str) -> PathBuf {
+    std::fs::copy(repo().join("assets/street-walk.mp4"), dir.join("street.mp4")).unwrap();
+    let config = dir.join("hall.toml");
+    std::fs::write(&config, format!("hall = \"测试\"\n{STREET_WINDOW}\n{more}")).unwrap();
+    config
+}
