@@ -88,11 +88,11 @@ fn benches(c: &mut Criterion) {
     for threads in [1, 2] {
         let rt = runtime::init(None).unwrap();
         let spec = PoseSpec { engine: EngineOptions { intra_threads: threads }, ..PoseSpec::default() };
-        let mut est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
+        let est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
         group.bench_function(format!("{}/{threads}t", est.name()), |b| b.iter(|| est.estimate(black_box(&img)).unwrap()));
         if let Some(yolo) = yolo_path() {
             let spec = PoseSpec { pose: yolo, engine: EngineOptions { intra_threads: threads }, ..PoseSpec::default() };
-            let mut est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
+            let est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
             group.bench_function(format!("{}/{threads}t", est.name()), |b| b.iter(|| est.estimate(black_box(&img)).unwrap()));
         }
     }
@@ -112,7 +112,7 @@ fn overhead_report() {
     for threads in [1, 2] {
         for spec in &specs {
             let spec = PoseSpec { engine: EngineOptions { intra_threads: threads }, ..spec.clone() };
-            let mut est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
+            let est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
             est.estimate(&img).unwrap();
             let (mut total, mut inference) = (Duration::ZERO, Duration::ZERO);
             for _ in 0..20 {

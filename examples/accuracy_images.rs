@@ -50,10 +50,10 @@ fn main() -> anyhow::Result<()> {
     let root = args.first().map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"));
     let rt = liyi::vision::runtime::init(None)?;
     let catalog = Catalog::new(liyi::paths::models_dir());
-    let mut est = PoseEstimator::load(rt, &catalog, &spec)?;
+    let est = PoseEstimator::load(rt, &catalog, &spec)?;
     println!("pose pipeline: {}\n", est.name());
-    classroom(&root.join("ClaBehavior-classroom"), &mut est)?;
-    side_view(&root.join("kaazima-sitting-posture-side"), &mut est)?;
+    classroom(&root.join("ClaBehavior-classroom"), &est)?;
+    side_view(&root.join("kaazima-sitting-posture-side"), &est)?;
     Ok(())
 }
 
@@ -65,7 +65,7 @@ fn geometry(zone: BBox, desk_y: Option<f32>, tilt_deg: f32) -> Geometry {
 /// Sit/stand on the classroom set: for each labelled student, the matching
 /// detected person's observation, with the desk line taken at the bottom of
 /// the labelled box (the desk cuts the visible body there).
-fn classroom(dir: &Path, est: &mut PoseEstimator) -> anyhow::Result<()> {
+fn classroom(dir: &Path, est: &PoseEstimator) -> anyhow::Result<()> {
     let wanted: std::collections::BTreeSet<String> = std::fs::read_to_string(dir.join("labels.csv"))?
         .lines()
         .skip(1)
@@ -129,7 +129,7 @@ fn classroom(dir: &Path, est: &mut PoseEstimator) -> anyhow::Result<()> {
 
 /// Slouch / upright, side view: the trunk angle of the most confident person
 /// (the camera is level, so tilt 0; no desk line).
-fn side_view(dir: &Path, est: &mut PoseEstimator) -> anyhow::Result<()> {
+fn side_view(dir: &Path, est: &PoseEstimator) -> anyhow::Result<()> {
     println!("### Slouch / upright — kaazima-sitting-posture-side (side view)\n");
     println!("| image | label | trunk ° | neck ° | slouching (> 20°)? |");
     println!("|---|---|---|---|---|");

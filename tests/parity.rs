@@ -181,7 +181,7 @@ fn pose_pipelines_match_the_python_reference() {
             eprintln!("note: {name}: model not available here; skipped");
             continue;
         };
-        let mut est = PoseEstimator::load(rt, &catalog, &spec).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let est = PoseEstimator::load(rt, &catalog, &spec).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut agreement = Agreement::default();
         let mut unmatched = Vec::new();
         let (mut rust_people, mut ref_people) = (0, 0);
@@ -233,7 +233,7 @@ fn known_photos_have_the_expected_people() {
     let rt = runtime::init(None).unwrap();
     let catalog = Catalog::new(liyi::paths::models_dir());
     let spec = PoseSpec { pose: yolo.display().to_string(), ..PoseSpec::default() };
-    let mut est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
+    let est = PoseEstimator::load(rt, &catalog, &spec).unwrap();
     for (file, count) in [("bus.jpg", 4), ("zidane.jpg", 2), ("seated-group.jpg", 6)] {
         let img = liyi::imageio::load_rgb(&shared.join("fixtures").join(file)).unwrap();
         let people = est.estimate(&img).unwrap();

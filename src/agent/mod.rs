@@ -8,6 +8,7 @@
 //! source that fails is reopened with backoff without touching the others.
 
 pub mod http;
+pub mod memory;
 pub mod motion;
 mod slot;
 pub mod status;
@@ -30,8 +31,12 @@ pub use slot::Slot;
 #[derive(Debug, Clone)]
 pub struct AgentOptions {
     pub fps: f64,
-    /// Inference workers (each holds its own model sessions).
+    /// Inference workers.
     pub workers: usize,
+    /// Sets of model sessions the workers share. One set serves two workers
+    /// almost as fast as two sets (they overlap on different models) at
+    /// half the memory; more help only on boxes with more cores.
+    pub model_copies: usize,
     /// Files are replayed once; when true they loop.
     pub loop_files: bool,
     pub pose: PoseSpec,
@@ -134,8 +139,9 @@ pub fn run(
     }
     let workers = options.workers.clamp(1, windows.len());
     // Models are loaded before any thread starts, so a bad model fails fast.
+    let copies = options.model_copies.clamp(1, workers);
     let estimators: Vec<PoseEstimator> =
-        (0..workers).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
+        (0..copies).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
 
     std::thread::scope(|scope| {
         for w in windows {
@@ -145,7 +151,8 @@ pub fn run(
             scope.spawn(move || capture_loop(&w, opts, loop_files, &stop));
         }
         let next = Arc::new(AtomicU64::new(0));
-        for mut est in estimators {
+        for k in 0..workers {
+            let est = &estimators[k % copies];
             let (stop, out, next) = (Arc::clone(&stop), out.clone(), Arc::clone(&next));
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
@@ -235,6 +242,9 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                 }
                 opened_once = true;
                 backoff = Duration::from_millis(500);
+                // Recordings play at the analysis rate, as a camera would:
+                // each frame is due one period after the last one.
+                let mut due = Instant::now();
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         break;
@@ -245,8 +255,13 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                             *w.stats.last_frame.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
                             w.slot.put(frame);
                             if is_file {
-                                // Recordings play at the analysis rate, as a camera would.
-                                std::thread::sleep(Duration::from_secs_f64(1.0 / opts.fps));
+                                due += Duration::from_secs_f64(1.0 / opts.fps);
+                                let now = Instant::now();
+                                if due > now {
+                                    std::thread::sleep(due - now);
+                                } else {
+                                    due = now;
+                                }
                             }
                         }
                         Ok(None) => break,

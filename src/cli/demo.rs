@@ -59,6 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = AgentOptions {
         fps: 2.0,
         workers: cores().min(2),
+        model_copies: 1,
         loop_files: true,
         pose: PoseSpec { engine: crate::vision::engine::EngineOptions { intra_threads: 1 }, ..PoseSpec::default() },
         motion_gate: Some(GateOptions::default()),

@@ -31,10 +31,15 @@ pub struct Args {
     #[arg(long, default_value_t = 2.0)]
     fps: f64,
 
-    /// Inference workers; each holds its own model sessions. Default: the
-    /// number of CPU cores.
+    /// Inference workers. Default: the number of CPU cores.
     #[arg(long)]
     workers: Option<usize>,
+
+    /// Copies of the model sessions that the workers share (about 100 MB
+    /// each). Two workers on one copy overlap on different models and lose
+    /// little speed; more copies help only with more than two cores.
+    #[arg(long, default_value_t = 1)]
+    model_copies: usize,
 
     /// Stop after this many seconds.
     #[arg(long, value_name = "SECONDS")]
@@ -68,6 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = AgentOptions {
         fps: args.fps,
         workers: args.workers.unwrap_or_else(cores).max(1),
+        model_copies: args.model_copies.max(1),
         loop_files: args.loop_files,
         // One intra-op thread per session: the workers are the parallelism.
         pose: args.pose.spec(&RuntimeArgs { threads: 1, ..args.runtime.clone() }),
@@ -108,6 +114,7 @@ pub(super) fn run_agent(
     stop: Arc<AtomicBool>,
     tick: impl Fn(f64) + Send + 'static,
 ) -> anyhow::Result<RunDone> {
+    agent::memory::tune_allocator();
     let started = Instant::now();
     let finished = Arc::new(AtomicBool::new(false));
     {

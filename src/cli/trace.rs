@@ -63,7 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut src = capture::open(source, CaptureOptions { fps: args.fps, start: args.start, ..CaptureOptions::default() })?;
     let runtime = args.runtime.runtime()?;
-    let mut pose = PoseEstimator::load(runtime, &args.runtime.catalog(), &args.pose.spec(&args.runtime))?;
+    let pose = PoseEstimator::load(runtime, &args.runtime.catalog(), &args.pose.spec(&args.runtime))?;
     let mut out: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
         None => Box::new(std::io::stdout().lock()),

@@ -2,6 +2,7 @@
 //! followed by a single-person model on each crop. Both give the same
 //! [`Person`] results.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
@@ -53,9 +54,21 @@ enum CropModel {
     BlazePose(BlazePose),
 }
 
+impl CropModel {
+    fn engine(&self) -> &Engine {
+        match self {
+            CropModel::MoveNet(m) => m.engine(),
+            CropModel::BlazePose(b) => b.engine(),
+        }
+    }
+}
+
+/// Each model sits behind its own lock, so threads sharing one estimator
+/// overlap on different models: while one runs the detector on its frame,
+/// another runs the pose model on the people of its own (docs/design.md).
 enum Pipeline {
-    BottomUp(YoloPose),
-    TopDown { detector: PersonDetector, model: CropModel },
+    BottomUp(Mutex<YoloPose>),
+    TopDown { detector: Mutex<PersonDetector>, model: Mutex<CropModel> },
 }
 
 /// Time spent on the last frame.
@@ -67,10 +80,25 @@ pub struct FrameTiming {
     pub inference: Duration,
 }
 
-/// Finds people and their keypoints in frames.
+/// A model a pipeline uses, as clips and reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ModelId {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// Finds people and their keypoints in frames. Shareable between threads
+/// (`&self`); see [`Pipeline`] for how they overlap.
 pub struct PoseEstimator {
     pipeline: Pipeline,
     name: String,
+    models: Vec<ModelId>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic inside a model call leaves the session usable: ONNX Runtime
+    // holds no Rust invariants that a poisoned lock would protect.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl PoseEstimator {
@@ -85,24 +113,27 @@ impl PoseEstimator {
         }
         let engine = Engine::load(runtime, file, spec.engine)?;
         let pose_name = engine.name().to_string();
+        let id = |e: &Engine| ModelId { name: e.name().to_string(), sha256: e.sha256.clone() };
+        let mut models = vec![id(&engine)];
         let (pipeline, name) = match engine.manifest.family {
             Family::YoloPose => {
                 let yolo = YoloPose::new(engine, spec.input_size)?;
                 let name = format!("{pose_name}@{}", yolo.input_size());
-                (Pipeline::BottomUp(yolo), name)
+                (Pipeline::BottomUp(Mutex::new(yolo)), name)
             }
             family => {
                 let det_file = catalog.resolve(&spec.detector, None)?;
                 let detector = PersonDetector::new(Engine::load(runtime, det_file, spec.engine)?)?;
+                models.push(id(detector.engine()));
                 let name = format!("{}+{pose_name}", detector.engine().name());
                 let model = match family {
                     Family::Movenet => CropModel::MoveNet(MoveNet::new(engine)?),
                     _ => CropModel::BlazePose(BlazePose::new(engine)?),
                 };
-                (Pipeline::TopDown { detector, model }, name)
+                (Pipeline::TopDown { detector: Mutex::new(detector), model: Mutex::new(model) }, name)
             }
         };
-        Ok(PoseEstimator { pipeline, name })
+        Ok(PoseEstimator { pipeline, name, models })
     }
 
     /// The pipeline's name, e.g. `centernet-coco+movenet-thunder` or
@@ -111,32 +142,28 @@ impl PoseEstimator {
         &self.name
     }
 
-    /// The loaded engines, pose model first.
-    pub fn engines(&self) -> Vec<&Engine> {
-        match &self.pipeline {
-            Pipeline::BottomUp(y) => vec![y.engine()],
-            Pipeline::TopDown { detector, model } => {
-                let m = match model {
-                    CropModel::MoveNet(m) => m.engine(),
-                    CropModel::BlazePose(b) => b.engine(),
-                };
-                vec![m, detector.engine()]
-            }
-        }
+    /// The models in use, pose model first, with their SHA-256.
+    pub fn models(&self) -> &[ModelId] {
+        &self.models
     }
 
     fn inference_time(&self) -> Duration {
-        self.engines().iter().map(|e| e.inference_time()).sum()
+        match &self.pipeline {
+            Pipeline::BottomUp(y) => lock(y).engine().inference_time(),
+            Pipeline::TopDown { detector, model } => lock(detector).engine().inference_time() + lock(model).engine().inference_time(),
+        }
     }
 
     /// People in `img`, best score first.
-    pub fn estimate(&mut self, img: &RgbImage) -> Result<Vec<Person>, VisionError> {
-        let mut people = match &mut self.pipeline {
-            Pipeline::BottomUp(yolo) => yolo.estimate(img)?,
+    pub fn estimate(&self, img: &RgbImage) -> Result<Vec<Person>, VisionError> {
+        let mut people = match &self.pipeline {
+            Pipeline::BottomUp(yolo) => lock(yolo).estimate(img)?,
             Pipeline::TopDown { detector, model } => {
+                let found = lock(detector).detect(img)?;
+                let mut model = lock(model);
                 let mut people = Vec::new();
-                for det in detector.detect(img)? {
-                    let person = match model {
+                for det in found {
+                    let person = match &mut *model {
                         CropModel::MoveNet(m) => Person {
                             bbox: det.bbox,
                             score: det.score,
@@ -168,7 +195,7 @@ impl PoseEstimator {
     }
 
     /// Like [`estimate`](Self::estimate), also timing the frame.
-    pub fn estimate_timed(&mut self, img: &RgbImage) -> Result<(Vec<Person>, FrameTiming), VisionError> {
+    pub fn estimate_timed(&self, img: &RgbImage) -> Result<(Vec<Person>, FrameTiming), VisionError> {
         let before = self.inference_time();
         let start = Instant::now();
         let people = self.estimate(img)?;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# How many windows `liyi run` sustains on this machine, and its memory.
+#
+#   scripts/bench-agent.sh WINDOWS [SECONDS] [extra liyi run flags, e.g. --no-motion-gate]
+#
+# Every window reads its own copy of a 1280x720 H.264 5 fps recording (a
+# typical camera substream), made once from the shipped street video, looped;
+# decoding is included. Prints the analysed frames per second per window (the
+# target is the --fps rate, 2 by default), the inference load, and the peak
+# resident memory (VmHWM) of the whole process.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+windows=${1:?usage: bench-agent.sh WINDOWS [SECONDS] [flags]}
+seconds=${2:-60}
+shift $(( $# >= 2 ? 2 : 1 ))
+liyi=target/release/liyi
+[[ -x $liyi ]] || cargo build --release --locked
+work=target/bench-agent
+mkdir -p "$work"
+video="$work/cam-720p-5fps.mp4"
+if [[ ! -f $video ]]; then
+  # 30 s of the street scene at 1280x720, 5 fps, H.264 main profile without
+  # B-frames and a 2 s GOP, the way hall cameras send their substreams.
+  ffmpeg -v error -y -stream_loop 3 -i assets/street-walk.mp4 -an \
+    -vf "scale=1280:720,fps=5" -c:v libx264 -profile:v main -bf 0 -g 10 -preset veryfast -t 30 "$video"
+fi
+config="$work/hall-$windows.toml"
+{
+  echo 'hall = "bench"'
+  for i in $(seq -w 1 "$windows"); do
+    ln -sf "cam-720p-5fps.mp4" "$work/cam$i.mp4"
+    cat <<EOF
+[[window]]
+id = "w$i"
+source = "file:cam$i.mp4"
+staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
+counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
+hours = ["00:00-23:59"]
+EOF
+  done
+} >"$config"
+rm -f "$work"/edge.sqlite*
+SECONDS=0
+"$liyi" run --config "$config" --store "$work/edge.sqlite" --loop-files --listen 127.0.0.1:0 \
+  --seconds "$seconds" "$@" >"$work/out.txt" 2>"$work/err.txt" &
+pid=$!
+peak=0 rss=0
+while kill -0 $pid 2>/dev/null; do
+  read -r hwm now < <(awk '/VmHWM/ { h = $2 } /VmRSS/ { r = $2 } END { print h, r }' /proc/$pid/status 2>/dev/null || true)
+  # Steady state: the resident size once the first half of the run is over.
+  [[ -n ${hwm:-} ]] && peak=$hwm && (( SECONDS * 2 >= seconds )) && (( now > rss )) && rss=$now
+  sleep 1
+done
+wait $pid
+awk -v w="$windows" -v s="$seconds" -v peak="$peak" -v rss="$rss" '
+  $1 ~ /^w[0-9]+$/ { n++; frames += $2; analysed += $3; gated += $4; stale += $5 }
+  END {
+    printf "windows=%d seconds=%d analysed/s/window=%.2f analysed/captured=%.0f%% inferred=%.0f%% stale=%d rss=%.0f MB peak_rss=%.0f MB\n",
+      w, s, analysed / n / s, 100 * analysed / frames, 100 * (analysed - gated) / (analysed > 0 ? analysed : 1), stale, rss / 1024, peak / 1024
+  }' "$work/out.txt"
