@@ -4,7 +4,10 @@
 #     libraries and libclang (ffmpeg-next generates its bindings at build
 #     time), and the ffmpeg command-line tools for tests;
 #   - the pinned ONNX Runtime shared library (scripts/fetch-onnxruntime.sh).
-# Called by scripts/demo.sh, scripts/test.sh and .ci/run.
+# With --test, also what the tests need: GStreamer's RTSP server and Python
+# bindings (tests/rtsp.rs serves H.264 over RTSP on 127.0.0.1 with
+# scripts/rtsp-server.py).
+# Called by scripts/demo.sh, and with --test by scripts/test.sh and .ci/run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -14,6 +17,12 @@ DEBIAN_PACKAGES=(
   libavfilter-dev libavdevice-dev libswresample-dev
   ffmpeg
 )
+if [[ ${1:-} == --test ]]; then
+  DEBIAN_PACKAGES+=(
+    python3-gi gir1.2-gst-rtsp-server-1.0
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  )
+fi
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -6,5 +6,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/setup.sh
+scripts/setup.sh --test
 cargo test --release --locked "$@"

@@ -42,28 +42,34 @@ fn a_dead_camera_does_not_harm_a_working_window() {
     assert!(observed > 5.0, "{observed}");
 }
 
+/// Minutes are written as they complete: a kill -9 loses none of them,
+/// and the store opens cleanly afterwards.
 #[test]
-fn kill_9_leaves_a_store_that_opens_cleanly() {
+fn kill_9_keeps_every_completed_minute() {
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liyi"))
-        .args(["run", "--loop-files", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .arg("--store")
-        .arg(&store)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(8));
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let mut agent = common::RunningAgent::spawn(&["--loop-files".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // A minute is final once a minute has passed since it ended (events may
+    // still be backdated into it until then): up to two minutes of running.
+    common::wait_for(Duration::from_secs(20), || store.exists().then_some(())).expect("the agent creates its store");
+    let reader = rt.block_on(liyi::store::Store::open(&store)).unwrap();
+    let stored = common::wait_for(Duration::from_secs(180), || {
+        std::thread::sleep(Duration::from_millis(900));
+        rt.block_on(reader.minutes(Some("street"))).ok().filter(|m| !m.is_empty())
+    })
+    .expect("a completed minute is stored while the agent runs");
+    rt.block_on(reader.close());
+    agent.child.kill().unwrap(); // SIGKILL
+    agent.child.wait().unwrap();
     rt.block_on(async {
         let s = liyi::store::Store::open(&store).await.expect("the store opens after kill -9");
         assert_eq!(s.integrity_check().await.unwrap(), "ok");
-        s.minutes(None).await.unwrap();
+        let after = s.minutes(Some("street")).await.unwrap();
+        for m in &stored {
+            assert!(after.contains(m), "minute {:?} was stored before the kill and is gone or changed", m.minute);
+        }
     });
 }
 
@@ -86,57 +92,26 @@ fn bad_config_and_missing_sources_are_clear() {
         .stderr(predicate::str::contains("no window has a `source`"));
 }
 
-fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut body = String::new();
-    s.read_to_string(&mut body).unwrap();
-    body
-}
-
 #[test]
 fn status_and_metrics_are_served_on_loopback() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path());
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liyi"))
-        .args(["run", "--loop-files", "--seconds", "30", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .arg("--store")
-        .arg(dir.path().join("edge.sqlite"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("the agent prints its address").unwrap();
-        if let Some(rest) = line.strip_prefix("status page: http://") {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
-    std::thread::spawn(move || for _ in lines {});
-    std::thread::sleep(Duration::from_secs(6));
-    let status = http_get(&addr, "/status");
-    let json: serde_json::Value = serde_json::from_str(status.split("\r\n\r\n").nth(1).unwrap()).unwrap();
-    let street = json["windows"].as_array().unwrap().iter().find(|w| w["id"] == "street").unwrap().clone();
-    assert!(street["frames_analysed"].as_u64().unwrap() > 0, "{street}");
+    let store = dir.path().join("edge.sqlite");
+    let agent = common::RunningAgent::spawn(&["--loop-files".as_ref(), "--seconds".as_ref(), "30".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()]);
+    assert!(agent.addr.starts_with("127.0.0.1:"), "{}", agent.addr);
+    let street = common::wait_for(Duration::from_secs(20), || Some(agent.window("street")).filter(|w| w["frames_analysed"].as_u64() > Some(0)))
+        .expect("the street window is analysed");
     assert_eq!(street["source_up"], true);
-    let dead = json["windows"].as_array().unwrap().iter().find(|w| w["id"] == "dead").unwrap().clone();
+    let dead = agent.window("dead");
     assert_eq!(dead["source_up"], false);
     assert!(dead["last_error"].as_str().unwrap().contains("cannot open"));
-    let metrics = http_get(&addr, "/metrics");
+    let metrics = agent.get("/metrics");
     for needle in ["liyi_frames_in_total{window=\"street\"}", "liyi_inference_seconds_bucket{window=\"street\",le=\"+Inf\"}", "liyi_rule_state{window=\"street\",rule=\"absent\"", "liyi_last_frame_age_seconds", "liyi_source_reconnects_total"] {
         assert!(metrics.contains(needle), "{needle}\n{metrics}");
     }
-    let page = http_get(&addr, "/");
+    let page = agent.get("/");
     assert!(page.contains("窗口") && page.contains("street") && !page.contains("<img"), "{page}");
-    assert!(http_get(&addr, "/?lang=en").contains("Liyi edge box status"));
-    child.kill().unwrap();
-    child.wait().unwrap();
+    assert!(agent.get("/?lang=en").contains("Liyi edge box status"));
 }
 
 /// A still scene (one frame of the street video held for 8 s) is judged

@@ -44,6 +44,12 @@ pub struct AgentOptions {
     pub motion_gate: Option<motion::GateOptions>,
 }
 
+/// The longest wait between two attempts to open a lost source. A camera
+/// that returns is read again within this plus its RTSP set-up (about 1 s),
+/// inside the 5 s goal; retrying a dead camera every 2 s costs one TCP
+/// connection attempt.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
 /// Upper bounds (seconds) of the inference latency histogram's buckets.
 pub const LATENCY_BUCKETS: [f64; 8] = [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, f64::INFINITY];
 
@@ -226,7 +232,7 @@ pub fn run(
 }
 
 /// Reads one window's source into its slot, reopening it with backoff
-/// (0.5 s doubling to 5 s) when it fails.
+/// (0.5 s doubling to [`MAX_BACKOFF`]) when it fails.
 fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &AtomicBool) {
     let spec = w.window.source.clone().expect("windows without a source are skipped");
     let is_file = matches!(spec, crate::config::SourceSpec::File { .. } | crate::config::SourceSpec::Images { .. });
@@ -291,7 +297,7 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
         while Instant::now() < until && !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50));
         }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
     w.slot.close();
 }

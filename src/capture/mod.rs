@@ -1,10 +1,9 @@
-//! Frame sources: video files and IP cameras (RTSP) through FFmpeg, folders
-//! of images. Each yields frames already reduced to the analysis rate and
-//! resolution, timestamped. Nothing here analyses or stores pixels.
-//!
-//! USB cameras (`camera:N`) come with the agent (nokhwa); until then they are
-//! a clear "not yet supported" error.
+//! Frame sources: video files and IP cameras (RTSP) through FFmpeg, USB
+//! cameras through nokhwa, folders of images. Each yields frames already
+//! reduced to the analysis rate and resolution, timestamped. Nothing here
+//! analyses or stores pixels.
 
+mod camera;
 mod images;
 mod video;
 
@@ -15,6 +14,7 @@ use image::RgbImage;
 
 use crate::config::SourceSpec;
 
+pub use camera::CameraSource;
 pub use images::ImageFolder;
 pub use video::VideoSource;
 
@@ -50,8 +50,6 @@ pub enum CaptureError {
     Open { source_name: String, message: String, fix: String },
     #[error("{source_name}: {message}")]
     Decode { source_name: String, message: String },
-    #[error("{0}: USB cameras are not supported by this build yet; use an RTSP substream, a file or an image folder")]
-    CameraUnsupported(String),
 }
 
 /// A source of frames.
@@ -71,7 +69,7 @@ pub fn open(spec: &SourceSpec, options: CaptureOptions) -> Result<Box<dyn Source
         SourceSpec::File { path } => Ok(Box::new(VideoSource::open_file(path, options)?)),
         SourceSpec::Rtsp { url } => Ok(Box::new(VideoSource::open_rtsp(url, options)?)),
         SourceSpec::Images { dir } => Ok(Box::new(ImageFolder::open(dir, options)?)),
-        SourceSpec::Camera { index } => Err(CaptureError::CameraUnsupported(format!("camera:{index}"))),
+        SourceSpec::Camera { index } => Ok(Box::new(CameraSource::open(*index, options)?)),
     }
 }
 

@@ -79,6 +79,10 @@ impl VideoSource {
         dict.set("rtsp_transport", "tcp");
         // Give up on a silent server after 5 s (microseconds).
         dict.set("timeout", "5000000");
+        // FFmpeg studies a stream for 5 s before the first frame by default;
+        // the camera's SDP already names the codec, and 1 s keeps a
+        // reconnection inside the 5 s goal (measured in tests/rtsp.rs).
+        dict.set("analyzeduration", "1000000");
         let shown = crate::config::SourceSpec::Rtsp { url: url.to_string() }.to_string();
         let input = ffmpeg::format::input_with_dictionary(&url, dict).map_err(|e| CaptureError::Open {
             source_name: shown.clone(),

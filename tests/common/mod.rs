@@ -72,3 +72,80 @@ pub fn street_config(dir: &Path, more: &str) -> PathBuf {
     std::fs::write(&config, format!("hall = \"测试\"\n{STREET_WINDOW}\n{more}")).unwrap();
     config
 }
+
+/// A `liyi run` in the background, with the address of its status server.
+pub struct RunningAgent {
+    pub child: std::process::Child,
+    pub addr: String,
+}
+
+impl RunningAgent {
+    /// Starts `liyi run --listen 127.0.0.1:0 ARGS…` and waits for it to print
+    /// its address; the rest of its stderr is echoed to the test's output.
+    pub fn spawn(args: &[&std::ffi::OsStr]) -> RunningAgent {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liyi"))
+            .args(["run", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines.next().expect("the agent prints its address").unwrap();
+            if let Some(rest) = line.strip_prefix("status page: http://") {
+                break rest.split('/').next().unwrap().to_string();
+            }
+        };
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                eprintln!("agent: {line}");
+            }
+        });
+        RunningAgent { child, addr }
+    }
+
+    /// The body of `GET path`.
+    pub fn get(&self, path: &str) -> String {
+        http_get(&self.addr, path).split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    }
+
+    /// One window's entry in `/status`.
+    pub fn window(&self, id: &str) -> serde_json::Value {
+        let json: serde_json::Value = serde_json::from_str(&self.get("/status")).unwrap();
+        json["windows"].as_array().unwrap().iter().find(|w| w["id"] == id).unwrap().clone()
+    }
+}
+
+impl Drop for RunningAgent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The whole HTTP response to `GET path` (HTTP/1.1, connection closed).
+pub fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body
+}
+
+/// Polls `f` every 100 ms until it returns `Some`, for at most `limit`.
+pub fn wait_for<T>(limit: std::time::Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let until = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if std::time::Instant::now() > until {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
