@@ -10,6 +10,7 @@
 pub mod agent;
 pub mod analyze;
 pub mod capture;
+pub mod clips;
 pub mod cli;
 pub mod config;
 pub mod geometry;

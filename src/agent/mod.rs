@@ -19,11 +19,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::capture::{self, CaptureOptions};
-use crate::config::{Config, Window};
-use crate::rules::{Event, MinuteMetrics, WindowRules};
+use crate::clips::{ClipRecorder, FinishedClip};
+use crate::config::{ClipSettings, Config, Window};
+use crate::privacy::{FaceEvidence, RedactOptions};
+use crate::rules::{Event, MinuteMetrics, Observation, WindowRules};
 use crate::vision::catalog::Catalog;
-use crate::vision::pose::{PoseEstimator, PoseSpec};
+use crate::vision::engine::Engine;
+use crate::vision::pose::{ModelId, PoseEstimator, PoseSpec};
+use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
+
+/// The face model every clip frame passes through before it is kept.
+pub const FACE_MODEL: &str = crate::analyze::FACE_MODEL;
+/// Faces from this score are filled in clips: lower than a detector's usual
+/// 0.5, because a false face costs a grey patch and a missed one a person's
+/// privacy.
+pub const REDACT_FACE_SCORE: f32 = 0.3;
 
 pub use slot::Slot;
 
@@ -42,6 +53,9 @@ pub struct AgentOptions {
     pub pose: PoseSpec,
     /// Skip inference on frames whose zones have not changed.
     pub motion_gate: Option<motion::GateOptions>,
+    /// Record teaching clips of violations (`None`: no clips, and no face
+    /// detection).
+    pub clips: Option<ClipSettings>,
 }
 
 /// The longest wait between two attempts to open a lost source. A camera
@@ -85,6 +99,7 @@ pub struct WindowState {
     pub rules: Mutex<WindowRules>,
     pub stats: WindowStats,
     gate: Mutex<Option<motion::MotionGate>>,
+    clips: Mutex<Option<ClipRecorder>>,
 }
 
 impl WindowState {
@@ -113,6 +128,7 @@ impl Agent {
                     rules: Mutex::new(WindowRules::new(w)),
                     stats: WindowStats::default(),
                     gate: Mutex::new(None),
+                    clips: Mutex::new(None),
                 })
             })
             .collect();
@@ -125,6 +141,30 @@ impl Agent {
 pub enum Output {
     Events(Vec<Event>),
     Minutes(Vec<MinuteMetrics>),
+    /// A finished clip (redacted frames in memory), with the models that
+    /// saw it.
+    Clip(Box<FinishedClip>, Arc<Vec<ModelId>>),
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The face model for clips, or why there is none (then every clip frame is
+/// filled whole: fail closed).
+fn load_faces(runtime: &Runtime, catalog: &Catalog, pose: &PoseSpec) -> Result<FaceDetector, String> {
+    let file = catalog.resolve(FACE_MODEL, None).map_err(|e| e.to_string())?;
+    let mut faces = FaceDetector::new(Engine::load(runtime, file, pose.engine).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    faces.thresholds.score = REDACT_FACE_SCORE;
+    Ok(faces)
+}
+
+/// The measurements a clip's sidecar keeps from the trigger frame.
+fn values_of(obs: &Observation) -> std::collections::BTreeMap<String, f64> {
+    [("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg), ("shoulder_rise", obs.shoulder_rise), ("confidence", Some(obs.confidence))]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_string(), f64::from(v?))))
+        .collect()
 }
 
 /// Runs the agent until `stop` is set or every source has ended; sends what
@@ -143,11 +183,28 @@ pub fn run(
         *w.gate.lock().unwrap_or_else(|p| p.into_inner()) =
             options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
     }
+    if let Some(settings) = options.clips {
+        for w in windows {
+            *lock(&w.clips) = Some(ClipRecorder::new(&w.window, settings, RedactOptions::default()));
+        }
+    }
     let workers = options.workers.clamp(1, windows.len());
     // Models are loaded before any thread starts, so a bad model fails fast.
     let copies = options.model_copies.clamp(1, workers);
     let estimators: Vec<PoseEstimator> =
         (0..copies).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
+    let faces: Option<Result<Mutex<FaceDetector>, String>> = options.clips.map(|_| {
+        load_faces(runtime, catalog, &options.pose).map(Mutex::new).inspect_err(|e| {
+            tracing::error!(error = %e, "the face model did not load: every clip frame will be filled whole");
+        })
+    });
+    let mut models = estimators[0].models().to_vec();
+    if let Some(Ok(f)) = &faces {
+        let f = lock(f);
+        models.push(ModelId { name: f.engine().name().to_string(), sha256: f.engine().sha256.clone() });
+    }
+    let models = Arc::new(models);
+    let faces = &faces;
 
     std::thread::scope(|scope| {
         for w in windows {
@@ -159,7 +216,7 @@ pub fn run(
         let next = Arc::new(AtomicU64::new(0));
         for k in 0..workers {
             let est = &estimators[k % copies];
-            let (stop, out, next) = (Arc::clone(&stop), out.clone(), Arc::clone(&next));
+            let (stop, out, next, models) = (Arc::clone(&stop), out.clone(), Arc::clone(&next), Arc::clone(&models));
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     if windows.iter().all(|w| w.slot.is_closed_and_empty()) {
@@ -190,8 +247,10 @@ pub fn run(
                     match result {
                         Ok(people) => {
                             w.stats.frames_analysed.fetch_add(1, Ordering::Relaxed);
-                            let mut rules = w.rules.lock().unwrap_or_else(|p| p.into_inner());
-                            let (_, events) = rules.push(frame.ts, &people, frame.image.width(), frame.image.height());
+                            let mut rules = lock(&w.rules);
+                            let before = rules.active();
+                            let (obs, events) = rules.push(frame.ts, &people, frame.image.width(), frame.image.height());
+                            let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
                             let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
                             drop(rules);
                             if !events.is_empty() {
@@ -199,6 +258,28 @@ pub fn run(
                             }
                             if !minutes.is_empty() {
                                 let _ = out.send(Output::Minutes(minutes));
+                            }
+                            if let Some(rec) = lock(&w.clips).as_mut() {
+                                // Every frame kept for clips passes the face
+                                // model first; if it cannot run, the frame is
+                                // filled whole.
+                                let evidence = match faces {
+                                    Some(Ok(f)) => match lock(f).detect(&frame.image) {
+                                        Ok(found) => FaceEvidence::Detected(found),
+                                        Err(e) => {
+                                            tracing::warn!(window = %w.window.id, error = %e, "face detector failed; the frame is filled whole");
+                                            FaceEvidence::Unavailable(e.to_string())
+                                        }
+                                    },
+                                    Some(Err(e)) => FaceEvidence::Unavailable(e.clone()),
+                                    None => FaceEvidence::Unavailable("no face model".into()),
+                                };
+                                for (rule, start) in began {
+                                    rec.trigger(rule, start, frame.ts, values_of(&obs));
+                                }
+                                for clip in rec.push(frame.image, &people, &evidence, obs.clerk, frame.ts) {
+                                    let _ = out.send(Output::Clip(Box::new(clip), Arc::clone(&models)));
+                                }
                             }
                         }
                         Err(e) => {
@@ -213,9 +294,14 @@ pub fn run(
     // Every thread has ended: close open events and flush the minutes.
     let mut summary = BTreeMap::new();
     for w in windows {
-        let (events, minutes) = w.rules.lock().unwrap_or_else(|p| p.into_inner()).finish();
+        let (events, minutes) = lock(&w.rules).finish();
         let _ = out.send(Output::Events(events));
         let _ = out.send(Output::Minutes(minutes));
+        if let Some(rec) = lock(&w.clips).as_mut() {
+            for clip in rec.finish() {
+                let _ = out.send(Output::Clip(Box::new(clip), Arc::clone(&models)));
+            }
+        }
         let s = &w.stats;
         summary.insert(
             w.window.id.clone(),

@@ -4,6 +4,7 @@
 //! analyses or stores pixels.
 
 mod camera;
+pub(crate) mod frames;
 mod images;
 mod video;
 
@@ -16,6 +17,8 @@ use crate::config::SourceSpec;
 
 pub use camera::CameraSource;
 pub use images::ImageFolder;
+pub use frames::for_each_frame;
+pub(crate) use video::init;
 pub use video::VideoSource;
 
 /// One frame at analysis resolution.

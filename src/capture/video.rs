@@ -17,7 +17,7 @@ use super::{CaptureError, CaptureOptions, Frame, RateGate, Source, analysis_size
 
 static INIT: Once = Once::new();
 
-fn init() {
+pub(crate) fn init() {
     INIT.call_once(|| {
         let _ = ffmpeg::init();
         // Liyi reports FFmpeg's failures as its own errors, with a fix.

@@ -56,6 +56,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let _ = std::fs::remove_file(format!("{}{suffix}", store_path.display()));
         }
     }
+    // So are its clips, which the old store indexed.
+    let _ = std::fs::remove_dir_all(data_dir.join("clips"));
     let options = AgentOptions {
         fps: 2.0,
         workers: cores().min(2),
@@ -63,7 +65,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         loop_files: true,
         pose: PoseSpec { engine: crate::vision::engine::EngineOptions { intra_threads: 1 }, ..PoseSpec::default() },
         motion_gate: Some(GateOptions::default()),
+        clips: cfg.clips.enabled.then_some(cfg.clips),
     };
+    let clips_dir = data_dir.join("clips");
     let seconds = args.seconds.clamp(5.0, 600.0);
     println!("Liyi demo: {} windows from {} for {seconds:.0} s", cfg.windows.len(), config_path.display());
     let bar = ProgressBar::new(seconds as u64);
@@ -72,11 +76,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop));
     let runtime = args.runtime.runtime()?;
-    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &store_path, &options, Some(seconds), "127.0.0.1:0".parse()?, stop, move |t| {
+    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &store_path, &clips_dir, &options, Some(seconds), "127.0.0.1:0".parse()?, stop, move |t| {
         tick_bar.set_position(t as u64)
     })?;
     bar.finish_and_clear();
-    print_summary(&done, &store_path);
+    print_summary(&done, &store_path, &clips_dir);
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (events, minutes) = rt.block_on(async {
@@ -108,5 +112,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     println!("\nStore: {}", store_path.display());
+    if done.clips.is_empty() {
+        println!("Clips: none finished in this run");
+    } else {
+        println!("Clips (redacted MP4 + PNG thumbnail + JSON sidecar each), in {}:", clips_dir.display());
+        for c in &done.clips {
+            println!("  {}", clips_dir.join(c).display());
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

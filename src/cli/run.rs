@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::agent::{self, AgentOptions, Output};
+use crate::clips::{retention, writer};
 use crate::config::Config;
 use crate::store::Store;
 use crate::vision::catalog::Catalog;
@@ -26,6 +27,11 @@ pub struct Args {
     /// The edge store (SQLite), created if missing.
     #[arg(long, value_name = "FILE", default_value = "liyi-edge.sqlite")]
     store: PathBuf,
+
+    /// Where clips (MP4, PNG thumbnail, JSON sidecar) are written. Default:
+    /// `clips/` beside the store.
+    #[arg(long, value_name = "DIR")]
+    clips: Option<PathBuf>,
 
     /// Frames to analyse per second per window.
     #[arg(long, default_value_t = 2.0)]
@@ -78,13 +84,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // One intra-op thread per session: the workers are the parallelism.
         pose: args.pose.spec(&RuntimeArgs { threads: 1, ..args.runtime.clone() }),
         motion_gate: (!args.no_motion_gate).then(agent::motion::GateOptions::default),
+        clips: cfg.clips.enabled.then_some(cfg.clips),
     };
+    let clips_dir = args.clips.clone().unwrap_or_else(|| clips_beside(&args.store));
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop));
     let runtime = args.runtime.runtime()?;
-    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &args.store, &options, args.seconds, args.listen, stop, |_| {})?;
-    print_summary(&done, &args.store);
+    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &args.store, &clips_dir, &options, args.seconds, args.listen, stop, |_| {})?;
+    print_summary(&done, &args.store, &clips_dir);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `clips/` in the store's folder.
+pub(super) fn clips_beside(store: &Path) -> PathBuf {
+    store.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("clips")
 }
 
 pub(super) fn cores() -> usize {
@@ -97,6 +110,8 @@ pub(super) struct RunDone {
     pub windows: std::collections::BTreeMap<String, (u64, u64, u64, u64, u64)>,
     pub events: u64,
     pub minutes: usize,
+    /// Clips written (paths of the videos, relative to the clips folder).
+    pub clips: Vec<String>,
 }
 
 /// Runs the agent with its store writer and status server until `stop`,
@@ -108,6 +123,7 @@ pub(super) fn run_agent(
     runtime: &'static Runtime,
     catalog: &Catalog,
     store_path: &Path,
+    clips_dir: &Path,
     options: &AgentOptions,
     seconds: Option<f64>,
     listen: SocketAddr,
@@ -136,8 +152,13 @@ pub(super) fn run_agent(
     let store_rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let store = store_rt.block_on(Store::open(store_path))?;
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
+    let clip_ctx = ClipSink { root: clips_dir.to_path_buf(), windows: cfg.windows.clone(), fps: options.fps, settings: options.clips };
+    if let Some(settings) = &clip_ctx.settings {
+        std::fs::create_dir_all(&clip_ctx.root).map_err(|e| anyhow::anyhow!("cannot create the clips folder {}: {e}", clip_ctx.root.display()))?;
+        store_rt.block_on(retention::enforce(&store, &clip_ctx.root, settings, now_unix()))?;
+    }
     let writer = std::thread::spawn(move || {
-        let (mut events, mut minutes) = (0u64, 0usize);
+        let (mut events, mut minutes, mut clips) = (0u64, 0usize, Vec::new());
         for output in rx {
             let r = match output {
                 Output::Events(e) => store_rt.block_on(store.insert_events(&e)).map(|n| events += n),
@@ -145,13 +166,30 @@ pub(super) fn run_agent(
                     minutes += m.len();
                     store_rt.block_on(store.upsert_minutes(&m))
                 }
+                Output::Clip(clip, models) => {
+                    match clip_ctx.write(&clip, &models) {
+                        Ok(row) => {
+                            tracing::info!(window = %row.window, rule = %row.rule, video = %row.video, "clip written");
+                            clips.push(row.video.clone());
+                            store_rt.block_on(async {
+                                store.insert_clip(&row).await?;
+                                let settings = clip_ctx.settings.unwrap_or_default();
+                                retention::enforce(&store, &clip_ctx.root, &settings, now_unix()).await.map(|_| ())
+                            })
+                        }
+                        Err(e) => {
+                            tracing::error!(window = %clip.window, rule = %clip.rule, error = %e, "clip not written");
+                            Ok(())
+                        }
+                    }
+                }
             };
             if let Err(e) = r {
                 tracing::error!(error = %e, "store write failed");
             }
         }
         store_rt.block_on(store.close());
-        (events, minutes)
+        (events, minutes, clips)
     });
 
     let state = agent::Agent::new(cfg)?;
@@ -161,16 +199,50 @@ pub(super) fn run_agent(
     let result = agent::run(&state, runtime, catalog, options, stop, tx);
     finished.store(true, Ordering::Relaxed);
     let windows = result?;
-    let (events, minutes) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
-    Ok(RunDone { windows, events, minutes })
+    let (events, minutes, clips) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
+    Ok(RunDone { windows, events, minutes, clips })
 }
 
-pub(super) fn print_summary(done: &RunDone, store: &Path) {
+pub(super) fn print_summary(done: &RunDone, store: &Path, clips_dir: &Path) {
     println!("{:<10} {:>9} {:>9} {:>7} {:>7} {:>10}", "window", "frames", "analysed", "gated", "stale", "reconnects");
     for (id, (frames, analysed, gated, stale, reconnects)) in &done.windows {
         println!("{id:<10} {frames:>9} {analysed:>9} {gated:>7} {stale:>7} {reconnects:>10}");
     }
     println!("{} event(s) and {} minute row(s) written to {}", done.events, done.minutes, store.display());
+    if !done.clips.is_empty() {
+        println!("{} clip(s) written to {}", done.clips.len(), clips_dir.display());
+    }
+}
+
+fn now_unix() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+/// Where and how the store thread writes clips.
+struct ClipSink {
+    root: PathBuf,
+    windows: Vec<crate::config::Window>,
+    fps: f64,
+    settings: Option<crate::config::ClipSettings>,
+}
+
+impl ClipSink {
+    fn write(&self, clip: &crate::clips::FinishedClip, models: &[crate::vision::pose::ModelId]) -> anyhow::Result<crate::store::ClipRow> {
+        let window = self.windows.iter().find(|w| w.id == clip.window).ok_or_else(|| anyhow::anyhow!("unknown window {}", clip.window))?;
+        let settings = self.settings.unwrap_or_default();
+        let ctx = writer::WriteContext {
+            root: &self.root,
+            window,
+            fps: self.fps,
+            models,
+            redaction: writer::Redaction {
+                mode: if settings.skeleton_only { "skeleton_only" } else { "faces_and_heads" },
+                dilate_frames: settings.dilate_frames,
+                face_threshold: agent::REDACT_FACE_SCORE,
+            },
+        };
+        Ok(writer::write(clip, &ctx)?)
+    }
 }
 
 /// Sets `stop` on Ctrl-C or SIGTERM.

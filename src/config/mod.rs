@@ -40,6 +40,46 @@ pub struct Config {
     #[serde(serialize_with = "ser_tz")]
     pub timezone: Tz,
     pub windows: Vec<Window>,
+    /// Teaching clips of violations (`[clips]`).
+    pub clips: ClipSettings,
+}
+
+/// `[clips]`: the flagged clips and how long they are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ClipSettings {
+    /// Record a clip for every violation.
+    pub enabled: bool,
+    /// Seconds of (already redacted) frames kept before a violation begins.
+    pub pre_roll_s: f64,
+    /// Seconds recorded after it begins.
+    pub post_roll_s: f64,
+    /// Long side of clip frames, pixels.
+    pub max_side: u32,
+    /// Clips show drawn skeletons over a blurred background, with no camera
+    /// pixels of people at all.
+    pub skeleton_only: bool,
+    /// Frames before and after a face or head is seen that are also filled
+    /// there (temporal dilation).
+    pub dilate_frames: usize,
+    /// Clips older than this are deleted.
+    pub max_age_days: f64,
+    /// The clips folder never grows beyond this; the oldest go first.
+    pub quota_mb: f64,
+}
+
+impl Default for ClipSettings {
+    fn default() -> Self {
+        ClipSettings {
+            enabled: true,
+            pre_roll_s: 4.0,
+            post_roll_s: 4.0,
+            max_side: 640,
+            skeleton_only: false,
+            dilate_frames: 2,
+            max_age_days: 30.0,
+            quota_mb: 2048.0,
+        }
+    }
 }
 
 fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -54,6 +94,9 @@ pub struct Window {
     pub source: Option<SourceSpec>,
     /// Where the clerk sits, normalised 0..1 (x right, y down).
     pub staff_zone: Polygon,
+    /// Areas always filled in clips and images (e.g. the citizens' side of
+    /// the counter), normalised.
+    pub masks: Vec<Polygon>,
     /// Where citizens stand at the counter, normalised.
     pub counter_zone: Polygon,
     /// The desk's top edge, normalised y.
@@ -77,8 +120,22 @@ struct RawConfig {
     hall: Option<Spanned<String>>,
     calendar: Option<RawCalendar>,
     rules: Option<RawRules>,
+    clips: Option<RawClips>,
     #[serde(default)]
     window: Vec<Spanned<RawWindow>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClips {
+    enabled: Option<bool>,
+    pre_roll_s: Option<Spanned<f64>>,
+    post_roll_s: Option<Spanned<f64>>,
+    max_side: Option<Spanned<u32>>,
+    skeleton_only: Option<bool>,
+    dilate_frames: Option<Spanned<usize>>,
+    max_age_days: Option<Spanned<f64>>,
+    quota_mb: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +156,8 @@ struct RawWindow {
     source: Option<Spanned<String>>,
     staff_zone: Spanned<Vec<Spanned<Vec<f32>>>>,
     counter_zone: Spanned<Vec<Spanned<Vec<f32>>>>,
+    #[serde(default)]
+    masks: Vec<Spanned<Vec<Spanned<Vec<f32>>>>>,
     desk_y: Option<Spanned<f32>>,
     camera_tilt_deg: Option<Spanned<f32>>,
     hours: Spanned<Vec<Spanned<String>>>,
@@ -188,6 +247,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         });
         let staff_zone = zone(&w.staff_zone, &format!("{at}.staff_zone"), &mut r);
         let counter_zone = zone(&w.counter_zone, &format!("{at}.counter_zone"), &mut r);
+        let masks = w.masks.iter().enumerate().map(|(j, m)| zone(m, &format!("{at}.masks[{j}]"), &mut r)).collect();
         let desk_y = w.desk_y.as_ref().and_then(|d| {
             let v = *d.get_ref();
             if (0.0..=1.0).contains(&v) {
@@ -241,6 +301,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
             source,
             staff_zone,
             counter_zone,
+            masks,
             desk_y,
             camera_tilt_deg,
             schedule: Schedule { tz: timezone, calendar: calendar.clone(), hours, breaks, leave },
@@ -248,8 +309,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         });
     }
 
+    let clips = clip_settings(raw.clips.as_ref(), &mut r);
     if r.errors.is_empty() {
-        Ok(Config { file: path.to_path_buf(), hall, timezone, windows })
+        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips })
     } else {
         r.errors.sort_by_key(|e| (e.line, e.column));
         Err(ConfigErrors(r.errors))
@@ -314,6 +376,41 @@ fn pairs(v: &[TimeRange]) -> Vec<(TimeRange, TimeRange)> {
         }
     }
     out
+}
+
+fn clip_settings(raw: Option<&RawClips>, r: &mut Reporter) -> ClipSettings {
+    let mut c = ClipSettings::default();
+    let Some(raw) = raw else { return c };
+    let mut num = |v: &Option<Spanned<f64>>, field: &str, range: std::ops::RangeInclusive<f64>, fix: &str, into: &mut f64| {
+        if let Some(v) = v {
+            if range.contains(v.get_ref()) {
+                *into = *v.get_ref();
+            } else {
+                r.error(v.span().start, format!("clips.{field}"), format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()), fix);
+            }
+        }
+    };
+    num(&raw.pre_roll_s, "pre_roll_s", 0.0..=30.0, "give the seconds kept before a violation, e.g. 4", &mut c.pre_roll_s);
+    num(&raw.post_roll_s, "post_roll_s", 0.0..=60.0, "give the seconds recorded after a violation begins, e.g. 4", &mut c.post_roll_s);
+    num(&raw.max_age_days, "max_age_days", 0.01..=3650.0, "give the days a clip is kept, e.g. 30", &mut c.max_age_days);
+    num(&raw.quota_mb, "quota_mb", 1.0..=10_000_000.0, "give the clips folder's size limit in MB, e.g. 2048", &mut c.quota_mb);
+    if let Some(v) = &raw.max_side {
+        if (160..=1920).contains(v.get_ref()) {
+            c.max_side = *v.get_ref();
+        } else {
+            r.error(v.span().start, "clips.max_side", format!("{} is out of range 160..=1920", v.get_ref()), "give the clip frames' long side in pixels, e.g. 640");
+        }
+    }
+    if let Some(v) = &raw.dilate_frames {
+        if *v.get_ref() <= 10 {
+            c.dilate_frames = *v.get_ref();
+        } else {
+            r.error(v.span().start, "clips.dilate_frames", format!("{} is more than 10", v.get_ref()), "give the frames a face region is held before and after it is seen, e.g. 2");
+        }
+    }
+    c.enabled = raw.enabled.unwrap_or(c.enabled);
+    c.skeleton_only = raw.skeleton_only.unwrap_or(c.skeleton_only);
+    c
 }
 
 fn zone(raw: &Spanned<Vec<Spanned<Vec<f32>>>>, field: &str, r: &mut Reporter) -> Polygon {

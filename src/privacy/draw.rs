@@ -50,3 +50,48 @@ pub(super) fn people(img: &mut RgbImage, people: &[Person], min_conf: f32) {
         }
     }
 }
+
+const ZONE: Rgb<u8> = Rgb([80, 160, 255]);
+const ALERT: Rgb<u8> = Rgb([255, 40, 40]);
+const REFERENCE: Rgb<u8> = Rgb([255, 255, 255]);
+
+/// What a clip shows about its rule, in the drawn frame's pixels.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cue {
+    pub staff_zone: Vec<(f32, f32)>,
+    pub counter_zone: Vec<(f32, f32)>,
+    /// The desk's top edge, y in pixels.
+    pub desk_y: Option<f32>,
+    /// Draw the staff zone in the alert colour (e.g. an empty post).
+    pub alert_staff: bool,
+    /// Draw the counter zone in the alert colour (a citizen not greeted).
+    pub alert_counter: bool,
+    /// Hip centre → shoulder centre, drawn in the alert colour beside a
+    /// vertical reference from the hip, so the trunk angle shows.
+    pub trunk: Option<((f32, f32), (f32, f32))>,
+}
+
+pub(super) fn cue(img: &mut RgbImage, cue: &Cue) {
+    let thick = (img.width().max(img.height()) / 320).max(1) as i32;
+    let thick_line = |img: &mut RgbImage, a: (f32, f32), b: (f32, f32), colour: Rgb<u8>| {
+        for t in -(thick / 2)..=(thick / 2) {
+            let o = t as f32;
+            draw_line_segment_mut(img, (a.0 + o, a.1), (b.0 + o, b.1), colour);
+            draw_line_segment_mut(img, (a.0, a.1 + o), (b.0, b.1 + o), colour);
+        }
+    };
+    for (zone, alert) in [(&cue.staff_zone, cue.alert_staff), (&cue.counter_zone, cue.alert_counter)] {
+        let colour = if alert { ALERT } else { ZONE };
+        for (i, &a) in zone.iter().enumerate() {
+            thick_line(img, a, zone[(i + 1) % zone.len()], colour);
+        }
+    }
+    if let Some(y) = cue.desk_y {
+        thick_line(img, (0.0, y), (img.width() as f32, y), ZONE);
+    }
+    if let Some((hip, shoulder)) = cue.trunk {
+        let len = ((shoulder.0 - hip.0).powi(2) + (shoulder.1 - hip.1).powi(2)).sqrt();
+        thick_line(img, hip, (hip.0, hip.1 - len), REFERENCE);
+        thick_line(img, hip, shoulder, ALERT);
+    }
+}

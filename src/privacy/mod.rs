@@ -7,19 +7,24 @@
 //! fields and no other constructor.
 
 mod draw;
+mod mp4;
 mod regions;
+mod skeleton;
+mod temporal;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 use rand::{Rng, SeedableRng, rngs::SmallRng};
 
-use crate::geometry::BBox;
+use crate::geometry::{BBox, Point, Polygon};
 use crate::vision::Person;
 use crate::vision::detector::Detection;
 
+pub use draw::Cue;
 pub use regions::{RedactOptions, head_region};
+pub use temporal::TemporalRedactor;
 
 /// What the face detector said about a frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +45,9 @@ pub enum FaceEvidence {
 ///     whole_frame: false,
 /// };
 /// ```
+///
+/// Copies are as safe as the original, so it is `Clone`.
+#[derive(Clone)]
 pub struct RedactedFrame {
     image: RgbImage,
     regions: Vec<BBox>,
@@ -66,12 +74,29 @@ impl RedactedFrame {
         draw::people(&mut self.image, people, min_conf);
     }
 
+    /// Draws a rule's cue (zones, desk line, trunk line) over the pixels.
+    pub fn draw_cue(&mut self, cue: &Cue) {
+        draw::cue(&mut self.image, cue);
+    }
+
+    /// The frame scaled so its long side is at most `max_side` (redacted
+    /// pixels stay redacted: scaling only averages them).
+    pub fn downscaled(self, max_side: u32) -> RedactedFrame {
+        let (w, h) = self.image.dimensions();
+        let (nw, nh) = crate::capture::analysis_size(w, h, max_side);
+        if (nw, nh) == (w, h) {
+            return self;
+        }
+        let (sx, sy) = (nw as f32 / w as f32, nh as f32 / h as f32);
+        let image = crate::vision::preprocess::resize_rgb(&self.image, nw, nh);
+        let regions = self.regions.iter().map(|r| BBox::new(r.x1 * sx, r.y1 * sy, r.x2 * sx, r.y2 * sy)).collect();
+        RedactedFrame { image, regions, whole_frame: self.whole_frame }
+    }
+
     /// Writes the frame as PNG, atomically (temporary file, then rename), so
     /// a crash never leaves a half-written image.
     pub fn write_png(&self, path: &Path) -> io::Result<()> {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name"))?;
-        let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+        let tmp = temp_beside(path)?;
         let result = self
             .image
             .save_with_format(&tmp, image::ImageFormat::Png)
@@ -93,24 +118,134 @@ impl RedactedFrame {
 /// structure at all (a Gaussian blur or fine pixelation can still be
 /// recognised by a face detector).
 pub fn redact(frame: &RgbImage, people: &[Person], faces: &FaceEvidence, options: &RedactOptions) -> RedactedFrame {
-    let mut image = frame.clone();
-    let (w, h) = (frame.width() as f32, frame.height() as f32);
-    let whole = BBox::new(0.0, 0.0, w, h);
-    let (regions, whole_frame) = match faces {
-        FaceEvidence::Unavailable(_) => (vec![whole], true),
+    let (regions, whole) = regions_for(frame.width(), frame.height(), people, faces, options);
+    apply(frame.clone(), regions, whole, &[], options)
+}
+
+/// The regions [`redact`] fills in a `w × h` frame, clamped to it, and
+/// whether the whole frame must go (the face detector could not run).
+pub fn regions_for(w: u32, h: u32, people: &[Person], faces: &FaceEvidence, options: &RedactOptions) -> (Vec<BBox>, bool) {
+    let (w, h) = (w as f32, h as f32);
+    match faces {
+        FaceEvidence::Unavailable(_) => (vec![BBox::new(0.0, 0.0, w, h)], true),
         FaceEvidence::Detected(found) => {
             let mut regions: Vec<BBox> = found.iter().map(|d| d.bbox.expand(options.face_margin)).collect();
             regions.extend(people.iter().map(|p| head_region(p, options)));
             (regions.into_iter().map(|r| r.clamp(w, h)).filter(|r| r.area() > 0.0).collect(), false)
         }
-    };
+    }
+}
+
+/// Fills `regions` (or everything, when `whole`) and the static `masks`
+/// (normalised polygons) of `image`: the one place a `RedactedFrame` is made
+/// from camera pixels.
+fn apply(mut image: RgbImage, mut regions: Vec<BBox>, whole: bool, masks: &[Polygon], options: &RedactOptions) -> RedactedFrame {
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    if whole {
+        regions = vec![BBox::new(0.0, 0.0, w, h)];
+    }
     // Seeded per frame size so output is reproducible; the noise only has
     // to hide the fill's flatness, not be secret (the mean carries nothing).
-    let mut rng = SmallRng::seed_from_u64(u64::from(frame.width()) << 32 | u64::from(frame.height()));
+    let mut rng = SmallRng::seed_from_u64(u64::from(image.width()) << 32 | u64::from(image.height()));
     for r in &regions {
         fill_region(&mut image, r, options.noise, &mut rng);
     }
-    RedactedFrame { image, regions, whole_frame }
+    for m in masks {
+        fill_polygon(&mut image, &m.to_pixels(w, h), options.noise, &mut rng);
+    }
+    RedactedFrame { image, regions, whole_frame: whole }
+}
+
+/// Fills the inside of a polygon (pixels) with its mean colour plus noise.
+fn fill_polygon(img: &mut RgbImage, poly: &Polygon, noise: u8, rng: &mut SmallRng) {
+    let xs = poly.0.iter().map(|p| p.x);
+    let ys = poly.0.iter().map(|p| p.y);
+    let bounds = BBox::new(xs.clone().fold(f32::MAX, f32::min), ys.clone().fold(f32::MAX, f32::min), xs.fold(f32::MIN, f32::max), ys.fold(f32::MIN, f32::max));
+    let Some((x0, y0, x1, y1)) = bounds.pixel_bounds(img.width(), img.height()) else { return };
+    let inside = |x: u32, y: u32| poly.contains(Point::new(x as f32 + 0.5, y as f32 + 0.5));
+    let mut sum = [0u64; 3];
+    let mut n = 0u64;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if inside(x, y) {
+                let p = img.get_pixel(x, y).0;
+                (0..3).for_each(|c| sum[c] += u64::from(p[c]));
+                n += 1;
+            }
+        }
+    }
+    let mean = sum.map(|s| (s / n.max(1)) as i16);
+    let noise = i16::from(noise);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if inside(x, y) {
+                let px = img.get_pixel_mut(x, y);
+                for c in 0..3 {
+                    let v = mean[c] + if noise > 0 { rng.random_range(-noise..=noise) } else { 0 };
+                    px.0[c] = v.clamp(0, 255) as u8;
+                }
+            }
+        }
+    }
+}
+
+pub use skeleton::skeleton_only;
+
+/// Writes a clip of redacted frames as H.264 MP4 (browsers play it),
+/// atomically: frames go to a hidden temporary file beside `path`, renamed
+/// into place by [`finish`](Self::finish); dropped unfinished, the temporary
+/// file is removed. It takes only [`RedactedFrame`]s:
+///
+/// ```compile_fail
+/// # fn f(enc: &mut liyi::privacy::ClipEncoder) {
+/// enc.push(&image::RgbImage::new(64, 48)).unwrap(); // raw pixels: no
+/// # }
+/// ```
+pub struct ClipEncoder {
+    writer: Option<mp4::Mp4Writer>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl ClipEncoder {
+    pub fn create(path: &Path, width: u32, height: u32, fps: f64) -> io::Result<ClipEncoder> {
+        let tmp = temp_beside(path)?;
+        let writer = mp4::Mp4Writer::create(&tmp, width, height, fps).map_err(io::Error::other)?;
+        Ok(ClipEncoder { writer: Some(writer), tmp, path: path.to_path_buf() })
+    }
+
+    pub fn push(&mut self, frame: &RedactedFrame) -> io::Result<()> {
+        match &mut self.writer {
+            Some(w) => w.push(&frame.image).map_err(io::Error::other),
+            None => Err(io::Error::other("the clip is already finished")),
+        }
+    }
+
+    /// Completes the file and moves it into place.
+    pub fn finish(mut self) -> io::Result<()> {
+        let writer = self.writer.take().ok_or_else(|| io::Error::other("the clip is already finished"))?;
+        writer.finish().map_err(io::Error::other)?;
+        std::fs::rename(&self.tmp, &self.path)
+    }
+}
+
+impl Drop for ClipEncoder {
+    fn drop(&mut self) {
+        // After `finish` the temporary file has become the clip; otherwise
+        // nothing half-written stays behind.
+        if self.writer.is_some() || self.tmp.exists() {
+            drop(self.writer.take());
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// A hidden temporary name in `path`'s folder (same file system, so the
+/// final rename is atomic).
+fn temp_beside(path: &Path) -> io::Result<PathBuf> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name"))?;
+    Ok(dir.join(format!(".{}.tmp", name.to_string_lossy())))
 }
 
 /// Replaces a region with its mean colour plus uniform noise.

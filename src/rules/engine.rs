@@ -134,6 +134,18 @@ impl WindowRules {
             .collect()
     }
 
+    /// The violations under way, with when each began.
+    pub fn active(&self) -> Vec<(RuleCode, Ts)> {
+        RuleCode::ALL
+            .iter()
+            .zip(&self.machines)
+            .filter_map(|(r, m)| match m.phase {
+                Phase::Active { start } | Phase::Clearing { start, .. } => Some((*r, start)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Feeds one frame; returns its observation and the events it closed.
     pub fn push(&mut self, ts: Ts, people: &[Person], width: u32, height: u32) -> (Observation, Vec<Event>) {
         let g = Geometry::for_frame(&self.window, width, height);

@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::rules::{Event, MinuteMetrics, RuleCode};
 
 /// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
-const SCHEMA: &[&str] = &[include_str!("schema/v1.sql")];
+const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql")];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
@@ -227,6 +227,65 @@ impl Store {
             .collect()
     }
 
+    /// Indexes a clip whose files are written. A clip already indexed for
+    /// the same violation is left as it is; returns whether it was new.
+    pub async fn insert_clip(&self, c: &ClipRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO clip (window, rule, event_start, trigger_ts, created_unix, video, thumbnail, sidecar, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(&c.window)
+        .bind(&c.rule)
+        .bind(c.event_start.to_rfc3339())
+        .bind(c.trigger_ts.to_rfc3339())
+        .bind(c.created_unix)
+        .bind(&c.video)
+        .bind(&c.thumbnail)
+        .bind(&c.sidecar)
+        .bind(c.bytes as i64)
+        .execute(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every indexed clip, oldest first.
+    pub async fn clips(&self) -> Result<Vec<ClipRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, window, rule, event_start, trigger_ts, created_unix, video, thumbnail, sidecar, bytes FROM clip ORDER BY created_unix, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
+        rows.iter()
+            .map(|r| {
+                Ok(ClipRow {
+                    id: r.get("id"),
+                    window: r.get("window"),
+                    rule: r.get("rule"),
+                    event_start: parse_ts(&r.get::<String, _>("event_start")).map_err(bad)?,
+                    trigger_ts: parse_ts(&r.get::<String, _>("trigger_ts")).map_err(bad)?,
+                    created_unix: r.get("created_unix"),
+                    video: r.get("video"),
+                    thumbnail: r.get("thumbnail"),
+                    sidecar: r.get("sidecar"),
+                    bytes: r.get::<i64, _>("bytes").max(0) as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes clips from the index (their files are deleted by the caller
+    /// first). Events and minutes are never touched.
+    pub async fn delete_clips(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        for id in ids {
+            sqlx::query("DELETE FROM clip WHERE id = ?1").bind(id).execute(&mut *tx).await.map_err(self.sql())?;
+        }
+        tx.commit().await.map_err(self.sql())
+    }
+
     /// SQLite's own consistency check: `"ok"` when the file is sound.
     pub async fn integrity_check(&self) -> Result<String, StoreError> {
         let row = sqlx::query("PRAGMA integrity_check").fetch_one(&self.pool).await.map_err(self.sql())?;
@@ -238,6 +297,23 @@ impl Store {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
         self.pool.close().await;
     }
+}
+
+/// One indexed clip. Paths are relative to the clips folder.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClipRow {
+    /// Assigned by the store; 0 before insertion.
+    pub id: i64,
+    pub window: String,
+    pub rule: String,
+    pub event_start: DateTime<FixedOffset>,
+    pub trigger_ts: DateTime<FixedOffset>,
+    pub created_unix: f64,
+    pub video: String,
+    pub thumbnail: String,
+    pub sidecar: String,
+    /// The three files' size together.
+    pub bytes: u64,
 }
 
 fn unix(t: DateTime<FixedOffset>) -> f64 {

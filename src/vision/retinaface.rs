@@ -48,6 +48,10 @@ impl FaceDetector {
         Ok(FaceDetector { engine, long_side, thresholds: FaceThresholds::default() })
     }
 
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// Input size for a `w × h` image: long side scaled to `long_side`, both
     /// sides rounded to multiples of 32.
     pub fn input_size(&self, w: u32, h: u32) -> (u32, u32) {

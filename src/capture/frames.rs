@@ -1,0 +1,164 @@
+//! Reading every frame of a stored clip back, for the privacy audit.
+
+use std::path::Path;
+
+use ffmpeg::format::Pixel;
+use ffmpeg::software::scaling;
+use ffmpeg::{Packet, codec, format, frame, media};
+use ffmpeg_next as ffmpeg;
+use image::RgbImage;
+
+use super::init;
+
+/// Decodes every frame of the video file at `path` (any format FFmpeg reads)
+/// to RGB at its native size, calling `f` for each in display order, and
+/// returns how many there were. Any read or decode error is an `Err`: this
+/// is for auditing clips, where a damaged packet is a finding.
+pub fn for_each_frame(path: &Path, mut f: impl FnMut(RgbImage)) -> Result<usize, String> {
+    let name = path.display().to_string();
+    if !path.is_file() {
+        return Err(format!("{name}: no such file"));
+    }
+    let path_str = ffmpeg_path(path)?;
+    init();
+    let mut input = format::input(path_str).map_err(|e| format!("{name}: cannot open: {e}"))?;
+    // FFmpeg's "tty" demuxer reads any text file as a "video".
+    if input.format().name() == "tty" {
+        return Err(format!("{name}: this is a text file, not a video"));
+    }
+    let (index, parameters) = {
+        let stream = input
+            .streams()
+            .best(media::Type::Video)
+            .ok_or_else(|| format!("{name}: no video stream"))?;
+        (stream.index(), stream.parameters())
+    };
+    let mut context =
+        codec::context::Context::from_parameters(parameters).map_err(|e| format!("{name}: {e}"))?;
+    context.set_threading(codec::threading::Config::count(1));
+    let mut decoder = context
+        .decoder()
+        .video()
+        .map_err(|e| format!("{name}: cannot decode the video: {e}"))?;
+
+    let mut reader = FrameReader {
+        name: &name,
+        scaler: None,
+        count: 0,
+    };
+    let mut packet = Packet::empty();
+    loop {
+        // Not `input.packets()`: that iterator retries a failing read forever.
+        match packet.read(&mut input) {
+            Ok(()) if packet.stream() == index => {
+                decoder
+                    .send_packet(&packet)
+                    .map_err(|e| format!("{name}: bad packet: {e}"))?;
+                reader.drain(&mut decoder, &mut f)?;
+            }
+            Ok(()) => {}
+            Err(ffmpeg::Error::Eof) => break,
+            Err(e) => return Err(format!("{name}: read failed: {e}")),
+        }
+    }
+    decoder
+        .send_eof()
+        .map_err(|e| format!("{name}: cannot flush the decoder: {e}"))?;
+    reader.drain(&mut decoder, &mut f)?;
+    Ok(reader.count)
+}
+
+/// Converts decoded frames to RGB for [`for_each_frame`].
+struct FrameReader<'a> {
+    name: &'a str,
+    /// The scaler and the (format, width, height) it was built for.
+    scaler: Option<(scaling::Context, (Pixel, u32, u32))>,
+    count: usize,
+}
+
+impl FrameReader<'_> {
+    /// Hands every frame the decoder has ready to `f`.
+    fn drain(
+        &mut self,
+        decoder: &mut ffmpeg::decoder::Video,
+        f: &mut impl FnMut(RgbImage),
+    ) -> Result<(), String> {
+        let mut decoded = frame::Video::empty();
+        loop {
+            match decoder.receive_frame(&mut decoded) {
+                Ok(()) => {}
+                Err(
+                    ffmpeg::Error::Other {
+                        errno: ffmpeg::error::EAGAIN,
+                    }
+                    | ffmpeg::Error::Eof,
+                ) => return Ok(()),
+                Err(e) => return Err(format!("{}: decoding failed: {e}", self.name)),
+            }
+            f(self.convert(&decoded)?);
+            self.count += 1;
+        }
+    }
+
+    fn convert(&mut self, frame: &frame::Video) -> Result<RgbImage, String> {
+        let key = (frame.format(), frame.width(), frame.height());
+        let (_, w, h) = key;
+        if w == 0 || h == 0 {
+            return Err(format!("{}: decoded an empty frame", self.name));
+        }
+        // Built on the first frame, rebuilt if the stream changes size.
+        if !matches!(&self.scaler, Some((_, k)) if *k == key) {
+            let scaler =
+                scaling::Context::get(key.0, w, h, Pixel::RGB24, w, h, scaling::Flags::BILINEAR)
+                    .map_err(|e| {
+                        format!(
+                            "{}: cannot convert {:?} frames to RGB: {e}",
+                            self.name, key.0
+                        )
+                    })?;
+            self.scaler = Some((scaler, key));
+        }
+        let Some((scaler, _)) = self.scaler.as_mut() else {
+            unreachable!("set just above")
+        };
+        let mut rgb = frame::Video::empty();
+        scaler
+            .run(frame, &mut rgb)
+            .map_err(|e| format!("{}: cannot convert a frame to RGB: {e}", self.name))?;
+        if !has_buffer(&rgb) {
+            return Err(format!("{}: out of memory for a {w}x{h} frame", self.name));
+        }
+        let row = w as usize * 3;
+        let stride = rgb.stride(0);
+        let data = rgb.data(0);
+        let mut out = Vec::with_capacity(row * h as usize);
+        for y in 0..h as usize {
+            out.extend_from_slice(&data[y * stride..y * stride + row]);
+        }
+        RgbImage::from_raw(w, h, out)
+            .ok_or_else(|| format!("{}: frame buffer size mismatch", self.name))
+    }
+}
+
+
+/// The path as FFmpeg wants it. `ffmpeg-next` panics on a path that is not
+/// UTF-8 or holds a NUL byte, so both are refused here first.
+pub(crate) fn ffmpeg_path(path: &Path) -> Result<&str, String> {
+    match path.to_str() {
+        Some(s) if !s.is_empty() && !s.contains('\0') => Ok(s),
+        _ => Err(format!(
+            "{}: FFmpeg needs a UTF-8 path without NUL bytes",
+            path.display()
+        )),
+    }
+}
+
+/// Whether `frame` has pixel memory: `frame::Video::new` ignores a failed
+/// allocation and leaves the data pointer null, and `data()` on such a frame
+/// would build a slice from it.
+pub(crate) fn has_buffer(frame: &frame::Video) -> bool {
+    // SAFETY: `is_empty` only reads the frame's first data pointer; the
+    // frame is a valid, owned AVFrame.
+    unsafe { !frame.is_empty() }
+}
+

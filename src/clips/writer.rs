@@ -1,0 +1,160 @@
+//! A finished clip as files: `<window>-<rule>-<start>.mp4` (H.264, skeleton
+//! and cue drawn), `.png` (thumbnail at the trigger) and `.json` (sidecar),
+//! in a folder per day under the clips folder. Each file is written to a
+//! temporary name in the same folder and renamed, so a crash never leaves a
+//! half-written clip that looks finished.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::recorder::{ClipFrame, FinishedClip, trunk_line};
+use crate::config::Window;
+use crate::privacy::{ClipEncoder, Cue, RedactedFrame};
+use crate::rules::RuleCode;
+use crate::store::ClipRow;
+use crate::vision::pose::ModelId;
+
+/// Keypoints drawn and cues computed from this confidence.
+const DRAW_CONF: f32 = 0.3;
+
+/// The sidecar: everything about the clip except pixels.
+#[derive(Debug, Serialize)]
+pub struct Sidecar<'a> {
+    pub window: &'a str,
+    pub window_name: &'a str,
+    pub rule: RuleCode,
+    pub rule_zh: &'static str,
+    pub event_start: String,
+    /// The violation's end is in the event row (window, rule, event_start)
+    /// once it closes.
+    pub trigger: String,
+    pub clip_start: String,
+    pub clip_end: String,
+    pub fps: f64,
+    pub values: &'a std::collections::BTreeMap<String, f64>,
+    pub redaction: Redaction,
+    pub models: &'a [ModelId],
+    pub files: Files,
+    /// Per frame: time and people (box, score, COCO-17 keypoints in clip pixels).
+    pub trace: Vec<TraceEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Redaction {
+    /// `faces_and_heads` or `skeleton_only`.
+    pub mode: &'static str,
+    pub dilate_frames: usize,
+    pub face_threshold: f32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Files {
+    pub video: String,
+    pub thumbnail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TraceEntry {
+    pub ts: String,
+    pub people: Vec<crate::vision::Person>,
+}
+
+/// How the clips are written.
+pub struct WriteContext<'a> {
+    pub root: &'a Path,
+    pub window: &'a Window,
+    pub fps: f64,
+    pub models: &'a [ModelId],
+    pub redaction: Redaction,
+}
+
+/// Writes the clip's three files and returns its index row (paths relative
+/// to `ctx.root`).
+pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
+    let first = clip.frames.first().ok_or_else(|| io::Error::other("a clip without frames"))?;
+    let day = clip.event_start.format("%Y-%m-%d").to_string();
+    let stem = format!("{}-{}-{}", clip.window, clip.rule, clip.event_start.format("%Y%m%dT%H%M%S"));
+    let dir = ctx.root.join(&day);
+    std::fs::create_dir_all(&dir)?;
+    let rel = |ext: &str| format!("{day}/{stem}.{ext}");
+    let (video, thumbnail, sidecar) = (rel("mp4"), rel("png"), rel("json"));
+
+    let (w, h) = first.frame.image().dimensions();
+    let mut encoder = ClipEncoder::create(&ctx.root.join(&video), w, h, ctx.fps)?;
+    let mut thumb: Option<(i64, RedactedFrame)> = None;
+    for f in clip.frames.iter().filter(|f| f.frame.image().dimensions() == (w, h)) {
+        let drawn = drawn(f, clip.rule, ctx.window);
+        encoder.push(&drawn)?;
+        let distance = (f.ts - clip.trigger_ts).num_milliseconds().abs();
+        if thumb.as_ref().is_none_or(|(d, _)| distance < *d) {
+            thumb = Some((distance, drawn));
+        }
+    }
+    encoder.finish()?;
+    if let Some((_, t)) = &thumb {
+        t.write_png(&ctx.root.join(&thumbnail))?;
+    }
+    let last = clip.frames.last().unwrap_or(first);
+    let side = Sidecar {
+        window: &clip.window,
+        window_name: &ctx.window.name,
+        rule: clip.rule,
+        rule_zh: clip.rule.zh(),
+        event_start: clip.event_start.to_rfc3339(),
+        trigger: clip.trigger_ts.to_rfc3339(),
+        clip_start: first.ts.to_rfc3339(),
+        clip_end: last.ts.to_rfc3339(),
+        fps: ctx.fps,
+        values: &clip.values,
+        redaction: Redaction { ..ctx.redaction },
+        models: ctx.models,
+        files: Files { video: video.clone(), thumbnail: thumbnail.clone() },
+        trace: clip.frames.iter().map(|f| TraceEntry { ts: f.ts.to_rfc3339(), people: f.people.clone() }).collect(),
+    };
+    let json = serde_json::to_vec_pretty(&side).map_err(io::Error::other)?;
+    write_atomic(&ctx.root.join(&sidecar), &json)?;
+    let bytes = [&video, &thumbnail, &sidecar].iter().filter_map(|p| std::fs::metadata(ctx.root.join(p)).ok()).map(|m| m.len()).sum();
+    Ok(ClipRow {
+        id: 0,
+        window: clip.window.clone(),
+        rule: clip.rule.as_str().to_string(),
+        event_start: clip.event_start,
+        trigger_ts: clip.trigger_ts,
+        created_unix: chrono::Utc::now().timestamp_millis() as f64 / 1000.0,
+        video,
+        thumbnail,
+        sidecar,
+        bytes,
+    })
+}
+
+/// A clip frame with the skeletons and the rule's cue drawn on a copy.
+fn drawn(f: &ClipFrame, rule: RuleCode, window: &Window) -> RedactedFrame {
+    let mut out = f.frame.clone();
+    let (w, h) = (out.image().width() as f32, out.image().height() as f32);
+    let px = |poly: &crate::geometry::Polygon| poly.0.iter().map(|p| (p.x * w, p.y * h)).collect();
+    let clerk = f.clerk.and_then(|i| f.people.get(i));
+    let cue = Cue {
+        staff_zone: px(&window.staff_zone),
+        counter_zone: px(&window.counter_zone),
+        desk_y: window.desk_y.map(|y| y * h),
+        alert_staff: rule == RuleCode::Absent,
+        alert_counter: rule == RuleCode::NotStandingToGreet,
+        trunk: if matches!(rule, RuleCode::Slouching | RuleCode::HeadOnDesk) { clerk.and_then(|p| trunk_line(p, DRAW_CONF)) } else { None },
+    };
+    out.draw_people(&f.people, DRAW_CONF);
+    out.draw_cue(&cue);
+    out
+}
+
+/// Writes bytes (never pixels) atomically: temporary file, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp: PathBuf = path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
