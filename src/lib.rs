@@ -9,6 +9,7 @@
 
 pub mod agent;
 pub mod analyze;
+pub mod audit;
 pub mod capture;
 pub mod clips;
 pub mod cli;

@@ -161,8 +161,10 @@ fn motion_gate_skips_inference_on_a_still_scene() {
 fn demo_runs_from_any_folder() {
     let cwd = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
     let out = common::liyi()
         .current_dir(cwd.path())
+        .env("TMPDIR", tmp.path())
         .args(["demo", "--seconds", "66", "--data-dir"])
         .arg(data.path())
         .timeout(Duration::from_secs(300))
@@ -173,4 +175,20 @@ fn demo_runs_from_any_folder() {
     assert!(stdout.contains("Minute metrics") && stdout.contains("1号窗口"), "{stdout}");
     assert!(data.path().join("edge.sqlite").is_file());
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "nothing written outside --data-dir");
+    // No pixels in the temporary folder. (ONNX Runtime leaves a 51-byte
+    // `.ses` file there: a timestamp and a session id.)
+    for e in std::fs::read_dir(tmp.path()).unwrap() {
+        let p = e.unwrap().path();
+        let bytes = std::fs::read(&p).unwrap();
+        assert!(bytes.len() < 1024 && liyi::audit::embedded_media(&bytes).is_none(), "{} in the temporary folder", p.display());
+    }
+    // w02's absence leaves a finished clip: video, thumbnail and sidecar,
+    // no temporary file, and the privacy audit passes on all of it.
+    assert!(stdout.contains("w02-absent-") && stdout.contains(".mp4"), "{stdout}");
+    let day = std::fs::read_dir(data.path().join("clips")).unwrap().next().unwrap().unwrap().path();
+    let mut names: Vec<String> = std::fs::read_dir(&day).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].ends_with(".json") && names[1].ends_with(".mp4") && names[2].ends_with(".png"), "{names:?}");
+    common::liyi().arg("privacy-audit").arg(data.path()).assert().success().stdout(predicate::str::contains("PASS"));
 }

@@ -5,6 +5,7 @@ mod analyze;
 mod check_config;
 mod demo;
 mod models;
+mod privacy_audit;
 mod replay;
 mod run;
 mod simulate;
@@ -55,6 +56,8 @@ enum Command {
     /// List the known models, their licences, and whether their files are
     /// present and intact.
     Models(models::Args),
+    /// Check a data folder for faces in stored frames and for stray images.
+    PrivacyAudit(privacy_audit::Args),
 }
 
 /// Where to find ONNX Runtime and the models; shared by every subcommand
@@ -146,6 +149,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Models(args) => models::run(args),
+        Command::PrivacyAudit(args) => privacy_audit::run(args),
     };
     match result {
         Ok(code) => code,

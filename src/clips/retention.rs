@@ -74,4 +74,39 @@ mod tests {
         // Both at once.
         assert_eq!(plan(&clips, 31.0 * day, 30.0, 150), vec![1, 2, 3]);
     }
+
+    /// A real store and real files: eviction removes every file of the
+    /// evicted clips and their rows, and leaves the metrics alone.
+    #[test]
+    fn enforce_deletes_files_and_rows_never_metrics() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let store = Store::open(&dir.path().join("edge.sqlite")).await.unwrap();
+            let mut minute = crate::rules::MinuteMetrics { window: "w".into(), observed_s: 60.0, ..Default::default() };
+            minute.minute = Some(chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap());
+            store.upsert_minutes(&[minute]).await.unwrap();
+            for (i, created) in [(1, 100.0), (2, 200.0), (3, 300.0)] {
+                let mut c = clip(i, created, 0);
+                c.event_start += chrono::Duration::minutes(i);
+                for f in [&c.video, &c.thumbnail, &c.sidecar] {
+                    std::fs::write(dir.path().join(f), vec![0u8; 400]).unwrap();
+                }
+                c.bytes = 1200;
+                store.insert_clip(&c).await.unwrap();
+            }
+            // 3000 bytes allowed: the oldest clip (1200) goes.
+            let settings = ClipSettings { quota_mb: 3000.0 / 1024.0 / 1024.0, ..ClipSettings::default() };
+            assert_eq!(enforce(&store, dir.path(), &settings, 400.0).await.unwrap(), 1);
+            for f in ["1.mp4", "1.png", "1.json"] {
+                assert!(!dir.path().join(f).exists(), "{f}");
+            }
+            assert!(dir.path().join("2.mp4").exists() && dir.path().join("3.json").exists());
+            let left: Vec<String> = store.clips().await.unwrap().into_iter().map(|c| c.video).collect();
+            assert_eq!(left.len(), 2);
+            assert!(!left.contains(&"1.mp4".to_string()));
+            assert_eq!(store.minutes(None).await.unwrap().len(), 1, "metrics are never deleted");
+            store.close().await;
+        });
+    }
 }

