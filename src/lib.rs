@@ -9,6 +9,7 @@
 
 pub mod agent;
 pub mod analyze;
+pub mod atomic;
 pub mod audit;
 pub mod capture;
 pub mod clips;
@@ -22,5 +23,6 @@ pub mod replay;
 pub mod rules;
 pub mod sim;
 pub mod store;
+pub mod sync;
 pub mod trace;
 pub mod vision;

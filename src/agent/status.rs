@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use serde::Serialize;
 
 use super::{Agent, LATENCY_BUCKETS};
+use crate::sync::lock;
 
 #[derive(Debug, Serialize)]
 pub struct Status {
@@ -46,7 +47,7 @@ impl Agent {
             .map(|w| {
                 let s = &w.stats;
                 let (fin, fout) = (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed));
-                let phases = w.rules.lock().unwrap_or_else(|p| p.into_inner()).phases();
+                let phases = lock(&w.rules).phases();
                 WindowStatus {
                     id: w.window.id.clone(),
                     name: w.window.name.clone(),
@@ -64,8 +65,8 @@ impl Agent {
                         let ran = fout.saturating_sub(s.frames_gated.load(Ordering::Relaxed));
                         (ran > 0).then(|| s.inference_us.load(Ordering::Relaxed) as f64 / 1000.0 / ran as f64)
                     },
-                    last_frame_age_s: s.last_frame.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t.elapsed().as_secs_f64()),
-                    last_error: s.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+                    last_frame_age_s: lock(&s.last_frame).map(|t| t.elapsed().as_secs_f64()),
+                    last_error: lock(&s.last_error).clone(),
                     rules: phases.into_iter().map(|(r, p)| (r.as_str().to_string(), p.to_string())).collect(),
                 }
             })

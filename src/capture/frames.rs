@@ -87,12 +87,7 @@ impl FrameReader<'_> {
         loop {
             match decoder.receive_frame(&mut decoded) {
                 Ok(()) => {}
-                Err(
-                    ffmpeg::Error::Other {
-                        errno: ffmpeg::error::EAGAIN,
-                    }
-                    | ffmpeg::Error::Eof,
-                ) => return Ok(()),
+                Err(e) if is_drained(&e) => return Ok(()),
                 Err(e) => return Err(format!("{}: decoding failed: {e}", self.name)),
             }
             f(self.convert(&decoded)?);
@@ -162,3 +157,9 @@ pub(crate) fn has_buffer(frame: &frame::Video) -> bool {
     unsafe { !frame.is_empty() }
 }
 
+
+/// True for the two "nothing more for now" answers of FFmpeg's send/receive
+/// API: EAGAIN (it needs more input) and EOF (it is fully flushed).
+pub(crate) fn is_drained(e: &ffmpeg::Error) -> bool {
+    matches!(e, ffmpeg::Error::Other { errno: ffmpeg::error::EAGAIN } | ffmpeg::Error::Eof)
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::RuntimeArgs;
 use crate::audit;
-use crate::vision::engine::{Engine, EngineOptions};
+use crate::vision::engine::EngineOptions;
 use crate::vision::retinaface::FaceDetector;
 
 /// Check that a data folder holds no face and no stray image: every frame of
@@ -30,9 +30,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{}: not a folder. Fix: pass the data folder to audit, e.g. /var/lib/liyi", args.dir.display());
     }
     let runtime = args.runtime.runtime()?;
-    let file = args.runtime.catalog().resolve(crate::analyze::FACE_MODEL, None)?;
     // Without the face model nothing can be vouched for: that is an error.
-    let mut faces = FaceDetector::new(Engine::load(runtime, file, EngineOptions { intra_threads: usize::from(args.runtime.threads) })?)?;
+    let mut faces = FaceDetector::load(runtime, &args.runtime.catalog(), EngineOptions { intra_threads: usize::from(args.runtime.threads) })?;
     let report = audit::audit(&args.dir, &mut faces).map_err(|e| anyhow::anyhow!("{}: {e}", args.dir.display()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

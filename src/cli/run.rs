@@ -152,11 +152,15 @@ pub(super) fn run_agent(
     let store_rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let store = store_rt.block_on(Store::open(store_path))?;
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
-    let clip_ctx = ClipSink { root: clips_dir.to_path_buf(), windows: cfg.windows.clone(), fps: options.fps, settings: options.clips };
-    if let Some(settings) = &clip_ctx.settings {
-        std::fs::create_dir_all(&clip_ctx.root).map_err(|e| anyhow::anyhow!("cannot create the clips folder {}: {e}", clip_ctx.root.display()))?;
-        store_rt.block_on(retention::enforce(&store, &clip_ctx.root, settings, now_unix()))?;
-    }
+    let clip_sink = match options.clips {
+        Some(settings) => {
+            let sink = ClipSink { root: clips_dir.to_path_buf(), windows: cfg.windows.clone(), fps: options.fps, settings };
+            std::fs::create_dir_all(&sink.root).map_err(|e| anyhow::anyhow!("cannot create the clips folder {}: {e}", sink.root.display()))?;
+            store_rt.block_on(retention::enforce(&store, &sink.root, &settings, now_unix()))?;
+            Some(sink)
+        }
+        None => None,
+    };
     let writer = std::thread::spawn(move || {
         let (mut events, mut minutes, mut clips) = (0u64, 0usize, Vec::new());
         for output in rx {
@@ -166,23 +170,22 @@ pub(super) fn run_agent(
                     minutes += m.len();
                     store_rt.block_on(store.upsert_minutes(&m))
                 }
-                Output::Clip(clip, models) => {
-                    match clip_ctx.write(&clip, &models) {
-                        Ok(row) => {
-                            tracing::info!(window = %row.window, rule = %row.rule, video = %row.video, "clip written");
-                            clips.push(row.video.clone());
-                            store_rt.block_on(async {
-                                store.insert_clip(&row).await?;
-                                let settings = clip_ctx.settings.unwrap_or_default();
-                                retention::enforce(&store, &clip_ctx.root, &settings, now_unix()).await.map(|_| ())
-                            })
-                        }
-                        Err(e) => {
-                            tracing::error!(window = %clip.window, rule = %clip.rule, error = %e, "clip not written");
-                            Ok(())
-                        }
+                Output::Clip(clip, models) => match clip_sink.as_ref().map(|sink| (sink, sink.write(&clip, &models))) {
+                    Some((sink, Ok(row))) => {
+                        tracing::info!(window = %row.window, rule = %row.rule, video = %row.video, "clip written");
+                        clips.push(row.video.clone());
+                        store_rt.block_on(async {
+                            store.insert_clip(&row).await?;
+                            retention::enforce(&store, &sink.root, &sink.settings, now_unix()).await.map(|_| ())
+                        })
                     }
-                }
+                    Some((_, Err(e))) => {
+                        tracing::error!(window = %clip.window, rule = %clip.rule, error = %e, "clip not written");
+                        Ok(())
+                    }
+                    // The agent records clips only when they are enabled.
+                    None => Ok(()),
+                },
             };
             if let Err(e) = r {
                 tracing::error!(error = %e, "store write failed");
@@ -223,13 +226,13 @@ struct ClipSink {
     root: PathBuf,
     windows: Vec<crate::config::Window>,
     fps: f64,
-    settings: Option<crate::config::ClipSettings>,
+    settings: crate::config::ClipSettings,
 }
 
 impl ClipSink {
     fn write(&self, clip: &crate::clips::FinishedClip, models: &[crate::vision::pose::ModelId]) -> anyhow::Result<crate::store::ClipRow> {
         let window = self.windows.iter().find(|w| w.id == clip.window).ok_or_else(|| anyhow::anyhow!("unknown window {}", clip.window))?;
-        let settings = self.settings.unwrap_or_default();
+        let settings = self.settings;
         let ctx = writer::WriteContext {
             root: &self.root,
             window,

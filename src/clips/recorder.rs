@@ -112,10 +112,9 @@ impl ClipRecorder {
     }
 
     fn accept(&mut self, red: RedactedFrame, p: Pending) -> Vec<FinishedClip> {
-        let (w, h) = (red.image().width() as f32, red.image().height() as f32);
+        let analysed_width = red.image().width() as f32;
         let frame = red.downscaled(self.settings.max_side);
-        let s = frame.image().width() as f32 / w.max(1.0);
-        let _ = h;
+        let s = frame.image().width() as f32 / analysed_width.max(1.0);
         let people = p.people.iter().map(|person| scaled(person, s)).collect();
         let clip_frame = Arc::new(ClipFrame { ts: p.ts, frame, people, clerk: p.clerk });
         let keep_from = p.ts - chrono::Duration::milliseconds((self.settings.pre_roll_s * 1000.0) as i64);

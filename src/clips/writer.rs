@@ -5,7 +5,7 @@
 //! half-written clip that looks finished.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -41,7 +41,7 @@ pub struct Sidecar<'a> {
     pub trace: Vec<TraceEntry>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Redaction {
     /// `faces_and_heads` or `skeleton_only`.
     pub mode: &'static str,
@@ -108,13 +108,13 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
         clip_end: last.ts.to_rfc3339(),
         fps: ctx.fps,
         values: &clip.values,
-        redaction: Redaction { ..ctx.redaction },
+        redaction: ctx.redaction,
         models: ctx.models,
         files: Files { video: video.clone(), thumbnail: thumbnail.clone() },
         trace: clip.frames.iter().map(|f| TraceEntry { ts: f.ts.to_rfc3339(), people: f.people.clone() }).collect(),
     };
     let json = serde_json::to_vec_pretty(&side).map_err(io::Error::other)?;
-    write_atomic(&ctx.root.join(&sidecar), &json)?;
+    crate::atomic::write_bytes(&ctx.root.join(&sidecar), &json)?;
     let bytes = [&video, &thumbnail, &sidecar].iter().filter_map(|p| std::fs::metadata(ctx.root.join(p)).ok()).map(|m| m.len()).sum();
     Ok(ClipRow {
         id: 0,
@@ -147,14 +147,4 @@ fn drawn(f: &ClipFrame, rule: RuleCode, window: &Window) -> RedactedFrame {
     out.draw_people(&f.people, DRAW_CONF);
     out.draw_cue(&cue);
     out
-}
-
-/// Writes bytes (never pixels) atomically: temporary file, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp: PathBuf = path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

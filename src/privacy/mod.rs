@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use image::RgbImage;
 use rand::{Rng, SeedableRng, rngs::SmallRng};
 
+use crate::atomic::temp_beside;
 use crate::geometry::{BBox, Point, Polygon};
 use crate::vision::Person;
 use crate::vision::detector::Detection;
@@ -240,13 +241,6 @@ impl Drop for ClipEncoder {
     }
 }
 
-/// A hidden temporary name in `path`'s folder (same file system, so the
-/// final rename is atomic).
-fn temp_beside(path: &Path) -> io::Result<PathBuf> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name"))?;
-    Ok(dir.join(format!(".{}.tmp", name.to_string_lossy())))
-}
 
 /// Replaces a region with its mean colour plus uniform noise.
 fn fill_region(img: &mut RgbImage, region: &BBox, noise: u8, rng: &mut SmallRng) {

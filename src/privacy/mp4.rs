@@ -31,7 +31,7 @@ const CRF: &str = "28";
 /// Seconds between key frames: seeking lands at most this far off.
 const GOP_SECONDS: f64 = 2.0;
 
-use crate::capture::frames::{ffmpeg_path, has_buffer};
+use crate::capture::frames::{ffmpeg_path, has_buffer, is_drained};
 use crate::capture::init;
 
 /// A scaler owned by one writer.
@@ -279,13 +279,7 @@ impl Mp4Writer {
         loop {
             match self.encoder.receive_packet(&mut packet) {
                 Ok(()) => {}
-                // EAGAIN: it needs more frames; EOF: it is fully flushed.
-                Err(
-                    ffmpeg::Error::Other {
-                        errno: ffmpeg::error::EAGAIN,
-                    }
-                    | ffmpeg::Error::Eof,
-                ) => return Ok(()),
+                Err(e) if is_drained(&e) => return Ok(()),
                 Err(e) => return Err(format!("{}: the encoder failed: {e}", self.name)),
             }
             packet.set_stream(self.stream);

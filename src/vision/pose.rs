@@ -17,6 +17,7 @@ use crate::vision::person::{Person, sort_by_score};
 use crate::vision::runtime::Runtime;
 use crate::vision::yolo_pose::YoloPose;
 use crate::vision::VisionError;
+use crate::sync::lock;
 
 /// The default pose model (see docs/models.md for the measurement behind it).
 pub const DEFAULT_POSE: &str = "movenet-thunder";
@@ -93,12 +94,6 @@ pub struct PoseEstimator {
     pipeline: Pipeline,
     name: String,
     models: Vec<ModelId>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic inside a model call leaves the session usable: ONNX Runtime
-    // holds no Rust invariants that a poisoned lock would protect.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl PoseEstimator {

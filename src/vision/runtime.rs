@@ -51,7 +51,7 @@ pub fn init(flag: Option<&Path>) -> Result<&'static Runtime, VisionError> {
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
-    let _guard = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = crate::sync::lock(&INIT);
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
