@@ -98,6 +98,7 @@ pub struct WindowState {
     pub stats: WindowStats,
     gate: Mutex<Option<motion::MotionGate>>,
     clips: Mutex<Option<ClipRecorder>>,
+    face_gate: Mutex<motion::FaceGate>,
 }
 
 impl WindowState {
@@ -127,6 +128,7 @@ impl Agent {
                     stats: WindowStats::default(),
                     gate: Mutex::new(None),
                     clips: Mutex::new(None),
+                    face_gate: Mutex::new(motion::FaceGate::new()),
                 })
             })
             .collect();
@@ -151,6 +153,52 @@ fn load_faces(runtime: &Runtime, catalog: &Catalog, pose: &PoseSpec) -> Result<F
     let mut faces = FaceDetector::load(runtime, catalog, pose.engine).map_err(|e| e.to_string())?;
     faces.thresholds.score = REDACT_FACE_SCORE;
     Ok(faces)
+}
+
+/// One analysed frame, on its way to the window's clip recorder.
+struct Shot {
+    frame: capture::Frame,
+    people: Vec<crate::vision::Person>,
+    obs: Observation,
+    /// Violations that began with this frame.
+    began: Vec<(crate::rules::RuleCode, chrono::DateTime<chrono::FixedOffset>)>,
+    thumb: Option<motion::Thumb>,
+}
+
+/// Passes a frame to the window's clip recorder (if clips are on): faces
+/// first (searched, or reused while the whole frame is unchanged), then the
+/// triggers, then the frame. Returns the clips it completed.
+fn record_clip_frame(w: &WindowState, shot: Shot, faces: Option<&Result<Mutex<FaceDetector>, String>>) -> Vec<FinishedClip> {
+    let mut clips = lock(&w.clips);
+    let Some(rec) = clips.as_mut() else { return Vec::new() };
+    let Shot { frame, people, obs, began, thumb } = shot;
+    // If the face model cannot run, the frame is filled whole.
+    let evidence = match faces {
+        Some(Ok(f)) => {
+            let mut gate = lock(&w.face_gate);
+            match thumb.as_ref().and_then(|t| gate.reuse(t, frame.ts)) {
+                Some(found) => FaceEvidence::Detected(found),
+                None => match lock(f).detect(&frame.image) {
+                    Ok(found) => {
+                        if let Some(t) = thumb {
+                            gate.searched(t, frame.ts, &found);
+                        }
+                        FaceEvidence::Detected(found)
+                    }
+                    Err(e) => {
+                        tracing::warn!(window = %w.window.id, error = %e, "face detector failed; the frame is filled whole");
+                        FaceEvidence::Unavailable(e.to_string())
+                    }
+                },
+            }
+        }
+        Some(Err(e)) => FaceEvidence::Unavailable(e.clone()),
+        None => FaceEvidence::Unavailable("no face model".into()),
+    };
+    for (rule, start) in began {
+        rec.trigger(rule, start, frame.ts, values_of(&obs));
+    }
+    rec.push(frame.image, &people, &evidence, obs.clerk, frame.ts)
 }
 
 /// The measurements a clip's sidecar keeps from the trigger frame.
@@ -223,7 +271,7 @@ pub fn run(
                         std::thread::sleep(Duration::from_millis(10));
                         continue;
                     };
-                    let thumb = options.motion_gate.map(|_| motion::Thumb::of(&frame.image));
+                    let thumb = (options.motion_gate.is_some() || options.clips.is_some()).then(|| motion::Thumb::of(&frame.image));
                     let reused = thumb.as_ref().and_then(|t| lock(&w.gate).as_ref()?.reuse(t, frame.ts));
                     let t0 = Instant::now();
                     let result = match reused {
@@ -233,8 +281,8 @@ pub fn run(
                         }
                         None => est.estimate(&frame.image).inspect(|people| {
                             w.stats.observe_latency(t0.elapsed().as_secs_f64());
-                            if let (Some(t), Some(gate)) = (thumb, lock(&w.gate).as_mut()) {
-                                gate.analysed(t, frame.ts, people);
+                            if let (Some(t), Some(gate)) = (&thumb, lock(&w.gate).as_mut()) {
+                                gate.analysed(t.clone(), frame.ts, people);
                             }
                         }),
                     };
@@ -253,27 +301,9 @@ pub fn run(
                             if !minutes.is_empty() {
                                 let _ = out.send(Output::Minutes(minutes));
                             }
-                            if let Some(rec) = lock(&w.clips).as_mut() {
-                                // Every frame kept for clips passes the face
-                                // model first; if it cannot run, the frame is
-                                // filled whole.
-                                let evidence = match faces {
-                                    Some(Ok(f)) => match lock(f).detect(&frame.image) {
-                                        Ok(found) => FaceEvidence::Detected(found),
-                                        Err(e) => {
-                                            tracing::warn!(window = %w.window.id, error = %e, "face detector failed; the frame is filled whole");
-                                            FaceEvidence::Unavailable(e.to_string())
-                                        }
-                                    },
-                                    Some(Err(e)) => FaceEvidence::Unavailable(e.clone()),
-                                    None => FaceEvidence::Unavailable("no face model".into()),
-                                };
-                                for (rule, start) in began {
-                                    rec.trigger(rule, start, frame.ts, values_of(&obs));
-                                }
-                                for clip in rec.push(frame.image, &people, &evidence, obs.clerk, frame.ts) {
-                                    let _ = out.send(Output::Clip(Box::new(clip), Arc::clone(&models)));
-                                }
+                            let shot = Shot { frame, people, obs, began, thumb };
+                            for clip in record_clip_frame(w, shot, faces.as_ref()) {
+                                let _ = out.send(Output::Clip(Box::new(clip), Arc::clone(&models)));
                             }
                         }
                         Err(e) => {
