@@ -179,3 +179,63 @@ mod tests {
         assert_eq!(embedded_media(&[0xFF, 0xD8, 0xFF, 0x00]), None);
     }
 }
+
+/// The same checks as [`audit`], on an uploaded clip held in memory (the
+/// hub's gate): every video frame and the thumbnail through the face
+/// detector, the sidecar searched for image data. The bytes never touch a
+/// disk: FFmpeg reads the video from an anonymous memory file.
+/// `Ok(frames checked)` when clean; `Err(reason)` names the first finding.
+pub fn check_upload(video: &[u8], thumbnail: &[u8], sidecar: &[u8], faces: &mut FaceDetector) -> Result<usize, String> {
+    faces.thresholds.score = AUDIT_FACE_SCORE;
+    if let Some((format, offset)) = embedded_media(sidecar) {
+        return Err(format!("the sidecar holds {format} data at byte {offset}"));
+    }
+    let thumb = image::load_from_memory_with_format(thumbnail, image::ImageFormat::Png).map_err(|e| format!("the thumbnail is not a readable PNG: {e}"))?.to_rgb8();
+    let path = Path::new("thumbnail.png");
+    if let Some(f) = search(faces, &thumb, path, 0).into_iter().next() {
+        return Err(f.to_string());
+    }
+    let mem = MemFile::new(video).map_err(|e| format!("cannot hold the video in memory: {e}"))?;
+    let mut frame = 0;
+    let mut found = Vec::new();
+    let read = crate::capture::for_each_frame(&mem.path(), |img| {
+        if found.is_empty() {
+            found.extend(search(faces, &img, Path::new("video.mp4"), frame));
+        }
+        frame += 1;
+    });
+    if let Some(f) = found.into_iter().next() {
+        return Err(f.to_string());
+    }
+    read.map_err(|e| format!("the video cannot be decoded: {e}"))?;
+    if frame == 0 {
+        return Err("the video has no frames".into());
+    }
+    Ok(frame + 1)
+}
+
+/// An anonymous in-memory file (`memfd_create`), readable by path through
+/// `/proc/self/fd`.
+struct MemFile(std::fs::File);
+
+impl MemFile {
+    fn new(bytes: &[u8]) -> std::io::Result<MemFile> {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+        // SAFETY: a static NUL-terminated name; the returned descriptor is
+        // checked and owned by the File from here on.
+        let fd = unsafe { libc::memfd_create(c"liyi-upload".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: fd is a fresh descriptor that nothing else owns.
+        let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+        file.write_all(bytes)?;
+        Ok(MemFile(file))
+    }
+
+    fn path(&self) -> PathBuf {
+        use std::os::fd::AsRawFd;
+        PathBuf::from(format!("/proc/self/fd/{}", self.0.as_raw_fd()))
+    }
+}

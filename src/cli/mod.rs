@@ -4,6 +4,7 @@
 mod analyze;
 mod check_config;
 mod demo;
+mod hub;
 mod models;
 mod privacy_audit;
 mod replay;
@@ -58,6 +59,12 @@ enum Command {
     Models(models::Args),
     /// Check a data folder for faces in stored frames and for stray images.
     PrivacyAudit(privacy_audit::Args),
+    /// Run the hub that boxes report to (or manage its users and boxes).
+    Hub(hub::Args),
+    /// Print or send a day's compliance summary from the hub's store.
+    Report(hub::ReportArgs),
+    /// Send what waits in this box's outbox to the hub, then exit.
+    Push(hub::PushArgs),
 }
 
 /// Where to find ONNX Runtime and the models; shared by every subcommand
@@ -150,6 +157,9 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Models(args) => models::run(args),
         Command::PrivacyAudit(args) => privacy_audit::run(args),
+        Command::Hub(args) => hub::run(args),
+        Command::Report(args) => hub::report(args),
+        Command::Push(args) => hub::push(args),
     };
     match result {
         Ok(code) => code,

@@ -84,7 +84,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.store {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let added = runtime.block_on(async {
-            let store = crate::store::Store::open(path).await?;
+            let mut store = crate::store::Store::open(path).await?;
+            if config.hub.is_some() {
+                store = store.with_outbox();
+            }
             let added = store.insert_events(&all).await?;
             store.upsert_minutes(&minutes).await?;
             store.close().await;

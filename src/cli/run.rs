@@ -150,7 +150,11 @@ pub(super) fn run_agent(
     // The store lives on its own thread with its own async runtime; the
     // agent hands it events and minutes over a channel.
     let store_rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let store = store_rt.block_on(Store::open(store_path))?;
+    let mut store = store_rt.block_on(Store::open(store_path))?;
+    if cfg.hub.is_some() {
+        store = store.with_outbox();
+    }
+    let uplink_store = store.clone();
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
     let clip_sink = match options.clips {
         Some(settings) => {
@@ -196,6 +200,10 @@ pub(super) fn run_agent(
     });
 
     let state = agent::Agent::new(cfg)?;
+    let uplink = match &cfg.hub {
+        Some(link) => Some(spawn_uplink(link.clone(), uplink_store, clips_dir, Arc::clone(&state), Arc::clone(&finished))?),
+        None => None,
+    };
     let bound = agent::http::spawn(Arc::clone(&state), listen)?;
     eprintln!("status page: http://{bound}/  (/status, /metrics)");
     tracing::info!(windows = state.windows.len(), workers = options.workers, store = %store_path.display(), "agent started");
@@ -203,7 +211,23 @@ pub(super) fn run_agent(
     finished.store(true, Ordering::Relaxed);
     let windows = result?;
     let (events, minutes, clips) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
+    if let Some(u) = uplink {
+        let _ = u.join();
+    }
     Ok(RunDone { windows, events, minutes, clips })
+}
+
+/// The outbox's sender, on its own thread and runtime: drains to the hub
+/// and sends heartbeats until `finished`.
+fn spawn_uplink(link: crate::config::HubLink, store: Store, clips_dir: &Path, state: Arc<agent::Agent>, finished: Arc<AtomicBool>) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let hub = link.url.clone();
+    let up = crate::uplink::Uplink::new(link, store, clips_dir)?;
+    let boot = now_unix();
+    tracing::info!(%hub, "sending to the hub");
+    Ok(std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        rt.block_on(up.run(finished, move |outbox| crate::uplink::beat_from(&state.status(), boot, outbox)));
+    }))
 }
 
 pub(super) fn print_summary(done: &RunDone, store: &Path, clips_dir: &Path) {

@@ -7,10 +7,11 @@
 //! `[[window]]`, `id`, `staff_zone`, `counter_zone` and `hours` are a
 //! contract other tools rely on.
 
-mod error;
+pub(crate) mod error;
 mod schedule;
 mod source;
 mod thresholds;
+mod uplink;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use schedule::{Calendar, DateSpan, LeaveSpan, Schedule, Service, TimeRange};
 pub use source::SourceSpec;
 pub use thresholds::Thresholds;
+pub use uplink::{HubLink, valid_id};
 
 use error::Reporter;
 use thresholds::RawRules;
@@ -42,6 +44,8 @@ pub struct Config {
     pub windows: Vec<Window>,
     /// Teaching clips of violations (`[clips]`).
     pub clips: ClipSettings,
+    /// Where events, minutes and clips are sent (`[hub]`); none: kept here.
+    pub hub: Option<HubLink>,
 }
 
 /// `[clips]`: the flagged clips and how long they are kept.
@@ -121,6 +125,7 @@ struct RawConfig {
     calendar: Option<RawCalendar>,
     rules: Option<RawRules>,
     clips: Option<RawClips>,
+    hub: Option<Spanned<uplink::RawHub>>,
     #[serde(default)]
     window: Vec<Spanned<RawWindow>>,
 }
@@ -310,8 +315,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     }
 
     let clips = clip_settings(raw.clips.as_ref(), &mut r);
+    let base = path.parent().unwrap_or(Path::new(""));
+    let hub = raw.hub.as_ref().and_then(|h| uplink::hub_link(h.get_ref(), h.span().start, base, &mut r));
     if r.errors.is_empty() {
-        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips })
+        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips, hub })
     } else {
         r.errors.sort_by_key(|e| (e.line, e.column));
         Err(ConfigErrors(r.errors))

@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::rules::{Event, MinuteMetrics, RuleCode};
 
 /// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
-const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql")];
+const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql")];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
@@ -24,51 +24,34 @@ pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
 pub enum StoreError {
     #[error("store {path}: {message}. Fix: {fix}")]
     Open { path: PathBuf, message: String, fix: String },
-    #[error("store {path} has schema version {found}, newer than this liyi understands ({SCHEMA_VERSION}). Fix: upgrade liyi; the file was left untouched")]
-    TooNew { path: PathBuf, found: i64 },
+    #[error("store {path} has schema version {found}, newer than this liyi understands ({known}). Fix: upgrade liyi; the file was left untouched")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("store {path}: {source}")]
     Sql { path: PathBuf, source: sqlx::Error },
     #[error("store {path}: a stored row is malformed: {message}")]
     Row { path: PathBuf, message: String },
 }
 
-/// An open edge store.
+mod outbox;
+
+pub use outbox::{Batch, Kind, OutboxStats, Ticket};
+
+/// An open edge store. Clones share the connection pool (one writer thread
+/// and the uploader use it side by side; WAL lets them).
+#[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// Queue every new row for the hub (`[hub]` is configured).
+    outbox: bool,
 }
 
 impl Store {
     /// Opens (creating if needed) and upgrades the store at `path`.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_err = |message: String, fix: &str| StoreError::Open { path: path.to_path_buf(), message, fix: fix.to_string() };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(format!("cannot create {}: {e}", dir.display()), "check the data folder's permissions"))?;
-        }
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(|e| open_err(e.to_string(), "use a plain file path"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL in WAL mode never corrupts the file on power loss; it may
-            // lose the last transactions, which the minute granularity allows.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                let m = e.to_string();
-                if m.contains("not a database") {
-                    open_err("is not a SQLite database".into(), "point at a Liyi store, or at a new file name to create one")
-                } else {
-                    open_err(m, "check that the path is a Liyi store (SQLite) and writable")
-                }
-            })?;
-        let store = Store { pool, path: path.to_path_buf() };
-        store.upgrade().await?;
-        Ok(store)
+        let pool = open_pool(path, 2).await?;
+        migrate(&pool, path, SCHEMA).await?;
+        Ok(Store { pool, path: path.to_path_buf(), outbox: false })
     }
 
     pub fn path(&self) -> &Path {
@@ -81,35 +64,7 @@ impl Store {
 
     /// The schema version on disk.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("PRAGMA user_version").fetch_one(&self.pool).await.map_err(|e| self.not_sqlite(e))?;
-        Ok(row.get::<i64, _>(0))
-    }
-
-    fn not_sqlite(&self, e: sqlx::Error) -> StoreError {
-        let message = e.to_string();
-        if message.contains("not a database") || message.contains("file is encrypted") {
-            return StoreError::Open {
-                path: self.path.clone(),
-                message: "is not a SQLite database".into(),
-                fix: "point --store at a Liyi store, or at a new file name to create one".into(),
-            };
-        }
-        StoreError::Sql { path: self.path.clone(), source: e }
-    }
-
-    async fn upgrade(&self) -> Result<(), StoreError> {
-        let found = self.schema_version().await?;
-        if found > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { path: self.path.clone(), found });
-        }
-        for (i, step) in SCHEMA.iter().enumerate().skip(found.max(0) as usize) {
-            let mut tx = self.pool.begin().await.map_err(self.sql())?;
-            sqlx::raw_sql(step).execute(&mut *tx).await.map_err(self.sql())?;
-            sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1)).execute(&mut *tx).await.map_err(self.sql())?;
-            tx.commit().await.map_err(self.sql())?;
-            tracing::info!(path = %self.path.display(), version = i + 1, "store schema upgraded");
-        }
-        Ok(())
+        schema_version(&self.pool, &self.path).await
     }
 
     /// Stores events; an event already stored (same window, rule and start)
@@ -121,7 +76,7 @@ impl Store {
             let values = serde_json::to_string(&e.values).expect("a map of numbers serialises");
             let r = sqlx::query(
                 "INSERT INTO event (window, rule, start, start_unix, end, duration_s, confidence, closed_by, values_json)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (window, rule, start) DO NOTHING",
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (window, rule, start) DO NOTHING RETURNING id",
             )
             .bind(&e.window)
             .bind(e.rule.as_str())
@@ -132,10 +87,15 @@ impl Store {
             .bind(f64::from(e.confidence))
             .bind(&e.closed_by)
             .bind(values)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(self.sql())?;
-            added += r.rows_affected();
+            if let Some(r) = r {
+                added += 1;
+                if self.outbox {
+                    outbox::enqueue(&mut tx, Kind::Event, r.get(0), &e.window, 0).await.map_err(self.sql())?;
+                }
+            }
         }
         tx.commit().await.map_err(self.sql())?;
         Ok(added)
@@ -148,12 +108,13 @@ impl Store {
         for m in minutes {
             let Some(minute) = m.minute else { continue };
             let rules = serde_json::to_string(&m.rules).expect("rule metrics serialise");
-            sqlx::query(
+            let r = sqlx::query(
                 "INSERT INTO minute (window, minute, minute_unix, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (window, minute_unix) DO UPDATE SET
                    observed_s = excluded.observed_s, in_service_s = excluded.in_service_s, staffed_s = excluded.staffed_s,
-                   compliant_s = excluded.compliant_s, unknown_s = excluded.unknown_s, rules_json = excluded.rules_json",
+                   compliant_s = excluded.compliant_s, unknown_s = excluded.unknown_s, rules_json = excluded.rules_json
+                 RETURNING rowid",
             )
             .bind(&m.window)
             .bind(minute.to_rfc3339())
@@ -164,9 +125,12 @@ impl Store {
             .bind(m.compliant_s)
             .bind(m.unknown_s)
             .bind(rules)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await
             .map_err(self.sql())?;
+            if self.outbox {
+                outbox::enqueue(&mut tx, Kind::Minute, r.get(0), &m.window, 0).await.map_err(self.sql())?;
+            }
         }
         tx.commit().await.map_err(self.sql())
     }
@@ -210,29 +174,30 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(self.sql())?;
+        rows.iter().map(|r| self.minute_from(r)).collect()
+    }
+
+    fn minute_from(&self, r: &sqlx::sqlite::SqliteRow) -> Result<MinuteMetrics, StoreError> {
         let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
-        rows.iter()
-            .map(|r| {
-                Ok(MinuteMetrics {
-                    window: r.get("window"),
-                    minute: Some(parse_ts(&r.get::<String, _>("minute")).map_err(bad)?),
-                    observed_s: r.get("observed_s"),
-                    in_service_s: r.get("in_service_s"),
-                    staffed_s: r.get("staffed_s"),
-                    compliant_s: r.get("compliant_s"),
-                    unknown_s: r.get("unknown_s"),
-                    rules: serde_json::from_str(&r.get::<String, _>("rules_json")).map_err(|e| bad(e.to_string()))?,
-                })
-            })
-            .collect()
+        Ok(MinuteMetrics {
+            window: r.get("window"),
+            minute: Some(parse_ts(&r.get::<String, _>("minute")).map_err(bad)?),
+            observed_s: r.get("observed_s"),
+            in_service_s: r.get("in_service_s"),
+            staffed_s: r.get("staffed_s"),
+            compliant_s: r.get("compliant_s"),
+            unknown_s: r.get("unknown_s"),
+            rules: serde_json::from_str(&r.get::<String, _>("rules_json")).map_err(|e| bad(e.to_string()))?,
+        })
     }
 
     /// Indexes a clip whose files are written. A clip already indexed for
     /// the same violation is left as it is; returns whether it was new.
     pub async fn insert_clip(&self, c: &ClipRow) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
         let done = sqlx::query(
             "INSERT OR IGNORE INTO clip (window, rule, event_start, trigger_ts, created_unix, video, thumbnail, sidecar, bytes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
         )
         .bind(&c.window)
         .bind(&c.rule)
@@ -243,10 +208,14 @@ impl Store {
         .bind(&c.thumbnail)
         .bind(&c.sidecar)
         .bind(c.bytes as i64)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(self.sql())?;
-        Ok(done.rows_affected() == 1)
+        if let (Some(r), true) = (&done, self.outbox) {
+            outbox::enqueue(&mut tx, Kind::Clip, r.get(0), &c.window, c.bytes).await.map_err(self.sql())?;
+        }
+        tx.commit().await.map_err(self.sql())?;
+        Ok(done.is_some())
     }
 
     /// Every indexed clip, oldest first.
@@ -282,6 +251,7 @@ impl Store {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
         for id in ids {
             sqlx::query("DELETE FROM clip WHERE id = ?1").bind(id).execute(&mut *tx).await.map_err(self.sql())?;
+            sqlx::query("DELETE FROM outbox WHERE kind = 'clip' AND ref = ?1").bind(id).execute(&mut *tx).await.map_err(self.sql())?;
         }
         tx.commit().await.map_err(self.sql())
     }
@@ -297,6 +267,66 @@ impl Store {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
         self.pool.close().await;
     }
+}
+
+/// Opens (creating if needed) a SQLite file in WAL mode.
+pub(crate) async fn open_pool(path: &Path, max_connections: u32) -> Result<SqlitePool, StoreError> {
+    let open_err = |message: String, fix: &str| StoreError::Open { path: path.to_path_buf(), message, fix: fix.to_string() };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| open_err(format!("cannot create {}: {e}", dir.display()), "check the data folder's permissions"))?;
+    }
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+        .map_err(|e| open_err(e.to_string(), "use a plain file path"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL in WAL mode never corrupts the file on power loss; it may
+        // lose the last transactions, which the minute granularity allows.
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(std::time::Duration::from_secs(5))
+        .foreign_keys(true);
+    SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await.map_err(|e| {
+        let m = e.to_string();
+        if m.contains("not a database") {
+            open_err("is not a SQLite database".into(), "point at a Liyi store, or at a new file name to create one")
+        } else {
+            open_err(m, "check that the path is a Liyi store (SQLite) and writable")
+        }
+    })
+}
+
+async fn schema_version(pool: &SqlitePool, path: &Path) -> Result<i64, StoreError> {
+    let row = sqlx::query("PRAGMA user_version").fetch_one(pool).await.map_err(|e| {
+        let message = e.to_string();
+        if message.contains("not a database") || message.contains("file is encrypted") {
+            return StoreError::Open {
+                path: path.to_path_buf(),
+                message: "is not a SQLite database".into(),
+                fix: "point --store at a Liyi store, or at a new file name to create one".into(),
+            };
+        }
+        StoreError::Sql { path: path.to_path_buf(), source: e }
+    })?;
+    Ok(row.get::<i64, _>(0))
+}
+
+/// Brings a database up to `steps.len()`, one transaction per step
+/// (`steps[i]` takes version `i` to `i + 1`, tracked in `user_version`). A
+/// newer file than this binary knows is refused, untouched.
+pub(crate) async fn migrate(pool: &SqlitePool, path: &Path, steps: &[&str]) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sql { path: path.to_path_buf(), source };
+    let found = schema_version(pool, path).await?;
+    let known = steps.len() as i64;
+    if found > known {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known });
+    }
+    for (i, step) in steps.iter().enumerate().skip(found.max(0) as usize) {
+        let mut tx = pool.begin().await.map_err(sql)?;
+        sqlx::raw_sql(step).execute(&mut *tx).await.map_err(sql)?;
+        sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1)).execute(&mut *tx).await.map_err(sql)?;
+        tx.commit().await.map_err(sql)?;
+        tracing::info!(path = %path.display(), version = i + 1, "schema upgraded");
+    }
+    Ok(())
 }
 
 /// One indexed clip. Paths are relative to the clips folder.
@@ -316,11 +346,11 @@ pub struct ClipRow {
     pub bytes: u64,
 }
 
-fn unix(t: DateTime<FixedOffset>) -> f64 {
+pub(crate) fn unix(t: DateTime<FixedOffset>) -> f64 {
     t.timestamp_millis() as f64 / 1000.0
 }
 
-fn parse_ts(s: &str) -> Result<DateTime<FixedOffset>, String> {
+pub(crate) fn parse_ts(s: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(s).map_err(|e| format!("bad timestamp {s:?}: {e}"))
 }
 

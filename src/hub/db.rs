@@ -1,0 +1,827 @@
+//! The hub's store: one SQLite file by default, written with `sqlx` and
+//! upgraded by numbered migrations (`schema/vN.sql`), like the edge store.
+//! Every query is plain SQL that PostgreSQL also accepts, except the
+//! `ON CONFLICT` and `RETURNING` forms, which both speak.
+
+use std::path::{Path, PathBuf};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::NaiveDate;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+
+use super::summary::{EventRow, HealthRow, MinuteRow};
+use crate::rules::RuleCode;
+use crate::store::{StoreError, migrate, open_pool, unix};
+use crate::wire::{ClipMeta, Heartbeat, IngestBatch, IngestReply};
+
+const SCHEMA: &[&str] = &[include_str!("schema/v1.sql")];
+
+/// Sessions last this long.
+pub const SESSION_S: f64 = 12.0 * 3600.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Supervisor,
+    Trainer,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "supervisor" => Some(Role::Supervisor),
+            "trainer" => Some(Role::Trainer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Supervisor => "supervisor",
+            Role::Trainer => "trainer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    /// The one hall this user sees; `None`: every hall.
+    pub hall: Option<String>,
+}
+
+impl User {
+    /// Whether this user may see `hall`.
+    pub fn sees(&self, hall: &str) -> bool {
+        self.hall.as_deref().is_none_or(|h| h == hall)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BoxInfo {
+    pub id: String,
+    pub hall: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BoxHealth {
+    pub id: String,
+    pub hall: String,
+    pub last_seen_unix: Option<f64>,
+    pub version: Option<String>,
+    pub outbox: Option<crate::store::OutboxStats>,
+    pub silent: bool,
+    pub cameras: Vec<CameraHealth>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CameraHealth {
+    pub window: String,
+    pub name: String,
+    pub source_up: bool,
+    pub last_seen_unix: f64,
+    pub down_since_unix: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClipInfo {
+    pub id: i64,
+    pub box_id: String,
+    pub hall: String,
+    pub window: String,
+    pub window_name: String,
+    pub rule: String,
+    pub event_start: String,
+    pub event_start_unix: f64,
+    pub received_unix: f64,
+    pub video: String,
+    pub thumbnail: String,
+    pub sidecar_json: String,
+    pub bytes: i64,
+    pub status: String,
+    pub notes: String,
+    pub tags: String,
+    /// The event this clip shows, once it has arrived.
+    pub event_id: Option<i64>,
+    pub false_alarm: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClipFilter {
+    pub hall: Option<String>,
+    pub window: Option<String>,
+    pub rule: Option<String>,
+    /// `[from, to)` unix seconds of the event start.
+    pub between: Option<(f64, f64)>,
+    pub status: Option<String>,
+}
+
+/// Something the health check must announce.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Alert {
+    pub id: i64,
+    pub ts_unix: f64,
+    pub kind: String,
+    pub box_id: String,
+    pub hall: String,
+    pub window: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEntry {
+    pub ts_unix: f64,
+    pub user: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone)]
+pub struct HubDb {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// A fresh random secret (tokens, session ids, CSRF tokens): 32 bytes, hex.
+pub fn secret() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub fn now_unix() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+impl HubDb {
+    pub async fn open(path: &Path) -> Result<HubDb, StoreError> {
+        let pool = open_pool(path, 4).await?;
+        migrate(&pool, path, SCHEMA).await?;
+        Ok(HubDb { pool, path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sql(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+        |source| StoreError::Sql { path: self.path.clone(), source }
+    }
+
+    pub async fn close(self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        self.pool.close().await;
+    }
+
+    // ---- boxes ----------------------------------------------------------
+
+    /// Registers a box; returns its token, shown once (only its hash is kept).
+    pub async fn add_box(&self, id: &str, hall: &str) -> Result<String, AdminError> {
+        if !crate::config::valid_id(id) {
+            return Err(AdminError::Invalid(format!("box id {id:?}: use letters, digits, -, _ and . (at most 64)")));
+        }
+        if hall.trim().is_empty() {
+            return Err(AdminError::Invalid("hall: give the service hall's name".into()));
+        }
+        let token = secret();
+        let r = sqlx::query("INSERT INTO box (id, hall, token_sha256, created_unix) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING")
+            .bind(id)
+            .bind(hall.trim())
+            .bind(sha256_hex(&token))
+            .bind(now_unix())
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        if r.rows_affected() == 0 {
+            return Err(AdminError::Invalid(format!("box {id:?} is registered already; `liyi hub box token {id}` issues a new token")));
+        }
+        Ok(token)
+    }
+
+    /// Issues a new token for a box; the old one stops working.
+    pub async fn rotate_token(&self, id: &str) -> Result<String, AdminError> {
+        let token = secret();
+        let r = sqlx::query("UPDATE box SET token_sha256 = ?1 WHERE id = ?2").bind(sha256_hex(&token)).bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        if r.rows_affected() == 0 {
+            return Err(AdminError::Invalid(format!("no box {id:?}")));
+        }
+        Ok(token)
+    }
+
+    pub async fn box_for_token(&self, token: &str) -> Result<Option<BoxInfo>, StoreError> {
+        let row = sqlx::query("SELECT id, hall FROM box WHERE token_sha256 = ?1").bind(sha256_hex(token)).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        Ok(row.map(|r| BoxInfo { id: r.get("id"), hall: r.get("hall") }))
+    }
+
+    pub async fn halls(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT hall FROM box ORDER BY hall").fetch_all(&self.pool).await.map_err(self.sql())?;
+        Ok(rows.iter().map(|r| r.get("hall")).collect())
+    }
+
+    pub async fn boxes(&self) -> Result<Vec<BoxHealth>, StoreError> {
+        let rows = sqlx::query("SELECT id, hall, last_seen_unix, version, outbox_json, silent FROM box ORDER BY hall, id").fetch_all(&self.pool).await.map_err(self.sql())?;
+        let cams = sqlx::query("SELECT box, window, name, source_up, last_seen_unix, down_since_unix FROM camera ORDER BY box, window").fetch_all(&self.pool).await.map_err(self.sql())?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let id: String = r.get("id");
+                BoxHealth {
+                    cameras: cams
+                        .iter()
+                        .filter(|c| c.get::<String, _>("box") == id)
+                        .map(|c| CameraHealth {
+                            window: c.get("window"),
+                            name: c.get("name"),
+                            source_up: c.get::<i64, _>("source_up") != 0,
+                            last_seen_unix: c.get("last_seen_unix"),
+                            down_since_unix: c.get("down_since_unix"),
+                        })
+                        .collect(),
+                    id,
+                    hall: r.get("hall"),
+                    last_seen_unix: r.get("last_seen_unix"),
+                    version: r.get("version"),
+                    outbox: r.get::<Option<String>, _>("outbox_json").and_then(|j| serde_json::from_str(&j).ok()),
+                    silent: r.get::<i64, _>("silent") != 0,
+                }
+            })
+            .collect())
+    }
+
+    // ---- users and sessions ----------------------------------------------
+
+    pub async fn add_user(&self, name: &str, role: Role, hall: Option<&str>, password: &str) -> Result<(), AdminError> {
+        if name.trim().is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+            return Err(AdminError::Invalid("name: give 1-64 printable characters".into()));
+        }
+        if password.chars().count() < 10 {
+            return Err(AdminError::Invalid("password: use at least 10 characters".into()));
+        }
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let hash = argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| AdminError::Invalid(format!("password: {e}")))?.to_string();
+        let r = sqlx::query("INSERT INTO user (name, role, hall, password_hash, created_unix) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO NOTHING")
+            .bind(name.trim())
+            .bind(role.as_str())
+            .bind(hall.map(str::trim).filter(|h| !h.is_empty()))
+            .bind(hash)
+            .bind(now_unix())
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        if r.rows_affected() == 0 {
+            return Err(AdminError::Invalid(format!("user {name:?} exists already")));
+        }
+        Ok(())
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, role, hall FROM user ORDER BY name").fetch_all(&self.pool).await.map_err(self.sql())?;
+        Ok(rows.iter().filter_map(user_from).collect())
+    }
+
+    /// The user, if the password matches (argon2 verification).
+    pub async fn check_password(&self, name: &str, password: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1").bind(name).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let Some(row) = row else {
+            // Same work for unknown names, so timing does not tell them apart.
+            let _ = argon2::Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng));
+            return Ok(None);
+        };
+        let hash: String = row.get("password_hash");
+        let ok = PasswordHash::new(&hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        Ok(if ok { user_from(&row) } else { None })
+    }
+
+    /// Starts a session: (cookie token, CSRF token).
+    pub async fn new_session(&self, user: &User) -> Result<(String, String), StoreError> {
+        let (token, csrf) = (secret(), secret());
+        sqlx::query("DELETE FROM session WHERE expires_unix < ?1").bind(now_unix()).execute(&self.pool).await.map_err(self.sql())?;
+        sqlx::query("INSERT INTO session (token_sha256, user_id, csrf, expires_unix) VALUES (?1, ?2, ?3, ?4)")
+            .bind(sha256_hex(&token))
+            .bind(user.id)
+            .bind(&csrf)
+            .bind(now_unix() + SESSION_S)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok((token, csrf))
+    }
+
+    /// The session's user and CSRF token, if the session is live.
+    pub async fn session(&self, token: &str) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query("SELECT u.id, u.name, u.role, u.hall, s.csrf FROM session s JOIN user u ON u.id = s.user_id WHERE s.token_sha256 = ?1 AND s.expires_unix > ?2")
+            .bind(sha256_hex(token))
+            .bind(now_unix())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(row.and_then(|r| Some((user_from(&r)?, r.get("csrf")))))
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM session WHERE token_sha256 = ?1").bind(sha256_hex(token)).execute(&self.pool).await.map_err(self.sql())?;
+        Ok(())
+    }
+
+    // ---- ingest -----------------------------------------------------------
+
+    /// Stores a validated batch in one transaction: minutes replace the
+    /// stored minute with the same key, events already stored are kept.
+    pub async fn ingest(&self, box_id: &str, b: &IngestBatch) -> Result<IngestReply, StoreError> {
+        let now = now_unix();
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        let mut reply = IngestReply::default();
+        for m in &b.minutes {
+            let Some(minute) = m.minute else { continue };
+            sqlx::query(
+                "INSERT INTO minute (box, window, minute, minute_unix, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json, received_unix)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (box, window, minute_unix) DO UPDATE SET
+                   observed_s = excluded.observed_s, in_service_s = excluded.in_service_s, staffed_s = excluded.staffed_s,
+                   compliant_s = excluded.compliant_s, unknown_s = excluded.unknown_s, rules_json = excluded.rules_json,
+                   received_unix = excluded.received_unix",
+            )
+            .bind(box_id)
+            .bind(&m.window)
+            .bind(minute.to_rfc3339())
+            .bind(unix(minute))
+            .bind(m.observed_s)
+            .bind(m.in_service_s)
+            .bind(m.staffed_s)
+            .bind(m.compliant_s)
+            .bind(m.unknown_s)
+            .bind(serde_json::to_string(&m.rules).expect("rule metrics serialise"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+            reply.minutes += 1;
+        }
+        for e in &b.events {
+            let r = sqlx::query(
+                "INSERT INTO event (box, window, rule, start, start_unix, end, end_unix, duration_s, confidence, closed_by, values_json, received_unix)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (box, window, rule, start) DO NOTHING",
+            )
+            .bind(box_id)
+            .bind(&e.window)
+            .bind(e.rule.as_str())
+            .bind(e.start.to_rfc3339())
+            .bind(unix(e.start))
+            .bind(e.end.to_rfc3339())
+            .bind(unix(e.end))
+            .bind(e.duration_s)
+            .bind(f64::from(e.confidence))
+            .bind(&e.closed_by)
+            .bind(serde_json::to_string(&e.values).expect("a map of numbers serialises"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+            reply.events_new += r.rows_affected();
+        }
+        tx.commit().await.map_err(self.sql())?;
+        Ok(reply)
+    }
+
+    /// The clip already stored under this key, if any.
+    pub async fn clip_id(&self, box_id: &str, m: &ClipMeta) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT id FROM clip WHERE box = ?1 AND window = ?2 AND rule = ?3 AND event_start = ?4")
+            .bind(box_id)
+            .bind(&m.window)
+            .bind(&m.rule)
+            .bind(m.event_start.to_rfc3339())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Indexes a clip whose files are written (and checked); returns its id
+    /// and whether it was new.
+    pub async fn insert_clip(&self, box_id: &str, m: &ClipMeta, video: &str, thumbnail: &str, sidecar: &str, bytes: u64) -> Result<(i64, bool), StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO clip (box, window, rule, event_start, event_start_unix, trigger_ts, received_unix, video, thumbnail, sidecar_json, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (box, window, rule, event_start) DO NOTHING RETURNING id",
+        )
+        .bind(box_id)
+        .bind(&m.window)
+        .bind(&m.rule)
+        .bind(m.event_start.to_rfc3339())
+        .bind(unix(m.event_start))
+        .bind(m.trigger_ts.to_rfc3339())
+        .bind(now_unix())
+        .bind(video)
+        .bind(thumbnail)
+        .bind(sidecar)
+        .bind(bytes as i64)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        match r {
+            Some(r) => Ok((r.get(0), true)),
+            None => Ok((self.clip_id(box_id, m).await?.unwrap_or(0), false)),
+        }
+    }
+
+    pub async fn log_refused_clip(&self, box_id: &str, m: &ClipMeta, reason: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO refused_clip (ts_unix, box, window, rule, event_start, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .bind(now_unix())
+            .bind(box_id)
+            .bind(&m.window)
+            .bind(&m.rule)
+            .bind(m.event_start.to_rfc3339())
+            .bind(reason)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    pub async fn refused_clips(&self) -> Result<i64, StoreError> {
+        let r = sqlx::query("SELECT COUNT(*) FROM refused_clip").fetch_one(&self.pool).await.map_err(self.sql())?;
+        Ok(r.get(0))
+    }
+
+    // ---- health -----------------------------------------------------------
+
+    /// Records a heartbeat: the box and its cameras are seen now; time a
+    /// camera was down since the last beat (or the whole gap, if the box
+    /// was silent) counts as offline on `day`; dropped frames add up.
+    pub async fn heartbeat(&self, box_id: &str, hb: &Heartbeat, now: f64, day: &str, silent_after_s: f64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        sqlx::query("UPDATE box SET last_seen_unix = ?1, boot_unix = ?2, version = ?3, outbox_json = ?4 WHERE id = ?5")
+            .bind(now)
+            .bind(hb.boot_unix)
+            .bind(&hb.version)
+            .bind(serde_json::to_string(&hb.outbox).expect("stats serialise"))
+            .bind(box_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+        for c in &hb.windows {
+            let prev = sqlx::query("SELECT source_up, last_seen_unix, boot_unix, frames_stale, down_since_unix FROM camera WHERE box = ?1 AND window = ?2")
+                .bind(box_id)
+                .bind(&c.id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(self.sql())?;
+            let (offline, dropped, down_since) = match &prev {
+                Some(p) => {
+                    let gap = (now - p.get::<f64, _>("last_seen_unix")).max(0.0);
+                    let was_up = p.get::<i64, _>("source_up") != 0;
+                    let offline = if gap > silent_after_s || !was_up || !c.source_up { gap } else { 0.0 };
+                    let same_boot = (p.get::<f64, _>("boot_unix") - hb.boot_unix).abs() < 1e-3;
+                    let dropped = if same_boot { c.frames_stale.saturating_sub(p.get::<i64, _>("frames_stale").max(0) as u64) } else { c.frames_stale };
+                    let down_since = if c.source_up { None } else { p.get::<Option<f64>, _>("down_since_unix").or(Some(now)) };
+                    (offline, dropped, down_since)
+                }
+                None => (0.0, c.frames_stale, (!c.source_up).then_some(now)),
+            };
+            sqlx::query(
+                "INSERT INTO camera (box, window, name, source_up, last_seen_unix, boot_unix, frames_stale, down_since_unix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (box, window) DO UPDATE SET name = excluded.name, source_up = excluded.source_up, last_seen_unix = excluded.last_seen_unix,
+                   boot_unix = excluded.boot_unix, frames_stale = excluded.frames_stale, down_since_unix = excluded.down_since_unix",
+            )
+            .bind(box_id)
+            .bind(&c.id)
+            .bind(&c.name)
+            .bind(c.source_up as i64)
+            .bind(now)
+            .bind(hb.boot_unix)
+            .bind(c.frames_stale as i64)
+            .bind(down_since)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+            sqlx::query(
+                "INSERT INTO camera_day (box, window, day, offline_s, dropped) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (box, window, day) DO UPDATE SET offline_s = offline_s + excluded.offline_s, dropped = dropped + excluded.dropped",
+            )
+            .bind(box_id)
+            .bind(&c.id)
+            .bind(day)
+            .bind(offline)
+            .bind(dropped as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+        }
+        tx.commit().await.map_err(self.sql())
+    }
+
+    /// Opens and closes alerts from what the boxes last said: a box silent
+    /// for `silent_s`, a camera down for `down_s`, and their recoveries.
+    /// Returns the new alerts (not yet delivered).
+    pub async fn check_health(&self, now: f64, silent_s: f64, down_s: f64) -> Result<Vec<Alert>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        let mut raised = Vec::new();
+        let boxes = sqlx::query("SELECT id, last_seen_unix, created_unix, silent FROM box").fetch_all(&mut *tx).await.map_err(self.sql())?;
+        for b in &boxes {
+            let id: String = b.get("id");
+            let seen = b.get::<Option<f64>, _>("last_seen_unix").unwrap_or(b.get("created_unix"));
+            let silent = b.get::<i64, _>("silent") != 0;
+            let now_silent = now - seen > silent_s;
+            if now_silent != silent {
+                sqlx::query("UPDATE box SET silent = ?1 WHERE id = ?2").bind(now_silent as i64).bind(&id).execute(&mut *tx).await.map_err(self.sql())?;
+                raised.push((if now_silent { "box_offline" } else { "box_back" }, id.clone(), None));
+            }
+        }
+        let cams = sqlx::query("SELECT c.box, c.window, c.down_since_unix, c.alerted, b.silent FROM camera c JOIN box b ON b.id = c.box").fetch_all(&mut *tx).await.map_err(self.sql())?;
+        for c in &cams {
+            let (b, w): (String, String) = (c.get("box"), c.get("window"));
+            let alerted = c.get::<i64, _>("alerted") != 0;
+            let down = c.get::<Option<f64>, _>("down_since_unix").is_some_and(|t| now - t > down_s);
+            if down != alerted && c.get::<i64, _>("silent") == 0 {
+                sqlx::query("UPDATE camera SET alerted = ?1 WHERE box = ?2 AND window = ?3").bind(down as i64).bind(&b).bind(&w).execute(&mut *tx).await.map_err(self.sql())?;
+                raised.push((if down { "camera_down" } else { "camera_back" }, b, Some(w)));
+            }
+        }
+        let mut out = Vec::new();
+        for (kind, b, w) in raised {
+            let id: i64 = sqlx::query("INSERT INTO alert (ts_unix, kind, box, window) VALUES (?1, ?2, ?3, ?4) RETURNING id")
+                .bind(now)
+                .bind(kind)
+                .bind(&b)
+                .bind(&w)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(self.sql())?
+                .get(0);
+            let _ = id;
+        }
+        tx.commit().await.map_err(self.sql())?;
+        out.extend(self.undelivered_alerts().await?);
+        Ok(out)
+    }
+
+    pub async fn undelivered_alerts(&self) -> Result<Vec<Alert>, StoreError> {
+        let rows = sqlx::query("SELECT a.id, a.ts_unix, a.kind, a.box, a.window, COALESCE(b.hall, '') AS hall FROM alert a LEFT JOIN box b ON b.id = a.box WHERE a.delivered = 0 ORDER BY a.id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(rows
+            .iter()
+            .map(|r| Alert { id: r.get("id"), ts_unix: r.get("ts_unix"), kind: r.get("kind"), box_id: r.get("box"), hall: r.get("hall"), window: r.get("window") })
+            .collect())
+    }
+
+    pub async fn mark_alerts_delivered(&self, ids: &[i64]) -> Result<(), StoreError> {
+        for id in ids {
+            sqlx::query("UPDATE alert SET delivered = 1 WHERE id = ?1").bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        }
+        Ok(())
+    }
+
+    // ---- what summaries read ------------------------------------------------
+
+    /// Minutes, events and health of `[from, to)` (unix seconds), and the
+    /// health of the local days `days`, optionally for one hall.
+    pub async fn minutes_between(&self, from: f64, to: f64, hall: Option<&str>) -> Result<Vec<MinuteRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT b.hall, m.box, m.window, COALESCE(c.name, m.window) AS name, m.minute_unix, m.observed_s, m.in_service_s, m.staffed_s, m.compliant_s, m.unknown_s, m.rules_json
+             FROM minute m JOIN box b ON b.id = m.box LEFT JOIN camera c ON c.box = m.box AND c.window = m.window
+             WHERE m.minute_unix >= ?1 AND m.minute_unix < ?2 AND (?3 IS NULL OR b.hall = ?3) ORDER BY m.minute_unix",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(hall)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        rows.iter()
+            .map(|r| {
+                Ok(MinuteRow {
+                    hall: r.get("hall"),
+                    box_id: r.get("box"),
+                    window: r.get("window"),
+                    name: r.get("name"),
+                    minute_unix: r.get("minute_unix"),
+                    observed_s: r.get("observed_s"),
+                    in_service_s: r.get("in_service_s"),
+                    staffed_s: r.get("staffed_s"),
+                    compliant_s: r.get("compliant_s"),
+                    unknown_s: r.get("unknown_s"),
+                    rules: serde_json::from_str(&r.get::<String, _>("rules_json")).map_err(|e| StoreError::Row { path: self.path.clone(), message: e.to_string() })?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn events_between(&self, from: f64, to: f64, hall: Option<&str>) -> Result<Vec<EventRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.id, b.hall, e.box, e.window, COALESCE(c.name, e.window) AS name, e.rule, e.start, e.start_unix, e.end_unix, e.duration_s, e.confidence, e.false_alarm_by
+             FROM event e JOIN box b ON b.id = e.box LEFT JOIN camera c ON c.box = e.box AND c.window = e.window
+             WHERE e.start_unix >= ?1 AND e.start_unix < ?2 AND (?3 IS NULL OR b.hall = ?3) ORDER BY e.start_unix, e.id",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(hall)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let rule: String = r.get("rule");
+                Some(EventRow {
+                    id: r.get("id"),
+                    hall: r.get("hall"),
+                    box_id: r.get("box"),
+                    window: r.get("window"),
+                    name: r.get("name"),
+                    rule: RuleCode::ALL.into_iter().find(|c| c.as_str() == rule)?,
+                    start: r.get("start"),
+                    start_unix: r.get("start_unix"),
+                    end_unix: r.get("end_unix"),
+                    duration_s: r.get("duration_s"),
+                    confidence: r.get("confidence"),
+                    false_alarm: r.get::<Option<String>, _>("false_alarm_by").is_some(),
+                })
+            })
+            .collect())
+    }
+
+    pub async fn health_of(&self, day: NaiveDate, hall: Option<&str>) -> Result<Vec<HealthRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT b.hall, d.box, d.window, d.offline_s, d.dropped FROM camera_day d JOIN box b ON b.id = d.box WHERE d.day = ?1 AND (?2 IS NULL OR b.hall = ?2)",
+        )
+        .bind(day.to_string())
+        .bind(hall)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        Ok(rows
+            .iter()
+            .map(|r| HealthRow { hall: r.get("hall"), box_id: r.get("box"), window: r.get("window"), offline_s: r.get("offline_s"), dropped: r.get("dropped") })
+            .collect())
+    }
+
+    /// Marks an event a false alarm (or takes the mark back); returns the
+    /// event's hall, or `None` if there is no such event.
+    pub async fn set_false_alarm(&self, event_id: i64, by: Option<&str>) -> Result<Option<String>, StoreError> {
+        let hall = sqlx::query("SELECT b.hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let Some(hall) = hall else { return Ok(None) };
+        sqlx::query("UPDATE event SET false_alarm_by = ?1, false_alarm_unix = ?2 WHERE id = ?3")
+            .bind(by)
+            .bind(by.map(|_| now_unix()))
+            .bind(event_id)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(Some(hall.get(0)))
+    }
+
+    pub async fn event_hall(&self, event_id: i64) -> Result<Option<String>, StoreError> {
+        let r = sqlx::query("SELECT b.hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        Ok(r.map(|r| r.get(0)))
+    }
+
+    // ---- clips ----------------------------------------------------------------
+
+    const CLIP_SELECT: &'static str = "SELECT k.id, k.box, b.hall, k.window, COALESCE(c.name, k.window) AS window_name, k.rule, k.event_start, k.event_start_unix,
+            k.received_unix, k.video, k.thumbnail, k.sidecar_json, k.bytes, k.status, k.notes, k.tags, e.id AS event_id, e.false_alarm_by
+        FROM clip k JOIN box b ON b.id = k.box LEFT JOIN camera c ON c.box = k.box AND c.window = k.window
+        LEFT JOIN event e ON e.box = k.box AND e.window = k.window AND e.rule = k.rule AND e.start = k.event_start";
+
+    pub async fn clips(&self, f: &ClipFilter) -> Result<Vec<ClipInfo>, StoreError> {
+        let (from, to) = f.between.unwrap_or((f64::MIN, f64::MAX));
+        let sql = format!(
+            "{} WHERE (?1 IS NULL OR b.hall = ?1) AND (?2 IS NULL OR k.window = ?2) AND (?3 IS NULL OR k.rule = ?3)
+               AND k.event_start_unix >= ?4 AND k.event_start_unix < ?5 AND (?6 IS NULL OR k.status = ?6) AND k.status != 'expired'
+             ORDER BY k.event_start_unix DESC LIMIT 500",
+            Self::CLIP_SELECT
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&f.hall)
+            .bind(&f.window)
+            .bind(&f.rule)
+            .bind(from)
+            .bind(to)
+            .bind(&f.status)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(rows.iter().map(clip_from).collect())
+    }
+
+    pub async fn clip(&self, id: i64) -> Result<Option<ClipInfo>, StoreError> {
+        let sql = format!("{} WHERE k.id = ?1 AND k.status != 'expired'", Self::CLIP_SELECT);
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        Ok(row.as_ref().map(clip_from))
+    }
+
+    pub async fn set_clip_status(&self, id: i64, status: &str, by: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE clip SET status = ?1, reviewed_by = ?2 WHERE id = ?3").bind(status).bind(by).bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        Ok(())
+    }
+
+    pub async fn set_clip_notes(&self, id: i64, notes: &str, tags: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3").bind(notes).bind(tags).bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Clips past `max_age_s` that no trainer kept: marked expired; returns
+    /// their files (relative paths) for the caller to delete.
+    pub async fn expire_clips(&self, now: f64, max_age_s: f64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("UPDATE clip SET status = 'expired' WHERE status IN ('new', 'discarded') AND received_unix < ?1 RETURNING video, thumbnail")
+            .bind(now - max_age_s)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(rows.iter().flat_map(|r| [r.get::<String, _>("video"), r.get::<String, _>("thumbnail")]).collect())
+    }
+
+    // ---- audit log and report deliveries -----------------------------------
+
+    pub async fn audit(&self, user: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_log (ts_unix, user, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(now_unix())
+            .bind(user)
+            .bind(action)
+            .bind(target)
+            .bind(detail)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query("SELECT ts_unix, user, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1").bind(limit).fetch_all(&self.pool).await.map_err(self.sql())?;
+        Ok(rows.iter().map(|r| AuditEntry { ts_unix: r.get("ts_unix"), user: r.get("user"), action: r.get("action"), target: r.get("target"), detail: r.get("detail") }).collect())
+    }
+
+    pub async fn report_sent(&self, day: NaiveDate, channel: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("SELECT 1 FROM report_sent WHERE day = ?1 AND channel = ?2").bind(day.to_string()).bind(channel).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        Ok(r.is_some())
+    }
+
+    pub async fn mark_report_sent(&self, day: NaiveDate, channel: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO report_sent (day, channel, sent_unix) VALUES (?1, ?2, ?3) ON CONFLICT (day, channel) DO NOTHING")
+            .bind(day.to_string())
+            .bind(channel)
+            .bind(now_unix())
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    pub async fn forget_report(&self, day: NaiveDate, channel: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM report_sent WHERE day = ?1 AND channel = ?2").bind(day.to_string()).bind(channel).execute(&self.pool).await.map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Row counts, for tests and the admin page.
+    pub async fn counts(&self) -> Result<(i64, i64, i64), StoreError> {
+        let r = sqlx::query("SELECT (SELECT COUNT(*) FROM minute), (SELECT COUNT(*) FROM event), (SELECT COUNT(*) FROM clip)").fetch_one(&self.pool).await.map_err(self.sql())?;
+        Ok((r.get(0), r.get(1), r.get(2)))
+    }
+}
+
+fn user_from(r: &SqliteRow) -> Option<User> {
+    Some(User { id: r.get("id"), name: r.get("name"), role: Role::parse(&r.get::<String, _>("role"))?, hall: r.get("hall") })
+}
+
+fn clip_from(r: &SqliteRow) -> ClipInfo {
+    ClipInfo {
+        id: r.get("id"),
+        box_id: r.get("box"),
+        hall: r.get("hall"),
+        window: r.get("window"),
+        window_name: r.get("window_name"),
+        rule: r.get("rule"),
+        event_start: r.get("event_start"),
+        event_start_unix: r.get("event_start_unix"),
+        received_unix: r.get("received_unix"),
+        video: r.get("video"),
+        thumbnail: r.get("thumbnail"),
+        sidecar_json: r.get("sidecar_json"),
+        bytes: r.get("bytes"),
+        status: r.get("status"),
+        notes: r.get("notes"),
+        tags: r.get("tags"),
+        event_id: r.get("event_id"),
+        false_alarm: r.get::<Option<String>, _>("false_alarm_by").is_some(),
+    }
+}

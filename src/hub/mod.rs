@@ -1,0 +1,65 @@
+//! The hub (`liyi hub`): receives numbers and redacted clips from many
+//! boxes exactly once, checks every clip for faces before keeping it, makes
+//! the daily compliance summary and delivers it by e-mail and group-robot
+//! webhook, watches box health, and serves pages for supervisors, trainers
+//! and admins.
+//!
+//! - `config`: `hub.toml`.
+//! - `db`: the store (SQLite through `sqlx`, numbered migrations).
+//! - `validate`: checks on box uploads (pure).
+//! - `summary`: the daily figures (pure); `charts` and `render`: how they
+//!   look; `deliver`: e-mail and webhooks.
+//! - `report`: one day's summary from the store; `tasks`: the schedule
+//!   (summary, health alerts, retention).
+//! - `web`: the HTTP API for boxes and the pages for people.
+//! - `pack`: the teaching-pack zip.
+
+pub mod charts;
+pub mod config;
+pub mod db;
+pub mod deliver;
+pub mod pack;
+pub mod render;
+pub mod report;
+pub mod summary;
+pub mod tasks;
+pub mod validate;
+pub mod web;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::vision::retinaface::FaceDetector;
+
+pub use config::HubConfig;
+pub use db::HubDb;
+
+/// What every request handler and task shares.
+pub struct Hub {
+    pub cfg: HubConfig,
+    pub db: HubDb,
+    /// The face model that checks uploads; without it every clip is refused
+    /// (503: the box keeps it and retries).
+    pub faces: Result<Mutex<FaceDetector>, String>,
+}
+
+impl Hub {
+    pub fn clips_dir(&self) -> PathBuf {
+        self.cfg.data_dir.join("clips")
+    }
+
+    pub fn store_path(cfg: &HubConfig) -> PathBuf {
+        cfg.data_dir.join("hub.sqlite")
+    }
+
+    pub async fn open(cfg: HubConfig, faces: Result<FaceDetector, String>) -> anyhow::Result<Arc<Hub>> {
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| anyhow::anyhow!("cannot create the hub's data folder {}: {e}", cfg.data_dir.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700));
+        }
+        let db = HubDb::open(&Hub::store_path(&cfg)).await?;
+        Ok(Arc::new(Hub { cfg, db, faces: faces.map(Mutex::new) }))
+    }
+}

@@ -1,0 +1,262 @@
+//! Turns summaries into what people read: HTML pages (templates in
+//! `templates/`, labels from the translation tables), CSV and JSON for the
+//! API, markdown for the WeCom / DingTalk robots, and plain text for e-mail.
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, UndefinedBehavior, Value, context};
+use serde::Serialize;
+
+use super::charts;
+use super::summary::{DaySummary, Figures};
+use crate::i18n::Lang;
+use crate::rules::RuleCode;
+
+/// The page templates, compiled once.
+pub fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for (name, text) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("login.html", include_str!("templates/login.html")),
+            ("message.html", include_str!("templates/message.html")),
+            ("summary.html", include_str!("templates/summary.html")),
+            ("trends.html", include_str!("templates/trends.html")),
+            ("events.html", include_str!("templates/events.html")),
+            ("clips.html", include_str!("templates/clips.html")),
+            ("clip.html", include_str!("templates/clip.html")),
+            ("health.html", include_str!("templates/health.html")),
+            ("users.html", include_str!("templates/users.html")),
+            ("boxes.html", include_str!("templates/boxes.html")),
+            ("audit.html", include_str!("templates/audit.html")),
+            ("pack_index.html", include_str!("templates/pack_index.html")),
+        ] {
+            env.add_template(name, text).expect("built-in templates parse");
+        }
+        env
+    })
+}
+
+/// Renders a page: `ctx` plus `lang`, `tr` (the translation table) and the
+/// signed-in `user` / `csrf` (or none).
+pub fn page(name: &str, lang: Lang, user: Option<&super::db::User>, csrf: &str, ctx: Value) -> Result<String, minijinja::Error> {
+    let base = context! { lang => lang.code(), tr => lang.table(), user => user, csrf => csrf };
+    env().get_template(name)?.render(context! { ..ctx, ..base })
+}
+
+pub fn pct(r: Option<f64>) -> String {
+    r.map_or("–".into(), |r| format!("{:.1} %", r * 100.0))
+}
+
+fn delta(d: Option<f64>) -> String {
+    d.map_or("–".into(), |d| format!("{:+.1}", d * 100.0))
+}
+
+fn minutes(m: f64) -> String {
+    format!("{m:.0}")
+}
+
+#[derive(Serialize)]
+struct FigView {
+    rate: String,
+    colour: &'static str,
+    unknown: String,
+    delta_prev: String,
+    delta_avg7: String,
+    events: u32,
+    violation_minutes: String,
+    in_service_h: String,
+    offline: String,
+    dropped: i64,
+    rules: Vec<RuleView>,
+}
+
+#[derive(Serialize)]
+struct RuleView {
+    code: &'static str,
+    name: String,
+    events: u32,
+    minutes: String,
+    false_alarms: u32,
+}
+
+fn fig_view(f: &Figures, lang: Lang) -> FigView {
+    FigView {
+        rate: pct(f.rate),
+        colour: charts::rate_colour(f.rate),
+        unknown: pct(f.unknown_share),
+        delta_prev: delta(f.delta_prev()),
+        delta_avg7: delta(f.delta_avg7()),
+        events: f.events(),
+        violation_minutes: minutes(f.rules.values().map(|r| r.minutes).sum()),
+        in_service_h: format!("{:.1} h", f.in_service_s / 3600.0),
+        offline: format!("{:.0} min", f.offline_min),
+        dropped: f.dropped_frames,
+        rules: RuleCode::ALL
+            .iter()
+            .map(|r| {
+                let x = f.rules.get(r).copied().unwrap_or_default();
+                RuleView { code: r.as_str(), name: rule_name(*r, lang).to_string(), events: x.events, minutes: format!("{:.1}", x.minutes), false_alarms: x.false_alarms }
+            })
+            .collect(),
+    }
+}
+
+pub fn rule_name(r: RuleCode, lang: Lang) -> &'static str {
+    lang.t(&format!("rule.{}", r.as_str()))
+}
+
+pub fn rule_name_str(code: &str, lang: Lang) -> String {
+    RuleCode::ALL.iter().find(|r| r.as_str() == code).map_or(code.to_string(), |r| rule_name(*r, lang).to_string())
+}
+
+/// The summary as template context.
+pub fn summary_view(s: &DaySummary, lang: Lang) -> Value {
+    let halls: Vec<Value> = s
+        .halls
+        .iter()
+        .map(|h| {
+            let f = fig_view(&h.figures, lang);
+            let windows: Vec<Value> = h
+                .windows
+                .iter()
+                .map(|w| Value::from_serialize(context_of(&fig_view(&w.figures, lang), &[("name", w.name.clone()), ("box", w.box_id.clone()), ("window", w.window.clone())])))
+                .collect();
+            let mut v = context_of(&f, &[("hall", h.hall.clone()), ("hours_svg", charts::hours(&h.hours, lang.t("summary.rate")))]);
+            v.insert("windows".into(), serde_json::to_value(windows.iter().map(|w| serde_json::to_value(w).unwrap_or_default()).collect::<Vec<_>>()).unwrap_or_default());
+            Value::from_serialize(v)
+        })
+        .collect();
+    let attention: Vec<Value> = s
+        .attention()
+        .into_iter()
+        .map(|(h, w)| {
+            Value::from_serialize(serde_json::json!({
+                "hall": h.hall, "name": w.name, "rate": pct(w.figures.rate), "colour": charts::rate_colour(w.figures.rate),
+                "why": w.attention.iter().map(|k| lang.t(k)).collect::<Vec<_>>().join("；"),
+            }))
+        })
+        .collect();
+    Value::from_serialize(serde_json::json!({
+        "date": s.date.to_string(),
+        "total": fig_view(&s.total, lang),
+        "halls": halls,
+        "attention": attention,
+    }))
+}
+
+fn context_of(f: &FigView, extra: &[(&str, String)]) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = match serde_json::to_value(f) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    for (k, v) in extra {
+        m.insert((*k).to_string(), serde_json::Value::String(v.clone()));
+    }
+    m
+}
+
+/// The full HTML report (a page of its own when `user` is none: e-mail
+/// and print).
+pub fn summary_html(s: &DaySummary, lang: Lang, user: Option<&super::db::User>, csrf: &str, hall: Option<&str>, halls: &[String]) -> Result<String, minijinja::Error> {
+    let generated = chrono::Utc::now().with_timezone(&s.timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::Asia::Shanghai)).format("%Y-%m-%d %H:%M").to_string();
+    page(
+        "summary.html",
+        lang,
+        user,
+        csrf,
+        context! { title => format!("{} {}", lang.t("summary.title"), s.date), s => summary_view(s, lang), hall => hall.unwrap_or(""), halls => halls, generated => generated },
+    )
+}
+
+/// One CSV row per window (stable English column names for tools).
+pub fn summary_csv(s: &DaySummary) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = ["date", "hall", "box", "window", "name", "in_service_min", "compliant_min", "unknown_min", "compliance_rate", "unknown_share", "prev_rate", "avg7_rate"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for r in RuleCode::ALL {
+        header.push(format!("{}_events", r.as_str()));
+        header.push(format!("{}_minutes", r.as_str()));
+        header.push(format!("{}_false_alarms", r.as_str()));
+    }
+    header.extend(["offline_min", "dropped_frames", "attention"].map(String::from));
+    let _ = w.write_record(&header);
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
+    for h in &s.halls {
+        for win in &h.windows {
+            let f = &win.figures;
+            let mut row = vec![
+                s.date.to_string(),
+                h.hall.clone(),
+                win.box_id.clone(),
+                win.window.clone(),
+                win.name.clone(),
+                format!("{:.2}", f.in_service_s / 60.0),
+                format!("{:.2}", f.compliant_s / 60.0),
+                format!("{:.2}", f.unknown_s / 60.0),
+                opt(f.rate),
+                opt(f.unknown_share),
+                opt(f.prev_rate),
+                opt(f.avg7_rate),
+            ];
+            for r in RuleCode::ALL {
+                let x = f.rules.get(&r).copied().unwrap_or_default();
+                row.extend([x.events.to_string(), format!("{:.2}", x.minutes), x.false_alarms.to_string()]);
+            }
+            row.extend([format!("{:.1}", f.offline_min), f.dropped_frames.to_string(), win.attention.iter().map(|k| k.trim_start_matches("attention.")).collect::<Vec<_>>().join(" ")]);
+            let _ = w.write_record(&row);
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The robot message: the day's figures and a link to the full report.
+pub fn summary_markdown(s: &DaySummary, lang: Lang, link: &str) -> String {
+    let mut out = format!("### {} {}\n", lang.t("summary.title"), s.date);
+    out += &format!("> {} **{}** · {} {} · {} {}\n\n", lang.t("summary.rate"), pct(s.total.rate), lang.t("summary.unknown"), pct(s.total.unknown_share), lang.t("summary.vs_prev"), delta(s.total.delta_prev()));
+    for h in &s.halls {
+        out += &format!("- {}: {} ({} {})\n", h.hall, pct(h.figures.rate), lang.t("summary.events"), h.figures.events());
+    }
+    let attention = s.attention();
+    if !attention.is_empty() {
+        out += &format!("\n**{}**\n", lang.t("summary.attention"));
+        for (h, w) in attention.iter().take(10) {
+            out += &format!("- {} {}: {} ({})\n", h.hall, w.name, pct(w.figures.rate), w.attention.iter().map(|k| lang.t(k)).collect::<Vec<_>>().join("；"));
+        }
+    }
+    let worst: Vec<String> = RuleCode::ALL
+        .iter()
+        .filter_map(|r| {
+            let x = s.total.rules.get(r)?;
+            (x.events > 0).then(|| format!("{} {}", rule_name(*r, lang), x.events))
+        })
+        .collect();
+    if !worst.is_empty() {
+        out += &format!("\n{}: {}\n", lang.t("summary.by_rule"), worst.join(" · "));
+    }
+    out += &format!("\n[{}]({link})\n", lang.t("summary.full_report"));
+    out
+}
+
+/// The plain-text part of the e-mail.
+pub fn summary_text(s: &DaySummary, lang: Lang, link: &str) -> String {
+    let mut out = format!("{} {}\n\n", lang.t("summary.title"), s.date);
+    out += &format!("{}: {}   {}: {}   {}: {}   {}: {}\n\n", lang.t("summary.rate"), pct(s.total.rate), lang.t("summary.unknown"), pct(s.total.unknown_share), lang.t("summary.vs_prev"), delta(s.total.delta_prev()), lang.t("summary.vs_avg7"), delta(s.total.delta_avg7()));
+    for h in &s.halls {
+        out += &format!("{}: {}\n", h.hall, pct(h.figures.rate));
+        for w in &h.windows {
+            out += &format!("  {}: {}  {} {}\n", w.name, pct(w.figures.rate), lang.t("summary.events"), w.figures.events());
+        }
+    }
+    out += &format!("\n{}: {link}\n", lang.t("summary.full_report"));
+    out
+}
+
+/// The subject line of the e-mail.
+pub fn subject(s: &DaySummary, lang: Lang) -> String {
+    lang.f("report.subject", &[("date", s.date.to_string()), ("rate", pct(s.total.rate))])
+}

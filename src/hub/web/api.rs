@@ -1,0 +1,175 @@
+//! The API: boxes send minutes, events, heartbeats and clips with their
+//! bearer token; people fetch summaries as JSON or CSV with their session.
+
+use axum::extract::{FromRequestParts, Multipart, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::{AppState, WebError};
+use crate::hub::db::{BoxInfo, Role, now_unix};
+use crate::hub::{render, report, validate};
+use crate::wire::{ClipMeta, ClipReply, Heartbeat, IngestBatch, IngestReply};
+
+/// A box, authenticated by `Authorization: Bearer TOKEN`.
+pub struct BoxAuth(pub BoxInfo);
+
+impl FromRequestParts<AppState> for BoxAuth {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorized = |m: &str| WebError::Api(StatusCode::UNAUTHORIZED, m.to_string());
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("missing Authorization: Bearer <box token>"))?;
+        let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| unauthorized("Authorization must be Bearer <box token>"))?;
+        match hub.db.box_for_token(token).await.map_err(WebError::api_internal)? {
+            Some(b) => Ok(BoxAuth(b)),
+            None => {
+                tracing::warn!("request with an unknown box token refused");
+                Err(unauthorized("unknown box token; register the box with `liyi hub box add` and copy its token into [hub]"))
+            }
+        }
+    }
+}
+
+/// JSON body that answers 400 with serde's precise message (path, line,
+/// column) instead of axum's generic rejection.
+async fn json_body<T: serde::de::DeserializeOwned>(body: axum::body::Bytes) -> Result<T, WebError> {
+    let de = &mut serde_json::Deserializer::from_slice(&body);
+    serde_path_to_error(de)
+}
+
+fn serde_path_to_error<'de, T: serde::de::DeserializeOwned>(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>) -> Result<T, WebError> {
+    T::deserialize(de).map_err(|e| WebError::Api(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))
+}
+
+pub async fn ingest(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<IngestReply>, WebError> {
+    let batch: IngestBatch = json_body(body).await?;
+    validate::batch(&batch).map_err(|m| WebError::Api(StatusCode::BAD_REQUEST, m))?;
+    let reply = hub.db.ingest(&b.id, &batch).await.map_err(WebError::api_internal)?;
+    tracing::debug!(box_id = %b.id, minutes = reply.minutes, events_new = reply.events_new, "batch stored");
+    Ok(Json(reply))
+}
+
+pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<serde_json::Value>, WebError> {
+    let hb: Heartbeat = json_body(body).await?;
+    if hb.windows.len() > 256 || hb.windows.iter().any(|w| !crate::config::valid_id(&w.id) || w.name.len() > 200) {
+        return Err(WebError::Api(StatusCode::BAD_REQUEST, "windows: at most 256, with valid ids and names up to 200 bytes".into()));
+    }
+    let now = now_unix();
+    let day = chrono::TimeZone::timestamp_opt(&hub.cfg.timezone, now as i64, 0).single().map(|t| t.date_naive().to_string()).unwrap_or_default();
+    hub.db.heartbeat(&b.id, &hb, now, &day, hub.cfg.health.box_silent_s).await.map_err(WebError::api_internal)?;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+/// A clip: multipart `meta` (JSON), `video` (MP4), `thumbnail` (PNG),
+/// `sidecar` (JSON). Checked for faces in memory before anything is
+/// written; refused with 422 (and logged, without pixels) if one is found.
+pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut form: Multipart) -> Result<Json<ClipReply>, WebError> {
+    let bad = |m: String| WebError::Api(StatusCode::BAD_REQUEST, m);
+    let (mut meta, mut video, mut thumb, mut sidecar) = (None, None, None, None);
+    while let Some(field) = form.next_field().await.map_err(|e| bad(format!("multipart: {e}")))? {
+        let name = field.name().unwrap_or("").to_string();
+        let bytes = field.bytes().await.map_err(|e| bad(format!("multipart part {name}: {e}")))?;
+        match name.as_str() {
+            "meta" => meta = Some(serde_json::from_slice::<ClipMeta>(&bytes).map_err(|e| bad(format!("meta: {e}")))?),
+            "video" => video = Some(bytes),
+            "thumbnail" => thumb = Some(bytes),
+            "sidecar" => sidecar = Some(bytes),
+            other => return Err(bad(format!("unexpected part {other:?}; send meta, video, thumbnail and sidecar"))),
+        }
+    }
+    let (Some(meta), Some(video), Some(thumb), Some(sidecar)) = (meta, video, thumb, sidecar) else {
+        return Err(bad("a clip needs four parts: meta, video, thumbnail and sidecar".into()));
+    };
+    validate::clip_meta(&meta).map_err(bad)?;
+    if serde_json::from_slice::<serde_json::Value>(&sidecar).is_err() {
+        return Err(bad("sidecar: not JSON".into()));
+    }
+    if let Some(id) = hub.db.clip_id(&b.id, &meta).await.map_err(WebError::api_internal)? {
+        return Ok(Json(ClipReply { id, duplicate: true }));
+    }
+    // The face check (CPU-bound: off the async threads).
+    let checked = {
+        let hub = hub.clone();
+        let (video, thumb, sidecar) = (video.clone(), thumb.clone(), sidecar.clone());
+        tokio::task::spawn_blocking(move || match &hub.faces {
+            Ok(f) => Ok(crate::audit::check_upload(&video, &thumb, &sidecar, &mut crate::sync::lock(f))),
+            Err(e) => Err(e.clone()),
+        })
+        .await
+        .map_err(WebError::api_internal)?
+    };
+    match checked {
+        Err(no_model) => {
+            tracing::error!(error = %no_model, "no face model: clip uploads are refused until it loads");
+            return Err(WebError::Api(StatusCode::SERVICE_UNAVAILABLE, "the hub cannot check clips (face model missing); keep the clip and retry later".into()));
+        }
+        Ok(Err(reason)) => {
+            tracing::error!(box_id = %b.id, window = %meta.window, rule = %meta.rule, %reason, "clip refused by the privacy check; nothing stored");
+            hub.db.log_refused_clip(&b.id, &meta, &reason).await.map_err(WebError::api_internal)?;
+            return Err(WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, format!("refused by the privacy check: {reason}")));
+        }
+        Ok(Ok(_frames)) => {}
+    }
+    let day = meta.event_start.format("%Y-%m-%d").to_string();
+    let stem = format!("{}/{day}/{}-{}-{}", b.id, meta.window, meta.rule, meta.event_start.format("%H%M%S"));
+    let (video_rel, thumb_rel) = (format!("{stem}.mp4"), format!("{stem}.png"));
+    let root = hub.clips_dir();
+    for (rel, bytes) in [(&video_rel, &video), (&thumb_rel, &thumb)] {
+        let path = root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(WebError::api_internal)?;
+        }
+        crate::atomic::write_bytes(&path, bytes).map_err(WebError::api_internal)?;
+    }
+    let sidecar = String::from_utf8_lossy(&sidecar).into_owned();
+    let (id, new) = hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, (video.len() + thumb.len()) as u64).await.map_err(WebError::api_internal)?;
+    tracing::info!(box_id = %b.id, window = %meta.window, rule = %meta.rule, id, "clip stored");
+    Ok(Json(ClipReply { id, duplicate: !new }))
+}
+
+#[derive(Deserialize)]
+pub struct SummaryQuery {
+    date: Option<String>,
+    hall: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/v1/summary?date=YYYY-MM-DD[&hall=…][&format=json|csv]`, for
+/// supervisors and admins (session cookie).
+pub async fn summary(State(hub): State<AppState>, headers: HeaderMap, Query(q): Query<SummaryQuery>) -> Result<Response, WebError> {
+    let Some(session) = super::auth::optional(&headers, &hub).await else {
+        return Err(WebError::Api(StatusCode::UNAUTHORIZED, "sign in first (session cookie)".into()));
+    };
+    if !matches!(session.user.role, Role::Supervisor | Role::Admin) {
+        return Err(WebError::Api(StatusCode::FORBIDDEN, "summaries are for supervisors and admins".into()));
+    }
+    let date = parse_date(q.date.as_deref(), &hub).map_err(|m| WebError::Api(StatusCode::BAD_REQUEST, m))?;
+    let hall = scoped_hall(&session.user, q.hall.as_deref()).map_err(|m| WebError::Api(StatusCode::FORBIDDEN, m))?;
+    let s = report::build(&hub, date, hall.as_deref()).await.map_err(WebError::api_internal)?;
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(s).into_response()),
+        "csv" => Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], render::summary_csv(&s)).into_response()),
+        other => Err(WebError::Api(StatusCode::BAD_REQUEST, format!("format {other:?}: use json or csv"))),
+    }
+}
+
+/// `date=YYYY-MM-DD`, default today (hub timezone).
+pub fn parse_date(s: Option<&str>, hub: &AppState) -> Result<chrono::NaiveDate, String> {
+    match s.filter(|s| !s.is_empty()) {
+        None => Ok(chrono::Utc::now().with_timezone(&hub.cfg.timezone).date_naive()),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("date {s:?}: use YYYY-MM-DD")),
+    }
+}
+
+/// The hall a request may see: a hall-scoped user only their own.
+pub fn scoped_hall(user: &crate::hub::db::User, asked: Option<&str>) -> Result<Option<String>, String> {
+    let asked = asked.filter(|h| !h.is_empty());
+    match (&user.hall, asked) {
+        (Some(own), Some(a)) if own != a => Err(format!("you see hall {own:?} only")),
+        (Some(own), _) => Ok(Some(own.clone())),
+        (None, a) => Ok(a.map(str::to_string)),
+    }
+}

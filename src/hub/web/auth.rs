@@ -1,0 +1,159 @@
+//! Sessions for people: argon2 passwords, an HttpOnly SameSite=Strict
+//! cookie holding a random token (only its hash is stored), and a CSRF
+//! token per session that every form carries. The login form has its own
+//! CSRF cookie (double submit).
+
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+
+use super::{AppState, WebError};
+use crate::hub::db::{Role, User, secret};
+use crate::hub::render;
+
+pub const SESSION_COOKIE: &str = "liyi_session";
+const LOGIN_COOKIE: &str = "liyi_login_csrf";
+
+/// A signed-in person.
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+    pub lang: crate::i18n::Lang,
+}
+
+impl Session {
+    /// 403 unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), WebError> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(WebError::Page(StatusCode::FORBIDDEN, format!("{} ({})", self.lang().t("error.forbidden"), self.user.role.as_str())))
+        }
+    }
+
+    /// 403 unless the form's CSRF token is this session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
+        if constant_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(WebError::Page(StatusCode::FORBIDDEN, "the form's CSRF token is missing or wrong; reload the page and try again".into()))
+        }
+    }
+
+    pub fn lang(&self) -> crate::i18n::Lang {
+        self.lang
+    }
+}
+
+pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &AppState) -> Result<Self, Self::Rejection> {
+        let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.to_string());
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else { return Err(WebError::SignIn(next)) };
+        match hub.db.session(&token).await.map_err(WebError::internal)? {
+            Some((user, csrf)) => Ok(Session { user, csrf, lang: hub.cfg.language }),
+            None => Err(WebError::SignIn(next)),
+        }
+    }
+}
+
+/// The signed-in person, if any (for pages that also work without one).
+pub async fn optional(parts_headers: &axum::http::HeaderMap, hub: &AppState) -> Option<Session> {
+    let token = CookieJar::from_headers(parts_headers).get(SESSION_COOKIE)?.value().to_string();
+    let (user, csrf) = hub.db.session(&token).await.ok()??;
+    Some(Session { user, csrf, lang: hub.cfg.language })
+}
+
+fn cookie(hub: &AppState, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value)).http_only(true).same_site(SameSite::Strict).path("/").secure(hub.cfg.public_url.starts_with("https://")).build()
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_page(State(hub): State<AppState>, Query(q): Query<NextQuery>, jar: CookieJar) -> Response {
+    let token = secret();
+    let lang = hub.cfg.language;
+    let body = render::page("login.html", lang, None, "", minijinja::context! { title => lang.t("login.title"), login_csrf => &token, next => safe_next(q.next.as_deref()), error => "" });
+    match body {
+        Ok(b) => (jar.add(cookie(&hub, LOGIN_COOKIE, token)), Html(b)).into_response(),
+        Err(e) => WebError::internal(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(State(hub): State<AppState>, jar: CookieJar, axum::Form(f): axum::Form<LoginForm>) -> Result<Response, WebError> {
+    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if expected.is_empty() || !constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+        return Err(WebError::Page(StatusCode::FORBIDDEN, "the sign-in form's CSRF token is missing or wrong; open the sign-in page again".into()));
+    }
+    let lang = hub.cfg.language;
+    let Some(user) = hub.db.check_password(&f.name, &f.password).await.map_err(WebError::internal)? else {
+        tracing::warn!(name = %f.name, "sign-in refused");
+        let token = secret();
+        let body = render::page("login.html", lang, None, "", minijinja::context! { title => lang.t("login.title"), login_csrf => &token, next => safe_next(Some(&f.next)), error => lang.t("login.failed") })
+            .map_err(WebError::internal)?;
+        return Ok((StatusCode::UNAUTHORIZED, jar.add(cookie(&hub, LOGIN_COOKIE, token)), Html(body)).into_response());
+    };
+    let (token, _) = hub.db.new_session(&user).await.map_err(WebError::internal)?;
+    hub.db.audit(&user.name, "sign_in", "", "").await.map_err(WebError::internal)?;
+    let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path("/")).add(cookie(&hub, SESSION_COOKIE, token));
+    Ok((jar, Redirect::to(&safe_next(Some(&f.next)))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+pub async fn logout(State(hub): State<AppState>, session: Session, jar: CookieJar, axum::Form(f): axum::Form<CsrfForm>) -> Result<Response, WebError> {
+    session.check_csrf(&f.csrf)?;
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        hub.db.end_session(c.value()).await.map_err(WebError::internal)?;
+    }
+    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
+}
+
+/// Only local paths, so the sign-in cannot redirect elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_local_and_tokens_compare() {
+        assert_eq!(safe_next(Some("/clips/3")), "/clips/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert!(constant_eq(b"abc", b"abc"));
+        assert!(!constant_eq(b"abc", b"abd"));
+        assert!(!constant_eq(b"", b"a"));
+    }
+}

@@ -1,0 +1,228 @@
+//! The outbox: what the hub has not confirmed yet (schema v3).
+//!
+//! Rows are queued in the same transaction that stores the minute, event or
+//! clip, so a kill -9 can never store a row without queueing it. They leave
+//! only when the hub confirms them ([`Store::ack`]), or, for clips only, when
+//! the outbox is over its bounds ([`Store::bound_outbox`]). The hub keys
+//! every row by box, window and minute / event / clip, so sending a row twice
+//! (confirmation lost in a crash) stores it once.
+
+use sqlx::Row;
+
+use super::{ClipRow, Store, StoreError, parse_ts};
+use crate::rules::{Event, MinuteMetrics};
+
+/// Kinds of outbox rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Minute,
+    Event,
+    Clip,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Minute => "minute",
+            Kind::Event => "event",
+            Kind::Clip => "clip",
+        }
+    }
+}
+
+/// One queued row, as sent: its place in the outbox and the revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    pub seq: i64,
+    pub revision: i64,
+}
+
+/// The oldest waiting minutes and events, in queue order (so per window in
+/// the order they were stored).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub minutes: Vec<(Ticket, MinuteMetrics)>,
+    pub events: Vec<(Ticket, Event)>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.minutes.is_empty() && self.events.is_empty()
+    }
+
+    pub fn tickets(&self) -> Vec<Ticket> {
+        self.minutes.iter().map(|(t, _)| *t).chain(self.events.iter().map(|(t, _)| *t)).collect()
+    }
+}
+
+/// How full the outbox is.
+#[derive(Debug, Default, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OutboxStats {
+    pub minutes: i64,
+    pub events: i64,
+    pub clips: i64,
+    pub clip_bytes: i64,
+    /// When the oldest waiting row was queued (unix seconds).
+    pub oldest_unix: Option<f64>,
+}
+
+impl Store {
+    /// Queues rows from now on (a box with `[hub]`). Rows stored before
+    /// are not queued.
+    pub fn with_outbox(mut self) -> Store {
+        self.outbox = true;
+        self
+    }
+
+    pub fn has_outbox(&self) -> bool {
+        self.outbox
+    }
+
+    /// The oldest waiting minutes and events, at most `limit` in all.
+    pub async fn next_batch(&self, limit: usize) -> Result<Batch, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.seq, o.revision, o.kind, o.ref FROM outbox o WHERE o.kind IN ('minute', 'event') ORDER BY o.seq LIMIT ?1",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        let mut batch = Batch::default();
+        for r in rows {
+            let ticket = Ticket { seq: r.get("seq"), revision: r.get("revision") };
+            let (kind, id): (String, i64) = (r.get("kind"), r.get("ref"));
+            if kind == "minute" {
+                let row = sqlx::query(
+                    "SELECT window, minute, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json FROM minute WHERE rowid = ?1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.sql())?;
+                match row {
+                    Some(row) => batch.minutes.push((ticket, self.minute_from(&row)?)),
+                    None => self.drop_orphan(ticket).await?,
+                }
+            } else {
+                let row = sqlx::query("SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event WHERE id = ?1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(self.sql())?;
+                match row {
+                    Some(row) => batch.events.push((ticket, self.event_from(&row)?)),
+                    None => self.drop_orphan(ticket).await?,
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    async fn drop_orphan(&self, t: Ticket) -> Result<(), StoreError> {
+        tracing::warn!(seq = t.seq, "outbox row points at nothing; dropped");
+        sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(t.seq).execute(&self.pool).await.map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// The oldest waiting clip.
+    pub async fn next_clip(&self) -> Result<Option<(Ticket, ClipRow)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT o.seq, o.revision, c.id, c.window, c.rule, c.event_start, c.trigger_ts, c.created_unix, c.video, c.thumbnail, c.sidecar, c.bytes
+             FROM outbox o JOIN clip c ON c.id = o.ref WHERE o.kind = 'clip' ORDER BY o.seq LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        let Some(r) = row else { return Ok(None) };
+        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
+        let clip = ClipRow {
+            id: r.get("id"),
+            window: r.get("window"),
+            rule: r.get("rule"),
+            event_start: parse_ts(&r.get::<String, _>("event_start")).map_err(bad)?,
+            trigger_ts: parse_ts(&r.get::<String, _>("trigger_ts")).map_err(bad)?,
+            created_unix: r.get("created_unix"),
+            video: r.get("video"),
+            thumbnail: r.get("thumbnail"),
+            sidecar: r.get("sidecar"),
+            bytes: r.get::<i64, _>("bytes").max(0) as u64,
+        };
+        Ok(Some((Ticket { seq: r.get("seq"), revision: r.get("revision") }, clip)))
+    }
+
+    /// Removes rows the hub confirmed; a row rewritten since it was sent
+    /// (a newer revision) stays queued.
+    pub async fn ack(&self, tickets: &[Ticket]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        let mut n = 0;
+        for t in tickets {
+            n += sqlx::query("DELETE FROM outbox WHERE seq = ?1 AND revision = ?2")
+                .bind(t.seq)
+                .bind(t.revision)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.sql())?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(self.sql())?;
+        Ok(n)
+    }
+
+    pub async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let r = sqlx::query(
+            "SELECT COALESCE(SUM(kind = 'minute'), 0) AS m, COALESCE(SUM(kind = 'event'), 0) AS e, COALESCE(SUM(kind = 'clip'), 0) AS c,
+                    COALESCE(SUM(CASE WHEN kind = 'clip' THEN bytes ELSE 0 END), 0) AS b, MIN(enqueued_unix) AS oldest FROM outbox",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        Ok(OutboxStats { minutes: r.get("m"), events: r.get("e"), clips: r.get("c"), clip_bytes: r.get("b"), oldest_unix: r.get("oldest") })
+    }
+
+    /// Keeps the outbox within bounds: clips queued before `now - max_age_s`
+    /// leave it, then the oldest clips until at most `max_clip_bytes` wait.
+    /// Minutes and events always stay. Returns the clips taken out.
+    pub async fn bound_outbox(&self, now_unix: f64, max_age_s: f64, max_clip_bytes: u64) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT seq, ref, bytes, enqueued_unix FROM outbox WHERE kind = 'clip' ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        let mut total: u64 = rows.iter().map(|r| r.get::<i64, _>("bytes").max(0) as u64).sum();
+        let mut dropped = Vec::new();
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        for r in &rows {
+            let too_old = r.get::<f64, _>("enqueued_unix") < now_unix - max_age_s;
+            if !too_old && total <= max_clip_bytes {
+                break;
+            }
+            total = total.saturating_sub(r.get::<i64, _>("bytes").max(0) as u64);
+            sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(r.get::<i64, _>("seq")).execute(&mut *tx).await.map_err(self.sql())?;
+            dropped.push(r.get::<i64, _>("ref"));
+        }
+        tx.commit().await.map_err(self.sql())?;
+        Ok(dropped)
+    }
+}
+
+/// Queues a row inside the caller's transaction (`ON CONFLICT`: a row still
+/// waiting gets a new revision, so a confirmation of the old one keeps it).
+pub(super) async fn enqueue(
+    tx: &mut sqlx::SqliteConnection,
+    kind: Kind,
+    id: i64,
+    window: &str,
+    bytes: u64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO outbox (kind, ref, window, enqueued_unix, bytes) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (kind, ref) DO UPDATE SET revision = revision + 1, bytes = excluded.bytes",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(window)
+    .bind(chrono::Utc::now().timestamp_millis() as f64 / 1000.0)
+    .bind(bytes as i64)
+    .execute(tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! The box side of the hub link: drains the store's outbox to the hub.
+//!
+//! Minutes and events go in batches, oldest first; clips one at a time
+//! after them. A row leaves the outbox only when the hub has confirmed it,
+//! so a hub outage of hours, or a kill -9 of either side, loses nothing; the
+//! hub's natural keys make a resent row harmless. Failures back off from
+//! 1 s to 60 s.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::config::HubLink;
+use crate::store::{Store, StoreError};
+use crate::wire::{self, CameraBeat, ClipMeta, ClipReply, ErrorReply, Heartbeat, IngestBatch, IngestReply};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UplinkError {
+    #[error("hub {url} unreachable: {message}")]
+    Unreachable { url: String, message: String },
+    #[error("hub {url} refused the box's token (HTTP {status}). Fix: check [hub] box and token against `liyi hub box list` on the hub")]
+    Unauthorized { url: String, status: u16 },
+    #[error("hub {url} answered HTTP {status}: {message}")]
+    Refused { url: String, status: u16, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What one pass moved.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Moved {
+    pub rows: u64,
+    pub clips: u64,
+    /// Clips the hub refused for good (a face found): taken out of the outbox.
+    pub clips_refused: u64,
+}
+
+pub struct Uplink {
+    link: HubLink,
+    client: reqwest::Client,
+    store: Store,
+    clips_dir: PathBuf,
+}
+
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+impl Uplink {
+    pub fn new(link: HubLink, store: Store, clips_dir: &Path) -> Result<Uplink, UplinkError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("liyi/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| UplinkError::Unreachable { url: link.url.clone(), message: e.to_string() })?;
+        Ok(Uplink { link, client, store, clips_dir: clips_dir.to_path_buf() })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.link.url)
+    }
+
+    /// Sends the oldest batch of minutes and events; returns how many rows
+    /// the hub confirmed (0: nothing was waiting).
+    pub async fn push_batch(&self) -> Result<u64, UplinkError> {
+        let batch = self.store.next_batch(self.link.batch).await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let body = IngestBatch {
+            minutes: batch.minutes.iter().map(|(_, m)| m.clone()).collect(),
+            events: batch.events.iter().map(|(_, e)| e.clone()).collect(),
+        };
+        let reply: IngestReply = self.post_json(wire::INGEST_PATH, &body).await?;
+        tracing::debug!(minutes = reply.minutes, events_new = reply.events_new, "batch confirmed");
+        Ok(self.store.ack(&batch.tickets()).await?)
+    }
+
+    /// Sends the oldest waiting clip; returns false when none waits.
+    pub async fn push_clip(&self, moved: &mut Moved) -> Result<bool, UplinkError> {
+        let Some((ticket, clip)) = self.store.next_clip().await? else { return Ok(false) };
+        let read = |name: &str| std::fs::read(self.clips_dir.join(name));
+        let (video, thumbnail, sidecar) = match (read(&clip.video), read(&clip.thumbnail), read(&clip.sidecar)) {
+            (Ok(v), Ok(t), Ok(s)) => (v, t, s),
+            _ => {
+                tracing::warn!(video = %clip.video, "a queued clip's files are gone (retention); it leaves the outbox");
+                self.store.ack(&[ticket]).await?;
+                return Ok(true);
+            }
+        };
+        let meta = ClipMeta { window: clip.window.clone(), rule: clip.rule.clone(), event_start: clip.event_start, trigger_ts: clip.trigger_ts };
+        let part = |bytes: Vec<u8>, name: &str, mime: &str| reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).expect("static MIME types parse");
+        let form = reqwest::multipart::Form::new()
+            .part("meta", part(serde_json::to_vec(&meta).expect("clip meta serialises"), "meta.json", "application/json"))
+            .part("video", part(video, "clip.mp4", "video/mp4"))
+            .part("thumbnail", part(thumbnail, "thumb.png", "image/png"))
+            .part("sidecar", part(sidecar, "sidecar.json", "application/json"));
+        let resp = self.client.post(self.url(wire::CLIPS_PATH)).bearer_auth(&self.link.token).multipart(form).send().await;
+        match self.answer::<ClipReply>(resp).await {
+            Ok(reply) => {
+                tracing::info!(video = %clip.video, hub_id = reply.id, duplicate = reply.duplicate, "clip delivered");
+                moved.clips += 1;
+            }
+            // 422: the hub's face check found a face. Resending cannot help.
+            Err(UplinkError::Refused { status: 422, message, .. }) => {
+                tracing::error!(video = %clip.video, %message, "the hub refused the clip (privacy check); it leaves the outbox");
+                moved.clips_refused += 1;
+            }
+            Err(e) => return Err(e),
+        }
+        self.store.ack(&[ticket]).await?;
+        Ok(true)
+    }
+
+    pub async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), UplinkError> {
+        let _: serde_json::Value = self.post_json(wire::HEARTBEAT_PATH, beat).await?;
+        Ok(())
+    }
+
+    /// Sends everything waiting (metrics first, then clips, if enabled).
+    pub async fn drain(&self) -> Result<Moved, UplinkError> {
+        let mut moved = Moved::default();
+        loop {
+            let n = self.push_batch().await?;
+            moved.rows += n;
+            if n > 0 {
+                continue;
+            }
+            if !self.link.send_clips || !self.push_clip(&mut moved).await? {
+                return Ok(moved);
+            }
+        }
+    }
+
+    /// Keeps the outbox within its bounds (clips only).
+    pub async fn bound(&self) -> Result<(), UplinkError> {
+        let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        let max_bytes = (self.link.outbox_clip_mb * 1e6) as u64;
+        let dropped = self.store.bound_outbox(now, self.link.outbox_max_age_days * 86_400.0, max_bytes).await?;
+        if !dropped.is_empty() {
+            tracing::warn!(clips = dropped.len(), "outbox over its bounds: the oldest clips will not be sent (metrics stay queued)");
+        }
+        Ok(())
+    }
+
+    async fn post_json<T: serde::de::DeserializeOwned>(&self, path: &str, body: &impl serde::Serialize) -> Result<T, UplinkError> {
+        let resp = self.client.post(self.url(path)).bearer_auth(&self.link.token).json(body).send().await;
+        self.answer(resp).await
+    }
+
+    async fn answer<T: serde::de::DeserializeOwned>(&self, resp: reqwest::Result<reqwest::Response>) -> Result<T, UplinkError> {
+        let url = self.link.url.clone();
+        let resp = resp.map_err(|e| UplinkError::Unreachable { url: url.clone(), message: error_chain(&e) })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(UplinkError::Unauthorized { url, status: status.as_u16() });
+        }
+        let text = resp.text().await.map_err(|e| UplinkError::Unreachable { url: url.clone(), message: error_chain(&e) })?;
+        if !status.is_success() {
+            let message = serde_json::from_str::<ErrorReply>(&text).map(|e| e.error).unwrap_or(text);
+            if status.is_server_error() {
+                return Err(UplinkError::Unreachable { url, message: format!("HTTP {status}: {message}") });
+            }
+            return Err(UplinkError::Refused { url, status: status.as_u16(), message });
+        }
+        serde_json::from_str(&text).map_err(|e| UplinkError::Refused { url, status: status.as_u16(), message: format!("unreadable answer: {e}") })
+    }
+
+    /// Runs until `stop`: drains the outbox with backoff on failure, sends a
+    /// heartbeat every `heartbeat_s` (from `beat`), and keeps the outbox in
+    /// bounds.
+    pub async fn run(self, stop: Arc<AtomicBool>, beat: impl Fn(crate::store::OutboxStats) -> Heartbeat) {
+        let mut backoff = Duration::from_secs(1);
+        let heartbeat_every = Duration::from_secs_f64(self.link.heartbeat_s);
+        let mut next_beat = Instant::now();
+        let mut next_bound = Instant::now();
+        let mut failing = false;
+        while !stop.load(Ordering::Relaxed) {
+            if Instant::now() >= next_beat {
+                next_beat = Instant::now() + heartbeat_every;
+                let stats = self.store.outbox_stats().await.unwrap_or_default();
+                if let Err(e) = self.heartbeat(&beat(stats)).await {
+                    tracing::debug!(error = %e, "heartbeat not delivered");
+                }
+            }
+            if Instant::now() >= next_bound {
+                next_bound = Instant::now() + Duration::from_secs(60);
+                if let Err(e) = self.bound().await {
+                    tracing::warn!(error = %e, "outbox bound check failed");
+                }
+            }
+            let wait = match self.step().await {
+                Ok(true) => {
+                    if failing {
+                        tracing::info!(hub = %self.link.url, "hub reachable again; sending what waited");
+                        failing = false;
+                    }
+                    backoff = Duration::from_secs(1);
+                    Duration::ZERO
+                }
+                Ok(false) => Duration::from_millis(500),
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "hub link failing; rows stay in the outbox");
+                    }
+                    failing = true;
+                    let w = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    w
+                }
+            };
+            let until = Instant::now() + wait.min(next_beat.saturating_duration_since(Instant::now()).max(Duration::from_millis(50)));
+            while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
+    /// One unit of work; true when something was sent.
+    async fn step(&self) -> Result<bool, UplinkError> {
+        if self.push_batch().await? > 0 {
+            return Ok(true);
+        }
+        let mut moved = Moved::default();
+        Ok(self.link.send_clips && self.push_clip(&mut moved).await?)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+/// A heartbeat from per-window status.
+pub fn beat_from(status: &crate::agent::status::Status, boot_unix: f64, outbox: crate::store::OutboxStats) -> Heartbeat {
+    Heartbeat {
+        boot_unix,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        windows: status
+            .windows
+            .iter()
+            .map(|w| CameraBeat {
+                id: w.id.clone(),
+                name: w.name.clone(),
+                source_up: w.source_up,
+                frames_in: w.frames_in,
+                frames_analysed: w.frames_analysed,
+                frames_stale: w.frames_stale,
+                errors: w.errors,
+                last_frame_age_s: w.last_frame_age_s,
+            })
+            .collect(),
+        outbox,
+    }
+}
