@@ -200,8 +200,11 @@ pub(super) fn run_agent(
     });
 
     let state = agent::Agent::new(cfg)?;
+    // Stopped after the store writer has flushed, so the last rows get a
+    // chance to go out (what does not stays in the outbox).
+    let uplink_stop = Arc::new(AtomicBool::new(false));
     let uplink = match &cfg.hub {
-        Some(link) => Some(spawn_uplink(link.clone(), uplink_store, clips_dir, Arc::clone(&state), Arc::clone(&finished))?),
+        Some(link) => Some(spawn_uplink(link.clone(), uplink_store, clips_dir, Arc::clone(&state), Arc::clone(&uplink_stop))?),
         None => None,
     };
     let bound = agent::http::spawn(Arc::clone(&state), listen)?;
@@ -211,6 +214,7 @@ pub(super) fn run_agent(
     finished.store(true, Ordering::Relaxed);
     let windows = result?;
     let (events, minutes, clips) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
+    uplink_stop.store(true, Ordering::Relaxed);
     if let Some(u) = uplink {
         let _ = u.join();
     }

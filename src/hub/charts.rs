@@ -92,8 +92,8 @@ mod tests {
 
     #[test]
     fn charts_are_svg_and_escape_labels() {
-        let hours: Vec<HourFigures> = (0..24).map(|h| HourFigures { hour: h, in_service_s: if (9..17).contains(&h) { 3600.0 } else { 0.0 }, compliant_s: 3000.0, unknown_s: 100.0, violation_min: 8.0, rate: Some(0.83) }).collect();
-        let svg = hours(&hours, "合规率<");
+        let day: Vec<HourFigures> = (0..24).map(|h| HourFigures { hour: h, in_service_s: if (9..17).contains(&h) { 3600.0 } else { 0.0 }, compliant_s: 3000.0, unknown_s: 100.0, violation_min: 8.0, rate: Some(0.83) }).collect();
+        let svg = hours(&day, "合规率<");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<g>").count(), 8);
         assert!(svg.contains("合规率&lt;"));

@@ -30,9 +30,11 @@ pub struct ListQuery {
     status: String,
 }
 
-fn view(c: &ClipInfo, lang: crate::i18n::Lang) -> minijinja::Value {
+fn view(c: &ClipInfo, lang: crate::i18n::Lang, tz: chrono_tz::Tz) -> minijinja::Value {
+    // Boxes may stamp times in any offset: show the hub's local time.
+    let when = tz.timestamp_opt(c.event_start_unix as i64, 0).single().map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
     context! { id => c.id, hall => &c.hall, box_id => &c.box_id, window => &c.window, window_name => &c.window_name, rule_name => render::rule_name_str(&c.rule, lang),
-        when => c.event_start.replace('T', " ").chars().take(19).collect::<String>(), status => &c.status, notes => &c.notes, tags => &c.tags,
+        when => when, status => &c.status, notes => &c.notes, tags => &c.tags,
         false_alarm => c.false_alarm, event_id => c.event_id }
 }
 
@@ -74,7 +76,7 @@ pub async fn list(State(hub): State<AppState>, s: Session, Query(q): Query<ListQ
         lang,
         Some(&s.user),
         &s.csrf,
-        context! { title => lang.t("clips.title"), clips => clips.iter().map(|c| view(c, lang)).collect::<Vec<_>>(), f => &q, halls => halls, rules => rules },
+        context! { title => lang.t("clips.title"), clips => clips.iter().map(|c| view(c, lang, hub.cfg.timezone)).collect::<Vec<_>>(), f => &q, halls => halls, rules => rules },
     )
     .map_err(WebError::internal)?;
     Ok(Html(body).into_response())
@@ -89,7 +91,7 @@ pub async fn show(State(hub): State<AppState>, s: Session, Path(id): Path<i64>) 
         .map(|m| m.into_iter().map(|(k, v)| (k, v.as_f64().map_or(v.to_string(), |f| format!("{f:.2}")))).collect())
         .unwrap_or_default();
     let lang = s.lang();
-    let body = render::page("clip.html", lang, Some(&s.user), &s.csrf, context! { title => lang.t("clips.title"), c => view(&c, lang), values => values }).map_err(WebError::internal)?;
+    let body = render::page("clip.html", lang, Some(&s.user), &s.csrf, context! { title => lang.t("clips.title"), c => view(&c, lang, hub.cfg.timezone), values => values }).map_err(WebError::internal)?;
     Ok(Html(body).into_response())
 }
 

@@ -1,0 +1,226 @@
+//! A real hub process, a real SMTP sink and a webhook receiver on
+//! 127.0.0.1, and a small HTTP client that signs in like a browser.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::common;
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("liyi")
+}
+
+/// A hub process over `dir/hub.toml`.
+pub struct HubProc {
+    pub child: Option<Child>,
+    pub config: PathBuf,
+    pub url: String,
+    pub port: u16,
+}
+
+impl HubProc {
+    /// Writes `dir/hub.toml` (listen on a free port, data in `dir/hub-data`)
+    /// with `extra` appended, without starting it.
+    pub fn configure(dir: &Path, extra: &str) -> HubProc {
+        let port = free_port();
+        let config = dir.join("hub.toml");
+        std::fs::write(&config, format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\npublic_url = \"http://127.0.0.1:{port}\"\n{extra}")).unwrap();
+        HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port }
+    }
+
+    pub fn start(&mut self) {
+        let child = Command::new(bin())
+            .args(["hub", "--log", "info", "--config"])
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let addr = format!("127.0.0.1:{}", self.port);
+        common::wait_for(Duration::from_secs(30), || std::net::TcpStream::connect(&addr).ok()).expect("the hub listens");
+    }
+
+    /// kill -9.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// `liyi hub --config … ARGS` (admin subcommands); stdout.
+    pub fn admin(&self, args: &[&str], password: Option<&str>) -> String {
+        let mut cmd = Command::new(bin());
+        cmd.arg("hub").arg("--config").arg(&self.config).args(args);
+        if let Some(p) = password {
+            cmd.env("LIYI_PASSWORD", p);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "liyi hub {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.config.parent().unwrap().join("hub-data/hub.sqlite")
+    }
+}
+
+impl Drop for HubProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Receives webhook POSTs on 127.0.0.1; keeps their JSON bodies.
+pub struct WebhookSink {
+    pub url: String,
+    pub bodies: Arc<Mutex<Vec<serde_json::Value>>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl WebhookSink {
+    pub fn start() -> WebhookSink {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let bodies: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let url = format!("http://{}/cgi-bin/webhook/send?key=test", listener.local_addr().unwrap());
+        let b = Arc::clone(&bodies);
+        let app = axum::Router::new().route(
+            "/cgi-bin/webhook/send",
+            axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
+                let b = Arc::clone(&b);
+                async move {
+                    b.lock().unwrap().push(v);
+                    axum::Json(serde_json::json!({"errcode": 0, "errmsg": "ok"}))
+                }
+            }),
+        );
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        WebhookSink { url, bodies, _rt: rt }
+    }
+
+    /// The markdown texts received so far.
+    pub fn texts(&self) -> Vec<String> {
+        self.bodies.lock().unwrap().iter().map(|v| v["markdown"]["content"].as_str().or(v["markdown"]["text"].as_str()).unwrap_or("").to_string()).collect()
+    }
+}
+
+/// Debian's aiosmtpd writing every message into a Maildir.
+pub struct SmtpSink {
+    pub port: u16,
+    pub maildir: PathBuf,
+    child: Child,
+}
+
+impl SmtpSink {
+    pub fn start(dir: &Path) -> SmtpSink {
+        let port = free_port();
+        let maildir = dir.join("maildir");
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3-aiosmtpd is installed by scripts/setup.sh --test");
+        common::wait_for(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).ok()).expect("the SMTP sink listens");
+        SmtpSink { port, maildir, child }
+    }
+
+    /// The raw messages delivered so far.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(rd) = std::fs::read_dir(self.maildir.join(sub)) {
+                for e in rd.flatten() {
+                    out.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A signed-in person (cookies kept by hand; redirects not followed).
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub cookie: String,
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    html.split(&key).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+}
+
+fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}="))).map(|v| v.split(';').next().unwrap().to_string())
+}
+
+impl Browser {
+    pub async fn sign_in(base: &str, name: &str, password: &str) -> Browser {
+        let client = client();
+        let page = client.get(format!("{base}/login")).send().await.unwrap();
+        let login_cookie = cookie_of(&page, "liyi_login_csrf").expect("the login page sets its CSRF cookie");
+        let csrf = hidden(&page.text().await.unwrap(), "csrf");
+        let resp = client
+            .post(format!("{base}/login"))
+            .header("cookie", &login_cookie)
+            .form(&[("csrf", csrf.as_str()), ("name", name), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "sign-in of {name}");
+        let set = resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+        let cookie = cookie_of(&resp, "liyi_session").expect("a session cookie");
+        Browser { client, base: base.to_string(), cookie }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).header("cookie", &self.cookie).send().await.unwrap()
+    }
+
+    /// The CSRF token on a page.
+    pub async fn csrf(&self, path: &str) -> String {
+        hidden(&self.get(path).await.text().await.unwrap(), "csrf")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(format!("{}{path}", self.base)).header("cookie", &self.cookie).form(form).send().await.unwrap()
+    }
+}
+
+/// A box's POST with its token.
+pub async fn post_json(base: &str, path: &str, token: Option<&str>, body: String) -> (u16, String) {
+    let mut req = client().post(format!("{base}{path}")).header("content-type", "application/json").body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// The `[hub]` section of a box's config.
+pub fn hub_section(url: &str, box_id: &str, token_file: &Path, extra: &str) -> String {
+    format!("\n[hub]\nurl = \"{url}\"\nbox = \"{box_id}\"\ntoken_file = \"{}\"\n{extra}\n", token_file.display())
+}
