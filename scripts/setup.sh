@@ -6,7 +6,9 @@
 #   - the pinned ONNX Runtime shared library (scripts/fetch-onnxruntime.sh).
 # With --test, also what the tests need: GStreamer's RTSP server and Python
 # bindings (tests/rtsp.rs serves H.264 over RTSP on 127.0.0.1 with
-# scripts/rtsp-server.py).
+# scripts/rtsp-server.py); for tests/hub.rs the SMTP sink (aiosmtpd),
+# headless Chromium with CJK fonts, and playwright-core from npm
+# (tests/browser, pinned by its package-lock.json).
 # Called by scripts/demo.sh, and with --test by scripts/test.sh and .ci/run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +23,7 @@ if [[ ${1:-} == --test ]]; then
   DEBIAN_PACKAGES+=(
     python3-gi gir1.2-gst-rtsp-server-1.0
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
+    python3-aiosmtpd chromium fonts-noto-cjk
   )
 fi
 
@@ -37,3 +40,8 @@ if ((${#missing[@]})); then
 fi
 
 "$root/scripts/fetch-onnxruntime.sh"
+
+if [[ ${1:-} == --test ]] && [[ ! -d "$root/tests/browser/node_modules/playwright-core" ]]; then
+  echo "Installing playwright-core for the browser test (tests/browser)"
+  npm ci --prefix "$root/tests/browser" --no-audit --no-fund --loglevel=error
+fi

@@ -214,14 +214,14 @@ impl Uplink {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        // A last try for what the agent flushed on its way out.
-        if !failing {
-            match tokio::time::timeout(Duration::from_secs(10), self.drain()).await {
-                Ok(Ok(m)) => tracing::info!(rows = m.rows, clips = m.clips, "outbox drained on exit"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "outbox not drained on exit; rows stay queued"),
-                Err(_) => tracing::warn!("outbox not drained within 10 s on exit; rows stay queued"),
-            }
+        // A last try for what the agent flushed on its way out (even after
+        // failures: the hub may be back before the next backoff step).
+        match tokio::time::timeout(Duration::from_secs(10), self.drain()).await {
+            Ok(Ok(m)) => tracing::info!(rows = m.rows, clips = m.clips, "outbox drained on exit"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "outbox not drained on exit; rows stay queued for the next run"),
+            Err(_) => tracing::warn!("outbox not drained within 10 s on exit; rows stay queued for the next run"),
         }
+        self.store.close().await;
     }
 
     /// One unit of work; true when something was sent.

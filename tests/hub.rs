@@ -279,3 +279,161 @@ fn browser_check(hub: &HubProc) {
     });
     assert_eq!(kept, 1, "the trainer's click kept the clip as a teaching case");
 }
+
+/// A minimal clean clip (grey frames, no person) and one of a face photo.
+fn clip_parts(dir: &Path, face: bool) -> (Vec<u8>, Vec<u8>) {
+    let mp4 = dir.join(if face { "face.mp4" } else { "grey.mp4" });
+    let input: Vec<String> = if face {
+        let photo = common::fixture("astronaut.png");
+        vec!["-loop".into(), "1".into(), "-i".into(), photo.display().to_string()]
+    } else {
+        vec!["-f".into(), "lavfi".into(), "-i".into(), "color=c=gray:s=320x240".into()]
+    };
+    let ok = Command::new("ffmpeg").args(["-loglevel", "error", "-y"]).args(&input).args(["-t", "1", "-r", "2", "-pix_fmt", "yuv420p", "-vf", "scale=640:-2", "-c:v", "libx264"]).arg(&mp4).status().unwrap();
+    assert!(ok.success());
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128])).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    (std::fs::read(&mp4).unwrap(), png)
+}
+
+async fn upload(base: &str, token: &str, window: &str, start: &str, video: Vec<u8>, thumb: Vec<u8>) -> (u16, String) {
+    let meta = serde_json::json!({ "window": window, "rule": "absent", "event_start": start, "trigger_ts": start });
+    let part = |b: Vec<u8>, name: &str| reqwest::multipart::Part::bytes(b).file_name(name.to_string());
+    let form = reqwest::multipart::Form::new()
+        .part("meta", part(meta.to_string().into_bytes(), "meta.json"))
+        .part("video", part(video, "clip.mp4"))
+        .part("thumbnail", part(thumb, "thumb.png"))
+        .part("sidecar", part(br#"{"values": {"trunk_deg": 12.5}}"#.to_vec(), "sidecar.json"));
+    let r = client().post(format!("{base}/api/v1/clips")).bearer_auth(token).multipart(form).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[test]
+fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = WebhookSink::start();
+    let smtp = SmtpSink::start(dir.path());
+    let mut hub = HubProc::configure(
+        dir.path(),
+        &format!(
+            "language = \"zh-CN\"\n[report]\nat = \"23:59\"\n[limits]\nbatch_mb = 0.02\n[email]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"liyi@hub.test\"\nto = [\"li@hall.test\"]\n[webhook]\nurl = \"{}\"\nformat = \"dingtalk\"\n",
+            smtp.port, hook.url
+        ),
+    );
+    let token_a = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    let token_b = hub.admin(&["box-add", "box-b", "--hall", "乙大厅"], None);
+    hub.admin(&["user-add", "sup", "--role", "supervisor"], Some("supervisor-pass"));
+    hub.admin(&["user-add", "tra", "--role", "trainer", "--hall", "甲大厅"], Some("trainer-pass-a"));
+    hub.admin(&["user-add", "trb", "--role", "trainer", "--hall", "乙大厅"], Some("trainer-pass-b"));
+    hub.admin(&["user-add", "root", "--role", "admin"], Some("admin-password"));
+    hub.start();
+    let base = hub.url.clone();
+    let (clean, thumb) = clip_parts(dir.path(), false);
+    let (face, _) = clip_parts(dir.path(), true);
+    let minute = |obs: f64| serde_json::json!({"minutes": [{"window": "w01", "minute": "2026-11-28T09:00:00+08:00", "observed_s": obs, "in_service_s": 60.0, "staffed_s": 60.0, "compliant_s": 30.0, "unknown_s": 0.0, "rules": {"slouching": {"violation_s": 30.0, "events": 1}}}],
+        "events": [{"window": "w01", "rule": "slouching", "start": "2026-11-28T09:00:20+08:00", "end": "2026-11-28T09:00:50+08:00", "duration_s": 30.0, "confidence": 0.9, "closed_by": "recovered", "values": {}}]}).to_string();
+    rt().block_on(async {
+        // Tokens.
+        assert_eq!(post_json(&base, "/api/v1/ingest", None, minute(60.0)).await.0, 401);
+        assert_eq!(post_json(&base, "/api/v1/ingest", Some("not-a-token-at-all"), minute(60.0)).await.0, 401);
+        // Bad payloads: 400 with a precise message, nothing stored.
+        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token_a), "{\"minutes\": [".into()).await;
+        assert_eq!(code, 400);
+        assert!(body.contains("malformed JSON") && body.contains("line 1"), "{body}");
+        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token_a), minute(75.0)).await;
+        assert_eq!(code, 400);
+        assert!(body.contains("minutes[0].observed_s: 75 s is more than 60 s"), "{body}");
+        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token_a), format!("{{\"minutes\": [], \"pad\": \"{}\"}}", "x".repeat(30_000))).await;
+        assert_eq!(code, 400, "{body}");
+        assert!(body.contains("too large"), "{body}");
+        let db = HubDb::open(&hub.store()).await.unwrap();
+        assert_eq!(db.counts().await.unwrap(), (0, 0, 0), "nothing of a refused request is stored");
+        // A good batch, twice: stored once.
+        for _ in 0..2 {
+            let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token_a), minute(60.0)).await;
+            assert_eq!(code, 200, "{body}");
+        }
+        assert_eq!(db.counts().await.unwrap(), (1, 1, 0));
+
+        // Clips: a face is refused (422) and nothing is written.
+        let (code, body) = upload(&base, &token_a, "w01", "2026-11-28T09:00:20+08:00", face, thumb.clone()).await;
+        assert_eq!(code, 422, "{body}");
+        assert!(body.contains("privacy check") && body.contains("face"), "{body}");
+        assert_eq!(walk_count(&dir.path().join("hub-data"), "mp4"), 0);
+        assert_eq!(db.refused_clips().await.unwrap(), 1);
+        let (code, body) = upload(&base, &token_a, "w01", "2026-11-28T09:00:20+08:00", clean.clone(), thumb.clone()).await;
+        assert_eq!(code, 200, "{body}");
+        let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
+        let (_, again) = upload(&base, &token_a, "w01", "2026-11-28T09:00:20+08:00", clean.clone(), thumb.clone()).await;
+        assert!(again.contains("\"duplicate\":true"), "{again}");
+        let (code, _) = upload(&base, &token_b, "w09", "2026-11-28T10:00:00+08:00", clean, thumb).await;
+        assert_eq!(code, 200);
+
+        // Roles and halls.
+        let sup = Browser::sign_in(&base, "sup", "supervisor-pass").await;
+        let tra = Browser::sign_in(&base, "tra", "trainer-pass-a").await;
+        let trb = Browser::sign_in(&base, "trb", "trainer-pass-b").await;
+        let root = Browser::sign_in(&base, "root", "admin-password").await;
+        assert_eq!(tra.get("/summary").await.status(), 403, "trainers do not see summaries");
+        assert_eq!(tra.get("/api/v1/summary?date=2026-11-28").await.status(), 403);
+        assert_eq!(sup.get("/clips").await.status(), 403, "supervisors do not see clips");
+        assert_eq!(sup.get(&format!("/clips/{id}/video.mp4")).await.status(), 403);
+        assert_eq!(root.get(&format!("/clips/{id}")).await.status(), 403);
+        assert_eq!(trb.get(&format!("/clips/{id}")).await.status(), 404, "another hall's clip does not exist for this trainer");
+        assert_eq!(trb.get(&format!("/clips/{id}/video.mp4")).await.status(), 404);
+        assert_eq!(client().get(format!("{base}/clips/{id}")).send().await.unwrap().status(), 303, "signed out: to the login page");
+        let page = tra.get(&format!("/clips/{id}")).await;
+        assert_eq!(page.status(), 200);
+        let video = tra.get(&format!("/clips/{id}/video.mp4")).await;
+        assert_eq!(video.headers()["content-type"], "video/mp4");
+        // Forms without the session's CSRF token are refused.
+        let r = tra.post_form(&format!("/clips/{id}/review"), &[("action", "keep")]).await;
+        assert_eq!(r.status(), 403);
+        let r = tra.post_form(&format!("/clips/{id}/review"), &[("action", "keep"), ("csrf", "0123")]).await;
+        assert_eq!(r.status(), 403);
+        assert_eq!(db.clip(id).await.unwrap().unwrap().status, "new");
+        let csrf = tra.csrf(&format!("/clips/{id}")).await;
+        let r = tra.post_form(&format!("/clips/{id}/review"), &[("action", "keep"), ("csrf", &csrf), ("notes", "坐姿示范：请对照"), ("tags", "示范")]).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(db.clip(id).await.unwrap().unwrap().status, "kept");
+        // The teaching pack: the clip and an index of the notes.
+        let csrf = tra.csrf("/clips").await;
+        let r = tra.post_form("/clips/export", &[("csrf", &csrf), ("ids", &id.to_string())]).await;
+        assert_eq!(r.status(), 200);
+        let zip = r.bytes().await.unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
+        let mut index = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("index.html").unwrap(), &mut index).unwrap();
+        assert!(index.contains("坐姿示范：请对照") && index.contains(".mp4"), "{index}");
+        // A supervisor marks the event a false alarm: it leaves the rate.
+        let before: serde_json::Value = sup.get("/api/v1/summary?date=2026-11-28").await.json().await.unwrap();
+        assert_eq!(before["total"]["rate"], 0.5);
+        let ev = db.events_between(0.0, 1e12, None).await.unwrap()[0].id;
+        let csrf = sup.csrf("/events?date=2026-11-28").await;
+        assert_eq!(sup.post_form(&format!("/events/{ev}/false-alarm"), &[("undo", "false")]).await.status(), 403);
+        assert_eq!(sup.post_form(&format!("/events/{ev}/false-alarm"), &[("csrf", &csrf), ("undo", "false")]).await.status(), 303);
+        let after: serde_json::Value = sup.get("/api/v1/summary?date=2026-11-28").await.json().await.unwrap();
+        assert_eq!(after["total"]["rate"], 1.0, "{}", after["total"]);
+        assert_eq!(after["total"]["rules"]["slouching"], serde_json::json!({"events": 0, "minutes": 0.0, "false_alarms": 1}));
+        // Every view and export is in the audit log, which admins read.
+        assert_eq!(tra.get("/admin/audit").await.status(), 403);
+        let audit = root.get("/admin/audit").await.text().await.unwrap();
+        for action in ["clip_viewed", "clip_played", "clip_kept", "clips_exported", "clip_denied", "false_alarm"] {
+            assert!(audit.contains(action), "audit log lacks {action}");
+        }
+        db.close().await;
+    });
+
+    // `liyi report --send`: e-mail to the SMTP sink and a DingTalk markdown
+    // to the webhook, with the day's figures and a link back.
+    let out = Command::new(bin()).args(["report", "--date", "2026-11-28", "--send", "--config"]).arg(&hub.config).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("100.0 %"));
+    let mail = common::wait_for(Duration::from_secs(20), || smtp.messages().into_iter().next()).expect("e-mail delivered");
+    assert!(mail.contains("li@hall.test") && mail.contains("text/html"), "{mail}");
+    let body = hook.bodies.lock().unwrap().last().cloned().expect("webhook delivered");
+    assert_eq!(body["msgtype"], "markdown");
+    let text = body["markdown"]["text"].as_str().unwrap();
+    assert!(text.contains("2026-11-28") && text.contains("100.0 %") && text.contains("甲大厅") && text.contains(&format!("{base}/summary?date=2026-11-28")), "{text}");
+    assert!(body["markdown"]["title"].as_str().unwrap().contains("礼仪日报"));
+}

@@ -149,7 +149,10 @@ pub(super) fn run_agent(
 
     // The store lives on its own thread with its own async runtime; the
     // agent hands it events and minutes over a channel.
-    let store_rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // One worker thread of its own, so sqlx can hand connections back to the
+    // pool between writes (a current-thread runtime would hold them until
+    // the next write, starving the uplink that shares the pool).
+    let store_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let mut store = store_rt.block_on(Store::open(store_path))?;
     if cfg.hub.is_some() {
         store = store.with_outbox();
@@ -195,7 +198,11 @@ pub(super) fn run_agent(
                 tracing::error!(error = %e, "store write failed");
             }
         }
-        store_rt.block_on(store.close());
+        // With a hub, the uplink shares the pool and closes it after its
+        // last drain.
+        if !store.has_outbox() {
+            store_rt.block_on(store.close());
+        }
         (events, minutes, clips)
     });
 

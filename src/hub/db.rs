@@ -531,14 +531,16 @@ impl HubDb {
 
     /// Opens and closes alerts from what the boxes last said: a box silent
     /// for `silent_s`, a camera down for `down_s`, and their recoveries.
-    /// Returns the new alerts (not yet delivered).
-    pub async fn check_health(&self, now: f64, silent_s: f64, down_s: f64) -> Result<Vec<Alert>, StoreError> {
+    /// Returns every alert not yet delivered.
+    /// `since`: when this hub process started; a box is not called silent
+    /// for the time the hub itself was down.
+    pub async fn check_health(&self, now: f64, silent_s: f64, down_s: f64, since: f64) -> Result<Vec<Alert>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
         let mut raised = Vec::new();
         let boxes = sqlx::query("SELECT id, last_seen_unix, created_unix, silent FROM box").fetch_all(&mut *tx).await.map_err(self.sql())?;
         for b in &boxes {
             let id: String = b.get("id");
-            let seen = b.get::<Option<f64>, _>("last_seen_unix").unwrap_or(b.get("created_unix"));
+            let seen = b.get::<Option<f64>, _>("last_seen_unix").unwrap_or(b.get("created_unix")).max(since);
             let silent = b.get::<i64, _>("silent") != 0;
             let now_silent = now - seen > silent_s;
             if now_silent != silent {
@@ -556,22 +558,19 @@ impl HubDb {
                 raised.push((if down { "camera_down" } else { "camera_back" }, b, Some(w)));
             }
         }
-        let mut out = Vec::new();
         for (kind, b, w) in raised {
-            let id: i64 = sqlx::query("INSERT INTO alert (ts_unix, kind, box, window) VALUES (?1, ?2, ?3, ?4) RETURNING id")
+            sqlx::query("INSERT INTO alert (ts_unix, kind, box, window) VALUES (?1, ?2, ?3, ?4)")
                 .bind(now)
                 .bind(kind)
                 .bind(&b)
                 .bind(&w)
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await
-                .map_err(self.sql())?
-                .get(0);
-            let _ = id;
+                .map_err(self.sql())?;
         }
         tx.commit().await.map_err(self.sql())?;
-        out.extend(self.undelivered_alerts().await?);
-        Ok(out)
+        // New alerts and any an earlier tick could not deliver.
+        self.undelivered_alerts().await
     }
 
     pub async fn undelivered_alerts(&self) -> Result<Vec<Alert>, StoreError> {
@@ -823,5 +822,94 @@ fn clip_from(r: &SqliteRow) -> ClipInfo {
         tags: r.get("tags"),
         event_id: r.get("event_id"),
         false_alarm: r.get::<Option<String>, _>("false_alarm_by").is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{CameraBeat, Heartbeat};
+
+    async fn db() -> (tempfile::TempDir, HubDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = HubDb::open(&dir.path().join("hub.sqlite")).await.unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn tokens_and_passwords_are_stored_hashed() {
+        let (dir, db) = db().await;
+        let token = db.add_box("b1", "甲").await.unwrap();
+        assert!(matches!(db.add_box("b1", "甲").await, Err(AdminError::Invalid(_))));
+        assert!(matches!(db.add_box("../b", "甲").await, Err(AdminError::Invalid(_))));
+        assert_eq!(db.box_for_token(&token).await.unwrap().unwrap().id, "b1");
+        assert!(db.box_for_token("wrong").await.unwrap().is_none());
+        db.add_user("wang", Role::Supervisor, None, "long enough password").await.unwrap();
+        assert!(matches!(db.add_user("li", Role::Trainer, None, "short").await, Err(AdminError::Invalid(_))));
+        assert!(db.check_password("wang", "long enough password").await.unwrap().is_some());
+        assert!(db.check_password("wang", "wrong password!!").await.unwrap().is_none());
+        assert!(db.check_password("nobody", "long enough password").await.unwrap().is_none());
+        let user = db.check_password("wang", "long enough password").await.unwrap().unwrap();
+        let (session, csrf) = db.new_session(&user).await.unwrap();
+        assert_eq!(db.session(&session).await.unwrap().unwrap().1, csrf);
+        db.end_session(&session).await.unwrap();
+        assert!(db.session(&session).await.unwrap().is_none());
+        let raw = std::fs::read(dir.path().join("hub.sqlite")).unwrap();
+        let wal = std::fs::read(dir.path().join("hub.sqlite-wal")).unwrap_or_default();
+        for secret in [token.as_bytes(), b"long enough password".as_slice(), session.as_bytes()] {
+            let found = |hay: &[u8]| hay.windows(secret.len()).any(|w| w == secret);
+            assert!(!found(&raw) && !found(&wal), "a secret is stored in clear");
+        }
+    }
+
+    fn beat(up: bool, stale: u64) -> Heartbeat {
+        Heartbeat {
+            boot_unix: 100.0,
+            version: "test".into(),
+            windows: vec![CameraBeat { id: "w1".into(), name: "1号".into(), source_up: up, frames_in: 10, frames_analysed: 10, frames_stale: stale, errors: 0, last_frame_age_s: None }],
+            outbox: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn heartbeats_count_offline_time_and_raise_alerts_once() {
+        let (_dir, db) = db().await;
+        db.add_box("b1", "甲").await.unwrap();
+        let t0 = now_unix();
+        db.heartbeat("b1", &beat(true, 2), t0, "2026-11-28", 60.0).await.unwrap();
+        db.heartbeat("b1", &beat(false, 5), t0 + 30.0, "2026-11-28", 60.0).await.unwrap();
+        db.heartbeat("b1", &beat(false, 5), t0 + 60.0, "2026-11-28", 60.0).await.unwrap();
+        let h = db.health_of(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(), None).await.unwrap();
+        assert_eq!((h[0].offline_s, h[0].dropped), (60.0, 5));
+        // Camera down for 30 s of a 20 s allowance: one alert, not two.
+        let a = db.check_health(t0 + 61.0, 120.0, 20.0, 0.0).await.unwrap();
+        assert_eq!(a.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["camera_down"]);
+        db.mark_alerts_delivered(&a.iter().map(|a| a.id).collect::<Vec<_>>()).await.unwrap();
+        assert!(db.check_health(t0 + 62.0, 120.0, 20.0, 0.0).await.unwrap().is_empty());
+        // The box goes silent, then not while the hub itself was down.
+        let a = db.check_health(t0 + 300.0, 120.0, 20.0, 0.0).await.unwrap();
+        assert_eq!(a.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["box_offline"]);
+        assert_eq!(a[0].hall, "甲");
+    }
+
+    #[tokio::test]
+    async fn retention_spares_teaching_cases() {
+        let (_dir, db) = db().await;
+        db.add_box("b1", "甲").await.unwrap();
+        let meta = |start: &str| ClipMeta {
+            window: "w1".into(),
+            rule: "absent".into(),
+            event_start: chrono::DateTime::parse_from_rfc3339(start).unwrap(),
+            trigger_ts: chrono::DateTime::parse_from_rfc3339(start).unwrap(),
+        };
+        let (kept, _) = db.insert_clip("b1", &meta("2026-11-28T09:00:00+08:00"), "a.mp4", "a.png", "{}", 10).await.unwrap();
+        let (other, new) = db.insert_clip("b1", &meta("2026-11-28T10:00:00+08:00"), "b.mp4", "b.png", "{}", 10).await.unwrap();
+        assert!(new);
+        assert_eq!(db.insert_clip("b1", &meta("2026-11-28T10:00:00+08:00"), "b.mp4", "b.png", "{}", 10).await.unwrap(), (other, false));
+        db.set_clip_status(kept, "kept", "li").await.unwrap();
+        let gone = db.expire_clips(now_unix() + 100.0 * 86_400.0, 30.0 * 86_400.0).await.unwrap();
+        assert_eq!(gone, ["b.mp4", "b.png"]);
+        assert!(db.clip(other).await.unwrap().is_none());
+        assert_eq!(db.clip(kept).await.unwrap().unwrap().status, "kept");
     }
 }

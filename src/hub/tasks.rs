@@ -16,6 +16,7 @@ use super::db::{Alert, now_unix};
 use super::deliver;
 
 pub async fn run(hub: Arc<Hub>, tick: Duration) {
+    let started = now_unix();
     let mut last_retention = 0.0;
     let mut report_backoff_until = 0.0;
     loop {
@@ -30,7 +31,7 @@ pub async fn run(hub: Arc<Hub>, tick: Duration) {
                 }
             }
         }
-        if let Err(e) = health(&hub, now).await {
+        if let Err(e) = health(&hub, now, started).await {
             tracing::error!(error = %e, "health check failed");
         }
         if now - last_retention > 3600.0 {
@@ -41,8 +42,8 @@ pub async fn run(hub: Arc<Hub>, tick: Duration) {
     }
 }
 
-async fn health(hub: &Hub, now: f64) -> Result<(), crate::store::StoreError> {
-    let alerts = hub.db.check_health(now, hub.cfg.health.box_silent_s, hub.cfg.health.camera_down_s).await?;
+async fn health(hub: &Hub, now: f64, started: f64) -> Result<(), crate::store::StoreError> {
+    let alerts = hub.db.check_health(now, hub.cfg.health.box_silent_s, hub.cfg.health.camera_down_s, started).await?;
     if alerts.is_empty() {
         return Ok(());
     }

@@ -49,7 +49,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) and upgrades the store at `path`.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let pool = open_pool(path, 2).await?;
+        let pool = open_pool(path, 3).await?;
         migrate(&pool, path, SCHEMA).await?;
         Ok(Store { pool, path: path.to_path_buf(), outbox: false })
     }

@@ -81,3 +81,69 @@ async fn refuses_a_newer_schema_and_non_sqlite_files() {
     let err = Store::open(&junk).await.err().unwrap().to_string();
     assert!(err.contains("notes.sqlite") && err.contains("not a SQLite database"), "{err}");
 }
+
+fn clip_row(window: &str, start: &str, bytes: u64) -> ClipRow {
+    ClipRow {
+        id: 0,
+        window: window.into(),
+        rule: "absent".into(),
+        event_start: ts(start),
+        trigger_ts: ts(start),
+        created_unix: 1.0,
+        video: format!("{start}.mp4"),
+        thumbnail: format!("{start}.png"),
+        sidecar: format!("{start}.json"),
+        bytes,
+    }
+}
+
+#[tokio::test]
+async fn outbox_queues_with_the_row_and_keeps_rewrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.sqlite")).await.unwrap().with_outbox();
+    store.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 50.0), minute("2026-03-02T09:01:00+08:00", 60.0)]).await.unwrap();
+    store.insert_events(&[event("2026-03-02T09:00:10+08:00")]).await.unwrap();
+    // The same event again is not queued again.
+    store.insert_events(&[event("2026-03-02T09:00:10+08:00")]).await.unwrap();
+    let batch = store.next_batch(10).await.unwrap();
+    assert_eq!((batch.minutes.len(), batch.events.len()), (2, 1));
+    assert_eq!(batch.minutes[0].1.compliant_s, 50.0);
+    // The first minute is rewritten while the batch is in flight: the
+    // confirmation of the old revision keeps it queued, in its new form.
+    store.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 58.0)]).await.unwrap();
+    assert_eq!(store.ack(&batch.tickets()).await.unwrap(), 2);
+    let again = store.next_batch(10).await.unwrap();
+    assert_eq!((again.minutes.len(), again.events.len()), (1, 0));
+    assert_eq!(again.minutes[0].1.compliant_s, 58.0);
+    store.ack(&again.tickets()).await.unwrap();
+    assert_eq!(store.outbox_stats().await.unwrap(), OutboxStats::default());
+    // Without an outbox nothing is queued.
+    let plain = Store::open(&dir.path().join("p.sqlite")).await.unwrap();
+    plain.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 50.0)]).await.unwrap();
+    assert!(plain.next_batch(10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn outbox_bounds_drop_only_the_oldest_clips() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.sqlite")).await.unwrap().with_outbox();
+    store.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 50.0)]).await.unwrap();
+    for (k, start) in ["2026-03-02T09:00:00+08:00", "2026-03-02T09:05:00+08:00", "2026-03-02T09:10:00+08:00"].iter().enumerate() {
+        assert!(store.insert_clip(&clip_row("w1", start, 400 + k as u64)).await.unwrap());
+    }
+    let now = chrono::Utc::now().timestamp() as f64;
+    // 1,203 bytes wait; at most 900 may: the oldest goes.
+    let dropped = store.bound_outbox(now, 86_400.0, 900).await.unwrap();
+    assert_eq!(dropped.len(), 1);
+    let (_, next) = store.next_clip().await.unwrap().unwrap();
+    assert_eq!(next.event_start, ts("2026-03-02T09:05:00+08:00"));
+    // Too old: every clip goes, the minute stays.
+    store.bound_outbox(now + 10.0 * 86_400.0, 86_400.0, u64::MAX).await.unwrap();
+    let s = store.outbox_stats().await.unwrap();
+    assert_eq!((s.minutes, s.clips, s.clip_bytes), (1, 0, 0));
+    // A clip deleted by retention leaves the outbox with it.
+    assert!(store.insert_clip(&clip_row("w1", "2026-03-02T10:00:00+08:00", 10)).await.unwrap());
+    let id = store.clips().await.unwrap().last().unwrap().id;
+    store.delete_clips(&[id]).await.unwrap();
+    assert!(store.next_clip().await.unwrap().is_none());
+}
