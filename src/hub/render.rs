@@ -260,3 +260,64 @@ pub fn summary_text(s: &DaySummary, lang: Lang, link: &str) -> String {
 pub fn subject(s: &DaySummary, lang: Lang) -> String {
     lang.f("report.subject", &[("date", s.date.to_string()), ("rate", pct(s.total.rate))])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::db::{Role, User};
+    use crate::hub::summary::{self, MinuteRow, Thresholds};
+
+    fn day() -> DaySummary {
+        let tz = chrono_tz::Asia::Shanghai;
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let t = summary::day_bounds(date, tz).0 + 9.5 * 3600.0;
+        let m = MinuteRow {
+            hall: "城关镇".into(),
+            box_id: "b1".into(),
+            window: "w01".into(),
+            name: "1号窗口".into(),
+            minute_unix: t,
+            observed_s: 60.0,
+            in_service_s: 60.0,
+            staffed_s: 60.0,
+            compliant_s: 45.0,
+            unknown_s: 3.0,
+            rules: Default::default(),
+        };
+        summary::summarise(date, tz, vec![m], vec![], &[], &Default::default(), Thresholds { attention_below: 0.9, attention_unknown: 0.3 })
+    }
+
+    #[test]
+    fn every_page_renders_in_both_languages() {
+        let user = User { id: 1, name: "王".into(), role: Role::Admin, hall: None };
+        for lang in [Lang::Zh, Lang::En] {
+            let s = day();
+            let html = summary_html(&s, lang, Some(&user), "tok", None, &["城关镇".into()]).unwrap();
+            assert!(html.contains(lang.t("summary.title")) && html.contains("75.0 %") && html.contains("<svg"), "{html}");
+            assert!(html.contains(lang.t("attention.low_rate")));
+            let standalone = summary_html(&s, lang, None, "", None, &[]).unwrap();
+            assert!(!standalone.contains("<header>") && !standalone.contains("csrf"));
+            let empty = minijinja::context! {};
+            for (name, ctx) in [
+                ("login.html", minijinja::context! { title => "t", login_csrf => "x", next => "/", error => "" }),
+                ("message.html", minijinja::context! { title => "t", message => "m", kind => "notice", back => "/", secret => "s" }),
+                ("trends.html", minijinja::context! { title => "t", weeks => 8, svg => "", rows => vec![minijinja::context! { label => "11-23", values => vec!["90.0 %"] }], series => vec![minijinja::context! { name => "all" }] }),
+                ("events.html", minijinja::context! { title => "t", date => "2026-11-28", events => Vec::<minijinja::Value>::new() }),
+                ("health.html", minijinja::context! { title => "t", boxes => Vec::<minijinja::Value>::new() }),
+                ("users.html", minijinja::context! { title => "t", users => vec![user.clone()] }),
+                ("boxes.html", minijinja::context! { title => "t", boxes => Vec::<minijinja::Value>::new() }),
+                ("audit.html", minijinja::context! { title => "t", entries => Vec::<minijinja::Value>::new() }),
+                ("clips.html", minijinja::context! { title => "t", clips => Vec::<minijinja::Value>::new(), f => minijinja::context! { hall => "", window => "", rule => "", date => "", status => "" }, halls => vec!["城关镇"], rules => Vec::<minijinja::Value>::new() }),
+            ] {
+                let out = page(name, lang, Some(&user), "tok", ctx).unwrap_or_else(|e| panic!("{name} ({lang:?}): {e:#}"));
+                assert!(out.contains(&format!("lang=\"{}\"", lang.code())), "{name}");
+                assert!(!out.contains("\"?\""), "{name} has a missing translation");
+            }
+            let _ = empty;
+            let md = summary_markdown(&s, lang, "http://hub/summary?date=2026-11-28");
+            assert!(md.contains("75.0 %") && md.contains("(http://hub/summary?date=2026-11-28)"));
+            let csv = summary_csv(&s);
+            assert!(csv.lines().nth(1).unwrap().starts_with("2026-11-28,城关镇,b1,w01,1号窗口,1.00,0.75,0.05,0.7500,0.0500"), "{csv}");
+        }
+    }
+}
