@@ -9,6 +9,7 @@
 
 pub mod agent;
 pub mod analyze;
+pub mod attire;
 pub mod atomic;
 pub mod audit;
 pub mod capture;

@@ -31,8 +31,9 @@ impl Replay {
             .get_mut(&f.window)
             .ok_or_else(|| format!("window {:?} is not in the config (it has: {})", f.window, self.known))?;
         *self.frames.entry(f.window.clone()).or_default() += 1;
-        let (_, events) = rules.push(f.ts, &f.frame.people, f.frame.width, f.frame.height);
-        Ok(events)
+        let mut obs = rules.observe(&f.frame.people, f.frame.width, f.frame.height);
+        (obs.badge, obs.uniform) = (f.badge, f.uniform);
+        Ok(rules.push_observation(f.ts, &obs))
     }
 
     /// Closes open events and returns them with all minute metrics.

@@ -17,6 +17,12 @@ pub struct TraceFrame {
     pub window: String,
     #[serde(flatten)]
     pub frame: FrameReport,
+    /// The clerk's attire, when it was judged for this frame: probability
+    /// that the work badge / the uniform is worn (numbers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniform: Option<f32>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -54,6 +54,8 @@ pub struct AgentOptions {
     /// Record teaching clips of violations (`None`: no clips, and no face
     /// detection).
     pub clips: Option<ClipSettings>,
+    /// Judge the clerk's badge and uniform (`[attire]`).
+    pub attire: Option<crate::config::AttireSettings>,
 }
 
 /// The longest wait between two attempts to open a lost source. A camera
@@ -99,6 +101,8 @@ pub struct WindowState {
     gate: Mutex<Option<motion::MotionGate>>,
     clips: Mutex<Option<ClipRecorder>>,
     face_gate: Mutex<motion::FaceGate>,
+    /// The last attire verdict and when it was made.
+    attire: Mutex<Option<(chrono::DateTime<chrono::FixedOffset>, crate::attire::Attire)>>,
 }
 
 impl WindowState {
@@ -129,6 +133,7 @@ impl Agent {
                     gate: Mutex::new(None),
                     clips: Mutex::new(None),
                     face_gate: Mutex::new(motion::FaceGate::new()),
+                    attire: Mutex::new(None),
                 })
             })
             .collect();
@@ -201,6 +206,27 @@ fn record_clip_frame(w: &WindowState, shot: Shot, faces: Option<&Result<Mutex<Fa
     rec.push(frame.image, &people, &evidence, obs.clerk, frame.ts)
 }
 
+/// The clerk's attire: judged every `every_s`, and the last verdict held
+/// for up to three periods in between (then unknown).
+fn attire_of(w: &WindowState, judge: &crate::attire::Judge, frame: &capture::Frame, people: &[crate::vision::Person], clerk: Option<usize>) -> crate::attire::Attire {
+    let mut last = lock(&w.attire);
+    let age = |t: chrono::DateTime<chrono::FixedOffset>| (frame.ts - t).num_milliseconds() as f64 / 1000.0;
+    let due = last.as_ref().is_none_or(|(t, _)| age(*t) >= judge.every_s());
+    if due {
+        if let Some(p) = clerk.and_then(|i| people.get(i)) {
+            let desk = w.window.desk_y.map(|y| y * frame.image.height() as f32);
+            match judge.judge(&frame.image, p, desk) {
+                Ok(a) => *last = Some((frame.ts, a)),
+                Err(e) => tracing::warn!(window = %w.window.id, error = %e, "attire check failed"),
+            }
+        }
+    }
+    match last.as_ref() {
+        Some((t, a)) if age(*t) <= 3.0 * judge.every_s() && clerk.is_some() => *a,
+        _ => crate::attire::Attire::default(),
+    }
+}
+
 /// The measurements a clip's sidecar keeps from the trigger frame.
 fn values_of(obs: &Observation) -> std::collections::BTreeMap<String, f64> {
     [("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg), ("shoulder_rise", obs.shoulder_rise), ("confidence", Some(obs.confidence))]
@@ -247,6 +273,13 @@ pub fn run(
     }
     let models = Arc::new(models);
     let faces = &faces;
+    // Without its models the attire rules stay unknown (logged once).
+    let judge: Option<crate::attire::Judge> = options.attire.as_ref().and_then(|a| {
+        crate::attire::Judge::load(runtime, catalog, a, options.pose.engine)
+            .inspect_err(|e| tracing::error!(error = %e, "the attire models did not load: missing_badge and dress_code stay unknown"))
+            .ok()
+    });
+    let judge = &judge;
 
     std::thread::scope(|scope| {
         for w in windows {
@@ -291,7 +324,12 @@ pub fn run(
                             w.stats.frames_analysed.fetch_add(1, Ordering::Relaxed);
                             let mut rules = lock(&w.rules);
                             let before = rules.active();
-                            let (obs, events) = rules.push(frame.ts, &people, frame.image.width(), frame.image.height());
+                            let mut obs = rules.observe(&people, frame.image.width(), frame.image.height());
+                            if let Some(j) = judge {
+                                let a = attire_of(w, j, &frame, &people, obs.clerk);
+                                (obs.badge, obs.uniform) = (a.badge, a.uniform);
+                            }
+                            let events = rules.push_observation(frame.ts, &obs);
                             let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
                             let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
                             drop(rules);

@@ -36,6 +36,10 @@ pub struct WindowStatus {
     pub last_error: Option<String>,
     /// Rule code → `idle` / `pending` / `active` / `clearing`.
     pub rules: Vec<(String, String)>,
+    /// The clerk's last attire verdict (probability the badge / uniform is
+    /// worn), when `[attire]` is on and the chest was seen.
+    pub badge: Option<f32>,
+    pub uniform: Option<f32>,
 }
 
 impl Agent {
@@ -48,6 +52,7 @@ impl Agent {
                 let s = &w.stats;
                 let (fin, fout) = (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed));
                 let phases = lock(&w.rules).phases();
+                let attire = lock(&w.attire).map(|(_, a)| a).unwrap_or_default();
                 WindowStatus {
                     id: w.window.id.clone(),
                     name: w.window.name.clone(),
@@ -68,6 +73,8 @@ impl Agent {
                     last_frame_age_s: lock(&s.last_frame).map(|t| t.elapsed().as_secs_f64()),
                     last_error: lock(&s.last_error).clone(),
                     rules: phases.into_iter().map(|(r, p)| (r.as_str().to_string(), p.to_string())).collect(),
+                    badge: attire.badge,
+                    uniform: attire.uniform,
                 }
             })
             .collect();

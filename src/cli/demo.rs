@@ -66,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         pose: PoseSpec { engine: crate::vision::engine::EngineOptions { intra_threads: 1 }, ..PoseSpec::default() },
         motion_gate: Some(GateOptions::default()),
         clips: cfg.clips.enabled.then_some(cfg.clips),
+        attire: cfg.attire.clone(),
     };
     let clips_dir = data_dir.join("clips");
     let seconds = args.seconds.clamp(5.0, 600.0);

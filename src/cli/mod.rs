@@ -2,6 +2,7 @@
 //! arguments. Everything here parses and prints; the work is in the library.
 
 mod analyze;
+mod attire;
 mod check_config;
 mod demo;
 mod hub;
@@ -59,6 +60,8 @@ enum Command {
     Models(models::Args),
     /// Check a data folder for faces in stored frames and for stray images.
     PrivacyAudit(privacy_audit::Args),
+    /// Enrol a hall's work badge or uniform from photos, or check photos.
+    Attire(attire::Args),
     /// Run the hub that boxes report to (or manage its users and boxes).
     Hub(hub::Args),
     /// Print or send a day's compliance summary from the hub's store.
@@ -157,6 +160,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Models(args) => models::run(args),
         Command::PrivacyAudit(args) => privacy_audit::run(args),
+        Command::Attire(args) => attire::run(args),
         Command::Hub(args) => hub::run(args),
         Command::Report(args) => hub::report(args),
         Command::Push(args) => hub::push(args),

@@ -85,6 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         pose: args.pose.spec(&RuntimeArgs { threads: 1, ..args.runtime.clone() }),
         motion_gate: (!args.no_motion_gate).then(agent::motion::GateOptions::default),
         clips: cfg.clips.enabled.then_some(cfg.clips),
+        attire: cfg.attire.clone(),
     };
     let clips_dir = args.clips.clone().unwrap_or_else(|| clips_beside(&args.store));
     let stop = Arc::new(AtomicBool::new(false));

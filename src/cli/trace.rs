@@ -89,6 +89,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 model: pose.name().to_string(),
                 people,
             },
+            badge: None,
+            uniform: None,
         };
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;

@@ -7,6 +7,7 @@
 //! `[[window]]`, `id`, `staff_zone`, `counter_zone` and `hours` are a
 //! contract other tools rely on.
 
+mod attire;
 pub(crate) mod error;
 mod schedule;
 mod source;
@@ -25,6 +26,7 @@ pub use schedule::{Calendar, DateSpan, LeaveSpan, Schedule, Service, TimeRange};
 pub use source::SourceSpec;
 pub use thresholds::Thresholds;
 pub use uplink::{HubLink, valid_id};
+pub use attire::{AttireSettings, ModelSlot};
 
 use error::Reporter;
 use thresholds::RawRules;
@@ -46,6 +48,9 @@ pub struct Config {
     pub clips: ClipSettings,
     /// Where events, minutes and clips are sent (`[hub]`); none: kept here.
     pub hub: Option<HubLink>,
+    /// How the badge and dress code are judged (`[attire]`); none: those
+    /// rules stay unknown.
+    pub attire: Option<AttireSettings>,
 }
 
 /// `[clips]`: the flagged clips and how long they are kept.
@@ -126,6 +131,7 @@ struct RawConfig {
     rules: Option<RawRules>,
     clips: Option<RawClips>,
     hub: Option<Spanned<uplink::RawHub>>,
+    attire: Option<Spanned<attire::RawAttire>>,
     #[serde(default)]
     window: Vec<Spanned<RawWindow>>,
 }
@@ -317,8 +323,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     let clips = clip_settings(raw.clips.as_ref(), &mut r);
     let base = path.parent().unwrap_or(Path::new(""));
     let hub = raw.hub.as_ref().and_then(|h| uplink::hub_link(h.get_ref(), h.span().start, base, &mut r));
+    let attire = raw.attire.as_ref().and_then(|a| attire::attire(a.get_ref(), a.span().start, base, &mut r));
     if r.errors.is_empty() {
-        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips, hub })
+        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips, hub, attire })
     } else {
         r.errors.sort_by_key(|e| (e.line, e.column));
         Err(ConfigErrors(r.errors))

@@ -15,6 +15,10 @@ pub struct Thresholds {
     pub head_on_desk: Sustained,
     pub crossed_legs: CrossedLegs,
     pub not_standing_to_greet: Greeting,
+    /// No work badge seen on the clerk (needs `[attire]` references or model).
+    pub missing_badge: AttireRule,
+    /// The clerk's torso unlike the uniform (needs `[attire]`).
+    pub dress_code: AttireRule,
     /// A keypoint counts as seen from this confidence.
     pub min_keypoint_conf: f32,
 }
@@ -59,6 +63,14 @@ pub struct Greeting {
     pub arrival_s: f64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AttireRule {
+    /// The item's probability below this counts as not worn.
+    pub below: f32,
+    pub min_s: f64,
+    pub exit_s: f64,
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
@@ -67,6 +79,8 @@ impl Default for Thresholds {
             head_on_desk: Sustained { min_s: 30.0, exit_s: 10.0 },
             crossed_legs: CrossedLegs { min_s: 30.0, exit_s: 10.0, min_leg_conf: 0.6 },
             not_standing_to_greet: Greeting { timeout_s: 20.0, arrival_s: 3.0 },
+            missing_badge: AttireRule { below: 0.5, min_s: 120.0, exit_s: 30.0 },
+            dress_code: AttireRule { below: 0.5, min_s: 300.0, exit_s: 60.0 },
             min_keypoint_conf: 0.5,
         }
     }
@@ -83,7 +97,17 @@ pub struct RawRules {
     pub head_on_desk: Option<RawSustained>,
     pub crossed_legs: Option<RawCrossedLegs>,
     pub not_standing_to_greet: Option<RawGreeting>,
+    pub missing_badge: Option<RawAttireRule>,
+    pub dress_code: Option<RawAttireRule>,
     pub min_keypoint_conf: Num,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttireRule {
+    pub below: Num,
+    pub min_s: Num,
+    pub exit_s: Num,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -167,6 +191,15 @@ pub(crate) fn apply(base: Thresholds, raw: &RawRules, prefix: &str, r: &mut Repo
     if let Some(g) = &raw.not_standing_to_greet {
         set(&g.timeout_s, "not_standing_to_greet.timeout_s", 10.0, 60.0, "use 10-60 s", &mut t.not_standing_to_greet.timeout_s);
         set(&g.arrival_s, "not_standing_to_greet.arrival_s", 0.0, 30.0, "use 0-30 s", &mut t.not_standing_to_greet.arrival_s);
+    }
+    for (raw, name, out) in [(&raw.missing_badge, "missing_badge", &mut t.missing_badge), (&raw.dress_code, "dress_code", &mut t.dress_code)] {
+        if let Some(a) = raw {
+            let mut below = out.below as f64;
+            set(&a.below, &format!("{name}.below"), 0.05, 0.95, "use 0.05-0.95: the probability under which the item counts as not worn (0.5: the enrolment's own threshold)", &mut below);
+            out.below = below as f32;
+            set(&a.min_s, &format!("{name}.min_s"), 30.0, 3600.0, "use 30-3600 s: attire is judged every few seconds and changes rarely", &mut out.min_s);
+            set(&a.exit_s, &format!("{name}.exit_s"), 0.0, 600.0, "use 0-600 s", &mut out.exit_s);
+        }
     }
     let mut c = t.min_keypoint_conf as f64;
     set(&raw.min_keypoint_conf, "min_keypoint_conf", 0.1, 0.95, "use 0.1-0.95", &mut c);

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::event::{Event, RuleCode};
+use super::event::{Event, N_RULES, RuleCode};
 use super::machine::{Closed, Machine, Phase, Timing};
 use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
 use super::observe::{Baseline, Geometry, Observation, Posture, observe};
@@ -29,6 +29,11 @@ const LEVEL_HEAD_PERCENTILE: f64 = 0.3;
 /// Angles are judged on the median of the last few frames, and yes/no
 /// judgements on their majority, so one noisy keypoint does not flip a rule.
 const SMOOTH_FRAMES: usize = 9;
+
+/// Attire unknown for longer than this ends a badge or dress-code rule's
+/// pending or active state (it is judged every few seconds, and a turned
+/// clerk hides the chest for a while).
+const ATTIRE_UNKNOWN_S: f64 = 120.0;
 
 /// Index of the greeting rule in `RuleCode::ALL` order.
 const GREET: usize = 4;
@@ -60,8 +65,8 @@ impl Tally {
 /// The rules of one window.
 pub struct WindowRules {
     window: Window,
-    machines: [Machine; 5],
-    tallies: [Tally; 5],
+    machines: [Machine; N_RULES],
+    tallies: [Tally; N_RULES],
     book: MinuteBook,
     baseline: VecDeque<(Ts, Option<f32>, Option<f32>)>,
     citizen_since: Option<Ts>,
@@ -84,6 +89,8 @@ impl WindowRules {
                 m(t.head_on_desk.min_s, t.head_on_desk.exit_s, POSTURE_UNKNOWN_S),
                 m(t.crossed_legs.min_s, t.crossed_legs.exit_s, POSTURE_UNKNOWN_S),
                 m(t.not_standing_to_greet.timeout_s, 0.0, POSTURE_UNKNOWN_S),
+                m(t.missing_badge.min_s, t.missing_badge.exit_s, ATTIRE_UNKNOWN_S),
+                m(t.dress_code.min_s, t.dress_code.exit_s, ATTIRE_UNKNOWN_S),
             ],
             tallies: Default::default(),
             book: MinuteBook::new(&window.id),
@@ -148,10 +155,16 @@ impl WindowRules {
 
     /// Feeds one frame; returns its observation and the events it closed.
     pub fn push(&mut self, ts: Ts, people: &[Person], width: u32, height: u32) -> (Observation, Vec<Event>) {
-        let g = Geometry::for_frame(&self.window, width, height);
-        let obs = observe(people, &g, self.baseline());
+        let obs = self.observe(people, width, height);
         let events = self.push_observation(ts, &obs);
         (obs, events)
+    }
+
+    /// What a frame's people show at this window (no state changes), for
+    /// callers that add attire before [`push_observation`](Self::push_observation).
+    pub fn observe(&self, people: &[Person], width: u32, height: u32) -> Observation {
+        let g = Geometry::for_frame(&self.window, width, height);
+        observe(people, &g, self.baseline())
     }
 
     /// Feeds one observation (already computed) at `ts`.
@@ -174,14 +187,16 @@ impl WindowRules {
         let obs = &self.smoothed(obs);
         let conds = self.conditions(ts, obs);
         if in_service {
-            let values: [Vec<(&'static str, Option<f32>)>; 5] = [
+            let values: [Vec<(&'static str, Option<f32>)>; N_RULES] = [
                 vec![],
                 vec![("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg)],
                 vec![("trunk_deg", obs.trunk_deg)],
                 vec![],
                 vec![],
+                vec![("badge_p", obs.badge)],
+                vec![("uniform_p", obs.uniform)],
             ];
-            for i in 0..5 {
+            for i in 0..N_RULES {
                 if self.machines[i].phase == Phase::Idle && conds[i] != Some(true) {
                     self.tallies[i] = Tally::default();
                 }
@@ -215,7 +230,7 @@ impl WindowRules {
     }
 
     /// Each rule's condition for this frame.
-    fn conditions(&mut self, ts: Ts, obs: &Observation) -> [Option<bool>; 5] {
+    fn conditions(&mut self, ts: Ts, obs: &Observation) -> [Option<bool>; N_RULES] {
         let t = self.window.thresholds;
         let present = obs.present;
         let head = if present { obs.head_on_desk } else { None };
@@ -233,7 +248,10 @@ impl WindowRules {
             }
         };
         let legs = if present && obs.posture != Some(Posture::Standing) { obs.legs_crossed } else { None };
-        [Some(!present), slouch, head, legs, self.greeting(ts, obs)]
+        // Attire is judged only on a clerk at the post.
+        let badge = obs.badge.filter(|_| present).map(|p| p < t.missing_badge.below);
+        let dress = obs.uniform.filter(|_| present).map(|p| p < t.dress_code.below);
+        [Some(!present), slouch, head, legs, self.greeting(ts, obs), badge, dress]
     }
 
     /// Not standing to greet: from a citizen's arrival (after `arrival_s` in
@@ -328,7 +346,7 @@ impl WindowRules {
 
     fn interrupt_all(&mut self, ts: Ts, why: &'static str) -> Vec<Event> {
         let mut out = Vec::new();
-        for i in 0..5 {
+        for i in 0..N_RULES {
             if let Some(c) = self.machines[i].interrupt(ts, why) {
                 out.push(self.event(i, c));
             }

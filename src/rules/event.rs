@@ -6,6 +6,9 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+/// How many rules there are.
+pub const N_RULES: usize = 7;
+
 /// Rule codes as they appear in data and APIs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -15,10 +18,13 @@ pub enum RuleCode {
     HeadOnDesk,
     CrossedLegs,
     NotStandingToGreet,
+    MissingBadge,
+    DressCode,
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 5] = [RuleCode::Absent, RuleCode::Slouching, RuleCode::HeadOnDesk, RuleCode::CrossedLegs, RuleCode::NotStandingToGreet];
+    pub const ALL: [RuleCode; N_RULES] =
+        [RuleCode::Absent, RuleCode::Slouching, RuleCode::HeadOnDesk, RuleCode::CrossedLegs, RuleCode::NotStandingToGreet, RuleCode::MissingBadge, RuleCode::DressCode];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,6 +33,8 @@ impl RuleCode {
             RuleCode::HeadOnDesk => "head_on_desk",
             RuleCode::CrossedLegs => "crossed_legs",
             RuleCode::NotStandingToGreet => "not_standing_to_greet",
+            RuleCode::MissingBadge => "missing_badge",
+            RuleCode::DressCode => "dress_code",
         }
     }
 
@@ -38,6 +46,8 @@ impl RuleCode {
             RuleCode::HeadOnDesk => "趴桌睡岗",
             RuleCode::CrossedLegs => "跷二郎腿",
             RuleCode::NotStandingToGreet => "未起身迎接",
+            RuleCode::MissingBadge => "未按规定佩戴工作牌",
+            RuleCode::DressCode => "着装不规范",
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta};
 use serde::{Deserialize, Serialize};
 
-use super::event::RuleCode;
+use super::event::{N_RULES, RuleCode};
 
 /// One window's minute.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub struct Stretch {
     pub in_service: bool,
     pub present: bool,
     pub posture_known: bool,
-    pub active: [bool; 5],
+    pub active: [bool; N_RULES],
 }
 
 /// Accumulates stretches into minute buckets.
@@ -162,12 +162,12 @@ mod tests {
     #[test]
     fn stretches_fill_the_right_columns() {
         let mut book = MinuteBook::new("w1");
-        let base = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; 5] };
+        let base = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
         let m = |s: &str| t(&format!("2026-03-02T09:00:{s}+08:00"));
         book.add(m("00"), m("10"), base);
         book.add(m("10"), m("20"), Stretch { posture_known: false, ..base });
-        book.add(m("20"), m("30"), Stretch { active: [false, true, false, false, false], ..base });
-        book.add(m("30"), m("40"), Stretch { present: false, active: [true, false, false, false, false], ..base });
+        book.add(m("20"), m("30"), Stretch { active: [false, true, false, false, false, false, false], ..base });
+        book.add(m("30"), m("40"), Stretch { present: false, active: [true, false, false, false, false, false, false], ..base });
         book.add(m("40"), m("50"), Stretch { observed: false, ..base });
         book.add(m("50"), t("2026-03-02T09:01:00+08:00"), Stretch { in_service: false, ..base });
         book.count_event(RuleCode::Slouching, m("20"));
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn take_before_keeps_the_current_minute() {
         let mut book = MinuteBook::new("w1");
-        let s = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; 5] };
+        let s = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
         book.add(t("2026-03-02T09:00:00+08:00"), t("2026-03-02T09:00:30+08:00"), s);
         book.add(t("2026-03-02T09:01:00+08:00"), t("2026-03-02T09:01:30+08:00"), s);
         assert_eq!(book.take_before(t("2026-03-02T09:01:40+08:00")).len(), 1);

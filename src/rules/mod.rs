@@ -9,6 +9,6 @@ pub mod metrics;
 pub mod observe;
 
 pub use engine::WindowRules;
-pub use event::{Event, RuleCode};
+pub use event::{Event, N_RULES, RuleCode};
 pub use metrics::MinuteMetrics;
 pub use observe::{Observation, Posture};

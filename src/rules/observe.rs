@@ -80,6 +80,13 @@ pub struct Observation {
     pub nose_drop: Option<f32>,
     /// Mean confidence of the keypoints used.
     pub confidence: f32,
+    /// Probability that the clerk wears the work badge (from `[attire]`;
+    /// `None`: not judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub badge: Option<f32>,
+    /// Probability that the clerk's dress matches the uniform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uniform: Option<f32>,
 }
 
 impl Observation {
@@ -96,6 +103,8 @@ impl Observation {
             shoulder_rise: None,
             nose_drop: None,
             confidence: 1.0,
+            badge: None,
+            uniform: None,
         }
     }
 }

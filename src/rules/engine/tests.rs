@@ -36,6 +36,8 @@ fn upright() -> Observation {
         citizen_at_counter: false,
         shoulder_rise: Some(1.2),
         nose_drop: Some(0.05),
+        badge: None,
+        uniform: None,
         confidence: 0.9,
     }
 }
@@ -264,4 +266,43 @@ fn out_of_order_frames_are_ignored() {
     let t0 = at("09:00:00");
     feed(&mut r, t0, 0.0, 10.0, &upright());
     assert!(r.push_observation(t0, &Observation::absent(false)).is_empty());
+}
+
+#[test]
+fn missing_badge_needs_its_duration_and_unknown_attire_raises_nothing() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let worn = Observation { badge: Some(0.9), uniform: Some(0.8), ..upright() };
+    let bare = Observation { badge: Some(0.2), uniform: Some(0.8), ..upright() };
+    let unseen = Observation { badge: None, uniform: None, ..upright() };
+    let mut ev = feed(&mut r, t0, 0.0, 60.0, &worn);
+    ev.extend(feed(&mut r, t0, 60.0, 150.0, &bare)); // 90 s: under min_s 120
+    ev.extend(feed(&mut r, t0, 150.0, 200.0, &worn));
+    ev.extend(feed(&mut r, t0, 200.0, 500.0, &unseen)); // unknown: nothing
+    ev.extend(feed(&mut r, t0, 500.0, 700.0, &bare)); // 200 s without
+    ev.extend(feed(&mut r, t0, 700.0, 760.0, &worn));
+    let (events, minutes) = all_events(r, ev);
+    let badge: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::MissingBadge).collect();
+    assert_eq!(badge.len(), 1, "{events:#?}");
+    assert_eq!(badge[0].start, t0 + chrono::Duration::seconds(500));
+    assert_eq!(badge[0].closed_by, "resolved");
+    assert!(badge[0].values.get("mean_badge_p").is_some_and(|p| (p - 0.2).abs() < 0.01), "{:?}", badge[0].values);
+    assert!(events.iter().all(|e| e.rule != RuleCode::DressCode));
+    // Its time is violation time in the minutes, like any rule's.
+    let violation: f64 = minutes.iter().map(|m| m.rules[&RuleCode::MissingBadge].violation_s).sum();
+    assert!((violation - 200.0).abs() < 1.0, "{violation}");
+}
+
+#[test]
+fn dress_code_is_judged_only_on_a_present_clerk() {
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let off = Observation { uniform: Some(0.1), ..upright() };
+    let away = Observation { uniform: Some(0.1), ..Observation::absent(false) };
+    let mut ev = feed(&mut r, t0, 0.0, 100.0, &away);
+    ev.extend(feed(&mut r, t0, 100.0, 460.0, &off));
+    let (events, _) = all_events(r, ev);
+    let dress: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::DressCode).collect();
+    assert_eq!(dress.len(), 1, "{events:#?}");
+    assert_eq!(dress[0].start, t0 + chrono::Duration::seconds(100));
 }

@@ -1,0 +1,133 @@
+//! Enrolment (photos → a [`Reference`]) and checking (a frame's person →
+//! a probability), with the models that both need.
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+
+use super::chest::{Chest, chest};
+use super::features::{Cues, Features, features};
+use super::reference::{Reference, Sample};
+use super::text::TextDetector;
+use crate::vision::{Person, VisionError};
+use crate::vision::pose::PoseEstimator;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    #[error("{path}: {message}. Fix: {fix}")]
+    Photo { path: PathBuf, message: String, fix: &'static str },
+    #[error("{folder}: {message}")]
+    Folder { folder: PathBuf, message: String },
+    #[error(transparent)]
+    Vision(#[from] VisionError),
+}
+
+/// What a check of one person says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// Probability (0..1) that the item is worn.
+    Score(f32),
+    /// The chest could not be judged.
+    Unknown(super::Unknown),
+}
+
+/// Photos smaller than this (long side, px) are enlarged before pose:
+/// enrolment photos are often tight crops, too small for the person detector.
+pub const MIN_PHOTO_SIDE: u32 = 320;
+
+/// `img`, enlarged when it is smaller than [`MIN_PHOTO_SIDE`].
+pub fn enlarged(img: RgbImage) -> RgbImage {
+    let long = img.width().max(img.height()).max(1);
+    if long >= MIN_PHOTO_SIDE {
+        return img;
+    }
+    let k = MIN_PHOTO_SIDE as f32 / long as f32;
+    image::imageops::resize(&img, (img.width() as f32 * k).round() as u32, (img.height() as f32 * k).round() as u32, image::imageops::FilterType::CatmullRom)
+}
+
+/// The models a check runs: pose (for enrolment photos) and the text
+/// detector.
+pub struct AttireChecker<'a> {
+    pub pose: &'a PoseEstimator,
+    pub text: Option<&'a mut TextDetector>,
+    /// Photos are person crops: the chest is a band of the photo, not
+    /// found from keypoints (for already-cropped photos, e.g. datasets).
+    pub person_crops: bool,
+}
+
+impl AttireChecker<'_> {
+    /// Features of a chest crop (with the text cue when the detector runs).
+    pub fn crop_features(&mut self, img: &RgbImage, c: &Chest, cues: Cues) -> Result<Features, VisionError> {
+        let crop = image::imageops::crop_imm(img, c.x0, c.y0, c.width(), c.height()).to_image();
+        let text = match (&mut self.text, cues) {
+            (Some(t), Cues::Badge) => Some(t.text_share(&crop)?),
+            _ => None,
+        };
+        Ok(features(&crop, text))
+    }
+
+    /// The chest of a photo's main person: with `person_crops` the band of
+    /// the photo, else the person whose chest region is largest.
+    pub fn photo_chest(&self, img: &RgbImage) -> Result<Option<Chest>, VisionError> {
+        if self.person_crops {
+            return Ok(super::chest::chest_in_box(img.width(), img.height()).ok());
+        }
+        Ok(self.main_person(img)?.map(|(_, c)| c))
+    }
+
+    /// The person of a photo whose chest is largest, with that chest.
+    pub fn main_person(&self, img: &RgbImage) -> Result<Option<(Person, Chest)>, VisionError> {
+        let people = self.pose.estimate(img)?;
+        Ok(people
+            .into_iter()
+            .filter_map(|p| chest(&p, img.width(), img.height(), None).ok().map(|c| (p, c)))
+            .max_by_key(|(_, c)| c.width() * c.height()))
+    }
+
+    /// Scores one person of a frame against a reference.
+    pub fn check(&mut self, img: &RgbImage, person: &Person, desk_y: Option<f32>, reference: &Reference) -> Result<Verdict, VisionError> {
+        match chest(person, img.width(), img.height(), desk_y) {
+            Err(u) => Ok(Verdict::Unknown(u)),
+            Ok(c) => Ok(Verdict::Score(reference.probability(&self.crop_features(img, &c, reference.cues)?))),
+        }
+    }
+
+    fn samples(&mut self, folder: &Path, cues: Cues) -> Result<Vec<Sample>, EnrollError> {
+        let photos = list_photos(folder)?;
+        let mut out = Vec::new();
+        for path in photos {
+            let bad = |message: String, fix: &'static str| EnrollError::Photo { path: path.clone(), message, fix };
+            let img = enlarged(crate::imageio::load_rgb(&path).map_err(|e| bad(e.to_string(), "use a readable JPEG or PNG photo"))?);
+            let Some(c) = self.photo_chest(&img)? else {
+                // Not fatal: the count check below says if too few remain.
+                tracing::warn!(photo = %path.display(), "no person with both shoulders visible; photo skipped (take it from the window camera's view, chest in sight)");
+                eprintln!("warning: {}: no person with both shoulders visible; skipped", path.display());
+                continue;
+            };
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.push(Sample { photo: name, features: self.crop_features(&img, &c, cues)? });
+        }
+        Ok(out)
+    }
+}
+
+/// The photos in a folder (JPEG, PNG), sorted.
+fn list_photos(folder: &Path) -> Result<Vec<PathBuf>, EnrollError> {
+    let rd = std::fs::read_dir(folder).map_err(|e| EnrollError::Folder { folder: folder.to_path_buf(), message: format!("cannot be read: {e}") })?;
+    let mut photos: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png")))
+        .collect();
+    photos.sort();
+    if photos.is_empty() {
+        return Err(EnrollError::Folder { folder: folder.to_path_buf(), message: "holds no .jpg or .png photo".into() });
+    }
+    Ok(photos)
+}
+
+/// Enrols from two folders: photos with the item and photos without.
+pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cues) -> Result<Reference, EnrollError> {
+    let positives = checker.samples(with, cues)?;
+    let negatives = checker.samples(without, cues)?;
+    Reference::calibrate(cues, positives, negatives).map_err(|message| EnrollError::Folder { folder: with.parent().unwrap_or(with).to_path_buf(), message })
+}

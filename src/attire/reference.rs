@@ -1,0 +1,147 @@
+//! A hall's references: features of its own staff photographed at their
+//! windows with the badge (or uniform) and without, and the threshold the
+//! photos themselves calibrate (pure).
+//!
+//! The score of a crop is how much nearer it is to the positive references
+//! than to the negative ones: the mean distance to its two nearest
+//! negatives minus the mean distance to its two nearest positives. The
+//! threshold is the cut that best separates the references' own
+//! leave-one-out scores (balanced accuracy), and the score is mapped
+//! through a logistic around it, scaled by their spread, to 0..1. Positives
+//! alone cannot place such a cut, so at least two negatives are required.
+
+use serde::{Deserialize, Serialize};
+
+use super::features::{Cues, Features, distance};
+
+pub const MIN_POSITIVES: usize = 3;
+pub const MIN_NEGATIVES: usize = 2;
+const NEAREST: usize = 2;
+
+/// One labelled reference: its features and the photo's file name (no
+/// pixels, no face).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub photo: String,
+    pub features: Features,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    pub cues: Cues,
+    pub positives: Vec<Sample>,
+    pub negatives: Vec<Sample>,
+    /// Raw score at which the decision flips.
+    pub threshold: f32,
+    /// Spread of the raw scores, for the logistic.
+    pub scale: f32,
+    /// Leave-one-out accuracy on the references themselves (balanced).
+    pub loo_accuracy: f32,
+}
+
+fn nearest(x: &Features, set: &[&Features], cues: Cues) -> f32 {
+    let mut d: Vec<f32> = set.iter().map(|s| distance(x, s, cues)).collect();
+    d.sort_by(f32::total_cmp);
+    let k = d.len().min(NEAREST);
+    d[..k].iter().sum::<f32>() / k.max(1) as f32
+}
+
+fn raw(x: &Features, pos: &[&Features], neg: &[&Features], cues: Cues) -> f32 {
+    nearest(x, neg, cues) - nearest(x, pos, cues)
+}
+
+/// The best cut between positive and negative scores (balanced accuracy),
+/// and that accuracy.
+fn best_cut(pos: &[f32], neg: &[f32]) -> (f32, f32) {
+    let mut all: Vec<f32> = pos.iter().chain(neg).copied().collect();
+    all.sort_by(f32::total_cmp);
+    let mut cands: Vec<f32> = all.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect();
+    cands.push(0.0);
+    let acc = |t: f32| {
+        let tp = pos.iter().filter(|&&s| s >= t).count() as f32 / pos.len() as f32;
+        let tn = neg.iter().filter(|&&s| s < t).count() as f32 / neg.len() as f32;
+        (tp + tn) / 2.0
+    };
+    // Ties: prefer the cut nearest the middle of the two groups.
+    let mid = (pos.iter().sum::<f32>() / pos.len() as f32 + neg.iter().sum::<f32>() / neg.len() as f32) / 2.0;
+    cands
+        .into_iter()
+        .map(|t| (t, acc(t)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| (b.0 - mid).abs().total_cmp(&(a.0 - mid).abs())))
+        .unwrap_or((0.0, 0.5))
+}
+
+impl Reference {
+    /// Calibrates from labelled samples.
+    pub fn calibrate(cues: Cues, positives: Vec<Sample>, negatives: Vec<Sample>) -> Result<Reference, String> {
+        if positives.len() < MIN_POSITIVES {
+            return Err(format!("{} photo(s) with the item; take at least {MIN_POSITIVES} (3-10 is right)", positives.len()));
+        }
+        if negatives.len() < MIN_NEGATIVES {
+            return Err(format!("{} photo(s) without it; take at least {MIN_NEGATIVES}: without them no threshold can be calibrated", negatives.len()));
+        }
+        let loo = |set: &[Sample], other: &[Sample], positive: bool| -> Vec<f32> {
+            (0..set.len())
+                .map(|i| {
+                    let rest: Vec<&Features> = set.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| &s.features).collect();
+                    let others: Vec<&Features> = other.iter().map(|s| &s.features).collect();
+                    if positive { raw(&set[i].features, &rest, &others, cues) } else { raw(&set[i].features, &others, &rest, cues) }
+                })
+                .collect()
+        };
+        let (ps, ns) = (loo(&positives, &negatives, true), loo(&negatives, &positives, false));
+        let (threshold, loo_accuracy) = best_cut(&ps, &ns);
+        let spread = ps.iter().chain(&ns).map(|s| (s - threshold).abs()).sum::<f32>() / (ps.len() + ns.len()) as f32;
+        Ok(Reference { cues, positives, negatives, threshold, scale: (spread / 2.0).max(1e-3), loo_accuracy })
+    }
+
+    /// The raw score of a crop's features (positive: like the positives).
+    pub fn raw(&self, x: &Features) -> f32 {
+        let pos: Vec<&Features> = self.positives.iter().map(|s| &s.features).collect();
+        let neg: Vec<&Features> = self.negatives.iter().map(|s| &s.features).collect();
+        raw(x, &pos, &neg, self.cues)
+    }
+
+    /// 0..1; above 0.5 means "like the positives" (badge worn, uniform on).
+    pub fn probability(&self, x: &Features) -> f32 {
+        1.0 / (1.0 + (-(self.raw(x) - self.threshold) / self.scale).exp())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attire::features::HIST_BINS;
+
+    fn f(colour_bin: usize, card: f32) -> Features {
+        let mut hist = vec![0.0; HIST_BINS];
+        hist[colour_bin] = 1.0 - card;
+        hist[HIST_BINS - 1] = card;
+        Features { hist, card, edges: card / 2.0, text: Some(card / 3.0) }
+    }
+
+    fn s(name: &str, f: Features) -> Sample {
+        Sample { photo: name.into(), features: f }
+    }
+
+    #[test]
+    fn needs_negatives_to_calibrate() {
+        let pos = vec![s("a", f(3, 0.1)), s("b", f(3, 0.12)), s("c", f(3, 0.09))];
+        let err = Reference::calibrate(Cues::Badge, pos.clone(), vec![s("x", f(3, 0.0))]).unwrap_err();
+        assert!(err.contains("without") && err.contains("calibrated"), "{err}");
+        assert!(Reference::calibrate(Cues::Badge, pos[..2].to_vec(), vec![]).unwrap_err().contains("at least 3"));
+    }
+
+    #[test]
+    fn separates_and_scores_new_crops() {
+        let pos = vec![s("a", f(3, 0.10)), s("b", f(3, 0.12)), s("c", f(3, 0.09)), s("d", f(3, 0.11))];
+        let neg = vec![s("x", f(3, 0.0)), s("y", f(3, 0.01)), s("z", f(3, 0.0))];
+        let r = Reference::calibrate(Cues::Badge, pos, neg).unwrap();
+        assert_eq!(r.loo_accuracy, 1.0);
+        assert!(r.probability(&f(3, 0.105)) > 0.7);
+        assert!(r.probability(&f(3, 0.005)) < 0.3);
+        // Serialised: numbers and file names only.
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"photo\":\"a\"") && json.contains("\"cues\":\"badge\""));
+    }
+}

@@ -1,0 +1,160 @@
+//! The badge and dress-code checks with real models: the attire model slot
+//! (a tiny real ONNX model through its manifest), enrolment errors, the
+//! reference check on real photos, and the rules over traces with attire.
+
+mod common;
+
+use std::path::Path;
+
+use liyi::attire::model::{AttireModel, worn};
+use liyi::vision::catalog::Catalog;
+use liyi::vision::engine::EngineOptions;
+
+fn runtime() -> &'static liyi::vision::runtime::Runtime {
+    liyi::vision::runtime::init(None).expect("ONNX Runtime (scripts/setup.sh)")
+}
+
+fn catalog() -> Catalog {
+    Catalog::new(Some(common::repo().join("models")))
+}
+
+#[test]
+fn a_halls_own_model_plugs_in_through_its_manifest() {
+    let path = common::fixture("attire/tiny-attire.onnx");
+    let mut m = AttireModel::load(runtime(), &catalog(), path.to_str().unwrap(), EngineOptions { intra_threads: 1 }).unwrap();
+    assert_eq!(m.labels(), ["badge", "no_badge", "uniform_ok", "uniform_off"]);
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    // The test model reads a white crop as a badge, a dark one as none.
+    let white = image::RgbImage::from_pixel(40, 60, image::Rgb([250, 250, 250]));
+    let dark = image::RgbImage::from_pixel(40, 60, image::Rgb([10, 10, 10]));
+    let p = m.classify(&white).unwrap();
+    assert!(worn(&p, &s(&["badge"]), &s(&["no_badge"])).unwrap() > 0.9, "{p:?}");
+    let p = m.classify(&dark).unwrap();
+    assert!(worn(&p, &s(&["badge"]), &s(&["no_badge"])).unwrap() < 0.1, "{p:?}");
+    // Blue reads as the uniform.
+    let blue = image::RgbImage::from_pixel(40, 60, image::Rgb([20, 40, 230]));
+    let p = m.classify(&blue).unwrap();
+    assert!(worn(&p, &s(&["uniform_ok"]), &s(&["uniform_off"])).unwrap() > 0.9, "{p:?}");
+}
+
+#[test]
+fn an_attire_manifest_without_labels_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::fixture("attire/tiny-attire.onnx"), dir.path().join("m.onnx")).unwrap();
+    let manifest = std::fs::read_to_string(common::fixture("attire/tiny-attire.toml")).unwrap().replace("file = \"tiny-attire.onnx\"", "file = \"m.onnx\"");
+    let no_labels: String = manifest.lines().filter(|l| !l.starts_with("labels")).collect::<Vec<_>>().join("\n");
+    std::fs::write(dir.path().join("m.toml"), no_labels).unwrap();
+    let err = AttireModel::load(runtime(), &catalog(), dir.path().join("m.onnx").to_str().unwrap(), EngineOptions { intra_threads: 1 }).err().unwrap().to_string();
+    assert!(err.contains("m.toml") && err.contains("output.labels"), "{err}");
+}
+
+#[test]
+fn enrolment_names_missing_and_unreadable_photos() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = dir.path().join("with");
+    std::fs::create_dir(&with).unwrap();
+    std::fs::write(with.join("broken.jpg"), b"not a jpeg at all").unwrap();
+    let out = dir.path().join("badge.json");
+    let run = |with: &Path, without: &Path| common::liyi().args(["attire", "enroll", "--with"]).arg(with).arg("--without").arg(without).arg("--out").arg(&out).output().unwrap();
+    let r = run(&with, &dir.path().join("nowhere"));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("broken.jpg") && err.contains("readable"), "{err}");
+    std::fs::remove_file(with.join("broken.jpg")).unwrap();
+    let r = run(&with, &dir.path().join("nowhere"));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("with") && err.contains("no .jpg or .png"), "{err}");
+    assert!(!out.exists(), "nothing is written on an error");
+}
+
+#[test]
+fn config_names_a_bad_reference_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("badge.json"), "{\"not\": \"a reference\"}").unwrap();
+    let cfg = dir.path().join("hall.toml");
+    std::fs::write(&cfg, format!("hall = \"h\"\n[attire]\nbadge_reference = \"badge.json\"\n{}", common::STREET_WINDOW.replace("file:street.mp4", "file:x.mp4"))).unwrap();
+    let r = common::liyi().args(["check-config"]).arg(&cfg).output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("hall.toml:3") && err.contains("attire.badge_reference") && err.contains("liyi attire enroll"), "{err}");
+}
+
+/// Real photos: enrol on the name-tag dataset's training crops and check
+/// its validation crops (the numbers are in docs/accuracy.md, from
+/// scripts/eval-attire.py; here only that the whole path runs on them).
+#[test]
+fn reference_check_runs_on_real_photos() {
+    let Some(shared) = common::shared() else { return };
+    let data = shared.join("datasets/Staff_Identification-nametag-overhead");
+    let dir = tempfile::tempdir().unwrap();
+    let labels = std::fs::read_to_string(data.join("labels.csv")).unwrap();
+    for (label, folder) in [("name_tag_visible", "with"), ("no_name_tag_box", "without")] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        for line in labels.lines().filter(|l| l.starts_with("nametag_crops/train/") && l.split(',').nth(1) == Some(label)).take(8) {
+            let rel = line.split(',').next().unwrap();
+            std::fs::copy(data.join(rel), dir.path().join(folder).join(Path::new(rel).file_name().unwrap())).unwrap();
+        }
+    }
+    let reference = dir.path().join("badge.json");
+    // The crops are too small and blurred for the person detector, so the
+    // chest is taken as a band of each crop (--person-crops).
+    let r = common::liyi().args(["attire", "--person-crops", "enroll", "--with"]).arg(dir.path().join("with")).arg("--without").arg(dir.path().join("without")).arg("--out").arg(&reference).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let stored = std::fs::read_to_string(&reference).unwrap();
+    assert!(stored.contains("\"threshold\"") && !stored.contains("/9j/"), "numbers and names only");
+    let zidane = shared.join("fixtures/zidane.jpg");
+    let r = common::liyi().args(["attire", "check", "--json", "--reference"]).arg(&reference).arg(&zidane).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let people: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(people.len() >= 2, "{people:?}");
+    assert!(people.iter().any(|p| p["score"].is_number()), "at least one chest judged: {people:?}");
+}
+
+/// Keypoint traces may carry attire (`"badge"`, `"uniform"`); `liyi replay`
+/// raises `missing_badge` from them like any rule.
+#[test]
+fn replay_raises_missing_badge_from_a_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let ok = common::liyi().args(["simulate", "--scenario", "greet_compliant", "--out"]).arg(&sim).output().unwrap();
+    assert!(ok.status.success());
+    let trace = std::fs::read_to_string(sim.join("trace.jsonl")).unwrap();
+    // The badge goes missing from minute 2 to minute 6 of the trace.
+    let ts = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v["ts"].as_str().unwrap()).unwrap();
+    let t0 = ts(&serde_json::from_str(trace.lines().next().unwrap()).unwrap());
+    let with_attire: String = trace
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let t = (ts(&v) - t0).num_milliseconds() as f64 / 1000.0;
+            v["badge"] = serde_json::json!(if (120.0..360.0).contains(&t) { 0.1 } else { 0.9 });
+            v.to_string() + "\n"
+        })
+        .collect();
+    std::fs::write(sim.join("attire.jsonl"), with_attire).unwrap();
+    let r = common::liyi().args(["replay", "--json", "--config"]).arg(sim.join("window.toml")).arg(sim.join("attire.jsonl")).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let badge: Vec<_> = events.iter().filter(|e| e["rule"] == "missing_badge").collect();
+    assert_eq!(badge.len(), 1, "{events:?}");
+    assert!((badge[0]["duration_s"].as_f64().unwrap() - 240.0).abs() < 5.0, "{:?}", badge[0]);
+}
+
+/// The agent judges the clerk's attire with `[attire]` (here the plug-in
+/// model) and shows the verdict in its status.
+#[test]
+fn the_agent_judges_attire_on_live_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::fixture("attire/tiny-attire.onnx"), dir.path().join("tiny-attire.onnx")).unwrap();
+    std::fs::copy(common::fixture("attire/tiny-attire.toml"), dir.path().join("tiny-attire.toml")).unwrap();
+    // The demo's window w01, where a person stands in the staff zone.
+    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
+    let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
+    let config = dir.path().join("hall.toml");
+    std::fs::write(&config, format!("{demo}\n[attire]\nmodel = \"tiny-attire.onnx\"\nbadge_classes = [\"badge\"]\nno_badge_classes = [\"no_badge\"]\nevery_s = 2\n")).unwrap();
+    let store = dir.path().join("edge.sqlite");
+    let agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "40".as_ref(), "--loop-files".as_ref()]);
+    // The status shows the last verdict, and the rule is listed.
+    let badge = common::wait_for(std::time::Duration::from_secs(35), || agent.window("w01")["badge"].as_f64());
+    let w = agent.window("w01");
+    assert!(badge.is_some_and(|b| (0.0..=1.0).contains(&b)), "no badge verdict: {w}");
+    assert!(w["rules"].as_array().unwrap().iter().any(|r| r[0] == "missing_badge"), "{w}");
+}
