@@ -16,6 +16,7 @@ pub mod capture;
 pub mod clips;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod geometry;
 pub mod hub;
 pub mod i18n;

@@ -82,3 +82,63 @@ impl Summary {
         (judged > 0.0).then(|| self.compliant_s / judged)
     }
 }
+
+/// One line of a threshold sweep: a rule's setting at one value, and what
+/// the traces would have raised with it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SweepRow {
+    pub rule: RuleCode,
+    pub setting: &'static str,
+    pub value: f64,
+    /// The configured value (of the first window).
+    pub current: bool,
+    pub events: usize,
+    pub minutes: f64,
+}
+
+/// The settings a sweep tries, per rule: (rule, setting, values, how to set it).
+type Setter = fn(&mut crate::config::Thresholds, f64);
+fn sweep_plan() -> Vec<(RuleCode, &'static str, Vec<f64>, Setter, fn(&crate::config::Thresholds) -> f64)> {
+    vec![
+        (RuleCode::Absent, "tolerance_s", vec![60.0, 90.0, 120.0, 180.0, 240.0, 300.0], |t, v| t.absent.tolerance_s = v, |t| t.absent.tolerance_s),
+        (RuleCode::Slouching, "trunk_deg", vec![15.0, 20.0, 25.0, 30.0, 35.0], |t, v| t.slouching.trunk_deg = v as f32, |t| f64::from(t.slouching.trunk_deg)),
+        (RuleCode::Slouching, "min_s", vec![10.0, 20.0, 30.0, 60.0, 120.0], |t, v| t.slouching.min_s = v, |t| t.slouching.min_s),
+        (RuleCode::HeadOnDesk, "min_s", vec![10.0, 20.0, 30.0, 60.0, 120.0], |t, v| t.head_on_desk.min_s = v, |t| t.head_on_desk.min_s),
+        (RuleCode::CrossedLegs, "min_s", vec![10.0, 20.0, 30.0, 60.0, 120.0], |t, v| t.crossed_legs.min_s = v, |t| t.crossed_legs.min_s),
+        (RuleCode::NotStandingToGreet, "timeout_s", vec![10.0, 15.0, 20.0, 30.0, 45.0, 60.0], |t, v| t.not_standing_to_greet.timeout_s = v, |t| t.not_standing_to_greet.timeout_s),
+        (RuleCode::MissingBadge, "min_s", vec![60.0, 120.0, 300.0, 600.0], |t, v| t.missing_badge.min_s = v, |t| t.missing_badge.min_s),
+        (RuleCode::DressCode, "min_s", vec![60.0, 300.0, 600.0, 1200.0], |t, v| t.dress_code.min_s = v, |t| t.dress_code.min_s),
+    ]
+}
+
+/// Replays `frames` (a closure that streams every trace frame in order)
+/// once per setting in the sweep plan, with that one value changed in every
+/// window, and counts the rule's events and violation minutes.
+pub fn sweep(config: &Config, mut frames: impl FnMut(&mut dyn FnMut(&TraceFrame) -> Result<(), String>) -> Result<(), String>) -> Result<Vec<SweepRow>, String> {
+    let mut rows = Vec::new();
+    for (rule, setting, values, set, get) in sweep_plan() {
+        let current = config.windows.first().map(|w| get(&w.thresholds));
+        let mut values = values;
+        if let Some(c) = current.filter(|c| !values.iter().any(|v| (v - c).abs() < 1e-6)) {
+            values.push(c);
+            values.sort_by(f64::total_cmp);
+        }
+        for value in values {
+            let mut cfg = config.clone();
+            for w in &mut cfg.windows {
+                set(&mut w.thresholds, value);
+            }
+            let mut replay = Replay::new(&cfg);
+            let mut events = 0;
+            frames(&mut |f| {
+                events += replay.push(f)?.iter().filter(|e| e.rule == rule).count();
+                Ok(())
+            })?;
+            let (rest, minutes) = replay.finish();
+            events += rest.iter().filter(|e| e.rule == rule).count();
+            let minutes: f64 = minutes.iter().map(|m| m.rules.get(&rule).map_or(0.0, |r| r.violation_s)).sum::<f64>() / 60.0;
+            rows.push(SweepRow { rule, setting, value, current: current.is_some_and(|c| (c - value).abs() < 1e-6), events, minutes });
+        }
+    }
+    Ok(rows)
+}

@@ -14,6 +14,8 @@ use crate::store::OutboxStats;
 pub const INGEST_PATH: &str = "/api/v1/ingest";
 pub const CLIPS_PATH: &str = "/api/v1/clips";
 pub const HEARTBEAT_PATH: &str = "/api/v1/heartbeat";
+/// `GET`: which box the bearer token belongs to (`{"box", "hall"}`).
+pub const WHOAMI_PATH: &str = "/api/v1/whoami";
 
 /// `POST /api/v1/ingest`: minutes and events, in the order they were stored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -5,12 +5,14 @@ mod analyze;
 mod attire;
 mod check_config;
 mod demo;
+mod doctor;
 mod hub;
 mod models;
 mod privacy_audit;
 mod replay;
 mod run;
 mod simulate;
+mod snapshot;
 mod trace;
 
 use std::path::PathBuf;
@@ -60,6 +62,10 @@ enum Command {
     Models(models::Args),
     /// Check a data folder for faces in stored frames and for stray images.
     PrivacyAudit(privacy_audit::Args),
+    /// Check the box: ONNX Runtime, models, cameras, clock, disk, hub.
+    Doctor(doctor::Args),
+    /// Grab one redacted frame of a window with its zones and skeletons drawn.
+    Snapshot(snapshot::Args),
     /// Enrol a hall's work badge or uniform from photos, or check photos.
     Attire(attire::Args),
     /// Run the hub that boxes report to (or manage its users and boxes).
@@ -161,6 +167,8 @@ pub fn main() -> ExitCode {
         Command::Models(args) => models::run(args),
         Command::PrivacyAudit(args) => privacy_audit::run(args),
         Command::Attire(args) => attire::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Hub(args) => hub::run(args),
         Command::Report(args) => hub::report(args),
         Command::Push(args) => hub::push(args),

@@ -34,6 +34,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     minutes: Option<PathBuf>,
 
+    /// Instead of events: how many events each rule would raise at each of a
+    /// range of its thresholds (a table; JSON lines with --json). For tuning
+    /// a hall's settings on its own recorded days.
+    #[arg(long, conflicts_with_all = ["minutes", "store"])]
+    sweep: bool,
+
     /// Also store the events and minute metrics in this SQLite store (created
     /// if missing; replaying the same trace twice stores nothing twice).
     #[arg(long, value_name = "FILE")]
@@ -42,6 +48,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(config) = super::load_config(&args.config) else { return Ok(ExitCode::FAILURE) };
+    if args.sweep {
+        return sweep(&config, &args.traces, args.json);
+    }
     let total: u64 = args.traces.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
     let bar = if total > 1 << 20 {
         let b = ProgressBar::new(total);
@@ -147,4 +156,39 @@ fn summary_text(replay: &Replay, events: &[crate::rules::Event], minutes: &[crat
         let _ = writeln!(t, "  no events");
     }
     t
+}
+
+fn sweep(config: &crate::config::Config, traces: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+    let rows = crate::replay::sweep(config, |each| {
+        for path in traces {
+            let mut reader = TraceReader::open(path).map_err(|e| e.to_string())?;
+            while let Some(frame) = reader.next() {
+                let frame = frame.map_err(|e| e.to_string())?;
+                each(&frame).map_err(|m| format!("{}:{}: {m}", path.display(), reader.line()))?;
+            }
+        }
+        Ok(())
+    })
+    .map_err(|m| anyhow::anyhow!(m))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        for r in &rows {
+            serde_json::to_writer(&mut out, r)?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        writeln!(out, "{:<24} {:<12} {:>8} {:>7} {:>9}", "rule", "setting", "value", "events", "minutes")?;
+        let mut last = None;
+        for r in &rows {
+            if last.is_some_and(|l| l != (r.rule, r.setting)) {
+                writeln!(out)?;
+            }
+            last = Some((r.rule, r.setting));
+            let mark = if r.current { " *" } else { "" };
+            writeln!(out, "{:<24} {:<12} {:>8} {:>7} {:>9.1}{mark}", r.rule.as_str(), r.setting, r.value, r.events, r.minutes)?;
+        }
+        writeln!(out, "\n* the configured value")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

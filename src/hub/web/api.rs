@@ -52,6 +52,11 @@ pub async fn ingest(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum
     Ok(Json(reply))
 }
 
+/// Which box this token belongs to (for `liyi doctor`).
+pub async fn whoami(BoxAuth(b): BoxAuth) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "box": b.id, "hall": b.hall }))
+}
+
 pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<serde_json::Value>, WebError> {
     let hb: Heartbeat = json_body(body).await?;
     if hb.windows.len() > 256 || hb.windows.iter().any(|w| !crate::config::valid_id(&w.id) || w.name.len() > 200) {

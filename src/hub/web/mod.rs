@@ -26,6 +26,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route(wire::HEARTBEAT_PATH, post(api::heartbeat).layer(DefaultBodyLimit::max(256 * 1024)))
         .route(wire::CLIPS_PATH, post(api::upload_clip).layer(DefaultBodyLimit::max(limits.clip_bytes)))
         .route("/api/v1/summary", get(api::summary))
+        .route(wire::WHOAMI_PATH, get(api::whoami))
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(pages::home))
         .route("/login", get(auth::login_page).post(auth::login))

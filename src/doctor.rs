@@ -1,0 +1,206 @@
+//! `liyi doctor`: checks the whole box and says what to fix, one line per
+//! check. Every check is bounded in time (sources are opened in parallel,
+//! each given 15 s), so the doctor finishes within a minute even when
+//! cameras and the hub are unreachable.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub level: Level,
+    pub what: String,
+    pub detail: String,
+    /// How to fix it (empty when fine).
+    pub fix: String,
+}
+
+impl Check {
+    fn ok(what: impl Into<String>, detail: impl Into<String>) -> Check {
+        Check { level: Level::Ok, what: what.into(), detail: detail.into(), fix: String::new() }
+    }
+    fn warn(what: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check { level: Level::Warn, what: what.into(), detail: detail.into(), fix: fix.into() }
+    }
+    fn fail(what: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check { level: Level::Fail, what: what.into(), detail: detail.into(), fix: fix.into() }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tag = match self.level {
+            Level::Ok => "ok  ",
+            Level::Warn => "WARN",
+            Level::Fail => "FAIL",
+        };
+        write!(f, "{tag} {}: {}", self.what, self.detail)?;
+        if !self.fix.is_empty() {
+            write!(f, ". Fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+/// ONNX Runtime: found, loaded, its version.
+pub fn runtime(flag: Option<&Path>) -> (Check, Option<&'static crate::vision::runtime::Runtime>) {
+    match crate::vision::runtime::init(flag) {
+        Ok(rt) => {
+            // The build string, else the versioned file the library links to.
+            let file_version = std::fs::canonicalize(&rt.path).ok().and_then(|p| p.file_name()?.to_str()?.strip_prefix("libonnxruntime.so.").map(str::to_string));
+            let version = rt.version().map(str::to_string).or(file_version).unwrap_or_else(|| format!("version unknown ({})", rt.build_info.chars().take(60).collect::<String>()));
+            (Check::ok("ONNX Runtime", format!("{version} ({}, found by {})", rt.path.display(), rt.found_by)), Some(rt))
+        }
+        Err(e) => (Check::fail("ONNX Runtime", e.to_string(), "run scripts/fetch-onnxruntime.sh, or pass --ort-lib"), None),
+    }
+}
+
+/// Every shipped model: present, and its SHA-256 as the manifest says.
+pub fn models(catalog: &crate::vision::catalog::Catalog) -> Vec<Check> {
+    crate::vision::manifest::Manifest::built_in()
+        .into_iter()
+        .filter(|(_, m)| m.bundled)
+        .map(|(_, m)| match catalog.resolve(&m.name, None) {
+            Ok(f) => Check::ok(format!("model {}", m.name), format!("{} (sha256 {}…)", f.path.display(), &f.sha256[..12])),
+            Err(e) => Check::fail(format!("model {}", m.name), e.to_string(), "restore models/ from the release or the repository"),
+        })
+        .collect()
+}
+
+/// The system clock and the hall's timezone.
+pub fn clock(cfg: &Config) -> Vec<Check> {
+    let now = chrono::Utc::now();
+    let local = now.with_timezone(&cfg.timezone);
+    let mut out = Vec::new();
+    if now.timestamp() < 1_735_689_600 {
+        out.push(Check::fail("clock", format!("the system clock says {now}"), "set the clock (timedatectl set-ntp true); events and minutes are stamped with it"));
+    } else {
+        out.push(Check::ok("clock", format!("{} in {} (UTC {})", local.format("%Y-%m-%d %H:%M:%S %:z"), cfg.timezone.name(), now.format("%H:%M:%S"))));
+    }
+    match std::process::Command::new("timedatectl").args(["show", "-p", "NTPSynchronized", "--value"]).output() {
+        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "yes" => out.push(Check::ok("clock sync", "NTP synchronised")),
+        Ok(o) if o.status.success() => out.push(Check::warn("clock sync", "NTP is not synchronised", "sudo timedatectl set-ntp true; a drifting clock shifts service hours")),
+        _ => out.push(Check::warn("clock sync", "cannot tell (no timedatectl)", "make sure the box keeps time with NTP or chrony")),
+    }
+    out
+}
+
+/// Free space where the store and clips live, against the clips' quota.
+pub fn disk(dir: &Path, quota_mb: f64) -> Check {
+    let probe = std::iter::successors(Some(dir), |d| d.parent()).find(|d| d.exists()).unwrap_or(Path::new("/"));
+    let Ok(c) = std::ffi::CString::new(probe.as_os_str().as_encoded_bytes()) else { return Check::warn("disk", format!("{}: odd path", probe.display()), "") };
+    // SAFETY: statvfs fills the struct it is given; the path is NUL-terminated.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Check::warn("disk", format!("{}: {}", probe.display(), std::io::Error::last_os_error()), "");
+    }
+    let free_mb = st.f_bavail as f64 * st.f_frsize as f64 / 1e6;
+    let detail = format!("{:.0} MB free at {}; clips may use up to {:.0} MB", free_mb, probe.display(), quota_mb);
+    if free_mb < quota_mb {
+        Check::fail("disk", detail, "free space or lower [clips] quota_mb: the store needs room beyond the clips")
+    } else if free_mb < 2.0 * quota_mb {
+        Check::warn("disk", detail, "little room beyond the clips' quota; free space or lower quota_mb")
+    } else {
+        Check::ok("disk", detail)
+    }
+}
+
+/// Each window's source, opened in parallel, each within `limit`:
+/// reachable, its resolution and frame rate.
+pub fn sources(cfg: &Config, limit: Duration) -> Vec<Check> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut order = Vec::new();
+    for w in &cfg.windows {
+        let Some(spec) = w.source.clone() else { continue };
+        order.push(w.id.clone());
+        let (tx, id) = (tx.clone(), w.id.clone());
+        std::thread::spawn(move || {
+            let _ = tx.send((id, probe(&spec)));
+        });
+    }
+    drop(tx);
+    let deadline = Instant::now() + limit;
+    let mut got = std::collections::HashMap::new();
+    while got.len() < order.len() {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((id, r)) => {
+                got.insert(id, r);
+            }
+            Err(_) => break,
+        }
+    }
+    order
+        .into_iter()
+        .map(|id| {
+            let spec = cfg.window(&id).and_then(|w| w.source.as_ref()).map(|s| s.to_string()).unwrap_or_default();
+            let what = format!("window {id} source");
+            match got.remove(&id) {
+                Some(Ok(d)) => Check::ok(what, format!("{spec}: {d}")),
+                Some(Err(e)) => Check::fail(what, e, "check the address, the camera's power and network, and its user name and password"),
+                None => Check::fail(what, format!("{spec}: no frame within {} s", limit.as_secs()), "check that the camera streams (try `ffprobe` on the address)"),
+            }
+        })
+        .collect()
+}
+
+fn probe(spec: &crate::config::SourceSpec) -> Result<String, String> {
+    let mut src = crate::capture::open(spec, crate::capture::CaptureOptions { fps: 30.0, ..Default::default() }).map_err(|e| e.to_string())?;
+    let mut stamps = Vec::new();
+    let mut size = (0, 0);
+    while stamps.len() < 6 {
+        match src.next_frame() {
+            Ok(Some(f)) => {
+                size = f.image.dimensions();
+                stamps.push(f.ts);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if stamps.is_empty() {
+        return Err(format!("{spec}: opened, but gave no frame"));
+    }
+    let fps = (stamps.len() > 1).then(|| (stamps.len() - 1) as f64 / ((*stamps.last().unwrap() - stamps[0]).num_milliseconds() as f64 / 1000.0).max(1e-3));
+    Ok(format!("{}×{}{}", size.0, size.1, fps.map_or(String::new(), |f| format!(", {f:.1} fps"))))
+}
+
+/// The hub: reachable, and this box's token accepted.
+pub fn hub(cfg: &Config) -> Option<Check> {
+    let link = cfg.hub.as_ref()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+    let url = format!("{}{}", link.url, crate::wire::WHOAMI_PATH);
+    let result = rt.block_on(async {
+        let client = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(10)).build().map_err(|e| e.to_string())?;
+        let r = client.get(&url).bearer_auth(&link.token).send().await.map_err(|e| e.to_string())?;
+        let status = r.status();
+        let body = r.text().await.unwrap_or_default();
+        Ok::<_, String>((status, body))
+    });
+    Some(match result {
+        Ok((s, body)) if s.is_success() => {
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if v["box"] == link.box_id.as_str() {
+                Check::ok("hub", format!("{} accepts box {} ({})", link.url, link.box_id, v["hall"].as_str().unwrap_or("")))
+            } else {
+                Check::fail("hub", format!("{} knows this token as box {}, not {}", link.url, v["box"], link.box_id), "set [hub] box to the id the token was issued for")
+            }
+        }
+        Ok((s, _)) if s.as_u16() == 401 => Check::fail("hub", format!("{} refused the token (401)", link.url), "copy the token `liyi hub box-add` printed into token_file, or issue a new one with `liyi hub box-token`"),
+        Ok((s, body)) => Check::fail("hub", format!("{url}: HTTP {s}: {}", body.chars().take(200).collect::<String>()), "check [hub] url"),
+        Err(e) => Check::fail("hub", format!("{} unreachable: {e}", link.url), "check [hub] url, the network and the hub's firewall"),
+    })
+}
+
+/// Where a store path's data folder is (for the disk check).
+pub fn data_dir(store: &Path) -> PathBuf {
+    store.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
+}
