@@ -111,3 +111,87 @@ fn replay_sweep_counts_events_per_threshold() {
     let table = String::from_utf8_lossy(&r.stdout);
     assert!(table.contains("tolerance_s") && table.contains(" *"), "{table}");
 }
+
+/// The zone editor, end to end: headless Chromium drags a point of w01's
+/// staff zone and saves; the TOML changes with its comments kept, the
+/// running agent uses the new zone, and the preview it showed is redacted.
+/// Bad edits are refused and leave the file as it was.
+#[test]
+fn zone_editor_round_trip_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_config(dir.path(), "");
+    let before = std::fs::read_to_string(&config).unwrap();
+    let store = dir.path().join("edge.sqlite");
+    let agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "80".as_ref(), "--loop-files".as_ref()]);
+    let post = |body: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&agent.addr).unwrap();
+        write!(s, "POST /windows/w01/layout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    // Bad edits: refused with a message; the file stays as it was.
+    for (body, needle) in [
+        (r#"{"staff_zone": [[0.2,0.2],[0.6,0.6],[0.6,0.2],[0.2,0.6]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#, "cross"),
+        (r#"{"staff_zone": [[0.2,0.2],[1.3,0.2],[0.6,0.6]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#, "outside the frame"),
+        (r#"{"staff_zone": [[0.1,0.1],[0.2,0.2],[0.3,0.3]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#, "no area"),
+    ] {
+        let r = post(body);
+        assert!(r.starts_with("HTTP/1.1 400") && r.contains(needle), "{r}");
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), before, "a refused edit leaves the file as it was");
+    }
+    let browser_dir = common::repo().join("tests/browser");
+    if !browser_dir.join("node_modules/playwright-core").is_dir() || !Path::new("/usr/bin/chromium").exists() {
+        assert!(std::env::var_os("LIYI_REQUIRE_SHARED").is_none(), "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core");
+        return;
+    }
+    let shots = common::repo().join("target/test-artifacts/editor");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = std::process::Command::new("node").arg(browser_dir.join("editor.mjs")).env("AGENT_URL", format!("http://{}", agent.addr)).env("WINDOW", "w01").env("SHOT_DIR", &shots).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("live rows: 15"), "the live overlay lists 8 observations and 7 rules: {log}");
+    let moved = log.lines().find_map(|l| l.strip_prefix("moved staff-1 to ")).expect("the script reports the point");
+    let (x, y) = moved.split_once(',').unwrap();
+    let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+    // The file: w01's staff zone changed, its comments and w02 untouched.
+    let after = std::fs::read_to_string(&config).unwrap();
+    assert_ne!(after, before);
+    for line in before.lines().filter(|l| l.trim_start().starts_with('#')) {
+        assert!(after.contains(line), "comment lost: {line}");
+    }
+    let cfg = liyi::config::parse(&after, &config).unwrap();
+    let p = cfg.window("w01").unwrap().staff_zone.0[1];
+    assert!((f64::from(p.x) - x).abs() < 0.01 && (f64::from(p.y) - y).abs() < 0.01, "saved {p:?}, dragged to {x},{y}");
+    let w02_before = liyi::config::parse(&before, &config).unwrap().window("w02").unwrap().staff_zone.clone();
+    assert_eq!(cfg.window("w02").unwrap().staff_zone, w02_before);
+    // The running agent took it without a restart.
+    let layout: serde_json::Value = serde_json::from_str(&agent.get("/windows/w01/layout")).unwrap();
+    assert!((layout["staff_zone"][1][0].as_f64().unwrap() - x).abs() < 0.01, "{layout}");
+    // What the browser showed (the preview) holds no face.
+    let audit = common::liyi().arg("privacy-audit").arg(&shots).output().unwrap();
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
+}
+
+/// The agent records keypoint traces (no pixels) that `replay --sweep` reads.
+#[test]
+fn the_agent_records_traces_for_tuning() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_config(dir.path(), "");
+    let traces = dir.path().join("traces");
+    let r = common::liyi().args(["run", "--listen", "127.0.0.1:0", "--seconds", "8", "--config"]).arg(&config).arg("--store").arg(dir.path().join("edge.sqlite")).arg("--record-traces").arg(&traces).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let day = std::fs::read_dir(&traces).unwrap().next().unwrap().unwrap().path();
+    let w01 = day.join("w01.jsonl");
+    let text = std::fs::read_to_string(&w01).unwrap();
+    assert!(text.lines().count() >= 5, "{} lines", text.lines().count());
+    assert!(!text.contains("/9j/") && !text.contains("iVBOR"), "numbers only");
+    let r = common::liyi().args(["replay", "--sweep", "--json", "--config"]).arg(&config).arg(&w01).arg(day.join("w02.jsonl")).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stdout).lines().count() > 30);
+    // The committed README screenshots pass the privacy audit too.
+    let audit = common::liyi().arg("privacy-audit").arg(common::repo().join("docs/img")).output().unwrap();
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
+}

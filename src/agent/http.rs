@@ -1,15 +1,22 @@
-//! The agent's HTTP server: `/` (status page), `/status` (JSON) and
-//! `/metrics` (Prometheus). Listens on 127.0.0.1 by default.
+//! The agent's HTTP server: `/` (status page), `/status` (JSON),
+//! `/metrics` (Prometheus), and the zone editor (`/windows/{id}/editor`,
+//! with its redacted live preview and layout API). Listens on 127.0.0.1 by
+//! default; the editor saves only from 127.0.0.1 (reach it through an SSH
+//! tunnel).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Json};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
+
+use crate::config::Layout;
+use crate::i18n::Lang;
+use crate::sync::lock;
 
 use super::Agent;
 
@@ -18,6 +25,9 @@ pub fn router(agent: Arc<Agent>) -> Router {
         .route("/", get(page))
         .route("/status", get(status))
         .route("/metrics", get(metrics))
+        .route("/windows/{id}/editor", get(editor))
+        .route("/windows/{id}/preview.png", get(preview))
+        .route("/windows/{id}/layout", get(layout).post(save_layout))
         .with_state(agent)
 }
 
@@ -33,6 +43,100 @@ async fn metrics(State(agent): State<Arc<Agent>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], agent.metrics_text())
 }
 
+fn window<'a>(agent: &'a Agent, id: &str) -> Result<&'a Arc<super::WindowState>, Response> {
+    agent.windows.iter().find(|w| w.window.id == id).ok_or_else(|| (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": format!("no window {id:?}") }))).into_response())
+}
+
+async fn editor(State(agent): State<Arc<Agent>>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    if let Err(r) = window(&agent, &id) {
+        return r;
+    }
+    let lang = if q.get("lang").is_some_and(|l| l == "en") { Lang::En } else { Lang::Zh };
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let rules: serde_json::Map<String, serde_json::Value> = crate::rules::RuleCode::ALL.iter().map(|r| (r.as_str().to_string(), lang.t(&format!("rule.{}", r.as_str())).into())).collect();
+    let phases: serde_json::Map<String, serde_json::Value> = ["idle", "pending", "active", "clearing"].iter().map(|p| (p.to_string(), lang.t(&format!("editor.phase_{p}")).into())).collect();
+    let texts = serde_json::json!({
+        "saving": lang.t("editor.saving"), "saved": lang.t("editor.saved"), "refused": lang.t("editor.refused"),
+        "present": lang.t("editor.present"), "posture": lang.t("editor.posture"), "trunk": lang.t("editor.trunk"), "neck": lang.t("editor.neck"),
+        "head": lang.t("editor.head"), "legs": lang.t("editor.legs"), "citizen": lang.t("editor.citizen"), "badge": lang.t("editor.badge"),
+        "rules": rules, "phases": phases,
+    });
+    let page = include_str!("editor.html")
+        .replace("__LANG__", lang.code())
+        .replace("__TITLE__", &format!("{} · {}", esc(lang.t("editor.title")), esc(&id)))
+        .replace("__HELP__", &esc(lang.t("editor.help")))
+        .replace("__SAVE__", &esc(lang.t("editor.save")))
+        .replace("__RESET__", &esc(lang.t("editor.reset")))
+        .replace("__BACK__", &esc(lang.t("editor.back")))
+        .replace("__LIVE__", &esc(lang.t("editor.live")))
+        .replace("__WINDOW__", &id.replace(['"', '\\', '<'], ""))
+        .replace("__TEXTS__", &texts.to_string().replace('<', "\\u003c"));
+    Html(page).into_response()
+}
+
+/// The window's latest redacted preview; asking for it keeps previews
+/// coming for a minute. 503 until the first is ready.
+async fn preview(State(agent): State<Arc<Agent>>, Path(id): Path<String>) -> Response {
+    let w = match window(&agent, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    *lock(&w.preview_wanted) = Some(std::time::Instant::now());
+    match lock(&w.preview).as_ref() {
+        Some((_, png)) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png.clone()).into_response(),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "preview not ready yet").into_response(),
+    }
+}
+
+async fn layout(State(agent): State<Arc<Agent>>, Path(id): Path<String>) -> Response {
+    let w = match window(&agent, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let rules = lock(&w.rules);
+    let win = rules.window();
+    let pts = |p: &crate::geometry::Polygon| p.0.iter().map(|q| [q.x, q.y]).collect::<Vec<_>>();
+    Json(Layout { staff_zone: pts(&win.staff_zone), counter_zone: pts(&win.counter_zone), desk_y: win.desk_y }).into_response()
+}
+
+/// Saves an edited layout: checked, written into the config file in place
+/// (comments kept), the whole file validated first, then applied to the
+/// running agent. Only from 127.0.0.1.
+async fn save_layout(State(agent): State<Arc<Agent>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    let bad = |status: StatusCode, m: String| (status, Json(serde_json::json!({ "error": m }))).into_response();
+    if !peer.ip().is_loopback() {
+        return bad(StatusCode::FORBIDDEN, "the editor saves only from 127.0.0.1; use an SSH tunnel (see README)".into());
+    }
+    if let Err(r) = window(&agent, &id) {
+        return r;
+    }
+    let layout: Layout = match serde_json::from_slice(&body) {
+        Ok(l) => l,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, format!("malformed layout: {e}")),
+    };
+    let (staff, counter) = match layout.check() {
+        Ok(z) => z,
+        Err(m) => return bad(StatusCode::BAD_REQUEST, m),
+    };
+    let path = &agent.config_file;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return bad(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {}: {e}", path.display())),
+    };
+    let new_text = match layout.write_into(&text, &id) {
+        Ok(t) => t,
+        Err(m) => return bad(StatusCode::BAD_REQUEST, m),
+    };
+    if let Err(errors) = crate::config::parse(&new_text, path) {
+        return bad(StatusCode::BAD_REQUEST, errors.to_string());
+    }
+    if let Err(e) = crate::atomic::write_bytes(path, new_text.as_bytes()) {
+        return bad(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot write {}: {e}", path.display()));
+    }
+    agent.apply_layout(&id, staff, counter, layout.desk_y);
+    Json(serde_json::json!({ "ok": true })).into_response()
+}
+
 /// Binds `addr` and serves on a runtime thread of its own; returns the bound
 /// address (useful with port 0).
 pub fn spawn(agent: Arc<Agent>, addr: SocketAddr) -> anyhow::Result<SocketAddr> {
@@ -41,7 +145,7 @@ pub fn spawn(agent: Arc<Agent>, addr: SocketAddr) -> anyhow::Result<SocketAddr> 
     let bound = listener.local_addr()?;
     std::thread::spawn(move || {
         rt.block_on(async move {
-            if let Err(e) = axum::serve(listener, router(agent)).await {
+            if let Err(e) = axum::serve(listener, router(agent).into_make_service_with_connect_info::<SocketAddr>()).await {
                 tracing::error!(error = %e, "status server stopped");
             }
         });

@@ -12,6 +12,7 @@ pub mod memory;
 pub mod motion;
 mod slot;
 pub mod status;
+pub mod traces;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -56,6 +57,8 @@ pub struct AgentOptions {
     pub clips: Option<ClipSettings>,
     /// Judge the clerk's badge and uniform (`[attire]`).
     pub attire: Option<crate::config::AttireSettings>,
+    /// Record keypoint traces here (`--record-traces`), kept `max_age_days`.
+    pub record_traces: Option<(std::path::PathBuf, f64)>,
 }
 
 /// The longest wait between two attempts to open a lost source. A camera
@@ -103,6 +106,13 @@ pub struct WindowState {
     face_gate: Mutex<motion::FaceGate>,
     /// The last attire verdict and when it was made.
     attire: Mutex<Option<(chrono::DateTime<chrono::FixedOffset>, crate::attire::Attire)>>,
+    /// When the live preview was last asked for (the editor is open).
+    pub preview_wanted: Mutex<Option<Instant>>,
+    /// The latest redacted preview (PNG) and when it was made.
+    pub preview: Mutex<Option<(Instant, Vec<u8>)>>,
+    /// What the rules saw in the last analysed frame (numbers only).
+    pub last_observation: Mutex<Option<Observation>>,
+    traces: Mutex<Option<traces::TraceRecorder>>,
 }
 
 impl WindowState {
@@ -115,6 +125,10 @@ impl WindowState {
 pub struct Agent {
     pub windows: Vec<Arc<WindowState>>,
     pub started: Instant,
+    /// The configuration file the zone editor writes back to.
+    pub config_file: std::path::PathBuf,
+    /// The gate options motion gates are rebuilt with after an edit.
+    gate_options: Mutex<Option<motion::GateOptions>>,
 }
 
 impl Agent {
@@ -134,11 +148,15 @@ impl Agent {
                     clips: Mutex::new(None),
                     face_gate: Mutex::new(motion::FaceGate::new()),
                     attire: Mutex::new(None),
+                    preview_wanted: Mutex::new(None),
+                    preview: Mutex::new(None),
+                    last_observation: Mutex::new(None),
+                    traces: Mutex::new(None),
                 })
             })
             .collect();
         anyhow::ensure!(!windows.is_empty(), "{}: no window has a `source`", config.file.display());
-        Ok(Arc::new(Agent { windows, started: Instant::now() }))
+        Ok(Arc::new(Agent { windows, started: Instant::now(), config_file: config.file.clone(), gate_options: Mutex::new(None) }))
     }
 }
 
@@ -206,15 +224,61 @@ fn record_clip_frame(w: &WindowState, shot: Shot, faces: Option<&Result<Mutex<Fa
     rec.push(frame.image, &people, &evidence, obs.clerk, frame.ts)
 }
 
+/// While the editor is open (preview asked for in the last minute), a
+/// redacted, skeleton-drawn preview of the window every 2 s.
+fn preview_frame(w: &WindowState, frame: &capture::Frame, people: &[crate::vision::Person], faces: Option<&Result<Mutex<FaceDetector>, String>>) {
+    let wanted = lock(&w.preview_wanted).is_some_and(|t| t.elapsed() < Duration::from_secs(60));
+    if !wanted || lock(&w.preview).as_ref().is_some_and(|(t, _)| t.elapsed() < Duration::from_secs(2)) {
+        return;
+    }
+    let evidence = match faces {
+        Some(Ok(f)) => {
+            let mut f = lock(f);
+            let long = f.long_side;
+            f.long_side = frame.image.width().max(frame.image.height()).max(960);
+            let found = f.detect(&frame.image);
+            f.long_side = long;
+            match found {
+                Ok(found) => FaceEvidence::Detected(found),
+                Err(e) => FaceEvidence::Unavailable(e.to_string()),
+            }
+        }
+        Some(Err(e)) => FaceEvidence::Unavailable(e.clone()),
+        None => FaceEvidence::Unavailable("no face model".into()),
+    };
+    let masks = w.window.masks.clone();
+    let mut r = crate::privacy::TemporalRedactor::new(0, RedactOptions::default(), masks);
+    let Some((mut shot, ())) = r.push(frame.image.clone(), people, &evidence, ()) else { return };
+    shot.draw_people(people, w.window.thresholds.min_keypoint_conf);
+    match shot.downscaled(960).png_bytes() {
+        Ok(png) => *lock(&w.preview) = Some((Instant::now(), png)),
+        Err(e) => tracing::warn!(window = %w.window.id, error = %e, "preview not encoded"),
+    }
+}
+
+impl Agent {
+    /// Applies an edited layout to a running window: its rules keep their
+    /// state; its motion gate starts afresh with the new zones.
+    pub fn apply_layout(&self, id: &str, staff: crate::geometry::Polygon, counter: crate::geometry::Polygon, desk_y: Option<f32>) -> bool {
+        let Some(w) = self.windows.iter().find(|w| w.window.id == id) else { return false };
+        if let Some(o) = *lock(&self.gate_options) {
+            *lock(&w.gate) = Some(motion::MotionGate::new(&staff, &counter, o));
+        }
+        lock(&w.rules).set_layout(staff, counter, desk_y);
+        tracing::info!(window = id, "layout applied from the editor");
+        true
+    }
+}
+
 /// The clerk's attire: judged every `every_s`, and the last verdict held
 /// for up to three periods in between (then unknown).
-fn attire_of(w: &WindowState, judge: &crate::attire::Judge, frame: &capture::Frame, people: &[crate::vision::Person], clerk: Option<usize>) -> crate::attire::Attire {
+fn attire_of(w: &WindowState, judge: &crate::attire::Judge, frame: &capture::Frame, people: &[crate::vision::Person], clerk: Option<usize>, desk_y: Option<f32>) -> crate::attire::Attire {
     let mut last = lock(&w.attire);
     let age = |t: chrono::DateTime<chrono::FixedOffset>| (frame.ts - t).num_milliseconds() as f64 / 1000.0;
     let due = last.as_ref().is_none_or(|(t, _)| age(*t) >= judge.every_s());
     if due {
         if let Some(p) = clerk.and_then(|i| people.get(i)) {
-            let desk = w.window.desk_y.map(|y| y * frame.image.height() as f32);
+            let desk = desk_y.map(|y| y * frame.image.height() as f32);
             match judge.judge(&frame.image, p, desk) {
                 Ok(a) => *last = Some((frame.ts, a)),
                 Err(e) => tracing::warn!(window = %w.window.id, error = %e, "attire check failed"),
@@ -247,6 +311,12 @@ pub fn run(
     out: std::sync::mpsc::Sender<Output>,
 ) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64, u64)>> {
     let windows = &agent.windows;
+    *lock(&agent.gate_options) = options.motion_gate;
+    if let Some((dir, days)) = &options.record_traces {
+        for w in windows {
+            *lock(&w.traces) = Some(traces::TraceRecorder::new(dir, &w.window.id, *days));
+        }
+    }
     for w in windows {
         *lock(&w.gate) =
             options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
@@ -261,11 +331,11 @@ pub fn run(
     let copies = options.model_copies.clamp(1, workers);
     let estimators: Vec<PoseEstimator> =
         (0..copies).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
-    let faces: Option<Result<Mutex<FaceDetector>, String>> = options.clips.map(|_| {
-        load_faces(runtime, catalog, &options.pose).map(Mutex::new).inspect_err(|e| {
-            tracing::error!(error = %e, "the face model did not load: every clip frame will be filled whole");
-        })
-    });
+    // The face model serves clips and the editor's live preview; without it
+    // both fill whole frames (fail closed).
+    let faces: Option<Result<Mutex<FaceDetector>, String>> = Some(load_faces(runtime, catalog, &options.pose).map(Mutex::new).inspect_err(|e| {
+        tracing::error!(error = %e, "the face model did not load: every clip and preview frame will be filled whole");
+    }));
     let mut models = estimators[0].models().to_vec();
     if let Some(Ok(f)) = &faces {
         let f = lock(f);
@@ -326,10 +396,17 @@ pub fn run(
                             let before = rules.active();
                             let mut obs = rules.observe(&people, frame.image.width(), frame.image.height());
                             if let Some(j) = judge {
-                                let a = attire_of(w, j, &frame, &people, obs.clerk);
+                                let a = attire_of(w, j, &frame, &people, obs.clerk, rules.window().desk_y);
                                 (obs.badge, obs.uniform) = (a.badge, a.uniform);
                             }
                             let events = rules.push_observation(frame.ts, &obs);
+                            *lock(&w.last_observation) = Some(obs.clone());
+                            if let Some(t) = lock(&w.traces).as_mut() {
+                                let line = traces::line(frame.ts, &w.window.id, frame.image.width(), frame.image.height(), &models[0].name, &people, obs.badge, obs.uniform);
+                                if let Err(e) = t.record(line) {
+                                    tracing::warn!(window = %w.window.id, error = %e, "trace not recorded");
+                                }
+                            }
                             let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
                             let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
                             drop(rules);
@@ -339,6 +416,7 @@ pub fn run(
                             if !minutes.is_empty() {
                                 let _ = out.send(Output::Minutes(minutes));
                             }
+                            preview_frame(w, &frame, &people, faces.as_ref());
                             let shot = Shot { frame, people, obs, began, thumb };
                             for clip in record_clip_frame(w, shot, faces.as_ref()) {
                                 let _ = out.send(Output::Clip(Box::new(clip), Arc::clone(&models)));
@@ -356,6 +434,9 @@ pub fn run(
     // Every thread has ended: close open events and flush the minutes.
     let mut summary = BTreeMap::new();
     for w in windows {
+        if let Some(t) = lock(&w.traces).as_mut() {
+            let _ = t.flush();
+        }
         let (events, minutes) = lock(&w.rules).finish();
         let _ = out.send(Output::Events(events));
         let _ = out.send(Output::Minutes(minutes));

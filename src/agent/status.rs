@@ -40,6 +40,9 @@ pub struct WindowStatus {
     /// worn), when `[attire]` is on and the chest was seen.
     pub badge: Option<f32>,
     pub uniform: Option<f32>,
+    /// What the rules saw in the last analysed frame: presence, posture,
+    /// angles, legs, citizen (numbers and states only).
+    pub observation: Option<crate::rules::Observation>,
 }
 
 impl Agent {
@@ -75,6 +78,7 @@ impl Agent {
                     rules: phases.into_iter().map(|(r, p)| (r.as_str().to_string(), p.to_string())).collect(),
                     badge: attire.badge,
                     uniform: attire.uniform,
+                    observation: lock(&w.last_observation).clone(),
                 }
             })
             .collect();
@@ -175,7 +179,8 @@ pub fn page(status: &Status, english: bool) -> String {
         let rules: Vec<String> = w.rules.iter().filter(|(_, p)| p != "idle").map(|(r, p)| format!("{r}: {p}")).collect();
         let _ = write!(
             rows,
-            "<tr><td>{} <small>{}</small></td><td>{} <b class=\"{}\">{}</b></td><td>{:.1} / {:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"/windows/{}/editor\">{}</a> <small>{}</small></td><td>{} <b class=\"{}\">{}</b></td><td>{:.1} / {:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&w.id),
             escape(&w.name),
             escape(&w.id),
             escape(&w.source),

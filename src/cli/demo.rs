@@ -67,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         motion_gate: Some(GateOptions::default()),
         clips: cfg.clips.enabled.then_some(cfg.clips),
         attire: cfg.attire.clone(),
+        record_traces: None,
     };
     let clips_dir = data_dir.join("clips");
     let seconds = args.seconds.clamp(5.0, 600.0);

@@ -55,6 +55,12 @@ pub struct Args {
     #[arg(long)]
     no_motion_gate: bool,
 
+    /// Record keypoint traces (no pixels) of every analysed frame here, one
+    /// file per window and day, kept as long as clips; for
+    /// `liyi replay --sweep` on the hall's own days.
+    #[arg(long, value_name = "DIR")]
+    record_traces: Option<PathBuf>,
+
     /// Replay video files in a loop instead of once.
     #[arg(long)]
     loop_files: bool,
@@ -86,6 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         motion_gate: (!args.no_motion_gate).then(agent::motion::GateOptions::default),
         clips: cfg.clips.enabled.then_some(cfg.clips),
         attire: cfg.attire.clone(),
+        record_traces: args.record_traces.clone().map(|d| (d, cfg.clips.max_age_days)),
     };
     let clips_dir = args.clips.clone().unwrap_or_else(|| clips_beside(&args.store));
     let stop = Arc::new(AtomicBool::new(false));

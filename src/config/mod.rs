@@ -8,6 +8,7 @@
 //! contract other tools rely on.
 
 mod attire;
+mod layout;
 pub(crate) mod error;
 mod schedule;
 mod source;
@@ -27,6 +28,7 @@ pub use source::SourceSpec;
 pub use thresholds::Thresholds;
 pub use uplink::{HubLink, valid_id};
 pub use attire::{AttireSettings, ModelSlot};
+pub use layout::Layout;
 
 use error::Reporter;
 use thresholds::RawRules;

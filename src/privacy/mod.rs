@@ -96,6 +96,14 @@ impl RedactedFrame {
 
     /// Writes the frame as PNG, atomically (temporary file, then rename), so
     /// a crash never leaves a half-written image.
+    /// The frame as PNG bytes (for the agent's live preview; the only way
+    /// pixels reach the network).
+    pub fn png_bytes(&self) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.image.write_to(&mut io::Cursor::new(&mut out), image::ImageFormat::Png).map_err(io::Error::other)?;
+        Ok(out)
+    }
+
     pub fn write_png(&self, path: &Path) -> io::Result<()> {
         let tmp = temp_beside(path)?;
         let result = self

@@ -106,6 +106,20 @@ impl WindowRules {
         }
     }
 
+    /// The window as the rules see it.
+    pub fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// Takes a new layout (zones, desk line) without losing any state.
+    pub fn set_layout(&mut self, staff_zone: crate::geometry::Polygon, counter_zone: crate::geometry::Polygon, desk_y: Option<f32>) {
+        self.window.staff_zone = staff_zone;
+        self.window.counter_zone = counter_zone;
+        if desk_y.is_some() {
+            self.window.desk_y = desk_y;
+        }
+    }
+
     /// The clerk's reference posture, once enough is seen: a high
     /// percentile of the shoulders' rise and a low percentile of the nose's
     /// drop (head up) over the last half hour of seated frames.
