@@ -204,3 +204,19 @@ pub fn hub(cfg: &Config) -> Option<Check> {
 pub fn data_dir(store: &Path) -> PathBuf {
     store.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_fails_below_the_quota() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = disk(dir.path(), 1e12);
+        assert_eq!(c.level, Level::Fail);
+        assert!(c.to_string().contains("Fix: free space or lower [clips] quota_mb"), "{c}");
+        assert_eq!(disk(dir.path(), 1.0).level, Level::Ok);
+        // A folder not made yet: its nearest existing parent is measured.
+        assert_eq!(disk(&dir.path().join("not/yet"), 1.0).level, Level::Ok);
+    }
+}

@@ -64,6 +64,10 @@ fn doctor_names_every_failing_check() {
     let r = common::liyi().args(["doctor", "--models-dir"]).arg(&models).arg("--config").arg(dir.path().join("nope.toml")).output().unwrap();
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(out.contains("FAIL model movenet-thunder") && out.contains("FAIL config") && out.contains("nope.toml"), "{out}");
+    // ONNX Runtime not found.
+    let r = common::liyi().args(["doctor", "--ort-lib"]).arg(dir.path().join("libonnxruntime.so")).arg("--config").arg(&config).output().unwrap();
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(out.contains("FAIL ONNX Runtime") && out.contains("Fix:"), "{out}");
 }
 
 #[test]

@@ -36,6 +36,8 @@ pub struct WindowStatus {
     pub last_error: Option<String>,
     /// Rule code → `idle` / `pending` / `active` / `clearing`.
     pub rules: Vec<(String, String)>,
+    /// Pending rules → seconds left before they become violations.
+    pub countdowns: Vec<(String, f64)>,
     /// The clerk's last attire verdict (probability the badge / uniform is
     /// worn), when `[attire]` is on and the chest was seen.
     pub badge: Option<f32>,
@@ -54,7 +56,10 @@ impl Agent {
             .map(|w| {
                 let s = &w.stats;
                 let (fin, fout) = (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed));
-                let phases = lock(&w.rules).phases();
+                let (phases, countdowns) = {
+                    let r = lock(&w.rules);
+                    (r.phases(), r.countdowns())
+                };
                 let attire = lock(&w.attire).map(|(_, a)| a).unwrap_or_default();
                 WindowStatus {
                     id: w.window.id.clone(),
@@ -76,6 +81,7 @@ impl Agent {
                     last_frame_age_s: lock(&s.last_frame).map(|t| t.elapsed().as_secs_f64()),
                     last_error: lock(&s.last_error).clone(),
                     rules: phases.into_iter().map(|(r, p)| (r.as_str().to_string(), p.to_string())).collect(),
+                    countdowns: countdowns.into_iter().map(|(r, s)| (r.as_str().to_string(), (s * 10.0).round() / 10.0)).collect(),
                     badge: attire.badge,
                     uniform: attire.uniform,
                     observation: lock(&w.last_observation).clone(),

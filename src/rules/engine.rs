@@ -155,6 +155,20 @@ impl WindowRules {
             .collect()
     }
 
+    /// For each pending rule, the seconds left before it becomes a
+    /// violation (at the last frame's time).
+    pub fn countdowns(&self) -> Vec<(RuleCode, f64)> {
+        let Some(now) = self.last_ts else { return Vec::new() };
+        RuleCode::ALL
+            .iter()
+            .zip(&self.machines)
+            .filter_map(|(r, m)| match m.phase {
+                Phase::Pending { since } => Some((*r, (m.timing.min_s - (now - since).num_milliseconds() as f64 / 1000.0).max(0.0))),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The violations under way, with when each began.
     pub fn active(&self) -> Vec<(RuleCode, Ts)> {
         RuleCode::ALL
