@@ -59,7 +59,8 @@ async fn editor(State(agent): State<Arc<Agent>>, Path(id): Path<String>, Query(q
         "saving": lang.t("editor.saving"), "saved": lang.t("editor.saved"), "refused": lang.t("editor.refused"),
         "present": lang.t("editor.present"), "posture": lang.t("editor.posture"), "trunk": lang.t("editor.trunk"), "neck": lang.t("editor.neck"),
         "head": lang.t("editor.head"), "legs": lang.t("editor.legs"), "citizen": lang.t("editor.citizen"), "badge": lang.t("editor.badge"),
-        "rules": rules, "phases": phases,
+        "rules": rules, "phases": phases, "yes": lang.t("editor.yes"), "no": lang.t("editor.no"),
+        "values": { "sitting": lang.t("editor.sitting"), "standing": lang.t("editor.standing") },
     });
     let page = include_str!("editor.html")
         .replace("__LANG__", lang.code())
