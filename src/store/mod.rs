@@ -226,23 +226,23 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(self.sql())?;
+        rows.iter().map(|r| self.clip_from(r)).collect()
+    }
+
+    fn clip_from(&self, r: &sqlx::sqlite::SqliteRow) -> Result<ClipRow, StoreError> {
         let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
-        rows.iter()
-            .map(|r| {
-                Ok(ClipRow {
-                    id: r.get("id"),
-                    window: r.get("window"),
-                    rule: r.get("rule"),
-                    event_start: parse_ts(&r.get::<String, _>("event_start")).map_err(bad)?,
-                    trigger_ts: parse_ts(&r.get::<String, _>("trigger_ts")).map_err(bad)?,
-                    created_unix: r.get("created_unix"),
-                    video: r.get("video"),
-                    thumbnail: r.get("thumbnail"),
-                    sidecar: r.get("sidecar"),
-                    bytes: r.get::<i64, _>("bytes").max(0) as u64,
-                })
-            })
-            .collect()
+        Ok(ClipRow {
+            id: r.get("id"),
+            window: r.get("window"),
+            rule: r.get("rule"),
+            event_start: parse_ts(&r.get::<String, _>("event_start")).map_err(bad)?,
+            trigger_ts: parse_ts(&r.get::<String, _>("trigger_ts")).map_err(bad)?,
+            created_unix: r.get("created_unix"),
+            video: r.get("video"),
+            thumbnail: r.get("thumbnail"),
+            sidecar: r.get("sidecar"),
+            bytes: r.get::<i64, _>("bytes").max(0) as u64,
+        })
     }
 
     /// Removes clips from the index (their files are deleted by the caller

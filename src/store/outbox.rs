@@ -9,7 +9,7 @@
 
 use sqlx::Row;
 
-use super::{ClipRow, Store, StoreError, parse_ts};
+use super::{ClipRow, Store, StoreError};
 use crate::rules::{Event, MinuteMetrics};
 
 /// Kinds of outbox rows.
@@ -134,19 +134,7 @@ impl Store {
         .await
         .map_err(self.sql())?;
         let Some(r) = row else { return Ok(None) };
-        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
-        let clip = ClipRow {
-            id: r.get("id"),
-            window: r.get("window"),
-            rule: r.get("rule"),
-            event_start: parse_ts(&r.get::<String, _>("event_start")).map_err(bad)?,
-            trigger_ts: parse_ts(&r.get::<String, _>("trigger_ts")).map_err(bad)?,
-            created_unix: r.get("created_unix"),
-            video: r.get("video"),
-            thumbnail: r.get("thumbnail"),
-            sidecar: r.get("sidecar"),
-            bytes: r.get::<i64, _>("bytes").max(0) as u64,
-        };
+        let clip = self.clip_from(&r)?;
         Ok(Some((Ticket { seq: r.get("seq"), revision: r.get("revision") }, clip)))
     }
 
