@@ -25,6 +25,7 @@ pub mod paths;
 pub mod privacy;
 pub mod replay;
 pub mod rules;
+pub mod secret;
 pub mod sim;
 pub mod store;
 pub mod sync;

@@ -199,3 +199,137 @@ fn the_agent_records_traces_for_tuning() {
     let audit = common::liyi().arg("privacy-audit").arg(common::repo().join("docs/img")).output().unwrap();
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
 }
+
+/// A raw HTTP/1.1 request; the whole response.
+fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// The LAN mode of the agent's pages: a LAN address without a password is
+/// refused before anything listens; with `[pages] password_file` every page
+/// needs the installer's login (browser session, or HTTP Basic to read),
+/// saving needs the session's CSRF token, wrong passwords lock the address
+/// out, and a real browser signs in and saves through the editor.
+#[test]
+fn lan_pages_need_the_installer_login() {
+    let dir = tempfile::tempdir().unwrap();
+    // The password file holds an argon2 hash, never the password.
+    let pass = dir.path().join("pages.pass");
+    let out = common::liyi().args(["pages-password", "--out"]).arg(&pass).env("LIYI_PASSWORD", "ladder-and-laptop-7").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hash = std::fs::read_to_string(&pass).unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("ladder"), "{hash}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&pass).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let short = common::liyi().args(["pages-password", "--out"]).arg(dir.path().join("short.pass")).env("LIYI_PASSWORD", "short").output().unwrap();
+    assert!(!short.status.success() && String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+
+    // A LAN address without a password: refused, naming the field and the fix.
+    let open = demo_config(dir.path(), "[pages]\nlisten = \"0.0.0.0:8787\"\n");
+    let out = common::liyi().arg("check-config").arg(&open).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("pages.listen") && err.contains("password_file"), "{err}");
+    let plain = demo_config(dir.path(), "");
+    let out = common::liyi().args(["run", "--listen", "0.0.0.0:0", "--seconds", "5", "--config"]).arg(&plain).arg("--store").arg(dir.path().join("x.sqlite")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("without a login") && err.contains("pages-password"), "{err}");
+    assert!(!err.contains("status page:"), "nothing may listen: {err}");
+    let bad = demo_config(dir.path(), "[pages]\npassword_file = \"hall.toml\"\n");
+    let out = common::liyi().arg("check-config").arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("pages.password_file") && err.contains("does not hold a password hash"), "{err}");
+
+    // With the password: the login is required on every page.
+    let config = demo_config(dir.path(), "[pages]\npassword_file = \"pages.pass\"\n");
+    let before = std::fs::read_to_string(&config).unwrap();
+    let store = dir.path().join("edge.sqlite");
+    let agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "90".as_ref(), "--loop-files".as_ref()]);
+    let a = agent.addr.as_str();
+    let r = request(a, "GET", "/status", &[], "");
+    assert!(r.starts_with("HTTP/1.1 401") && r.to_ascii_lowercase().contains("www-authenticate: basic"), "{r}");
+    let r = request(a, "GET", "/windows/w01/editor", &[("Accept", "text/html")], "");
+    assert!(r.starts_with("HTTP/1.1 303") && r.contains("location: /login?next=/windows/w01/editor"), "{r}");
+    let r = request(a, "GET", "/login", &[], "");
+    assert!(r.starts_with("HTTP/1.1 200") && r.contains("安装人员登录"), "{r}");
+    let r = request(a, "GET", "/windows/w01/preview.png", &[], "");
+    assert!(r.starts_with("HTTP/1.1 401"), "no pixels without the login: {r}");
+    let form = |p: &str| format!("password={p}&next=%2Fstatus");
+    let r = request(a, "POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded")], &form("wrong-password-1"));
+    assert!(r.starts_with("HTTP/1.1 401") && r.contains("密码不正确"), "{r}");
+    let r = request(a, "POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded")], &form("ladder-and-laptop-7"));
+    assert!(r.starts_with("HTTP/1.1 303") && r.contains("location: /status"), "{r}");
+    let set = r.lines().find(|l| l.to_ascii_lowercase().starts_with("set-cookie: liyi_pages=")).expect("a session cookie");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = set["set-cookie: ".len()..].split(';').next().unwrap().to_string();
+    let r = request(a, "GET", "/status", &[("Cookie", &cookie)], "");
+    assert!(r.starts_with("HTTP/1.1 200") && r.contains("\"windows\""), "{r}");
+    let r = request(a, "GET", "/", &[("Cookie", &cookie)], "");
+    assert!(r.contains("action=\"/logout\""), "the status page offers sign-out: {r}");
+    // Saving: the session's CSRF token is required.
+    let page = request(a, "GET", "/windows/w01/editor", &[("Cookie", &cookie)], "");
+    let csrf = page.split("const CSRF = \"").nth(1).and_then(|s| s.split('"').next()).expect("the editor carries its CSRF token").to_string();
+    assert_eq!(csrf.len(), 64);
+    let layout = r#"{"staff_zone": [[0.05,0.05],[0.45,0.05],[0.45,0.5],[0.05,0.5]], "counter_zone": [[0,0.55],[1,0.55],[1,1],[0,1]], "desk_y": 0.5}"#;
+    let json = ("Content-Type", "application/json");
+    let r = request(a, "POST", "/windows/w01/layout", &[json, ("Cookie", &cookie)], layout);
+    assert!(r.starts_with("HTTP/1.1 403") && r.contains("CSRF"), "{r}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    // HTTP Basic (scripts, Prometheus) reads but may not save.
+    use base64::Engine;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("prometheus:ladder-and-laptop-7"));
+    let r = request(a, "GET", "/metrics", &[("Authorization", &basic)], "");
+    assert!(r.starts_with("HTTP/1.1 200") && r.contains("liyi_"), "{r}");
+    let r = request(a, "POST", "/windows/w01/layout", &[json, ("Authorization", &basic)], layout);
+    assert!(r.starts_with("HTTP/1.1 403") && r.contains("Basic"), "{r}");
+    let r = request(a, "POST", "/windows/w01/layout", &[json, ("Cookie", &cookie), ("X-Liyi-Csrf", &csrf)], layout);
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    let saved = liyi::config::parse(&std::fs::read_to_string(&config).unwrap(), &config).unwrap();
+    assert!((saved.window("w01").unwrap().staff_zone.0[1].x - 0.45).abs() < 1e-4);
+    // Sign out: the session ends.
+    let r = request(a, "POST", "/logout", &[("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", &cookie)], &format!("csrf={csrf}"));
+    assert!(r.starts_with("HTTP/1.1 303"), "{r}");
+    assert!(request(a, "GET", "/status", &[("Cookie", &cookie)], "").starts_with("HTTP/1.1 401"));
+
+    // A real browser: sent to /login, signs in, drags a point, saves.
+    let browser_dir = common::repo().join("tests/browser");
+    if browser_dir.join("node_modules/playwright-core").is_dir() && Path::new("/usr/bin/chromium").exists() {
+        let shots = common::repo().join("target/test-artifacts/editor-login");
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).unwrap();
+        let out = std::process::Command::new("node")
+            .arg(browser_dir.join("editor.mjs"))
+            .env("AGENT_URL", format!("http://{a}"))
+            .env("WINDOW", "w01")
+            .env("SHOT_DIR", &shots)
+            .env("PASSWORD", "ladder-and-laptop-7")
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && log.contains("signed in"), "{log}");
+        let moved = log.lines().find_map(|l| l.strip_prefix("moved staff-1 to ")).expect("the script reports the point");
+        let x: f32 = moved.split(',').next().unwrap().parse().unwrap();
+        let saved = liyi::config::parse(&std::fs::read_to_string(&config).unwrap(), &config).unwrap();
+        assert!((saved.window("w01").unwrap().staff_zone.0[1].x - x).abs() < 0.01, "the browser's save reached the file");
+    } else {
+        assert!(std::env::var_os("LIYI_REQUIRE_SHARED").is_none(), "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core");
+    }
+
+    // Wrong passwords lock this address out, even for the right one.
+    for _ in 0..liyi::agent::login::MAX_FAILURES {
+        request(a, "POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded")], &form("guess-guess-guess"));
+    }
+    let r = request(a, "POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded")], &form("ladder-and-laptop-7"));
+    assert!(r.starts_with("HTTP/1.1 429") && r.contains("5 分钟"), "{r}");
+    let r = request(a, "GET", "/metrics", &[("Authorization", &basic)], "");
+    assert!(r.starts_with("HTTP/1.1 429"), "Basic is locked out too: {r}");
+}

@@ -1,38 +1,46 @@
 //! The agent's HTTP server: `/` (status page), `/status` (JSON),
 //! `/metrics` (Prometheus), and the zone editor (`/windows/{id}/editor`,
 //! with its redacted live preview and layout API). Listens on 127.0.0.1 by
-//! default; the editor saves only from 127.0.0.1 (reach it through an SSH
-//! tunnel).
+//! default, where the editor saves only from 127.0.0.1 (reach it through an
+//! SSH tunnel). On a LAN address every page needs the installer's login
+//! ([`super::login`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Extension, Path, Query, State};
+use axum::{Router, middleware};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::config::Layout;
 use crate::i18n::Lang;
 use crate::sync::lock;
 
 use super::Agent;
+use super::login::{self, Access, PagesLogin};
 
-pub fn router(agent: Arc<Agent>) -> Router {
-    Router::new()
+/// The pages; with `login`, every route but `/login` needs it.
+pub fn router(agent: Arc<Agent>, login: Option<Arc<PagesLogin>>) -> Router {
+    let pages = Router::new()
         .route("/", get(page))
         .route("/status", get(status))
         .route("/metrics", get(metrics))
         .route("/windows/{id}/editor", get(editor))
         .route("/windows/{id}/preview.png", get(preview))
         .route("/windows/{id}/layout", get(layout).post(save_layout))
-        .with_state(agent)
+        .with_state(agent);
+    let auth = Router::new().route("/login", get(login::login_page).post(login::login)).route("/logout", post(login::logout)).with_state(login.clone());
+    pages.merge(auth).layer(middleware::from_fn_with_state(login, login::gate))
 }
 
-async fn page(State(agent): State<Arc<Agent>>, Query(q): Query<HashMap<String, String>>) -> Html<String> {
-    Html(super::status::page(&agent.status(), q.get("lang").is_some_and(|l| l == "en")))
+async fn page(State(agent): State<Arc<Agent>>, Extension(access): Extension<Access>, Query(q): Query<HashMap<String, String>>) -> Html<String> {
+    let english = q.get("lang").is_some_and(|l| l == "en");
+    let html = super::status::page(&agent.status(), english);
+    let sign_out = login::sign_out_form(&access, if english { Lang::En } else { Lang::Zh });
+    Html(if sign_out.is_empty() { html } else { html.replacen("</body>", &format!("<p>{sign_out}</p></body>"), 1) })
 }
 
 async fn status(State(agent): State<Arc<Agent>>) -> impl IntoResponse {
@@ -47,7 +55,7 @@ fn window<'a>(agent: &'a Agent, id: &str) -> Result<&'a Arc<super::WindowState>,
     agent.windows.iter().find(|w| w.window.id == id).ok_or_else(|| (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": format!("no window {id:?}") }))).into_response())
 }
 
-async fn editor(State(agent): State<Arc<Agent>>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn editor(State(agent): State<Arc<Agent>>, Extension(access): Extension<Access>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     if let Err(r) = window(&agent, &id) {
         return r;
     }
@@ -71,7 +79,11 @@ async fn editor(State(agent): State<Arc<Agent>>, Path(id): Path<String>, Query(q
         .replace("__BACK__", &esc(lang.t("editor.back")))
         .replace("__LIVE__", &esc(lang.t("editor.live")))
         .replace("__WINDOW__", &id.replace(['"', '\\', '<'], ""))
-        .replace("__TEXTS__", &texts.to_string().replace('<', "\\u003c"));
+        .replace("__TEXTS__", &texts.to_string().replace('<', "\\u003c"))
+        .replace("__CSRF__", match &access {
+            Access::Session { csrf } => csrf.as_str(),
+            _ => "",
+        });
     Html(page).into_response()
 }
 
@@ -102,11 +114,19 @@ async fn layout(State(agent): State<Arc<Agent>>, Path(id): Path<String>) -> Resp
 
 /// Saves an edited layout: checked, written into the config file in place
 /// (comments kept), the whole file validated first, then applied to the
-/// running agent. Only from 127.0.0.1.
-async fn save_layout(State(agent): State<Arc<Agent>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+/// running agent. Only from 127.0.0.1, or with a login and its CSRF token
+/// ([`login::may_save`]).
+async fn save_layout(
+    State(agent): State<Arc<Agent>>,
+    Extension(access): Extension<Access>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let bad = |status: StatusCode, m: String| (status, Json(serde_json::json!({ "error": m }))).into_response();
-    if !peer.ip().is_loopback() {
-        return bad(StatusCode::FORBIDDEN, "the editor saves only from 127.0.0.1; use an SSH tunnel (see README)".into());
+    if let Err(m) = login::may_save(&access, &peer, &headers) {
+        return bad(StatusCode::FORBIDDEN, m.into());
     }
     if let Err(r) = window(&agent, &id) {
         return r;
@@ -139,14 +159,18 @@ async fn save_layout(State(agent): State<Arc<Agent>>, ConnectInfo(peer): Connect
 }
 
 /// Binds `addr` and serves on a runtime thread of its own; returns the bound
-/// address (useful with port 0).
-pub fn spawn(agent: Arc<Agent>, addr: SocketAddr) -> anyhow::Result<SocketAddr> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// address (useful with port 0). A LAN address needs `login`.
+pub fn spawn(agent: Arc<Agent>, addr: SocketAddr, login: Option<Arc<PagesLogin>>) -> anyhow::Result<SocketAddr> {
+    if !addr.ip().is_loopback() && login.is_none() {
+        anyhow::bail!("refusing to serve the agent's pages on {addr} without a login. Fix: set [pages] password_file, or listen on 127.0.0.1");
+    }
+    // Two threads: an argon2 check (tens of ms) must not stall the pages.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).max_blocking_threads(2).enable_all().build()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}. Fix: choose a free port with --listen"))?;
     let bound = listener.local_addr()?;
     std::thread::spawn(move || {
         rt.block_on(async move {
-            if let Err(e) = axum::serve(listener, router(agent).into_make_service_with_connect_info::<SocketAddr>()).await {
+            if let Err(e) = axum::serve(listener, router(agent, login).into_make_service_with_connect_info::<SocketAddr>()).await {
                 tracing::error!(error = %e, "status server stopped");
             }
         });

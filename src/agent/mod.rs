@@ -8,6 +8,7 @@
 //! source that fails is reopened with backoff without touching the others.
 
 pub mod http;
+pub mod login;
 pub mod memory;
 pub mod motion;
 mod slot;

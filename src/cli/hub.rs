@@ -114,15 +114,7 @@ async fn admin(cfg: HubConfig, cmd: Admin) -> anyhow::Result<ExitCode> {
         }
         Admin::UserAdd { name, role, hall } => {
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role {role:?}: use supervisor, trainer or admin"))?;
-            let password = match std::env::var("LIYI_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut line = String::new();
-                    eprint!("password for {name}: ");
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
+            let password = super::pages_password::read_password(&format!("password for {name}"))?;
             db.add_user(&name, role, hall.as_deref(), &password).await?;
             eprintln!("user {name} ({}) created", role.as_str());
         }

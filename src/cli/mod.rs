@@ -8,6 +8,7 @@ mod demo;
 mod doctor;
 mod hub;
 mod models;
+mod pages_password;
 mod privacy_audit;
 mod replay;
 mod run;
@@ -74,6 +75,10 @@ enum Command {
     Report(hub::ReportArgs),
     /// Send what waits in this box's outbox to the hub, then exit.
     Push(hub::PushArgs),
+    /// Write the installer password's hash for the agent's LAN pages
+    /// (`[pages] password_file`). The password comes from LIYI_PASSWORD or
+    /// stdin.
+    PagesPassword(pages_password::Args),
 }
 
 /// Where to find ONNX Runtime and the models; shared by every subcommand
@@ -172,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Hub(args) => hub::run(args),
         Command::Report(args) => hub::report(args),
         Command::Push(args) => hub::push(args),
+        Command::PagesPassword(args) => pages_password::run(args),
     };
     match result {
         Ok(code) => code,

@@ -65,10 +65,12 @@ pub struct Args {
     #[arg(long)]
     loop_files: bool,
 
-    /// Address of the status page, /status and /metrics. Keep it on
-    /// 127.0.0.1 and reach it through an SSH tunnel (see README).
-    #[arg(long, default_value = "127.0.0.1:8787")]
-    listen: SocketAddr,
+    /// Address of the status page, the zone editor, /status and /metrics.
+    /// Default: `[pages] listen`, else 127.0.0.1:8787. Keep it on 127.0.0.1
+    /// and reach it through an SSH tunnel, or set `[pages] password_file`
+    /// for a LAN address (see README).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
 
     #[command(flatten)]
     pose: PoseArgs,
@@ -79,6 +81,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(cfg) = load_config(&args.config) else { return Ok(ExitCode::FAILURE) };
+    let listen = cfg.pages.address(args.listen).map_err(anyhow::Error::msg)?;
     if !(0.1..=30.0).contains(&args.fps) {
         anyhow::bail!("--fps must be between 0.1 and 30");
     }
@@ -98,7 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop));
     let runtime = args.runtime.runtime()?;
-    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &args.store, &clips_dir, &options, args.seconds, args.listen, stop, |_| {})?;
+    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &args.store, &clips_dir, &options, args.seconds, listen, stop, |_| {})?;
     print_summary(&done, &args.store, &clips_dir);
     Ok(ExitCode::SUCCESS)
 }
@@ -222,8 +225,9 @@ pub(super) fn run_agent(
         Some(link) => Some(spawn_uplink(link.clone(), uplink_store, clips_dir, Arc::clone(&state), Arc::clone(&uplink_stop))?),
         None => None,
     };
-    let bound = agent::http::spawn(Arc::clone(&state), listen)?;
-    eprintln!("status page: http://{bound}/  (/status, /metrics)");
+    let login = cfg.pages.password_hash.clone().map(|h| agent::login::PagesLogin::new(h, cfg.pages.session_hours));
+    let bound = agent::http::spawn(Arc::clone(&state), listen, login.clone())?;
+    eprintln!("status page: http://{bound}/  (/status, /metrics){}", if login.is_some() { "  — login required" } else { "" });
     tracing::info!(windows = state.windows.len(), workers = options.workers, store = %store_path.display(), "agent started");
     let result = agent::run(&state, runtime, catalog, options, stop, tx);
     finished.store(true, Ordering::Relaxed);

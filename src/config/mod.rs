@@ -9,6 +9,7 @@
 
 mod attire;
 mod layout;
+mod pages;
 pub(crate) mod error;
 mod schedule;
 mod source;
@@ -29,6 +30,7 @@ pub use thresholds::Thresholds;
 pub use uplink::{HubLink, valid_id};
 pub use attire::{AttireSettings, ModelSlot};
 pub use layout::Layout;
+pub use pages::{DEFAULT_LISTEN, PagesSettings};
 
 use error::Reporter;
 use thresholds::RawRules;
@@ -53,6 +55,8 @@ pub struct Config {
     /// How the badge and dress code are judged (`[attire]`); none: those
     /// rules stay unknown.
     pub attire: Option<AttireSettings>,
+    /// Where the agent's own pages listen, and their login (`[pages]`).
+    pub pages: PagesSettings,
 }
 
 /// `[clips]`: the flagged clips and how long they are kept.
@@ -134,6 +138,7 @@ struct RawConfig {
     clips: Option<RawClips>,
     hub: Option<Spanned<uplink::RawHub>>,
     attire: Option<Spanned<attire::RawAttire>>,
+    pages: Option<Spanned<pages::RawPages>>,
     #[serde(default)]
     window: Vec<Spanned<RawWindow>>,
 }
@@ -326,8 +331,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     let base = path.parent().unwrap_or(Path::new(""));
     let hub = raw.hub.as_ref().and_then(|h| uplink::hub_link(h.get_ref(), h.span().start, base, &mut r));
     let attire = raw.attire.as_ref().and_then(|a| attire::attire(a.get_ref(), a.span().start, base, &mut r));
+    let pages = raw.pages.as_ref().map_or_else(PagesSettings::default, |p| pages::pages(p.get_ref(), p.span().start, base, &mut r));
     if r.errors.is_empty() {
-        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips, hub, attire })
+        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips, hub, attire, pages })
     } else {
         r.errors.sort_by_key(|e| (e.line, e.column));
         Err(ConfigErrors(r.errors))

@@ -183,3 +183,35 @@ fn unreadable_file() {
     let e = load(Path::new("/no/such/hall.toml")).unwrap_err();
     assert!(e.to_string().contains("/no/such/hall.toml") && e.to_string().contains("cannot be read"));
 }
+
+#[test]
+fn pages_address_and_login() {
+    let c = parse(GOOD, Path::new("hall.toml")).unwrap();
+    assert_eq!(c.pages, PagesSettings::default());
+    assert_eq!(c.pages.address(None).unwrap().to_string(), DEFAULT_LISTEN);
+    // A LAN address needs a password, from the config or the command line.
+    let err = c.pages.address(Some("0.0.0.0:8787".parse().unwrap())).unwrap_err();
+    assert!(err.contains("pages-password") && err.contains("SSH tunnel"), "{err}");
+    assert!(c.pages.address(Some("[::1]:9000".parse().unwrap())).is_ok());
+
+    let e = errors(&format!("{GOOD}\n[pages]\nlisten = \"0.0.0.0:8787\"\n"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].field, "pages.listen");
+    assert!(e[0].fix.contains("password_file"), "{:?}", e[0]);
+    let e = errors(&format!("{GOOD}\n[pages]\nlisten = \"lan\"\nsession_hours = 0\n"));
+    assert_eq!(e.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["pages.listen", "pages.session_hours"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("hall.toml");
+    let text = format!("{GOOD}\n[pages]\nlisten = \"0.0.0.0:8787\"\npassword_file = \"pages.pass\"\n");
+    let e = parse(&text, &cfg).unwrap_err().0;
+    assert_eq!(e.len(), 1, "only the unreadable file is reported: {e:?}");
+    assert!(e[0].field == "pages.password_file" && e[0].message.contains("pages.pass"), "{:?}", e[0]);
+    std::fs::write(dir.path().join("pages.pass"), "the password itself\n").unwrap();
+    assert!(parse(&text, &cfg).unwrap_err().0[0].message.contains("does not hold a password hash"));
+    std::fs::write(dir.path().join("pages.pass"), crate::secret::hash_password("installer-password").unwrap()).unwrap();
+    let c = parse(&text, &cfg).unwrap();
+    assert!(c.pages.password_hash.is_some());
+    assert_eq!(c.pages.address(None).unwrap().to_string(), "0.0.0.0:8787");
+    assert!(!serde_json::to_string(&c).unwrap().contains("argon2"), "the hash is never serialised");
+}

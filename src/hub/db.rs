@@ -5,9 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::NaiveDate;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
@@ -162,12 +160,7 @@ pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-/// A fresh random secret (tokens, session ids, CSRF tokens): 32 bytes, hex.
-pub fn secret() -> String {
-    let mut b = [0u8; 32];
-    OsRng.fill_bytes(&mut b);
-    hex::encode(b)
-}
+pub use crate::secret::random_token as secret;
 
 pub fn now_unix() -> f64 {
     chrono::Utc::now().timestamp_millis() as f64 / 1000.0
@@ -274,11 +267,7 @@ impl HubDb {
         if name.trim().is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
             return Err(AdminError::Invalid("name: give 1-64 printable characters".into()));
         }
-        if password.chars().count() < 10 {
-            return Err(AdminError::Invalid("password: use at least 10 characters".into()));
-        }
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        let hash = argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| AdminError::Invalid(format!("password: {e}")))?.to_string();
+        let hash = crate::secret::hash_password(password).map_err(AdminError::Invalid)?;
         let r = sqlx::query("INSERT INTO user (name, role, hall, password_hash, created_unix) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO NOTHING")
             .bind(name.trim())
             .bind(role.as_str())
@@ -304,11 +293,11 @@ impl HubDb {
         let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1").bind(name).fetch_optional(&self.pool).await.map_err(self.sql())?;
         let Some(row) = row else {
             // Same work for unknown names, so timing does not tell them apart.
-            let _ = argon2::Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng));
+            crate::secret::burn_password_check(password);
             return Ok(None);
         };
         let hash: String = row.get("password_hash");
-        let ok = PasswordHash::new(&hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let ok = crate::secret::verify_password(password, &hash);
         Ok(if ok { user_from(&row) } else { None })
     }
 

@@ -3,7 +3,9 @@
 // save, and see the editor confirm it.
 //
 // Environment: AGENT_URL (e.g. http://127.0.0.1:8787), WINDOW (id),
-// SHOT_DIR (screenshots), CHROMIUM (default /usr/bin/chromium).
+// SHOT_DIR (screenshots), CHROMIUM (default /usr/bin/chromium), PASSWORD
+// (the installer's, when the pages need a login: the editor must send the
+// browser to /login and back).
 // Prints the moved point as `moved staff-1 to X,Y`; exits 1 on failure.
 
 import { chromium } from 'playwright-core';
@@ -29,6 +31,13 @@ try {
   });
   const page = context.pages()[0] || await context.newPage();
   await page.goto(`${AGENT}/windows/${WINDOW}/editor`);
+  if (process.env.PASSWORD) {
+    if (!page.url().includes('/login')) throw new Error(`expected the login page, got ${page.url()}`);
+    await page.screenshot({ path: join(SHOT_DIR, 'login.png') });
+    await page.fill('input[name=password]', process.env.PASSWORD);
+    await Promise.all([page.waitForURL(/\/editor$/, { timeout: 15_000 }), page.click('button[type=submit]')]);
+    console.log('signed in');
+  }
   // The preview is redacted frames from the running agent.
   await page.waitForFunction(() => { const i = document.getElementById('preview'); return i.complete && i.naturalWidth > 0; }, null, { timeout: 30_000 });
   await page.waitForSelector('#staff-1', { timeout: 10_000 });

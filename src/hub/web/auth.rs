@@ -48,9 +48,8 @@ impl Session {
     }
 }
 
-pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::secret::constant_eq;
+use crate::secret::safe_next;
 
 impl FromRequestParts<AppState> for Session {
     type Rejection = WebError;
@@ -133,27 +132,4 @@ pub async fn logout(State(hub): State<AppState>, session: Session, jar: CookieJa
         hub.db.end_session(c.value()).await.map_err(WebError::internal)?;
     }
     Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
-}
-
-/// Only local paths, so the sign-in cannot redirect elsewhere.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_stays_local_and_tokens_compare() {
-        assert_eq!(safe_next(Some("/clips/3")), "/clips/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert!(constant_eq(b"abc", b"abc"));
-        assert!(!constant_eq(b"abc", b"abd"));
-        assert!(!constant_eq(b"", b"a"));
-    }
 }
