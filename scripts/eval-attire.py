@@ -7,12 +7,18 @@ the first N photos of each class from its train split, as a hall would
 enrol a few photos; the val split is scored. "Positive" below means a
 MISSING badge (what the rule flags).
 
-    scripts/eval-attire.py [--per-class 8] [--liyi target/release/liyi]
+    scripts/eval-attire.py [--per-class 8] [--person-crops] [--badge-boxes]
+                           [--seed S] [--liyi target/release/liyi]
+
+--badge-boxes copies each enrolment photo's tag box (the dataset's YOLO
+label) beside it, so the badge itself is matched (`enroll --badge-boxes`).
+--seed S draws the enrolment photos at random instead of taking the first.
 """
 import argparse
 import csv
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -27,6 +33,8 @@ def main():
     ap.add_argument("--per-class", type=int, default=8)
     ap.add_argument("--liyi", default=os.path.join(ROOT, "target", "release", "liyi"))
     ap.add_argument("--person-crops", action="store_true", help="take the chest as a band of each crop instead of from keypoints")
+    ap.add_argument("--badge-boxes", action="store_true", help="enrol with the tag boxes marked (badge patches)")
+    ap.add_argument("--seed", type=int, help="draw the enrolment photos at random with this seed")
     a = ap.parse_args()
     rows = list(csv.DictReader(open(os.path.join(DATA, "labels.csv"))))
     crops = [r for r in rows if r["path"].startswith("nametag_crops/")]
@@ -36,11 +44,18 @@ def main():
     try:
         for label, folder in [("name_tag_visible", "with"), ("no_name_tag_box", "without")]:
             os.makedirs(os.path.join(tmp, folder))
-            for r in [r for r in train if r["label"] == label][: a.per_class]:
-                shutil.copy(os.path.join(DATA, r["path"]), os.path.join(tmp, folder))
+            pool = [r for r in train if r["label"] == label]
+            if a.seed is not None:
+                pool = random.Random(a.seed * 2 + (folder == "with")).sample(pool, len(pool))
+            for r in pool[: a.per_class]:
+                src = os.path.join(DATA, r["path"])
+                shutil.copy(src, os.path.join(tmp, folder))
+                if a.badge_boxes and folder == "with":
+                    stem = os.path.splitext(os.path.basename(src))[0]
+                    shutil.copy(os.path.join(os.path.dirname(src) + "_labels", stem + ".txt"), os.path.join(tmp, folder, stem + ".txt"))
         ref = os.path.join(tmp, "badge.json")
         crops = ["--person-crops"] if a.person_crops else []
-        out = subprocess.run([a.liyi, "attire"] + crops + ["enroll", "--with", os.path.join(tmp, "with"), "--without", os.path.join(tmp, "without"), "--out", ref], capture_output=True, text=True)
+        out = subprocess.run([a.liyi, "attire"] + crops + ["enroll", "--with", os.path.join(tmp, "with"), "--without", os.path.join(tmp, "without"), "--out", ref] + (["--badge-boxes"] if a.badge_boxes else []), capture_output=True, text=True)
         print(out.stdout.strip(), out.stderr.strip(), sep="\n")
         if out.returncode != 0:
             sys.exit(1)
@@ -79,7 +94,8 @@ def main():
         if judged:
             prec = tp / (tp + fp) if tp + fp else float("nan")
             rec = tp / (tp + fn) if tp + fn else float("nan")
-            print(f"precision {prec:.2f} recall {rec:.2f} accuracy {(tp + tn) / judged:.2f}")
+            tnr = tn / (tn + fp) if tn + fp else float("nan")
+            print(f"precision {prec:.2f} recall {rec:.2f} accuracy {(tp + tn) / judged:.2f} balanced accuracy {(rec + tnr) / 2:.2f}")
     finally:
         shutil.rmtree(tmp)
 

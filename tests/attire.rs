@@ -108,6 +108,77 @@ fn reference_check_runs_on_real_photos() {
     assert!(people.iter().any(|p| p["score"].is_number()), "at least one chest judged: {people:?}");
 }
 
+/// Badge patches on real photos: enrol 8 crops with the tag (its box
+/// marked, from the dataset's labels) and 8 without, spread through the
+/// training split as a hall would photograph on different days, then check
+/// the validation split. Missing a box file is an error naming the photo.
+#[test]
+fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
+    let Some(shared) = common::shared() else { return };
+    let data = shared.join("datasets/Staff_Identification-nametag-overhead");
+    let dir = tempfile::tempdir().unwrap();
+    let labels = std::fs::read_to_string(data.join("labels.csv")).unwrap();
+    let rows = |split: &str, label: &str| -> Vec<String> {
+        labels.lines().filter(|l| l.starts_with(&format!("nametag_crops/{split}/")) && l.split(',').nth(1) == Some(label)).map(|l| l.split(',').next().unwrap().to_string()).collect()
+    };
+    for (label, folder) in [("name_tag_visible", "with"), ("no_name_tag_box", "without")] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        let pool = rows("train", label);
+        for i in 0..8 {
+            let rel = &pool[(2 * i + 1) * pool.len() / 16];
+            let name = Path::new(rel).file_name().unwrap();
+            std::fs::copy(data.join(rel), dir.path().join(folder).join(name)).unwrap();
+            if folder == "with" {
+                let stem = Path::new(rel).file_stem().unwrap().to_str().unwrap();
+                std::fs::copy(data.join("nametag_crops/train_labels").join(format!("{stem}.txt")), dir.path().join(folder).join(format!("{stem}.txt"))).unwrap();
+            }
+        }
+    }
+    let reference = dir.path().join("badge.json");
+    let enroll = |out: &Path| common::liyi().args(["attire", "--person-crops", "enroll", "--badge-boxes", "--with"]).arg(dir.path().join("with")).arg("--without").arg(dir.path().join("without")).arg("--out").arg(out).output().unwrap();
+    let r = enroll(&reference);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&reference).unwrap()).unwrap();
+    let patches = stored["patches"].as_array().unwrap();
+    assert_eq!(patches.len(), 8);
+    assert!(patches.iter().all(|p| p["w"].as_u64().unwrap().max(p["h"].as_u64().unwrap()) <= 24), "badge-sized patches only");
+    assert!(stored["patch_cut"]["threshold"].is_number());
+
+    let val: Vec<(String, bool)> = rows("val", "name_tag_visible").into_iter().map(|p| (p, true)).chain(rows("val", "no_name_tag_box").into_iter().map(|p| (p, false))).collect();
+    let r = common::liyi().args(["attire", "--person-crops", "check", "--json", "--reference"]).arg(&reference).args(val.iter().map(|(p, _)| data.join(p))).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let out: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(out.len(), val.len());
+    let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
+    for (o, (_, tag)) in out.iter().zip(&val) {
+        let missing = o["score"].as_f64().expect("person crops are always judged") < 0.5;
+        match (missing, !tag) {
+            (true, true) => tp += 1,
+            (true, false) => fp += 1,
+            (false, true) => fn_ += 1,
+            (false, false) => tn += 1,
+        }
+    }
+    let recall = f64::from(tp) / f64::from(tp + fn_);
+    let specificity = f64::from(tn) / f64::from(tn + fp);
+    eprintln!("missing-tag flags: TP {tp} FP {fp} FN {fn_} TN {tn}; recall {recall:.2}, tags recognised {specificity:.2}");
+    // Chance is 0.5; the measured figures are in docs/accuracy.md.
+    assert!((recall + specificity) / 2.0 >= 0.7, "balanced accuracy {:.2}", (recall + specificity) / 2.0);
+
+    // Keypoint mode (how the agent judges a clerk) runs the patches on each
+    // person's chest region.
+    let r = common::liyi().args(["attire", "check", "--json", "--reference"]).arg(&reference).arg(shared.join("fixtures/zidane.jpg")).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stdout).lines().any(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].is_number()));
+
+    // A photo with the badge but no box file: named, with the fix.
+    let first = std::fs::read_dir(dir.path().join("with")).unwrap().filter_map(|e| e.ok()).find(|e| e.path().extension().is_some_and(|x| x == "txt")).unwrap().path();
+    std::fs::remove_file(&first).unwrap();
+    let r = enroll(&dir.path().join("again.json"));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains(first.with_extension("jpg").file_name().unwrap().to_str().unwrap()) && err.contains("YOLO"), "{err}");
+}
+
 /// Keypoint traces may carry attire (`"badge"`, `"uniform"`); `liyi replay`
 /// raises `missing_badge` from them like any rule.
 #[test]

@@ -8,6 +8,7 @@ use image::RgbImage;
 use super::chest::{Chest, chest};
 use super::features::{Cues, Features, features};
 use super::reference::{Reference, Sample};
+use super::template::{self, PixelBox};
 use super::text::TextDetector;
 use crate::vision::{Person, VisionError};
 use crate::vision::pose::PoseEstimator;
@@ -84,17 +85,27 @@ impl AttireChecker<'_> {
             .max_by_key(|(_, c)| c.width() * c.height()))
     }
 
+    /// The probability that a chest wears the item: the best badge-patch
+    /// match when the reference has patches, else the features.
+    pub fn score(&mut self, img: &RgbImage, c: &Chest, reference: &Reference) -> Result<f32, VisionError> {
+        let features = self.crop_features(img, c, reference.cues)?;
+        Ok(reference.probability_with(&features, template::match_chest(img, c, self.person_crops, &reference.patches, None)))
+    }
+
     /// Scores one person of a frame against a reference.
     pub fn check(&mut self, img: &RgbImage, person: &Person, desk_y: Option<f32>, reference: &Reference) -> Result<Verdict, VisionError> {
         match chest(person, img.width(), img.height(), desk_y) {
             Err(u) => Ok(Verdict::Unknown(u)),
-            Ok(c) => Ok(Verdict::Score(reference.probability(&self.crop_features(img, &c, reference.cues)?))),
+            Ok(c) => Ok(Verdict::Score(self.score(img, &c, reference)?)),
         }
     }
 
-    fn samples(&mut self, folder: &Path, cues: Cues) -> Result<Vec<Sample>, EnrollError> {
+    /// The folder's samples and, for badge patches, each photo with its
+    /// chest and marked boxes (kept in memory during enrolment only).
+    fn samples(&mut self, folder: &Path, cues: Cues, boxes: bool) -> Result<(Vec<Sample>, Vec<Enrolled>), EnrollError> {
         let photos = list_photos(folder)?;
         let mut out = Vec::new();
+        let mut kept = Vec::new();
         for path in photos {
             let bad = |message: String, fix: &'static str| EnrollError::Photo { path: path.clone(), message, fix };
             let img = enlarged(crate::imageio::load_rgb(&path).map_err(|e| bad(e.to_string(), "use a readable JPEG or PNG photo"))?);
@@ -105,10 +116,35 @@ impl AttireChecker<'_> {
                 continue;
             };
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            out.push(Sample { photo: name, features: self.crop_features(&img, &c, cues)? });
+            out.push(Sample { photo: name.clone(), features: self.crop_features(&img, &c, cues)? });
+            let marked = if boxes { badge_boxes(&path, &img)? } else { Vec::new() };
+            kept.push(Enrolled { name, img, chest: c, boxes: marked });
         }
-        Ok(out)
+        Ok((out, kept))
     }
+}
+
+/// An enrolment photo held for the badge-patch calibration.
+struct Enrolled {
+    name: String,
+    img: RgbImage,
+    chest: Chest,
+    boxes: Vec<PixelBox>,
+}
+
+/// The badge boxes marked for `photo`: `NAME.txt` beside it (YOLO format).
+fn badge_boxes(photo: &Path, img: &RgbImage) -> Result<Vec<PixelBox>, EnrollError> {
+    let label = photo.with_extension("txt");
+    let text = std::fs::read_to_string(&label).map_err(|e| EnrollError::Photo {
+        path: photo.to_path_buf(),
+        message: format!("its badge box file {} cannot be read: {e}", label.display()),
+        fix: "mark the badge on every photo with it, as a YOLO label file beside the photo (NAME.txt: `0 cx cy w h`, normalised), e.g. with labelImg or CVAT",
+    })?;
+    template::read_boxes(&text, img.width(), img.height()).map_err(|(line, message)| EnrollError::Photo {
+        path: label.clone(),
+        message: if line > 0 { format!("line {line}: {message}") } else { message },
+        fix: "write one box per line as `class cx cy w h`, each normalised to 0..1 (YOLO format)",
+    })
 }
 
 /// The photos in a folder (JPEG, PNG), sorted.
@@ -126,8 +162,22 @@ fn list_photos(folder: &Path) -> Result<Vec<PathBuf>, EnrollError> {
 }
 
 /// Enrols from two folders: photos with the item and photos without.
-pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cues) -> Result<Reference, EnrollError> {
-    let positives = checker.samples(with, cues)?;
-    let negatives = checker.samples(without, cues)?;
-    Reference::calibrate(cues, positives, negatives).map_err(|message| EnrollError::Folder { folder: with.parent().unwrap_or(with).to_path_buf(), message })
+/// With `boxes`, every photo with the badge has its badge marked in a label
+/// file beside it, and the badge patches cut from those boxes are matched
+/// and calibrated too (leave-one-photo-out).
+pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cues, boxes: bool) -> Result<Reference, EnrollError> {
+    let (positives, with_photos) = checker.samples(with, cues, boxes)?;
+    let (negatives, without_photos) = checker.samples(without, cues, false)?;
+    let folder_error = |message| EnrollError::Folder { folder: with.parent().unwrap_or(with).to_path_buf(), message };
+    let reference = Reference::calibrate(cues, positives, negatives).map_err(folder_error)?;
+    if !boxes {
+        return Ok(reference);
+    }
+    let patches: Vec<_> = with_photos.iter().flat_map(|p| p.boxes.iter().filter_map(|b| template::cut(&image::imageops::grayscale(&p.img), *b, p.chest.scale, &p.name))).collect();
+    let whole = checker.person_crops;
+    // A photo whose chest admits no patch at any scale counts as no match.
+    let score = |p: &Enrolled, skip: Option<&str>| template::match_chest(&p.img, &p.chest, whole, &patches, skip).unwrap_or(-1.0);
+    let pos: Vec<f32> = with_photos.iter().map(|p| score(p, Some(&p.name))).collect();
+    let neg: Vec<f32> = without_photos.iter().map(|p| score(p, None)).collect();
+    reference.with_patches(patches, &pos, &neg).map_err(folder_error)
 }

@@ -58,7 +58,7 @@ impl Judge {
                 Some(t) => Some(lock(t).text_share(&crop)?),
                 None => None,
             };
-            badge.push(r.probability(&features(&crop, text)));
+            badge.push(r.probability_with(&features(&crop, text), super::template::match_chest(img, &c, false, &r.patches, None)));
         }
         if let Some(r) = &self.settings.uniform {
             debug_assert_eq!(r.cues, Cues::Uniform);

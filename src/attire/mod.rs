@@ -5,6 +5,8 @@
 //!   and the distance between two crops (pure).
 //! - `reference`: a hall's references from its own photos, the calibrated
 //!   threshold, and scoring (pure).
+//! - `template`: badge patches cut from boxes the hall marked, and where a
+//!   chest matches them best (pure).
 //! - `text`: the PP-OCRv4 text detector behind the text cue.
 //! - `enroll`: photos → references (`liyi attire enroll`), and the checker
 //!   that scores photos (`liyi attire check`).
@@ -12,7 +14,8 @@
 //! - `judge`: a live frame's clerk → badge and uniform probabilities, for the
 //!   `missing_badge` and `dress_code` rules.
 //!
-//! No pixels are kept: references hold numbers and photo file names.
+//! No frame is kept: references hold numbers, photo file names and, when
+//! the hall marked its badge, badge-sized grey patches (at most 24 px).
 
 pub mod chest;
 pub mod enroll;
@@ -20,6 +23,7 @@ pub mod features;
 pub mod judge;
 pub mod model;
 pub mod reference;
+pub mod template;
 pub mod text;
 
 pub use chest::{Chest, Unknown, chest};

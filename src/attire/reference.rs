@@ -9,10 +9,16 @@
 //! leave-one-out scores (balanced accuracy), and the score is mapped
 //! through a logistic around it, scaled by their spread, to 0..1. Positives
 //! alone cannot place such a cut, so at least two negatives are required.
+//!
+//! When the hall marked the badge's box on its photos, the references also
+//! hold badge patches ([`super::template`]); then the best patch match is
+//! the score, calibrated the same way (leave-one-photo-out), and the
+//! features above are the fallback for a chest too small to search.
 
 use serde::{Deserialize, Serialize};
 
 use super::features::{Cues, Features, distance};
+use super::template::BadgePatch;
 
 pub const MIN_POSITIVES: usize = 3;
 pub const MIN_NEGATIVES: usize = 2;
@@ -37,6 +43,35 @@ pub struct Reference {
     pub scale: f32,
     /// Leave-one-out accuracy on the references themselves (balanced).
     pub loo_accuracy: f32,
+    /// The badge itself, from boxes marked on the photos with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<BadgePatch>,
+    /// The cut on the best patch match, when there are patches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch_cut: Option<Cut>,
+}
+
+/// A calibrated decision on a raw score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cut {
+    pub threshold: f32,
+    pub scale: f32,
+    /// Balanced accuracy of the leave-one-out scores at the threshold.
+    pub loo_accuracy: f32,
+}
+
+impl Cut {
+    /// The cut that best separates `pos` from `neg`, with the logistic's
+    /// scale from their spread around it.
+    pub fn fit(pos: &[f32], neg: &[f32]) -> Cut {
+        let (threshold, loo_accuracy) = best_cut(pos, neg);
+        let spread = pos.iter().chain(neg).map(|s| (s - threshold).abs()).sum::<f32>() / (pos.len() + neg.len()).max(1) as f32;
+        Cut { threshold, scale: (spread / 2.0).max(1e-3), loo_accuracy }
+    }
+
+    pub fn probability(&self, raw: f32) -> f32 {
+        1.0 / (1.0 + (-(raw - self.threshold) / self.scale).exp())
+    }
 }
 
 fn nearest(x: &Features, set: &[&Features], cues: Cues) -> f32 {
@@ -90,9 +125,31 @@ impl Reference {
                 .collect()
         };
         let (ps, ns) = (loo(&positives, &negatives, true), loo(&negatives, &positives, false));
-        let (threshold, loo_accuracy) = best_cut(&ps, &ns);
-        let spread = ps.iter().chain(&ns).map(|s| (s - threshold).abs()).sum::<f32>() / (ps.len() + ns.len()) as f32;
-        Ok(Reference { cues, positives, negatives, threshold, scale: (spread / 2.0).max(1e-3), loo_accuracy })
+        let cut = Cut::fit(&ps, &ns);
+        Ok(Reference { cues, positives, negatives, threshold: cut.threshold, scale: cut.scale, loo_accuracy: cut.loo_accuracy, patches: Vec::new(), patch_cut: None })
+    }
+
+    /// Adds badge patches, calibrated on the best-match scores of the
+    /// photos with the badge (each without its own patches) and without.
+    pub fn with_patches(mut self, patches: Vec<BadgePatch>, pos: &[f32], neg: &[f32]) -> Result<Reference, String> {
+        if patches.is_empty() {
+            return Err("no badge box could be cut from the photos with the badge".into());
+        }
+        if pos.len() < MIN_POSITIVES || neg.len() < MIN_NEGATIVES {
+            return Err(format!("badge patches need {MIN_POSITIVES} photos with and {MIN_NEGATIVES} without to calibrate; {} and {} could be scored", pos.len(), neg.len()));
+        }
+        self.patch_cut = Some(Cut::fit(pos, neg));
+        self.patches = patches;
+        Ok(self)
+    }
+
+    /// The probability from the best patch match when there are patches
+    /// and the chest could be searched, else from the features.
+    pub fn probability_with(&self, x: &Features, patch_match: Option<f32>) -> f32 {
+        match (self.patch_cut, patch_match) {
+            (Some(cut), Some(m)) => cut.probability(m),
+            _ => self.probability(x),
+        }
     }
 
     /// The raw score of a crop's features (positive: like the positives).
@@ -104,7 +161,7 @@ impl Reference {
 
     /// 0..1; above 0.5 means "like the positives" (badge worn, uniform on).
     pub fn probability(&self, x: &Features) -> f32 {
-        1.0 / (1.0 + (-(self.raw(x) - self.threshold) / self.scale).exp())
+        Cut { threshold: self.threshold, scale: self.scale, loo_accuracy: self.loo_accuracy }.probability(self.raw(x))
     }
 }
 
@@ -143,5 +200,25 @@ mod tests {
         // Serialised: numbers and file names only.
         let json = serde_json::to_string(&r).unwrap();
         assert!(json.contains("\"photo\":\"a\"") && json.contains("\"cues\":\"badge\""));
+        assert!(!json.contains("patches"), "no patches unless boxes were marked");
+    }
+
+    #[test]
+    fn patches_calibrate_on_match_scores_and_take_over_the_score() {
+        let pos = vec![s("a", f(3, 0.10)), s("b", f(3, 0.12)), s("c", f(3, 0.09))];
+        let neg = vec![s("x", f(3, 0.0)), s("y", f(3, 0.01))];
+        let r = Reference::calibrate(Cues::Badge, pos, neg).unwrap();
+        let patch = BadgePatch { photo: "a".into(), w: 3, h: 3, rel_w: 0.2, values: vec![0.0; 9] };
+        assert!(r.clone().with_patches(vec![], &[0.9; 3], &[0.2; 2]).is_err());
+        assert!(r.clone().with_patches(vec![patch.clone()], &[0.9; 3], &[0.2]).unwrap_err().contains("without"));
+        let r = r.with_patches(vec![patch], &[0.82, 0.9, 0.86], &[0.55, 0.61]).unwrap();
+        let cut = r.patch_cut.unwrap();
+        assert_eq!(cut.loo_accuracy, 1.0);
+        assert!(cut.threshold > 0.61 && cut.threshold < 0.82, "{cut:?}");
+        assert!(r.probability_with(&f(3, 0.0), Some(0.88)) > 0.7, "the match decides, not the features");
+        assert!(r.probability_with(&f(3, 0.11), Some(0.5)) < 0.3);
+        assert!(r.probability_with(&f(3, 0.105), None) > 0.7, "no search possible: the features decide");
+        let back: Reference = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
     }
 }

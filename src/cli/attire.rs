@@ -44,6 +44,11 @@ enum Cmd {
         /// Enrol the uniform (colour only) instead of the badge.
         #[arg(long)]
         uniform: bool,
+        /// Every photo with the badge has its badge marked in a YOLO label
+        /// file beside it (NAME.txt: `0 cx cy w h`, normalised): the badge
+        /// itself is then matched, the strongest cue.
+        #[arg(long, conflicts_with = "uniform")]
+        badge_boxes: bool,
         /// Where the references go (JSON: numbers only).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -68,9 +73,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut text = TextDetector::load(runtime, &catalog, EngineOptions { intra_threads: args.runtime.threads.into() })?;
     let mut checker = AttireChecker { pose: &pose, text: Some(&mut text), person_crops: args.person_crops };
     match args.command {
-        Cmd::Enroll { with, without, uniform, out } => {
+        Cmd::Enroll { with, without, uniform, badge_boxes, out } => {
             let cues = if uniform { Cues::Uniform } else { Cues::Badge };
-            let reference = enroll(&mut checker, &with, &without, cues)?;
+            let reference = enroll(&mut checker, &with, &without, cues, badge_boxes)?;
             let json = serde_json::to_vec_pretty(&reference)?;
             crate::atomic::write_bytes(&out, &json).with_context(|| format!("cannot write {}", out.display()))?;
             println!(
@@ -81,8 +86,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 reference.loo_accuracy * 100.0,
                 out.display()
             );
-            if reference.loo_accuracy < 0.8 {
-                eprintln!("warning: the photos with and without are hard to tell apart ({:.0} %); take them from the window camera's view, chest in sight", reference.loo_accuracy * 100.0);
+            if let Some(cut) = reference.patch_cut {
+                println!("badge patches: {} from the marked boxes; match threshold {:.3}; leave-one-photo-out accuracy {:.0} % (this is the score used)", reference.patches.len(), cut.threshold, cut.loo_accuracy * 100.0);
+            }
+            let used = reference.patch_cut.map_or(reference.loo_accuracy, |c| c.loo_accuracy);
+            if used < 0.8 {
+                eprintln!("warning: the photos with and without are hard to tell apart ({:.0} %); take them from the window camera's view, chest in sight", used * 100.0);
             }
         }
         Cmd::Check { reference, inputs, json } => {
@@ -92,7 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let img = crate::attire::enroll::enlarged(crate::imageio::load_rgb(&path)?);
                 if args.person_crops {
                     let score = match checker.photo_chest(&img)? {
-                        Some(c) => Some(reference.probability(&checker.crop_features(&img, &c, reference.cues)?)),
+                        Some(c) => Some(checker.score(&img, &c, &reference)?),
                         None => None,
                     };
                     if json {
