@@ -153,10 +153,11 @@ fn zone_editor_round_trip_in_a_real_browser() {
     let shots = common::repo().join("target/test-artifacts/editor");
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).unwrap();
-    let out = std::process::Command::new("node").arg(browser_dir.join("editor.mjs")).env("AGENT_URL", format!("http://{}", agent.addr)).env("WINDOW", "w01").env("SHOT_DIR", &shots).output().unwrap();
+    let out = std::process::Command::new("node").arg(browser_dir.join("editor.mjs")).env("AGENT_URL", format!("http://{}", agent.addr)).env("WINDOW", "w01").env("SHOT_DIR", &shots).env("EDIT_MORE", "1").output().unwrap();
     let log = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{log}");
-    assert!(log.contains("live rows: 15"), "the live overlay lists 8 observations and 7 rules: {log}");
+    assert!(log.contains("live rows: 16"), "the live overlay lists 9 observations and 7 rules: {log}");
+    assert!(log.contains("staff points: 5") && log.contains("mask added"), "{log}");
     let moved = log.lines().find_map(|l| l.strip_prefix("moved staff-1 to ")).expect("the script reports the point");
     let (x, y) = moved.split_once(',').unwrap();
     let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
@@ -169,11 +170,17 @@ fn zone_editor_round_trip_in_a_real_browser() {
     let cfg = liyi::config::parse(&after, &config).unwrap();
     let p = cfg.window("w01").unwrap().staff_zone.0[1];
     assert!((f64::from(p.x) - x).abs() < 0.01 && (f64::from(p.y) - y).abs() < 0.01, "saved {p:?}, dragged to {x},{y}");
+    // The point added by double-click and the mask are in the file, and the
+    // running agent fills the mask.
+    assert_eq!(cfg.window("w01").unwrap().staff_zone.0.len(), 5);
+    assert_eq!(cfg.window("w01").unwrap().masks.len(), 1);
+    assert_eq!(cfg.window("w01").unwrap().masks[0].0.len(), 4);
     let w02_before = liyi::config::parse(&before, &config).unwrap().window("w02").unwrap().staff_zone.clone();
     assert_eq!(cfg.window("w02").unwrap().staff_zone, w02_before);
     // The running agent took it without a restart.
     let layout: serde_json::Value = serde_json::from_str(&agent.get("/windows/w01/layout")).unwrap();
     assert!((layout["staff_zone"][1][0].as_f64().unwrap() - x).abs() < 0.01, "{layout}");
+    assert_eq!(layout["masks"].as_array().unwrap().len(), 1, "{layout}");
     // What the browser showed (the preview) holds no face.
     let audit = common::liyi().arg("privacy-audit").arg(&shots).output().unwrap();
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));

@@ -66,7 +66,7 @@ async fn editor(State(agent): State<Arc<Agent>>, Extension(access): Extension<Ac
     let texts = serde_json::json!({
         "saving": lang.t("editor.saving"), "saved": lang.t("editor.saved"), "refused": lang.t("editor.refused"),
         "present": lang.t("editor.present"), "posture": lang.t("editor.posture"), "trunk": lang.t("editor.trunk"), "neck": lang.t("editor.neck"),
-        "head": lang.t("editor.head"), "legs": lang.t("editor.legs"), "citizen": lang.t("editor.citizen"), "badge": lang.t("editor.badge"),
+        "head": lang.t("editor.head"), "legs": lang.t("editor.legs"), "citizen": lang.t("editor.citizen"), "badge": lang.t("editor.badge"), "legs_seen": lang.t("editor.legs_seen"), "remove_mask": lang.t("editor.remove_mask"),
         "rules": rules, "phases": phases, "yes": lang.t("editor.yes"), "no": lang.t("editor.no"),
         "values": { "sitting": lang.t("editor.sitting"), "standing": lang.t("editor.standing") },
     });
@@ -76,6 +76,8 @@ async fn editor(State(agent): State<Arc<Agent>>, Extension(access): Extension<Ac
         .replace("__HELP__", &esc(lang.t("editor.help")))
         .replace("__SAVE__", &esc(lang.t("editor.save")))
         .replace("__RESET__", &esc(lang.t("editor.reset")))
+        .replace("__ADD_MASK__", &esc(lang.t("editor.add_mask")))
+        .replace("__DESK__", &esc(lang.t("editor.desk_toggle")))
         .replace("__BACK__", &esc(lang.t("editor.back")))
         .replace("__LIVE__", &esc(lang.t("editor.live")))
         .replace("__WINDOW__", &id.replace(['"', '\\', '<'], ""))
@@ -109,7 +111,8 @@ async fn layout(State(agent): State<Arc<Agent>>, Path(id): Path<String>) -> Resp
     let rules = lock(&w.rules);
     let win = rules.window();
     let pts = |p: &crate::geometry::Polygon| p.0.iter().map(|q| [q.x, q.y]).collect::<Vec<_>>();
-    Json(Layout { staff_zone: pts(&win.staff_zone), counter_zone: pts(&win.counter_zone), desk_y: win.desk_y }).into_response()
+    let masks = lock(&w.masks).iter().map(pts).collect();
+    Json(Layout { staff_zone: pts(&win.staff_zone), counter_zone: pts(&win.counter_zone), desk_y: win.desk_y, masks: Some(masks) }).into_response()
 }
 
 /// Saves an edited layout: checked, written into the config file in place
@@ -135,8 +138,8 @@ async fn save_layout(
         Ok(l) => l,
         Err(e) => return bad(StatusCode::BAD_REQUEST, format!("malformed layout: {e}")),
     };
-    let (staff, counter) = match layout.check() {
-        Ok(z) => z,
+    let checked = match layout.check() {
+        Ok(c) => c,
         Err(m) => return bad(StatusCode::BAD_REQUEST, m),
     };
     let path = &agent.config_file;
@@ -154,7 +157,7 @@ async fn save_layout(
     if let Err(e) = crate::atomic::write_bytes(path, new_text.as_bytes()) {
         return bad(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot write {}: {e}", path.display()));
     }
-    agent.apply_layout(&id, staff, counter, layout.desk_y);
+    agent.apply_layout(&id, checked);
     Json(serde_json::json!({ "ok": true })).into_response()
 }
 

@@ -114,6 +114,9 @@ pub struct WindowState {
     /// What the rules saw in the last analysed frame (numbers only).
     pub last_observation: Mutex<Option<Observation>>,
     traces: Mutex<Option<traces::TraceRecorder>>,
+    /// The privacy masks in force (the config's, until the editor changes
+    /// them).
+    pub masks: Mutex<Vec<crate::geometry::Polygon>>,
 }
 
 impl WindowState {
@@ -153,6 +156,7 @@ impl Agent {
                     preview: Mutex::new(None),
                     last_observation: Mutex::new(None),
                     traces: Mutex::new(None),
+                    masks: Mutex::new(w.masks.clone()),
                 })
             })
             .collect();
@@ -247,7 +251,7 @@ fn preview_frame(w: &WindowState, frame: &capture::Frame, people: &[crate::visio
         Some(Err(e)) => FaceEvidence::Unavailable(e.clone()),
         None => FaceEvidence::Unavailable("no face model".into()),
     };
-    let masks = w.window.masks.clone();
+    let masks = lock(&w.masks).clone();
     let mut r = crate::privacy::TemporalRedactor::new(0, RedactOptions::default(), masks);
     let Some((mut shot, ())) = r.push(frame.image.clone(), people, &evidence, ()) else { return };
     shot.draw_people(people, w.window.thresholds.min_keypoint_conf);
@@ -260,12 +264,20 @@ fn preview_frame(w: &WindowState, frame: &capture::Frame, people: &[crate::visio
 impl Agent {
     /// Applies an edited layout to a running window: its rules keep their
     /// state; its motion gate starts afresh with the new zones.
-    pub fn apply_layout(&self, id: &str, staff: crate::geometry::Polygon, counter: crate::geometry::Polygon, desk_y: Option<f32>) -> bool {
+    pub fn apply_layout(&self, id: &str, layout: crate::config::CheckedLayout) -> bool {
         let Some(w) = self.windows.iter().find(|w| w.window.id == id) else { return false };
+        let crate::config::CheckedLayout { staff, counter, desk_y, masks } = layout;
         if let Some(o) = *lock(&self.gate_options) {
             *lock(&w.gate) = Some(motion::MotionGate::new(&staff, &counter, o));
         }
         lock(&w.rules).set_layout(staff, counter, desk_y);
+        if let Some(masks) = masks {
+            // Previews and clips made from now on fill the new masks.
+            if let Some(c) = lock(&w.clips).as_mut() {
+                c.set_masks(masks.clone());
+            }
+            *lock(&w.masks) = masks;
+        }
         tracing::info!(window = id, "layout applied from the editor");
         true
     }
@@ -324,7 +336,9 @@ pub fn run(
     }
     if let Some(settings) = options.clips {
         for w in windows {
-            *lock(&w.clips) = Some(ClipRecorder::new(&w.window, settings, RedactOptions::default()));
+            let mut recorder = ClipRecorder::new(&w.window, settings, RedactOptions::default());
+            recorder.set_masks(lock(&w.masks).clone());
+            *lock(&w.clips) = Some(recorder);
         }
     }
     let workers = options.workers.clamp(1, windows.len());

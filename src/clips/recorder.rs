@@ -75,6 +75,12 @@ impl ClipRecorder {
         }
     }
 
+    /// Replaces the window's masks (an edit in the zone editor).
+    pub fn set_masks(&mut self, masks: Vec<crate::geometry::Polygon>) {
+        self.redactor.set_masks(masks.clone());
+        self.masks = masks;
+    }
+
     /// Takes one analysed frame (raw, analysis size) with its people, the
     /// face detector's verdict and the clerk's index; returns the clips it
     /// completed.

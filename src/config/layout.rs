@@ -1,6 +1,6 @@
-//! A window's layout (staff zone, counter zone, desk line) as edited in the
-//! zone editor: checked, then written back into the TOML file in place with
-//! `toml_edit`, so the file's comments and formatting survive.
+//! A window's layout (staff zone, counter zone, desk line, privacy masks) as
+//! edited in the zone editor: checked, then written back into the TOML file
+//! in place with `toml_edit`, so the file's comments and formatting survive.
 
 use crate::geometry::{Point, Polygon};
 
@@ -10,7 +10,21 @@ use crate::geometry::{Point, Polygon};
 pub struct Layout {
     pub staff_zone: Vec<[f32; 2]>,
     pub counter_zone: Vec<[f32; 2]>,
+    /// The desk's top edge; `None` removes it.
     pub desk_y: Option<f32>,
+    /// Areas always filled in images; `None` leaves them as they are, an
+    /// empty list removes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masks: Option<Vec<Vec<[f32; 2]>>>,
+}
+
+/// A checked layout, as polygons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedLayout {
+    pub staff: Polygon,
+    pub counter: Polygon,
+    pub desk_y: Option<f32>,
+    pub masks: Option<Vec<Polygon>>,
 }
 
 /// Zones smaller than this share of the frame are refused.
@@ -53,17 +67,21 @@ fn crosses(a: [f32; 2], b: [f32; 2], c: [f32; 2], d: [f32; 2]) -> bool {
 }
 
 impl Layout {
-    /// Checks the layout: zones of 3+ points inside the frame, with area,
-    /// not crossing themselves; the desk line inside the frame.
-    pub fn check(&self) -> Result<(Polygon, Polygon), String> {
+    /// Checks the layout: zones and masks of 3+ points inside the frame,
+    /// with area, not crossing themselves; the desk line inside the frame.
+    pub fn check(&self) -> Result<CheckedLayout, String> {
         let staff = polygon(&self.staff_zone, "staff_zone")?;
         let counter = polygon(&self.counter_zone, "counter_zone")?;
-        if let Some(y) = self.desk_y {
-            if !(0.0..=1.0).contains(&y) {
-                return Err(format!("desk_y: {y:.3} is outside the frame"));
-            }
+        if let Some(y) = self.desk_y
+            && !(0.0..=1.0).contains(&y)
+        {
+            return Err(format!("desk_y: {y:.3} is outside the frame"));
         }
-        Ok((staff, counter))
+        let masks = match &self.masks {
+            Some(ms) => Some(ms.iter().enumerate().map(|(i, m)| polygon(m, &format!("mask {}", i + 1))).collect::<Result<Vec<_>, _>>()?),
+            None => None,
+        };
+        Ok(CheckedLayout { staff, counter, desk_y: self.desk_y, masks })
     }
 
     /// `text` (a whole config file) with window `id`'s layout replaced;
@@ -100,6 +118,19 @@ impl Layout {
         if let Some(y) = self.desk_y {
             set("desk_y", toml_edit::Value::from(round(y)));
         }
+        if let Some(masks) = self.masks.as_ref().filter(|m| !m.is_empty()) {
+            let mut all = toml_edit::Array::new();
+            for m in masks {
+                all.push(zone(m));
+            }
+            set("masks", toml_edit::Value::Array(all));
+        }
+        if self.desk_y.is_none() {
+            w.remove("desk_y");
+        }
+        if self.masks.as_ref().is_some_and(Vec::is_empty) {
+            w.remove("masks");
+        }
         Ok(doc.to_string())
     }
 }
@@ -111,7 +142,7 @@ mod tests {
     const CONFIG: &str = "hall = \"h\"\n\n# The first window.\n[[window]]\nid = \"w01\"  # by the door\nsource = \"file:x.mp4\"\n# Where the clerk sits.\nstaff_zone = [[0.3, 0.1], [0.7, 0.1], [0.7, 0.7], [0.3, 0.7]]  # measured 2026-03-02\ncounter_zone = [[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]]\ndesk_y = 0.6\nhours = [\"08:30-12:00\"]\n\n[[window]]\nid = \"w02\"\nstaff_zone = [[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]\ncounter_zone = [[0.0, 0.65], [1.0, 0.65], [1.0, 1.0]]\nhours = [\"08:30-12:00\"]\n";
 
     fn layout() -> Layout {
-        Layout { staff_zone: vec![[0.25, 0.1], [0.7, 0.1], [0.7, 0.72], [0.25, 0.72]], counter_zone: vec![[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]], desk_y: Some(0.62) }
+        Layout { staff_zone: vec![[0.25, 0.1], [0.7, 0.1], [0.7, 0.72], [0.25, 0.72]], counter_zone: vec![[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]], desk_y: Some(0.62), masks: None }
     }
 
     #[test]
@@ -123,6 +154,32 @@ mod tests {
         assert!(out.contains("staff_zone = [[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]"), "w02 untouched");
         assert!(crate::config::parse(&out, std::path::Path::new("h.toml")).is_ok());
         assert!(layout().write_into(CONFIG, "w09").unwrap_err().contains("w09"));
+    }
+
+    #[test]
+    fn masks_and_the_desk_line_are_added_and_removed() {
+        let mut l = layout();
+        l.masks = Some(vec![vec![[0.0, 0.8], [1.0, 0.8], [1.0, 1.0], [0.0, 1.0]]]);
+        l.desk_y = None;
+        let out = l.write_into(CONFIG, "w01").unwrap();
+        assert!(out.contains("masks = [[[0.0, 0.8], [1.0, 0.8], [1.0, 1.0], [0.0, 1.0]]]"), "{out}");
+        let cfg = crate::config::parse(&out, std::path::Path::new("h.toml")).unwrap();
+        let w = cfg.window("w01").unwrap();
+        assert_eq!(w.masks.len(), 1);
+        assert_eq!(w.desk_y, None, "desk line removed");
+        // None leaves masks alone; an empty list removes them.
+        let mut keep = layout();
+        keep.desk_y = Some(0.6);
+        let out2 = keep.write_into(&out, "w01").unwrap();
+        assert!(out2.contains("masks = ["));
+        keep.masks = Some(vec![]);
+        let out3 = keep.write_into(&out2, "w01").unwrap();
+        assert!(!out3.contains("masks"), "{out3}");
+        assert!(out3.contains("# The first window.") && out3.contains("# measured 2026-03-02"));
+        // A bad mask is refused by number.
+        let mut bad = layout();
+        bad.masks = Some(vec![vec![[0.0, 0.8], [1.0, 0.8], [1.0, 1.0], [0.0, 1.0]], vec![[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]]);
+        assert!(bad.check().unwrap_err().starts_with("mask 2: "));
     }
 
     #[test]

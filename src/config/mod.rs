@@ -29,7 +29,7 @@ pub use source::SourceSpec;
 pub use thresholds::Thresholds;
 pub use uplink::{HubLink, valid_id};
 pub use attire::{AttireSettings, ModelSlot};
-pub use layout::Layout;
+pub use layout::{CheckedLayout, Layout};
 pub use pages::{DEFAULT_LISTEN, PagesSettings};
 
 use error::Reporter;

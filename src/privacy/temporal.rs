@@ -34,6 +34,12 @@ pub struct TemporalRedactor<T> {
 }
 
 impl<T> TemporalRedactor<T> {
+    /// Replaces the masks (an edit in the zone editor); frames released
+    /// from now on get the new ones.
+    pub fn set_masks(&mut self, masks: Vec<Polygon>) {
+        self.masks = masks;
+    }
+
     /// `masks` are normalised polygons filled in every frame.
     pub fn new(dilate: usize, options: RedactOptions, masks: Vec<Polygon>) -> TemporalRedactor<T> {
         TemporalRedactor { dilate, options, masks, waiting: VecDeque::new(), released: VecDeque::new() }

@@ -115,9 +115,7 @@ impl WindowRules {
     pub fn set_layout(&mut self, staff_zone: crate::geometry::Polygon, counter_zone: crate::geometry::Polygon, desk_y: Option<f32>) {
         self.window.staff_zone = staff_zone;
         self.window.counter_zone = counter_zone;
-        if desk_y.is_some() {
-            self.window.desk_y = desk_y;
-        }
+        self.window.desk_y = desk_y;
     }
 
     /// The clerk's reference posture, once enough is seen: a high

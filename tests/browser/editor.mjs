@@ -5,7 +5,8 @@
 // Environment: AGENT_URL (e.g. http://127.0.0.1:8787), WINDOW (id),
 // SHOT_DIR (screenshots), CHROMIUM (default /usr/bin/chromium), PASSWORD
 // (the installer's, when the pages need a login: the editor must send the
-// browser to /login and back).
+// browser to /login and back), EDIT_MORE (also insert a point by
+// double-click and add a privacy mask).
 // Prints the moved point as `moved staff-1 to X,Y`; exits 1 on failure.
 
 import { chromium } from 'playwright-core';
@@ -53,6 +54,17 @@ try {
   await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
   await page.mouse.move(to.x, to.y, { steps: 5 });
   await page.mouse.up();
+  if (process.env.EDIT_MORE) {
+    // Double-click the middle of the staff zone's edge 2→3: a new point.
+    const a = await page.locator('#staff-2').boundingBox(), b = await page.locator('#staff-3').boundingBox();
+    await page.mouse.dblclick((a.x + a.width / 2 + b.x + b.width / 2) / 2, (a.y + a.height / 2 + b.y + b.height / 2) / 2);
+    await page.waitForSelector('#staff-4', { timeout: 5_000 });
+    console.log(`staff points: ${await page.locator('[id^="staff-"]').count()}`);
+    // A privacy mask, added and kept.
+    await page.click('#add-mask');
+    await page.waitForSelector('#mask0-3', { timeout: 5_000 });
+    console.log('mask added');
+  }
   await page.screenshot({ path: join(SHOT_DIR, 'editor-moved.png') });
   await page.click('#save');
   await page.waitForSelector('#message.ok', { timeout: 10_000 });
