@@ -200,6 +200,15 @@ pub fn hub(cfg: &Config) -> Option<Check> {
     })
 }
 
+/// Where the agent's pages will listen, and whether they need a login.
+pub fn pages(cfg: &Config) -> Check {
+    match cfg.pages.address(None) {
+        Ok(a) if a.ip().is_loopback() => Check::ok("pages", format!("{a}, this box only (from a laptop: ssh -L {}:127.0.0.1:{} <box>)", a.port(), a.port())),
+        Ok(a) => Check::ok("pages", format!("{a}, on the LAN with the installer's login (plain HTTP: for the hall's closed network)")),
+        Err(e) => Check::fail("pages", e, "see [pages] in config/example.toml"),
+    }
+}
+
 /// Where a store path's data folder is (for the disk check).
 pub fn data_dir(store: &Path) -> PathBuf {
     store.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
@@ -208,6 +217,18 @@ pub fn data_dir(store: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_say_where_they_listen() {
+        let mut cfg = crate::config::parse(include_str!("../config/example.toml"), Path::new("hall.toml")).unwrap();
+        let c = pages(&cfg);
+        assert_eq!(c.level, Level::Ok);
+        assert!(c.detail.contains("127.0.0.1:8787") && c.detail.contains("ssh -L"), "{c}");
+        cfg.pages.listen = Some("0.0.0.0:8787".parse().unwrap());
+        assert_eq!(pages(&cfg).level, Level::Fail, "a LAN address without a password");
+        cfg.pages.password_hash = Some("$argon2id$...".into());
+        assert!(pages(&cfg).detail.contains("login"));
+    }
 
     #[test]
     fn disk_fails_below_the_quota() {

@@ -50,6 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             for c in doctor::sources(&cfg, Duration::from_secs(15)) {
                 checks.push(say(c));
             }
+            checks.push(say(doctor::pages(&cfg)));
             match doctor::hub(&cfg) {
                 Some(c) => checks.push(say(c)),
                 None => checks.push(say(Check { level: Level::Ok, what: "hub".into(), detail: "none configured ([hub]); data stays on this box".into(), fix: String::new() })),
