@@ -7,7 +7,8 @@ the first N photos of each class from its train split, as a hall would
 enrol a few photos; the val split is scored. "Positive" below means a
 MISSING badge (what the rule flags).
 
-    scripts/eval-attire.py [--per-class 8] [--person-crops] [--badge-boxes]
+    scripts/eval-attire.py [--per-class 8] [--person-crops]
+                           [--badge-boxes | --no-patches]
                            [--seed S] [--liyi target/release/liyi]
 
 --badge-boxes copies each enrolment photo's tag box (the dataset's YOLO
@@ -34,6 +35,7 @@ def main():
     ap.add_argument("--liyi", default=os.path.join(ROOT, "target", "release", "liyi"))
     ap.add_argument("--person-crops", action="store_true", help="take the chest as a band of each crop instead of from keypoints")
     ap.add_argument("--badge-boxes", action="store_true", help="enrol with the tag boxes marked (badge patches)")
+    ap.add_argument("--no-patches", action="store_true", help="whole-chest features only (enroll --no-patches)")
     ap.add_argument("--seed", type=int, help="draw the enrolment photos at random with this seed")
     a = ap.parse_args()
     rows = list(csv.DictReader(open(os.path.join(DATA, "labels.csv"))))
@@ -55,7 +57,7 @@ def main():
                     shutil.copy(os.path.join(os.path.dirname(src) + "_labels", stem + ".txt"), os.path.join(tmp, folder, stem + ".txt"))
         ref = os.path.join(tmp, "badge.json")
         crops = ["--person-crops"] if a.person_crops else []
-        out = subprocess.run([a.liyi, "attire"] + crops + ["enroll", "--with", os.path.join(tmp, "with"), "--without", os.path.join(tmp, "without"), "--out", ref] + (["--badge-boxes"] if a.badge_boxes else []), capture_output=True, text=True)
+        out = subprocess.run([a.liyi, "attire"] + crops + ["enroll", "--with", os.path.join(tmp, "with"), "--without", os.path.join(tmp, "without"), "--out", ref] + (["--badge-boxes"] if a.badge_boxes else []) + (["--no-patches"] if a.no_patches else []), capture_output=True, text=True)
         print(out.stdout.strip(), out.stderr.strip(), sep="\n")
         if out.returncode != 0:
             sys.exit(1)

@@ -111,7 +111,8 @@ fn reference_check_runs_on_real_photos() {
 /// Badge patches on real photos: enrol 8 crops with the tag (its box
 /// marked, from the dataset's labels) and 8 without, spread through the
 /// training split as a hall would photograph on different days, then check
-/// the validation split. Missing a box file is an error naming the photo.
+/// the validation split; again without boxes (patches found in the photos).
+/// Missing a box file is an error naming the photo.
 #[test]
 fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
     let Some(shared) = common::shared() else { return };
@@ -145,20 +146,25 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
     assert!(stored["patch_cut"]["threshold"].is_number());
 
     let val: Vec<(String, bool)> = rows("val", "name_tag_visible").into_iter().map(|p| (p, true)).chain(rows("val", "no_name_tag_box").into_iter().map(|p| (p, false))).collect();
-    let r = common::liyi().args(["attire", "--person-crops", "check", "--json", "--reference"]).arg(&reference).args(val.iter().map(|(p, _)| data.join(p))).output().unwrap();
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let out: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(out.len(), val.len());
-    let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
-    for (o, (_, tag)) in out.iter().zip(&val) {
-        let missing = o["score"].as_f64().expect("person crops are always judged") < 0.5;
-        match (missing, !tag) {
-            (true, true) => tp += 1,
-            (true, false) => fp += 1,
-            (false, true) => fn_ += 1,
-            (false, false) => tn += 1,
+    // Missing-tag flags on the val crops: (TP, FP, FN, TN).
+    let score_val = |reference: &Path| -> (u32, u32, u32, u32) {
+        let r = common::liyi().args(["attire", "--person-crops", "check", "--json", "--reference"]).arg(reference).args(val.iter().map(|(p, _)| data.join(p))).output().unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let out: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(out.len(), val.len());
+        let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
+        for (o, (_, tag)) in out.iter().zip(&val) {
+            let missing = o["score"].as_f64().expect("person crops are always judged") < 0.5;
+            match (missing, !tag) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fn_ += 1,
+                (false, false) => tn += 1,
+            }
         }
-    }
+        (tp, fp, fn_, tn)
+    };
+    let (tp, fp, fn_, tn) = score_val(&reference);
     let recall = f64::from(tp) / f64::from(tp + fn_);
     let specificity = f64::from(tn) / f64::from(tn + fp);
     eprintln!("missing-tag flags: TP {tp} FP {fp} FN {fn_} TN {tn}; recall {recall:.2}, tags recognised {specificity:.2}");
@@ -170,6 +176,24 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
     let r = common::liyi().args(["attire", "check", "--json", "--reference"]).arg(&reference).arg(shared.join("fixtures/zidane.jpg")).output().unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stdout).lines().any(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].is_number()));
+
+    // Without boxes, the badge patches are found in the photos.
+    for f in std::fs::read_dir(dir.path().join("with")).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "txt")) {
+        std::fs::copy(f.path(), dir.path().join(f.file_name()).with_extension("box")).unwrap();
+        std::fs::remove_file(f.path()).unwrap();
+    }
+    let found = dir.path().join("found.json");
+    let r = common::liyi().args(["attire", "--person-crops", "enroll", "--with"]).arg(dir.path().join("with")).arg("--without").arg(dir.path().join("without")).arg("--out").arg(&found).output().unwrap();
+    assert!(r.status.success() && String::from_utf8_lossy(&r.stdout).contains("found in the photos"), "{}", String::from_utf8_lossy(&r.stdout));
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&found).unwrap()).unwrap();
+    assert_eq!(stored["patches"].as_array().unwrap().len(), 3);
+    let (tp, fp, fn_, tn) = score_val(&found);
+    let found_balanced = (f64::from(tp) / f64::from(tp + fn_) + f64::from(tn) / f64::from(tn + fp)) / 2.0;
+    eprintln!("without boxes: TP {tp} FP {fp} FN {fn_} TN {tn}; balanced accuracy {found_balanced:.2}");
+    assert!(found_balanced >= 0.6, "balanced accuracy without boxes {found_balanced:.2}");
+    for f in std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "box")) {
+        std::fs::rename(f.path(), dir.path().join("with").join(f.file_name()).with_extension("txt")).unwrap();
+    }
 
     // A photo with the badge but no box file: named, with the fix.
     let first = std::fs::read_dir(dir.path().join("with")).unwrap().filter_map(|e| e.ok()).find(|e| e.path().extension().is_some_and(|x| x == "txt")).unwrap().path();

@@ -161,23 +161,59 @@ fn list_photos(folder: &Path) -> Result<Vec<PathBuf>, EnrollError> {
     Ok(photos)
 }
 
+/// Where a badge reference's patches come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patches {
+    /// Found in the photos (the default).
+    Found,
+    /// Cut from boxes marked in a label file beside each photo with the badge.
+    Marked,
+    /// None: whole-chest features only.
+    None,
+}
+
 /// Enrols from two folders: photos with the item and photos without.
-/// With `boxes`, every photo with the badge has its badge marked in a label
-/// file beside it, and the badge patches cut from those boxes are matched
-/// and calibrated too (leave-one-photo-out).
-pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cues, boxes: bool) -> Result<Reference, EnrollError> {
+/// For the badge, badge patches are calibrated too (leave one photo out):
+/// with `boxes`, cut from the boxes marked in a label file beside each photo
+/// with the badge; without, found in the photos ([`super::mining`]) and kept
+/// when they separate the photos at all.
+pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cues, patches: Patches) -> Result<Reference, EnrollError> {
+    let boxes = patches == Patches::Marked;
     let (positives, with_photos) = checker.samples(with, cues, boxes)?;
     let (negatives, without_photos) = checker.samples(without, cues, false)?;
     let folder_error = |message| EnrollError::Folder { folder: with.parent().unwrap_or(with).to_path_buf(), message };
     let reference = Reference::calibrate(cues, positives, negatives).map_err(folder_error)?;
-    if !boxes {
+    if cues != Cues::Badge || patches == Patches::None {
         return Ok(reference);
     }
-    let patches: Vec<_> = with_photos.iter().flat_map(|p| p.boxes.iter().filter_map(|b| template::cut(&image::imageops::grayscale(&p.img), *b, p.chest.scale, &p.name))).collect();
     let whole = checker.person_crops;
+    let patches: Vec<_> = if boxes {
+        with_photos.iter().flat_map(|p| p.boxes.iter().filter_map(|b| template::cut(&image::imageops::grayscale(&p.img), *b, p.chest.scale, &p.name))).collect()
+    } else {
+        fn region(p: &Enrolled, whole: bool) -> super::mining::Region<'_> {
+            let (x0, y0, x1, y1) = template::search_region(&p.chest, p.img.width(), p.img.height(), whole);
+            let gray = image::imageops::grayscale(&image::imageops::crop_imm(&p.img, x0, y0, x1 - x0, y1 - y0).to_image());
+            super::mining::Region { photo: &p.name, gray, torso_px: p.chest.scale }
+        }
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let found = super::mining::mine(&with_photos.iter().map(|p| region(p, whole)).collect::<Vec<_>>(), &without_photos.iter().map(|p| region(p, whole)).collect::<Vec<_>>(), threads);
+        found.into_iter().map(|(_, p)| p).collect()
+    };
+    if patches.is_empty() && !boxes {
+        return Ok(reference);
+    }
     // A photo whose chest admits no patch at any scale counts as no match.
     let score = |p: &Enrolled, skip: Option<&str>| template::match_chest(&p.img, &p.chest, whole, &patches, skip).unwrap_or(-1.0);
     let pos: Vec<f32> = with_photos.iter().map(|p| score(p, Some(&p.name))).collect();
     let neg: Vec<f32> = without_photos.iter().map(|p| score(p, None)).collect();
-    reference.with_patches(patches, &pos, &neg).map_err(folder_error)
+    let with_patches = reference.clone().with_patches(patches, &pos, &neg).map_err(folder_error)?;
+    // Found patches that do not even separate the enrolment photos are
+    // noise. (The chest features' own leave-one-out figure is no guide:
+    // on real photos it is high while the features are at chance; see
+    // docs/accuracy.md.)
+    if !boxes && with_patches.patch_cut.is_some_and(|c| c.loo_accuracy <= 0.5) {
+        tracing::warn!("no badge patch found that tells the photos apart; the chest features are used");
+        return Ok(reference);
+    }
+    Ok(with_patches)
 }

@@ -7,6 +7,8 @@
 //!   threshold, and scoring (pure).
 //! - `template`: badge patches cut from boxes the hall marked, and where a
 //!   chest matches them best (pure).
+//! - `mining`: finding the badge patch without marked boxes: what the photos
+//!   with the badge share and those without lack (pure).
 //! - `text`: the PP-OCRv4 text detector behind the text cue.
 //! - `enroll`: photos → references (`liyi attire enroll`), and the checker
 //!   that scores photos (`liyi attire check`).
@@ -21,6 +23,7 @@ pub mod chest;
 pub mod enroll;
 pub mod features;
 pub mod judge;
+pub mod mining;
 pub mod model;
 pub mod reference;
 pub mod template;

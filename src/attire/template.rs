@@ -23,6 +23,9 @@ pub const PATCH_MAX_SIDE: u32 = 24;
 pub const SCALES: [f32; 3] = [0.8, 1.0, 1.25];
 /// Patches smaller than this (either side) carry too little to match.
 const MIN_SIDE: u32 = 3;
+/// Windows whose grey-level variance is below this are flat (a plain
+/// shirt, a wall) and are not matched: their correlation is noise.
+const MIN_WINDOW_VARIANCE: f64 = 4.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BadgePatch {
@@ -147,7 +150,7 @@ pub fn read_boxes(text: &str, width: u32, height: u32) -> Result<Vec<PixelBox>, 
 
 /// The highest normalised cross-correlation of `p` over `img` (integral
 /// images give each window's mean and energy in constant time).
-fn ncc_max(img: &GrayImage, p: &BadgePatch) -> Option<f32> {
+pub(super) fn ncc_max(img: &GrayImage, p: &BadgePatch) -> Option<f32> {
     let (iw, ih) = img.dimensions();
     let (pw, ph) = (p.w as usize, p.h as usize);
     let (iw, ih) = (iw as usize, ih as usize);
@@ -170,6 +173,9 @@ fn ncc_max(img: &GrayImage, p: &BadgePatch) -> Option<f32> {
         }
     }
     let n = (pw * ph) as f64;
+    // Stored values are rounded, so their sum is not exactly zero: the
+    // window's mean is taken out explicitly.
+    let psum: f64 = p.values.iter().map(|v| f64::from(*v)).sum();
     let mut best = f32::NEG_INFINITY;
     for y in 0..=(ih - ph) {
         for x in 0..=(iw - pw) {
@@ -177,17 +183,17 @@ fn ncc_max(img: &GrayImage, p: &BadgePatch) -> Option<f32> {
             let s = at(&sum, x + pw, y + ph) - at(&sum, x, y + ph) - at(&sum, x + pw, y) + at(&sum, x, y);
             let q = at(&sq, x + pw, y + ph) - at(&sq, x, y + ph) - at(&sq, x + pw, y) + at(&sq, x, y);
             let energy = q - s * s / n;
-            if energy < 1.0 {
-                continue; // a flat window matches nothing
+            if energy < MIN_WINDOW_VARIANCE * n {
+                continue; // a flat window has no pattern to match
             }
-            // The patch is zero-mean, so the window's mean drops out.
             let mut dot = 0f32;
             for j in 0..ph {
                 let row = &px[(y + j) * iw + x..(y + j) * iw + x + pw];
                 let pr = &p.values[j * pw..(j + 1) * pw];
                 dot += row.iter().zip(pr).map(|(a, b)| a * b).sum::<f32>();
             }
-            best = best.max(dot / energy.sqrt() as f32);
+            let centred = f64::from(dot) - s / n * psum;
+            best = best.max((centred / energy.sqrt()) as f32);
         }
     }
     best.is_finite().then_some(best)

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{PoseArgs, RuntimeArgs};
+use crate::attire::enroll::Patches;
 use crate::attire::{AttireChecker, Cues, Reference, Verdict, enroll};
 use crate::attire::text::TextDetector;
 use crate::vision::engine::EngineOptions;
@@ -49,6 +50,10 @@ enum Cmd {
         /// itself is then matched, the strongest cue.
         #[arg(long, conflicts_with = "uniform")]
         badge_boxes: bool,
+        /// Compare whole-chest features only: no badge patches (neither
+        /// marked nor found). For measuring; less accurate.
+        #[arg(long, conflicts_with = "badge_boxes")]
+        no_patches: bool,
         /// Where the references go (JSON: numbers only).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -73,9 +78,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut text = TextDetector::load(runtime, &catalog, EngineOptions { intra_threads: args.runtime.threads.into() })?;
     let mut checker = AttireChecker { pose: &pose, text: Some(&mut text), person_crops: args.person_crops };
     match args.command {
-        Cmd::Enroll { with, without, uniform, badge_boxes, out } => {
+        Cmd::Enroll { with, without, uniform, badge_boxes, no_patches, out } => {
             let cues = if uniform { Cues::Uniform } else { Cues::Badge };
-            let reference = enroll(&mut checker, &with, &without, cues, badge_boxes)?;
+            let patches = if no_patches { Patches::None } else if badge_boxes { Patches::Marked } else { Patches::Found };
+            let reference = enroll(&mut checker, &with, &without, cues, patches)?;
             let json = serde_json::to_vec_pretty(&reference)?;
             crate::atomic::write_bytes(&out, &json).with_context(|| format!("cannot write {}", out.display()))?;
             println!(
@@ -87,7 +93,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 out.display()
             );
             if let Some(cut) = reference.patch_cut {
-                println!("badge patches: {} from the marked boxes; match threshold {:.3}; leave-one-photo-out accuracy {:.0} % (this is the score used)", reference.patches.len(), cut.threshold, cut.loo_accuracy * 100.0);
+                let from = if badge_boxes { "from the marked boxes" } else { "found in the photos (no boxes marked)" };
+                println!("badge patches: {} {from}; match threshold {:.3}; leave-one-photo-out accuracy {:.0} % (this is the score used)", reference.patches.len(), cut.threshold, cut.loo_accuracy * 100.0);
             }
             let used = reference.patch_cut.map_or(reference.loo_accuracy, |c| c.loo_accuracy);
             if used < 0.8 {
