@@ -136,7 +136,7 @@ pub fn read_boxes(text: &str, width: u32, height: u32) -> Result<Vec<PixelBox>, 
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let v: Vec<f32> = line.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|_| (i + 1, format!("{line:?} is not numbers")))?;
         let [_, cx, cy, w, h] = v[..] else { return Err((i + 1, format!("{line:?} has {} numbers, not 5 (class cx cy w h)", v.len()))) };
-        if !(0.0..=1.0).contains(&cx) || !(0.0..=1.0).contains(&cy) || !(w > 0.0 && w <= 1.0) || !(h > 0.0 && h <= 1.0) {
+        if [cx, cy, w, h].iter().any(|v| !(0.0..=1.0).contains(v)) || w == 0.0 || h == 0.0 {
             return Err((i + 1, format!("{line:?} is not normalised to 0..1")));
         }
         let (fw, fh) = (width as f32, height as f32);
@@ -255,6 +255,7 @@ mod tests {
         assert_eq!(read_boxes("0 0.5 0.5 0.2\n", 10, 10).unwrap_err().0, 1);
         assert!(read_boxes("0 0.5 0.5 0.2 0.1\n0 a b c d", 10, 10).unwrap_err() == (2, "\"0 a b c d\" is not numbers".into()));
         assert!(read_boxes("0 50 50 20 10", 10, 10).unwrap_err().1.contains("normalised"));
+        assert!(read_boxes("0 0.5 0.5 nan 0.1", 10, 10).is_err() && read_boxes("0 0.5 0.5 0 0.1", 10, 10).is_err());
     }
 
     #[test]
