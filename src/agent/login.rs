@@ -123,12 +123,6 @@ fn basic_password(headers: &HeaderMap) -> Option<String> {
     Some(s.split_once(':').map_or(s.clone(), |(_, p)| p.to_string()))
 }
 
-fn lang_of(headers: &HeaderMap, query: Option<&str>) -> Lang {
-    let from_query = query.is_some_and(|q| q.split('&').any(|kv| kv == "lang=en"));
-    let from_cookie = CookieJar::from_headers(headers).get("lang").is_some_and(|c| c.value() == "en");
-    if from_query || from_cookie { Lang::En } else { Lang::Zh }
-}
-
 /// Middleware: lets a request through with its [`Access`], or sends a
 /// browser to `/login` and anything else a 401.
 pub async fn gate(State(login): State<Option<Arc<PagesLogin>>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, mut req: Request, next: Next) -> Response {
@@ -229,11 +223,10 @@ pub async fn login(
     State(login): State<Option<Arc<PagesLogin>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<NextQuery>,
-    headers: HeaderMap,
     jar: CookieJar,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
-    let lang = if q.lang.as_deref() == Some("en") { Lang::En } else { lang_of(&headers, None) };
+    let lang = if q.lang.as_deref() == Some("en") { Lang::En } else { Lang::Zh };
     let next = safe_next(Some(&f.next));
     let Some(login) = login else { return Redirect::to(&next).into_response() };
     let now = Instant::now();

@@ -188,7 +188,13 @@ pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cu
     }
     let whole = checker.person_crops;
     let patches: Vec<_> = if boxes {
-        with_photos.iter().flat_map(|p| p.boxes.iter().filter_map(|b| template::cut(&image::imageops::grayscale(&p.img), *b, p.chest.scale, &p.name))).collect()
+        with_photos
+            .iter()
+            .flat_map(|p| {
+                let gray = image::imageops::grayscale(&p.img);
+                p.boxes.iter().filter_map(|b| template::cut(&gray, *b, p.chest.scale, &p.name)).collect::<Vec<_>>()
+            })
+            .collect()
     } else {
         fn region(p: &Enrolled, whole: bool) -> super::mining::Region<'_> {
             let (x0, y0, x1, y1) = template::search_region(&p.chest, p.img.width(), p.img.height(), whole);

@@ -14,7 +14,7 @@
 use image::GrayImage;
 use image::imageops::{self, FilterType};
 
-use super::template::{BadgePatch, ncc_max};
+use super::template::{BadgePatch, ncc_max, normalised};
 
 /// Regions are compared at this torso width.
 pub const TORSO_PX: f32 = 64.0;
@@ -42,12 +42,10 @@ fn scaled(r: &Region) -> GrayImage {
 }
 
 fn candidate(g: &GrayImage, x: u32, y: u32, w: u32, h: u32, photo: &str) -> Option<BadgePatch> {
-    let v: Vec<f32> = (0..h).flat_map(|j| (0..w).map(move |i| (i, j))).map(|(i, j)| f32::from(g.get_pixel(x + i, y + j)[0])).collect();
-    let mean = v.iter().sum::<f32>() / v.len() as f32;
-    let c: Vec<f32> = v.iter().map(|a| a - mean).collect();
-    let norm = c.iter().map(|a| a * a).sum::<f32>().sqrt();
-    // A flat patch (plain shirt, wall) carries no pattern.
-    (norm > 20.0).then(|| BadgePatch { photo: photo.to_string(), w, h, rel_w: w as f32 / TORSO_PX, values: c.iter().map(|a| (a / norm * 1000.0).round() / 1000.0).collect() })
+    let pixels = (0..h).flat_map(|j| (0..w).map(move |i| (i, j))).map(|(i, j)| f32::from(g.get_pixel(x + i, y + j)[0]));
+    // A nearly flat patch (plain shirt, wall) carries no pattern.
+    let values = normalised(pixels, 20.0)?;
+    Some(BadgePatch { photo: photo.to_string(), w, h, rel_w: w as f32 / TORSO_PX, values })
 }
 
 /// The best [`KEEP`] patches that tell `with` from `without`, best first,

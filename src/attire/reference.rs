@@ -129,6 +129,21 @@ impl Reference {
         Ok(Reference { cues, positives, negatives, threshold: cut.threshold, scale: cut.scale, loo_accuracy: cut.loo_accuracy, patches: Vec::new(), patch_cut: None })
     }
 
+    /// Reads a reference file's JSON, checking what the matcher relies on
+    /// (a hand-edited or truncated file is an error, not a crash).
+    pub fn from_json(text: &str) -> Result<Reference, String> {
+        let r: Reference = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        for (i, p) in r.patches.iter().enumerate() {
+            if p.w == 0 || p.h == 0 || p.values.len() != (p.w * p.h) as usize || !(p.rel_w.is_finite() && p.rel_w > 0.0) || p.values.iter().any(|v| !v.is_finite()) {
+                return Err(format!("badge patch {} is damaged ({}×{} with {} values, rel_w {})", i + 1, p.w, p.h, p.values.len(), p.rel_w));
+            }
+        }
+        if !(r.threshold.is_finite() && r.scale > 0.0) || r.patch_cut.is_some_and(|c| !(c.threshold.is_finite() && c.scale > 0.0)) {
+            return Err("its calibration is damaged (threshold or scale)".into());
+        }
+        Ok(r)
+    }
+
     /// Adds badge patches, calibrated on the best-match scores of the
     /// photos with the badge (each without its own patches) and without.
     pub fn with_patches(mut self, patches: Vec<BadgePatch>, pos: &[f32], neg: &[f32]) -> Result<Reference, String> {
@@ -218,7 +233,11 @@ mod tests {
         assert!(r.probability_with(&f(3, 0.0), Some(0.88)) > 0.7, "the match decides, not the features");
         assert!(r.probability_with(&f(3, 0.11), Some(0.5)) < 0.3);
         assert!(r.probability_with(&f(3, 0.105), None) > 0.7, "no search possible: the features decide");
-        let back: Reference = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
-        assert_eq!(back, r);
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(Reference::from_json(&json).unwrap(), r);
+        // A damaged patch is an error, not an out-of-bounds panic later.
+        let damaged = json.replace("\"w\":3", "\"w\":30");
+        assert!(Reference::from_json(&damaged).unwrap_err().contains("badge patch 1 is damaged"));
+        assert!(Reference::from_json("{").is_err());
     }
 }

@@ -58,17 +58,19 @@ pub fn cut(gray: &GrayImage, bx: PixelBox, torso_scale: f32, photo: &str) -> Opt
     let k = (PATCH_MAX_SIDE as f32 / w.max(h) as f32).min(1.0);
     let (pw, ph) = (((w as f32 * k).round() as u32).max(MIN_SIDE), ((h as f32 * k).round() as u32).max(MIN_SIDE));
     let small = if (pw, ph) == (w, h) { crop } else { imageops::resize(&crop, pw, ph, FilterType::Triangle) };
-    let values = normalised(small.pixels().map(|p| f32::from(p[0])))?;
-    Some(BadgePatch { photo: photo.to_string(), w: pw, h: ph, rel_w: w as f32 / torso_scale, values: values.into_iter().map(|v| (v * 1000.0).round() / 1000.0).collect() })
+    let values = normalised(small.pixels().map(|p| f32::from(p[0])), 1.0)?;
+    Some(BadgePatch { photo: photo.to_string(), w: pw, h: ph, rel_w: w as f32 / torso_scale, values })
 }
 
-/// Zero mean, unit norm; `None` for a flat patch.
-fn normalised(v: impl Iterator<Item = f32>) -> Option<Vec<f32>> {
+/// Grey values made zero-mean and unit-norm (rounded to 1/1000 for
+/// storage); `None` when their spread (the norm) is at most `min_norm`:
+/// a flat patch has no pattern.
+pub(super) fn normalised(v: impl Iterator<Item = f32>, min_norm: f32) -> Option<Vec<f32>> {
     let v: Vec<f32> = v.collect();
     let mean = v.iter().sum::<f32>() / v.len().max(1) as f32;
     let c: Vec<f32> = v.iter().map(|x| x - mean).collect();
     let norm = c.iter().map(|x| x * x).sum::<f32>().sqrt();
-    (norm > 1.0).then(|| c.iter().map(|x| x / norm).collect())
+    (norm > min_norm).then(|| c.iter().map(|x| (x / norm * 1000.0).round() / 1000.0).collect())
 }
 
 /// Where a badge is looked for: a person crop whole, or the chest region

@@ -103,7 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Cmd::Check { reference, inputs, json } => {
             let text = std::fs::read_to_string(&reference).with_context(|| format!("cannot read {}", reference.display()))?;
-            let reference: Reference = serde_json::from_str(&text).with_context(|| format!("{} is not a reference file from `liyi attire enroll`", reference.display()))?;
+            let reference = Reference::from_json(&text).map_err(|e| anyhow::anyhow!("{} is not a reference file from `liyi attire enroll`: {e}. Fix: enrol again", reference.display()))?;
             for path in crate::imageio::expand_inputs(&inputs)? {
                 let img = crate::attire::enroll::enlarged(crate::imageio::load_rgb(&path)?);
                 if args.person_crops {

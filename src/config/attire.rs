@@ -58,7 +58,7 @@ pub(super) fn attire(raw: &RawAttire, at: usize, base: &Path, r: &mut Reporter) 
                 return None;
             }
         };
-        match serde_json::from_str::<Reference>(&text) {
+        match Reference::from_json(&text) {
             Ok(rf) => Some(rf),
             Err(e) => {
                 r.error(v.span().start, format!("attire.{field}"), format!("{} is not a reference file: {e}", path.display()), "make it again with `liyi attire enroll`");
