@@ -1,162 +1,185 @@
-//! Event precision and recall of every rule on simulated seated-clerk
-//! traces, across camera heights and tilts (for docs/accuracy.md).
+//! Event precision and recall of every rule on simulated windows drawn at
+//! random (for docs/accuracy.md).
 //!
-//!     cargo run --release --example accuracy_sim
-//!     cargo run --release --example accuracy_sim -- --debug SCENARIO   # observations vs truth
+//!     cargo run --release --example accuracy_sim -- --family held-out --windows 200
+//!     cargo run --release --example accuracy_sim -- --family tuning --windows 120
 //!
-//! Scenarios: `liyi::sim::Scenario::library()`; ground truth from the
-//! simulator; a detected event counts when it overlaps a truth event of the
-//! same rule (5 s slack).
+//! A family is a seed (`liyi::sim::family`); thresholds were chosen on the
+//! tuning family only. A detected event counts when it overlaps a truth
+//! event of the same rule (5 s slack).
 
 use std::collections::BTreeMap;
 
-use liyi::rules::observe::{Geometry, observe};
-use liyi::rules::{RuleCode, WindowRules};
-use liyi::sim::evaluate::{Score, run_rules, score, window_for};
-use liyi::sim::{Camera, Scenario, SimConfig, simulate};
+use liyi::rules::RuleCode;
+use liyi::sim::evaluate::Score;
+use liyi::sim::family::{self, Bucket, Report, Scores, WindowResult};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(i) = args.iter().position(|a| a == "--debug") {
-        let num = |k: usize, d: f32| args.get(i + k).and_then(|v| v.parse().ok()).unwrap_or(d);
-        let mut cam = Camera::aimed(num(2, 2.2), num(3, 2.6));
-        cam.tilt_deg += num(4, 0.0);
-        debug(&args[i + 1], cam);
+    let arg = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
+    let family_name = arg("--family").unwrap_or_else(|| "held-out".into());
+    let seed = match family_name.as_str() {
+        "tuning" => family::TUNING,
+        "held-out" => family::HELD_OUT,
+        other => other.parse().unwrap_or_else(|_| panic!("--family tuning|held-out|SEED, not {other}")),
+    };
+    let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(200);
+    let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
+    let threads: usize = arg("--threads").and_then(|v| v.parse().ok()).unwrap_or(2);
+    if let Some(i) = arg("--debug").and_then(|v| v.parse().ok()) {
+        debug(seed, i, minutes, arg("--at").and_then(|v| v.parse().ok()));
         return;
     }
-    let heights = [1.8f32, 2.2, 2.6];
-    let distances = [2.2f32, 2.6, 3.2];
-    let tilt_offsets = [-5.0f32, 0.0, 5.0];
-    let mut total: BTreeMap<RuleCode, Score> = BTreeMap::new();
-    // Crossed-legs truth events whose legs stay out of the frame: no camera
-    // model can judge them, so they are also reported apart.
-    let (mut legs_out, mut legs_out_found) = (0u32, 0u32);
-    let mut by_camera = Vec::new();
-    for &h in &heights {
-        for &d in &distances {
-            for &off in &tilt_offsets {
-                let mut cam = Camera::aimed(h, d);
-                cam.tilt_deg += off;
-                if !(10.0..=35.0).contains(&cam.tilt_deg) {
-                    continue;
-                }
-                let mut cam_total: BTreeMap<RuleCode, Score> = BTreeMap::new();
-                for (k, sc) in Scenario::library().iter().enumerate() {
-                    let cfg = SimConfig { camera: cam, seed: 1000 + k as u64, ..SimConfig::default() };
-                    let sim = simulate(sc, &cfg);
-                    let w = window_for(&sim, &cam, &cfg.window);
-                    let events = run_rules(&w, &sim);
-                    for t in sim.truth_events.iter().filter(|t| t.rule == "crossed_legs") {
-                        if !legs_in_frame(&sim, &w, t) {
-                            legs_out += 1;
-                            let slack = chrono::Duration::seconds(5);
-                            if events.iter().any(|e| e.rule == RuleCode::CrossedLegs && e.start - slack < t.end && t.start - slack < e.end) {
-                                legs_out_found += 1;
-                            }
-                        }
-                    }
-                    for (r, s) in score(&events, &sim.truth_events, 5) {
-                        cam_total.entry(r).or_default().add(s);
-                        total.entry(r).or_default().add(s);
-                    }
-                }
-                by_camera.push((h, d, cam.tilt_deg, cam_total));
+    let t0 = std::time::Instant::now();
+    let report = family::evaluate(seed, n, minutes, threads);
+    eprintln!("{n} windows × {minutes} min in {:.0} s", t0.elapsed().as_secs_f64());
+    if args.iter().any(|a| a == "--list") {
+        for w in &report.windows {
+            for (r, t, form) in &w.false_events {
+                println!("false  w{} {r} at {t:.0} in {form} (shoulders {:.0} px)", w.index, w.shoulder_px);
+            }
+            for (r, t, form) in &w.missed {
+                println!("missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px)", w.index, w.shoulder_px);
             }
         }
+        return;
     }
-    let f = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
-    println!("### All cameras ({} camera placements × {} scenarios)\n", by_camera.len(), Scenario::library().len());
+    print(&family_name, &report, minutes);
+}
+
+fn f(v: Option<f64>) -> String {
+    v.map_or("—".to_string(), |v| format!("{v:.3}"))
+}
+
+fn pr(s: &Score) -> String {
+    format!("{} / {}", f(s.precision()), f(s.recall()))
+}
+
+fn rules_table(title: &str, scores: &Scores) {
+    println!("{title}\n");
     println!("| rule | precision | recall | true pos | false pos | false neg |");
     println!("|---|---|---|---|---|---|");
-    for (r, s) in &total {
+    for (r, s) in scores {
         println!("| `{r}` | {} | {} | {} | {} | {} |", f(s.precision()), f(s.recall()), s.true_pos, s.false_pos, s.false_neg);
     }
-    let legs = total[&RuleCode::CrossedLegs];
-    let seen = Score { false_neg: legs.false_neg - (legs_out - legs_out_found), ..legs };
-    println!(
-        "\n`crossed_legs` truth events whose legs are out of the frame for most of the event: {legs_out} ({legs_out_found} found). \
-         Recall on the events whose legs are in frame: {}.",
-        f(seen.recall())
-    );
-    println!("\n### Per camera placement (precision / recall)\n");
-    print!("| height m | distance m | tilt ° |");
-    for r in RuleCode::ALL {
+    println!();
+}
+
+fn grouped(title: &str, report: &Report, names: &[&str], key: impl Fn(&WindowResult) -> usize) {
+    let rules = [RuleCode::Slouching, RuleCode::HeadOnDesk, RuleCode::Absent, RuleCode::CrossedLegs, RuleCode::NotStandingToGreet];
+    println!("{title}\n");
+    print!("| band | windows |");
+    for r in rules {
         print!(" `{r}` |");
     }
     println!();
-    println!("|---|---|---|{}", "---|".repeat(RuleCode::ALL.len()));
-    for (h, d, t, s) in &by_camera {
-        print!("| {h:.1} | {d:.1} | {t:.0} |");
-        for r in RuleCode::ALL {
-            print!(" {} / {} |", f(s[&r].precision()), f(s[&r].recall()));
+    println!("|---|---|{}", "---|".repeat(rules.len()));
+    for (i, name) in names.iter().enumerate() {
+        let n = report.windows.iter().filter(|w| key(w) == i).count();
+        let s = report.total(|w| key(w) == i);
+        print!("| {name} | {n} |");
+        for r in rules {
+            print!(" {} |", pr(&s.get(&r).copied().unwrap_or_default()));
         }
         println!();
     }
+    println!();
 }
 
-/// Whether the clerk's knees and ankles are inside the frame for most of a
-/// truth event (the simulator gives out-of-frame joints confidence ≤ 0.2).
-fn legs_in_frame(sim: &liyi::sim::Simulation, w: &liyi::config::Window, t: &liyi::sim::TruthEvent) -> bool {
-    let frames: Vec<_> = sim.frames.iter().filter(|f| f.trace.ts >= t.start && f.trace.ts <= t.end).collect();
-    let seen = frames
-        .iter()
-        .filter(|f| {
-            let g = Geometry::for_frame(w, f.trace.frame.width, f.trace.frame.height);
-            liyi::rules::observe::find_clerk(&f.trace.frame.people, &g)
-                .is_some_and(|c| [13, 14, 15, 16].iter().all(|&i| f.trace.frame.people[c].keypoints[i].conf > 0.2))
-        })
-        .count();
-    seen * 2 > frames.len()
-}
-
-fn debug(name: &str, camera: Camera) {
-    let sc = Scenario::library().into_iter().find(|s| s.name == name).expect("no such scenario");
-    let cfg = SimConfig { camera, ..SimConfig::default() };
-    let sim = simulate(&sc, &cfg);
-    let w = window_for(&sim, &cfg.camera, &cfg.window);
-    println!("zones {:?}", sim.zones);
-    let mut rules = WindowRules::new(&w);
-    for (i, f) in sim.frames.iter().enumerate() {
-        let g = Geometry::for_frame(&w, f.trace.frame.width, f.trace.frame.height);
-        let o = observe(&f.trace.frame.people, &g, rules.baseline());
-        let (_, ev) = rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);
-        let extra = {
-            let p = o.clerk.map(|c| &f.trace.frame.people[c]);
-            p.map(|p| {
-                let k = &p.keypoints;
-                let sw = ((k[5].x - k[6].x).powi(2) + (k[5].y - k[6].y).powi(2)).sqrt();
-                let shy = (k[5].y + k[6].y) / 2.0;
-                let head: Vec<_> = (0..5).filter(|&i| k[i].conf >= 0.5).collect();
-                let hy = head.iter().map(|&i| k[i].y).sum::<f32>() / head.len().max(1) as f32;
-                format!("sw {:.0} head-sh {:.2} n_head {} desk-head {:.2} hipconf {:.2}", sw, (hy - shy) / sw, head.len(), (g.desk_y.unwrap_or(0.0) - hy) / sw, k[11].conf)
-            })
-        };
-        if i % 10 == 0 || std::env::var_os("ALL").is_some() {
-            println!("   {:?}", extra);
-            println!(
-                "{} truth {:?} trunk {:.0} neck {:.0} cit {} | present {} posture {:?} trunk {:?} neck {:?} head {:?} legs {:?} rise {:?} base {:?} cit {}",
-                f.trace.ts.format("%H:%M:%S"),
-                f.truth.activity,
-                f.truth.trunk_deg,
-                f.truth.neck_deg,
-                f.truth.citizen_at_counter,
-                o.present,
-                o.posture,
-                o.trunk_deg.map(|v| v.round()),
-                o.neck_deg.map(|v| v.round()),
-                o.head_on_desk,
-                o.legs_crossed,
-                o.shoulder_rise.map(|v| (v * 100.0).round() / 100.0),
-                rules.baseline().upright_rise.map(|v| (v * 100.0).round() / 100.0),
-                o.citizen_at_counter
-            );
-        }
-        for e in ev {
-            println!("EVENT {} {} -> {}", e.rule, e.start.format("%H:%M:%S"), e.end.format("%H:%M:%S"));
-        }
+fn print(family: &str, report: &Report, minutes: f32) {
+    println!("## Family `{family}`: {} windows × {minutes} min\n", report.windows.len());
+    rules_table("### Every window (precision / recall per rule)", &report.total(|_| true));
+    rules_table("### Inside the recommended placement (2.1–2.4 m high, 2.6–3.0 m away, tilt 10–35°)", &report.total(|w| w.bucket.recommended()));
+    rules_table("### Outside it", &report.total(|w| !w.bucket.recommended()));
+    println!("Cells are precision / recall.\n");
+    grouped("### By camera height (m)", report, &Bucket::HEIGHTS, |w| w.bucket.height as usize);
+    grouped("### By distance to the clerk (m)", report, &Bucket::DISTANCES, |w| w.bucket.distance as usize);
+    grouped("### By camera tilt (°)", report, &Bucket::TILTS, |w| w.bucket.tilt as usize);
+    let px = ["< 40", "40–70", "70–110", "110–160", "≥ 160"];
+    grouped("### By the clerk's shoulder width in the image (px)", report, &px, |w| [40.0, 70.0, 110.0, 160.0].iter().filter(|c| w.shoulder_px >= **c).count());
+    // Joint cells (height × distance × tilt) for the posture rules.
+    println!("### By placement cell: `slouching` and `head_on_desk`\n");
+    println!("| height m | distance m | tilt ° | windows | `slouching` | `head_on_desk` |");
+    println!("|---|---|---|---|---|---|");
+    let mut cells: BTreeMap<Bucket, Vec<&WindowResult>> = BTreeMap::new();
+    for w in &report.windows {
+        cells.entry(w.bucket).or_default().push(w);
     }
+    for (b, ws) in &cells {
+        let mut t = Scores::new();
+        for w in ws {
+            for (r, s) in &w.scores {
+                t.entry(*r).or_default().add(*s);
+            }
+        }
+        let get = |r: RuleCode| pr(&t.get(&r).copied().unwrap_or_default());
+        println!(
+            "| {} | {} | {} | {}{} | {} | {} |",
+            Bucket::HEIGHTS[b.height as usize],
+            Bucket::DISTANCES[b.distance as usize],
+            Bucket::TILTS[b.tilt as usize],
+            ws.len(),
+            if b.recommended() { " (recommended)" } else { "" },
+            get(RuleCode::Slouching),
+            get(RuleCode::HeadOnDesk)
+        );
+    }
+    println!();
+    println!("### By behaviour form\n");
+    println!("| rule | form | truth events | found | recall | false events starting in this form |");
+    println!("|---|---|---|---|---|---|");
+    for ((r, form), c) in report.forms() {
+        let recall = (c.truth > 0).then(|| f64::from(c.found) / f64::from(c.truth));
+        println!("| `{r}` | {} | {} | {} | {} | {} |", if form.is_empty() { "—" } else { &form }, c.truth, c.found, f(recall), c.false_events);
+    }
+}
+
+/// One window in detail: truth and detected events, and the observations
+/// around each missed or false event (or around `--at SECONDS`).
+fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
+    use liyi::rules::WindowRules;
+    let w = family::draw_window(seed, i, minutes);
+    let sim = liyi::sim::simulate(&w.scenario, &w.sim_config());
+    let window = w.window(&sim);
+    println!("camera {:?}\nconfigured tilt {} shoulder px {:.0} legs {} monitor {:?}", w.camera, w.configured_tilt_deg, w.shoulder_px(), w.legs_visible, w.scene.monitor.is_some());
+    let t0 = sim.frames[0].trace.ts;
+    let secs = |t: chrono::DateTime<chrono::FixedOffset>| (t - t0).num_milliseconds() as f64 / 1000.0;
     for t in &sim.truth_events {
-        println!("TRUTH {} {} -> {}", t.rule, t.start.format("%H:%M:%S"), t.end.format("%H:%M:%S"));
+        println!("truth  {:<22} {:>7.1} → {:>7.1} {}", t.rule, secs(t.start), secs(t.end), t.form);
     }
-    let _ = run_rules;
+    let mut rules = WindowRules::new(&window);
+    let mut rows = Vec::new();
+    let mut events = Vec::new();
+    for f in &sim.frames {
+        let (o, e) = rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);
+        events.extend(e);
+        let seen: Vec<String> = f.trace.frame.people.iter().map(|p| format!("{:.0}:{}", p.bbox.center().1, p.keypoints.iter().filter(|k| k.conf >= 0.5).count())).collect();
+        let seen = format!("{} b {}", seen.join(","), rules.baseline().map_or("-".into(), |b| format!("sy {:.0} sw {:.0} up {:?} n {}", b.shoulder_px[1], b.shoulder_width_px, b.head_up_px.map(|v| v.round()), b.samples)));
+        rows.push((secs(f.trace.ts), o, f.truth.clone(), rules.baseline().is_some(), seen));
+    }
+    events.extend(rules.finish().0);
+    for e in &events {
+        println!("event  {:<22} {:>7.1} → {:>7.1} {}", e.rule.as_str(), secs(e.start), secs(e.end), e.closed_by);
+    }
+    let Some(at) = at else { return };
+    for (t, o, tr, ready, seen) in rows.iter().filter(|r| (r.0 - at).abs() < 40.0).step_by(2) {
+        let m = o.measures;
+        println!(
+            "{t:>7.1} {:<13} present {} {:?} trunk {:>5} neck {:>5} head {:?} p {:>4} drop {:>5} hd {:>5} hdesk {:>5} face {}/{} wrist {:>5} cit {} base {ready} people {seen}",
+            tr.form,
+            o.present,
+            o.posture,
+            o.trunk_deg.map_or("-".into(), |v| format!("{v:.0}")),
+            o.neck_deg.map_or("-".into(), |v| format!("{v:.0}")),
+            o.head_on_desk,
+            o.head_on_desk_p.map_or("-".into(), |v| format!("{v:.2}")),
+            m.map_or("-".into(), |m| format!("{:.2}", m.drop)),
+            m.and_then(|m| m.head_drop).map_or("-".into(), |v| format!("{v:.2}")),
+            m.and_then(|m| m.head_above_desk).map_or("-".into(), |v| format!("{v:.2}")),
+            m.map_or(0, |m| m.face_seen),
+            m.map_or(0, |m| m.face_usual),
+            m.and_then(|m| m.wrist_to_head).map_or("-".into(), |v| format!("{v:.2}")),
+            o.citizen_at_counter,
+        );
+    }
 }

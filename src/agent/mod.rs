@@ -306,7 +306,13 @@ fn attire_of(w: &WindowState, judge: &crate::attire::Judge, frame: &capture::Fra
 
 /// The measurements a clip's sidecar keeps from the trigger frame.
 fn values_of(obs: &Observation) -> std::collections::BTreeMap<String, f64> {
-    [("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg), ("shoulder_rise", obs.shoulder_rise), ("confidence", Some(obs.confidence))]
+    [
+        ("trunk_deg", obs.trunk_deg),
+        ("neck_deg", obs.neck_deg),
+        ("shoulder_drop", obs.measures.map(|m| m.drop)),
+        ("head_on_desk_p", obs.head_on_desk_p),
+        ("confidence", Some(obs.confidence)),
+    ]
         .into_iter()
         .filter_map(|(k, v)| Some((k.to_string(), f64::from(v?))))
         .collect()

@@ -8,7 +8,8 @@ use chrono::{DateTime, FixedOffset};
 use super::event::{Event, N_RULES, RuleCode};
 use super::machine::{Closed, Machine, Phase, Timing};
 use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
-use super::observe::{Baseline, Geometry, Observation, Posture, observe};
+use super::baseline::{Baseline, Learner};
+use super::observe::{Geometry, Observation, Posture, observe};
 use crate::config::{Service, Window};
 use crate::vision::Person;
 
@@ -20,12 +21,6 @@ pub const MAX_GAP_S: f64 = 3.0;
 const POSTURE_UNKNOWN_S: f64 = 20.0;
 /// A citizen out of the counter zone for this long has left.
 const CITIZEN_GONE_S: f64 = 5.0;
-/// The upright baseline: a high percentile of the shoulders' rise over the
-/// desk while seated, over the last half hour, once enough is seen.
-const BASELINE_WINDOW_S: i64 = 30 * 60;
-const BASELINE_MIN_SAMPLES: usize = 20;
-const BASELINE_PERCENTILE: f64 = 0.6;
-const LEVEL_HEAD_PERCENTILE: f64 = 0.3;
 /// Angles are judged on the median of the last few frames, and yes/no
 /// judgements on their majority, so one noisy keypoint does not flip a rule.
 const SMOOTH_FRAMES: usize = 9;
@@ -68,7 +63,8 @@ pub struct WindowRules {
     machines: [Machine; N_RULES],
     tallies: [Tally; N_RULES],
     book: MinuteBook,
-    baseline: VecDeque<(Ts, Option<f32>, Option<f32>)>,
+    learner: Learner,
+    motion: super::posture::MotionTracker,
     citizen_since: Option<Ts>,
     citizen_seen: Option<Ts>,
     greeted: bool,
@@ -94,7 +90,8 @@ impl WindowRules {
             ],
             tallies: Default::default(),
             book: MinuteBook::new(&window.id),
-            baseline: VecDeque::new(),
+            learner: Learner::new(),
+            motion: Default::default(),
             citizen_since: None,
             citizen_seen: None,
             greeted: false,
@@ -111,29 +108,31 @@ impl WindowRules {
         &self.window
     }
 
-    /// Takes a new layout (zones, desk line) without losing any state.
+    /// Takes a new layout (zones, desk line) without losing any state but
+    /// the clerk's baseline, which a moved desk line invalidates.
     pub fn set_layout(&mut self, staff_zone: crate::geometry::Polygon, counter_zone: crate::geometry::Polygon, desk_y: Option<f32>) {
+        if self.window.desk_y != desk_y {
+            self.learner.reset();
+        }
         self.window.staff_zone = staff_zone;
         self.window.counter_zone = counter_zone;
         self.window.desk_y = desk_y;
     }
 
-    /// The clerk's reference posture, once enough is seen: a high
-    /// percentile of the shoulders' rise and a low percentile of the nose's
-    /// drop (head up) over the last half hour of seated frames.
-    pub fn baseline(&self) -> Baseline {
-        let pick = |vals: Vec<f32>, q: f64| {
-            if vals.len() < BASELINE_MIN_SAMPLES {
-                return None;
-            }
-            let mut v = vals;
-            v.sort_by(f32::total_cmp);
-            Some(v[((v.len() - 1) as f64 * q).round() as usize])
-        };
-        Baseline {
-            upright_rise: pick(self.baseline.iter().filter_map(|b| b.1).collect(), BASELINE_PERCENTILE),
-            level_nose_drop: pick(self.baseline.iter().filter_map(|b| b.2).collect(), LEVEL_HEAD_PERCENTILE),
-        }
+    /// The clerk's baseline, once enough seated frames are seen.
+    pub fn baseline(&self) -> Option<Baseline> {
+        self.learner.baseline()
+    }
+
+    /// The baseline learner (its samples go to the edge store, so a
+    /// restart keeps the baseline).
+    pub fn learner(&self) -> &Learner {
+        &self.learner
+    }
+
+    /// Takes a learner kept from an earlier run.
+    pub fn set_learner(&mut self, learner: Learner) {
+        self.learner = learner;
     }
 
     /// Each rule's phase: `idle`, `pending`, `active` or `clearing`.
@@ -190,7 +189,7 @@ impl WindowRules {
     /// callers that add attire before [`push_observation`](Self::push_observation).
     pub fn observe(&self, people: &[Person], width: u32, height: u32) -> Observation {
         let g = Geometry::for_frame(&self.window, width, height);
-        observe(people, &g, self.baseline())
+        observe(people, &g, self.learner.baseline().as_ref(), self.motion.motion())
     }
 
     /// Feeds one observation (already computed) at `ts`.
@@ -262,9 +261,15 @@ impl WindowRules {
         let head = if present { obs.head_on_desk } else { None };
         let slouch = if !present {
             None
+        } else if obs.posture == Some(Posture::Standing) {
+            // Judged seated only.
+            Some(false)
         } else if head == Some(true) {
             // Head on the desk is the more specific violation.
             Some(false)
+        } else if head.is_none() && obs.head_on_desk_p.is_some() {
+            // The cues disagree about the head: never call it slouching instead.
+            None
         } else {
             let trunk = obs.trunk_deg.map(|v| v > t.slouching.trunk_deg);
             let neck = obs.neck_deg.map(|v| v > t.slouching.neck_deg);
@@ -345,13 +350,17 @@ impl WindowRules {
     }
 
     fn learn_baseline(&mut self, ts: Ts, obs: &Observation) {
-        if let (true, Some(Posture::Sitting), Some(false)) = (obs.present, obs.posture, obs.head_on_desk) {
-            if obs.shoulder_rise.is_some() || obs.nose_drop.is_some() {
-                self.baseline.push_back((ts, obs.shoulder_rise, obs.nose_drop));
-            }
+        let t = ts.timestamp_millis();
+        self.motion.push(t, obs.measures.as_ref());
+        if !obs.present {
+            return;
         }
-        while self.baseline.front().is_some_and(|(t, ..)| (ts - *t).num_seconds() > BASELINE_WINDOW_S) {
-            self.baseline.pop_front();
+        match obs.sample {
+            Some(s) => {
+                let desk = self.window.desk_y.map(|d| d * obs.frame[1] as f32);
+                self.learner.offer(super::baseline::Sample { t, ..s }, obs.frame, desk);
+            }
+            None => self.learner.seen(t),
         }
     }
 

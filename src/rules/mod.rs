@@ -2,11 +2,14 @@
 //! entry and exit hysteresis, the window's schedule, events and minute
 //! metrics. Pure: no I/O, time comes from the frames.
 
+pub mod baseline;
 pub mod engine;
 pub mod event;
+mod head_model;
 pub mod machine;
 pub mod metrics;
 pub mod observe;
+pub mod posture;
 
 pub use engine::WindowRules;
 pub use event::{Event, N_RULES, RuleCode};

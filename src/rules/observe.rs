@@ -4,26 +4,22 @@
 
 use serde::Serialize;
 
+use super::baseline::{Baseline, Sample};
+use super::posture::{self, Measures};
 use crate::config::Window;
 use crate::geometry::{Point, Polygon};
 use crate::vision::person::{Person, kp};
+
+/// Hips count as seen (not guessed through the desk) from this confidence.
+pub const HIP_CONF: f32 = 0.7;
+/// Head on the desk when the cues give at least this probability, not
+/// when they give at most `1 - HEAD_SURE`; between, unknown.
+pub const HEAD_SURE: f32 = 0.7;
 
 const LEFT_KNEE: usize = 13;
 const RIGHT_KNEE: usize = 14;
 const LEFT_ANKLE: usize = 15;
 const RIGHT_ANKLE: usize = 16;
-
-/// Anthropometric constants, in shoulder widths (keypoint to keypoint):
-/// shoulder-to-hip length of an upright torso.
-pub const TORSO_RATIO: f32 = 1.45;
-/// Head model for pitch: nose tip forward of and below the ear line, and the
-/// ear-to-ear distance, in metres.
-const NOSE_FORWARD_M: f32 = 0.10;
-const NOSE_DOWN_M: f32 = 0.025;
-const EAR_SPAN_M: f32 = 0.14;
-/// Share of the torso length between hips and desk top for a seated clerk
-/// (hips about 0.25 m below a 0.75 m desk, torso about 0.5 m).
-const HIP_BELOW_DESK: f32 = 0.5;
 
 /// A window's zones in pixels, plus the thresholds observations need.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +30,8 @@ pub struct Geometry {
     pub tilt_deg: f32,
     pub min_conf: f32,
     pub min_leg_conf: f32,
+    pub width: u32,
+    pub height: u32,
 }
 
 impl Geometry {
@@ -46,6 +44,8 @@ impl Geometry {
             tilt_deg: w.camera_tilt_deg,
             min_conf: w.thresholds.min_keypoint_conf,
             min_leg_conf: w.thresholds.crossed_legs.min_leg_conf,
+            width,
+            height,
         }
     }
 }
@@ -72,12 +72,22 @@ pub struct Observation {
     pub head_on_desk: Option<bool>,
     pub legs_crossed: Option<bool>,
     pub citizen_at_counter: bool,
-    /// Shoulders' height above the desk, in shoulder widths (for the
-    /// per-window upright baseline).
-    pub shoulder_rise: Option<f32>,
-    /// The nose's drop below the ear line, in metres at head scale (for the
-    /// per-window level-head baseline).
-    pub nose_drop: Option<f32>,
+    /// Posture measures against the clerk's baseline (`None` before there
+    /// is one, or without both shoulders).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measures: Option<Measures>,
+    /// How much the head and hands moved lately.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motion: Option<posture::Motion>,
+    /// Probability that the head rests on the desk, from the combined cues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_on_desk_p: Option<f32>,
+    /// This frame's contribution to the baseline (seated, shoulders seen).
+    #[serde(skip)]
+    pub sample: Option<Sample>,
+    /// The frame's size, for the sample's pixels.
+    #[serde(skip)]
+    pub frame: [u32; 2],
     /// Mean confidence of the keypoints used.
     pub confidence: f32,
     /// Probability that the clerk wears the work badge (from `[attire]`;
@@ -100,8 +110,11 @@ impl Observation {
             head_on_desk: None,
             legs_crossed: None,
             citizen_at_counter,
-            shoulder_rise: None,
-            nose_drop: None,
+            measures: None,
+            motion: None,
+            head_on_desk_p: None,
+            sample: None,
+            frame: [0, 0],
             confidence: 1.0,
             badge: None,
             uniform: None,
@@ -109,54 +122,64 @@ impl Observation {
     }
 }
 
-/// The clerk's own reference posture, learnt by the window over time.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Baseline {
-    /// Shoulder rise above the desk when sitting upright.
-    pub upright_rise: Option<f32>,
-    /// Nose drop below the ear line with the head level.
-    pub level_nose_drop: Option<f32>,
-}
-
-/// Observes one frame against the clerk's baseline (see [`Baseline`]):
-/// without one, trunk flexion needs visible hips and neck flexion is
-/// unknown.
-pub fn observe(people: &[Person], g: &Geometry, baseline: Baseline) -> Observation {
-    let clerk = find_clerk(people, g);
+/// Observes one frame against the clerk's baseline (see
+/// [`Baseline`]): without one, sitting and standing come from the desk line
+/// and posture is unknown.
+pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, motion: posture::Motion) -> Observation {
+    let baseline = baseline.map(|b| b.rescaled(g.width, g.height));
+    let clerk = find_clerk_near(people, g, baseline.as_ref());
     let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && in_counter_zone(p, g));
     let Some(ci) = clerk else { return Observation::absent(citizen) };
     let p = &people[ci];
-    let k = |i: usize| p.confident(i, g.min_conf).map(|k| Point::new(k.x, k.y));
-    let shoulders = match (k(kp::LEFT_SHOULDER), k(kp::RIGHT_SHOULDER)) {
-        (Some(l), Some(r)) if Point::distance(l, r) > 1.0 => Some((l, r)),
-        _ => None,
-    };
-    // Hips count only when they are above the desk line: below it the
-    // model is guessing through the desk.
-    let visible = |pt: Option<Point>| pt.filter(|h| g.desk_y.is_none_or(|d| h.y < d));
-    let hips = match (visible(k(kp::LEFT_HIP)), visible(k(kp::RIGHT_HIP))) {
-        (Some(l), Some(r)) => Some(Point::midpoint(l, r)),
-        _ => None,
-    };
-    let mut used: Vec<f32> = Vec::new();
-    let mut obs = Observation { clerk: Some(ci), present: true, citizen_at_counter: citizen, ..Observation::absent(citizen) };
-    if let Some((l, r)) = shoulders {
-        used.extend([p.keypoints[kp::LEFT_SHOULDER].conf, p.keypoints[kp::RIGHT_SHOULDER].conf]);
-        let sw = Point::distance(l, r);
-        let mid = Point::midpoint(l, r);
-        let rise = g.desk_y.map(|d| (d - mid.y) / sw);
-        obs.shoulder_rise = rise;
-        obs.posture = posture(sw, hips, rise, p, g);
-        obs.trunk_deg = trunk_angle(mid, sw, hips, rise, baseline.upright_rise, g.tilt_deg);
-        obs.nose_drop = nose_drop(p, g);
-        obs.neck_deg = match (obs.nose_drop, baseline.level_nose_drop) {
-            (Some(d), Some(level)) => Some((head_pitch(d, g.tilt_deg) - head_pitch(level, g.tilt_deg) - obs.trunk_deg.unwrap_or(0.0)).max(0.0)),
-            _ => None,
+    let mut obs = Observation { clerk: Some(ci), present: true, citizen_at_counter: citizen, frame: [g.width, g.height], ..Observation::absent(citizen) };
+    let both = posture::shoulders(p, g.min_conf);
+    let m = baseline.as_ref().and_then(|b| posture::measure(p, b, g.min_conf, HIP_CONF, g.desk_y));
+    if both.is_some() || m.is_some() {
+        let seen: Vec<f32> = [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| k.conf).collect();
+        obs.confidence = seen.iter().sum::<f32>() / seen.len().max(1) as f32;
+        obs.posture = match (m, both) {
+            (Some(m), _) if m.drop <= -posture::STAND_RISE => Some(Posture::Standing),
+            (Some(m), _) if m.drop >= -posture::SIT_RISE => Some(Posture::Sitting),
+            (Some(_), _) => None,
+            (None, Some((l, r))) => {
+                let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
+                let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
+                posture_without_baseline(sw, hips, g.desk_y.map(|d| (d - mid.y) / sw), p, g)
+            }
+            (None, None) => None,
         };
-        obs.head_on_desk = head_on_desk(p, mid, sw, rise, g);
-        obs.legs_crossed = legs_crossed(p, sw, g);
+        if let (Some(m), Some(b)) = (m.filter(|m| m.facing), baseline.as_ref()) {
+            let elevation = posture::sight_elevation_deg(g.tilt_deg, b.shoulder_px[1], g.width, g.height, posture::DEFAULT_HFOV_DEG);
+            let (trunk, neck) = posture::angles(&m, elevation);
+            let seated = obs.posture == Some(Posture::Sitting);
+            obs.trunk_deg = seated.then_some(trunk);
+            obs.neck_deg = neck.filter(|_| seated);
+            let pr = posture::head_on_desk_p(&m, &motion, elevation);
+            obs.motion = Some(motion);
+            obs.head_on_desk_p = Some(pr);
+            obs.head_on_desk = if !seated {
+                Some(false)
+            } else if pr >= HEAD_SURE {
+                Some(true)
+            } else if pr <= 1.0 - HEAD_SURE {
+                Some(false)
+            } else {
+                None
+            };
+            obs.measures = Some(m);
+        }
+        if let Some((l, r)) = both {
+            if obs.posture == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none()) {
+                obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y);
+            }
+            // Legs are judged facing the camera only: a turned body's knees
+            // and ankles overlap in the image.
+            let facing = baseline.as_ref().is_none_or(|b| Point::distance(l, r) >= 0.75 * b.shoulder_width_px);
+            obs.legs_crossed = if facing { legs_crossed(p, Point::distance(l, r), g) } else { None };
+        }
+    } else {
+        obs.confidence = p.score;
     }
-    obs.confidence = if used.is_empty() { p.score } else { used.iter().sum::<f32>() / used.len() as f32 };
     obs
 }
 
@@ -192,8 +215,30 @@ fn torso_anchor(p: &Person, g: &Geometry) -> Point {
 
 /// The clerk: the person with the most torso keypoints in the staff zone
 /// (the box as a fallback), preferring people not standing in the counter
-/// zone, then higher scores.
+/// zone, then people facing the camera, then higher scores.
 pub fn find_clerk(people: &[Person], g: &Geometry) -> Option<usize> {
+    find_clerk_near(people, g, None)
+}
+
+/// [`find_clerk`], preferring, with a baseline, the person whose torso is
+/// nearest the clerk's usual shoulders over the one with more torso points.
+pub fn find_clerk_near(people: &[Person], g: &Geometry, baseline: Option<&Baseline>) -> Option<usize> {
+    let near = |p: &Person| -> i64 {
+        let Some(b) = baseline else { return 0 };
+        let usual = Point::new(b.shoulder_px[0], b.shoulder_px[1]);
+        let half = b.shoulder_width_px / 2.0;
+        // The shoulders (or the one seen, offset by half the usual width),
+        // else the top quarter of the box.
+        let l = p.confident(kp::LEFT_SHOULDER, g.min_conf).map(|k| Point::new(k.x - half, k.y));
+        let r = p.confident(kp::RIGHT_SHOULDER, g.min_conf).map(|k| Point::new(k.x + half, k.y));
+        let at = match (l, r) {
+            (Some(l), Some(r)) => Point::midpoint(l, r),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => torso_anchor(p, g),
+        };
+        // Whole shoulder widths: closer wins, small differences tie.
+        -((Point::distance(at, usual) / b.shoulder_width_px.max(1.0)).round() as i64)
+    };
     people
         .iter()
         .enumerate()
@@ -204,22 +249,31 @@ pub fn find_clerk(people: &[Person], g: &Geometry) -> Option<usize> {
             } else {
                 pts.iter().filter(|q| g.staff_zone.contains(**q)).count()
             };
-            (inside > 0).then(|| (i, inside, !in_counter_zone(p, g), p.score))
+            (inside > 0).then(|| (i, inside, !in_counter_zone(p, g), near(p), p.score, facing(p, g)))
         })
-        .max_by(|a, b| (a.2, a.1).cmp(&(b.2, b.1)).then(a.3.total_cmp(&b.3)))
+        .max_by(|a, b| (a.2, a.5, a.3, a.1).cmp(&(b.2, b.5, b.3, b.1)).then(a.4.total_cmp(&b.4)))
         .map(|(i, ..)| i)
+}
+
+/// Whether a person faces the camera, as a clerk does (a citizen at the
+/// counter turns their back): their left shoulder on the image's right.
+/// Unknown shoulders count as facing.
+fn facing(p: &Person, g: &Geometry) -> bool {
+    match (p.confident(kp::LEFT_SHOULDER, g.min_conf), p.confident(kp::RIGHT_SHOULDER, g.min_conf)) {
+        (Some(l), Some(r)) => l.x >= r.x,
+        _ => true,
+    }
 }
 
 fn in_counter_zone(p: &Person, g: &Geometry) -> bool {
     g.counter_zone.contains(torso_anchor(p, g))
 }
 
-/// Sitting or standing. With a desk line: hips seen above it, or shoulders
-/// more than 1.6 shoulder widths above it, mean standing (seated shoulders
-/// are 0.8-1.0 widths above a desk, standing ones 1.8-2.0 on the simulator
-/// from 1.8-2.6 m). Without one, confidently seen thighs decide: near
-/// vertical and long means standing.
-fn posture(sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Person, g: &Geometry) -> Option<Posture> {
+/// Sitting or standing before the clerk's baseline is learnt. With a desk
+/// line: hips seen above it, or shoulders more than 1.6 shoulder widths
+/// above it, mean standing. Without one, confidently seen thighs decide:
+/// near vertical and long means standing.
+fn posture_without_baseline(sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Person, g: &Geometry) -> Option<Posture> {
     if let Some(rise) = rise {
         if hips.is_some() {
             // Hips above the desk top: only a standing person.
@@ -238,82 +292,6 @@ fn posture(sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Person, g: &Geom
         // No desk line and no legs: the torso alone cannot tell.
         _ => None,
     }
-}
-
-/// Trunk flexion from upright, in degrees: forward lean from the torso's
-/// foreshortening (hips seen) or from how far the shoulders have sunk
-/// towards the desk against the clerk's upright baseline (hips hidden);
-/// sideways lean from the torso's slant.
-fn trunk_angle(sh: Point, sw: f32, hips: Option<Point>, rise: Option<f32>, upright: Option<f32>, tilt_deg: f32) -> Option<f32> {
-    let tilt = tilt_deg.to_radians();
-    if let Some(h) = hips {
-        let r = (h.y - sh.y) / sw;
-        // Apparent vertical length of a torso leaning θ towards a camera
-        // tilted τ down: L·cos(θ + τ).
-        let forward = ((r / TORSO_RATIO).clamp(-1.0, 1.0).acos() - tilt).to_degrees().max(0.0);
-        let sideways = ((sh.x - h.x).abs() / (h.y - sh.y).abs().max(1e-3)).atan().to_degrees();
-        return Some(forward.max(sideways));
-    }
-    let (rise, upright) = (rise?, upright?);
-    if upright <= 0.05 {
-        return None;
-    }
-    // Shoulders above the desk = L·cos θ − c, with c the hips' depth below
-    // the desk as a share of L; relative to upright (θ = 0).
-    let q = (rise / upright).clamp(-1.0, 1.2);
-    let c = HIP_BELOW_DESK;
-    let cos = (q * (1.0 - c) + c).clamp(-1.0, 1.0);
-    Some(cos.acos().to_degrees())
-}
-
-/// The nose's drop below the ear line, scaled to metres by the ear span.
-fn nose_drop(p: &Person, g: &Geometry) -> Option<f32> {
-    let nose = p.confident(kp::NOSE, g.min_conf)?;
-    let l = p.confident(kp::LEFT_EAR, g.min_conf)?;
-    let r = p.confident(kp::RIGHT_EAR, g.min_conf)?;
-    let span = ((l.x - r.x).powi(2) + (l.y - r.y).powi(2)).sqrt();
-    (span >= 1.0).then(|| (nose.y - (l.y + r.y) / 2.0) / span * EAR_SPAN_M)
-}
-
-/// Head pitch (positive looking down), degrees from level, that explains a
-/// nose drop seen by a camera tilted `tilt_deg` down. Differences of this
-/// pitch against the clerk's level-head baseline give the neck flexion, so
-/// errors in the head model and perspective cancel out.
-pub fn head_pitch(observed: f32, tilt_deg: f32) -> f32 {
-    let tilt = tilt_deg.to_radians();
-    let model = |phi: f32| {
-        let down = NOSE_DOWN_M * phi.cos() + NOSE_FORWARD_M * phi.sin();
-        let forward = NOSE_FORWARD_M * phi.cos() - NOSE_DOWN_M * phi.sin();
-        down * tilt.cos() + forward * tilt.sin()
-    };
-    // The model rises monotonically over this range; bisect.
-    let (mut lo, mut hi) = ((-60f32).to_radians(), (80f32).to_radians());
-    if observed <= model(lo) {
-        return -60.0;
-    }
-    if observed >= model(hi) {
-        return 80.0;
-    }
-    for _ in 0..30 {
-        let mid = (lo + hi) / 2.0;
-        if model(mid) < observed { lo = mid } else { hi = mid }
-    }
-    ((lo + hi) / 2.0).to_degrees()
-}
-
-/// Head down on the desk: the head clearly below the shoulders, by more
-/// than 0.13 shoulder widths. A slouch leaves the head about level with the
-/// shoulders (within ±0.15 above to 0.15 below seen from 1.8-2.6 m, 12-35°
-/// on the simulator), a head resting on the desk 0.15-0.4 below. With no
-/// face keypoints at all: shoulders sunk to the desk.
-fn head_on_desk(p: &Person, sh: Point, sw: f32, rise: Option<f32>, g: &Geometry) -> Option<bool> {
-    let head: Vec<_> = kp::HEAD.iter().filter_map(|&i| p.confident(i, g.min_conf)).collect();
-    if head.is_empty() {
-        // Face down: no face keypoints, shoulders low over the desk.
-        return rise.map(|r| r < 0.45);
-    }
-    let hy = head.iter().map(|k| k.y).sum::<f32>() / head.len() as f32;
-    Some((hy - sh.y) / sw > 0.13)
 }
 
 /// Crossed legs, judged only when both knees and both ankles are seen with

@@ -1,17 +1,18 @@
 //! Citizens visiting the counter.
 //!
-//! For each visit `(arrival, departure)` the citizen walks in from one side
-//! (`x = ±2.6`, mostly from image right) along `z = COUNTER_Z` at 0.9 m/s,
-//! stands at the counter at `x ∈ [0.36, 0.48]` facing the clerk — back to the
+//! For each visit `(arrival, departure)` a citizen with a body of their own
+//! walks in from one side (`x = ±2.6`, mostly from image right) along the
+//! scene's `counter_z` at 0.9 m/s, stands at the counter within the scene's
+//! `citizen_x` range facing the clerk — back to the
 //! camera, so their face points are hidden — swaying a little, then walks out.
 //! Standing there they are nearer the camera than the desk and can hide part
 //! of the clerk's left arm and the desk.
 
-use super::body::{Arms, Figure, Legs, PoseSpec, build};
+use super::body::{Arms, Dims, Figure, Legs, PoseSpec, build};
 use super::clerk::walking;
 use super::noise::{Rng, Smooth};
 use super::scenario::Scenario;
-use super::scene::{CITIZEN_X_MAX, CITIZEN_X_MIN, COUNTER_Z, OFFSTAGE_X, STAND_HIP_Y, WALK_SPEED};
+use super::scene::{OFFSTAGE_X, Scene, WALK_SPEED};
 use super::vec3::Vec3;
 
 /// One citizen's visit.
@@ -24,6 +25,9 @@ pub struct Visit {
     /// Side (±1 along `x`) they come from and go to.
     pub from: f32,
     pub to: f32,
+    /// Where the counter is (`z` of the hips).
+    pub z: f32,
+    pub dims: Dims,
     sway: [Smooth; 3],
 }
 
@@ -39,37 +43,35 @@ impl Visit {
             None
         } else if t < self.arrive {
             let x = self.x + self.from * WALK_SPEED * (self.arrive - t) as f32;
-            Some(walking(x, COUNTER_Z, -self.from, t))
+            Some(walking(x, self.z, -self.from, t, &self.dims))
         } else if t >= self.leave {
             let x = self.x + self.to * WALK_SPEED * (t - self.leave) as f32;
-            Some(walking(x, COUNTER_Z, self.to, t))
+            Some(walking(x, self.z, self.to, t, &self.dims))
         } else {
-            Some(build(&self.at_counter(t)))
+            Some(build(&self.at_counter(t), &self.dims))
         }
     }
 
     /// Standing at the counter with this visit's sway.
     pub fn at_counter(&self, t: f64) -> PoseSpec {
         let [a, b, c] = &self.sway;
-        counter_pose(
-            self.x,
-            [a.at(t), b.at(t), c.at(t), b.at(t * 1.7), a.at(t * 2.3)],
-        )
+        counter_pose(self.x, self.z, &self.dims, [a.at(t), b.at(t), c.at(t), b.at(t * 1.7), a.at(t * 2.3)])
     }
 }
 
 /// A citizen standing at the counter at `x`, facing the clerk (`yaw = π`,
 /// back to the camera). `sway` = idle values in `[-1, 1]` for: sideways shift,
 /// body turn, neck bend, head turn, arm swing (all zero = neutral).
-pub fn counter_pose(x: f32, sway: [f32; 5]) -> PoseSpec {
+pub fn counter_pose(x: f32, z: f32, d: &Dims, sway: [f32; 5]) -> PoseSpec {
     let [dx, turn, neck, head, arms] = sway;
     PoseSpec {
-        root: Vec3::new(x + 0.03 * dx, STAND_HIP_Y, COUNTER_Z),
+        root: Vec3::new(x + 0.03 * dx, d.stand_hip_y(), z),
         yaw: std::f32::consts::PI + (8.0 * turn).to_radians(),
         trunk_pitch_deg: 4.0,
         trunk_lateral_deg: 0.0,
         neck_deg: 12.0 + 6.0 * neck,
         head_yaw_deg: 20.0 * head,
+        protraction: 0.0,
         legs: Legs::Standing { swing: 0.0 },
         arms: Arms::Hanging { swing: 0.1 * arms },
     }
@@ -82,7 +84,7 @@ pub struct CitizenTrack {
 }
 
 impl CitizenTrack {
-    pub fn new(sc: &Scenario, rng: &mut Rng) -> Self {
+    pub fn new(sc: &Scenario, rng: &mut Rng, scene: &Scene, varied_bodies: bool) -> Self {
         let visits = sc
             .visits()
             .into_iter()
@@ -92,9 +94,11 @@ impl CitizenTrack {
                 Visit {
                     arrive,
                     leave,
-                    x: rng.range(CITIZEN_X_MIN, CITIZEN_X_MAX),
+                    x: rng.range(scene.citizen_x.0, scene.citizen_x.1),
                     from,
                     to,
+                    z: scene.counter_z,
+                    dims: if varied_bodies { Dims::draw(rng) } else { Dims::AVERAGE },
                     sway: [
                         Smooth::new(rng, 0.05),
                         Smooth::new(rng, 0.03),
@@ -123,7 +127,7 @@ mod tests {
             .then(30.0, Clerk::Upright)
             .with_citizen(60.0, Clerk::Standing)
             .then(30.0, Clerk::Upright);
-        let tr = CitizenTrack::new(&sc, &mut Rng::new(2));
+        let tr = CitizenTrack::new(&sc, &mut Rng::new(2), &Scene::default(), true);
         let v = &tr.visits[0];
         assert!(tr.figures_at(10.0).is_empty());
         let walking = v.figure_at(28.5).unwrap();

@@ -20,13 +20,19 @@ pub fn window_for(sim: &Simulation, camera: &Camera, id: &str) -> Window {
 
 /// The TOML text of [`window_for`]'s configuration.
 pub fn config_text(sim: &Simulation, camera: &Camera, id: &str) -> String {
+    config_text_tilt(sim, camera.tilt_deg, id)
+}
+
+/// The TOML text of a simulated window's configuration, with the camera
+/// tilt the installer wrote down.
+pub fn config_text_tilt(sim: &Simulation, tilt_deg: f32, id: &str) -> String {
     let poly = |p: &[[f32; 2]]| format!("[{}]", p.iter().map(|q| format!("[{:.4}, {:.4}]", q[0], q[1])).collect::<Vec<_>>().join(", "));
     format!(
         "hall = \"sim\"\n[[window]]\nid = \"{id}\"\nstaff_zone = {}\ncounter_zone = {}\ndesk_y = {:.4}\ncamera_tilt_deg = {:.2}\nhours = [\"08:00-12:00\", \"13:00-18:00\"]\n",
         poly(&sim.zones.staff_zone),
         poly(&sim.zones.counter_zone),
         sim.zones.desk_y,
-        camera.tilt_deg.clamp(0.0, 60.0)
+        tilt_deg.clamp(0.0, 60.0)
     )
 }
 
@@ -135,8 +141,8 @@ mod tests {
             values: BTreeMap::new(),
         };
         let truth = vec![
-            TruthEvent { rule: "slouching".into(), start: t(100), end: t(200) },
-            TruthEvent { rule: "slouching".into(), start: t(400), end: t(500) },
+            TruthEvent { rule: "slouching".into(), start: t(100), end: t(200), form: String::new() },
+            TruthEvent { rule: "slouching".into(), start: t(400), end: t(500), form: String::new() },
         ];
         let s = score(&[ev(102, 198), ev(300, 340)], &truth, 5)[&RuleCode::Slouching];
         assert_eq!(s, Score { true_pos: 1, false_pos: 1, false_neg: 1 });

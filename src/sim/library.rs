@@ -3,18 +3,15 @@
 //! [`Scenario::validate`]. Expected truth events (scenario seconds) are
 //! listed on each; see the tests in `sim::tests` for the exact checks.
 
-use super::scenario::{Clerk, Scenario};
+use super::scenario::{Clerk, Scenario, SlouchForm};
 
 const U: Clerk = Clerk::Upright;
 const ST: Clerk = Clerk::Standing;
 const AWAY: Clerk = Clerk::Away;
-const HEAD: Clerk = Clerk::HeadOnDesk;
+const HEAD: Clerk = Clerk::HEAD_ON_DESK;
 const PICK: Clerk = Clerk::PickUp;
 const fn slouch(trunk_deg: f32, neck_deg: f32) -> Clerk {
-    Clerk::Slouch {
-        trunk_deg,
-        neck_deg,
-    }
+    Clerk::Slouch { trunk_deg, neck_deg, form: SlouchForm::Hunch }
 }
 const fn crossed(right_over_left: bool) -> Clerk {
     Clerk::CrossedLegs { right_over_left }

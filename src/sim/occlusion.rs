@@ -6,8 +6,11 @@
 //!   front). For a camera above the desk this hides everything of a seated
 //!   clerk below the line through the desk's clerk-side top edge: the lap,
 //!   hips, knees and feet;
+//! * a **monitor** standing on the desk, where the window has one;
 //! * **another person** nearer the camera (the citizen), modelled as capsules
 //!   around torso, head and limbs;
+//! * the person's **own head and torso**, for the arms (a hand under the head,
+//!   an elbow behind a turned body);
 //! * the person's **own head** — face points when the face is turned away
 //!   from the camera (citizen's back, head face-down on the desk), an ear when
 //!   it is on the far side of the head.
@@ -16,7 +19,7 @@
 
 use super::body::{Figure, kp};
 use super::camera::Camera;
-use super::scene::{Aabb, desk_solid};
+use super::scene::{Aabb, Scene};
 use super::vec3::Vec3;
 
 /// Why (or whether) a joint is seen.
@@ -54,7 +57,7 @@ pub fn body_capsules(f: &Figure) -> Vec<Capsule> {
     let head = f.head_centre();
     vec![
         cap(f.hip_mid(), f.shoulder_mid(), 0.16),
-        cap(head, head, 0.11),
+        cap(head, head, f.head_r * 1.1),
         cap(f.shoulder_mid(), head, 0.06),
         cap(j[kp::L_SHOULDER], j[kp::L_ELBOW], 0.05),
         cap(j[kp::R_SHOULDER], j[kp::R_ELBOW], 0.05),
@@ -146,24 +149,24 @@ pub fn segment_hits_capsule(c: Vec3, p: Vec3, cap: &Capsule) -> bool {
 /// Classify each joint of `fig`. `occluders` are capsules of people nearer the
 /// camera; `desk_hides_legs = false` models an open-front desk / side view in
 /// which hips, knees and ankles are not hidden by the desk.
-pub fn classify(
-    fig: &Figure,
-    cam: &Camera,
-    occluders: &[Capsule],
-    desk_hides_legs: bool,
-) -> [Vis; kp::COUNT] {
+pub fn classify(fig: &Figure, cam: &Camera, scene: &Scene, occluders: &[Capsule], desk_hides_legs: bool) -> [Vis; kp::COUNT] {
     let c = cam.position();
-    let desk = desk_solid();
+    let desk = scene.desk_solid();
     let to_cam = (c - fig.head_centre()).norm();
+    let head = fig.head_centre();
+    let own = [Capsule { a: head, b: head, r: fig.head_r }, Capsule { a: fig.hip_mid(), b: fig.shoulder_mid(), r: 0.13 }];
     let mut out = [Vis::Visible; kp::COUNT];
     for (i, o) in out.iter_mut().enumerate() {
         let p = fig.joints[i];
         let lower = i >= kp::L_HIP;
+        let arm = (kp::L_ELBOW..=kp::R_WRIST).contains(&i);
         *o = if !cam.in_frame(&cam.project(p)) {
             Vis::OutOfFrame
         } else if (desk_hides_legs || !lower) && segment_hits_box(c, p, &desk) {
             Vis::Desk
-        } else if occluders.iter().any(|cap| segment_hits_capsule(c, p, cap)) {
+        } else if scene.monitor.is_some_and(|m| segment_hits_box(c, p, &m)) {
+            Vis::Body
+        } else if occluders.iter().any(|cap| segment_hits_capsule(c, p, cap)) || (arm && own.iter().any(|cap| segment_hits_capsule(c, p, cap))) {
             Vis::Body
         } else if self_hidden(i, fig, to_cam) {
             Vis::SelfHead
@@ -195,7 +198,7 @@ mod tests {
 
     #[test]
     fn box_hit_and_miss() {
-        let b = desk_solid();
+        let b = Scene::default().desk_solid();
         let cam = Vec3::new(0.0, 2.2, 2.6);
         // seated hip behind the desk: hidden
         assert!(segment_hits_box(cam, Vec3::new(0.0, 0.5, 0.0), &b));

@@ -1,7 +1,7 @@
 //! The simulation driver: scenario + config → keypoint trace with ground truth.
 
 use chrono::{DateTime, FixedOffset, TimeZone};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::analyze::FrameReport;
 use crate::trace::TraceFrame;
@@ -9,20 +9,29 @@ use crate::vision::Person;
 
 use super::camera::Camera;
 use super::citizen::CitizenTrack;
-use super::clerk::ClerkTrack;
+use super::clerk::{ClerkTrack, Traits};
 use super::detector::detect;
 use super::noise::{Rng, mix};
 use super::occlusion::{Capsule, body_capsules, classify};
-use super::scenario::Scenario;
+use super::scenario::{Activity, Scenario};
+use super::scene::Scene;
 use super::truth::{FrameTruth, TruthEvent, at};
 use super::zones::{Zones, zones};
 
 /// Simulation settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
     /// Window id written into every trace line.
     pub window: String,
     pub camera: Camera,
+    /// The clerk's body and habits.
+    pub traits: Traits,
+    /// The window's furniture.
+    pub scene: Scene,
+    /// How far the chair drifts between segments (m, each way).
+    pub chair_drift_m: f32,
+    /// Citizens of every build (otherwise all of average build).
+    pub varied_citizens: bool,
     /// Frames per second (default 2).
     pub fps: f32,
     /// Keypoint noise σ in px for a torso imaged at 320 px/m (≈ the default
@@ -46,6 +55,10 @@ impl Default for SimConfig {
         SimConfig {
             window: "W01".to_string(),
             camera: Camera::default(),
+            traits: Traits::default(),
+            scene: Scene::default(),
+            chair_drift_m: 0.0,
+            varied_citizens: false,
             fps: 2.0,
             noise_px: 3.0,
             drop_rate: 0.02,
@@ -61,14 +74,14 @@ impl Default for SimConfig {
 }
 
 /// One emitted frame: what the pose model would have written, plus truth.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimFrame {
     pub trace: TraceFrame,
     pub truth: FrameTruth,
 }
 
 /// Result of [`simulate`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Simulation {
     /// Emitted frames in time order (dropped frames are missing; `frame`
     /// numbers keep counting through the gaps).
@@ -110,7 +123,7 @@ pub fn simulate(sc: &Scenario, cfg: &SimConfig) -> Simulation {
     Simulation {
         frames,
         truth_events: sc.truth_events(cfg.start, cfg.legs_visible),
-        zones: zones(&cfg.camera),
+        zones: zones(&cfg.camera, &cfg.traits, &cfg.scene),
     }
 }
 
@@ -122,8 +135,8 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
     let mut motion = Rng::new(mix(cfg.seed, 1));
     let mut drops = Rng::new(mix(cfg.seed, 2));
     let mut misses = Rng::new(mix(cfg.seed, 3));
-    let clerk = ClerkTrack::new(sc, &mut motion);
-    let citizens = CitizenTrack::new(sc, &mut motion);
+    let clerk = ClerkTrack::new(sc, &mut motion, cfg.traits, cfg.scene, cfg.chair_drift_m);
+    let citizens = CitizenTrack::new(sc, &mut motion, &cfg.scene, cfg.varied_citizens);
     let (mut gap_clerk, mut gap_citizen) = (Gap::default(), Gap::default());
     let n = (sc.duration_secs() * cfg.fps as f64).floor().max(0.0) as u64;
     let mut out = Vec::with_capacity(n as usize);
@@ -141,18 +154,18 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
         let occluders: Vec<Capsule> = citizen_figs.iter().flat_map(body_capsules).collect();
         let mut people: Vec<(Role, Person)> = Vec::new();
         if let Some(f) = &clerk_fig {
-            let vis = classify(f, cam, &occluders, !legs_visible);
+            let vis = classify(f, cam, &cfg.scene, &occluders, !legs_visible);
             // Always run the detector so the per-frame noise stream does not
             // depend on whether a miss happens.
-            if let Some(p) = detect(f, &vis, cam, cfg.noise_px, &mut rng)
+            if let Some(p) = detect(f, &vis, cam, &cfg.scene, cfg.noise_px, &mut rng)
                 && !miss_clerk
             {
                 people.push((Role::Clerk, p));
             }
         }
         for f in &citizen_figs {
-            let vis = classify(f, cam, &[], true);
-            if let Some(p) = detect(f, &vis, cam, cfg.noise_px, &mut rng)
+            let vis = classify(f, cam, &cfg.scene, &[], true);
+            if let Some(p) = detect(f, &vis, cam, &cfg.scene, cfg.noise_px, &mut rng)
                 && !miss_citizen
             {
                 people.push((Role::Citizen, p));
@@ -161,7 +174,8 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
         // Detectors list people by score, not by role.
         people.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
         let activity = sc.activity_at(t);
-        let present = activity != super::truth::Activity::Away;
+        let form = sc.segment_index_at(t).map_or("", |i| sc.segments[i].clerk.form_name());
+        let present = activity != Activity::Away;
         let (trunk_deg, neck_deg) = match (&clerk_fig, present) {
             (Some(f), true) => (f.trunk_deg(), f.neck_deg()),
             _ => (0.0, 0.0),
@@ -169,6 +183,7 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
         let truth = FrameTruth {
             clerk_present: present,
             activity,
+            form: form.to_string(),
             citizen_at_counter: sc.citizen_at(t),
             trunk_deg,
             neck_deg,

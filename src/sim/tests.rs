@@ -3,7 +3,8 @@
 
 use super::body::kp;
 use super::simulate::{Role, run};
-use super::truth::{Activity, tolerance_s};
+use super::scenario::Activity;
+use super::truth::tolerance_s;
 use super::zones::contains;
 use super::*;
 use crate::vision::{Keypoint, Person};
@@ -228,15 +229,11 @@ fn desk_hides_legs_with_wrong_guesses() {
         }
     }
     // the guessed crossing knee is far from where the real knee projects
-    let truth = super::clerk::pose_spec(
-        Clerk::CrossedLegs {
-            right_over_left: true,
-        },
-        &Default::default(),
-        1.0,
-    )
-    .map(|p| super::body::build(&p))
-    .unwrap();
+    let (traits, scene) = (super::clerk::Traits::default(), super::scene::Scene::default());
+    let st = super::clerk::Setting { traits: &traits, scene: &scene, var: Default::default() };
+    let truth = super::clerk::pose_spec(Clerk::CrossedLegs { right_over_left: true }, &Default::default(), &st)
+        .map(|p| super::body::build(&p, &traits.dims))
+        .unwrap();
     let real = c.camera.project(truth.joints[kp::R_KNEE]);
     let (_, p) = &people[10];
     let g = p.keypoints[kp::R_KNEE];
@@ -314,10 +311,7 @@ fn geometry_upright_slouch_head_standing() {
     assert!(tr_u < 8.0 && nk_u < 16.0, "upright angles {tr_u} {nk_u}");
     assert!(ls_u.1 < desk_y, "upright shoulders above the desk line");
 
-    let (nose_s, ls_s, _, _, (tr_s, _)) = avg(Clerk::Slouch {
-        trunk_deg: 40.0,
-        neck_deg: 10.0,
-    });
+    let (nose_s, ls_s, _, _, (tr_s, _)) = avg(Clerk::Slouch { trunk_deg: 40.0, neck_deg: 10.0, form: SlouchForm::Hunch });
     assert!((tr_s - 40.0).abs() < 3.0, "trunk {tr_s}");
     assert!(
         ls_s.1 > ls_u.1 + 20.0,
@@ -328,19 +322,14 @@ fn geometry_upright_slouch_head_standing() {
         "head drops towards shoulder line"
     );
 
-    let (_, _, _, _, (_, nk_n)) = avg(Clerk::Slouch {
-        trunk_deg: 5.0,
-        neck_deg: 40.0,
-    });
+    let (_, _, _, _, (_, nk_n)) = avg(Clerk::Slouch { trunk_deg: 5.0, neck_deg: 40.0, form: SlouchForm::Hunch });
     assert!((nk_n - 40.0).abs() < 4.0, "neck {nk_n}");
 
-    let head = clerk_people(&one(60.0, Clerk::HeadOnDesk), &c);
+    let head = clerk_people(&one(60.0, Clerk::HEAD_ON_DESK), &c);
     for (f, p) in &head {
         let ears = mid(p.keypoints[kp::L_EAR], p.keypoints[kp::R_EAR]);
-        assert!(
-            ears.1 > desk_y,
-            "head below the desk edge line: {ears:?} vs {desk_y}"
-        );
+        let sw = ls_u.0 - rs_u.0;
+        assert!(ears.1 > desk_y - 0.6 * sw, "head near the desk edge line: {ears:?} vs {desk_y}");
         assert!(f.truth.trunk_deg > 40.0);
     }
     let (_, ls_t, _, lh_t, _) = avg(Clerk::Standing);
@@ -361,10 +350,6 @@ fn confidences_stay_in_their_bands() {
             for k in &p.keypoints {
                 assert!((0.0..=0.98).contains(&k.conf));
                 assert!(k.x >= 0.0 && k.y >= 0.0 && k.x < 1280.0 && k.y < 720.0);
-                assert!(
-                    !(0.6..0.7).contains(&k.conf),
-                    "no confidences between hidden and visible bands"
-                );
             }
             assert!(p.bbox.x1 < p.bbox.x2 && p.bbox.y1 < p.bbox.y2);
         }
@@ -398,6 +383,7 @@ fn torso_centres_fall_in_their_zones() {
             hfov_deg: 90.0,
             width: 1920,
             height: 1080,
+            ..Camera::default()
         },
         Camera::aimed(1.8, 3.0),
         Camera::aimed(2.6, 2.0),
@@ -453,13 +439,13 @@ fn citizen_is_seen_from_behind_and_occludes_the_clerk_sometimes() {
         .find(|s| s.name == "greet_compliant")
         .unwrap();
     let mut hidden_clerk_joints = 0;
+    let (mut faces, mut confident_faces) = (0, 0);
     for (f, roles) in run(&sc, &quiet()) {
         for (p, r) in f.trace.frame.people.iter().zip(&roles) {
             if *r == Role::Citizen && f.truth.citizen_at_counter {
-                assert!(
-                    p.keypoints[kp::NOSE].conf < 0.6,
-                    "face hidden: back to camera"
-                );
+                // Face hidden (back to the camera): at most an occasional hallucination.
+                faces += 1;
+                confident_faces += usize::from(p.keypoints[kp::NOSE].conf >= 0.5);
                 // back view: their left shoulder is on image left
                 assert!(p.keypoints[kp::L_SHOULDER].x < p.keypoints[kp::R_SHOULDER].x);
             }
@@ -471,10 +457,8 @@ fn citizen_is_seen_from_behind_and_occludes_the_clerk_sometimes() {
             }
         }
     }
-    assert!(
-        hidden_clerk_joints > 0,
-        "the citizen never hides the clerk's left arm"
-    );
+    assert!(hidden_clerk_joints > 0, "the citizen never hides the clerk's left arm");
+    assert!(faces > 100 && confident_faces * 5 < faces, "{confident_faces} of {faces} hidden faces look confident");
 }
 
 #[test]
@@ -535,16 +519,9 @@ fn desk_line_separates_poses_for_aimed_cameras() {
         let min = |v: Vec<f32>| v.into_iter().fold(f32::MAX, f32::min);
         assert!(max(ys(Clerk::Upright, kp::L_SHOULDER)) < desk_y, "{cam:?}");
         assert!(max(ys(Clerk::Standing, kp::L_HIP)) < desk_y, "{cam:?}");
-        let ears = min(ys(Clerk::HeadOnDesk, kp::L_EAR));
-        assert!(
-            ears > max(ys(Clerk::HeadOnDesk, kp::L_SHOULDER)),
-            "{cam:?}: head below shoulders"
-        );
-        if cam.height_m >= 2.2 {
-            assert!(
-                ears > desk_y - 0.02 * cam.height as f32,
-                "{cam:?}: ears {ears} desk {desk_y}"
-            );
-        }
+        // Resting on the desk, the head is far below where it is upright.
+        let sw = max(ys(Clerk::Upright, kp::L_SHOULDER)) - min(ys(Clerk::Upright, kp::L_EAR));
+        let ears = min(ys(Clerk::HEAD_ON_DESK, kp::L_EAR));
+        assert!(ears > max(ys(Clerk::Upright, kp::L_EAR)) + 0.5 * sw, "{cam:?}: ears {ears}");
     }
 }

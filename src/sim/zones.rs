@@ -19,12 +19,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::body::{Figure, build};
+use super::body::{Dims, Figure, build};
 use super::camera::Camera;
 use super::citizen::counter_pose;
-use super::clerk::{IdleSample, pose_spec};
-use super::scenario::Clerk;
-use super::scene::{CITIZEN_X_MAX, CITIZEN_X_MIN, DESK_BACK_Z, DESK_TOP_Y};
+use super::clerk::{IdleSample, Setting, Traits, Variation, pose_spec};
+use super::scenario::{Clerk, HeadForm, SlouchForm};
+use super::scene::Scene;
 use super::vec3::Vec3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,35 +36,43 @@ pub struct Zones {
 
 const PAD: f32 = 0.02;
 
-/// Compute the zones for a camera.
-pub fn zones(cam: &Camera) -> Zones {
+/// The zones an installer would draw for this camera, clerk and window:
+/// around where the clerk's torso goes when sitting, slouching, resting on
+/// the desk, picking something up and standing, and around where a citizen
+/// stands at the counter.
+pub fn zones(cam: &Camera, traits: &Traits, scene: &Scene) -> Zones {
     let idle = IdleSample::default();
     let clerk_poses = [
         Clerk::Upright,
-        Clerk::Slouch {
-            trunk_deg: 45.0,
-            neck_deg: 45.0,
-        },
-        Clerk::HeadOnDesk,
+        Clerk::Slouch { trunk_deg: 45.0, neck_deg: 45.0, form: SlouchForm::Hunch },
+        Clerk::HEAD_ON_DESK,
+        Clerk::HeadOnDesk { form: HeadForm::Forehead, trunk_deg: 70.0 },
+        Clerk::HeadOnDesk { form: HeadForm::HandProp, trunk_deg: 50.0 },
         Clerk::PickUp,
         Clerk::Standing,
     ];
     let mut staff = Vec::new();
     for c in clerk_poses {
         for side in [-1.0, 1.0] {
-            let f = build(&pose_spec(c, &idle, side).expect("present pose"));
+            let st = Setting { traits, scene, var: Variation { side, ..Variation::default() } };
+            let f = build(&pose_spec(c, &idle, &st).expect("present pose"), &traits.dims);
             staff.extend(torso_points(cam, &f, 0.15, 0.0));
         }
     }
+    // Citizens of every build stand there.
+    let short = Dims { trunk: 0.44, neck: 0.17, thigh: 0.37, shank: 0.35, ..Dims::AVERAGE };
+    let tall = Dims { trunk: 0.56, neck: 0.23, thigh: 0.48, shank: 0.46, ..Dims::AVERAGE };
     let mut counter = Vec::new();
-    for x in [CITIZEN_X_MIN, CITIZEN_X_MAX] {
-        let f = build(&counter_pose(x, [0.0; 5]));
-        counter.extend(torso_points(cam, &f, 0.08, 0.08));
+    for x in [scene.citizen_x.0, scene.citizen_x.1] {
+        for d in [short, tall] {
+            let f = build(&counter_pose(x, scene.counter_z, &d, [0.0; 5]), &d);
+            counter.extend(torso_points(cam, &f, 0.08, 0.08));
+        }
     }
     Zones {
-        staff_zone: rect(cam, &staff),
-        counter_zone: rect(cam, &counter),
-        desk_y: cam.project(Vec3::new(0.0, DESK_TOP_Y, DESK_BACK_Z)).v / cam.height as f32,
+        staff_zone: hull(cam, &staff),
+        counter_zone: hull(cam, &counter),
+        desk_y: (cam.project(Vec3::new(0.0, scene.desk_top_y, scene.desk_back_z)).v / cam.height as f32).clamp(0.0, 1.0),
     }
 }
 
@@ -91,20 +99,35 @@ fn torso_points(cam: &Camera, f: &Figure, dx: f32, dz: f32) -> Vec<(f32, f32)> {
     out
 }
 
-/// Padded, clipped, normalised bounding rectangle of pixel points,
-/// clockwise from top-left.
-fn rect(cam: &Camera, pts: &[(f32, f32)]) -> Vec<[f32; 2]> {
+/// The padded convex hull of pixel points, normalised and clipped to the
+/// frame, as an installer draws a zone around where people go.
+fn hull(cam: &Camera, pts: &[(f32, f32)]) -> Vec<[f32; 2]> {
     let (w, h) = (cam.width as f32, cam.height as f32);
-    let (mut x1, mut y1, mut x2, mut y2) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    for &(u, v) in pts {
-        x1 = x1.min(u / w);
-        x2 = x2.max(u / w);
-        y1 = y1.min(v / h);
-        y2 = y2.max(v / h);
+    let mut p: Vec<[f32; 2]> = pts.iter().map(|&(u, v)| [u / w, v / h]).filter(|q| q[0].is_finite() && q[1].is_finite()).collect();
+    p.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+    p.dedup();
+    let cross = |o: [f32; 2], a: [f32; 2], b: [f32; 2]| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    let mut out: Vec<[f32; 2]> = Vec::new();
+    for pass in 0..2 {
+        let start = out.len();
+        let iter: Box<dyn Iterator<Item = &[f32; 2]>> = if pass == 0 { Box::new(p.iter()) } else { Box::new(p.iter().rev()) };
+        for &q in iter {
+            while out.len() >= start + 2 && cross(out[out.len() - 2], out[out.len() - 1], q) <= 0.0 {
+                out.pop();
+            }
+            out.push(q);
+        }
+        out.pop();
     }
-    let c = |v: f32| v.clamp(0.0, 1.0);
-    let (x1, y1, x2, y2) = (c(x1 - PAD), c(y1 - PAD), c(x2 + PAD), c(y2 + PAD));
-    vec![[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
+    let n = out.len().max(1) as f32;
+    let c = [out.iter().map(|q| q[0]).sum::<f32>() / n, out.iter().map(|q| q[1]).sum::<f32>() / n];
+    out.iter()
+        .map(|q| {
+            let (dx, dy) = (q[0] - c[0], q[1] - c[1]);
+            let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+            [(q[0] + PAD * dx / len).clamp(0.0, 1.0), (q[1] + PAD * dy / len).clamp(0.0, 1.0)]
+        })
+        .collect()
 }
 
 /// Point-in-polygon (even–odd rule) for normalised coordinates.
@@ -126,17 +149,18 @@ mod tests {
 
     #[test]
     fn zones_are_sane_for_default_camera() {
-        let z = zones(&Camera::default());
-        let s = &z.staff_zone;
-        let c = &z.counter_zone;
+        let z = zones(&Camera::default(), &Traits::default(), &Scene::default());
+        let centre = |p: &[[f32; 2]]| {
+            let n = p.len() as f32;
+            [p.iter().map(|q| q[0]).sum::<f32>() / n, p.iter().map(|q| q[1]).sum::<f32>() / n]
+        };
+        let (s, c) = (centre(&z.staff_zone), centre(&z.counter_zone));
         // clerk centred, citizen to image right
-        assert!(s[0][0] < 0.5 && s[1][0] > 0.5, "{s:?}");
-        assert!(
-            (c[0][0] + c[1][0]) / 2.0 > (s[0][0] + s[1][0]) / 2.0,
-            "{c:?}"
-        );
-        assert!(z.desk_y > s[0][1] && z.desk_y < 1.0, "{z:?}");
-        assert!(contains(s, 0.5, (s[0][1] + s[2][1]) / 2.0));
-        assert!(!contains(s, 0.01, 0.01));
+        assert!((s[0] - 0.5).abs() < 0.1, "{z:?}");
+        assert!(c[0] > s[0], "{z:?}");
+        assert!(z.desk_y > z.staff_zone.iter().map(|q| q[1]).fold(1.0, f32::min) && z.desk_y < 1.0, "{z:?}");
+        assert!(contains(&z.staff_zone, s[0], s[1]));
+        assert!(!contains(&z.staff_zone, 0.01, 0.01));
+        assert!(z.staff_zone.len() >= 4 && z.counter_zone.len() >= 4);
     }
 }

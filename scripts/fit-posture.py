@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Fits the head-on-desk cue model (src/rules/head_model.rs) on the TUNING
+family only, from `cargo run --release --example posture_dump`:
+
+    cargo run --release --example posture_dump -- --windows 80 > /tmp/tuning.csv
+    python3 scripts/fit-posture.py /tmp/tuning.csv src/rules/head_model.rs
+
+The model is a small gradient-boosted ensemble of depth-3 trees over the
+cues of rules::posture::head_features (each measured against the clerk's
+own baseline). It is checked on tuning windows it was not fitted on
+(windows 60+ of the dump) and written out as Rust constants. The honest
+figures are the held-out family's, in docs/accuracy.md. Needs numpy, pandas
+and scikit-learn.
+"""
+import sys
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import GradientBoostingClassifier
+
+HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead"}
+N_FEATURES = 12
+PARAMS = dict(n_estimators=80, max_depth=3, learning_rate=0.15, subsample=0.8, random_state=1)
+
+
+def load(path):
+    d = pd.read_csv(path)
+    d = d[d.posture == "Some(Sitting)"].copy()
+    X = d[[f"f{i}" for i in range(1, N_FEATURES + 1)]].values.astype(np.float32)
+    y = d.form.isin(HEAD_FORMS).values
+    return d, X, y
+
+
+def report(name, d, p, y):
+    for th in (0.5, 0.7):
+        pred = p >= th
+        print(f"{name} p >= {th}: head-on-desk frames found {pred[y].mean():.3f}, other seated frames flagged {pred[~y].mean():.4f}")
+    dd = d.assign(p=p)
+    print("  median p by form:", dd.groupby("form").p.median().round(2).to_dict())
+
+
+def rust(model):
+    lines = [
+        "//! The head-on-desk cue model: gradient-boosted trees over",
+        "//! `posture::head_features`, fitted on the tuning family only by",
+        "//! `scripts/fit-posture.py` (generated; do not edit by hand).",
+        "",
+        "/// One tree node: feature (-1 for a leaf), threshold, left, right, value.",
+        "pub type Node = (i8, f32, u16, u16, f32);",
+        "",
+        f"pub const INIT: f32 = {float(model.init_.class_prior_[1] if hasattr(model.init_, 'class_prior_') else 0):.6};",
+    ]
+    prior = model._raw_predict_init(np.zeros((1, N_FEATURES), dtype=np.float32))[0][0]
+    lines[-1] = f"pub const INIT: f32 = {prior:.6};"
+    lines.append(f"pub const RATE: f32 = {model.learning_rate};")
+    lines.append("pub const TREES: &[&[Node]] = &[")
+    for est in model.estimators_[:, 0]:
+        t = est.tree_
+        nodes = []
+        for i in range(t.node_count):
+            f = int(t.feature[i]) if t.children_left[i] != -1 else -1
+            thr = float(t.threshold[i]) if f >= 0 else 0.0
+            left = int(t.children_left[i]) if f >= 0 else 0
+            right = int(t.children_right[i]) if f >= 0 else 0
+            nodes.append(f"({f}, {thr:.6}, {left}, {right}, {float(t.value[i][0][0]):.6})")
+        lines.append("    &[" + ", ".join(nodes) + "],")
+    lines.append("];")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    d, X, y = load(sys.argv[1])
+    fit = d.win.values < 60
+    check = GradientBoostingClassifier(**PARAMS).fit(X[fit], y[fit])
+    report("tuning windows not fitted on:", d[~fit], check.predict_proba(X[~fit])[:, 1], y[~fit])
+    model = GradientBoostingClassifier(**PARAMS).fit(X, y)
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], "w") as f:
+            f.write(rust(model))
+        print("wrote", sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()

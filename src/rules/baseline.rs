@@ -1,0 +1,373 @@
+//! The clerk's own reference posture, learnt per window: how wide their
+//! shoulders look, where they sit above the desk line, how high their head
+//! rides above their shoulders and how their face keypoints lie, all in the
+//! window's pixels, in the pose they hold most of the time.
+//!
+//! Posture is judged as a change against this baseline (`rules::posture`),
+//! never against body constants: people differ in build, chairs and desks
+//! in height, cameras in placement, and the baseline absorbs all three.
+//!
+//! "Most of the time" is a mode, not a mean: samples are taken at most once
+//! every [`SAMPLE_EVERY_MS`] from seated frames with both shoulders seen, and
+//! the baseline is the median of the samples in the densest half of their
+//! shoulder heights (the shortest interval that holds half of them). A clerk
+//! who slouches a third of the day still gets their upright pose; one who
+//! slouches most of the day gets a slouched baseline, and the rule then
+//! judges changes from that, which is the documented limit.
+//!
+//! Pure: no I/O. The agent keeps a [`Learner`]'s state in the edge store
+//! across restarts ([`Learner::to_json`]).
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+/// Take a sample at most this often (milliseconds).
+pub const SAMPLE_EVERY_MS: i64 = 2_000;
+/// Keep at most this many samples (an hour of seated time at one per 2 s).
+pub const MAX_SAMPLES: usize = 1_800;
+/// Samples older than this are dropped.
+pub const MAX_AGE_MS: i64 = 8 * 3600 * 1000;
+/// The baseline is ready once this many samples are in (a minute of sitting).
+pub const MIN_SAMPLES: usize = 30;
+/// After an absence this long, the next person may be someone else: learn afresh.
+pub const NEW_OCCUPANT_MS: i64 = 20 * 60 * 1000;
+/// Samples narrower than this share of the wider half's typical width are
+/// turned away.
+const FACING_SHARE: f32 = 0.75;
+/// Recompute the baseline at most this often once it is ready.
+const REFRESH_MS: i64 = 30_000;
+
+/// Face keypoints in COCO order: nose, left eye, right eye, left ear, right ear.
+pub const FACE: usize = 5;
+
+/// One frame's measurements of the seated clerk, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Milliseconds since the Unix epoch.
+    pub t: i64,
+    /// Shoulder width (distance between the shoulder keypoints).
+    pub sw: f32,
+    /// The shoulders' midpoint.
+    pub sx: f32,
+    pub sy: f32,
+    /// Each confident face keypoint's offset from the shoulders' midpoint.
+    pub face: [Option<[f32; 2]>; FACE],
+    /// Hip-to-shoulder length, when the hips are seen above the desk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub torso: Option<f32>,
+}
+
+impl Sample {
+    /// The head's centre relative to the shoulders' midpoint: the mean of the
+    /// confident face keypoints (`None` with none).
+    pub fn head(&self) -> Option<[f32; 2]> {
+        mean2(self.face.iter().flatten().copied())
+    }
+}
+
+fn mean2(pts: impl Iterator<Item = [f32; 2]>) -> Option<[f32; 2]> {
+    let (mut x, mut y, mut n) = (0.0, 0.0, 0.0);
+    for p in pts {
+        x += p[0];
+        y += p[1];
+        n += 1.0;
+    }
+    (n > 0.0).then(|| [x / n, y / n])
+}
+
+fn median(mut v: Vec<f32>) -> Option<f32> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f32::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+/// The clerk's baseline, in the pixels of frames `frame` wide and high.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub frame: [u32; 2],
+    pub shoulder_width_px: f32,
+    /// The shoulders' midpoint.
+    pub shoulder_px: [f32; 2],
+    /// Shoulders' height above the desk line (`None` without a desk line).
+    pub rise_px: Option<f32>,
+    /// The head centre's height above the shoulders' midpoint.
+    pub head_up_px: Option<f32>,
+    /// Hip-to-shoulder length, where the hips are seen above the desk.
+    pub torso_px: Option<f32>,
+    /// Each face keypoint's usual offset from the shoulders' midpoint, in
+    /// shoulder widths (`None` when it is seen in fewer than a third of the
+    /// samples).
+    pub face: [Option<[f32; 2]>; FACE],
+    /// How many samples it rests on.
+    pub samples: u32,
+}
+
+impl Baseline {
+    /// Where face keypoint `i` usually lies, in pixels, relative to the
+    /// shoulders' midpoint.
+    pub fn face_px(&self, i: usize) -> Option<[f32; 2]> {
+        self.face[i].map(|[x, y]| [x * self.shoulder_width_px, y * self.shoulder_width_px])
+    }
+
+    /// This baseline for frames of another size (the camera's resolution
+    /// changed): every pixel value scaled.
+    pub fn rescaled(&self, width: u32, height: u32) -> Baseline {
+        if self.frame == [width, height] || self.frame[0] == 0 || self.frame[1] == 0 {
+            return *self;
+        }
+        let (kx, ky) = (width as f32 / self.frame[0] as f32, height as f32 / self.frame[1] as f32);
+        let k = (kx + ky) / 2.0;
+        Baseline {
+            frame: [width, height],
+            shoulder_width_px: self.shoulder_width_px * kx,
+            shoulder_px: [self.shoulder_px[0] * kx, self.shoulder_px[1] * ky],
+            rise_px: self.rise_px.map(|v| v * ky),
+            head_up_px: self.head_up_px.map(|v| v * ky),
+            torso_px: self.torso_px.map(|v| v * k),
+            ..*self
+        }
+    }
+}
+
+/// Learns a window's [`Baseline`] from samples over time.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Learner {
+    samples: VecDeque<Sample>,
+    /// Frame size and desk line (pixels) the samples were taken with.
+    frame: [u32; 2],
+    desk_y: Option<f32>,
+    /// The last time the clerk was seen (ms), to notice a new occupant.
+    last_seen: Option<i64>,
+    #[serde(skip)]
+    current: Option<Baseline>,
+    #[serde(skip)]
+    computed_at: Option<i64>,
+}
+
+impl Learner {
+    pub fn new() -> Learner {
+        Learner::default()
+    }
+
+    /// The learnt baseline, once [`MIN_SAMPLES`] samples are in.
+    pub fn baseline(&self) -> Option<Baseline> {
+        self.current
+    }
+
+    pub fn samples(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Forgets everything (the zones or the desk line moved).
+    pub fn reset(&mut self) {
+        *self = Learner::default();
+    }
+
+    /// Notes that the clerk is present at `t` (ms), seated or not; a long
+    /// absence before this starts the learning afresh.
+    pub fn seen(&mut self, t: i64) {
+        if self.last_seen.is_some_and(|l| t - l >= NEW_OCCUPANT_MS) {
+            let keep = (self.frame, self.desk_y);
+            self.reset();
+            (self.frame, self.desk_y) = keep;
+        }
+        self.last_seen = Some(t);
+    }
+
+    /// Offers a sample from a seated frame of `frame` size with the desk
+    /// line at `desk_y` (pixels). Returns whether the baseline changed.
+    pub fn offer(&mut self, s: Sample, frame: [u32; 2], desk_y: Option<f32>) -> bool {
+        if self.frame != frame || self.desk_y != desk_y {
+            if !self.samples.is_empty() {
+                // Another resolution or desk line: the old pixels mean nothing.
+                self.samples.clear();
+                self.current = None;
+            }
+            self.frame = frame;
+            self.desk_y = desk_y;
+        }
+        if !(s.sw.is_finite() && s.sw > 1.0 && s.sx.is_finite() && s.sy.is_finite()) {
+            return false;
+        }
+        self.seen(s.t);
+        if self.samples.back().is_some_and(|b| s.t - b.t < SAMPLE_EVERY_MS) {
+            return false;
+        }
+        self.samples.push_back(s);
+        while self.samples.len() > MAX_SAMPLES || self.samples.front().is_some_and(|f| s.t - f.t > MAX_AGE_MS) {
+            self.samples.pop_front();
+        }
+        let due = match (self.current, self.computed_at) {
+            (None, _) | (_, None) => true,
+            (Some(_), Some(at)) => s.t - at >= REFRESH_MS,
+        };
+        if due && self.samples.len() >= MIN_SAMPLES {
+            self.current = self.compute();
+            self.computed_at = Some(s.t);
+            return true;
+        }
+        false
+    }
+
+    /// The median of the samples in the densest half of their shoulder
+    /// heights.
+    fn compute(&self) -> Option<Baseline> {
+        let n = self.samples.len();
+        if n < MIN_SAMPLES {
+            return None;
+        }
+        // Only samples facing the camera: a clerk turned to a colleague
+        // shows narrow shoulders, and is not the pose to judge against.
+        let mut widths: Vec<f32> = self.samples.iter().map(|s| s.sw).collect();
+        widths.sort_by(f32::total_cmp);
+        // The typical width of the wider half: robust to a few wrong joints.
+        let wide = widths[(widths.len() - 1) * 3 / 4] * FACING_SHARE;
+        let facing: Vec<&Sample> = self.samples.iter().filter(|s| s.sw >= wide).collect();
+        let n = facing.len();
+        if n < MIN_SAMPLES / 2 {
+            return None;
+        }
+        let mut ys: Vec<f32> = facing.iter().map(|s| s.sy).collect();
+        ys.sort_by(f32::total_cmp);
+        let half = n.div_ceil(2);
+        let (mut lo, mut best) = (0usize, f32::INFINITY);
+        for i in 0..=(n - half) {
+            let w = ys[i + half - 1] - ys[i];
+            if w < best {
+                best = w;
+                lo = i;
+            }
+        }
+        let (y0, y1) = (ys[lo], ys[lo + half - 1]);
+        let modal: Vec<&Sample> = facing.into_iter().filter(|s| s.sy >= y0 && s.sy <= y1).collect();
+        let med = |f: &dyn Fn(&Sample) -> Option<f32>| median(modal.iter().filter_map(|s| f(s)).collect());
+        let sw = med(&|s| Some(s.sw))?;
+        let sx = med(&|s| Some(s.sx))?;
+        let sy = med(&|s| Some(s.sy))?;
+        let mut face = [None; FACE];
+        for (i, slot) in face.iter_mut().enumerate() {
+            let seen: Vec<[f32; 2]> = modal.iter().filter_map(|s| s.face[i]).collect();
+            if seen.len() * 3 >= modal.len() {
+                let x = median(seen.iter().map(|p| p[0] / sw).collect());
+                let y = median(seen.iter().map(|p| p[1] / sw).collect());
+                *slot = x.zip(y).map(|(x, y)| [x, y]);
+            }
+        }
+        let heads: Vec<f32> = modal.iter().filter_map(|s| s.head()).map(|h| -h[1]).collect();
+        let torsos: Vec<f32> = modal.iter().filter_map(|s| s.torso).collect();
+        Some(Baseline {
+            frame: self.frame,
+            shoulder_width_px: sw,
+            shoulder_px: [sx, sy],
+            rise_px: self.desk_y.map(|d| d - sy),
+            head_up_px: if heads.len() * 3 >= modal.len() { median(heads) } else { None },
+            torso_px: if torsos.len() * 3 >= modal.len() { median(torsos) } else { None },
+            face,
+            samples: self.samples.len() as u32,
+        })
+    }
+
+    /// The learner's samples as JSON, to keep across restarts.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A learner from [`to_json`](Self::to_json)'s text; samples that are
+    /// not finite are dropped, and the baseline is computed again.
+    pub fn from_json(text: &str) -> Result<Learner, String> {
+        let mut l: Learner = serde_json::from_str(text).map_err(|e| format!("not a baseline learner: {e}"))?;
+        l.samples.retain(|s| s.sw.is_finite() && s.sw > 1.0 && s.sx.is_finite() && s.sy.is_finite() && s.t > 0);
+        while l.samples.len() > MAX_SAMPLES {
+            l.samples.pop_front();
+        }
+        l.current = l.compute();
+        l.computed_at = l.samples.back().map(|s| s.t);
+        Ok(l)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t: i64, sy: f32) -> Sample {
+        let face = [Some([0.0, -60.0]), Some([-10.0, -70.0]), Some([10.0, -70.0]), None, None];
+        Sample { t, sw: 100.0, sx: 500.0, sy, face, torso: None }
+    }
+
+    #[test]
+    fn the_mode_is_the_pose_held_most_of_the_time() {
+        let mut l = Learner::new();
+        // 60 % upright at y 300 (± 3 px), 40 % slouched anywhere from 330 to 380.
+        for i in 0..600i64 {
+            let sy = if i % 5 < 3 { 300.0 + (i % 7) as f32 - 3.0 } else { 330.0 + (i * 13 % 50) as f32 };
+            l.offer(sample(i * 2_000, sy), [1280, 720], Some(420.0));
+        }
+        let b = l.baseline().expect("ready");
+        assert!((b.shoulder_px[1] - 300.0).abs() < 3.0, "{b:?}");
+        assert_eq!(b.rise_px.map(|r| r.round()), Some((420.0 - b.shoulder_px[1]).round()));
+        assert!((b.head_up_px.unwrap() - 66.7).abs() < 1.0, "{b:?}");
+        assert_eq!(b.face[3], None);
+        assert!((b.face[0].unwrap()[1] + 0.6).abs() < 1e-3);
+    }
+
+    #[test]
+    fn not_ready_before_enough_samples_and_sampled_sparsely() {
+        let mut l = Learner::new();
+        for i in 0..(MIN_SAMPLES as i64 * 4) {
+            // Every 500 ms: only one in four is kept.
+            l.offer(sample(i * 500, 300.0), [640, 360], None);
+            if (i / 4) < MIN_SAMPLES as i64 - 1 {
+                assert!(l.baseline().is_none());
+            }
+        }
+        assert_eq!(l.samples(), MIN_SAMPLES);
+        assert!(l.baseline().is_some());
+    }
+
+    #[test]
+    fn a_long_absence_starts_afresh_and_a_new_frame_size_too() {
+        let mut l = Learner::new();
+        for i in 0..100 {
+            l.offer(sample(i * 2_000, 300.0), [640, 360], None);
+        }
+        assert!(l.baseline().is_some());
+        l.seen(200_000 + NEW_OCCUPANT_MS);
+        assert!(l.baseline().is_none() && l.samples() == 0);
+        for i in 0..100 {
+            l.offer(sample(10_000_000 + i * 2_000, 300.0), [640, 360], None);
+        }
+        assert!(l.baseline().is_some());
+        l.offer(sample(20_000_000, 300.0), [1280, 720], None);
+        assert!(l.baseline().is_none());
+    }
+
+    #[test]
+    fn survives_a_round_trip_and_refuses_garbage() {
+        let mut l = Learner::new();
+        for i in 0..100 {
+            l.offer(sample(i * 2_000, 300.0 + (i % 3) as f32), [640, 360], Some(400.0));
+        }
+        let back = Learner::from_json(&l.to_json()).unwrap();
+        assert_eq!(back.baseline(), l.baseline());
+        assert!(Learner::from_json("{\"samples\": 3}").is_err());
+        assert!(Learner::from_json("not json").is_err());
+        // NaN cannot be written as JSON, but nulls and zero widths can.
+        let bad = r#"{"samples":[{"t":1,"sw":0,"sx":1,"sy":1,"face":[null,null,null,null,null]}],"frame":[640,360],"desk_y":null,"last_seen":null}"#;
+        assert_eq!(Learner::from_json(bad).unwrap().samples(), 0);
+    }
+
+    #[test]
+    fn rescales_to_another_frame_size() {
+        let mut l = Learner::new();
+        for i in 0..100 {
+            l.offer(sample(i * 2_000, 300.0), [640, 360], Some(400.0));
+        }
+        let b = l.baseline().unwrap().rescaled(1280, 720);
+        assert_eq!(b.shoulder_width_px, 200.0);
+        assert_eq!(b.rise_px, Some(200.0));
+    }
+}

@@ -1,0 +1,332 @@
+//! Posture against the clerk's own baseline: how far the shoulders have
+//! sunk, how the head has moved relative to them, whether the face is still
+//! seen, where the hands are. Pure functions over one frame's keypoints, the
+//! window's geometry and the [`Baseline`].
+
+use serde::Serialize;
+
+use super::baseline::{Baseline, FACE, Sample};
+use crate::geometry::Point;
+use crate::vision::person::{Person, kp};
+
+const LEFT_WRIST: usize = 9;
+const RIGHT_WRIST: usize = 10;
+
+/// One frame's posture measures relative to the baseline. Distances are in
+/// the baseline's shoulder widths; positive drops are downwards in the image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Measures {
+    /// How far the shoulders' midpoint has sunk in the image.
+    pub drop: f32,
+    /// Sideways shift of the shoulders' midpoint.
+    pub shift: f32,
+    /// Shoulder width against the baseline's (a lean towards the camera
+    /// widens it; turning away narrows it).
+    pub scale: f32,
+    /// Whether the clerk faces the camera about as in the baseline (the
+    /// scale within [`MIN_SCALE`]..[`MAX_SCALE`]); turned far away, only
+    /// sitting or standing is judged.
+    pub facing: bool,
+    /// Slope of the shoulder line, degrees (a sideways lean).
+    pub roll_deg: f32,
+    /// How far the head has sunk *relative to the shoulders* (median over the
+    /// face keypoints seen, each against its own baseline place).
+    pub head_drop: Option<f32>,
+    /// The head's height above the desk line against the baseline's
+    /// (1 = as usual, 0 = at the desk line).
+    pub head_above_desk: Option<f32>,
+    /// Nose and eyes seen now, and usually.
+    pub face_seen: u8,
+    pub face_usual: u8,
+    /// The nearest wrist's distance from the head.
+    pub wrist_to_head: Option<f32>,
+    /// Hip-to-shoulder length against the baseline's, where both are seen.
+    pub torso_ratio: Option<f32>,
+    /// Where the head and the wrists are, relative to the baseline's
+    /// shoulders (for how much they move over time).
+    #[serde(skip)]
+    pub head_at: Option<[f32; 2]>,
+    #[serde(skip)]
+    pub wrists_at: [Option<[f32; 2]>; 2],
+}
+
+/// Shoulder widths outside this share of the baseline's are not judged
+/// against it (the clerk turned far away, or someone else).
+pub const MIN_SCALE: f32 = 0.6;
+pub const MAX_SCALE: f32 = 1.7;
+
+/// The clerk's shoulders, if both are confidently seen.
+pub fn shoulders(p: &Person, min_conf: f32) -> Option<(Point, Point)> {
+    let k = |i: usize| p.confident(i, min_conf).map(|k| Point::new(k.x, k.y));
+    match (k(kp::LEFT_SHOULDER), k(kp::RIGHT_SHOULDER)) {
+        (Some(l), Some(r)) if Point::distance(l, r) > 1.0 => Some((l, r)),
+        _ => None,
+    }
+}
+
+/// Hips seen with confidence `hip_conf` above the desk line (below it the
+/// model guesses): their midpoint.
+pub fn visible_hips(p: &Person, hip_conf: f32, desk_y: Option<f32>) -> Option<Point> {
+    let k = |i: usize| p.confident(i, hip_conf).map(|k| Point::new(k.x, k.y)).filter(|h| desk_y.is_none_or(|d| h.y < d));
+    Some(Point::midpoint(k(kp::LEFT_HIP)?, k(kp::RIGHT_HIP)?))
+}
+
+/// The baseline sample this frame would give, at `t` (ms).
+pub fn sample(p: &Person, t: i64, min_conf: f32, hip_conf: f32, desk_y: Option<f32>) -> Option<Sample> {
+    let (l, r) = shoulders(p, min_conf)?;
+    let s = Point::midpoint(l, r);
+    let mut face = [None; FACE];
+    for (i, f) in face.iter_mut().enumerate() {
+        *f = p.confident(i, min_conf).map(|k| [k.x - s.x, k.y - s.y]);
+    }
+    let torso = visible_hips(p, hip_conf, desk_y).map(|h| Point::distance(h, s));
+    Some(Sample { t, sw: Point::distance(l, r), sx: s.x, sy: s.y, face, torso })
+}
+
+/// The shoulders as far as they are seen: both, or one completed with the
+/// baseline's width (a monitor or an arm hides the other).
+fn shoulders_or_one(p: &Person, min_conf: f32, b: &Baseline) -> Option<(Point, Point)> {
+    if let Some(both) = shoulders(p, min_conf) {
+        return Some(both);
+    }
+    let half = b.shoulder_width_px / 2.0;
+    // A clerk facing the camera has the left shoulder on image right.
+    match (p.confident(kp::LEFT_SHOULDER, min_conf), p.confident(kp::RIGHT_SHOULDER, min_conf)) {
+        (Some(l), None) => Some((Point::new(l.x, l.y), Point::new(l.x - 2.0 * half, l.y))),
+        (None, Some(r)) => Some((Point::new(r.x + 2.0 * half, r.y), Point::new(r.x, r.y))),
+        _ => None,
+    }
+}
+
+/// Measures one frame against the baseline.
+pub fn measure(p: &Person, b: &Baseline, min_conf: f32, hip_conf: f32, desk_y: Option<f32>) -> Option<Measures> {
+    let (l, r) = shoulders_or_one(p, min_conf, b)?;
+    let s = Point::midpoint(l, r);
+    let mut face = [None; FACE];
+    for (i, f) in face.iter_mut().enumerate() {
+        *f = p.confident(i, min_conf).map(|k| [k.x - s.x, k.y - s.y]);
+    }
+    let torso = visible_hips(p, hip_conf, desk_y).map(|h| Point::distance(h, s));
+    let now = Sample { t: 0, sw: Point::distance(l, r), sx: s.x, sy: s.y, face, torso };
+    let sw0 = b.shoulder_width_px.max(1.0);
+
+    // Face keypoints against their own usual places.
+    let mut dy: Vec<f32> = Vec::new();
+    for i in 0..FACE {
+        if let (Some(f), Some(usual)) = (now.face[i], b.face_px(i)) {
+            dy.push((f[1] - usual[1]) / sw0);
+        }
+    }
+    dy.sort_by(f32::total_cmp);
+    let head_drop = (!dy.is_empty()).then(|| dy[dy.len() / 2]);
+    let head_above_desk = match (head_drop, desk_y, b.head_up_px) {
+        (Some(hd), Some(d), Some(up)) => {
+            let usual = d - (b.shoulder_px[1] - up);
+            let head_y = now.sy - up + hd * sw0;
+            (usual > 1.0).then(|| (d - head_y) / usual)
+        }
+        _ => None,
+    };
+    let head = head_drop.zip(b.head_up_px).map(|(hd, up)| Point::new(now.sx, now.sy - up + hd * sw0));
+    let wrist_to_head = head.and_then(|h| {
+        [LEFT_WRIST, RIGHT_WRIST]
+            .iter()
+            .filter_map(|&i| p.confident(i, min_conf))
+            .map(|w| Point::distance(Point::new(w.x, w.y), h) / sw0)
+            .min_by(f32::total_cmp)
+    });
+    let eyes_nose = |f: &[Option<[f32; 2]>; FACE]| f[..3].iter().filter(|v| v.is_some()).count() as u8;
+    let rel = |x: f32, y: f32| [(x - b.shoulder_px[0]) / sw0, (y - b.shoulder_px[1]) / sw0];
+    let wrist = |i: usize| p.confident(i, min_conf).map(|k| rel(k.x, k.y));
+    Some(Measures {
+        drop: (now.sy - b.shoulder_px[1]) / sw0,
+        shift: (now.sx - b.shoulder_px[0]) / sw0,
+        scale: now.sw / sw0,
+        facing: (MIN_SCALE..=MAX_SCALE).contains(&(now.sw / sw0)),
+        roll_deg: (r.y - l.y).atan2(l.x - r.x).to_degrees(),
+        head_drop,
+        head_above_desk,
+        face_seen: eyes_nose(&now.face),
+        face_usual: eyes_nose(&b.face),
+        wrist_to_head,
+        torso_ratio: now.torso.zip(b.torso_px).map(|(t, t0)| t / t0.max(1.0)),
+        head_at: head.map(|h| rel(h.x, h.y)),
+        wrists_at: [wrist(LEFT_WRIST), wrist(RIGHT_WRIST)],
+    })
+}
+
+/// The one population prior left: a torso (hip to shoulder joints) is about
+/// this many shoulder widths long. It converts a sink of the shoulders into
+/// degrees, so it scales *changes* only: a clerk whose torso is 20 % longer
+/// or shorter reads a 35° slouch as 29–42°, and never reads upright as bent,
+/// because upright is their own baseline.
+pub const TORSO_PER_SHOULDER: f32 = 1.35;
+/// Likewise for the face keypoints' swing when the head pitches: their
+/// distance from the neck's pivot, in shoulder widths.
+pub const FACE_SWING_PER_SHOULDER: f32 = 0.8;
+/// The lens assumed when the window does not say (horizontal field of
+/// view, degrees): it only corrects the camera's tilt for where in the
+/// frame the clerk sits.
+pub const DEFAULT_HFOV_DEG: f32 = 80.0;
+
+/// How far below the horizontal the camera looks at a point `y` pixels
+/// down a frame `height` high: the tilt plus the point's offset from the
+/// optical axis.
+pub fn sight_elevation_deg(tilt_deg: f32, y: f32, width: u32, height: u32, hfov_deg: f32) -> f32 {
+    let f = (width as f32 / 2.0) / (hfov_deg.to_radians() / 2.0).tan();
+    tilt_deg + ((y - height as f32 / 2.0) / f).atan().to_degrees()
+}
+
+/// Rotation (degrees) of a segment about its lower end that moves its upper
+/// end `drop` of `len` (both in shoulder widths) down the image, seen from
+/// `elevation_deg` above: `drop = len·(cos α − cos(θ + α))`. Negative drops
+/// (rising) give 0.
+pub fn flexion_deg(drop: f32, len: f32, elevation_deg: f32) -> f32 {
+    let a = elevation_deg.clamp(0.0, 80.0).to_radians();
+    let c = (a.cos() - drop / len).clamp(-1.0, 1.0);
+    (c.acos() - a).to_degrees().max(0.0)
+}
+
+/// Trunk and neck flexion against the baseline, degrees.
+pub fn angles(m: &Measures, elevation_deg: f32) -> (f32, Option<f32>) {
+    let trunk = flexion_deg(m.drop, TORSO_PER_SHOULDER, elevation_deg);
+    // The face swings with the trunk and the neck together.
+    let neck = m.head_drop.map(|hd| (flexion_deg(hd, FACE_SWING_PER_SHOULDER, elevation_deg) - trunk).max(0.0));
+    (trunk, neck)
+}
+
+/// Standing or sitting from the shoulders' height against the seated
+/// baseline: risen by more than `STAND_RISE` shoulder widths is standing,
+/// within `SIT_RISE` is sitting, between is unknown.
+pub const STAND_RISE: f32 = 0.40;
+pub const SIT_RISE: f32 = 0.28;
+
+/// The head-on-desk cues combined: the shoulders' sink, the head's sink
+/// relative to the shoulders, the head's height above the desk line, the
+/// face lost, the hands at the head, how still the head and hands have
+/// been, and the trunk's and head's pitch they imply, each against the
+/// clerk's baseline. No cue decides alone: a small gradient-boosted model
+/// ([`super::head_model`]), fitted on the tuning family only, weighs them.
+/// Returns the probability that the head rests on the desk.
+pub fn head_on_desk_p(m: &Measures, motion: &Motion, elevation_deg: f32) -> f32 {
+    let x = head_features(m, motion, elevation_deg);
+    let mut z = super::head_model::INIT;
+    for tree in super::head_model::TREES {
+        let mut i = 0usize;
+        loop {
+            let (f, threshold, left, right, value) = tree[i];
+            if f < 0 {
+                z += super::head_model::RATE * value;
+                break;
+            }
+            i = usize::from(if x[f as usize] <= threshold { left } else { right });
+        }
+    }
+    1.0 / (1.0 + (-z).exp())
+}
+
+pub const HEAD_FEATURES: usize = 12;
+
+/// The cue model's inputs, missing values imputed and flagged: drop,
+/// head drop, head drop missing, head above the desk, that missing, face
+/// lost, wrist to head, head motion, wrist motion, motion missing, and the
+/// trunk's and the head's pitch (degrees / 90) that the sinks imply from
+/// this camera's elevation.
+pub fn head_features(m: &Measures, motion: &Motion, elevation_deg: f32) -> [f32; HEAD_FEATURES] {
+    let (trunk, _) = angles(m, elevation_deg);
+    let pitch = flexion_deg(m.head_drop.unwrap_or(m.drop), FACE_SWING_PER_SHOULDER, elevation_deg);
+    let drop = m.drop.clamp(-1.0, 2.0);
+    let usual = f32::from(m.face_usual.max(1));
+    let face_lost = (f32::from(m.face_usual.saturating_sub(m.face_seen)) / usual).clamp(0.0, 1.0);
+    let moving = motion.head.is_none() && motion.wrists.is_none();
+    [
+        drop,
+        m.head_drop.unwrap_or(drop).clamp(-1.0, 2.0),
+        f32::from(u8::from(m.head_drop.is_none())),
+        m.head_above_desk.unwrap_or(0.0).clamp(-1.0, 1.5),
+        f32::from(u8::from(m.head_above_desk.is_none())),
+        face_lost,
+        m.wrist_to_head.unwrap_or(1.5).clamp(0.0, 1.5),
+        motion.head.unwrap_or(0.3).clamp(0.0, 1.0),
+        motion.wrists.unwrap_or(0.3).clamp(0.0, 1.0),
+        f32::from(u8::from(moving)),
+        trunk / 90.0,
+        pitch / 90.0,
+    ]
+}
+
+/// How much the head and the hands have moved over the last
+/// [`MOTION_WINDOW_MS`], in baseline shoulder widths: the range of their
+/// positions after a short running mean takes the keypoint jitter out.
+/// A sleeping clerk is still; one hunched over work moves their hands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Motion {
+    pub head: Option<f32>,
+    /// The stiller of the two wrists.
+    pub wrists: Option<f32>,
+}
+
+pub const MOTION_WINDOW_MS: i64 = 30_000;
+const MOTION_MEAN_MS: i64 = 2_500;
+/// Motion counts once this much of the window is covered.
+const MOTION_MIN_SPAN_MS: i64 = 20_000;
+
+type Track = std::collections::VecDeque<(i64, [f32; 2])>;
+
+/// The recent positions of the head and the wrists.
+#[derive(Debug, Clone, Default)]
+pub struct MotionTracker {
+    tracks: [Track; 3],
+}
+
+impl MotionTracker {
+    /// Adds one frame's positions at `t` (ms).
+    pub fn push(&mut self, t: i64, m: Option<&Measures>) {
+        let points = [m.and_then(|m| m.head_at), m.and_then(|m| m.wrists_at[0]), m.and_then(|m| m.wrists_at[1])];
+        for (track, p) in self.tracks.iter_mut().zip(points) {
+            if let Some(p) = p {
+                track.push_back((t, p));
+            }
+            while track.front().is_some_and(|f| t - f.0 > MOTION_WINDOW_MS) {
+                track.pop_front();
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.tracks.iter_mut().for_each(Track::clear);
+    }
+
+    /// The motion over the window, where enough of it is seen.
+    pub fn motion(&self) -> Motion {
+        let range = |track: &Track| -> Option<f32> {
+            let (first, last) = (track.front()?.0, track.back()?.0);
+            if last - first < MOTION_MIN_SPAN_MS {
+                return None;
+            }
+            let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+            let mut start = 0;
+            for (i, &(t, _)) in track.iter().enumerate() {
+                while track[start].0 < t - MOTION_MEAN_MS {
+                    start += 1;
+                }
+                if t - first < MOTION_MEAN_MS {
+                    continue;
+                }
+                let n = (i - start + 1) as f32;
+                for k in 0..2 {
+                    let mean = track.range(start..=i).map(|p| p.1[k]).sum::<f32>() / n;
+                    lo[k] = lo[k].min(mean);
+                    hi[k] = hi[k].max(mean);
+                }
+            }
+            (hi[0] >= lo[0]).then(|| (hi[0] - lo[0]).hypot(hi[1] - lo[1]))
+        };
+        let [head, l, r] = &self.tracks;
+        let wrists = match (range(l), range(r)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Motion { head: range(head), wrists }
+    }
+}
