@@ -31,7 +31,8 @@ fn main() {
         return;
     }
     let t0 = std::time::Instant::now();
-    let report = family::evaluate(seed, n, minutes, threads);
+    let start = if args.iter().any(|a| a == "--cold") { family::Start::Cold } else { family::Start::Warm };
+    let report = family::evaluate(seed, n, minutes, threads, start);
     eprintln!("{n} windows × {minutes} min in {:.0} s", t0.elapsed().as_secs_f64());
     if args.iter().any(|a| a == "--list") {
         for w in &report.windows {
@@ -44,7 +45,7 @@ fn main() {
         }
         return;
     }
-    print(&family_name, &report, minutes);
+    print(&format!("{family_name}` ({}", if start == family::Start::Cold { "cold start: no baseline kept" } else { "baseline kept from the previous day" }), &report, minutes);
 }
 
 fn f(v: Option<f64>) -> String {
@@ -87,7 +88,7 @@ fn grouped(title: &str, report: &Report, names: &[&str], key: impl Fn(&WindowRes
 }
 
 fn print(family: &str, report: &Report, minutes: f32) {
-    println!("## Family `{family}`: {} windows × {minutes} min\n", report.windows.len());
+    println!("## Family `{family}): {} windows × {minutes} min\n", report.windows.len());
     rules_table("### Every window (precision / recall per rule)", &report.total(|_| true));
     rules_table("### Inside the recommended placement (2.1–2.4 m high, 2.6–3.0 m away, tilt 10–35°)", &report.total(|w| w.bucket.recommended()));
     rules_table("### Outside it", &report.total(|w| !w.bucket.recommended()));
@@ -148,6 +149,9 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
         println!("truth  {:<22} {:>7.1} → {:>7.1} {}", t.rule, secs(t.start), secs(t.end), t.form);
     }
     let mut rules = WindowRules::new(&window);
+    if !std::env::args().any(|a| a == "--cold") {
+        rules.set_learner(family::previous_day(&w, &window));
+    }
     let mut rows = Vec::new();
     let mut events = Vec::new();
     for f in &sim.frames {

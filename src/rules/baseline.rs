@@ -34,7 +34,7 @@ pub const MIN_SAMPLES: usize = 30;
 pub const NEW_OCCUPANT_MS: i64 = 20 * 60 * 1000;
 /// Samples narrower than this share of the wider half's typical width are
 /// turned away.
-const FACING_SHARE: f32 = 0.75;
+const FACING_SHARE: f32 = 0.65;
 /// Recompute the baseline at most this often once it is ready.
 const REFRESH_MS: i64 = 30_000;
 
@@ -51,6 +51,10 @@ pub struct Sample {
     /// The shoulders' midpoint.
     pub sx: f32,
     pub sy: f32,
+    /// The left shoulder's offset from the midpoint (the right one's is the
+    /// opposite): how the shoulder line usually slants in the image.
+    #[serde(default)]
+    pub half: [f32; 2],
     /// Each confident face keypoint's offset from the shoulders' midpoint.
     pub face: [Option<[f32; 2]>; FACE],
     /// Hip-to-shoulder length, when the hips are seen above the desk.
@@ -91,6 +95,9 @@ pub struct Baseline {
     pub shoulder_width_px: f32,
     /// The shoulders' midpoint.
     pub shoulder_px: [f32; 2],
+    /// The left shoulder's usual offset from the midpoint.
+    #[serde(default)]
+    pub half_px: [f32; 2],
     /// Shoulders' height above the desk line (`None` without a desk line).
     pub rise_px: Option<f32>,
     /// The head centre's height above the shoulders' midpoint.
@@ -124,6 +131,7 @@ impl Baseline {
             frame: [width, height],
             shoulder_width_px: self.shoulder_width_px * kx,
             shoulder_px: [self.shoulder_px[0] * kx, self.shoulder_px[1] * ky],
+            half_px: [self.half_px[0] * kx, self.half_px[1] * ky],
             rise_px: self.rise_px.map(|v| v * ky),
             head_up_px: self.head_up_px.map(|v| v * ky),
             torso_px: self.torso_px.map(|v| v * k),
@@ -136,6 +144,10 @@ impl Baseline {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Learner {
     samples: VecDeque<Sample>,
+    /// Samples from before a long absence, kept aside until the person back
+    /// at the window proves to be the same one.
+    #[serde(default)]
+    resting: VecDeque<Sample>,
     /// Frame size and desk line (pixels) the samples were taken with.
     frame: [u32; 2],
     desk_y: Option<f32>,
@@ -166,15 +178,25 @@ impl Learner {
         *self = Learner::default();
     }
 
-    /// Notes that the clerk is present at `t` (ms), seated or not; a long
-    /// absence before this starts the learning afresh.
+    /// Notes that the clerk is present at `t` (ms), seated or not. After a
+    /// long absence (a break, the night, a shift change) the person may be
+    /// someone else: the samples so far are set aside, and taken back only if
+    /// the first minute of new ones agrees with them (same shoulder width
+    /// and height), so the same clerk keeps a long history and a new one
+    /// gets their own baseline.
     pub fn seen(&mut self, t: i64) {
-        if self.last_seen.is_some_and(|l| t - l >= NEW_OCCUPANT_MS) {
-            let keep = (self.frame, self.desk_y);
-            self.reset();
-            (self.frame, self.desk_y) = keep;
+        if self.last_seen.is_some_and(|l| t - l >= NEW_OCCUPANT_MS) && !self.samples.is_empty() {
+            self.resting = std::mem::take(&mut self.samples);
+            self.current = None;
+            self.computed_at = None;
         }
         self.last_seen = Some(t);
+    }
+
+    /// Whether two baselines are the same clerk in the same seat.
+    fn same_person(a: &Baseline, b: &Baseline) -> bool {
+        let w = a.shoulder_width_px.max(b.shoulder_width_px).max(1.0);
+        (a.shoulder_width_px - b.shoulder_width_px).abs() <= 0.15 * w && (a.shoulder_px[1] - b.shoulder_px[1]).abs() <= 0.35 * w
     }
 
     /// Offers a sample from a seated frame of `frame` size with the desk
@@ -184,6 +206,7 @@ impl Learner {
             if !self.samples.is_empty() {
                 // Another resolution or desk line: the old pixels mean nothing.
                 self.samples.clear();
+                self.resting.clear();
                 self.current = None;
             }
             self.frame = frame;
@@ -200,6 +223,21 @@ impl Learner {
         while self.samples.len() > MAX_SAMPLES || self.samples.front().is_some_and(|f| s.t - f.t > MAX_AGE_MS) {
             self.samples.pop_front();
         }
+        if !self.resting.is_empty() && self.samples.len() >= MIN_SAMPLES {
+            let fresh = self.compute();
+            let old = Learner { samples: std::mem::take(&mut self.resting), ..Learner::default() }.with_frame(self.frame, self.desk_y);
+            if let (Some(f), Some(o)) = (fresh, old.compute()) {
+                if Self::same_person(&f, &o) {
+                    let mut merged = old.samples;
+                    merged.extend(self.samples.drain(..));
+                    while merged.len() > MAX_SAMPLES {
+                        merged.pop_front();
+                    }
+                    self.samples = merged;
+                }
+            }
+            self.computed_at = None;
+        }
         let due = match (self.current, self.computed_at) {
             (None, _) | (_, None) => true,
             (Some(_), Some(at)) => s.t - at >= REFRESH_MS,
@@ -210,6 +248,12 @@ impl Learner {
             return true;
         }
         false
+    }
+
+    fn with_frame(mut self, frame: [u32; 2], desk_y: Option<f32>) -> Learner {
+        self.frame = frame;
+        self.desk_y = desk_y;
+        self
     }
 
     /// The median of the samples in the densest half of their shoulder
@@ -247,6 +291,7 @@ impl Learner {
         let sw = med(&|s| Some(s.sw))?;
         let sx = med(&|s| Some(s.sx))?;
         let sy = med(&|s| Some(s.sy))?;
+        let half = [med(&|s| Some(s.half[0]))?, med(&|s| Some(s.half[1]))?];
         let mut face = [None; FACE];
         for (i, slot) in face.iter_mut().enumerate() {
             let seen: Vec<[f32; 2]> = modal.iter().filter_map(|s| s.face[i]).collect();
@@ -262,6 +307,7 @@ impl Learner {
             frame: self.frame,
             shoulder_width_px: sw,
             shoulder_px: [sx, sy],
+            half_px: half,
             rise_px: self.desk_y.map(|d| d - sy),
             head_up_px: if heads.len() * 3 >= modal.len() { median(heads) } else { None },
             torso_px: if torsos.len() * 3 >= modal.len() { median(torsos) } else { None },
@@ -279,7 +325,12 @@ impl Learner {
     /// not finite are dropped, and the baseline is computed again.
     pub fn from_json(text: &str) -> Result<Learner, String> {
         let mut l: Learner = serde_json::from_str(text).map_err(|e| format!("not a baseline learner: {e}"))?;
-        l.samples.retain(|s| s.sw.is_finite() && s.sw > 1.0 && s.sx.is_finite() && s.sy.is_finite() && s.t > 0);
+        let ok = |s: &Sample| s.sw.is_finite() && s.sw > 1.0 && s.sx.is_finite() && s.sy.is_finite() && s.t > 0;
+        l.samples.retain(ok);
+        l.resting.retain(ok);
+        while l.resting.len() > MAX_SAMPLES {
+            l.resting.pop_front();
+        }
         while l.samples.len() > MAX_SAMPLES {
             l.samples.pop_front();
         }
@@ -295,7 +346,7 @@ mod tests {
 
     fn sample(t: i64, sy: f32) -> Sample {
         let face = [Some([0.0, -60.0]), Some([-10.0, -70.0]), Some([10.0, -70.0]), None, None];
-        Sample { t, sw: 100.0, sx: 500.0, sy, face, torso: None }
+        Sample { t, sw: 100.0, sx: 500.0, sy, half: [50.0, 0.0], face, torso: None }
     }
 
     #[test]
@@ -329,19 +380,29 @@ mod tests {
     }
 
     #[test]
-    fn a_long_absence_starts_afresh_and_a_new_frame_size_too() {
+    fn after_a_long_absence_the_same_clerk_keeps_their_history_and_another_starts_afresh() {
         let mut l = Learner::new();
         for i in 0..100 {
             l.offer(sample(i * 2_000, 300.0), [640, 360], None);
         }
         assert!(l.baseline().is_some());
-        l.seen(200_000 + NEW_OCCUPANT_MS);
+        // The same clerk after the night: the history comes back.
+        let t0 = 200_000 + NEW_OCCUPANT_MS;
+        l.seen(t0);
         assert!(l.baseline().is_none() && l.samples() == 0);
-        for i in 0..100 {
-            l.offer(sample(10_000_000 + i * 2_000, 300.0), [640, 360], None);
+        for i in 0..MIN_SAMPLES as i64 {
+            l.offer(sample(t0 + i * 2_000, 302.0), [640, 360], None);
         }
-        assert!(l.baseline().is_some());
-        l.offer(sample(20_000_000, 300.0), [1280, 720], None);
+        assert_eq!(l.samples(), 100 + MIN_SAMPLES);
+        // Someone else (shoulders 40 px lower): their own baseline only.
+        let t1 = t0 + 100_000 + NEW_OCCUPANT_MS;
+        l.seen(t1);
+        for i in 0..MIN_SAMPLES as i64 {
+            l.offer(sample(t1 + i * 2_000, 340.0), [640, 360], None);
+        }
+        assert_eq!(l.samples(), MIN_SAMPLES);
+        assert!((l.baseline().unwrap().shoulder_px[1] - 340.0).abs() < 1.0);
+        l.offer(sample(t1 + 1_000_000, 300.0), [1280, 720], None);
         assert!(l.baseline().is_none());
     }
 

@@ -25,6 +25,14 @@ const CITIZEN_GONE_S: f64 = 5.0;
 /// judgements on their majority, so one noisy keypoint does not flip a rule.
 const SMOOTH_FRAMES: usize = 9;
 
+/// Head on the desk from this smoothed cue probability; not on it at or
+/// below `HEAD_NO`; unknown between.
+const HEAD_SURE: f32 = 0.7;
+const HEAD_NO: f32 = 0.3;
+/// Slouching is judged only while the head cue stays below this: above it,
+/// resting on the desk is still possible and slouching is unknown.
+const SLOUCH_HEAD_MAX: f32 = 0.15;
+
 /// Attire unknown for longer than this ends a badge or dress-code rule's
 /// pending or active state (it is judged every few seconds, and a turned
 /// clerk hides the chest for a while).
@@ -69,7 +77,7 @@ pub struct WindowRules {
     citizen_seen: Option<Ts>,
     greeted: bool,
     prev: Option<(Ts, Stretch)>,
-    recent: VecDeque<(Option<f32>, Option<f32>, Option<bool>, Option<bool>)>,
+    recent: VecDeque<(Option<f32>, Option<f32>, Option<bool>, Option<bool>, Option<f32>)>,
     was_in_service: bool,
     last_ts: Option<Ts>,
 }
@@ -267,8 +275,9 @@ impl WindowRules {
         } else if head == Some(true) {
             // Head on the desk is the more specific violation.
             Some(false)
-        } else if head.is_none() && obs.head_on_desk_p.is_some() {
-            // The cues disagree about the head: never call it slouching instead.
+        } else if obs.head_on_desk_p.is_some_and(|p| p > SLOUCH_HEAD_MAX) {
+            // The cues leave the head on the desk possible: never call it
+            // slouching instead.
             None
         } else {
             let trunk = obs.trunk_deg.map(|v| v > t.slouching.trunk_deg);
@@ -282,7 +291,8 @@ impl WindowRules {
         // Attire is judged only on a clerk at the post.
         let badge = obs.badge.filter(|_| present).map(|p| p < t.missing_badge.below);
         let dress = obs.uniform.filter(|_| present).map(|p| p < t.dress_code.below);
-        [Some(!present), slouch, head, legs, self.greeting(ts, obs), badge, dress]
+        let absent = if !present && obs.clerk_hidden { None } else { Some(!present) };
+        [absent, slouch, head, legs, self.greeting(ts, obs), badge, dress]
     }
 
     /// Not standing to greet: from a citizen's arrival (after `arrival_s` in
@@ -321,7 +331,7 @@ impl WindowRules {
             self.recent.clear();
             return obs.clone();
         }
-        self.recent.push_back((obs.trunk_deg, obs.neck_deg, obs.head_on_desk, obs.legs_crossed));
+        self.recent.push_back((obs.trunk_deg, obs.neck_deg, obs.head_on_desk, obs.legs_crossed, obs.head_on_desk_p));
         if self.recent.len() > SMOOTH_FRAMES {
             self.recent.pop_front();
         }
@@ -337,13 +347,28 @@ impl WindowRules {
         let vote = |vals: Vec<bool>| (vals.len() >= 3).then(|| vals.iter().filter(|v| **v).count() * 2 > vals.len());
         let trunk = median(self.recent.iter().filter_map(|r| r.0).collect());
         let neck = median(self.recent.iter().filter_map(|r| r.1).collect());
-        let head = vote(self.recent.iter().filter_map(|r| r.2).collect());
+        // The head cue model's probability by median too; yes/no beyond the
+        // thresholds, unknown between.
+        let p = median(self.recent.iter().filter_map(|r| r.4).collect());
+        let head = match p {
+            Some(p) if obs.head_on_desk_p.is_some() => {
+                if p >= HEAD_SURE {
+                    Some(true)
+                } else if p <= HEAD_NO {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            _ => vote(self.recent.iter().filter_map(|r| r.2).collect()),
+        };
         let legs = vote(self.recent.iter().filter_map(|r| r.3).collect());
         let young = self.recent.len() < 3;
         Observation {
             trunk_deg: trunk.or(obs.trunk_deg.filter(|_| young)),
             neck_deg: neck.or(obs.neck_deg.filter(|_| young)),
             head_on_desk: head.or(obs.head_on_desk.filter(|_| young)),
+            head_on_desk_p: p.or(obs.head_on_desk_p),
             legs_crossed: legs.or(obs.legs_crossed.filter(|_| young)),
             ..obs.clone()
         }

@@ -72,6 +72,10 @@ pub struct Observation {
     pub head_on_desk: Option<bool>,
     pub legs_crossed: Option<bool>,
     pub citizen_at_counter: bool,
+    /// No clerk found, but someone at the counter stands over the staff
+    /// zone and may hide them: absence is unknown, not seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub clerk_hidden: bool,
     /// Posture measures against the clerk's baseline (`None` before there
     /// is one, or without both shoulders).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,6 +114,7 @@ impl Observation {
             head_on_desk: None,
             legs_crossed: None,
             citizen_at_counter,
+            clerk_hidden: false,
             measures: None,
             motion: None,
             head_on_desk_p: None,
@@ -129,7 +134,10 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
     let baseline = baseline.map(|b| b.rescaled(g.width, g.height));
     let clerk = find_clerk_near(people, g, baseline.as_ref());
     let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && in_counter_zone(p, g));
-    let Some(ci) = clerk else { return Observation::absent(citizen) };
+    let Some(ci) = clerk else {
+        let hidden = people.iter().any(|p| in_counter_zone(p, g) && covers_staff_zone(p, g));
+        return Observation { clerk_hidden: hidden, ..Observation::absent(citizen) };
+    };
     let p = &people[ci];
     let mut obs = Observation { clerk: Some(ci), present: true, citizen_at_counter: citizen, frame: [g.width, g.height], ..Observation::absent(citizen) };
     let both = posture::shoulders(p, g.min_conf);
@@ -156,7 +164,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             obs.neck_deg = neck.filter(|_| seated);
             let pr = posture::head_on_desk_p(&m, &motion, elevation);
             obs.motion = Some(motion);
-            obs.head_on_desk_p = Some(pr);
+            obs.head_on_desk_p = seated.then_some(pr);
             obs.head_on_desk = if !seated {
                 Some(false)
             } else if pr >= HEAD_SURE {
@@ -169,7 +177,11 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             obs.measures = Some(m);
         }
         if let Some((l, r)) = both {
-            if obs.posture == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none()) {
+            // A baseline sample: seated, the face seen (a head down on the
+            // desk hides it), and not already judged head-down.
+            let seated = obs.posture == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none());
+            let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
+            if seated && face >= 2 && obs.head_on_desk_p.is_none_or(|p| p < 0.5) {
                 obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y);
             }
             // Legs are judged facing the camera only: a turned body's knees
@@ -215,7 +227,8 @@ fn torso_anchor(p: &Person, g: &Geometry) -> Point {
 
 /// The clerk: the person with the most torso keypoints in the staff zone
 /// (the box as a fallback), preferring people not standing in the counter
-/// zone, then people facing the camera, then higher scores.
+/// zone, then people facing the camera, then higher scores. Someone at the
+/// counter with their back to the camera is never the clerk.
 pub fn find_clerk(people: &[Person], g: &Geometry) -> Option<usize> {
     find_clerk_near(people, g, None)
 }
@@ -249,10 +262,26 @@ pub fn find_clerk_near(people: &[Person], g: &Geometry, baseline: Option<&Baseli
             } else {
                 pts.iter().filter(|q| g.staff_zone.contains(**q)).count()
             };
-            (inside > 0).then(|| (i, inside, !in_counter_zone(p, g), near(p), p.score, facing(p, g)))
+            let (counter, facing) = (in_counter_zone(p, g), facing(p, g));
+            // At the counter with their back to the camera: a citizen, even
+            // where they hide the clerk.
+            (inside > 0 && !(counter && !facing)).then_some((i, inside, !counter, near(p), p.score, facing))
         })
         .max_by(|a, b| (a.2, a.5, a.3, a.1).cmp(&(b.2, b.5, b.3, b.1)).then(a.4.total_cmp(&b.4)))
         .map(|(i, ..)| i)
+}
+
+/// Whether a person's box covers a good part of the staff zone (its
+/// vertices' bounding box), so that they may hide whoever sits there.
+fn covers_staff_zone(p: &Person, g: &Geometry) -> bool {
+    let xs = g.staff_zone.0.iter().map(|q| q.x);
+    let ys = g.staff_zone.0.iter().map(|q| q.y);
+    let (x1, x2) = xs.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let (y1, y2) = ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let w = (p.bbox.x2.min(x2) - p.bbox.x1.max(x1)).max(0.0);
+    let h = (p.bbox.y2.min(y2) - p.bbox.y1.max(y1)).max(0.0);
+    let area = ((x2 - x1) * (y2 - y1)).max(1.0);
+    w * h >= 0.3 * area
 }
 
 /// Whether a person faces the camera, as a clerk does (a citizen at the

@@ -80,7 +80,7 @@ pub fn sample(p: &Person, t: i64, min_conf: f32, hip_conf: f32, desk_y: Option<f
         *f = p.confident(i, min_conf).map(|k| [k.x - s.x, k.y - s.y]);
     }
     let torso = visible_hips(p, hip_conf, desk_y).map(|h| Point::distance(h, s));
-    Some(Sample { t, sw: Point::distance(l, r), sx: s.x, sy: s.y, face, torso })
+    Some(Sample { t, sw: Point::distance(l, r), sx: s.x, sy: s.y, half: [l.x - s.x, l.y - s.y], face, torso })
 }
 
 /// The shoulders as far as they are seen: both, or one completed with the
@@ -89,11 +89,11 @@ fn shoulders_or_one(p: &Person, min_conf: f32, b: &Baseline) -> Option<(Point, P
     if let Some(both) = shoulders(p, min_conf) {
         return Some(both);
     }
-    let half = b.shoulder_width_px / 2.0;
-    // A clerk facing the camera has the left shoulder on image right.
+    // The other shoulder where it usually lies from this one.
+    let [hx, hy] = if b.half_px == [0.0, 0.0] { [b.shoulder_width_px / 2.0, 0.0] } else { b.half_px };
     match (p.confident(kp::LEFT_SHOULDER, min_conf), p.confident(kp::RIGHT_SHOULDER, min_conf)) {
-        (Some(l), None) => Some((Point::new(l.x, l.y), Point::new(l.x - 2.0 * half, l.y))),
-        (None, Some(r)) => Some((Point::new(r.x + 2.0 * half, r.y), Point::new(r.x, r.y))),
+        (Some(l), None) => Some((Point::new(l.x, l.y), Point::new(l.x - 2.0 * hx, l.y - 2.0 * hy))),
+        (None, Some(r)) => Some((Point::new(r.x + 2.0 * hx, r.y + 2.0 * hy), Point::new(r.x, r.y))),
         _ => None,
     }
 }
@@ -107,7 +107,7 @@ pub fn measure(p: &Person, b: &Baseline, min_conf: f32, hip_conf: f32, desk_y: O
         *f = p.confident(i, min_conf).map(|k| [k.x - s.x, k.y - s.y]);
     }
     let torso = visible_hips(p, hip_conf, desk_y).map(|h| Point::distance(h, s));
-    let now = Sample { t: 0, sw: Point::distance(l, r), sx: s.x, sy: s.y, face, torso };
+    let now = Sample { t: 0, sw: Point::distance(l, r), sx: s.x, sy: s.y, half: [l.x - s.x, l.y - s.y], face, torso };
     let sw0 = b.shoulder_width_px.max(1.0);
 
     // Face keypoints against their own usual places.

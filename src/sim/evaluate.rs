@@ -38,7 +38,11 @@ pub fn config_text_tilt(sim: &Simulation, tilt_deg: f32, id: &str) -> String {
 
 /// Runs a window's rules over a simulation's frames.
 pub fn run_rules(window: &Window, sim: &Simulation) -> Vec<Event> {
-    let mut rules = WindowRules::new(window);
+    run_rules_with(WindowRules::new(window), sim)
+}
+
+/// Runs prepared rules (e.g. with a kept baseline) over a simulation.
+pub fn run_rules_with(mut rules: WindowRules, sim: &Simulation) -> Vec<Event> {
     let mut events = Vec::new();
     for f in &sim.frames {
         let (_, e) = rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);

@@ -25,7 +25,7 @@ use chrono::{DateTime, FixedOffset};
 use super::body::build;
 use super::camera::Camera;
 use super::clerk::{IdleSample, Setting, Traits, Variation, pose_spec};
-use super::evaluate::{Score, run_rules, score};
+use super::evaluate::{Score, run_rules_with, score};
 use super::noise::{Rng, mix};
 use super::scenario::{Clerk, Scenario};
 use super::scene::Scene;
@@ -260,11 +260,39 @@ fn overlaps(a: (DateTime<FixedOffset>, DateTime<FixedOffset>), b: (DateTime<Fixe
     a.0 - slack < b.1 && b.0 - slack < a.1
 }
 
+/// The baseline learner as the edge store keeps it after the window's
+/// previous working day (another hour of the same clerk and camera, with
+/// its own script).
+pub fn previous_day(w: &WindowDraw, window: &Window) -> crate::rules::baseline::Learner {
+    let mut rng = Rng::new(mix(w.seed, 0xDA7));
+    let script = random_script(&mut rng, &format!("w{:03}-before", w.index), 60.0, w.legs_visible);
+    let cfg = SimConfig { seed: mix(w.seed, 0xDA8), start: w.sim_config().start - chrono::Duration::days(1), ..w.sim_config() };
+    let sim = simulate(&script, &cfg);
+    let mut rules = crate::rules::WindowRules::new(window);
+    for f in &sim.frames {
+        rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);
+    }
+    rules.learner().clone()
+}
+
+/// How a window's evaluation starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// No baseline: a newly installed window.
+    Cold,
+    /// With the baseline kept from the previous day, as a running box has.
+    Warm,
+}
+
 /// Simulates, judges and scores one window.
-pub fn evaluate_window(w: &WindowDraw) -> WindowResult {
+pub fn evaluate_window(w: &WindowDraw, start: Start) -> WindowResult {
     let sim = simulate(&w.scenario, &w.sim_config());
     let window = w.window(&sim);
-    let events = run_rules(&window, &sim);
+    let mut rules = crate::rules::WindowRules::new(&window);
+    if start == Start::Warm {
+        rules.set_learner(previous_day(w, &window));
+    }
+    let events = run_rules_with(rules, &sim);
     let scores = score(&events, &sim.truth_events, 5);
     let mut forms: BTreeMap<(RuleCode, String), FormCount> = BTreeMap::new();
     let (mut false_events, mut missed) = (Vec::new(), Vec::new());
@@ -292,7 +320,7 @@ pub fn evaluate_window(w: &WindowDraw) -> WindowResult {
 }
 
 /// Evaluates windows `0..n` of a family on `threads` threads.
-pub fn evaluate(family: u64, n: usize, minutes: f32, threads: usize) -> Report {
+pub fn evaluate(family: u64, n: usize, minutes: f32, threads: usize, start: Start) -> Report {
     let next = AtomicUsize::new(0);
     let out = Mutex::new(Vec::with_capacity(n));
     std::thread::scope(|s| {
@@ -303,7 +331,7 @@ pub fn evaluate(family: u64, n: usize, minutes: f32, threads: usize) -> Report {
                     if i >= n {
                         break;
                     }
-                    let r = evaluate_window(&draw_window(family, i, minutes));
+                    let r = evaluate_window(&draw_window(family, i, minutes), start);
                     crate::sync::lock(&out).push(r);
                 }
             });
