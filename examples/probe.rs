@@ -1,16 +1,14 @@
+use liyi::sim::evaluate::*;
+use liyi::sim::{Scenario, SimConfig, simulate};
+use liyi::rules::WindowRules;
 fn main() {
-    if std::env::args().nth(3).is_some() { zones(std::env::args().nth(1).unwrap().parse().unwrap()); return; }
-    let i: usize = std::env::args().nth(1).unwrap().parse().unwrap();
-    let a: f64 = std::env::args().nth(2).unwrap().parse().unwrap();
-    let w = liyi::sim::family::draw_window(liyi::sim::family::TUNING, i, 60.0);
-    let sim = liyi::sim::simulate(&w.scenario, &w.sim_config());
-    for f in &sim.frames { let t = (f.trace.ts - sim.frames[0].trace.ts).num_milliseconds() as f64/1000.0; if (t-a).abs() > 12.0 { continue; }
-      for p in &f.trace.frame.people { let k=&p.keypoints; println!("{t:.1} {} box {:.0},{:.0},{:.0},{:.0} L({:.0},{:.0},{:.2}) R({:.0},{:.0},{:.2}) nose({:.0},{:.0},{:.2}) Lear {:.2} Rear {:.2}", f.truth.form, p.bbox.x1,p.bbox.y1,p.bbox.x2,p.bbox.y2, k[5].x,k[5].y,k[5].conf,k[6].x,k[6].y,k[6].conf,k[0].x,k[0].y,k[0].conf,k[3].conf,k[4].conf); } }
-}
-#[allow(dead_code)]
-fn zones(i: usize) {
-    let w = liyi::sim::family::draw_window(liyi::sim::family::TUNING, i, 60.0);
-    let sim = liyi::sim::simulate(&w.scenario, &w.sim_config());
-    println!("{:?}", sim.zones);
-    println!("{:?}", w.scene);
+    let cfg = SimConfig::default();
+    let sc = Scenario::library().into_iter().find(|s| s.name == "slouch_trunk").unwrap();
+    let sim = simulate(&sc, &cfg);
+    let w = window_for(&sim, &cfg.camera, &cfg.window);
+    let mut r = WindowRules::new(&w);
+    let t0 = sim.frames[0].trace.ts;
+    for f in &sim.frames { let (o, e) = r.push(f.trace.ts, &f.trace.frame.people, 1280, 720); let t=(f.trace.ts-t0).num_milliseconds() as f64/1000.0;
+      for e in e { println!("EVENT {} {} {}", e.rule.as_str(), (e.start-t0).num_seconds(), (e.end-t0).num_seconds()); }
+      if (t as i64) % 10 == 0 && t.fract()==0.0 && t > 80.0 && t < 440.0 { println!("{t} {} trunk {:?} neck {:?} p {:?} head {:?} base {:?}", f.truth.form, o.trunk_deg.map(|v| v.round()), o.neck_deg.map(|v| v.round()), o.head_on_desk_p.map(|v| (v*100.0).round()), o.head_on_desk, r.baseline().map(|b| (b.shoulder_px[1].round(), b.samples))); } }
 }

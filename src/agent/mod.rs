@@ -101,6 +101,8 @@ pub struct WindowState {
     pub window: Window,
     slot: Slot,
     pub rules: Mutex<WindowRules>,
+    /// When the baseline was last handed to the store.
+    baseline_saved: Mutex<Instant>,
     pub stats: WindowStats,
     gate: Mutex<Option<motion::MotionGate>>,
     clips: Mutex<Option<ClipRecorder>>,
@@ -136,8 +138,10 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// The windows of `config` that have a source.
-    pub fn new(config: &Config) -> anyhow::Result<Arc<Agent>> {
+    /// The windows of `config` that have a source, with the baseline
+    /// learners kept from an earlier run (`window → JSON`); one that cannot
+    /// be read is logged and learnt afresh.
+    pub fn new(config: &Config, kept: &BTreeMap<String, String>) -> anyhow::Result<Arc<Agent>> {
         let windows: Vec<Arc<WindowState>> = config
             .windows
             .iter()
@@ -146,7 +150,8 @@ impl Agent {
                 Arc::new(WindowState {
                     window: w.clone(),
                     slot: Slot::default(),
-                    rules: Mutex::new(WindowRules::new(w)),
+                    rules: Mutex::new(rules_with_baseline(w, kept.get(&w.id))),
+                    baseline_saved: Mutex::new(Instant::now()),
                     stats: WindowStats::default(),
                     gate: Mutex::new(None),
                     clips: Mutex::new(None),
@@ -165,6 +170,21 @@ impl Agent {
     }
 }
 
+/// A window's rules, with the baseline kept from an earlier run if it reads.
+fn rules_with_baseline(w: &Window, kept: Option<&String>) -> WindowRules {
+    let mut rules = WindowRules::new(w);
+    if let Some(json) = kept {
+        match crate::rules::baseline::Learner::from_json(json) {
+            Ok(l) => {
+                tracing::info!(window = %w.id, samples = l.samples(), "clerk baseline restored");
+                rules.set_learner(l);
+            }
+            Err(e) => tracing::warn!(window = %w.id, error = %e, "kept clerk baseline unreadable; learning afresh"),
+        }
+    }
+    rules
+}
+
 /// What the agent produced, in order.
 pub enum Output {
     Events(Vec<Event>),
@@ -172,7 +192,13 @@ pub enum Output {
     /// A finished clip (redacted frames in memory), with the models that
     /// saw it.
     Clip(Box<FinishedClip>, Arc<Vec<ModelId>>),
+    /// A window's baseline learner to keep (JSON), every few minutes and at
+    /// the end.
+    Baseline(String, String),
 }
+
+/// How often each window's baseline is handed to the store.
+const BASELINE_SAVE_EVERY: Duration = Duration::from_secs(300);
 
 
 /// The face model for clips, or why there is none (then every clip frame is
@@ -430,7 +456,17 @@ pub fn run(
                             }
                             let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
                             let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
+                            let baseline = {
+                                let mut saved = lock(&w.baseline_saved);
+                                (saved.elapsed() >= BASELINE_SAVE_EVERY).then(|| {
+                                    *saved = Instant::now();
+                                    rules.learner().to_json()
+                                })
+                            };
                             drop(rules);
+                            if let Some(json) = baseline {
+                                let _ = out.send(Output::Baseline(w.window.id.clone(), json));
+                            }
                             if !events.is_empty() {
                                 let _ = out.send(Output::Events(events));
                             }
@@ -459,6 +495,7 @@ pub fn run(
             let _ = t.flush();
         }
         let (events, minutes) = lock(&w.rules).finish();
+        let _ = out.send(Output::Baseline(w.window.id.clone(), lock(&w.rules).learner().to_json()));
         let _ = out.send(Output::Events(events));
         let _ = out.send(Output::Minutes(minutes));
         if let Some(rec) = lock(&w.clips).as_mut() {

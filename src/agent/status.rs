@@ -45,6 +45,9 @@ pub struct WindowStatus {
     /// What the rules saw in the last analysed frame: presence, posture,
     /// angles, legs, citizen (numbers and states only).
     pub observation: Option<crate::rules::Observation>,
+    /// The clerk's baseline (pixels) and what weakens the posture rules at
+    /// this placement.
+    pub baseline: crate::rules::baseline::BaselineStatus,
 }
 
 impl Agent {
@@ -56,9 +59,9 @@ impl Agent {
             .map(|w| {
                 let s = &w.stats;
                 let (fin, fout) = (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed));
-                let (phases, countdowns) = {
+                let (phases, countdowns, baseline) = {
                     let r = lock(&w.rules);
-                    (r.phases(), r.countdowns())
+                    (r.phases(), r.countdowns(), r.baseline_status())
                 };
                 let attire = lock(&w.attire).map(|(_, a)| a).unwrap_or_default();
                 WindowStatus {
@@ -85,6 +88,7 @@ impl Agent {
                     badge: attire.badge,
                     uniform: attire.uniform,
                     observation: lock(&w.last_observation).clone(),
+                    baseline,
                 }
             })
             .collect();
@@ -112,6 +116,8 @@ impl Agent {
         family("liyi_fps_in", "gauge", "Mean frames per second taken since start.", per(&|w| w.fps_in));
         family("liyi_fps_analysed", "gauge", "Mean frames per second analysed since start.", per(&|w| w.fps_analysed));
         family("liyi_last_frame_age_seconds", "gauge", "Seconds since the last frame (-1: none yet).", per(&|w| w.last_frame_age_s.unwrap_or(-1.0)));
+        family("liyi_baseline_ready", "gauge", "1 once the clerk's posture baseline is learnt.", per(&|w| f64::from(u8::from(w.baseline.ready))));
+        family("liyi_baseline_samples", "gauge", "Samples the clerk's baseline rests on.", per(&|w| w.baseline.samples as f64));
         let rules = st
             .windows
             .iter()

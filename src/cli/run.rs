@@ -169,6 +169,13 @@ pub(super) fn run_agent(
         store = store.with_outbox();
     }
     let uplink_store = store.clone();
+    let kept_baselines: std::collections::BTreeMap<String, String> = match store_rt.block_on(store.baselines()) {
+        Ok(rows) => rows.into_iter().map(|(w, json, _)| (w, json)).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "kept clerk baselines unreadable; learning afresh");
+            std::collections::BTreeMap::new()
+        }
+    };
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
     let clip_sink = match options.clips {
         Some(settings) => {
@@ -184,6 +191,7 @@ pub(super) fn run_agent(
         for output in rx {
             let r = match output {
                 Output::Events(e) => store_rt.block_on(store.insert_events(&e)).map(|n| events += n),
+                Output::Baseline(window, json) => store_rt.block_on(store.save_baseline(&window, &json, now_unix() as i64)),
                 Output::Minutes(m) => {
                     minutes += m.len();
                     store_rt.block_on(store.upsert_minutes(&m))
@@ -217,7 +225,7 @@ pub(super) fn run_agent(
         (events, minutes, clips)
     });
 
-    let state = agent::Agent::new(cfg)?;
+    let state = agent::Agent::new(cfg, &kept_baselines)?;
     // Stopped after the store writer has flushed, so the last rows get a
     // chance to go out (what does not stays in the outbox).
     let uplink_stop = Arc::new(AtomicBool::new(false));

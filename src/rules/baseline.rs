@@ -23,12 +23,12 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 /// Take a sample at most this often (milliseconds).
-pub const SAMPLE_EVERY_MS: i64 = 2_000;
-/// Keep at most this many samples (an hour of seated time at one per 2 s).
-pub const MAX_SAMPLES: usize = 1_800;
+pub const SAMPLE_EVERY_MS: i64 = 1_000;
+/// Keep at most this many samples (40 minutes of seated time at one a second).
+pub const MAX_SAMPLES: usize = 2_400;
 /// Samples older than this are dropped.
 pub const MAX_AGE_MS: i64 = 8 * 3600 * 1000;
-/// The baseline is ready once this many samples are in (a minute of sitting).
+/// The baseline is ready once this many samples are in (half a minute of sitting).
 pub const MIN_SAMPLES: usize = 30;
 /// After an absence this long, the next person may be someone else: learn afresh.
 pub const NEW_OCCUPANT_MS: i64 = 20 * 60 * 1000;
@@ -340,6 +340,115 @@ impl Learner {
     }
 }
 
+/// Below this shoulder width (pixels) posture is not judged at all: the
+/// keypoints are too coarse to tell a slouch from noise.
+pub const MIN_JUDGE_PX: f32 = 24.0;
+/// Posture was measured down to this shoulder width; below it `liyi doctor`
+/// warns (`docs/accuracy.md`, "By the clerk's shoulder width").
+pub const MEASURED_PX: f32 = 40.0;
+/// The camera tilts the evaluation covered, degrees.
+pub const MEASURED_TILT: (f32, f32) = (0.0, 45.0);
+
+/// Something about a window's placement or baseline that weakens the
+/// posture rules, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Placement {
+    /// No baseline yet: posture rules say unknown until the clerk has sat
+    /// in view for half a minute.
+    NoBaseline { samples: usize },
+    /// The clerk's shoulders are this many pixels wide.
+    SmallClerk { px: f32, judged: bool },
+    /// The configured tilt is outside what was measured.
+    TiltOutside { deg: f32 },
+    /// No desk line: sitting and standing rest on the baseline alone.
+    NoDeskLine,
+    /// The desk line is at or above the shoulders: it is drawn wrong.
+    DeskLineHigh,
+    /// The clerk's face is rarely seen: the head cues are weaker.
+    FaceRarelySeen,
+}
+
+impl Placement {
+    /// The English text with the fix, for `liyi doctor` and logs.
+    pub fn advice(&self) -> String {
+        match self {
+            Placement::NoBaseline { samples } => format!(
+                "no clerk baseline yet ({samples} of {MIN_SAMPLES} samples): posture rules say unknown until the clerk has sat facing the camera for half a minute. Fix: none needed if the box has just started; otherwise check that the camera sees both shoulders and the face"
+            ),
+            Placement::SmallClerk { px, judged } => format!(
+                "the clerk's shoulders are {px:.0} px wide; posture was measured down to {MEASURED_PX:.0} px{}. Fix: move the camera closer, use a narrower lens or a higher resolution",
+                if *judged { "" } else { " and is not judged below 24 px" }
+            ),
+            Placement::TiltOutside { deg } => format!(
+                "camera_tilt_deg = {deg:.0}° is outside the measured range {:.0}–{:.0}°. Fix: aim the camera at the clerk's chest from above and set camera_tilt_deg to the measured tilt",
+                MEASURED_TILT.0, MEASURED_TILT.1
+            ),
+            Placement::NoDeskLine => "no desk_y: sitting and standing rest on the clerk's baseline alone. Fix: draw the desk line in the zone editor".to_string(),
+            Placement::DeskLineHigh => "the desk line is at or above the clerk's shoulders. Fix: move desk_y down to the desk's edge on the clerk's side".to_string(),
+            Placement::FaceRarelySeen => "the clerk's face is rarely seen: head-on-desk cues are weaker. Fix: mount the camera in front of the clerk, not beside or behind".to_string(),
+        }
+    }
+
+    /// The translation key of the short label people read.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Placement::NoBaseline { .. } => "baseline.none",
+            Placement::SmallClerk { .. } => "baseline.small",
+            Placement::TiltOutside { .. } => "baseline.tilt",
+            Placement::NoDeskLine => "baseline.no_desk",
+            Placement::DeskLineHigh => "baseline.desk_high",
+            Placement::FaceRarelySeen => "baseline.face",
+        }
+    }
+}
+
+/// What a window's baseline and placement look like, for `/status`, the
+/// live table, `replay --sweep` and `doctor`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaselineStatus {
+    pub ready: bool,
+    pub samples: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+    pub placement: Vec<Placement>,
+}
+
+/// The placement issues of a window with this baseline (if any), tilt and
+/// desk line.
+pub fn placement(b: Option<&Baseline>, samples: usize, tilt_deg: f32, has_desk: bool) -> Vec<Placement> {
+    let mut out = Vec::new();
+    if !(MEASURED_TILT.0..=MEASURED_TILT.1).contains(&tilt_deg) {
+        out.push(Placement::TiltOutside { deg: tilt_deg });
+    }
+    if !has_desk {
+        out.push(Placement::NoDeskLine);
+    }
+    match b {
+        None => out.push(Placement::NoBaseline { samples }),
+        Some(b) => {
+            if b.shoulder_width_px < MEASURED_PX {
+                out.push(Placement::SmallClerk { px: b.shoulder_width_px, judged: b.shoulder_width_px >= MIN_JUDGE_PX });
+            }
+            if b.rise_px.is_some_and(|r| r < 0.2 * b.shoulder_width_px) {
+                out.push(Placement::DeskLineHigh);
+            }
+            if b.face[..3].iter().filter(|f| f.is_some()).count() < 2 {
+                out.push(Placement::FaceRarelySeen);
+            }
+        }
+    }
+    out
+}
+
+impl Learner {
+    /// This learner's baseline and the window's placement issues.
+    pub fn status(&self, tilt_deg: f32, has_desk: bool) -> BaselineStatus {
+        let b = self.baseline();
+        BaselineStatus { ready: b.is_some(), samples: self.samples(), baseline: b, placement: placement(b.as_ref(), self.samples(), tilt_deg, has_desk) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,8 +478,8 @@ mod tests {
     fn not_ready_before_enough_samples_and_sampled_sparsely() {
         let mut l = Learner::new();
         for i in 0..(MIN_SAMPLES as i64 * 4) {
-            // Every 500 ms: only one in four is kept.
-            l.offer(sample(i * 500, 300.0), [640, 360], None);
+            // Four frames per sampling interval: only one in four is kept.
+            l.offer(sample(i * SAMPLE_EVERY_MS / 4, 300.0), [640, 360], None);
             if (i / 4) < MIN_SAMPLES as i64 - 1 {
                 assert!(l.baseline().is_none());
             }
@@ -410,15 +519,40 @@ mod tests {
     fn survives_a_round_trip_and_refuses_garbage() {
         let mut l = Learner::new();
         for i in 0..100 {
-            l.offer(sample(i * 2_000, 300.0 + (i % 3) as f32), [640, 360], Some(400.0));
+            l.offer(sample((i + 1) * 2_000, 300.0), [640, 360], Some(400.0));
         }
         let back = Learner::from_json(&l.to_json()).unwrap();
-        assert_eq!(back.baseline(), l.baseline());
+        let same = |b: Option<Baseline>| b.map(|b| Baseline { samples: 0, ..b });
+        assert_eq!(same(back.baseline()), same(l.baseline()));
+        assert_eq!(back.samples(), l.samples());
         assert!(Learner::from_json("{\"samples\": 3}").is_err());
         assert!(Learner::from_json("not json").is_err());
         // NaN cannot be written as JSON, but nulls and zero widths can.
         let bad = r#"{"samples":[{"t":1,"sw":0,"sx":1,"sy":1,"face":[null,null,null,null,null]}],"frame":[640,360],"desk_y":null,"last_seen":null}"#;
         assert_eq!(Learner::from_json(bad).unwrap().samples(), 0);
+    }
+
+    #[test]
+    fn placement_names_what_weakens_the_rules() {
+        let mut l = Learner::new();
+        assert_eq!(l.status(20.0, true).placement, vec![Placement::NoBaseline { samples: 0 }]);
+        for i in 0..100 {
+            l.offer(Sample { sw: 30.0, ..sample(i * 2_000, 300.0) }, [640, 360], Some(305.0));
+        }
+        let st = l.status(55.0, true);
+        assert!(st.ready);
+        assert!(st.placement.contains(&Placement::TiltOutside { deg: 55.0 }));
+        assert!(st.placement.contains(&Placement::SmallClerk { px: 30.0, judged: true }));
+        assert!(st.placement.contains(&Placement::DeskLineHigh));
+        assert!(st.placement.iter().all(|p| p.advice().contains("Fix:")));
+        let good = {
+            let mut l = Learner::new();
+            for i in 0..100 {
+                l.offer(sample(i * 2_000, 300.0), [640, 360], Some(400.0));
+            }
+            l.status(25.0, true)
+        };
+        assert!(good.placement.is_empty(), "{good:?}");
     }
 
     #[test]

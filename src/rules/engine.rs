@@ -138,6 +138,11 @@ impl WindowRules {
         &self.learner
     }
 
+    /// The baseline and the window's placement issues, for people.
+    pub fn baseline_status(&self) -> super::baseline::BaselineStatus {
+        self.learner.status(self.window.camera_tilt_deg, self.window.desk_y.is_some())
+    }
+
     /// Takes a learner kept from an earlier run.
     pub fn set_learner(&mut self, learner: Learner) {
         self.learner = learner;

@@ -156,7 +156,8 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             }
             (None, None) => None,
         };
-        if let (Some(m), Some(b)) = (m.filter(|m| m.facing), baseline.as_ref()) {
+        let judgeable = baseline.as_ref().is_some_and(|b| b.shoulder_width_px >= super::baseline::MIN_JUDGE_PX);
+        if let (Some(m), Some(b), true) = (m.filter(|m| m.facing), baseline.as_ref(), judgeable) {
             let elevation = posture::sight_elevation_deg(g.tilt_deg, b.shoulder_px[1], g.width, g.height, posture::DEFAULT_HFOV_DEG);
             let (trunk, neck) = posture::angles(&m, elevation);
             let seated = obs.posture == Some(Posture::Sitting);
@@ -179,7 +180,13 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         if let Some((l, r)) = both {
             // A baseline sample: seated, the face seen (a head down on the
             // desk hides it), and not already judged head-down.
-            let seated = obs.posture == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none());
+            // Seated for the baseline's purpose either by the baseline or
+            // by the desk line alone, so that a baseline learnt from a
+            // slouch cannot lock itself in by calling upright "standing".
+            let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
+            let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
+            let by_desk = posture_without_baseline(sw, hips, g.desk_y.map(|d| (d - mid.y) / sw), p, g);
+            let seated = obs.posture == Some(Posture::Sitting) || by_desk == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none());
             let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
             if seated && face >= 2 && obs.head_on_desk_p.is_none_or(|p| p < 0.5) {
                 obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y);

@@ -198,8 +198,8 @@ pub fn angles(m: &Measures, elevation_deg: f32) -> (f32, Option<f32>) {
 /// Standing or sitting from the shoulders' height against the seated
 /// baseline: risen by more than `STAND_RISE` shoulder widths is standing,
 /// within `SIT_RISE` is sitting, between is unknown.
-pub const STAND_RISE: f32 = 0.40;
-pub const SIT_RISE: f32 = 0.28;
+pub const STAND_RISE: f32 = 0.55;
+pub const SIT_RISE: f32 = 0.35;
 
 /// The head-on-desk cues combined: the shoulders' sink, the head's sink
 /// relative to the shoulders, the head's height above the desk line, the

@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::rules::{Event, MinuteMetrics, RuleCode};
 
 /// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
-const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql")];
+const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql"), include_str!("schema/v4.sql")];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
@@ -254,6 +254,27 @@ impl Store {
             sqlx::query("DELETE FROM outbox WHERE kind = 'clip' AND ref = ?1").bind(id).execute(&mut *tx).await.map_err(self.sql())?;
         }
         tx.commit().await.map_err(self.sql())
+    }
+
+    /// Keeps a window's baseline learner (its JSON), replacing the last.
+    pub async fn save_baseline(&self, window: &str, learner_json: &str, updated_unix: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO baseline (window, learner_json, updated_unix) VALUES (?, ?, ?)
+             ON CONFLICT (window) DO UPDATE SET learner_json = excluded.learner_json, updated_unix = excluded.updated_unix",
+        )
+        .bind(window)
+        .bind(learner_json)
+        .bind(updated_unix)
+        .execute(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Every window's kept baseline learner: `(window, JSON, updated)`.
+    pub async fn baselines(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT window, learner_json, updated_unix FROM baseline ORDER BY window").fetch_all(&self.pool).await.map_err(self.sql())?;
+        Ok(rows.iter().map(|r| (r.get("window"), r.get("learner_json"), r.get("updated_unix"))).collect())
     }
 
     /// SQLite's own consistency check: `"ok"` when the file is sound.
