@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 
 use crate::imageio::{self, ImageInputError};
 use crate::privacy::{self, FaceEvidence, RedactOptions, RedactedFrame};
@@ -11,21 +10,12 @@ use crate::vision::catalog::Catalog;
 use crate::vision::pose::{FrameTiming, PoseEstimator, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
-use crate::vision::{Person, VisionError};
+use crate::vision::VisionError;
 
 /// Keypoints drawn from this confidence.
 pub const DRAW_MIN_CONF: f32 = 0.3;
 
-/// One image's result: the JSON line `liyi analyze --json` prints.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FrameReport {
-    pub source: String,
-    pub frame: u64,
-    pub width: u32,
-    pub height: u32,
-    pub model: String,
-    pub people: Vec<Person>,
-}
+pub use crate::vision::frame::FrameReport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {

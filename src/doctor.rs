@@ -209,6 +209,50 @@ pub fn pages(cfg: &Config) -> Check {
     }
 }
 
+/// Each window's clerk baseline as the edge store keeps it: a warning for
+/// a window without one yet, and for every placement issue that weakens
+/// the posture rules (`rules::baseline::Placement`), with its fix.
+pub fn baselines(cfg: &Config, store: &Path) -> Vec<Check> {
+    if !store.exists() {
+        return vec![Check::warn("baselines", format!("no store at {} yet", store.display()), "run `liyi run` for a few minutes: each window learns its clerk's baseline")];
+    }
+    let rows = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|rt| {
+        rt.block_on(async {
+            let s = crate::store::Store::open(store).await.map_err(|e| e.to_string())?;
+            let rows = s.baselines().await.map_err(|e| e.to_string());
+            s.close().await;
+            rows
+        })
+    });
+    let rows: std::collections::BTreeMap<String, String> = match rows {
+        Ok(r) => r.into_iter().map(|(w, json, _)| (w, json)).collect(),
+        Err(e) => return vec![Check::fail("baselines", e, "check the store with `liyi doctor` after `liyi run` has written it")],
+    };
+    let mut out = Vec::new();
+    for w in cfg.windows.iter().filter(|w| w.source.is_some()) {
+        let what = format!("window {} baseline", w.id);
+        let learner = match rows.get(&w.id).map(|j| crate::rules::baseline::Learner::from_json(j)) {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => {
+                out.push(Check::warn(what, e, "it is learnt afresh on the next run; nothing to do"));
+                continue;
+            }
+            None => crate::rules::baseline::Learner::new(),
+        };
+        let st = learner.status(w.camera_tilt_deg, w.desk_y.is_some());
+        match &st.baseline {
+            Some(b) => out.push(Check::ok(what.clone(), format!("{} samples; shoulders {:.0} px wide", st.samples, b.shoulder_width_px))),
+            None => {}
+        }
+        for p in &st.placement {
+            let advice = p.advice();
+            let (detail, fix) = advice.split_once(". Fix: ").unwrap_or((advice.as_str(), ""));
+            out.push(Check::warn(what.clone(), detail.to_string(), fix.to_string()));
+        }
+    }
+    out
+}
+
 /// Where a store path's data folder is (for the disk check).
 pub fn data_dir(store: &Path) -> PathBuf {
     store.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
@@ -228,6 +272,27 @@ mod tests {
         assert_eq!(pages(&cfg).level, Level::Fail, "a LAN address without a password");
         cfg.pages.password_hash = Some("$argon2id$...".into());
         assert!(pages(&cfg).detail.contains("login"));
+    }
+
+    #[test]
+    fn baselines_warn_until_learnt_and_name_placement_issues() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = crate::config::parse(
+            "hall = \"h\"\n[[window]]\nid = \"w1\"\nsource = \"file:x.mp4\"\ncamera_tilt_deg = 60\nstaff_zone = [[0.3,0.1],[0.7,0.1],[0.7,0.7],[0.3,0.7]]\ncounter_zone = [[0,0.7],[1,0.7],[1,1],[0,1]]\nhours = [\"08:00-12:00\"]\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let store = dir.path().join("liyi.db");
+        let checks = baselines(&cfg, &store);
+        assert!(checks[0].level == Level::Warn && checks[0].detail.contains("no store"), "{checks:?}");
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            crate::store::Store::open(&store).await.unwrap().close().await;
+        });
+        let checks = baselines(&cfg, &store);
+        let text: Vec<String> = checks.iter().map(|c| c.to_string()).collect();
+        assert!(text.iter().any(|t| t.contains("no clerk baseline yet")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("camera_tilt_deg = 60")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("no desk_y")), "{text:?}");
     }
 
     #[test]

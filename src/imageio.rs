@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer, images::Image as FirImage, images::ImageRef};
 use image::RgbImage;
 use thiserror::Error;
 
@@ -87,6 +88,38 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
         Some(i) => bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
         None => false,
     }
+}
+
+/// The size a frame is scaled to: longer side at most `max_side`, even
+/// dimensions (what scalers and encoders like).
+pub fn analysis_size(w: u32, h: u32, max_side: u32) -> (u32, u32) {
+    let long = w.max(h).max(1);
+    let s = (max_side as f64 / long as f64).min(1.0);
+    let even = |v: u32| ((v as f64 * s).round() as u32 / 2 * 2).max(2);
+    (even(w), even(h))
+}
+
+/// Resizes an RGB image with the antialiased bilinear filter (the same filter
+/// as Pillow's `BILINEAR`).
+pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
+    let width = width.max(1);
+    let height = height.max(1);
+    if src.width() == width && src.height() == height {
+        return src.clone();
+    }
+    if src.width() == 0 || src.height() == 0 {
+        return RgbImage::new(width, height);
+    }
+    // Both buffers are sized from their dimensions and u8 needs no alignment,
+    // so neither constructor nor the resize itself can fail here.
+    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
+        .expect("RgbImage buffer matches its dimensions");
+    let mut dst = FirImage::new(width, height, PixelType::U8x3);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    Resizer::new()
+        .resize(&src_view, &mut dst, &options)
+        .expect("source and destination are both U8x3");
+    RgbImage::from_raw(width, height, dst.into_vec()).expect("resized buffer matches its dimensions")
 }
 
 #[cfg(test)]

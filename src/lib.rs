@@ -1,15 +1,19 @@
 //! Liyi (礼仪): watches government service windows through cameras and turns
 //! what it sees into etiquette-compliance figures, without storing a face.
 //!
-//! The data path, one frame at a time (see `docs/design.md`):
-//! image → [`vision`] (ONNX pose, person and face models) → people with
-//! keypoints → [`privacy::redact`] (the one gate to pixels) → drawings.
-//! [`geometry`] is pure; everything that touches files or models is kept
-//! out of it.
+//! The data path, one frame at a time (see `docs/design.md`): a camera or
+//! file ([`capture`]) → [`vision`] (ONNX pose, person and face models) →
+//! people with keypoints → [`rules`] (observations against the clerk's own
+//! baseline, state machines, events, minute metrics) → the edge [`store`]
+//! and its outbox → [`uplink`] → the [`hub`]. Pixels leave only through
+//! [`privacy::redact`], the one gate ([`clips`], previews, drawings).
+//! [`geometry`] and [`rules`] are pure; everything that touches files,
+//! models or the network is kept out of them.
 
 pub mod agent;
 pub mod analyze;
 pub mod attire;
+pub mod av;
 pub mod atomic;
 pub mod audit;
 pub mod capture;

@@ -36,6 +36,11 @@ impl Replay {
         Ok(rules.push_observation(f.ts, &obs))
     }
 
+    /// Each window's clerk baseline and placement issues, as learnt so far.
+    pub fn baselines(&self) -> Vec<(String, crate::rules::baseline::BaselineStatus)> {
+        self.windows.iter().map(|(id, r)| (id.clone(), r.baseline_status())).collect()
+    }
+
     /// Closes open events and returns them with all minute metrics.
     pub fn finish(&mut self) -> (Vec<Event>, Vec<MinuteMetrics>) {
         let mut events = Vec::new();

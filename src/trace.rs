@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::FrameReport;
+use crate::vision::FrameReport;
 
 /// One frame of a trace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::HubLink;
 use crate::store::{Store, StoreError};
-use crate::wire::{self, CameraBeat, ClipMeta, ClipReply, ErrorReply, Heartbeat, IngestBatch, IngestReply};
+use crate::wire::{self, ClipMeta, ClipReply, ErrorReply, Heartbeat, IngestBatch, IngestReply};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UplinkError {
@@ -245,25 +245,3 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// A heartbeat from per-window status.
-pub fn beat_from(status: &crate::agent::status::Status, boot_unix: f64, outbox: crate::store::OutboxStats) -> Heartbeat {
-    Heartbeat {
-        boot_unix,
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        windows: status
-            .windows
-            .iter()
-            .map(|w| CameraBeat {
-                id: w.id.clone(),
-                name: w.name.clone(),
-                source_up: w.source_up,
-                frames_in: w.frames_in,
-                frames_analysed: w.frames_analysed,
-                frames_stale: w.frames_stale,
-                errors: w.errors,
-                last_frame_age_s: w.last_frame_age_s,
-            })
-            .collect(),
-        outbox,
-    }
-}

@@ -576,7 +576,7 @@ class Window:
             kd = self.seat_y + rng.uniform(0.08, 0.2)
             self.kb = (sx + F[0] * kd, -rng.uniform(0.08, 0.2), self.desk_h + 0.03)
         self.monitor = None
-        if rng.random() < 0.25:
+        if rng.random() < 0.30:          # ~4 in 5 of these hide part of the torso or arms: ~25 % of windows
             mw, mh = rng.uniform(0.45, 0.62), rng.uniform(0.38, 0.50)
             if self.layout == "front":
                 mx = self.kb[0] + rng.choice((-1, 1)) * rng.uniform(0.0, 0.35)
@@ -623,9 +623,9 @@ class Window:
             if C[1] > cs[1] - 0.05 and h < 2.2:
                 self.rejected += 1
                 continue
-            # the installer aims at the clerk's chest or the desk in front of them
-            aim_z = rng.uniform(self.desk_h, self.seat_h + b.seat_off + 0.35 * b.trunk * 2)
-            aim = (rng.uniform(-0.1, 0.1), rng.uniform(-0.25, self.seat_y), aim_z)
+            # the installer aims at the seated clerk's chest (the tilt then errs by up to 8 degrees)
+            aim_z = self.seat_h + b.seat_off + rng.uniform(0.55, 0.75) * b.trunk
+            aim = (rng.uniform(-0.05, 0.05), self.seat_y - rng.uniform(0.0, 0.08), aim_z)
             dx, dy = aim[0] - C[0], aim[1] - C[1]
             pan = math.atan2(dx, dy) + rng.uniform(-3, 3) * DEG
             tilt_aim = math.atan2(h - aim_z, math.hypot(dx, dy))
@@ -856,14 +856,13 @@ class Scenario:
     def work(self, form, dur, quiet=False):
         w, rng = self.w, self.rng
         tr, bump = self.sit_tr()
-        b10 = 10.5 * DEG
-        n13 = 13.5 * DEG
+        # caps leave room for the sway (trunk +-1.7 deg, neck +-2.1 deg): peaks stay <= 12 / 15 deg
         sway = w.sway(0.8 if quiet else 1.0)
         extra = None
         info = {}
         B = w.body
         if form == "typing":
-            v = w.pose_seated(flex=w.flex0 + rng.uniform(0, 5) * DEG, nflex=w.nflex0 + rng.uniform(0, 4) * DEG,
+            v = w.pose_seated(flex=w.flex0 + rng.uniform(0, 6) * DEG, nflex=w.nflex0 + rng.uniform(0, 5) * DEG,
                               arms=rng.choice(("keyboard", "keyboard", "mouse")))
             tune(B, v, trunk_max=10.0, neck_max=12.5)
             extra = w.hands_motion(0.012)
@@ -872,7 +871,7 @@ class Scenario:
             tune(B, v, trunk_max=10.0, neck_max=12.5)
             extra = w.hands_motion(0.004)
         elif form == "writing":
-            v = w.pose_seated(flex=max(w.flex0, 5 * DEG) + rng.uniform(0, 5) * DEG, nflex=rng.uniform(8, 13.5) * DEG, dy=-0.04,
+            v = w.pose_seated(flex=max(w.flex0, 5 * DEG) + rng.uniform(0, 7) * DEG, nflex=rng.uniform(8, 15) * DEG, dy=-0.04,
                               arms="write", hyaw=rng.uniform(-8, 8) * DEG)
             tune(B, v, trunk_max=10.0, neck_max=12.5)
             extra = w.hands_motion(0.015, (RWT,))
@@ -978,20 +977,20 @@ class Scenario:
         info.update(trunk_deg=round(mt, 1), neck_deg=round(mn, 1))
         return v, info
 
-    def slouch(self, violation):
+    def slouch(self, violation, left=1e9):
         rng = self.rng
         form = rng.choice(("rounded_back", "forward_lean", "slid_down", "elbow_lean", "neck_bend"))
         v, info = self.slouch_pose(form)
         tr, _ = self.sit_tr()
         tr = rng.uniform(1.5, 3.0)
         if violation:
-            hold = rng.uniform(60, 240)
+            hold = rng.uniform(60, clamp(left - tr - 40, 60, 240))
         else:
             tr_out = 2.0
             hold = rng.uniform(3, 15 - tr - tr_out)
         seg = self.add("slouch" if violation else "slouch_decoy", form, tr + hold, make_fn(v, self.w.sway(0.6, 0.6), self.w.hands_motion(0.006)), tr=tr, **info)
         if violation:
-            self.truth_event("slouching", seg.t0 + tr, seg.t1, form)
+            self.truth_event("slouching", seg.t0 + tr, seg.t1, form, _seg=seg.idx)
         # a short decoy is followed by an explicit 2 s recovery then neutral work
         self.neutral(rng.uniform(30, 60))
 
@@ -1035,7 +1034,7 @@ class Scenario:
             zhi = skeleton(b, self._with(base, NFLEX, hi))[1]["H"][2]
             zt = min(zt0, zlo)                  # cannot hold the head higher than the trunk allows
             if zhi > zt:
-                if f < 75 * DEG:
+                if f + 3 * DEG <= 70 * DEG:
                     f += 3 * DEG
                     continue
                 n = hi
@@ -1051,7 +1050,7 @@ class Scenario:
             sk = skeleton(b, self._with(base, NFLEX, n))[1]
             Hh, Nn = sk["H"], sk["N"]
             ny = Nn[1] + (hy_t - Hh[1])
-            if ny < 0.08 and Nn[2] < dh + 0.07 and f > 36 * DEG:
+            if ny < 0.08 and Nn[2] < dh + 0.07 and f - 3 * DEG >= 40 * DEG:
                 f -= 3 * DEG
                 continue
             break
@@ -1111,23 +1110,23 @@ class Scenario:
         v[i] = x
         return v
 
-    def head_desk(self, violation):
+    def head_desk(self, violation, left=1e9):
         rng = self.rng
         form = rng.choice(("folded_arms", "one_arm", "propped_hand", "forehead"))
         v, info = self.head_pose(form)
         tr = rng.uniform(2.0, 3.5)
         if violation:
-            hold = rng.uniform(60, 300)
+            hold = rng.uniform(60, clamp(left - tr - 40, 60, 300))
         else:
             hold = rng.uniform(3, 15 - tr - 2.5)
         sway = self.w.sway(0.15, 0.1)
         seg = self.add("head_desk" if violation else "head_desk_decoy", form, tr + hold, make_fn(v, sway), tr=tr, **info)
         if violation:
-            self.truth_event("head_on_desk", seg.t0 + tr, seg.t1, form)
+            self.truth_event("head_on_desk", seg.t0 + tr, seg.t1, form, _seg=seg.idx)
         self.neutral(rng.uniform(30, 60))
 
     # ---------------- crossed legs
-    def crossed(self, violation):
+    def crossed(self, violation, left=1e9):
         w, rng = self.w, self.rng
         form = rng.choice(("knee_over_knee", "ankle_on_knee"))
         over = rng.choice((-1, 1))
@@ -1136,7 +1135,7 @@ class Scenario:
         base[LEG0:LEG0 + 12] = legs
         tr = rng.uniform(1.5, 2.5)
         if violation:
-            hold = rng.uniform(60, 300)
+            hold = rng.uniform(60, clamp(left - tr - 40, 60, 300))
         else:
             hold = rng.uniform(3, 15 - tr - 2.0)
         seg = self.add("crossed_legs" if violation else "crossed_decoy", form, tr + hold, make_fn(base, w.sway(0.8), w.hands_motion(0.01)), tr=tr, over=over)
@@ -1196,7 +1195,7 @@ class Scenario:
             return v
         return self.add("walk", form, dur, fn, posture="walking", tr=0.8)
 
-    def go_away(self, long_absence):
+    def go_away(self, long_absence, left=1e9):
         rng, w = self.rng, self.w
         t_start = self.t
         self.stand("rise", rng.uniform(1.8, 3.0), arms="hang")
@@ -1207,7 +1206,7 @@ class Scenario:
         if long_absence:
             far = rng.uniform(7.0, 9.0)
             self.walk("walk_off", x0, w.seat_y + 0.15, s * far, y, speed)
-            total = rng.uniform(240, 600)
+            total = rng.uniform(250, clamp(left - 50, 250, 600))
             back = far / speed + 5
             gone = max(total - (self.t - t_start) - back, 30)
             self.add("away", "absence", gone, None, posture="away")
@@ -1251,7 +1250,7 @@ class Scenario:
                 "arms": rng.choice(("counter", "hang", "phone", "counter")), "yaw": rng.uniform(-25, 25) * DEG,
                 "sway": [(i, a * DEG, rng.uniform(0.05, 0.3) * 6.28, rng.uniform(0, 6.3)) for i, a in ((FLEX, 1.5), (LAT, 1.5), (HYAW, 8.0), (NFLEX, 4))]}
 
-    def visit(self, kind):
+    def visit(self, kind, left=1e9):
         """kind: greet (stand within 3-8 s), seated (stays seated >= 40 s: violation), passerby (<= 8 s at the counter)."""
         rng, w = self.rng, self.w
         walk_in = rng.uniform(2.0, 4.0)
@@ -1260,9 +1259,9 @@ class Scenario:
         if kind == "passerby":
             stay = rng.uniform(0.0, 6.0)
         elif kind == "seated":
-            stay = rng.uniform(60, 300) if rng.random() < 0.7 else rng.uniform(45, 60)
+            stay = rng.uniform(60, clamp(left - 50, 60, 300)) if rng.random() < 0.7 else rng.uniform(45, 60)
         else:
-            stay = min(30 + rng.expovariate(1 / 90.0), 300)
+            stay = min(30 + rng.expovariate(1 / 90.0), 300, max(left - 50, 30))
         t_leave = t_arr + stay
         walk_out = rng.uniform(2.0, 4.0)
         t_exit = t_leave + walk_out
@@ -1294,7 +1293,7 @@ class Scenario:
             vis["clerk"] = "stood"
         else:  # seated through
             late = rng.random() < 0.5
-            stand_at = t_arr + rng.uniform(40, 80) if late else None
+            stand_at = t_arr + rng.uniform(43, 80) if late else None
             if stand_at is not None and stand_at > t_leave - 5:
                 stand_at = None
             end_seated = stand_at if stand_at is not None else t_leave
@@ -1347,37 +1346,38 @@ class Scenario:
                 if r <= 0:
                     break
             left = T - 120 - self.t
+            # every violation ends at least ~40 s before the last two minutes of the window
             if name == "visit":
                 u = rng.random()
                 kind = "passerby" if u < 0.15 else "seated" if u < 0.37 else "greet"
-                if left < 360:
+                if left < 120:
                     continue
-                self.visit(kind)
+                self.visit(kind, left)
             elif name == "slouch":
-                if left < 320:
+                if left < 110:
                     continue
-                self.slouch(True)
+                self.slouch(True, left)
             elif name == "slouch_decoy":
                 self.slouch(False)
             elif name == "head":
-                if left < 380:
+                if left < 110:
                     continue
-                self.head_desk(True)
+                self.head_desk(True, left)
             elif name == "head_decoy":
                 self.head_desk(False)
             elif name == "crossed":
-                if left < 380:
+                if left < 110:
                     continue
-                self.crossed(True)
+                self.crossed(True, left)
             elif name == "crossed_decoy":
                 self.crossed(False)
             elif name == "errand":
                 self.go_away(False)
                 self.neutral(rng.uniform(20, 40))
             elif name == "absence":
-                if left < 700:
+                if left < 300:
                     continue
-                self.go_away(True)
+                self.go_away(True, left)
                 self.neutral(rng.uniform(20, 40))
             else:
                 self.work_block(rng.uniform(60, 240))
@@ -1721,6 +1721,28 @@ def clip_unit(poly):
     return poly
 
 
+def clip_below(poly, y0):
+    """The part of a polygon with image y >= y0."""
+    out = []
+    n = len(poly)
+    for i in range(n):
+        a, b = poly[i - 1], poly[i]
+        ia, ib = a[1] >= y0, b[1] >= y0
+        if ib:
+            if not ia:
+                out.append((a[0] + (b[0] - a[0]) * (y0 - a[1]) / (b[1] - a[1]), y0))
+            out.append(b)
+        elif ia:
+            out.append((a[0] + (b[0] - a[0]) * (y0 - a[1]) / (b[1] - a[1]), y0))
+    clean = []
+    for p in out:
+        if not clean or abs(p[0] - clean[-1][0]) > 1e-3 or abs(p[1] - clean[-1][1]) > 1e-3:
+            clean.append(p)
+    if len(clean) > 1 and abs(clean[0][0] - clean[-1][0]) < 1e-3 and abs(clean[0][1] - clean[-1][1]) < 1e-3:
+        clean.pop()
+    return clean
+
+
 def area(poly):
     a = 0.0
     for i in range(len(poly)):
@@ -1793,6 +1815,7 @@ def simulate_window(index, seed, minutes, fps, out_dir):
         o0 = rng.uniform(60, max(61, win.T - 120))
         outage = (o0, o0 + rng.uniform(5, 30))
     legs_vis_count = {}
+    seg_vis = {}          # segment index -> [frames, clerk detected, a shoulder seen, detected with a shoulder seen]
     n_people_frames = 0
     n_missed = 0
     n_dropped = 0
@@ -1875,6 +1898,12 @@ def simulate_window(index, seed, minutes, fps, out_dir):
                 c[0] += 1
                 if all(vis[i] for i in LEGS):
                     c[1] += 1
+            sv = seg_vis.setdefault(seg.idx, [0, 0, 0, 0])
+            upper = vis[LSH] or vis[RSH]      # the upper body is in sight (a face turned down still counts)
+            sv[0] += 1
+            sv[1] += p is not None
+            sv[2] += upper
+            sv[3] += upper and p is not None
             if p is None:
                 n_missed += 1
             else:
@@ -1893,6 +1922,12 @@ def simulate_window(index, seed, minutes, fps, out_dir):
     truth = []
     for e in sc.truth:
         e = dict(e)
+        if e["rule"] in ("slouching", "head_on_desk"):
+            sv = seg_vis.get(e.pop("_seg"), [1, 0, 0, 0])
+            e["clerk_detected_frac"] = round(sv[1] / max(sv[0], 1), 3)
+            e["upper_visible_frac"] = round(sv[3] / max(sv[0], 1), 3)
+            if sv[3] < 0.5 * sv[0]:
+                e["ignore"] = True  # shoulders hidden (monitor, citizen) or clerk missed most of the time: not observable
         if e["rule"] == "crossed_legs":
             c = legs_vis_count.get(e.pop("_seg"), [1, 0])
             frac = c[1] / max(c[0], 1)
@@ -1913,8 +1948,10 @@ def simulate_window(index, seed, minutes, fps, out_dir):
     # ---------- meta
     segs = []
     for s in sc.segs:
+        sv = seg_vis.get(s.idx)
+        extra = {"detected_frac": round(sv[1] / sv[0], 3), "upper_visible_frac": round(sv[3] / sv[0], 3)} if sv else {}
         segs.append({"kind": s.kind, "form": s.form, "posture": s.posture, "t0": round(s.t0, 2), "t1": round(s.t1, 2),
-                     "tr": round(s.tr, 2), **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in s.info.items()}})
+                     "tr": round(s.tr, 2), **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in s.info.items()}, **extra})
     general_legs = legs_vis_count.get(-1, [1, 0])
     meta = {
         "window": win.id, "seed": seed, "index": index, "minutes": minutes, "fps": fps, "day": DAY, "start": "08:00:00+08:00",
@@ -1960,7 +1997,11 @@ def write_config(win, d):
         pts.append((cx + sx, y + 0.1, top))
         pts.append((cx + sx, ybot, zbot))
     staff = zone_from_points(cam, pts)
-    # counter zone: where citizens stand, from knees to head height
+    desk_pt = cam.project((0.0, 0.0, win.desk_h))
+    desk_y = round(clamp(desk_pt[1] / cam.H, 0.0, 1.0), 3)
+    # counter zone: where citizens stand in front of the counter, from knees to head height,
+    # trimmed (as the example config does) to start a little above the desk line so that it
+    # does not cover the seated clerk's upper body
     sx, sy = win.cit_spot
     cpts = []
     for xx in (sx - 0.7, sx + 0.7):
@@ -1968,10 +2009,11 @@ def write_config(win, d):
             for zz in (0.5, 1.7):
                 cpts.append((xx, yy, zz))
     counter = zone_from_points(cam, cpts)
+    y_cut = clamp(desk_y - rng.uniform(0.0, 0.08), 0.05, 0.95)
+    counter = [p for p in clip_below(counter, y_cut)]
     if len(counter) < 3 or area(counter) < 0.01:
-        counter = [(0.0, 0.8), (1.0, 0.8), (1.0, 1.0), (0.0, 1.0)]
-    desk_pt = cam.project((0.0, 0.0, win.desk_h))
-    desk_y = round(clamp(desk_pt[1] / cam.H, 0.0, 1.0), 3)
+        counter = [(0.0, round(y_cut, 3)), (1.0, round(y_cut, 3)), (1.0, 1.0), (0.0, 1.0)]
+    counter = [(round(p[0], 3), round(p[1], 3)) for p in counter]
     tilt_cfg = int(round(clamp(cam.tilt / DEG + rng.uniform(-3, 3), 0, 60)))
     end_min = int(math.ceil(win.T / 60.0)) + 1
     eh, em = divmod(8 * 60 + end_min, 60)

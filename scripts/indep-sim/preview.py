@@ -118,6 +118,7 @@ def main():
             if len(frames) == len(want):
                 break
     out = Path(a.out or d)
+    out.mkdir(parents=True, exist_ok=True)
     for w, fr in frames.items():
         cv = Canvas(int(CW * scale), int(CH * scale))
         S = lambda p: ((p[0] - ox) * scale, (p[1] - oy) * scale)

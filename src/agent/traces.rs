@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::analyze::FrameReport;
+use crate::vision::FrameReport;
 use crate::trace::TraceFrame;
 
 pub struct TraceRecorder {

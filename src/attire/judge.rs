@@ -10,7 +10,7 @@ use super::chest::chest;
 use super::features::{Cues, features};
 use super::model::{AttireModel, worn};
 use super::text::TextDetector;
-use crate::config::AttireSettings;
+use super::settings::AttireSettings;
 use crate::sync::lock;
 use crate::vision::catalog::Catalog;
 use crate::vision::engine::EngineOptions;

@@ -26,6 +26,7 @@ pub mod judge;
 pub mod mining;
 pub mod model;
 pub mod reference;
+pub mod settings;
 pub mod template;
 pub mod text;
 

@@ -15,7 +15,7 @@ use nokhwa::pixel_format::RgbFormat;
 use nokhwa::utils::{CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType, Resolution};
 
 use super::{CaptureError, CaptureOptions, Frame, RateGate, Source, analysis_size};
-use crate::vision::preprocess::resize_rgb;
+use crate::imageio::resize_rgb;
 
 /// What is asked of the camera: the closest it offers to 1280x720 MJPEG at
 /// 15 fps, a mode almost every USB camera has and that needs little USB

@@ -135,31 +135,4 @@ impl FrameReader<'_> {
     }
 }
 
-
-/// The path as FFmpeg wants it. `ffmpeg-next` panics on a path that is not
-/// UTF-8 or holds a NUL byte, so both are refused here first.
-pub(crate) fn ffmpeg_path(path: &Path) -> Result<&str, String> {
-    match path.to_str() {
-        Some(s) if !s.is_empty() && !s.contains('\0') => Ok(s),
-        _ => Err(format!(
-            "{}: FFmpeg needs a UTF-8 path without NUL bytes",
-            path.display()
-        )),
-    }
-}
-
-/// Whether `frame` has pixel memory: `frame::Video::new` ignores a failed
-/// allocation and leaves the data pointer null, and `data()` on such a frame
-/// would build a slice from it.
-pub(crate) fn has_buffer(frame: &frame::Video) -> bool {
-    // SAFETY: `is_empty` only reads the frame's first data pointer; the
-    // frame is a valid, owned AVFrame.
-    unsafe { !frame.is_empty() }
-}
-
-
-/// True for the two "nothing more for now" answers of FFmpeg's send/receive
-/// API: EAGAIN (it needs more input) and EOF (it is fully flushed).
-pub(crate) fn is_drained(e: &ffmpeg::Error) -> bool {
-    matches!(e, ffmpeg::Error::Other { errno: ffmpeg::error::EAGAIN } | ffmpeg::Error::Eof)
-}
+pub(crate) use crate::av::{ffmpeg_path, has_buffer, is_drained};

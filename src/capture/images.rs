@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, Local};
 
 use super::{CaptureError, CaptureOptions, Frame, Source, analysis_size, name_of};
 use crate::imageio;
-use crate::vision::preprocess::resize_rgb;
+use crate::imageio::resize_rgb;
 
 pub struct ImageFolder {
     files: Vec<PathBuf>,

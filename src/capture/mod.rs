@@ -76,14 +76,7 @@ pub fn open(spec: &SourceSpec, options: CaptureOptions) -> Result<Box<dyn Source
     }
 }
 
-/// The size a frame is scaled to: longer side at most `max_side`, even
-/// dimensions (what scalers and encoders like).
-pub fn analysis_size(w: u32, h: u32, max_side: u32) -> (u32, u32) {
-    let long = w.max(h).max(1);
-    let s = (max_side as f64 / long as f64).min(1.0);
-    let even = |v: u32| ((v as f64 * s).round() as u32 / 2 * 2).max(2);
-    (even(w), even(h))
-}
+pub use crate::imageio::analysis_size;
 
 /// Chooses which timestamps to keep for a target rate.
 #[derive(Debug, Clone, Copy)]

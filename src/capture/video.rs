@@ -5,7 +5,6 @@
 //! analysis size.
 
 use std::path::Path;
-use std::sync::Once;
 
 use chrono::{DateTime, FixedOffset, Local};
 use ffmpeg_next as ffmpeg;
@@ -15,15 +14,7 @@ use image::RgbImage;
 
 use super::{CaptureError, CaptureOptions, Frame, RateGate, Source, analysis_size, name_of};
 
-static INIT: Once = Once::new();
-
-pub(crate) fn init() {
-    INIT.call_once(|| {
-        let _ = ffmpeg::init();
-        // Liyi reports FFmpeg's failures as its own errors, with a fix.
-        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
-    });
-}
+pub(crate) use crate::av::init;
 
 /// The scaler, owned by one source and used by one thread at a time.
 struct Scaler(scaling::Context);

@@ -50,6 +50,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             for c in doctor::sources(&cfg, Duration::from_secs(15)) {
                 checks.push(say(c));
             }
+            for c in doctor::baselines(&cfg, &args.store) {
+                checks.push(say(c));
+            }
             checks.push(say(doctor::pages(&cfg)));
             match doctor::hub(&cfg) {
                 Some(c) => checks.push(say(c)),

@@ -105,7 +105,39 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("stored {added} new event(s) and {} minute(s) in {}", minutes.len(), path.display());
     }
     eprint!("{}", summary_text(&replay, &all, &minutes));
+    eprint!("{}", baseline_text(&replay));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each window's clerk baseline and what weakens the posture rules there.
+fn baseline_text(replay: &Replay) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    for (window, st) in replay.baselines() {
+        match &st.baseline {
+            Some(b) => {
+                let _ = writeln!(
+                    t,
+                    "baseline {window}: {} samples; shoulders {:.0} px wide at ({:.0}, {:.0}){}{}",
+                    st.samples,
+                    b.shoulder_width_px,
+                    b.shoulder_px[0],
+                    b.shoulder_px[1],
+                    b.rise_px.map_or(String::new(), |r| format!(", {r:.0} px above the desk line")),
+                    b.head_up_px.map_or(String::new(), |h| format!(", head {h:.0} px above them")),
+                );
+            }
+            None => {
+                let _ = writeln!(t, "baseline {window}: not learnt yet ({} samples)", st.samples);
+            }
+        }
+        for p in &st.placement {
+            if !matches!(p, crate::rules::baseline::Placement::NoBaseline { .. }) {
+                let _ = writeln!(t, "  warning: {}", p.advice());
+            }
+        }
+    }
+    t
 }
 
 fn print_events(out: &mut impl Write, events: &[crate::rules::Event], json: bool, bar: &ProgressBar) -> anyhow::Result<()> {
@@ -189,6 +221,22 @@ fn sweep(config: &crate::config::Config, traces: &[PathBuf], json: bool) -> anyh
             writeln!(out, "{:<24} {:<12} {:>8} {:>7} {:>9.1}{mark}", r.rule.as_str(), r.setting, r.value, r.events, r.minutes)?;
         }
         writeln!(out, "\n* the configured value")?;
+    }
+    // The baselines the thresholds were judged against.
+    let mut replay = Replay::new(config);
+    for path in traces {
+        let mut reader = TraceReader::open(path)?;
+        while let Some(frame) = reader.next() {
+            replay.push(&frame?).map_err(|m| anyhow::anyhow!("{}:{}: {m}", path.display(), reader.line()))?;
+        }
+    }
+    if json {
+        for (window, st) in replay.baselines() {
+            serde_json::to_writer(&mut out, &serde_json::json!({ "window": window, "baseline": st }))?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        write!(out, "\n{}", baseline_text(&replay))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -257,7 +257,7 @@ fn spawn_uplink(link: crate::config::HubLink, store: Store, clips_dir: &Path, st
     tracing::info!(%hub, "sending to the hub");
     Ok(std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-        rt.block_on(up.run(finished, move |outbox| crate::uplink::beat_from(&state.status(), boot, outbox)));
+        rt.block_on(up.run(finished, move |outbox| beat_from(&state.status(), boot, outbox)));
     }))
 }
 
@@ -325,4 +325,27 @@ pub(super) fn watch_signals(stop: Arc<AtomicBool>) {
         tracing::info!("stopping: flushing events and minutes");
         stop.store(true, Ordering::Relaxed);
     });
+}
+
+/// A heartbeat from per-window status.
+fn beat_from(status: &crate::agent::status::Status, boot_unix: f64, outbox: crate::store::OutboxStats) -> crate::wire::Heartbeat {
+    crate::wire::Heartbeat {
+        boot_unix,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        windows: status
+            .windows
+            .iter()
+            .map(|w| crate::wire::CameraBeat {
+                id: w.id.clone(),
+                name: w.name.clone(),
+                source_up: w.source_up,
+                frames_in: w.frames_in,
+                frames_analysed: w.frames_analysed,
+                frames_stale: w.frames_stale,
+                errors: w.errors,
+                last_frame_age_s: w.last_frame_age_s,
+            })
+            .collect(),
+        outbox,
+    }
 }

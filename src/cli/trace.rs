@@ -8,7 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{PoseArgs, RuntimeArgs};
-use crate::analyze::FrameReport;
+use crate::vision::FrameReport;
 use crate::capture::{self, CaptureOptions};
 use crate::trace::TraceFrame;
 use crate::vision::pose::PoseEstimator;

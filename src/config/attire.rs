@@ -3,31 +3,13 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::Reporter;
 use crate::attire::Reference;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AttireSettings {
-    pub badge: Option<Reference>,
-    pub uniform: Option<Reference>,
-    pub model: Option<ModelSlot>,
-    /// Seconds between checks of a window's clerk.
-    pub every_s: f64,
-}
-
-/// A hall's attire model and what its classes mean.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModelSlot {
-    /// The .onnx file (its manifest beside it), absolute.
-    pub path: String,
-    pub badge: Vec<String>,
-    pub no_badge: Vec<String>,
-    pub uniform_ok: Vec<String>,
-    pub uniform_off: Vec<String>,
-}
+pub use crate::attire::settings::{AttireSettings, ModelSlot};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -105,10 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn every_rule_has_a_name() {
-        for r in crate::rules::RuleCode::ALL {
-            assert_eq!(Lang::Zh.t(&format!("rule.{}", r.as_str())), r.zh());
-        }
+    fn placeholders_fill_in() {
         assert_eq!(Lang::En.f("report.subject", &[("date", "2026-11-28".into()), ("rate", "93.1 %".into())]), "Liyi daily summary 2026-11-28 · compliance 93.1 %");
     }
 }

@@ -84,12 +84,12 @@ impl RedactedFrame {
     /// pixels stay redacted: scaling only averages them).
     pub fn downscaled(self, max_side: u32) -> RedactedFrame {
         let (w, h) = self.image.dimensions();
-        let (nw, nh) = crate::capture::analysis_size(w, h, max_side);
+        let (nw, nh) = crate::imageio::analysis_size(w, h, max_side);
         if (nw, nh) == (w, h) {
             return self;
         }
         let (sx, sy) = (nw as f32 / w as f32, nh as f32 / h as f32);
-        let image = crate::vision::preprocess::resize_rgb(&self.image, nw, nh);
+        let image = crate::imageio::resize_rgb(&self.image, nw, nh);
         let regions = self.regions.iter().map(|r| BBox::new(r.x1 * sx, r.y1 * sy, r.x2 * sx, r.y2 * sy)).collect();
         RedactedFrame { image, regions, whole_frame: self.whole_frame }
     }

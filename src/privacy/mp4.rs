@@ -31,8 +31,7 @@ const CRF: &str = "28";
 /// Seconds between key frames: seeking lands at most this far off.
 const GOP_SECONDS: f64 = 2.0;
 
-use crate::capture::frames::{ffmpeg_path, has_buffer, is_drained};
-use crate::capture::init;
+use crate::av::{ffmpeg_path, has_buffer, init, is_drained};
 
 /// A scaler owned by one writer.
 struct Scaler(scaling::Context);

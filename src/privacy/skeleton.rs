@@ -19,7 +19,7 @@ pub fn skeleton_only(frame: &RgbImage, people: &[Person], masks: &[Polygon], opt
     let (w, h) = frame.dimensions();
     let block = ((w.max(h) as f32 * BLOCK_FRACTION).round() as u32).max(4);
     let (bw, bh) = (w.div_ceil(block).max(1), h.div_ceil(block).max(1));
-    let small = crate::vision::preprocess::resize_rgb(frame, bw, bh);
+    let small = crate::imageio::resize_rgb(frame, bw, bh);
     let coarse = RgbImage::from_fn(w, h, |x, y| *small.get_pixel((x / block).min(bw - 1), (y / block).min(bh - 1)));
     let (fw, fh) = (w as f32, h as f32);
     let regions: Vec<BBox> = people.iter().map(|p| p.bbox.expand(0.1).clamp(fw, fh)).filter(|b| b.area() > 0.0).collect();

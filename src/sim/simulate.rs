@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset, TimeZone};
 use serde::Serialize;
 
-use crate::analyze::FrameReport;
+use crate::vision::FrameReport;
 use crate::trace::TraceFrame;
 use crate::vision::Person;
 

@@ -11,6 +11,7 @@ pub mod blazepose;
 pub mod catalog;
 pub mod detector;
 pub mod engine;
+pub mod frame;
 mod error;
 pub mod manifest;
 pub mod movenet;
@@ -23,4 +24,5 @@ pub mod tensor;
 pub mod yolo_pose;
 
 pub use error::{FETCH_ORT_HINT, Result, VisionError};
+pub use frame::FrameReport;
 pub use person::{Keypoint, Person};

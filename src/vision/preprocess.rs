@@ -2,34 +2,12 @@
 //! square person crops and tensor layouts. Plain functions over `image` and
 //! `ndarray` data; `docs/pipelines.md` is the contract they implement.
 
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer, images::Image as FirImage, images::ImageRef};
 use image::RgbImage;
 use ndarray::Array4;
 
 use crate::geometry::{BBox, round_half_away};
 
-/// Resizes an RGB image with the antialiased bilinear filter (the same filter
-/// as Pillow's `BILINEAR`).
-pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
-    let width = width.max(1);
-    let height = height.max(1);
-    if src.width() == width && src.height() == height {
-        return src.clone();
-    }
-    if src.width() == 0 || src.height() == 0 {
-        return RgbImage::new(width, height);
-    }
-    // Both buffers are sized from their dimensions and u8 needs no alignment,
-    // so neither constructor nor the resize itself can fail here.
-    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
-        .expect("RgbImage buffer matches its dimensions");
-    let mut dst = FirImage::new(width, height, PixelType::U8x3);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-    Resizer::new()
-        .resize(&src_view, &mut dst, &options)
-        .expect("source and destination are both U8x3");
-    RgbImage::from_raw(width, height, dst.into_vec()).expect("resized buffer matches its dimensions")
-}
+pub use crate::imageio::resize_rgb;
 
 /// Where a letterboxed image sits in its square canvas.
 #[derive(Debug, Clone, Copy, PartialEq)]
