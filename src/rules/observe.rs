@@ -163,7 +163,11 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             let seated = obs.posture == Some(Posture::Sitting);
             obs.trunk_deg = seated.then_some(trunk);
             obs.neck_deg = neck.filter(|_| seated);
-            let pr = posture::head_on_desk_p(&m, &motion, elevation);
+            // The learnt cue model, never below what the cues' plain
+            // agreement allows: a model fitted on one simulator may miss a
+            // head on the desk that several cues agree on elsewhere.
+            let cues = posture::HeadCues::of(&m, &motion, trunk);
+            let pr = posture::head_on_desk_p(&m, &motion, elevation).max(cues.floor().unwrap_or(0.0));
             obs.motion = Some(motion);
             obs.head_on_desk_p = seated.then_some(pr);
             obs.head_on_desk = if !seated {

@@ -330,3 +330,46 @@ impl MotionTracker {
         Motion { head: range(head), wrists }
     }
 }
+
+/// The head-on-desk cues taken one by one, each against the baseline, so
+/// that their agreement can be counted without any learnt weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct HeadCues {
+    /// The shoulders sunk as far as a trunk bent 30° or more.
+    pub sunk: bool,
+    /// The head within a quarter of its usual height above the desk line.
+    pub head_low: bool,
+    /// Two or more of the usual nose and eyes lost.
+    pub face_lost: bool,
+    /// A wrist within half a shoulder width of the head.
+    pub hands_at_head: bool,
+    /// Head and hands still for the last half minute.
+    pub still: bool,
+}
+
+impl HeadCues {
+    pub fn of(m: &Measures, motion: &Motion, trunk_deg: f32) -> HeadCues {
+        HeadCues {
+            sunk: trunk_deg >= 30.0,
+            head_low: m.head_above_desk.is_some_and(|h| h <= 0.25),
+            face_lost: m.face_usual >= 2 && m.face_seen + 2 <= m.face_usual,
+            hands_at_head: m.wrist_to_head.is_some_and(|d| d <= 0.5),
+            still: motion.head.is_some_and(|h| h <= 0.15) && motion.wrists.is_none_or(|w| w <= 0.15),
+        }
+    }
+
+    /// How many cues besides the sunk shoulders agree.
+    pub fn others(&self) -> usize {
+        [self.head_low, self.face_lost, self.hands_at_head, self.still].iter().filter(|c| **c).count()
+    }
+
+    /// The probability the cues alone allow: with the shoulders sunk, three
+    /// more agreeing cues make it likely, two leave it open;
+    /// otherwise they say nothing (`None`).
+    pub fn floor(&self) -> Option<f32> {
+        match (self.sunk, self.others()) {
+            (true, n) if n >= 3 => Some(0.5),
+            _ => None,
+        }
+    }
+}
