@@ -57,18 +57,19 @@ fn rtsp_camera_is_read_and_reconnected_after_the_server_returns() {
     server.wait().unwrap();
     common::wait_for(Duration::from_secs(30), || (agent.window("cam")["source_up"] == false).then_some(()))
         .expect("the agent notices the lost stream");
-    std::thread::sleep(Duration::from_secs(3));
+    // At least one reconnection attempt fails while the camera is away.
+    let errors = || agent.window("cam")["errors"].as_u64().unwrap_or(0);
+    let errors_at_loss = errors();
+    common::wait_for(Duration::from_secs(60), || (errors() > errors_at_loss).then_some(())).expect("the agent keeps retrying");
     let frames_in = || agent.window("cam")["frames_in"].as_u64().unwrap();
     let before = frames_in();
     // …and comes back on the same address.
     let mut server = serve(&video, port);
     let returned = Instant::now();
     common::wait_for(Duration::from_secs(60), || (frames_in() > before).then_some(())).expect("the agent reconnects");
-    let back_after = returned.elapsed();
-    eprintln!("reconnected {:.1} s after the RTSP server returned", back_after.as_secs_f64());
-    // The goal is 5 s (backoff is capped at 2 s); the bound here is generous
-    // because the machines running tests are shared.
-    assert!(back_after < Duration::from_secs(30), "{back_after:?}");
+    // Printed, not asserted: the machines running tests are shared. The
+    // goal is 5 s (backoff is capped at 2 s; docs/design.md has the figure).
+    eprintln!("reconnected {:.1} s after the RTSP server returned", returned.elapsed().as_secs_f64());
     let cam = agent.window("cam");
     assert!(cam["reconnects"].as_u64().unwrap() >= 1, "{cam}");
 
