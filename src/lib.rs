@@ -14,6 +14,7 @@ pub mod agent;
 pub mod analyze;
 pub mod attire;
 pub mod av;
+pub mod base;
 pub mod atomic;
 pub mod audit;
 pub mod capture;

@@ -85,13 +85,22 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
     let bound = listener.local_addr()?;
     eprintln!("hub: http://{bound}/  (store {})", Hub::store_path(&hub.cfg).display());
     tracing::info!(%bound, "hub started");
-    tokio::spawn(hub::tasks::run(Arc::clone(&hub), std::time::Duration::from_secs(5)));
+    // Ctrl-C or SIGTERM: stop taking requests, let those under way finish,
+    // stop the scheduler, and close the store (checkpointing its WAL).
+    let shutdown = crate::base::shutdown::Shutdown::new();
+    shutdown.on_signals();
+    let scheduler = tokio::spawn(hub::tasks::run(Arc::clone(&hub), std::time::Duration::from_secs(5)));
     let app = hub::web::router(Arc::clone(&hub));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let mut stop = shutdown.signal();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stop.wait().await })
+        .await;
+    scheduler.abort();
+    let _ = scheduler.await;
+    hub.db.close().await;
+    tracing::info!("hub stopped");
+    eprintln!("hub: stopped");
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 

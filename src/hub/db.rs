@@ -181,7 +181,7 @@ impl HubDb {
         |source| StoreError::Sql { path: self.path.clone(), source }
     }
 
-    pub async fn close(self) {
+    pub async fn close(&self) {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
         self.pool.close().await;
     }
