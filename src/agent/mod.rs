@@ -11,6 +11,7 @@ pub mod http;
 pub mod login;
 pub mod memory;
 pub mod motion;
+pub mod region;
 mod slot;
 pub mod status;
 pub mod traces;
@@ -60,6 +61,9 @@ pub struct AgentOptions {
     pub attire: Option<crate::config::AttireSettings>,
     /// Record keypoint traces here (`--record-traces`), kept `max_age_days`.
     pub record_traces: Option<(std::path::PathBuf, f64)>,
+    /// Find people only in the window's zones and around them
+    /// ([`region::analysis_region`]); `false` analyses whole frames.
+    pub zone_crop: bool,
 }
 
 /// The longest wait between two attempts to open a lost source. A camera
@@ -429,7 +433,12 @@ pub fn run(
                             w.stats.frames_gated.fetch_add(1, Ordering::Relaxed);
                             Ok(people)
                         }
-                        None => est.estimate(&frame.image).inspect(|people| {
+                        None => {
+                            let (fw, fh) = (frame.image.width(), frame.image.height());
+                            let region = if options.zone_crop { region::analysis_region(lock(&w.rules).window(), fw, fh) } else { None };
+                            est.estimate_in(&frame.image, region)
+                        }
+                        .inspect(|people| {
                             w.stats.observe_latency(t0.elapsed().as_secs_f64());
                             if let (Some(t), Some(gate)) = (&thumb, lock(&w.gate).as_mut()) {
                                 gate.analysed(t.clone(), frame.ts, people);

@@ -68,6 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         clips: cfg.clips.enabled.then_some(cfg.clips),
         attire: cfg.attire.clone(),
         record_traces: None,
+        zone_crop: true,
     };
     let clips_dir = data_dir.join("clips");
     let seconds = args.seconds.clamp(5.0, 600.0);

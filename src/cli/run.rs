@@ -55,6 +55,11 @@ pub struct Args {
     #[arg(long)]
     no_motion_gate: bool,
 
+    /// Look for people in the whole frame, not only in and around the
+    /// window's zones (slower on busy scenes; for comparison).
+    #[arg(long)]
+    whole_frame: bool,
+
     /// Record keypoint traces (no pixels) of every analysed frame here, one
     /// file per window and day, kept as long as clips; for
     /// `liyi replay --sweep` on the hall's own days.
@@ -96,6 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         clips: cfg.clips.enabled.then_some(cfg.clips),
         attire: cfg.attire.clone(),
         record_traces: args.record_traces.clone().map(|d| (d, cfg.clips.max_age_days)),
+        zone_crop: !args.whole_frame,
     };
     let clips_dir = args.clips.clone().unwrap_or_else(|| clips_beside(&args.store));
     let stop = Arc::new(AtomicBool::new(false));

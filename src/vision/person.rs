@@ -110,6 +110,16 @@ pub struct Person {
 }
 
 impl Person {
+    /// The same person moved by `(dx, dy)` pixels: from a crop's
+    /// coordinates back to the frame's.
+    pub fn translated(mut self, dx: f32, dy: f32) -> Person {
+        self.bbox = BBox::new(self.bbox.x1 + dx, self.bbox.y1 + dy, self.bbox.x2 + dx, self.bbox.y2 + dy);
+        for k in self.keypoints.iter_mut().chain(self.landmarks.iter_mut().flatten()) {
+            (k.x, k.y) = (k.x + dx, k.y + dy);
+        }
+        self
+    }
+
     /// The keypoint at a COCO index when its confidence reaches `min_conf`.
     pub fn confident(&self, index: usize, min_conf: f32) -> Option<Keypoint> {
         self.keypoints.get(index).copied().filter(|k| k.conf >= min_conf && k.x.is_finite() && k.y.is_finite())
@@ -124,6 +134,15 @@ pub fn sort_by_score(people: &mut [Person]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn translation_moves_box_keypoints_and_landmarks() {
+        let k = Keypoint::new(1.0, 2.0, 0.9);
+        let p = Person { bbox: BBox::new(0.0, 0.0, 10.0, 20.0), score: 0.8, keypoints: vec![k; 17], landmarks: Some(vec![k; 33]), presence: None };
+        let q = p.translated(100.0, 50.0);
+        assert_eq!(q.bbox, BBox::new(100.0, 50.0, 110.0, 70.0));
+        assert!(q.keypoints.iter().chain(q.landmarks.iter().flatten()).all(|k| (k.x, k.y, k.conf) == (101.0, 52.0, 0.9)));
+    }
 
     #[test]
     fn person_json_shape_matches_contract() {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
+use crate::geometry::BBox;
 use crate::vision::blazepose::{BlazePose, MIN_PRESENCE};
 use crate::vision::catalog::Catalog;
 use crate::vision::detector::PersonDetector;
@@ -70,6 +71,24 @@ impl CropModel {
 enum Pipeline {
     BottomUp(Mutex<YoloPose>),
     TopDown { detector: Mutex<PersonDetector>, model: Mutex<CropModel> },
+}
+
+/// A region covering more of the frame than this is analysed as the whole
+/// frame: cropping would save nothing.
+const WHOLE_FRAME_SHARE: f32 = 0.8;
+
+/// The integer crop `(x, y, width, height)` for `region` in a `w × h`
+/// frame, or `None` for the whole frame (no region inside it, or nearly all
+/// of it).
+pub fn crop_bounds(region: BBox, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
+    if !region.is_finite() {
+        return None;
+    }
+    let (x0, y0, x1, y1) = region.pixel_bounds(w, h)?;
+    let (cw, ch) = (x1 - x0, y1 - y0);
+    let share = (cw as f32 * ch as f32) / (w.max(1) as f32 * h.max(1) as f32);
+    // Too small to hold a person: the whole frame rather than nothing.
+    (share < WHOLE_FRAME_SHARE && cw >= 16 && ch >= 16).then_some((x0, y0, cw, ch))
 }
 
 /// Time spent on the last frame.
@@ -151,33 +170,43 @@ impl PoseEstimator {
 
     /// People in `img`, best score first.
     pub fn estimate(&self, img: &RgbImage) -> Result<Vec<Person>, VisionError> {
+        self.estimate_in(img, None)
+    }
+
+    /// People found inside `region` of `img` (frame pixels), best score
+    /// first, in frame coordinates. People are *found* only in the region:
+    /// the detector (or the bottom-up model) sees the region's crop, which
+    /// costs less to prepare and leaves out everyone elsewhere, so the
+    /// single-person model runs only for them. Their keypoints come from
+    /// the whole frame, so a person on the region's edge is not cut off.
+    /// `None`, or a region covering nearly the whole frame, is the whole
+    /// frame.
+    pub fn estimate_in(&self, img: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError> {
+        let crop = region.and_then(|r| crop_bounds(r, img.width(), img.height()));
+        let cropped = crop.map(|(x, y, w, h)| image::imageops::crop_imm(img, x, y, w, h).to_image());
+        let (seen, dx, dy) = match (&cropped, crop) {
+            (Some(c), Some((x, y, _, _))) => (c, x as f32, y as f32),
+            _ => (img, 0.0, 0.0),
+        };
         let mut people = match &self.pipeline {
-            Pipeline::BottomUp(yolo) => lock(yolo).estimate(img)?,
+            Pipeline::BottomUp(yolo) => lock(yolo).estimate(seen)?.into_iter().map(|p| p.translated(dx, dy)).collect(),
             Pipeline::TopDown { detector, model } => {
-                let found = lock(detector).detect(img)?;
+                let found = lock(detector).detect(seen)?;
                 let mut model = lock(model);
                 let mut people = Vec::new();
                 for det in found {
+                    let b = det.bbox;
+                    let bbox = BBox::new(b.x1 + dx, b.y1 + dy, b.x2 + dx, b.y2 + dy);
                     let person = match &mut *model {
-                        CropModel::MoveNet(m) => Person {
-                            bbox: det.bbox,
-                            score: det.score,
-                            keypoints: m.keypoints(img, &det.bbox)?,
-                            landmarks: None,
-                            presence: None,
-                        },
+                        CropModel::MoveNet(m) => {
+                            Person { bbox, score: det.score, keypoints: m.keypoints(img, &bbox)?, landmarks: None, presence: None }
+                        }
                         CropModel::BlazePose(b) => {
-                            let r = b.landmarks(img, &det.bbox)?;
+                            let r = b.landmarks(img, &bbox)?;
                             if r.presence < MIN_PRESENCE {
                                 continue;
                             }
-                            Person {
-                                bbox: det.bbox,
-                                score: det.score,
-                                keypoints: r.keypoints,
-                                landmarks: Some(r.landmarks),
-                                presence: Some(r.presence),
-                            }
+                            Person { bbox, score: det.score, keypoints: r.keypoints, landmarks: Some(r.landmarks), presence: Some(r.presence) }
                         }
                     };
                     people.push(person);
@@ -196,5 +225,22 @@ impl PoseEstimator {
         let people = self.estimate(img)?;
         let total = start.elapsed();
         Ok((people, FrameTiming { total, inference: self.inference_time() - before }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crop_bounds_keep_the_region_and_fall_back_to_the_whole_frame() {
+        assert_eq!(crop_bounds(BBox::new(100.4, 50.0, 500.0, 400.6), 1280, 720), Some((100, 50, 400, 351)));
+        // Clamped to the frame.
+        assert_eq!(crop_bounds(BBox::new(-50.0, -10.0, 300.0, 200.0), 1280, 720), Some((0, 0, 300, 200)));
+        // Nearly the whole frame, outside it, degenerate, or not finite.
+        assert_eq!(crop_bounds(BBox::new(0.0, 0.0, 1200.0, 700.0), 1280, 720), None);
+        assert_eq!(crop_bounds(BBox::new(2000.0, 0.0, 2100.0, 100.0), 1280, 720), None);
+        assert_eq!(crop_bounds(BBox::new(10.0, 10.0, 12.0, 300.0), 1280, 720), None);
+        assert_eq!(crop_bounds(BBox::new(f32::NAN, 0.0, 100.0, 100.0), 1280, 720), None);
     }
 }
