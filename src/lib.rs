@@ -26,6 +26,7 @@ pub mod geometry;
 pub mod hub;
 pub mod i18n;
 pub mod imageio;
+pub mod mqtt;
 pub mod paths;
 pub mod privacy;
 pub mod replay;

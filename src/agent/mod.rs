@@ -61,6 +61,8 @@ pub struct AgentOptions {
     pub attire: Option<crate::config::AttireSettings>,
     /// Record keypoint traces here (`--record-traces`), kept `max_age_days`.
     pub record_traces: Option<(std::path::PathBuf, f64)>,
+    /// Publish events, rule states and availability (`[mqtt]`).
+    pub mqtt: Option<Arc<crate::mqtt::Publisher>>,
     /// Find people only in the window's zones and around them
     /// ([`region::analysis_region`]); `false` analyses whole frames.
     pub zone_crop: bool,
@@ -464,6 +466,17 @@ pub fn run(
                                 }
                             }
                             let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
+                            if let Some(m) = &options.mqtt {
+                                for (rule, start) in &began {
+                                    m.started(&w.window.id, *rule, start);
+                                }
+                                for e in &events {
+                                    m.ended(e);
+                                }
+                                if !began.is_empty() || !events.is_empty() || !m.has_state(&w.window.id) {
+                                    m.state(&w.window.id, &frame.ts, &rules.active());
+                                }
+                            }
                             let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
                             let baseline = {
                                 let mut saved = lock(&w.baseline_saved);
@@ -504,6 +517,13 @@ pub fn run(
             let _ = t.flush();
         }
         let (events, minutes) = lock(&w.rules).finish();
+        if let Some(m) = &options.mqtt {
+            for e in &events {
+                m.ended(e);
+            }
+            let at = events.iter().map(|e| e.end).max().unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+            m.state(&w.window.id, &at, &[]);
+        }
         let _ = out.send(Output::Baseline(w.window.id.clone(), lock(&w.rules).learner().to_json()));
         let _ = out.send(Output::Events(events));
         let _ = out.send(Output::Minutes(minutes));

@@ -69,6 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         attire: cfg.attire.clone(),
         record_traces: None,
         zone_crop: true,
+        mqtt: None,
     };
     let clips_dir = data_dir.join("clips");
     let seconds = args.seconds.clamp(5.0, 600.0);

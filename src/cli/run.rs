@@ -90,6 +90,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(0.1..=30.0).contains(&args.fps) {
         anyhow::bail!("--fps must be between 0.1 and 30");
     }
+    let mqtt = match &cfg.mqtt {
+        Some(m) => Some(Arc::new(crate::mqtt::Publisher::start(m, &cfg.hall).map_err(|e| anyhow::anyhow!("cannot start the MQTT publisher thread: {e}"))?)),
+        None => None,
+    };
     let options = AgentOptions {
         fps: args.fps,
         workers: args.workers.unwrap_or_else(cores).max(1),
@@ -102,12 +106,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         attire: cfg.attire.clone(),
         record_traces: args.record_traces.clone().map(|d| (d, cfg.clips.max_age_days)),
         zone_crop: !args.whole_frame,
+        mqtt: mqtt.clone(),
     };
     let clips_dir = args.clips.clone().unwrap_or_else(|| clips_beside(&args.store));
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop));
     let runtime = args.runtime.runtime()?;
     let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &args.store, &clips_dir, &options, args.seconds, listen, stop, |_| {})?;
+    if let Some(m) = &mqtt {
+        let st = m.stats();
+        m.close(std::time::Duration::from_secs(3));
+        println!("mqtt: {} messages queued, {} dropped, {} connection(s)", st.queued, st.dropped, st.connects);
+    }
     print_summary(&done, &args.store, &clips_dir);
     Ok(ExitCode::SUCCESS)
 }

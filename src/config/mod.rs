@@ -9,6 +9,7 @@
 
 mod attire;
 mod layout;
+pub mod mqtt;
 mod pages;
 pub(crate) mod error;
 mod schedule;
@@ -27,6 +28,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use schedule::{Calendar, DateSpan, LeaveSpan, Schedule, Service, TimeRange};
 pub use source::SourceSpec;
 pub use thresholds::Thresholds;
+pub use mqtt::MqttSettings;
 pub use uplink::{HubLink, valid_id};
 pub use attire::{AttireSettings, ModelSlot};
 pub use layout::{CheckedLayout, Layout};
@@ -57,6 +59,9 @@ pub struct Config {
     pub attire: Option<AttireSettings>,
     /// Where the agent's own pages listen, and their login (`[pages]`).
     pub pages: PagesSettings,
+    /// Where events, rule states and availability are published
+    /// (`[mqtt]`); none: nothing is.
+    pub mqtt: Option<MqttSettings>,
 }
 
 /// `[clips]`: the flagged clips and how long they are kept.
@@ -139,6 +144,7 @@ struct RawConfig {
     hub: Option<Spanned<uplink::RawHub>>,
     attire: Option<Spanned<attire::RawAttire>>,
     pages: Option<Spanned<pages::RawPages>>,
+    mqtt: Option<Spanned<mqtt::RawMqtt>>,
     #[serde(default)]
     window: Vec<Spanned<RawWindow>>,
 }
@@ -332,8 +338,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     let hub = raw.hub.as_ref().and_then(|h| uplink::hub_link(h.get_ref(), h.span().start, base, &mut r));
     let attire = raw.attire.as_ref().and_then(|a| attire::attire(a.get_ref(), a.span().start, base, &mut r));
     let pages = raw.pages.as_ref().map_or_else(PagesSettings::default, |p| pages::pages(p.get_ref(), p.span().start, base, &mut r));
+    let hub_box = hub.as_ref().map(|h| h.box_id.as_str());
+    let mqtt = raw.mqtt.as_ref().and_then(|m| mqtt::mqtt(m.get_ref(), m.span().start, base, hub_box, &mut r));
     if r.errors.is_empty() {
-        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips, hub, attire, pages })
+        Ok(Config { file: path.to_path_buf(), hall, timezone, windows, clips, hub, attire, pages, mqtt })
     } else {
         r.errors.sort_by_key(|e| (e.line, e.column));
         Err(ConfigErrors(r.errors))
