@@ -26,14 +26,17 @@ fn a_dead_camera_does_not_harm_a_working_window() {
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
     common::liyi()
-        .args(["run", "--seconds", "12", "--listen", "127.0.0.1:0", "--config"])
+        // The 8 s file is read once within the run's 20 s even on a loaded
+        // machine; a slow one may leave a frame stale (superseded before it
+        // was analysed), so analysed is any number but 0.
+        .args(["run", "--seconds", "20", "--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
         .arg("--store")
         .arg(&store)
         .timeout(Duration::from_secs(120))
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"street\s+16\s+16").unwrap().and(predicate::str::is_match(r"dead\s+0\s+0").unwrap()))
+        .stdout(predicate::str::is_match(r"street\s+16\s+[1-9]").unwrap().and(predicate::str::is_match(r"dead\s+0\s+0").unwrap()))
         .stderr(predicate::str::contains("rtsp://127.0.0.1:9/cam").and(predicate::str::contains("cannot open")));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let minutes = rt.block_on(async { liyi::store::Store::open(&store).await.unwrap().minutes(Some("street")).await.unwrap() });

@@ -84,6 +84,9 @@ pub struct WindowStats {
     pub frames_analysed: AtomicU64,
     /// Frames whose zones had not changed, judged without inference.
     pub frames_gated: AtomicU64,
+    /// Analysed frames no clip could need (every rule idle): no face
+    /// search, no redaction.
+    pub clip_frames_skipped: AtomicU64,
     pub reconnects: AtomicU64,
     pub errors: AtomicU64,
     pub inference_us: AtomicU64,
@@ -223,6 +226,9 @@ struct Shot {
     /// Violations that began with this frame.
     began: Vec<(crate::rules::RuleCode, chrono::DateTime<chrono::FixedOffset>)>,
     thumb: Option<motion::Thumb>,
+    /// Every rule idle, and the pre-roll no longer than the quickest rule's
+    /// onset: no clip can need this frame.
+    rules_idle: bool,
 }
 
 /// Passes a frame to the window's clip recorder (if clips are on): faces
@@ -231,7 +237,15 @@ struct Shot {
 fn record_clip_frame(w: &WindowState, shot: Shot, faces: Option<&Result<Mutex<FaceDetector>, String>>) -> Vec<FinishedClip> {
     let mut clips = lock(&w.clips);
     let Some(rec) = clips.as_mut() else { return Vec::new() };
-    let Shot { frame, people, obs, began, thumb } = shot;
+    let Shot { frame, people, obs, began, thumb, rules_idle } = shot;
+    // A frame can end up in a clip only while a rule is pending (every
+    // rule is pending at least `shortest_onset_s` before it becomes a
+    // violation, which is checked to be no shorter than the pre-roll) or a
+    // clip is under way: other frames need no face search and no redaction.
+    if rules_idle && began.is_empty() && !rec.is_recording() {
+        w.stats.clip_frames_skipped.fetch_add(1, Ordering::Relaxed);
+        return Vec::new();
+    }
     // If the face model cannot run, the frame is filled whole.
     let evidence = match faces {
         Some(Ok(f)) => {
@@ -466,6 +480,8 @@ pub fn run(
                                 }
                             }
                             let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
+                            let rules_idle = rules.all_idle()
+                                && options.clips.is_some_and(|c| c.pre_roll_s <= rules.window().thresholds.shortest_onset_s());
                             if let Some(m) = &options.mqtt {
                                 for (rule, start) in &began {
                                     m.started(&w.window.id, *rule, start);
@@ -496,7 +512,7 @@ pub fn run(
                                 let _ = out.send(Output::Minutes(minutes));
                             }
                             preview_frame(w, &frame, &people, faces.as_ref());
-                            let shot = Shot { frame, people, obs, began, thumb };
+                            let shot = Shot { frame, people, obs, began, thumb, rules_idle };
                             for clip in record_clip_frame(w, shot, faces.as_ref()) {
                                 let _ = out.send(Output::Clip(Box::new(clip), Arc::clone(&models)));
                             }

@@ -27,6 +27,8 @@ pub struct WindowStatus {
     pub frames_stale: u64,
     /// Frames judged without inference (nothing changed in the zones).
     pub frames_gated: u64,
+    /// Frames no clip could need (every rule idle): no face search.
+    pub clip_frames_skipped: u64,
     pub reconnects: u64,
     pub errors: u64,
     pub fps_in: f64,
@@ -73,6 +75,7 @@ impl Agent {
                     frames_analysed: fout,
                     frames_stale: w.stale(),
                     frames_gated: s.frames_gated.load(Ordering::Relaxed),
+                    clip_frames_skipped: s.clip_frames_skipped.load(Ordering::Relaxed),
                     reconnects: s.reconnects.load(Ordering::Relaxed),
                     errors: s.errors.load(Ordering::Relaxed),
                     fps_in: fin as f64 / uptime.max(1e-3),
@@ -110,6 +113,7 @@ impl Agent {
         family("liyi_frames_analysed_total", "counter", "Frames run through pose and rules.", per(&|w| w.frames_analysed as f64));
         family("liyi_frames_stale_total", "counter", "Frames replaced before a worker took them.", per(&|w| w.frames_stale as f64));
         family("liyi_frames_gated_total", "counter", "Frames judged without inference because the zones had not changed.", per(&|w| w.frames_gated as f64));
+        family("liyi_clip_frames_skipped_total", "counter", "Analysed frames no clip could need (every rule idle): no face search.", per(&|w| w.clip_frames_skipped as f64));
         family("liyi_source_reconnects_total", "counter", "Times the source was reopened.", per(&|w| w.reconnects as f64));
         family("liyi_source_errors_total", "counter", "Source open or read failures.", per(&|w| w.errors as f64));
         family("liyi_source_up", "gauge", "1 while the source is open.", per(&|w| f64::from(u8::from(w.source_up))));

@@ -98,6 +98,11 @@ impl ClipRecorder {
         }
     }
 
+    /// Whether a clip is under way (its post-roll still being recorded).
+    pub fn is_recording(&self) -> bool {
+        !self.recording.is_empty()
+    }
+
     /// A violation began: the clip holds the pre-roll ring so far and the
     /// frames of the next `post_roll_s` seconds.
     pub fn trigger(&mut self, rule: RuleCode, event_start: Ts, ts: Ts, values: BTreeMap<String, f64>) {

@@ -71,6 +71,25 @@ pub struct AttireRule {
     pub exit_s: f64,
 }
 
+impl Thresholds {
+    /// The shortest time any rule is seen pending before it becomes a
+    /// violation: a frame older than this when a violation begins was
+    /// taken while that rule was already pending.
+    pub fn shortest_onset_s(&self) -> f64 {
+        [
+            self.absent.tolerance_s,
+            self.slouching.min_s,
+            self.head_on_desk.min_s,
+            self.crossed_legs.min_s,
+            self.not_standing_to_greet.timeout_s,
+            self.missing_badge.min_s,
+            self.dress_code.min_s,
+        ]
+        .into_iter()
+        .fold(f64::INFINITY, f64::min)
+    }
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
@@ -205,4 +224,15 @@ pub(crate) fn apply(base: Thresholds, raw: &RawRules, prefix: &str, r: &mut Repo
     set(&raw.min_keypoint_conf, "min_keypoint_conf", 0.1, 0.95, "use 0.1-0.95", &mut c);
     t.min_keypoint_conf = c as f32;
     t
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shortest_onset_is_the_quickest_rule() {
+        let mut t = super::Thresholds::default();
+        assert_eq!(t.shortest_onset_s(), 20.0, "greeting's 20 s timeout by default");
+        t.slouching.min_s = 10.0;
+        assert_eq!(t.shortest_onset_s(), 10.0);
+    }
 }

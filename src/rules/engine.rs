@@ -149,6 +149,11 @@ impl WindowRules {
     }
 
     /// Each rule's phase: `idle`, `pending`, `active` or `clearing`.
+    /// Whether every rule is idle: nothing pending, active or clearing.
+    pub fn all_idle(&self) -> bool {
+        self.machines.iter().all(|m| matches!(m.phase, Phase::Idle))
+    }
+
     pub fn phases(&self) -> Vec<(RuleCode, &'static str)> {
         RuleCode::ALL
             .iter()
