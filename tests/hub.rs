@@ -172,10 +172,18 @@ fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary() {
     let store = dir.path().join("edge.sqlite");
     let mut agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "85".as_ref(), "--loop-files".as_ref()]);
 
-    // An outage of the hub in the middle of the run.
-    std::thread::sleep(Duration::from_secs(20));
+    // An outage of the hub in the middle of the run: once the box has
+    // reached it, kill it; once rows wait in the box's outbox (or a generous
+    // cap has passed, which is not asserted), start it again.
+    let hub_store = hub.store();
+    common::wait_for(Duration::from_secs(60), || {
+        rt().block_on(async { HubDb::open(&hub_store).await.ok()?.boxes().await.ok()?.into_iter().find(|b| b.id == "box1")?.last_seen_unix })
+    })
+    .expect("the box reaches the hub");
     hub.kill();
-    std::thread::sleep(Duration::from_secs(20));
+    let _ = common::wait_for(Duration::from_secs(45), || {
+        rt().block_on(async { Store::open(&store).await.ok()?.outbox_stats().await.ok().filter(|s| s.minutes + s.events > 0) })
+    });
     hub.start();
     let status = agent.child.wait().unwrap();
     assert!(status.success());
