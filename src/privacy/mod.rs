@@ -8,9 +8,11 @@
 
 mod draw;
 mod mp4;
+pub mod png;
 mod regions;
 mod skeleton;
 mod temporal;
+pub mod upload;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -169,6 +169,9 @@ impl Mp4Writer {
 
         let mut muxer_options = Dictionary::new();
         muxer_options.set("movflags", "+faststart");
+        // No "encoder" tag or other metadata: the file holds boxes that
+        // carry the picture and nothing else.
+        muxer_options.set("fflags", "+bitexact");
         output
             .write_header_with(muxer_options)
             .map_err(|e| fail("cannot write the MP4 header", e))?;
@@ -209,6 +212,11 @@ impl Mp4Writer {
             frames: 0,
             name,
         })
+    }
+
+    /// Frames pushed so far.
+    pub fn frames(&self) -> i64 {
+        self.frames
     }
 
     /// Encodes one frame; it must have the size given to [`Mp4Writer::create`].
@@ -282,6 +290,19 @@ impl Mp4Writer {
                 Err(e) => return Err(format!("{}: the encoder failed: {e}", self.name)),
             }
             packet.set_stream(self.stream);
+            // x264 puts its settings in an SEI NAL unit (in-band user data):
+            // clips carry picture data only.
+            if let Some(data) = packet.data()
+                && let Some(clean) = strip_sei(data)
+            {
+                let mut stripped = Packet::copy(&clean);
+                stripped.set_pts(packet.pts());
+                stripped.set_dts(packet.dts());
+                stripped.set_duration(packet.duration());
+                stripped.set_flags(packet.flags());
+                packet = stripped;
+                packet.set_stream(self.stream);
+            }
             // libx264 leaves the duration at 0. The muxer would guess it from
             // the frame rate, but the last frame's display time, and so the
             // clip's duration, hangs on it: set it outright.
@@ -294,6 +315,66 @@ impl Mp4Writer {
                 .map_err(|e| format!("{}: cannot write to the file: {e}", self.name))?;
         }
     }
+}
+
+/// An H.264 access unit without its SEI NAL units (type 6, in-band user
+/// data), or `None` when it has none. Handles both framings: Annex B (start
+/// codes, as libx264 hands packets to the muxer) and MP4's 4-byte lengths.
+pub(crate) fn strip_sei(data: &[u8]) -> Option<Vec<u8>> {
+    let nals = if data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1]) { annex_b(data) } else { length_prefixed(data)? };
+    if !nals.iter().any(|n| n.first().is_some_and(|b| b & 0x1F == 6)) {
+        return None;
+    }
+    let annex = data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1]);
+    let mut out = Vec::with_capacity(data.len());
+    for n in nals.into_iter().filter(|n| n.first().is_some_and(|b| b & 0x1F != 6)) {
+        if annex {
+            out.extend_from_slice(&[0, 0, 0, 1]);
+        } else {
+            out.extend_from_slice(&(n.len() as u32).to_be_bytes());
+        }
+        out.extend_from_slice(n);
+    }
+    Some(out)
+}
+
+/// The NAL units of a 4-byte-length framed access unit, or `None` when the
+/// lengths do not add up to the packet.
+pub(crate) fn length_prefixed(data: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < data.len() {
+        let len = u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?) as usize;
+        out.push(data.get(at + 4..(at + 4).checked_add(len)?)?);
+        at += 4 + len;
+    }
+    Some(out)
+}
+
+/// The NAL units of an Annex B byte stream (start codes `00 00 01`, with or
+/// without a leading zero; trailing zeros belong to no unit).
+fn annex_b(data: &[u8]) -> Vec<&[u8]> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + 3 <= data.len() {
+        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+            starts.push((i, i + 3));
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (k, &(_, begin)) in starts.iter().enumerate() {
+        let mut end = starts.get(k + 1).map_or(data.len(), |&(s, _)| s);
+        while end > begin && data[end - 1] == 0 {
+            end -= 1;
+        }
+        if end > begin {
+            out.push(&data[begin..end]);
+        }
+    }
+    out
 }
 
 /// `fps` as a rational with a small denominator (2.5 → 5/2, 29.97 → 2997/100).
