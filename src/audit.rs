@@ -131,34 +131,18 @@ pub fn audit(dir: &Path, faces: &mut FaceDetector) -> Result<Report, std::io::Er
     Ok(report)
 }
 
-/// Top-level MP4 boxes a stored clip may hold.
-const MP4_BOXES: [&[u8; 4]; 5] = [b"ftyp", b"moov", b"mdat", b"free", b"skip"];
-
 /// A video file: its top-level boxes (MP4), every stream, every frame of
 /// every video stream and attached picture.
 fn video(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Report) {
     let structure = |message: String| Finding::Structure { path: path.to_path_buf(), message };
     if bytes.get(4..8) == Some(b"ftyp") {
-        let mut at = 0usize;
-        while at < bytes.len() {
-            let Some(head) = bytes.get(at..at + 8) else { break };
-            let size = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as u64;
-            let size = match size {
-                1 => bytes.get(at + 8..at + 16).map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]))),
-                0 => (bytes.len() - at) as u64,
-                s => s,
-            };
-            let kind: [u8; 4] = [head[4], head[5], head[6], head[7]];
-            if size < 8 || size > (bytes.len() - at) as u64 {
-                break;
+        match crate::privacy::top_level_boxes(bytes) {
+            Err(e) => report.findings.push(structure(e)),
+            Ok(boxes) => {
+                for (kind, at, _) in boxes.into_iter().filter(|b| !crate::privacy::CLIP_BOXES.contains(&&b.0)) {
+                    report.findings.push(structure(format!("MP4 box {:?} at byte {at} is not part of a clip", String::from_utf8_lossy(&kind))));
+                }
             }
-            if !MP4_BOXES.contains(&&kind) {
-                report.findings.push(structure(format!("MP4 box {:?} at byte {at} is not part of a clip", String::from_utf8_lossy(&kind))));
-            }
-            at += size as usize;
-        }
-        if at < bytes.len() {
-            report.findings.push(structure(format!("{} trailing byte(s) after the last MP4 box (from byte {at})", bytes.len() - at)));
         }
     }
     crate::capture::init();
@@ -190,7 +174,14 @@ fn video(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Repor
     for (index, kind, pic, codec) in &streams {
         let searched = *kind == ffmpeg_next::media::Type::Video;
         if Some(*index) != main {
-            let what = if *pic { "an attached picture (cover art)".to_string() } else { format!("a {kind:?} stream ({codec})") };
+            let what = match kind {
+                _ if *pic => "an attached picture (cover art)".to_string(),
+                ffmpeg_next::media::Type::Video => format!("a second video stream ({codec})"),
+                ffmpeg_next::media::Type::Audio => format!("an audio stream ({codec})"),
+                ffmpeg_next::media::Type::Subtitle => format!("a subtitle stream ({codec})"),
+                ffmpeg_next::media::Type::Attachment => format!("an attachment ({codec})"),
+                _ => format!("a data stream ({codec})"),
+            };
             report.findings.push(structure(format!("stream {index} is {what}; a clip holds one video stream only")));
         }
         if !searched {
@@ -231,7 +222,13 @@ fn png(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Report)
             }
         }
     }
-    let decoder = || image::codecs::png::PngDecoder::new(std::io::Cursor::new(bytes));
+    // Bounded: a header may claim any size (a 100000 px square would ask for
+    // 30 GB); what is past the bounds cannot be checked, which is a finding.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(16_384);
+    limits.max_image_height = Some(16_384);
+    limits.max_alloc = Some(1 << 30);
+    let decoder = || image::codecs::png::PngDecoder::with_limits(std::io::Cursor::new(bytes), limits.clone());
     // The default image (what a viewer without APNG shows)…
     match decoder().and_then(image::DynamicImage::from_decoder) {
         Ok(img) => {
@@ -304,8 +301,13 @@ pub fn embedded_media_except(bytes: &[u8], legit: Option<usize>) -> Option<(&'st
             "WebP"
         } else if bmp_at(rest) {
             "BMP"
-        } else if rest.len() >= 12 && &rest[4..8] == b"ftyp" && rest[8..12].iter().all(|b| b.is_ascii_alphanumeric() || *b == b' ') {
-            // MP4/MOV: a box size, then `ftyp` and a printable brand.
+        } else if rest.len() >= 12
+            && &rest[4..8] == b"ftyp"
+            && rest[8..12].iter().all(|b| b.is_ascii_alphanumeric() || *b == b' ')
+            && matches!(u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]), n @ 16..=1024 if n % 4 == 0)
+        {
+            // MP4/MOV: a plausible box size (16 bytes and 4 per compatible
+            // brand), then `ftyp` and a printable brand.
             "MP4"
         } else {
             return None;
@@ -436,6 +438,7 @@ mod tests {
         assert_eq!(encoded_media(hex.as_bytes()), None, "a long hash is not an image");
         assert_eq!(embedded_media(b"xx\x89PNG\r\n\x1a\nrest"), Some(("PNG", 2)));
         assert_eq!(embedded_media(b"\0\0\0\x20ftypisom\0\0"), Some(("MP4", 0)));
+        assert_eq!(embedded_media(b"(no ftyp box at byte 0)"), None, "text that names the box");
         // A lone FF D8 FF followed by something else is not a JPEG.
         assert_eq!(embedded_media(&[0xFF, 0xD8, 0xFF, 0x00]), None);
     }

@@ -274,14 +274,14 @@ fn instant(name: &str, v: &str) -> Result<(), String> {
 /// Text a person would read: bounded, no control characters, and no
 /// encoded data (a `data:` URI or a long base64-looking run).
 fn plain_text(name: &str, v: &str, max: usize) -> Result<(), String> {
+    if let Some(why) = encoded_data(v) {
+        return Err(format!("sidecar.{name}: holds {why}; send plain text"));
+    }
     if v.chars().count() > max {
         return Err(format!("sidecar.{name}: longer than {max} characters"));
     }
     if v.chars().any(char::is_control) {
         return Err(format!("sidecar.{name}: holds control characters"));
-    }
-    if let Some(why) = encoded_data(v) {
-        return Err(format!("sidecar.{name}: holds {why}; send plain text"));
     }
     Ok(())
 }

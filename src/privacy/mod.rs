@@ -26,6 +26,7 @@ use crate::vision::Person;
 use crate::vision::detector::Detection;
 
 pub use draw::Cue;
+pub use mp4::{CLIP_BOXES, top_level_boxes};
 pub use regions::{RedactOptions, head_region};
 pub use temporal::TemporalRedactor;
 

@@ -317,6 +317,39 @@ impl Mp4Writer {
     }
 }
 
+/// Top-level boxes an MP4 clip may hold: `wide` and `free`/`skip` are
+/// padding FFmpeg writes.
+pub const CLIP_BOXES: [&[u8; 4]; 6] = [b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide"];
+
+/// The top-level boxes of an MP4 file, read in sequence: (type, offset,
+/// size). `Err` when the file does not start with `ftyp`, a box runs past
+/// the end, or bytes follow the last box; it names the byte offset.
+pub fn top_level_boxes(bytes: &[u8]) -> Result<Vec<([u8; 4], usize, usize)>, String> {
+    if bytes.get(4..8) != Some(b"ftyp") {
+        return Err("not an MP4 file (no ftyp box at byte 0)".into());
+    }
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let left = bytes.len() - at;
+        let Some(head) = bytes.get(at..at + 8) else {
+            return Err(format!("{left} trailing byte(s) after the last MP4 box (from byte {at})"));
+        };
+        let kind = [head[4], head[5], head[6], head[7]];
+        let size = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+            1 => bytes.get(at + 8..at + 16).map_or(0, |b| u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])),
+            0 => left as u64,
+            s => u64::from(s),
+        };
+        if !kind.iter().all(|b| b.is_ascii_graphic() || *b == b' ') || size < 8 || size > left as u64 {
+            return Err(format!("{left} byte(s) from byte {at} are not a complete MP4 box (trailing data)"));
+        }
+        out.push((kind, at, size as usize));
+        at += size as usize;
+    }
+    Ok(out)
+}
+
 /// An H.264 access unit without its SEI NAL units (type 6, in-band user
 /// data), or `None` when it has none. Handles both framings: Annex B (start
 /// codes, as libx264 hands packets to the muxer) and MP4's 4-byte lengths.
@@ -512,6 +545,12 @@ mod tests {
         let mdat = boxes.iter().position(|b| b.1 == "mdat").expect("mdat");
         assert!(moov < mdat, "not faststart: {boxes:?}");
 
+        // (b2) no in-band user data (x264's settings SEI) and no metadata
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("x264 - core") && !text.contains("Lavf"), "SEI or encoder tag left in the clip");
+        let top = top_level_boxes(&bytes).unwrap();
+        assert!(top.iter().all(|b| CLIP_BOXES.contains(&&b.0)), "{boxes:?}");
+
         // (c) the frames come back, in colour
         let mut back = Vec::new();
         let n = for_each_frame(&path, |img| back.push(img)).unwrap();
@@ -529,6 +568,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn sei_units_are_stripped_in_both_framings() {
+        let (sps, sei, idr) = (&[0x67u8, 1, 2][..], &[0x06u8, 5, 9, 9][..], &[0x65u8, 7, 7][..]);
+        let annex: Vec<u8> = [&[0, 0, 0, 1][..], sps, &[0, 0, 1], sei, &[0, 0, 0, 1], idr].concat();
+        assert_eq!(strip_sei(&annex).unwrap(), [&[0, 0, 0, 1][..], sps, &[0, 0, 0, 1], idr].concat());
+        let avcc: Vec<u8> = [&[0, 0, 0, 4][..], sei, &[0, 0, 0, 3], idr].concat();
+        assert_eq!(strip_sei(&avcc).unwrap(), [&[0, 0, 0, 3][..], idr].concat());
+        assert_eq!(strip_sei(&[0, 0, 0, 3, 0x65, 1, 2]), None, "nothing to strip");
+        assert_eq!(strip_sei(&[0, 0, 0, 9, 0x65]), None, "not framed: left alone, no panic");
+    }
+
+    #[test]
+    fn top_level_boxes_refuse_trailing_bytes() {
+        let mut f = [&[0, 0, 0, 16][..], b"ftypisom", &[0, 0, 2, 0], &[0, 0, 0, 8], b"mdat"].concat();
+        assert_eq!(top_level_boxes(&f).unwrap().len(), 2);
+        f.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+        let e = top_level_boxes(&f).unwrap_err();
+        assert!(e.contains("4 trailing byte(s)") && e.contains("from byte 24"), "{e}");
+        assert!(top_level_boxes(b"RIFF....AVI ").is_err());
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! checked, in a shape it decides itself.
 //!
 //! - The video is opened from memory with the MP4 demuxer forced and no
-//!   protocol allowed. It must hold exactly one stream, an H.264 video
+//!   protocol allowed. Its top-level boxes are read in sequence (no trailing
+//!   bytes, nothing but `ftyp`, `moov`, `mdat` and padding), and no image
+//!   signature may appear in it. It must hold exactly one stream, an H.264 video
 //!   stream (no audio, data, subtitles, attachments or cover art). Every
 //!   frame is decoded, searched for faces, and re-encoded by the hub into a
 //!   new MP4 with one H.264 stream, no SEI, no metadata and no bytes outside
@@ -55,6 +57,9 @@ fn first_face(faces: &mut FaceDetector, img: &RgbImage, what: &str, frame: usize
 /// The thumbnail, checked chunk by chunk, decoded, searched and re-encoded.
 fn thumbnail_png(bytes: &[u8], faces: &mut FaceDetector) -> Result<Vec<u8>, String> {
     check_plain(bytes, MAX_THUMB_SIDE)?;
+    if let Some((format, at)) = crate::audit::embedded_media_except(bytes, Some(0)) {
+        return Err(format!("{format} data at byte {at}; send the thumbnail alone"));
+    }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Png);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_THUMB_SIDE);
@@ -72,6 +77,17 @@ fn thumbnail_png(bytes: &[u8], faces: &mut FaceDetector) -> Result<Vec<u8>, Stri
 /// re-encoded; returns the new MP4 and the number of frames.
 fn video_mp4(bytes: &[u8], faces: &mut FaceDetector) -> Result<(Vec<u8>, usize), String> {
     use ffmpeg_next::{codec, media};
+    for (kind, at, _) in super::mp4::top_level_boxes(bytes)? {
+        if !super::mp4::CLIP_BOXES.contains(&&kind) {
+            return Err(format!(
+                "box {:?} at byte {at} is not part of a clip (only ftyp, moov, mdat and free); send a plain MP4",
+                String::from_utf8_lossy(&kind)
+            ));
+        }
+    }
+    if let Some((format, at)) = crate::audit::embedded_media_except(bytes, Some(0)) {
+        return Err(format!("{format} data at byte {at}; send the video alone"));
+    }
     let mut mem = crate::av::MemInput::open_mp4(bytes.to_vec())?;
     let input = mem.input();
     let streams: Vec<_> = input.streams().collect();
