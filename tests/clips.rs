@@ -180,7 +180,11 @@ fn the_audit_catches_planted_leaks() {
     // An unredacted PNG among the clips.
     std::fs::copy(common::fixture("astronaut.png"), clips.join("w01-absent.png")).unwrap();
     let report = audit(dir.path());
-    assert!(matches!(&report.findings[..], [liyi::audit::Finding::Face { path, .. }] if path.ends_with("w01-absent.png")), "{:?}", report.findings);
+    assert!(
+        report.findings.iter().any(|f| matches!(f, liyi::audit::Finding::Face { path, .. } if path.ends_with("w01-absent.png"))),
+        "{:?}",
+        report.findings
+    );
     std::fs::remove_file(clips.join("w01-absent.png")).unwrap();
 
     // JPEG bytes in a SQLite blob.
