@@ -4,8 +4,14 @@
 //! - Every frame of every video and every image is searched with the face
 //!   detector at a sensitive threshold, at 960 px or more on the long side
 //!   (clip frames are enlarged, so small faces are not missed).
-//! - Every other file (SQLite stores and their WAL, logs, JSON sidecars) is
-//!   searched for embedded image data: JPEG, PNG, MP4 and WebP signatures.
+//! - Every stream of every video: a stored clip holds one video stream, so
+//!   any other stream (audio, data, subtitles, a second video, cover art) is
+//!   a finding, and every video stream and attached picture is searched.
+//! - Every frame of every image, animated PNG frames included.
+//! - Trailing bytes: after a PNG's `IEND`, after an MP4's last box.
+//! - Every file, media included, is searched for embedded image data (JPEG,
+//!   PNG, GIF, WebP, BMP and MP4 signatures, except the one legitimate image
+//!   or container at byte 0), also inside base64 text and `data:` URIs.
 //!
 //! Anything found, and anything that cannot be read, is a finding.
 
@@ -35,6 +41,9 @@ pub enum Finding {
     EmbeddedMedia { path: PathBuf, format: &'static str, offset: usize },
     /// A file that could not be checked (unreadable, undecodable).
     Unchecked { path: PathBuf, message: String },
+    /// A file whose shape is not a stored clip's: an extra stream, trailing
+    /// bytes, a chunk that can carry data.
+    Structure { path: PathBuf, message: String },
 }
 
 impl std::fmt::Display for Finding {
@@ -51,6 +60,7 @@ impl std::fmt::Display for Finding {
             ),
             Finding::EmbeddedMedia { path, format, offset } => write!(f, "{}: {format} data at byte {offset}", path.display()),
             Finding::Unchecked { path, message } => write!(f, "{}: cannot be checked: {message}", path.display()),
+            Finding::Structure { path, message } => write!(f, "{}: {message}", path.display()),
         }
     }
 }
@@ -79,23 +89,29 @@ pub fn audit(dir: &Path, faces: &mut FaceDetector) -> Result<Report, std::io::Er
     files.sort();
     faces.thresholds.score = AUDIT_FACE_SCORE;
     for path in files {
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                report.findings.push(Finding::Unchecked { path: path.clone(), message: e.to_string() });
+                continue;
+            }
+        };
+        report.bytes_scanned += bytes.len() as u64;
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+        // The one image or container a media file legitimately starts with.
+        let mut legit = None;
         if VIDEO_EXTENSIONS.contains(&ext.as_str()) {
             report.media_files += 1;
-            let mut frame = 0;
-            let mut found = Vec::new();
-            let read = crate::capture::for_each_frame(&path, |img| {
-                found.extend(search(faces, &img, &path, frame));
-                frame += 1;
-            });
-            report.frames_checked += frame;
-            report.findings.extend(found);
-            if let Err(message) = read {
-                report.findings.push(Finding::Unchecked { path: path.clone(), message });
-            }
+            legit = Some(0);
+            video(&path, &bytes, faces, &mut report);
+        } else if ext == "png" || bytes.starts_with(crate::privacy::png::SIGNATURE) {
+            report.media_files += 1;
+            legit = Some(0);
+            png(&path, &bytes, faces, &mut report);
         } else if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
             report.media_files += 1;
-            match crate::imageio::load_rgb(&path) {
+            legit = Some(0);
+            match crate::imageio::decode_rgb(&bytes, &path) {
                 Ok(img) => {
                     report.frames_checked += 1;
                     report.findings.extend(search(faces, &img, &path, 0));
@@ -104,18 +120,142 @@ pub fn audit(dir: &Path, faces: &mut FaceDetector) -> Result<Report, std::io::Er
             }
         } else {
             report.other_files += 1;
-            match std::fs::read(&path) {
-                Ok(bytes) => {
-                    report.bytes_scanned += bytes.len() as u64;
-                    if let Some((format, offset)) = embedded_media(&bytes) {
-                        report.findings.push(Finding::EmbeddedMedia { path: path.clone(), format, offset });
-                    }
-                }
-                Err(e) => report.findings.push(Finding::Unchecked { path: path.clone(), message: e.to_string() }),
-            }
+        }
+        if let Some((format, offset)) = embedded_media_except(&bytes, legit) {
+            report.findings.push(Finding::EmbeddedMedia { path: path.clone(), format, offset });
+        }
+        if let Some((format, offset)) = encoded_media(&bytes) {
+            report.findings.push(Finding::EmbeddedMedia { path: path.clone(), format, offset });
         }
     }
     Ok(report)
+}
+
+/// A video file: its top-level boxes (MP4), every stream, every frame of
+/// every video stream and attached picture.
+fn video(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Report) {
+    let structure = |message: String| Finding::Structure { path: path.to_path_buf(), message };
+    if bytes.get(4..8) == Some(b"ftyp") {
+        match crate::privacy::top_level_boxes(bytes) {
+            Err(e) => report.findings.push(structure(e)),
+            Ok(boxes) => {
+                for (kind, at, _) in boxes.into_iter().filter(|b| !crate::privacy::CLIP_BOXES.contains(&&b.0)) {
+                    report.findings.push(structure(format!("MP4 box {:?} at byte {at} is not part of a clip", String::from_utf8_lossy(&kind))));
+                }
+            }
+        }
+    }
+    crate::capture::init();
+    let open = || -> Result<ffmpeg_next::format::context::Input, String> {
+        let s = crate::av::ffmpeg_path(path)?;
+        let input = ffmpeg_next::format::input(s).map_err(|e| format!("cannot open: {e}"))?;
+        if input.format().name() == "tty" {
+            return Err("a text file, not a video".into());
+        }
+        Ok(input)
+    };
+    let streams: Vec<(usize, ffmpeg_next::media::Type, bool, String)> = match open() {
+        Ok(input) => input
+            .streams()
+            .map(|s| {
+                let pic = s.disposition().contains(ffmpeg_next::format::stream::Disposition::ATTACHED_PIC);
+                (s.index(), s.parameters().medium(), pic, format!("{:?}", s.parameters().id()))
+            })
+            .collect(),
+        Err(message) => {
+            report.findings.push(Finding::Unchecked { path: path.to_path_buf(), message });
+            return;
+        }
+    };
+    let main = streams.iter().find(|(_, kind, pic, _)| *kind == ffmpeg_next::media::Type::Video && !pic).map(|s| s.0);
+    if main.is_none() {
+        report.findings.push(Finding::Unchecked { path: path.to_path_buf(), message: "no video stream".into() });
+    }
+    for (index, kind, pic, codec) in &streams {
+        let searched = *kind == ffmpeg_next::media::Type::Video;
+        if Some(*index) != main {
+            let what = match kind {
+                _ if *pic => "an attached picture (cover art)".to_string(),
+                ffmpeg_next::media::Type::Video => format!("a second video stream ({codec})"),
+                ffmpeg_next::media::Type::Audio => format!("an audio stream ({codec})"),
+                ffmpeg_next::media::Type::Subtitle => format!("a subtitle stream ({codec})"),
+                ffmpeg_next::media::Type::Attachment => format!("an attachment ({codec})"),
+                _ => format!("a data stream ({codec})"),
+            };
+            report.findings.push(structure(format!("stream {index} is {what}; a clip holds one video stream only")));
+        }
+        if !searched {
+            continue;
+        }
+        let mut frame = 0;
+        let mut found = Vec::new();
+        let read = open().and_then(|mut input| {
+            crate::capture::frames::decode_stream(&mut input, *index, &format!("stream {index}"), |img| {
+                found.extend(search(faces, &img, path, frame));
+                frame += 1;
+                Ok(())
+            })
+        });
+        report.frames_checked += frame;
+        report.findings.extend(found);
+        if let Err(message) = read {
+            report.findings.push(Finding::Unchecked { path: path.to_path_buf(), message });
+        }
+    }
+}
+
+/// A PNG: its chunks in sequence (trailing data, chunks that carry data),
+/// its image, and every frame when it is animated.
+fn png(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Report) {
+    use image::AnimationDecoder;
+    let structure = |message: String| Finding::Structure { path: path.to_path_buf(), message };
+    match crate::privacy::png::layout(bytes) {
+        Err(e) => report.findings.push(structure(e)),
+        Ok(l) => {
+            if l.end < bytes.len() {
+                report.findings.push(structure(format!("{} trailing byte(s) after the IEND chunk (from byte {})", bytes.len() - l.end, l.end)));
+            }
+            const KNOWN: [&[u8; 4]; 13] =
+                [b"IHDR", b"PLTE", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"pHYs", b"IDAT", b"IEND", b"acTL", b"fcTL", b"fdAT", b"bKGD"];
+            for c in l.chunks.iter().filter(|c| !KNOWN.contains(&&c.kind)) {
+                report.findings.push(structure(format!("chunk {} at byte {} can carry data ({} bytes)", c.name(), c.offset, c.data.len())));
+            }
+        }
+    }
+    // Bounded: a header may claim any size (a 100000 px square would ask for
+    // 30 GB); what is past the bounds cannot be checked, which is a finding.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(16_384);
+    limits.max_image_height = Some(16_384);
+    limits.max_alloc = Some(1 << 30);
+    let decoder = || image::codecs::png::PngDecoder::with_limits(std::io::Cursor::new(bytes), limits.clone());
+    // The default image (what a viewer without APNG shows)…
+    match decoder().and_then(image::DynamicImage::from_decoder) {
+        Ok(img) => {
+            report.frames_checked += 1;
+            report.findings.extend(search(faces, &img.to_rgb8(), path, 0));
+        }
+        Err(e) => report.findings.push(Finding::Unchecked { path: path.to_path_buf(), message: e.to_string() }),
+    }
+    // …and every frame of the animation.
+    let frames = match decoder().and_then(|d| if d.is_apng()? { d.apng().map(Some) } else { Ok(None) }) {
+        Ok(Some(apng)) => apng.into_frames(),
+        Ok(None) => return,
+        Err(e) => return report.findings.push(Finding::Unchecked { path: path.to_path_buf(), message: e.to_string() }),
+    };
+    for (i, frame) in frames.enumerate() {
+        match frame {
+            Ok(f) => {
+                let rgb = image::DynamicImage::ImageRgba8(f.into_buffer()).to_rgb8();
+                report.frames_checked += 1;
+                report.findings.extend(search(faces, &rgb, path, i + 1));
+            }
+            Err(e) => {
+                report.findings.push(Finding::Unchecked { path: path.to_path_buf(), message: format!("animation frame {}: {e}", i + 1) });
+                break;
+            }
+        }
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -131,7 +271,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn search(faces: &mut FaceDetector, img: &image::RgbImage, path: &Path, frame: usize) -> Vec<Finding> {
+pub(crate) fn search(faces: &mut FaceDetector, img: &image::RgbImage, path: &Path, frame: usize) -> Vec<Finding> {
     faces.long_side = img.width().max(img.height()).max(AUDIT_LONG_SIDE);
     match faces.detect(img) {
         Ok(found) => found.into_iter().map(|d| Finding::Face { path: path.to_path_buf(), frame, score: d.score, bbox: [d.bbox.x1, d.bbox.y1, d.bbox.x2, d.bbox.y2] }).collect(),
@@ -141,26 +281,131 @@ fn search(faces: &mut FaceDetector, img: &image::RgbImage, path: &Path, frame: u
 
 /// The first image or video signature in `bytes`: pure.
 pub fn embedded_media(bytes: &[u8]) -> Option<(&'static str, usize)> {
+    embedded_media_except(bytes, None)
+}
+
+/// The first image or video signature in `bytes` other than one at
+/// `legit` (the image or container the file itself is): JPEG, PNG, GIF,
+/// WebP, BMP (with a plausible header) and MP4.
+pub fn embedded_media_except(bytes: &[u8], legit: Option<usize>) -> Option<(&'static str, usize)> {
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
-    for i in 0..bytes.len() {
+    (0..bytes.len()).filter(|i| Some(*i) != legit).find_map(|i| {
         let rest = &bytes[i..];
-        // JPEG: start of image, then a marker that opens real files (APPn,
-        // quantisation or Huffman table, start of frame).
-        if rest.len() >= 4 && rest[0] == 0xFF && rest[1] == 0xD8 && rest[2] == 0xFF && matches!(rest[3], 0xE0..=0xEF | 0xDB | 0xC4 | 0xC0 | 0xFE) {
-            return Some(("JPEG", i));
+        let format = if jpeg_at(rest) {
+            "JPEG"
+        } else if rest.starts_with(PNG) {
+            "PNG"
+        } else if rest.starts_with(b"GIF87a") || rest.starts_with(b"GIF89a") {
+            "GIF"
+        } else if rest.len() >= 12 && &rest[..4] == b"RIFF" && &rest[8..12] == b"WEBP" {
+            "WebP"
+        } else if bmp_at(rest) {
+            "BMP"
+        } else if rest.len() >= 12
+            && &rest[4..8] == b"ftyp"
+            && rest[8..12].iter().all(|b| b.is_ascii_alphanumeric() || *b == b' ')
+            && matches!(u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]), n @ 16..=1024 if n % 4 == 0)
+        {
+            // MP4/MOV: a plausible box size (16 bytes and 4 per compatible
+            // brand), then `ftyp` and a printable brand.
+            "MP4"
+        } else {
+            return None;
+        };
+        Some((format, i))
+    })
+}
+
+/// A JPEG: start of image, then a marker that opens real files (APPn,
+/// quantisation or Huffman table, start of frame, comment) whose segment is
+/// followed by another marker.
+fn jpeg_at(rest: &[u8]) -> bool {
+    if rest.len() < 8 || rest[..3] != [0xFF, 0xD8, 0xFF] || !matches!(rest[3], 0xE0..=0xEF | 0xDB | 0xC4 | 0xC0 | 0xC2 | 0xFE) {
+        return false;
+    }
+    let len = usize::from(u16::from_be_bytes([rest[4], rest[5]]));
+    len >= 2 && rest.get(4 + len) == Some(&0xFF) && rest.get(5 + len).is_some_and(|m| *m != 0 && *m != 0xFF)
+}
+
+/// A BMP: `BM`, a file size, zero reserved bytes, a pixel offset inside the
+/// file, a known DIB header size, one plane and a usual bit depth.
+fn bmp_at(rest: &[u8]) -> bool {
+    if rest.len() < 30 || &rest[..2] != b"BM" {
+        return false;
+    }
+    let u32_at = |i: usize| u32::from_le_bytes([rest[i], rest[i + 1], rest[i + 2], rest[i + 3]]);
+    let (size, reserved, offset, dib) = (u32_at(2), u32_at(6), u32_at(10), u32_at(14));
+    let (planes, bpp) = if dib == 12 { (u16::from_le_bytes([rest[22], rest[23]]), u16::from_le_bytes([rest[24], rest[25]])) } else {
+        (u16::from_le_bytes([rest[26], rest[27]]), u16::from_le_bytes([rest[28], rest[29]]))
+    };
+    reserved == 0
+        && size >= 30
+        && (26..size).contains(&offset)
+        && matches!(dib, 12 | 40 | 52 | 56 | 64 | 108 | 124)
+        && planes == 1
+        && matches!(bpp, 1 | 2 | 4 | 8 | 16 | 24 | 32)
+}
+
+/// Runs of base64 at least this long are decoded and searched.
+const BASE64_RUN: usize = 64;
+
+/// Image data hidden as text: a `data:` URI, or a run of base64 (standard
+/// or URL-safe, at any alignment) that decodes to an image signature.
+pub fn encoded_media(bytes: &[u8]) -> Option<(&'static str, usize)> {
+    use base64::Engine;
+    let lower = |b: &u8| b.to_ascii_lowercase();
+    if let Some(i) = bytes.windows(5).position(|w| w.iter().map(lower).eq(b"data:".iter().copied())) {
+        let after: Vec<u8> = bytes[i + 5..].iter().take(64).map(lower).collect();
+        if after.starts_with(b"image/") || after.starts_with(b"video/") || after.windows(7).any(|w| w == b";base64") {
+            return Some(("data: URI", i));
         }
-        if rest.starts_with(PNG) {
-            return Some(("PNG", i));
+    }
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_b64(bytes[i]) {
+            i += 1;
+            continue;
         }
-        // MP4/MOV: a box size, then `ftyp` and a printable brand.
-        if i >= 4 && rest.len() >= 8 && &rest[..4] == b"ftyp" && rest[4..8].iter().all(|b| b.is_ascii_alphanumeric() || *b == b' ') {
-            return Some(("MP4", i - 4));
+        let start = i;
+        while i < bytes.len() && is_b64(bytes[i]) {
+            i += 1;
         }
-        if rest.len() >= 12 && &rest[..4] == b"RIFF" && &rest[8..12] == b"WEBP" {
-            return Some(("WebP", i));
+        if i - start < BASE64_RUN {
+            continue;
+        }
+        let run: Vec<u8> = bytes[start..i].iter().map(|&b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        }).collect();
+        for shift in 0..4 {
+            let usable = (run.len() - shift) / 4 * 4;
+            if let Ok(decoded) = engine.decode(&run[shift..shift + usable])
+                && let Some((format, _)) = embedded_media(&decoded)
+            {
+                return Some((base64_name(format), start + shift));
+            }
         }
     }
     None
+}
+
+fn base64_name(format: &str) -> &'static str {
+    match format {
+        "JPEG" => "base64 JPEG",
+        "PNG" => "base64 PNG",
+        "GIF" => "base64 GIF",
+        "WebP" => "base64 WebP",
+        "BMP" => "base64 BMP",
+        _ => "base64 MP4",
+    }
 }
 
 #[cfg(test)]
@@ -171,71 +416,30 @@ mod tests {
     fn signatures_are_found_anywhere_and_text_is_clean() {
         assert_eq!(embedded_media(b"{\"window\": \"w01\", \"rule\": \"absent\"}"), None);
         let mut blob = b"SQLite format 3\0....".to_vec();
-        blob.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F']);
+        blob.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xDB, 0, 67]);
         assert_eq!(embedded_media(&blob), Some(("JPEG", 20)));
+        // Not at the legitimate image's own offset, but anywhere else.
+        assert_eq!(embedded_media_except(&blob[20..], Some(0)), None);
+        assert_eq!(embedded_media_except(&blob, Some(0)), Some(("JPEG", 20)));
+        assert_eq!(embedded_media(b"..GIF89a.."), Some(("GIF", 2)));
+        assert_eq!(embedded_media(b"RIFF\x10\0\0\0WEBPVP8 "), Some(("WebP", 0)));
+        let mut bmp = b"xBM".to_vec();
+        bmp.extend_from_slice(&[70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0]);
+        assert_eq!(embedded_media(&bmp), Some(("BMP", 1)));
+        assert_eq!(embedded_media(b"BM is a word, BMW a car, and BM\0\0\0\0 nothing"), None);
+        // Base64 and data: URIs in text, at any alignment.
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&blob[20..]);
+        let b64 = format!("{b64}{}", "A".repeat(64));
+        assert_eq!(encoded_media(format!("{{\"n\": \"{b64}\"}}").as_bytes()).map(|f| f.0), Some("base64 JPEG"));
+        assert_eq!(encoded_media(format!("{{\"n\": \"xy{b64}\"}}").as_bytes()).map(|f| f.0), Some("base64 JPEG"));
+        assert_eq!(encoded_media(b"{\"a\": \"DATA:image/png;base64,AAAA\"}"), Some(("data: URI", 7)));
+        let hex = "0123456789abcdef".repeat(8);
+        assert_eq!(encoded_media(hex.as_bytes()), None, "a long hash is not an image");
         assert_eq!(embedded_media(b"xx\x89PNG\r\n\x1a\nrest"), Some(("PNG", 2)));
         assert_eq!(embedded_media(b"\0\0\0\x20ftypisom\0\0"), Some(("MP4", 0)));
+        assert_eq!(embedded_media(b"(no ftyp box at byte 0)"), None, "text that names the box");
         // A lone FF D8 FF followed by something else is not a JPEG.
         assert_eq!(embedded_media(&[0xFF, 0xD8, 0xFF, 0x00]), None);
-    }
-}
-
-/// The same checks as [`audit`], on an uploaded clip held in memory (the
-/// hub's gate): every video frame and the thumbnail through the face
-/// detector, the sidecar searched for image data. The bytes never touch a
-/// disk: FFmpeg reads the video from an anonymous memory file.
-/// `Ok(frames checked)` when clean; `Err(reason)` names the first finding.
-pub fn check_upload(video: &[u8], thumbnail: &[u8], sidecar: &[u8], faces: &mut FaceDetector) -> Result<usize, String> {
-    faces.thresholds.score = AUDIT_FACE_SCORE;
-    if let Some((format, offset)) = embedded_media(sidecar) {
-        return Err(format!("the sidecar holds {format} data at byte {offset}"));
-    }
-    let thumb = image::load_from_memory_with_format(thumbnail, image::ImageFormat::Png).map_err(|e| format!("the thumbnail is not a readable PNG: {e}"))?.to_rgb8();
-    let path = Path::new("thumbnail.png");
-    if let Some(f) = search(faces, &thumb, path, 0).into_iter().next() {
-        return Err(f.to_string());
-    }
-    let mem = MemFile::new(video).map_err(|e| format!("cannot hold the video in memory: {e}"))?;
-    let mut frame = 0;
-    let mut found = Vec::new();
-    let read = crate::capture::for_each_frame(&mem.path(), |img| {
-        if found.is_empty() {
-            found.extend(search(faces, &img, Path::new("video.mp4"), frame));
-        }
-        frame += 1;
-    });
-    if let Some(f) = found.into_iter().next() {
-        return Err(f.to_string());
-    }
-    read.map_err(|e| format!("the video cannot be decoded: {e}"))?;
-    if frame == 0 {
-        return Err("the video has no frames".into());
-    }
-    Ok(frame + 1)
-}
-
-/// An anonymous in-memory file (`memfd_create`), readable by path through
-/// `/proc/self/fd`.
-struct MemFile(std::fs::File);
-
-impl MemFile {
-    fn new(bytes: &[u8]) -> std::io::Result<MemFile> {
-        use std::io::Write;
-        use std::os::fd::FromRawFd;
-        // SAFETY: a static NUL-terminated name; the returned descriptor is
-        // checked and owned by the File from here on.
-        let fd = unsafe { libc::memfd_create(c"liyi-upload".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: fd is a fresh descriptor that nothing else owns.
-        let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
-        file.write_all(bytes)?;
-        Ok(MemFile(file))
-    }
-
-    fn path(&self) -> PathBuf {
-        use std::os::fd::AsRawFd;
-        PathBuf::from(format!("/proc/self/fd/{}", self.0.as_raw_fd()))
     }
 }

@@ -26,13 +26,31 @@ pub fn for_each_frame(path: &Path, mut f: impl FnMut(RgbImage)) -> Result<usize,
     if input.format().name() == "tty" {
         return Err(format!("{name}: this is a text file, not a video"));
     }
-    let (index, parameters) = {
-        let stream = input
-            .streams()
-            .best(media::Type::Video)
-            .ok_or_else(|| format!("{name}: no video stream"))?;
-        (stream.index(), stream.parameters())
-    };
+    let index = input
+        .streams()
+        .best(media::Type::Video)
+        .ok_or_else(|| format!("{name}: no video stream"))?
+        .index();
+    decode_stream(&mut input, index, &name, |img| {
+        f(img);
+        Ok(())
+    })
+}
+
+/// Decodes every frame of stream `index` of `input` to RGB at its native
+/// size, calling `f` for each in display order; an `Err` from `f` stops the
+/// decoding and is returned. Any read or decode error is an `Err` too.
+/// Returns how many frames there were.
+pub(crate) fn decode_stream(
+    input: &mut format::context::Input,
+    index: usize,
+    name: &str,
+    mut f: impl FnMut(RgbImage) -> Result<(), String>,
+) -> Result<usize, String> {
+    let parameters = input
+        .stream(index)
+        .ok_or_else(|| format!("{name}: no stream {index}"))?
+        .parameters();
     let mut context =
         codec::context::Context::from_parameters(parameters).map_err(|e| format!("{name}: {e}"))?;
     context.set_threading(codec::threading::Config::count(1));
@@ -42,14 +60,14 @@ pub fn for_each_frame(path: &Path, mut f: impl FnMut(RgbImage)) -> Result<usize,
         .map_err(|e| format!("{name}: cannot decode the video: {e}"))?;
 
     let mut reader = FrameReader {
-        name: &name,
+        name,
         scaler: None,
         count: 0,
     };
     let mut packet = Packet::empty();
     loop {
         // Not `input.packets()`: that iterator retries a failing read forever.
-        match packet.read(&mut input) {
+        match packet.read(input) {
             Ok(()) if packet.stream() == index => {
                 decoder
                     .send_packet(&packet)
@@ -81,7 +99,7 @@ impl FrameReader<'_> {
     fn drain(
         &mut self,
         decoder: &mut ffmpeg::decoder::Video,
-        f: &mut impl FnMut(RgbImage),
+        f: &mut impl FnMut(RgbImage) -> Result<(), String>,
     ) -> Result<(), String> {
         let mut decoded = frame::Video::empty();
         loop {
@@ -90,7 +108,7 @@ impl FrameReader<'_> {
                 Err(e) if is_drained(&e) => return Ok(()),
                 Err(e) => return Err(format!("{}: decoding failed: {e}", self.name)),
             }
-            f(self.convert(&decoded)?);
+            f(self.convert(&decoded)?)?;
             self.count += 1;
         }
     }

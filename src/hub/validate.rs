@@ -86,6 +86,230 @@ pub fn clip_meta(m: &ClipMeta) -> Result<(), String> {
     Ok(())
 }
 
+/// A clip's sidecar as the hub accepts it: only these fields (each
+/// optional), with bounded numbers, counts and string lengths. The hub
+/// stores its own serialisation of this, never the bytes it received.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sidecar {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<std::collections::BTreeMap<String, f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redaction: Option<SidecarRedaction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<SidecarModel>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<SidecarFiles>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<SidecarTrace>>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarRedaction {
+    pub mode: String,
+    pub dilate_frames: u32,
+    pub face_threshold: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarModel {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarFiles {
+    pub video: String,
+    pub thumbnail: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarTrace {
+    pub ts: String,
+    pub people: Vec<SidecarPerson>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarPerson {
+    #[serde(rename = "box")]
+    pub bbox: [f64; 4],
+    pub score: f64,
+    pub keypoints: Vec<[f64; 3]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landmarks: Option<Vec<[f64; 3]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence: Option<f64>,
+}
+
+/// Largest sidecar, in bytes.
+pub const MAX_SIDECAR_BYTES: usize = 8 * 1024 * 1024;
+/// Most trace entries (frames) in a sidecar.
+pub const MAX_TRACE: usize = 18_000;
+/// Numbers in a sidecar lie within ± this (pixels, degrees, seconds, scores).
+pub const MAX_NUMBER: f64 = 1.0e6;
+
+/// Parses a sidecar against [`Sidecar`] and checks its bounds; returns the
+/// hub's own serialisation, which is what gets stored. Each error names the
+/// field. Strings that carry encoded data (a `data:` URI, a long run of
+/// base64) are refused.
+pub fn sidecar(bytes: &[u8], meta: &ClipMeta) -> Result<String, String> {
+    if bytes.len() > MAX_SIDECAR_BYTES {
+        return Err(format!("sidecar: {} bytes; send at most {MAX_SIDECAR_BYTES}", bytes.len()));
+    }
+    let s: Sidecar = serde_json::from_slice(bytes).map_err(|e| format!("sidecar: {e}"))?;
+    let text = |name: &str, v: &Option<String>, max: usize| v.as_deref().map_or(Ok(()), |v| plain_text(name, v, max));
+    text("window", &s.window, 64)?;
+    text("window_name", &s.window_name, 200)?;
+    text("rule", &s.rule, 64)?;
+    text("rule_zh", &s.rule_zh, 64)?;
+    if s.window.as_ref().is_some_and(|w| *w != meta.window) || s.rule.as_ref().is_some_and(|r| *r != meta.rule) {
+        return Err("sidecar: window and rule must match the meta part".into());
+    }
+    for (name, v) in [("event_start", &s.event_start), ("trigger", &s.trigger), ("clip_start", &s.clip_start), ("clip_end", &s.clip_end)] {
+        if let Some(v) = v {
+            instant(&format!("sidecar.{name}"), v)?;
+        }
+    }
+    if let Some(fps) = s.fps {
+        number("sidecar.fps", fps)?;
+    }
+    if let Some(values) = &s.values {
+        if values.len() > 64 {
+            return Err(format!("sidecar.values: {} entries; at most 64", values.len()));
+        }
+        for (k, v) in values {
+            if k.is_empty() || k.len() > 64 || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(format!("sidecar.values: key {:?} is not a measurement name (a-z, 0-9, _)", truncate(k)));
+            }
+            number(&format!("sidecar.values.{k}"), *v)?;
+        }
+    }
+    if let Some(r) = &s.redaction {
+        plain_text("redaction.mode", &r.mode, 32)?;
+        if r.dilate_frames > 1000 {
+            return Err(format!("sidecar.redaction.dilate_frames: {} is more than 1000", r.dilate_frames));
+        }
+        number("sidecar.redaction.face_threshold", r.face_threshold)?;
+    }
+    if let Some(models) = &s.models {
+        if models.len() > 16 {
+            return Err(format!("sidecar.models: {} entries; at most 16", models.len()));
+        }
+        for (i, m) in models.iter().enumerate() {
+            plain_text(&format!("models[{i}].name"), &m.name, 128)?;
+            if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("sidecar.models[{i}].sha256: not 64 hex digits"));
+            }
+        }
+    }
+    if let Some(f) = &s.files {
+        plain_text("files.video", &f.video, 256)?;
+        plain_text("files.thumbnail", &f.thumbnail, 256)?;
+    }
+    if let Some(trace) = &s.trace {
+        if trace.len() > MAX_TRACE {
+            return Err(format!("sidecar.trace: {} entries; at most {MAX_TRACE}", trace.len()));
+        }
+        for (i, t) in trace.iter().enumerate() {
+            instant(&format!("sidecar.trace[{i}].ts"), &t.ts)?;
+            if t.people.len() > 64 {
+                return Err(format!("sidecar.trace[{i}].people: {} people; at most 64", t.people.len()));
+            }
+            for (j, p) in t.people.iter().enumerate() {
+                let at = format!("sidecar.trace[{i}].people[{j}]");
+                let points = p.keypoints.iter().chain(p.landmarks.iter().flatten());
+                if p.keypoints.len() > 64 || p.landmarks.as_ref().is_some_and(|l| l.len() > 64) {
+                    return Err(format!("{at}: at most 64 keypoints and 64 landmarks"));
+                }
+                for v in p.bbox.iter().chain([&p.score]).chain(p.presence.iter()).chain(points.flatten()) {
+                    number(&at, *v)?;
+                }
+            }
+        }
+    }
+    serde_json::to_string(&s).map_err(|e| format!("sidecar: cannot be written back: {e}"))
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+fn number(name: &str, v: f64) -> Result<(), String> {
+    if !v.is_finite() || v.abs() > MAX_NUMBER {
+        return Err(format!("{name}: {v} is outside ±{MAX_NUMBER}"));
+    }
+    Ok(())
+}
+
+fn instant(name: &str, v: &str) -> Result<(), String> {
+    if v.len() > 40 || chrono::DateTime::parse_from_rfc3339(v).is_err() {
+        return Err(format!("{name}: {:?} is not an RFC 3339 time", truncate(v)));
+    }
+    Ok(())
+}
+
+/// Text a person would read: bounded, no control characters, and no
+/// encoded data (a `data:` URI or a long base64-looking run).
+fn plain_text(name: &str, v: &str, max: usize) -> Result<(), String> {
+    if let Some(why) = encoded_data(v) {
+        return Err(format!("sidecar.{name}: holds {why}; send plain text"));
+    }
+    if v.chars().count() > max {
+        return Err(format!("sidecar.{name}: longer than {max} characters"));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(format!("sidecar.{name}: holds control characters"));
+    }
+    Ok(())
+}
+
+/// Longest run of base64 characters a sidecar string may hold (a SHA-256 in
+/// hex is 64).
+pub const MAX_BASE64_RUN: usize = 80;
+
+/// Whether text carries encoded data: a `data:` URI, or a run of more than
+/// [`MAX_BASE64_RUN`] base64 characters.
+pub fn encoded_data(v: &str) -> Option<&'static str> {
+    if v.to_ascii_lowercase().contains("data:") {
+        return Some("a data: URI");
+    }
+    let mut run = 0usize;
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_') {
+            run += 1;
+            if run > MAX_BASE64_RUN {
+                return Some("a long base64 run (encoded data)");
+            }
+        } else {
+            run = 0;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +342,34 @@ mod tests {
         b.minutes[1] = good_minute();
         b.minutes[1].minute = Some(chrono::DateTime::parse_from_rfc3339("2026-11-28T09:01:30+08:00").unwrap());
         assert!(batch(&b).unwrap_err().contains("not the start of a minute"));
+    }
+
+    fn meta() -> ClipMeta {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:01:00+08:00").unwrap();
+        ClipMeta { window: "w01".into(), rule: "absent".into(), event_start: t, trigger_ts: t }
+    }
+
+    #[test]
+    fn sidecar_is_parsed_strictly_and_written_back() {
+        let ok = br#"{"window": "w01", "rule": "absent", "values": {"trunk_deg": 12.5},
+            "models": [{"name": "pose", "sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}],
+            "trace": [{"ts": "2026-11-28T09:01:00+08:00", "people": [{"box": [1, 2, 3, 4], "score": 0.9, "keypoints": [[1, 2, 0.5]]}]}]}"#;
+        let back = sidecar(ok, &meta()).unwrap();
+        assert!(!back.contains(char::is_whitespace), "the hub's own serialisation: {back}");
+        let refused = [
+            (r#"{"note": "hello"}"#.to_string(), "unknown field `note`"),
+            (r#"{"window_name": "data:image/jpeg;base64,/9j/4AAQ"}"#.into(), "sidecar.window_name: holds a data: URI"),
+            (format!(r#"{{"window_name": "{}"}}"#, "QUJD".repeat(30)), "long base64 run"),
+            (r#"{"values": {"a": 1e300}}"#.into(), "sidecar.values.a"),
+            (r#"{"values": {"a b": 1}}"#.into(), "not a measurement name"),
+            (r#"{"window": "w02"}"#.into(), "must match the meta"),
+            (r#"{"trigger": "yesterday"}"#.into(), "sidecar.trigger"),
+            (r#"{"trace": [{"ts": "2026-11-28T09:01:00+08:00", "people": [{"box": [1, 2, 3, 4], "score": 0.9, "keypoints": [], "x": 1}]}]}"#.into(), "unknown field `x`"),
+            ("[1, 2]".into(), "sidecar:"),
+        ];
+        for (json, want) in refused {
+            let e = sidecar(json.as_bytes(), &meta()).unwrap_err();
+            assert!(e.contains(want), "{json}: {e}");
+        }
     }
 }

@@ -8,9 +8,11 @@
 
 mod draw;
 mod mp4;
+pub mod png;
 mod regions;
 mod skeleton;
 mod temporal;
+pub mod upload;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use crate::vision::Person;
 use crate::vision::detector::Detection;
 
 pub use draw::Cue;
+pub use mp4::{CLIP_BOXES, top_level_boxes};
 pub use regions::{RedactOptions, head_region};
 pub use temporal::TemporalRedactor;
 

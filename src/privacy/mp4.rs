@@ -169,6 +169,9 @@ impl Mp4Writer {
 
         let mut muxer_options = Dictionary::new();
         muxer_options.set("movflags", "+faststart");
+        // No "encoder" tag or other metadata: the file holds boxes that
+        // carry the picture and nothing else.
+        muxer_options.set("fflags", "+bitexact");
         output
             .write_header_with(muxer_options)
             .map_err(|e| fail("cannot write the MP4 header", e))?;
@@ -209,6 +212,11 @@ impl Mp4Writer {
             frames: 0,
             name,
         })
+    }
+
+    /// Frames pushed so far.
+    pub fn frames(&self) -> i64 {
+        self.frames
     }
 
     /// Encodes one frame; it must have the size given to [`Mp4Writer::create`].
@@ -282,6 +290,19 @@ impl Mp4Writer {
                 Err(e) => return Err(format!("{}: the encoder failed: {e}", self.name)),
             }
             packet.set_stream(self.stream);
+            // x264 puts its settings in an SEI NAL unit (in-band user data):
+            // clips carry picture data only.
+            if let Some(data) = packet.data()
+                && let Some(clean) = strip_sei(data)
+            {
+                let mut stripped = Packet::copy(&clean);
+                stripped.set_pts(packet.pts());
+                stripped.set_dts(packet.dts());
+                stripped.set_duration(packet.duration());
+                stripped.set_flags(packet.flags());
+                packet = stripped;
+                packet.set_stream(self.stream);
+            }
             // libx264 leaves the duration at 0. The muxer would guess it from
             // the frame rate, but the last frame's display time, and so the
             // clip's duration, hangs on it: set it outright.
@@ -294,6 +315,99 @@ impl Mp4Writer {
                 .map_err(|e| format!("{}: cannot write to the file: {e}", self.name))?;
         }
     }
+}
+
+/// Top-level boxes an MP4 clip may hold: `wide` and `free`/`skip` are
+/// padding FFmpeg writes.
+pub const CLIP_BOXES: [&[u8; 4]; 6] = [b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide"];
+
+/// The top-level boxes of an MP4 file, read in sequence: (type, offset,
+/// size). `Err` when the file does not start with `ftyp`, a box runs past
+/// the end, or bytes follow the last box; it names the byte offset.
+pub fn top_level_boxes(bytes: &[u8]) -> Result<Vec<([u8; 4], usize, usize)>, String> {
+    if bytes.get(4..8) != Some(b"ftyp") {
+        return Err("not an MP4 file (no ftyp box at byte 0)".into());
+    }
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let left = bytes.len() - at;
+        let Some(head) = bytes.get(at..at + 8) else {
+            return Err(format!("{left} trailing byte(s) after the last MP4 box (from byte {at})"));
+        };
+        let kind = [head[4], head[5], head[6], head[7]];
+        let size = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+            1 => bytes.get(at + 8..at + 16).map_or(0, |b| u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])),
+            0 => left as u64,
+            s => u64::from(s),
+        };
+        if !kind.iter().all(|b| b.is_ascii_graphic() || *b == b' ') || size < 8 || size > left as u64 {
+            return Err(format!("{left} byte(s) from byte {at} are not a complete MP4 box (trailing data)"));
+        }
+        out.push((kind, at, size as usize));
+        at += size as usize;
+    }
+    Ok(out)
+}
+
+/// An H.264 access unit without its SEI NAL units (type 6, in-band user
+/// data), or `None` when it has none. Handles both framings: Annex B (start
+/// codes, as libx264 hands packets to the muxer) and MP4's 4-byte lengths.
+pub(crate) fn strip_sei(data: &[u8]) -> Option<Vec<u8>> {
+    let nals = if data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1]) { annex_b(data) } else { length_prefixed(data)? };
+    if !nals.iter().any(|n| n.first().is_some_and(|b| b & 0x1F == 6)) {
+        return None;
+    }
+    let annex = data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1]);
+    let mut out = Vec::with_capacity(data.len());
+    for n in nals.into_iter().filter(|n| n.first().is_some_and(|b| b & 0x1F != 6)) {
+        if annex {
+            out.extend_from_slice(&[0, 0, 0, 1]);
+        } else {
+            out.extend_from_slice(&(n.len() as u32).to_be_bytes());
+        }
+        out.extend_from_slice(n);
+    }
+    Some(out)
+}
+
+/// The NAL units of a 4-byte-length framed access unit, or `None` when the
+/// lengths do not add up to the packet.
+pub(crate) fn length_prefixed(data: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < data.len() {
+        let len = u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?) as usize;
+        out.push(data.get(at + 4..(at + 4).checked_add(len)?)?);
+        at += 4 + len;
+    }
+    Some(out)
+}
+
+/// The NAL units of an Annex B byte stream (start codes `00 00 01`, with or
+/// without a leading zero; trailing zeros belong to no unit).
+fn annex_b(data: &[u8]) -> Vec<&[u8]> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + 3 <= data.len() {
+        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+            starts.push((i, i + 3));
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (k, &(_, begin)) in starts.iter().enumerate() {
+        let mut end = starts.get(k + 1).map_or(data.len(), |&(s, _)| s);
+        while end > begin && data[end - 1] == 0 {
+            end -= 1;
+        }
+        if end > begin {
+            out.push(&data[begin..end]);
+        }
+    }
+    out
 }
 
 /// `fps` as a rational with a small denominator (2.5 → 5/2, 29.97 → 2997/100).
@@ -431,6 +545,12 @@ mod tests {
         let mdat = boxes.iter().position(|b| b.1 == "mdat").expect("mdat");
         assert!(moov < mdat, "not faststart: {boxes:?}");
 
+        // (b2) no in-band user data (x264's settings SEI) and no metadata
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("x264 - core") && !text.contains("Lavf"), "SEI or encoder tag left in the clip");
+        let top = top_level_boxes(&bytes).unwrap();
+        assert!(top.iter().all(|b| CLIP_BOXES.contains(&&b.0)), "{boxes:?}");
+
         // (c) the frames come back, in colour
         let mut back = Vec::new();
         let n = for_each_frame(&path, |img| back.push(img)).unwrap();
@@ -448,6 +568,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn sei_units_are_stripped_in_both_framings() {
+        let (sps, sei, idr) = (&[0x67u8, 1, 2][..], &[0x06u8, 5, 9, 9][..], &[0x65u8, 7, 7][..]);
+        let annex: Vec<u8> = [&[0, 0, 0, 1][..], sps, &[0, 0, 1], sei, &[0, 0, 0, 1], idr].concat();
+        assert_eq!(strip_sei(&annex).unwrap(), [&[0, 0, 0, 1][..], sps, &[0, 0, 0, 1], idr].concat());
+        let avcc: Vec<u8> = [&[0, 0, 0, 4][..], sei, &[0, 0, 0, 3], idr].concat();
+        assert_eq!(strip_sei(&avcc).unwrap(), [&[0, 0, 0, 3][..], idr].concat());
+        assert_eq!(strip_sei(&[0, 0, 0, 3, 0x65, 1, 2]), None, "nothing to strip");
+        assert_eq!(strip_sei(&[0, 0, 0, 9, 0x65]), None, "not framed: left alone, no panic");
+    }
+
+    #[test]
+    fn top_level_boxes_refuse_trailing_bytes() {
+        let mut f = [&[0, 0, 0, 16][..], b"ftypisom", &[0, 0, 2, 0], &[0, 0, 0, 8], b"mdat"].concat();
+        assert_eq!(top_level_boxes(&f).unwrap().len(), 2);
+        f.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+        let e = top_level_boxes(&f).unwrap_err();
+        assert!(e.contains("4 trailing byte(s)") && e.contains("from byte 24"), "{e}");
+        assert!(top_level_boxes(b"RIFF....AVI ").is_err());
     }
 
     #[test]

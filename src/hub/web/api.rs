@@ -69,44 +69,51 @@ pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: a
 }
 
 /// A clip: multipart `meta` (JSON), `video` (MP4), `thumbnail` (PNG),
-/// `sidecar` (JSON). Checked for faces in memory before anything is
-/// written; refused with 422 (and logged, without pixels) if one is found.
+/// `sidecar` (JSON). Checked in memory before anything is written, and
+/// rewritten by the hub (`privacy::upload`, `validate::sidecar`): what is
+/// stored is exactly what was checked. A clip that is refused gets 422 with
+/// the reason, an audit-log entry without pixels, and nothing is stored.
 pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut form: Multipart) -> Result<Json<ClipReply>, WebError> {
     let bad = |m: String| WebError::Api(StatusCode::BAD_REQUEST, m);
     let (mut meta, mut video, mut thumb, mut sidecar) = (None, None, None, None);
     while let Some(field) = form.next_field().await.map_err(|e| bad(format!("multipart: {e}")))? {
         let name = field.name().unwrap_or("").to_string();
         let bytes = field.bytes().await.map_err(|e| bad(format!("multipart part {name}: {e}")))?;
-        match name.as_str() {
-            "meta" => meta = Some(serde_json::from_slice::<ClipMeta>(&bytes).map_err(|e| bad(format!("meta: {e}")))?),
-            "video" => video = Some(bytes),
-            "thumbnail" => thumb = Some(bytes),
-            "sidecar" => sidecar = Some(bytes),
+        let slot = match name.as_str() {
+            "meta" => {
+                meta = Some(serde_json::from_slice::<ClipMeta>(&bytes).map_err(|e| bad(format!("meta: {e}")))?);
+                continue;
+            }
+            "video" => &mut video,
+            "thumbnail" => &mut thumb,
+            "sidecar" => &mut sidecar,
             other => return Err(bad(format!("unexpected part {other:?}; send meta, video, thumbnail and sidecar"))),
+        };
+        if slot.replace(bytes).is_some() {
+            return Err(bad(format!("part {name:?} sent twice; send each part once")));
         }
     }
     let (Some(meta), Some(video), Some(thumb), Some(sidecar)) = (meta, video, thumb, sidecar) else {
         return Err(bad("a clip needs four parts: meta, video, thumbnail and sidecar".into()));
     };
     validate::clip_meta(&meta).map_err(bad)?;
-    if serde_json::from_slice::<serde_json::Value>(&sidecar).is_err() {
-        return Err(bad("sidecar: not JSON".into()));
-    }
     if let Some(id) = hub.db.clip_id(&b.id, &meta).await.map_err(WebError::api_internal)? {
         return Ok(Json(ClipReply { id, duplicate: true }));
     }
-    // The face check (CPU-bound: off the async threads).
-    let checked = {
-        let hub = hub.clone();
-        let (video, thumb, sidecar) = (video.clone(), thumb.clone(), sidecar.clone());
-        tokio::task::spawn_blocking(move || match &hub.faces {
-            Ok(f) => Ok(crate::audit::check_upload(&video, &thumb, &sidecar, &mut crate::sync::lock(f))),
-            Err(e) => Err(e.clone()),
-        })
-        .await
-        .map_err(WebError::api_internal)?
+    // The checks and rewrites (CPU-bound: off the async threads).
+    let checked = match validate::sidecar(&sidecar, &meta) {
+        Err(reason) => Ok(Err(reason)),
+        Ok(sidecar) => {
+            let hub = hub.clone();
+            tokio::task::spawn_blocking(move || match &hub.faces {
+                Ok(f) => Ok(crate::privacy::upload::sanitize(&video, &thumb, &mut crate::sync::lock(f)).map(|c| (c, sidecar))),
+                Err(e) => Err(e.clone()),
+            })
+            .await
+            .map_err(WebError::api_internal)?
+        }
     };
-    match checked {
+    let (clean, sidecar) = match checked {
         Err(no_model) => {
             tracing::error!(error = %no_model, "no face model: clip uploads are refused until it loads");
             return Err(WebError::Api(StatusCode::SERVICE_UNAVAILABLE, "the hub cannot check clips (face model missing); keep the clip and retry later".into()));
@@ -114,24 +121,36 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         Ok(Err(reason)) => {
             tracing::error!(box_id = %b.id, window = %meta.window, rule = %meta.rule, %reason, "clip refused by the privacy check; nothing stored");
             hub.db.log_refused_clip(&b.id, &meta, &reason).await.map_err(WebError::api_internal)?;
+            let target = format!("{}/{}", b.id, meta.window);
+            hub.db.audit(&format!("box:{}", b.id), "clip_refused", &target, &reason).await.map_err(WebError::api_internal)?;
             return Err(WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, format!("refused by the privacy check: {reason}")));
         }
-        Ok(Ok(_frames)) => {}
-    }
+        Ok(Ok(c)) => c,
+    };
     let day = meta.event_start.format("%Y-%m-%d").to_string();
     let stem = format!("{}/{day}/{}-{}-{}", b.id, meta.window, meta.rule, meta.event_start.format("%H%M%S"));
     let (video_rel, thumb_rel) = (format!("{stem}.mp4"), format!("{stem}.png"));
     let root = hub.clips_dir();
-    for (rel, bytes) in [(&video_rel, &video), (&thumb_rel, &thumb)] {
+    let mut written = Vec::new();
+    for (rel, bytes) in [(&video_rel, &clean.video), (&thumb_rel, &clean.thumbnail)] {
         let path = root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(WebError::api_internal)?;
+        let result = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| crate::atomic::write_bytes(&path, bytes));
+        if let Err(e) = result {
+            // No half-stored clip: the files already written go too.
+            written.iter().for_each(|p| drop(std::fs::remove_file(p)));
+            return Err(WebError::api_internal(e));
         }
-        crate::atomic::write_bytes(&path, bytes).map_err(WebError::api_internal)?;
+        written.push(path);
     }
-    let sidecar = String::from_utf8_lossy(&sidecar).into_owned();
-    let (id, new) = hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, (video.len() + thumb.len()) as u64).await.map_err(WebError::api_internal)?;
-    tracing::info!(box_id = %b.id, window = %meta.window, rule = %meta.rule, id, "clip stored");
+    let size = (clean.video.len() + clean.thumbnail.len()) as u64;
+    let (id, new) = match hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, size).await {
+        Ok(r) => r,
+        Err(e) => {
+            written.iter().for_each(|p| drop(std::fs::remove_file(p)));
+            return Err(WebError::api_internal(e));
+        }
+    };
+    tracing::info!(box_id = %b.id, window = %meta.window, rule = %meta.rule, id, frames = clean.frames, "clip stored");
     Ok(Json(ClipReply { id, duplicate: !new }))
 }
 
