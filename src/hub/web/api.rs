@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{AppState, WebError};
 use crate::hub::db::{BoxInfo, Role, now_unix};
 use crate::hub::{render, report, validate};
-use crate::wire::{ClipMeta, ClipReply, Heartbeat, IngestBatch, IngestReply};
+use crate::wire::{ClipReply, Heartbeat, IngestBatch, IngestReply};
 
 /// A box, authenticated by `Authorization: Bearer TOKEN`.
 pub struct BoxAuth(pub BoxInfo);
@@ -59,9 +59,7 @@ pub async fn whoami(BoxAuth(b): BoxAuth) -> Json<serde_json::Value> {
 
 pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<serde_json::Value>, WebError> {
     let hb: Heartbeat = json_body(body).await?;
-    if hb.windows.len() > 256 || hb.windows.iter().any(|w| !crate::config::valid_id(&w.id) || w.name.len() > 200) {
-        return Err(WebError::Api(StatusCode::BAD_REQUEST, "windows: at most 256, with valid ids and names up to 200 bytes".into()));
-    }
+    validate::heartbeat(&hb).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     let now = now_unix();
     let day = chrono::TimeZone::timestamp_opt(&hub.cfg.timezone, now as i64, 0).single().map(|t| t.date_naive().to_string()).unwrap_or_default();
     hub.db.heartbeat(&b.id, &hb, now, &day, hub.cfg.health.box_silent_s).await.map_err(WebError::api_internal)?;
@@ -73,25 +71,13 @@ pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: a
 /// written; refused with 422 (and logged, without pixels) if one is found.
 pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut form: Multipart) -> Result<Json<ClipReply>, WebError> {
     let bad = |m: String| WebError::Api(StatusCode::BAD_REQUEST, m);
-    let (mut meta, mut video, mut thumb, mut sidecar) = (None, None, None, None);
+    let mut parts = Vec::new();
     while let Some(field) = form.next_field().await.map_err(|e| bad(format!("multipart: {e}")))? {
         let name = field.name().unwrap_or("").to_string();
         let bytes = field.bytes().await.map_err(|e| bad(format!("multipart part {name}: {e}")))?;
-        match name.as_str() {
-            "meta" => meta = Some(serde_json::from_slice::<ClipMeta>(&bytes).map_err(|e| bad(format!("meta: {e}")))?),
-            "video" => video = Some(bytes),
-            "thumbnail" => thumb = Some(bytes),
-            "sidecar" => sidecar = Some(bytes),
-            other => return Err(bad(format!("unexpected part {other:?}; send meta, video, thumbnail and sidecar"))),
-        }
+        parts.push((name, bytes));
     }
-    let (Some(meta), Some(video), Some(thumb), Some(sidecar)) = (meta, video, thumb, sidecar) else {
-        return Err(bad("a clip needs four parts: meta, video, thumbnail and sidecar".into()));
-    };
-    validate::clip_meta(&meta).map_err(bad)?;
-    if serde_json::from_slice::<serde_json::Value>(&sidecar).is_err() {
-        return Err(bad("sidecar: not JSON".into()));
-    }
+    let validate::ClipUpload { meta, video, thumbnail: thumb, sidecar } = validate::clip_upload(parts).map_err(bad)?;
     if let Some(id) = hub.db.clip_id(&b.id, &meta).await.map_err(WebError::api_internal)? {
         return Ok(Json(ClipReply { id, duplicate: true }));
     }
@@ -118,8 +104,12 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         }
         Ok(Ok(_frames)) => {}
     }
+    // Each clip its own files: the canonical instant (UTC milliseconds) and
+    // a random id, so clips that differ only in sub-second or offset never
+    // share (and never overwrite or expire) one file.
     let day = meta.event_start.format("%Y-%m-%d").to_string();
-    let stem = format!("{}/{day}/{}-{}-{}", b.id, meta.window, meta.rule, meta.event_start.format("%H%M%S"));
+    let unique = &crate::hub::db::secret()[..16];
+    let stem = format!("{}/{day}/{}-{}-{}-{unique}", b.id, meta.window, meta.rule, meta.event_start.timestamp_millis());
     let (video_rel, thumb_rel) = (format!("{stem}.mp4"), format!("{stem}.png"));
     let root = hub.clips_dir();
     for (rel, bytes) in [(&video_rel, &video), (&thumb_rel, &thumb)] {
@@ -130,7 +120,14 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         crate::atomic::write_bytes(&path, bytes).map_err(WebError::api_internal)?;
     }
     let sidecar = String::from_utf8_lossy(&sidecar).into_owned();
-    let (id, new) = hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, (video.len() + thumb.len()) as u64).await.map_err(WebError::api_internal)?;
+    let bytes = u64::try_from(video.len() + thumb.len()).unwrap_or(u64::MAX);
+    let (id, new) = hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, bytes).await.map_err(WebError::api_internal)?;
+    if !new {
+        // The same clip arrived meanwhile (a resend): keep the stored one.
+        for rel in [&video_rel, &thumb_rel] {
+            let _ = std::fs::remove_file(root.join(rel));
+        }
+    }
     tracing::info!(box_id = %b.id, window = %meta.window, rule = %meta.rule, id, "clip stored");
     Ok(Json(ClipReply { id, duplicate: !new }))
 }
