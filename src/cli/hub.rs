@@ -172,6 +172,9 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         let lang = cfg.language;
         let hub = Hub::open(cfg, Err("not needed for reports".into())).await?;
         let s = hub::report::build(&hub, date, args.hall.as_deref()).await?;
+        for row in &s.skipped_rows {
+            eprintln!("warning: a stored row could not be read and is left out of the summary: {row}");
+        }
         let link = hub::report::link(&hub, date);
         let text = match args.format.as_str() {
             "html" => hub::render::summary_html(&s, lang, None, "", args.hall.as_deref(), &[])?,

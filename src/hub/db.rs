@@ -8,14 +8,16 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::sqlite::{Sqlite, SqlitePool, SqliteRow};
 
 use super::summary::{EventRow, HealthRow, MinuteRow};
 use crate::rules::RuleCode;
 use crate::store::{StoreError, migrate, open_pool, unix};
 use crate::wire::{ClipMeta, Heartbeat, IngestBatch, IngestReply};
 
-const SCHEMA: &[&str] = &[include_str!("schema/v1.sql")];
+/// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
+/// v2: identity keys in UTC milliseconds, and the repair of v1 rows.
+const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql")];
 
 /// Sessions last this long.
 pub const SESSION_S: f64 = 12.0 * 3600.0;
@@ -177,6 +179,10 @@ impl HubDb {
         &self.path
     }
 
+    fn bad(&self) -> impl Fn(String) -> StoreError + '_ {
+        |message| StoreError::Row { path: self.path.clone(), message }
+    }
+
     fn sql(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
         |source| StoreError::Sql { path: self.path.clone(), source }
     }
@@ -223,42 +229,41 @@ impl HubDb {
 
     pub async fn box_for_token(&self, token: &str) -> Result<Option<BoxInfo>, StoreError> {
         let row = sqlx::query("SELECT id, hall FROM box WHERE token_sha256 = ?1").bind(sha256_hex(token)).fetch_optional(&self.pool).await.map_err(self.sql())?;
-        Ok(row.map(|r| BoxInfo { id: r.get("id"), hall: r.get("hall") }))
+        row.map(|r| Ok(BoxInfo { id: col(&r, "id")?, hall: col(&r, "hall")? })).transpose().map_err(self.bad())
     }
 
     pub async fn halls(&self) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query("SELECT DISTINCT hall FROM box ORDER BY hall").fetch_all(&self.pool).await.map_err(self.sql())?;
-        Ok(rows.iter().map(|r| r.get("hall")).collect())
+        rows.iter().map(|r| col(r, "hall")).collect::<Result<_, _>>().map_err(self.bad())
     }
 
     pub async fn boxes(&self) -> Result<Vec<BoxHealth>, StoreError> {
         let rows = sqlx::query("SELECT id, hall, last_seen_unix, version, outbox_json, silent FROM box ORDER BY hall, id").fetch_all(&self.pool).await.map_err(self.sql())?;
         let cams = sqlx::query("SELECT box, window, name, source_up, last_seen_unix, down_since_unix FROM camera ORDER BY box, window").fetch_all(&self.pool).await.map_err(self.sql())?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let id: String = r.get("id");
-                BoxHealth {
-                    cameras: cams
-                        .iter()
-                        .filter(|c| c.get::<String, _>("box") == id)
-                        .map(|c| CameraHealth {
-                            window: c.get("window"),
-                            name: c.get("name"),
-                            source_up: c.get::<i64, _>("source_up") != 0,
-                            last_seen_unix: c.get("last_seen_unix"),
-                            down_since_unix: c.get("down_since_unix"),
-                        })
-                        .collect(),
-                    id,
-                    hall: r.get("hall"),
-                    last_seen_unix: r.get("last_seen_unix"),
-                    version: r.get("version"),
-                    outbox: r.get::<Option<String>, _>("outbox_json").and_then(|j| serde_json::from_str(&j).ok()),
-                    silent: r.get::<i64, _>("silent") != 0,
-                }
+        let cam = |c: &SqliteRow| -> Result<(String, CameraHealth), String> {
+            let health = CameraHealth {
+                window: col(c, "window")?,
+                name: col(c, "name")?,
+                source_up: col::<i64>(c, "source_up")? != 0,
+                last_seen_unix: col(c, "last_seen_unix")?,
+                down_since_unix: col(c, "down_since_unix")?,
+            };
+            Ok((col(c, "box")?, health))
+        };
+        let (cams, _) = self.read_rows(&cams, "camera", &["box", "window"], cam);
+        let read = |r: &SqliteRow| -> Result<BoxHealth, String> {
+            let id: String = col(r, "id")?;
+            Ok(BoxHealth {
+                cameras: cams.iter().filter(|(b, _)| *b == id).map(|(_, c)| c.clone()).collect(),
+                id,
+                hall: col(r, "hall")?,
+                last_seen_unix: col(r, "last_seen_unix")?,
+                version: col(r, "version")?,
+                outbox: col::<Option<String>>(r, "outbox_json")?.and_then(|j| serde_json::from_str(&j).ok()),
+                silent: col::<i64>(r, "silent")? != 0,
             })
-            .collect())
+        };
+        Ok(self.read_rows(&rows, "box", &["id"], read).0)
     }
 
     // ---- users and sessions ----------------------------------------------
@@ -296,7 +301,7 @@ impl HubDb {
             crate::secret::burn_password_check(password);
             return Ok(None);
         };
-        let hash: String = row.get("password_hash");
+        let hash: String = col(&row, "password_hash").map_err(self.bad())?;
         let ok = crate::secret::verify_password(password, &hash);
         Ok(if ok { user_from(&row) } else { None })
     }
@@ -324,7 +329,7 @@ impl HubDb {
             .fetch_optional(&self.pool)
             .await
             .map_err(self.sql())?;
-        Ok(row.and_then(|r| Some((user_from(&r)?, r.get("csrf")))))
+        Ok(row.and_then(|r| Some((user_from(&r)?, col(&r, "csrf").ok()?))))
     }
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
@@ -343,9 +348,10 @@ impl HubDb {
         for m in &b.minutes {
             let Some(minute) = m.minute else { continue };
             sqlx::query(
-                "INSERT INTO minute (box, window, minute, minute_unix, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json, received_unix)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (box, window, minute_unix) DO UPDATE SET
+                "INSERT INTO minute (box, window, minute, minute_ms, minute_unix, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json,
+                                     received_unix)
+                 VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (box, window, minute_ms) DO UPDATE SET minute = excluded.minute,
                    observed_s = excluded.observed_s, in_service_s = excluded.in_service_s, staffed_s = excluded.staffed_s,
                    compliant_s = excluded.compliant_s, unknown_s = excluded.unknown_s, rules_json = excluded.rules_json,
                    received_unix = excluded.received_unix",
@@ -353,7 +359,7 @@ impl HubDb {
             .bind(box_id)
             .bind(&m.window)
             .bind(minute.to_rfc3339())
-            .bind(unix(minute))
+            .bind(minute.timestamp_millis() as f64 / 1000.0)
             .bind(m.observed_s)
             .bind(m.in_service_s)
             .bind(m.staffed_s)
@@ -361,6 +367,7 @@ impl HubDb {
             .bind(m.unknown_s)
             .bind(serde_json::to_string(&m.rules).expect("rule metrics serialise"))
             .bind(now)
+            .bind(minute.timestamp_millis())
             .execute(&mut *tx)
             .await
             .map_err(self.sql())?;
@@ -368,8 +375,9 @@ impl HubDb {
         }
         for e in &b.events {
             let r = sqlx::query(
-                "INSERT INTO event (box, window, rule, start, start_unix, end, end_unix, duration_s, confidence, closed_by, values_json, received_unix)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (box, window, rule, start) DO NOTHING",
+                "INSERT INTO event (box, window, rule, start, start_ms, start_unix, end, end_ms, end_unix, duration_s, confidence, closed_by, values_json,
+                                    received_unix)
+                 VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (box, window, rule, start_ms) DO NOTHING",
             )
             .bind(box_id)
             .bind(&e.window)
@@ -383,6 +391,8 @@ impl HubDb {
             .bind(&e.closed_by)
             .bind(serde_json::to_string(&e.values).expect("a map of numbers serialises"))
             .bind(now)
+            .bind(e.start.timestamp_millis())
+            .bind(e.end.timestamp_millis())
             .execute(&mut *tx)
             .await
             .map_err(self.sql())?;
@@ -394,23 +404,25 @@ impl HubDb {
 
     /// The clip already stored under this key, if any.
     pub async fn clip_id(&self, box_id: &str, m: &ClipMeta) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT id FROM clip WHERE box = ?1 AND window = ?2 AND rule = ?3 AND event_start = ?4")
+        let row = sqlx::query("SELECT id FROM clip WHERE box = ?1 AND window = ?2 AND rule = ?3 AND event_start_ms = ?4")
             .bind(box_id)
             .bind(&m.window)
             .bind(&m.rule)
-            .bind(m.event_start.to_rfc3339())
+            .bind(m.event_start.timestamp_millis())
             .fetch_optional(&self.pool)
             .await
             .map_err(self.sql())?;
-        Ok(row.map(|r| r.get(0)))
+        row.map(|r| col(&r, "id")).transpose().map_err(self.bad())
     }
 
     /// Indexes a clip whose files are written (and checked); returns its id
     /// and whether it was new.
     pub async fn insert_clip(&self, box_id: &str, m: &ClipMeta, video: &str, thumbnail: &str, sidecar: &str, bytes: u64) -> Result<(i64, bool), StoreError> {
+        let bytes = i64::try_from(bytes).map_err(|_| self.bad()(format!("clip bytes: {bytes} does not fit a 64-bit integer")))?;
         let r = sqlx::query(
-            "INSERT INTO clip (box, window, rule, event_start, event_start_unix, trigger_ts, received_unix, video, thumbnail, sidecar_json, bytes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (box, window, rule, event_start) DO NOTHING RETURNING id",
+            "INSERT INTO clip (box, window, rule, event_start, event_start_ms, event_start_unix, trigger_ts, received_unix, video, thumbnail, sidecar_json,
+                               bytes)
+             VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (box, window, rule, event_start_ms) DO NOTHING RETURNING id",
         )
         .bind(box_id)
         .bind(&m.window)
@@ -422,24 +434,26 @@ impl HubDb {
         .bind(video)
         .bind(thumbnail)
         .bind(sidecar)
-        .bind(bytes as i64)
+        .bind(bytes)
+        .bind(m.event_start.timestamp_millis())
         .fetch_optional(&self.pool)
         .await
         .map_err(self.sql())?;
         match r {
-            Some(r) => Ok((r.get(0), true)),
+            Some(r) => Ok((col(&r, "id").map_err(self.bad())?, true)),
             None => Ok((self.clip_id(box_id, m).await?.unwrap_or(0), false)),
         }
     }
 
     pub async fn log_refused_clip(&self, box_id: &str, m: &ClipMeta, reason: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO refused_clip (ts_unix, box, window, rule, event_start, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        sqlx::query("INSERT INTO refused_clip (ts_unix, box, window, rule, event_start, event_start_ms, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?6)")
             .bind(now_unix())
             .bind(box_id)
             .bind(&m.window)
             .bind(&m.rule)
             .bind(m.event_start.to_rfc3339())
             .bind(reason)
+            .bind(m.event_start.timestamp_millis())
             .execute(&self.pool)
             .await
             .map_err(self.sql())?;
@@ -447,8 +461,8 @@ impl HubDb {
     }
 
     pub async fn refused_clips(&self) -> Result<i64, StoreError> {
-        let r = sqlx::query("SELECT COUNT(*) FROM refused_clip").fetch_one(&self.pool).await.map_err(self.sql())?;
-        Ok(r.get(0))
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM refused_clip").fetch_one(&self.pool).await.map_err(self.sql())?;
+        col(&r, "n").map_err(self.bad())
     }
 
     // ---- health -----------------------------------------------------------
@@ -474,17 +488,27 @@ impl HubDb {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(self.sql())?;
-            let (offline, dropped, down_since) = match &prev {
-                Some(p) => {
-                    let gap = (now - p.get::<f64, _>("last_seen_unix")).max(0.0);
-                    let was_up = p.get::<i64, _>("source_up") != 0;
+            // The previous beat, typed; a row that does not read (a REAL
+            // where a count belongs) is treated as no previous beat.
+            let prev = prev.as_ref().and_then(|p| {
+                let read = || -> Result<(f64, bool, f64, i64, Option<f64>), String> {
+                    Ok((col(p, "last_seen_unix")?, col::<i64>(p, "source_up")? != 0, col(p, "boot_unix")?, col(p, "frames_stale")?, col(p, "down_since_unix")?))
+                };
+                read().map_err(|e| tracing::warn!(box_id, window = %c.id, error = %e, "unreadable camera row; counted afresh")).ok()
+            });
+            // Counters are checked to fit an i64 at ingest (`validate::heartbeat`);
+            // differences and sums saturate rather than wrap.
+            let stale = i64::try_from(c.frames_stale).unwrap_or(i64::MAX);
+            let (offline, dropped, down_since) = match prev {
+                Some((last_seen, was_up, boot, prev_stale, prev_down)) => {
+                    let gap = (now - last_seen).max(0.0);
                     let offline = if gap > silent_after_s || !was_up || !c.source_up { gap } else { 0.0 };
-                    let same_boot = (p.get::<f64, _>("boot_unix") - hb.boot_unix).abs() < 1e-3;
-                    let dropped = if same_boot { c.frames_stale.saturating_sub(p.get::<i64, _>("frames_stale").max(0) as u64) } else { c.frames_stale };
-                    let down_since = if c.source_up { None } else { p.get::<Option<f64>, _>("down_since_unix").or(Some(now)) };
+                    let same_boot = (boot - hb.boot_unix).abs() < 1e-3;
+                    let dropped = if same_boot { stale.saturating_sub(prev_stale.max(0)).max(0) } else { stale };
+                    let down_since = if c.source_up { None } else { prev_down.or(Some(now)) };
                     (offline, dropped, down_since)
                 }
-                None => (0.0, c.frames_stale, (!c.source_up).then_some(now)),
+                None => (0.0, stale, (!c.source_up).then_some(now)),
             };
             sqlx::query(
                 "INSERT INTO camera (box, window, name, source_up, last_seen_unix, boot_unix, frames_stale, down_since_unix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -497,20 +521,22 @@ impl HubDb {
             .bind(c.source_up as i64)
             .bind(now)
             .bind(hb.boot_unix)
-            .bind(c.frames_stale as i64)
+            .bind(stale)
             .bind(down_since)
             .execute(&mut *tx)
             .await
             .map_err(self.sql())?;
             sqlx::query(
                 "INSERT INTO camera_day (box, window, day, offline_s, dropped) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (box, window, day) DO UPDATE SET offline_s = offline_s + excluded.offline_s, dropped = dropped + excluded.dropped",
+                 ON CONFLICT (box, window, day) DO UPDATE SET offline_s = offline_s + excluded.offline_s,
+                   dropped = CASE WHEN typeof(dropped) = 'integer' AND dropped <= 9223372036854775807 - excluded.dropped
+                                  THEN dropped + excluded.dropped ELSE 9223372036854775807 END",
             )
             .bind(box_id)
             .bind(&c.id)
             .bind(day)
             .bind(offline)
-            .bind(dropped as i64)
+            .bind(dropped)
             .execute(&mut *tx)
             .await
             .map_err(self.sql())?;
@@ -528,9 +554,17 @@ impl HubDb {
         let mut raised = Vec::new();
         let boxes = sqlx::query("SELECT id, last_seen_unix, created_unix, silent FROM box").fetch_all(&mut *tx).await.map_err(self.sql())?;
         for b in &boxes {
-            let id: String = b.get("id");
-            let seen = b.get::<Option<f64>, _>("last_seen_unix").unwrap_or(b.get("created_unix")).max(since);
-            let silent = b.get::<i64, _>("silent") != 0;
+            let read = || -> Result<(String, f64, bool), String> {
+                Ok((col(b, "id")?, col::<Option<f64>>(b, "last_seen_unix")?.map_or_else(|| col(b, "created_unix"), Ok)?, col::<i64>(b, "silent")? != 0))
+            };
+            let (id, seen, silent) = match read() {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(row = %format!("box {}: {e}", row_key(b, &["id"])), "unreadable stored row skipped");
+                    continue;
+                }
+            };
+            let seen = seen.max(since);
             let now_silent = now - seen > silent_s;
             if now_silent != silent {
                 sqlx::query("UPDATE box SET silent = ?1 WHERE id = ?2").bind(now_silent as i64).bind(&id).execute(&mut *tx).await.map_err(self.sql())?;
@@ -539,10 +573,18 @@ impl HubDb {
         }
         let cams = sqlx::query("SELECT c.box, c.window, c.down_since_unix, c.alerted, b.silent FROM camera c JOIN box b ON b.id = c.box").fetch_all(&mut *tx).await.map_err(self.sql())?;
         for c in &cams {
-            let (b, w): (String, String) = (c.get("box"), c.get("window"));
-            let alerted = c.get::<i64, _>("alerted") != 0;
-            let down = c.get::<Option<f64>, _>("down_since_unix").is_some_and(|t| now - t > down_s);
-            if down != alerted && c.get::<i64, _>("silent") == 0 {
+            let read = || -> Result<(String, String, bool, Option<f64>, bool), String> {
+                Ok((col(c, "box")?, col(c, "window")?, col::<i64>(c, "alerted")? != 0, col(c, "down_since_unix")?, col::<i64>(c, "silent")? != 0))
+            };
+            let (b, w, alerted, down_since, box_silent) = match read() {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(row = %format!("camera {}: {e}", row_key(c, &["box", "window"])), "unreadable stored row skipped");
+                    continue;
+                }
+            };
+            let down = down_since.is_some_and(|t| now - t > down_s);
+            if down != alerted && !box_silent {
                 sqlx::query("UPDATE camera SET alerted = ?1 WHERE box = ?2 AND window = ?3").bind(down as i64).bind(&b).bind(&w).execute(&mut *tx).await.map_err(self.sql())?;
                 raised.push((if down { "camera_down" } else { "camera_back" }, b, Some(w)));
             }
@@ -562,15 +604,28 @@ impl HubDb {
         self.undelivered_alerts().await
     }
 
+    /// A health alert about the hub itself: scheduled job `job` failed (box
+    /// `hub`, the job's name as the window). Delivered like the others.
+    pub async fn raise_hub_alert(&self, now: f64, job: &str, error: &str) -> Result<(), StoreError> {
+        tracing::warn!(job, error, "health alert: hub job failed");
+        sqlx::query("INSERT INTO alert (ts_unix, kind, box, window) VALUES (?1, 'hub_job_failed', 'hub', ?2)")
+            .bind(now)
+            .bind(job)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
     pub async fn undelivered_alerts(&self) -> Result<Vec<Alert>, StoreError> {
         let rows = sqlx::query("SELECT a.id, a.ts_unix, a.kind, a.box, a.window, COALESCE(b.hall, '') AS hall FROM alert a LEFT JOIN box b ON b.id = a.box WHERE a.delivered = 0 ORDER BY a.id")
             .fetch_all(&self.pool)
             .await
             .map_err(self.sql())?;
-        Ok(rows
-            .iter()
-            .map(|r| Alert { id: r.get("id"), ts_unix: r.get("ts_unix"), kind: r.get("kind"), box_id: r.get("box"), hall: r.get("hall"), window: r.get("window") })
-            .collect())
+        let read = |r: &SqliteRow| -> Result<Alert, String> {
+            Ok(Alert { id: col(r, "id")?, ts_unix: col(r, "ts_unix")?, kind: col(r, "kind")?, box_id: col(r, "box")?, hall: col(r, "hall")?, window: col(r, "window")? })
+        };
+        Ok(self.read_rows(&rows, "alert", &["id"], read).0)
     }
 
     pub async fn mark_alerts_delivered(&self, ids: &[i64]) -> Result<(), StoreError> {
@@ -581,12 +636,23 @@ impl HubDb {
     }
 
     // ---- what summaries read ------------------------------------------------
+    //
+    // Every column is read typed and fallibly: a row that does not decode
+    // (a REAL where an INTEGER belongs, JSON that does not parse, an unknown
+    // rule) is named in the returned list and skipped, never a panic and
+    // never the whole summary.
 
-    /// Minutes, events and health of `[from, to)` (unix seconds), and the
-    /// health of the local days `days`, optionally for one hall.
+    /// Minutes of `[from, to)` (unix seconds), optionally for one hall;
+    /// unreadable rows are logged and skipped.
     pub async fn minutes_between(&self, from: f64, to: f64, hall: Option<&str>) -> Result<Vec<MinuteRow>, StoreError> {
+        Ok(self.minutes_checked(from, to, hall).await?.0)
+    }
+
+    /// The minutes, and the rows that could not be read (named, skipped).
+    pub async fn minutes_checked(&self, from: f64, to: f64, hall: Option<&str>) -> Result<(Vec<MinuteRow>, Vec<String>), StoreError> {
         let rows = sqlx::query(
-            "SELECT b.hall, m.box, m.window, COALESCE(c.name, m.window) AS name, m.minute_unix, m.observed_s, m.in_service_s, m.staffed_s, m.compliant_s, m.unknown_s, m.rules_json
+            "SELECT b.hall, m.box, m.window, COALESCE(c.name, m.window) AS name, m.minute_unix, m.observed_s, m.in_service_s, m.staffed_s,
+                    m.compliant_s, m.unknown_s, m.rules_json
              FROM minute m JOIN box b ON b.id = m.box LEFT JOIN camera c ON c.box = m.box AND c.window = m.window
              WHERE m.minute_unix >= ?1 AND m.minute_unix < ?2 AND (?3 IS NULL OR b.hall = ?3) ORDER BY m.minute_unix",
         )
@@ -596,28 +662,33 @@ impl HubDb {
         .fetch_all(&self.pool)
         .await
         .map_err(self.sql())?;
-        rows.iter()
-            .map(|r| {
-                Ok(MinuteRow {
-                    hall: r.get("hall"),
-                    box_id: r.get("box"),
-                    window: r.get("window"),
-                    name: r.get("name"),
-                    minute_unix: r.get("minute_unix"),
-                    observed_s: r.get("observed_s"),
-                    in_service_s: r.get("in_service_s"),
-                    staffed_s: r.get("staffed_s"),
-                    compliant_s: r.get("compliant_s"),
-                    unknown_s: r.get("unknown_s"),
-                    rules: serde_json::from_str(&r.get::<String, _>("rules_json")).map_err(|e| StoreError::Row { path: self.path.clone(), message: e.to_string() })?,
-                })
+        let read = |r: &SqliteRow| -> Result<MinuteRow, String> {
+            Ok(MinuteRow {
+                hall: col(r, "hall")?,
+                box_id: col(r, "box")?,
+                window: col(r, "window")?,
+                name: col(r, "name")?,
+                minute_unix: col(r, "minute_unix")?,
+                observed_s: col(r, "observed_s")?,
+                in_service_s: col(r, "in_service_s")?,
+                staffed_s: col(r, "staffed_s")?,
+                compliant_s: col(r, "compliant_s")?,
+                unknown_s: col(r, "unknown_s")?,
+                rules: serde_json::from_str(&col::<String>(r, "rules_json")?).map_err(|e| format!("rules_json: {e}"))?,
             })
-            .collect()
+        };
+        Ok(self.read_rows(&rows, "minute", &["box", "window", "minute_unix"], read))
     }
 
+    /// Events of `[from, to)`; unreadable rows are logged and skipped.
     pub async fn events_between(&self, from: f64, to: f64, hall: Option<&str>) -> Result<Vec<EventRow>, StoreError> {
+        Ok(self.events_checked(from, to, hall).await?.0)
+    }
+
+    pub async fn events_checked(&self, from: f64, to: f64, hall: Option<&str>) -> Result<(Vec<EventRow>, Vec<String>), StoreError> {
         let rows = sqlx::query(
-            "SELECT e.id, b.hall, e.box, e.window, COALESCE(c.name, e.window) AS name, e.rule, e.start, e.start_unix, e.end_unix, e.duration_s, e.confidence, e.false_alarm_by
+            "SELECT e.id, b.hall, e.box, e.window, COALESCE(c.name, e.window) AS name, e.rule, e.start, e.start_unix, e.end_unix, e.duration_s,
+                    e.confidence, e.false_alarm_by
              FROM event e JOIN box b ON b.id = e.box LEFT JOIN camera c ON c.box = e.box AND c.window = e.window
              WHERE e.start_unix >= ?1 AND e.start_unix < ?2 AND (?3 IS NULL OR b.hall = ?3) ORDER BY e.start_unix, e.id",
         )
@@ -627,47 +698,69 @@ impl HubDb {
         .fetch_all(&self.pool)
         .await
         .map_err(self.sql())?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let rule: String = r.get("rule");
-                Some(EventRow {
-                    id: r.get("id"),
-                    hall: r.get("hall"),
-                    box_id: r.get("box"),
-                    window: r.get("window"),
-                    name: r.get("name"),
-                    rule: RuleCode::ALL.into_iter().find(|c| c.as_str() == rule)?,
-                    start: r.get("start"),
-                    start_unix: r.get("start_unix"),
-                    end_unix: r.get("end_unix"),
-                    duration_s: r.get("duration_s"),
-                    confidence: r.get("confidence"),
-                    false_alarm: r.get::<Option<String>, _>("false_alarm_by").is_some(),
-                })
+        let read = |r: &SqliteRow| -> Result<EventRow, String> {
+            let rule: String = col(r, "rule")?;
+            Ok(EventRow {
+                id: col(r, "id")?,
+                hall: col(r, "hall")?,
+                box_id: col(r, "box")?,
+                window: col(r, "window")?,
+                name: col(r, "name")?,
+                rule: RuleCode::ALL.into_iter().find(|c| c.as_str() == rule).ok_or_else(|| format!("rule: unknown {rule:?}"))?,
+                start: col(r, "start")?,
+                start_unix: col(r, "start_unix")?,
+                end_unix: col(r, "end_unix")?,
+                duration_s: col(r, "duration_s")?,
+                confidence: col(r, "confidence")?,
+                false_alarm: col::<Option<String>>(r, "false_alarm_by")?.is_some(),
             })
-            .collect())
+        };
+        Ok(self.read_rows(&rows, "event", &["id"], read))
     }
 
+    /// Camera health of a local day; unreadable rows are logged and skipped.
     pub async fn health_of(&self, day: NaiveDate, hall: Option<&str>) -> Result<Vec<HealthRow>, StoreError> {
+        Ok(self.health_checked(day, hall).await?.0)
+    }
+
+    pub async fn health_checked(&self, day: NaiveDate, hall: Option<&str>) -> Result<(Vec<HealthRow>, Vec<String>), StoreError> {
         let rows = sqlx::query(
-            "SELECT b.hall, d.box, d.window, d.offline_s, d.dropped FROM camera_day d JOIN box b ON b.id = d.box WHERE d.day = ?1 AND (?2 IS NULL OR b.hall = ?2)",
+            "SELECT b.hall, d.box, d.window, d.day, d.offline_s, d.dropped FROM camera_day d JOIN box b ON b.id = d.box
+             WHERE d.day = ?1 AND (?2 IS NULL OR b.hall = ?2)",
         )
         .bind(day.to_string())
         .bind(hall)
         .fetch_all(&self.pool)
         .await
         .map_err(self.sql())?;
-        Ok(rows
-            .iter()
-            .map(|r| HealthRow { hall: r.get("hall"), box_id: r.get("box"), window: r.get("window"), offline_s: r.get("offline_s"), dropped: r.get("dropped") })
-            .collect())
+        let read = |r: &SqliteRow| -> Result<HealthRow, String> {
+            Ok(HealthRow { hall: col(r, "hall")?, box_id: col(r, "box")?, window: col(r, "window")?, offline_s: col(r, "offline_s")?, dropped: col(r, "dropped")? })
+        };
+        Ok(self.read_rows(&rows, "camera_day", &["box", "window", "day"], read))
+    }
+
+    /// Reads every row with `read`; a row that fails is named (table, key
+    /// columns, the error), logged and left out.
+    fn read_rows<T>(&self, rows: &[SqliteRow], table: &str, key: &[&str], read: impl Fn(&SqliteRow) -> Result<T, String>) -> (Vec<T>, Vec<String>) {
+        let mut ok = Vec::with_capacity(rows.len());
+        let mut bad = Vec::new();
+        for r in rows {
+            match read(r) {
+                Ok(v) => ok.push(v),
+                Err(e) => {
+                    let message = format!("{table} {}: {e}", row_key(r, key));
+                    tracing::warn!(store = %self.path.display(), row = %message, "unreadable stored row skipped");
+                    bad.push(message);
+                }
+            }
+        }
+        (ok, bad)
     }
 
     /// Marks an event a false alarm (or takes the mark back); returns the
     /// event's hall, or `None` if there is no such event.
     pub async fn set_false_alarm(&self, event_id: i64, by: Option<&str>) -> Result<Option<String>, StoreError> {
-        let hall = sqlx::query("SELECT b.hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let hall = sqlx::query("SELECT b.hall AS hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
         let Some(hall) = hall else { return Ok(None) };
         sqlx::query("UPDATE event SET false_alarm_by = ?1, false_alarm_unix = ?2 WHERE id = ?3")
             .bind(by)
@@ -676,12 +769,12 @@ impl HubDb {
             .execute(&self.pool)
             .await
             .map_err(self.sql())?;
-        Ok(Some(hall.get(0)))
+        Ok(Some(col(&hall, "hall").map_err(self.bad())?))
     }
 
     pub async fn event_hall(&self, event_id: i64) -> Result<Option<String>, StoreError> {
-        let r = sqlx::query("SELECT b.hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
-        Ok(r.map(|r| r.get(0)))
+        let r = sqlx::query("SELECT b.hall AS hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        r.map(|r| col(&r, "hall")).transpose().map_err(self.bad())
     }
 
     // ---- clips ----------------------------------------------------------------
@@ -689,7 +782,7 @@ impl HubDb {
     const CLIP_SELECT: &'static str = "SELECT k.id, k.box, b.hall, k.window, COALESCE(c.name, k.window) AS window_name, k.rule, k.event_start, k.event_start_unix,
             k.received_unix, k.video, k.thumbnail, k.sidecar_json, k.bytes, k.status, k.notes, k.tags, e.id AS event_id, e.false_alarm_by
         FROM clip k JOIN box b ON b.id = k.box LEFT JOIN camera c ON c.box = k.box AND c.window = k.window
-        LEFT JOIN event e ON e.box = k.box AND e.window = k.window AND e.rule = k.rule AND e.start = k.event_start";
+        LEFT JOIN event e ON e.box = k.box AND e.window = k.window AND e.rule = k.rule AND e.start_ms = k.event_start_ms";
 
     pub async fn clips(&self, f: &ClipFilter) -> Result<Vec<ClipInfo>, StoreError> {
         let (from, to) = f.between.unwrap_or((f64::MIN, f64::MAX));
@@ -709,13 +802,13 @@ impl HubDb {
             .fetch_all(&self.pool)
             .await
             .map_err(self.sql())?;
-        Ok(rows.iter().map(clip_from).collect())
+        Ok(self.read_rows(&rows, "clip", &["id"], clip_from).0)
     }
 
     pub async fn clip(&self, id: i64) -> Result<Option<ClipInfo>, StoreError> {
         let sql = format!("{} WHERE k.id = ?1 AND k.status != 'expired'", Self::CLIP_SELECT);
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(self.sql())?;
-        Ok(row.as_ref().map(clip_from))
+        Ok(row.as_ref().map(|r| self.read_rows(std::slice::from_ref(r), "clip", &["id"], clip_from).0).and_then(|mut v| v.pop()))
     }
 
     pub async fn set_clip_status(&self, id: i64, status: &str, by: &str) -> Result<(), StoreError> {
@@ -731,12 +824,32 @@ impl HubDb {
     /// Clips past `max_age_s` that no trainer kept: marked expired; returns
     /// their files (relative paths) for the caller to delete.
     pub async fn expire_clips(&self, now: f64, max_age_s: f64) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
         let rows = sqlx::query("UPDATE clip SET status = 'expired' WHERE status IN ('new', 'discarded') AND received_unix < ?1 RETURNING video, thumbnail")
             .bind(now - max_age_s)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(self.sql())?;
-        Ok(rows.iter().flat_map(|r| [r.get::<String, _>("video"), r.get::<String, _>("thumbnail")]).collect())
+        let read = |r: &SqliteRow| -> Result<[String; 2], String> { Ok([col(r, "video")?, col(r, "thumbnail")?]) };
+        let mut files: Vec<String> = self.read_rows(&rows, "clip", &["video"], read).0.into_iter().flatten().collect();
+        // Files a version-1 store left behind when it merged duplicates.
+        let gone = sqlx::query("DELETE FROM clip_file_gone RETURNING path").fetch_all(&mut *tx).await.map_err(self.sql())?;
+        files.extend(self.read_rows(&gone, "clip_file_gone", &["path"], |r| col::<String>(r, "path")).0);
+        // A file that a clip still shown uses stays (version-1 paths could
+        // be shared by two clips).
+        let mut out = Vec::new();
+        for f in files {
+            let used = sqlx::query("SELECT 1 FROM clip WHERE status != 'expired' AND (video = ?1 OR thumbnail = ?1) LIMIT 1")
+                .bind(&f)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(self.sql())?;
+            if used.is_none() && !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        tx.commit().await.map_err(self.sql())?;
+        Ok(out)
     }
 
     // ---- audit log and report deliveries -----------------------------------
@@ -756,7 +869,10 @@ impl HubDb {
 
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query("SELECT ts_unix, user, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1").bind(limit).fetch_all(&self.pool).await.map_err(self.sql())?;
-        Ok(rows.iter().map(|r| AuditEntry { ts_unix: r.get("ts_unix"), user: r.get("user"), action: r.get("action"), target: r.get("target"), detail: r.get("detail") }).collect())
+        let read = |r: &SqliteRow| -> Result<AuditEntry, String> {
+            Ok(AuditEntry { ts_unix: col(r, "ts_unix")?, user: col(r, "user")?, action: col(r, "action")?, target: col(r, "target")?, detail: col(r, "detail")? })
+        };
+        Ok(self.read_rows(&rows, "audit_log", &["ts_unix"], read).0)
     }
 
     pub async fn report_sent(&self, day: NaiveDate, channel: &str) -> Result<bool, StoreError> {
@@ -782,36 +898,65 @@ impl HubDb {
 
     /// Row counts, for tests and the admin page.
     pub async fn counts(&self) -> Result<(i64, i64, i64), StoreError> {
-        let r = sqlx::query("SELECT (SELECT COUNT(*) FROM minute), (SELECT COUNT(*) FROM event), (SELECT COUNT(*) FROM clip)").fetch_one(&self.pool).await.map_err(self.sql())?;
-        Ok((r.get(0), r.get(1), r.get(2)))
+        let r = sqlx::query("SELECT (SELECT COUNT(*) FROM minute) AS m, (SELECT COUNT(*) FROM event) AS e, (SELECT COUNT(*) FROM clip) AS c").fetch_one(&self.pool).await.map_err(self.sql())?;
+        let n = |c: &str| col::<i64>(&r, c).map_err(self.bad());
+        Ok((n("m")?, n("e")?, n("c")?))
     }
+}
+
+/// One column, typed; the error names the column.
+fn col<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(r: &'r SqliteRow, name: &str) -> Result<T, String> {
+    r.try_get(name).map_err(|e| match e {
+        sqlx::Error::ColumnDecode { source, .. } => format!("{name}: {source}"),
+        e => format!("{name}: {e}"),
+    })
+}
+
+/// `col=value` of a row's key columns, whatever their stored type.
+fn row_key(r: &SqliteRow, key: &[&str]) -> String {
+    use sqlx::ValueRef;
+    key.iter()
+        .map(|k| {
+            let v = match r.try_get_raw(*k) {
+                Ok(raw) if raw.is_null() => "NULL".to_string(),
+                Ok(_) => col::<String>(r, k).or_else(|_| col::<i64>(r, k).map(|v| v.to_string())).or_else(|_| col::<f64>(r, k).map(|v| v.to_string())).unwrap_or_else(|_| "?".into()),
+                Err(_) => "?".into(),
+            };
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn user_from(r: &SqliteRow) -> Option<User> {
-    Some(User { id: r.get("id"), name: r.get("name"), role: Role::parse(&r.get::<String, _>("role"))?, hall: r.get("hall") })
+    let read = || -> Result<User, String> {
+        let role: String = col(r, "role")?;
+        Ok(User { id: col(r, "id")?, name: col(r, "name")?, role: Role::parse(&role).ok_or_else(|| format!("role: unknown {role:?}"))?, hall: col(r, "hall")? })
+    };
+    read().map_err(|e| tracing::warn!(row = %format!("user {}: {e}", row_key(r, &["id"])), "unreadable stored row skipped")).ok()
 }
 
-fn clip_from(r: &SqliteRow) -> ClipInfo {
-    ClipInfo {
-        id: r.get("id"),
-        box_id: r.get("box"),
-        hall: r.get("hall"),
-        window: r.get("window"),
-        window_name: r.get("window_name"),
-        rule: r.get("rule"),
-        event_start: r.get("event_start"),
-        event_start_unix: r.get("event_start_unix"),
-        received_unix: r.get("received_unix"),
-        video: r.get("video"),
-        thumbnail: r.get("thumbnail"),
-        sidecar_json: r.get("sidecar_json"),
-        bytes: r.get("bytes"),
-        status: r.get("status"),
-        notes: r.get("notes"),
-        tags: r.get("tags"),
-        event_id: r.get("event_id"),
-        false_alarm: r.get::<Option<String>, _>("false_alarm_by").is_some(),
-    }
+fn clip_from(r: &SqliteRow) -> Result<ClipInfo, String> {
+    Ok(ClipInfo {
+        id: col(r, "id")?,
+        box_id: col(r, "box")?,
+        hall: col(r, "hall")?,
+        window: col(r, "window")?,
+        window_name: col(r, "window_name")?,
+        rule: col(r, "rule")?,
+        event_start: col(r, "event_start")?,
+        event_start_unix: col(r, "event_start_unix")?,
+        received_unix: col(r, "received_unix")?,
+        video: col(r, "video")?,
+        thumbnail: col(r, "thumbnail")?,
+        sidecar_json: col(r, "sidecar_json")?,
+        bytes: col(r, "bytes")?,
+        status: col(r, "status")?,
+        notes: col(r, "notes")?,
+        tags: col(r, "tags")?,
+        event_id: col(r, "event_id")?,
+        false_alarm: col::<Option<String>>(r, "false_alarm_by")?.is_some(),
+    })
 }
 
 #[cfg(test)]

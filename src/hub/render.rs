@@ -18,6 +18,9 @@ pub fn env() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // minijinja is built without its `urlencode` feature: the one filter
+        // the templates use for query values is ours.
+        env.add_filter("urlencode", |s: String| super::web::urlencode(&s));
         for (name, text) in [
             ("base.html", include_str!("templates/base.html")),
             ("login.html", include_str!("templates/login.html")),
@@ -296,6 +299,9 @@ mod tests {
             assert!(html.contains(lang.t("summary.title")) && html.contains("75.0 %") && html.contains("<svg"), "{html}");
             assert!(html.contains(lang.t("attention.low_rate")));
             let standalone = summary_html(&s, lang, None, "", None, &[]).unwrap();
+            // Scoped to a hall: the CSV / JSON links carry it, percent-encoded.
+            let scoped = summary_html(&s, lang, Some(&user), "tok", Some("城关 & 镇"), &["城关 & 镇".into()]).unwrap();
+            assert!(scoped.contains("hall=%E5%9F%8E%E5%85%B3%20%26%20%E9%95%87"), "{scoped}");
             assert!(!standalone.contains("<header>") && !standalone.contains("csrf"));
             let empty = minijinja::context! {};
             for (name, ctx) in [

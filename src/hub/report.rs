@@ -11,16 +11,25 @@ use crate::store::StoreError;
 pub async fn build(hub: &Hub, date: NaiveDate, hall: Option<&str>) -> Result<DaySummary, StoreError> {
     let tz = hub.cfg.timezone;
     let (from, to) = summary::day_bounds(date, tz);
-    let minutes = hub.db.minutes_between(from, to, hall).await?;
-    let events = hub.db.events_between(from, to, hall).await?;
-    let health = hub.db.health_of(date, hall).await?;
+    // Rows that do not read are named and left out, not fatal.
+    let (minutes, mut skipped) = hub.db.minutes_checked(from, to, hall).await?;
+    let (events, bad) = hub.db.events_checked(from, to, hall).await?;
+    skipped.extend(bad);
+    let (health, bad) = hub.db.health_checked(date, hall).await?;
+    skipped.extend(bad);
     let week_from = summary::day_bounds(date - chrono::Days::new(7), tz).0;
-    let mut past = hub.db.minutes_between(week_from, from, hall).await?;
-    let past_events = hub.db.events_between(week_from - 86_400.0, from, hall).await?;
+    let (mut past, bad) = hub.db.minutes_checked(week_from, from, hall).await?;
+    skipped.extend(bad);
+    let (past_events, bad) = hub.db.events_checked(week_from - 86_400.0, from, hall).await?;
+    skipped.extend(bad);
     summary::without_false_alarms(&mut past, &past_events);
     let history = summary::daily_rates(&past, tz);
     let th = Thresholds { attention_below: hub.cfg.report.attention_below, attention_unknown: hub.cfg.report.attention_unknown };
-    Ok(summary::summarise(date, tz, minutes, events, &health, &history, th))
+    let mut s = summary::summarise(date, tz, minutes, events, &health, &history, th);
+    skipped.sort();
+    skipped.dedup();
+    s.skipped_rows = skipped;
+    Ok(s)
 }
 
 /// Weekly rates (Monday-start weeks, newest last) for the trend page:

@@ -156,6 +156,10 @@ pub struct DaySummary {
     pub halls: Vec<HallSummary>,
     /// Events of the day, false alarms included (marked).
     pub events: Vec<EventRow>,
+    /// Stored rows that could not be read, named ("camera_day box=… day=…:
+    /// dropped: …"); left out of the figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_rows: Vec<String>,
 }
 
 impl DaySummary {
@@ -330,7 +334,7 @@ pub fn summarise(
             HallSummary { hall, figures, windows, hours }
         })
         .collect();
-    DaySummary { date, timezone: tz.name().to_string(), total, halls, events }
+    DaySummary { date, timezone: tz.name().to_string(), total, halls, events, skipped_rows: Vec::new() }
 }
 
 #[cfg(test)]

@@ -6,7 +6,16 @@
 //! - retention: clips past `retention.clip_max_age_days` that no trainer
 //!   kept are deleted (teaching cases stay until released).
 
-use std::sync::Arc;
+//!
+//! The jobs are supervised: each runs in its own task, so a job that fails
+//! or panics (the panic ends only that task, caught as its `JoinError`) is
+//! logged, raises a `hub_job_failed` health alert once per run of failures,
+//! and is retried with a doubling backoff (5 s to 10 min), while the other
+//! jobs go on.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::TimeZone;
@@ -15,30 +24,123 @@ use super::Hub;
 use super::db::{Alert, now_unix};
 use super::deliver;
 
-pub async fn run(hub: Arc<Hub>, tick: Duration) {
-    let started = now_unix();
-    let mut last_retention = 0.0;
-    let mut report_backoff_until = 0.0;
-    loop {
-        let now = now_unix();
-        let local = hub.cfg.timezone.timestamp_opt(now as i64, 0).single().map(|t| t.naive_local());
-        if let Some(local) = local {
-            if local.time() >= hub.cfg.report.at && now >= report_backoff_until {
-                match super::report::deliver_day(&hub, local.date()).await {
-                    Ok(failed) if !failed.is_empty() => report_backoff_until = now + 60.0,
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "daily summary failed"),
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// One scheduled job: run every `every_s`, or after its backoff when it
+/// failed.
+pub struct Job {
+    pub name: &'static str,
+    every_s: f64,
+    run: Box<dyn Fn(f64) -> JobFuture + Send + Sync>,
+    next_unix: f64,
+    /// Failures in a row (0: last run was fine).
+    pub failures: u32,
+}
+
+impl Job {
+    pub fn new(name: &'static str, every_s: f64, run: impl Fn(f64) -> JobFuture + Send + Sync + 'static) -> Job {
+        Job { name, every_s, run: Box::new(run), next_unix: f64::MIN, failures: 0 }
+    }
+}
+
+/// First retry after a failure, and the longest wait between retries.
+pub const BACKOFF_MIN_S: f64 = 5.0;
+pub const BACKOFF_MAX_S: f64 = 600.0;
+
+fn backoff_s(failures: u32) -> f64 {
+    (BACKOFF_MIN_S * 2f64.powi(failures.saturating_sub(1).min(16) as i32)).min(BACKOFF_MAX_S)
+}
+
+/// Runs every job that is due at `now`, each in its own task. Returns the
+/// failures of this tick, (job, error), after logging them; `on_failure` is
+/// called for the first failure of a run (to raise the health alert).
+pub async fn tick<F, Fut>(jobs: &mut [Job], now: f64, on_failure: F) -> Vec<(&'static str, String)>
+where
+    F: Fn(&'static str, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut failed = Vec::new();
+    for job in jobs.iter_mut().filter(|j| now >= j.next_unix) {
+        let outcome = match tokio::spawn((job.run)(now)).await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => {
+                let p = e.into_panic();
+                let what = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                Err(format!("panicked: {what}"))
+            }
+            Err(e) => Err(format!("stopped: {e}")),
+        };
+        match outcome {
+            Ok(()) => {
+                if job.failures > 0 {
+                    tracing::info!(job = job.name, after = job.failures, "hub job recovered");
                 }
+                job.failures = 0;
+                job.next_unix = now + job.every_s;
+            }
+            Err(e) => {
+                job.failures += 1;
+                let wait = backoff_s(job.failures);
+                job.next_unix = now + wait;
+                tracing::error!(job = job.name, failures = job.failures, retry_in_s = wait, error = %e, "hub job failed; retrying");
+                if job.failures == 1 {
+                    on_failure(job.name, e.clone()).await;
+                }
+                failed.push((job.name, e));
             }
         }
-        if let Err(e) = health(&hub, now, started).await {
-            tracing::error!(error = %e, "health check failed");
-        }
-        if now - last_retention > 3600.0 {
-            last_retention = now;
-            retention(&hub, now).await;
-        }
-        tokio::time::sleep(tick).await;
+    }
+    failed
+}
+
+/// The hub's jobs: the daily summary, health alerts and clip retention.
+pub fn jobs(hub: &Arc<Hub>) -> Vec<Job> {
+    let started = now_unix();
+    let report_backoff_until = Arc::new(Mutex::new(0.0f64));
+    let h = Arc::clone(hub);
+    let report = Job::new("report", 0.0, move |now| {
+        let (hub, until) = (Arc::clone(&h), Arc::clone(&report_backoff_until));
+        Box::pin(async move {
+            let Some(local) = hub.cfg.timezone.timestamp_opt(now as i64, 0).single().map(|t| t.naive_local()) else { return Ok(()) };
+            if local.time() < hub.cfg.report.at || now < *crate::sync::lock(&until) {
+                return Ok(());
+            }
+            // A channel that failed (mail server down) is tried again in a
+            // minute; that is delivery, not a failure of the job.
+            let failed = super::report::deliver_day(&hub, local.date()).await.map_err(|e| e.to_string())?;
+            if !failed.is_empty() {
+                *crate::sync::lock(&until) = now + 60.0;
+            }
+            Ok(())
+        })
+    });
+    let h = Arc::clone(hub);
+    let health = Job::new("health", 0.0, move |now| {
+        let hub = Arc::clone(&h);
+        Box::pin(async move { health(&hub, now, started).await.map_err(|e| e.to_string()) })
+    });
+    let h = Arc::clone(hub);
+    let retention = Job::new("retention", 3600.0, move |now| {
+        let hub = Arc::clone(&h);
+        Box::pin(async move { retention(&hub, now).await })
+    });
+    vec![report, health, retention]
+}
+
+pub async fn run(hub: Arc<Hub>, tick_every: Duration) {
+    let mut jobs = jobs(&hub);
+    loop {
+        let now = now_unix();
+        tick(&mut jobs, now, |job, error| {
+            let hub = Arc::clone(&hub);
+            async move {
+                if let Err(e) = hub.db.raise_hub_alert(now, job, &error).await {
+                    tracing::error!(job, error = %e, "the health alert for a failed job could not be stored");
+                }
+            }
+        })
+        .await;
+        tokio::time::sleep(tick_every).await;
     }
 }
 
@@ -76,21 +178,18 @@ pub fn alert_markdown(alerts: &[Alert], lang: crate::i18n::Lang, tz: chrono_tz::
     s
 }
 
-async fn retention(hub: &Hub, now: f64) {
-    match hub.db.expire_clips(now, hub.cfg.retention_days * 86_400.0).await {
-        Ok(files) => {
-            for f in &files {
-                let path = hub.clips_dir().join(f);
-                if let Err(e) = std::fs::remove_file(&path) {
-                    if e.kind() != std::io::ErrorKind::NotFound {
-                        tracing::warn!(path = %path.display(), error = %e, "expired clip file not deleted");
-                    }
-                }
-            }
-            if !files.is_empty() {
-                tracing::info!(files = files.len(), "expired clips deleted");
+async fn retention(hub: &Hub, now: f64) -> Result<(), String> {
+    let files = hub.db.expire_clips(now, hub.cfg.retention_days * 86_400.0).await.map_err(|e| e.to_string())?;
+    for f in &files {
+        let path = hub.clips_dir().join(f);
+        if let Err(e) = std::fs::remove_file(&path) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %path.display(), error = %e, "expired clip file not deleted");
             }
         }
-        Err(e) => tracing::error!(error = %e, "clip retention failed"),
     }
+    if !files.is_empty() {
+        tracing::info!(files = files.len(), "expired clips deleted");
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@ use chrono::Timelike;
 
 use crate::config::valid_id;
 use crate::rules::{Event, MinuteMetrics};
-use crate::wire::{ClipMeta, IngestBatch};
+use crate::wire::{ClipMeta, Heartbeat, IngestBatch};
 
 /// Rows in one request, at most.
 pub const MAX_ROWS: usize = 10_000;
@@ -72,6 +72,71 @@ fn event(e: &Event) -> Result<(), String> {
     }
     if e.values.len() > 32 || e.values.values().any(|v| !v.is_finite()) {
         return Err("values: at most 32 finite numbers".into());
+    }
+    Ok(())
+}
+
+/// Largest count a box may report (frames, errors, queued rows): far above
+/// anything real (10^12 frames is 1,000 years at 30 fps) and far below
+/// `i64::MAX`, so sums of a few counters stay exact integers in SQLite.
+pub const MAX_COUNT: u64 = 1_000_000_000_000;
+
+/// A count from a box: fits an `i64` and is at most [`MAX_COUNT`].
+pub fn count(name: &str, v: u64) -> Result<i64, String> {
+    let n = i64::try_from(v).map_err(|_| format!("{name}: {v} does not fit a 64-bit signed integer"))?;
+    if v > MAX_COUNT {
+        return Err(format!("{name}: {v} is more than {MAX_COUNT}"));
+    }
+    Ok(n)
+}
+
+fn signed_count(name: &str, v: i64) -> Result<(), String> {
+    if !(0..=MAX_COUNT as i64).contains(&v) {
+        return Err(format!("{name}: {v} is outside 0..={MAX_COUNT}"));
+    }
+    Ok(())
+}
+
+fn instant(name: &str, v: f64) -> Result<(), String> {
+    // Unix seconds from 1970 to 2200.
+    if !v.is_finite() || !(0.0..=7_258_118_400.0).contains(&v) {
+        return Err(format!("{name}: {v} is not a unix time"));
+    }
+    Ok(())
+}
+
+/// Checks a heartbeat before anything of it is stored: every counter fits
+/// the store's integers, every time is finite; the error names the field.
+pub fn heartbeat(hb: &Heartbeat) -> Result<(), String> {
+    if hb.windows.len() > 256 {
+        return Err(format!("windows: {} cameras; at most 256", hb.windows.len()));
+    }
+    instant("boot_unix", hb.boot_unix)?;
+    if hb.version.len() > 64 || hb.version.chars().any(char::is_control) {
+        return Err("version: at most 64 printable bytes".into());
+    }
+    let o = &hb.outbox;
+    for (name, v) in [("minutes", o.minutes), ("events", o.events), ("clips", o.clips), ("clip_bytes", o.clip_bytes)] {
+        signed_count(&format!("outbox.{name}"), v)?;
+    }
+    if let Some(t) = o.oldest_unix {
+        instant("outbox.oldest_unix", t)?;
+    }
+    for (i, w) in hb.windows.iter().enumerate() {
+        if !valid_id(&w.id) {
+            return Err(format!("windows[{i}].id: {:?} is not a window id", w.id));
+        }
+        if w.name.len() > 200 || w.name.chars().any(char::is_control) {
+            return Err(format!("windows[{i}].name: at most 200 printable bytes"));
+        }
+        for (name, v) in [("frames_in", w.frames_in), ("frames_analysed", w.frames_analysed), ("frames_stale", w.frames_stale), ("errors", w.errors)] {
+            count(&format!("windows[{i}].{name}"), v)?;
+        }
+        if let Some(age) = w.last_frame_age_s {
+            if !age.is_finite() || age < 0.0 {
+                return Err(format!("windows[{i}].last_frame_age_s: {age} is not a number of seconds"));
+            }
+        }
     }
     Ok(())
 }
@@ -190,7 +255,7 @@ pub fn sidecar(bytes: &[u8], meta: &ClipMeta) -> Result<String, String> {
     }
     for (name, v) in [("event_start", &s.event_start), ("trigger", &s.trigger), ("clip_start", &s.clip_start), ("clip_end", &s.clip_end)] {
         if let Some(v) = v {
-            instant(&format!("sidecar.{name}"), v)?;
+            rfc3339_text(&format!("sidecar.{name}"), v)?;
         }
     }
     if let Some(fps) = s.fps {
@@ -234,7 +299,7 @@ pub fn sidecar(bytes: &[u8], meta: &ClipMeta) -> Result<String, String> {
             return Err(format!("sidecar.trace: {} entries; at most {MAX_TRACE}", trace.len()));
         }
         for (i, t) in trace.iter().enumerate() {
-            instant(&format!("sidecar.trace[{i}].ts"), &t.ts)?;
+            rfc3339_text(&format!("sidecar.trace[{i}].ts"), &t.ts)?;
             if t.people.len() > 64 {
                 return Err(format!("sidecar.trace[{i}].people: {} people; at most 64", t.people.len()));
             }
@@ -264,7 +329,7 @@ fn number(name: &str, v: f64) -> Result<(), String> {
     Ok(())
 }
 
-fn instant(name: &str, v: &str) -> Result<(), String> {
+fn rfc3339_text(name: &str, v: &str) -> Result<(), String> {
     if v.len() > 40 || chrono::DateTime::parse_from_rfc3339(v).is_err() {
         return Err(format!("{name}: {:?} is not an RFC 3339 time", truncate(v)));
     }
@@ -308,6 +373,49 @@ pub fn encoded_data(v: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// The four parts of a clip upload, parsed and checked (not yet for faces).
+#[derive(Debug)]
+pub struct ClipUpload<B> {
+    pub meta: ClipMeta,
+    pub video: B,
+    pub thumbnail: B,
+    pub sidecar: B,
+}
+
+/// Parses a clip upload's multipart parts (name, bytes), in any order:
+/// exactly `meta` (JSON), `video`, `thumbnail` and `sidecar` (JSON), each
+/// once. The error says what is wrong.
+pub fn clip_upload<B: AsRef<[u8]>>(parts: Vec<(String, B)>) -> Result<ClipUpload<B>, String> {
+    let (mut meta, mut video, mut thumbnail, mut sidecar) = (None, None, None, None);
+    for (name, bytes) in parts {
+        let slot = match name.as_str() {
+            "meta" => {
+                if meta.is_some() {
+                    return Err("part \"meta\" sent twice".into());
+                }
+                meta = Some(serde_json::from_slice::<ClipMeta>(bytes.as_ref()).map_err(|e| format!("meta: {e}"))?);
+                continue;
+            }
+            "video" => &mut video,
+            "thumbnail" => &mut thumbnail,
+            "sidecar" => &mut sidecar,
+            other => return Err(format!("unexpected part {other:?}; send meta, video, thumbnail and sidecar")),
+        };
+        if slot.is_some() {
+            return Err(format!("part {name:?} sent twice"));
+        }
+        *slot = Some(bytes);
+    }
+    let (Some(meta), Some(video), Some(thumbnail), Some(sidecar)) = (meta, video, thumbnail, sidecar) else {
+        return Err("a clip needs four parts: meta, video, thumbnail and sidecar".into());
+    };
+    clip_meta(&meta)?;
+    if serde_json::from_slice::<serde_json::Value>(sidecar.as_ref()).is_err() {
+        return Err("sidecar: not JSON".into());
+    }
+    Ok(ClipUpload { meta, video, thumbnail, sidecar })
 }
 
 #[cfg(test)]

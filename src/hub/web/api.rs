@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{AppState, WebError};
 use crate::hub::db::{BoxInfo, Role, now_unix};
 use crate::hub::{render, report, validate};
-use crate::wire::{ClipMeta, ClipReply, Heartbeat, IngestBatch, IngestReply};
+use crate::wire::{ClipReply, Heartbeat, IngestBatch, IngestReply};
 
 /// A box, authenticated by `Authorization: Bearer TOKEN`.
 pub struct BoxAuth(pub BoxInfo);
@@ -59,9 +59,7 @@ pub async fn whoami(BoxAuth(b): BoxAuth) -> Json<serde_json::Value> {
 
 pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<serde_json::Value>, WebError> {
     let hb: Heartbeat = json_body(body).await?;
-    if hb.windows.len() > 256 || hb.windows.iter().any(|w| !crate::config::valid_id(&w.id) || w.name.len() > 200) {
-        return Err(WebError::Api(StatusCode::BAD_REQUEST, "windows: at most 256, with valid ids and names up to 200 bytes".into()));
-    }
+    validate::heartbeat(&hb).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     let now = now_unix();
     let day = chrono::TimeZone::timestamp_opt(&hub.cfg.timezone, now as i64, 0).single().map(|t| t.date_naive().to_string()).unwrap_or_default();
     hub.db.heartbeat(&b.id, &hb, now, &day, hub.cfg.health.box_silent_s).await.map_err(WebError::api_internal)?;
@@ -75,28 +73,13 @@ pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: a
 /// the reason, an audit-log entry without pixels, and nothing is stored.
 pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut form: Multipart) -> Result<Json<ClipReply>, WebError> {
     let bad = |m: String| WebError::Api(StatusCode::BAD_REQUEST, m);
-    let (mut meta, mut video, mut thumb, mut sidecar) = (None, None, None, None);
+    let mut parts = Vec::new();
     while let Some(field) = form.next_field().await.map_err(|e| bad(format!("multipart: {e}")))? {
         let name = field.name().unwrap_or("").to_string();
         let bytes = field.bytes().await.map_err(|e| bad(format!("multipart part {name}: {e}")))?;
-        let slot = match name.as_str() {
-            "meta" => {
-                meta = Some(serde_json::from_slice::<ClipMeta>(&bytes).map_err(|e| bad(format!("meta: {e}")))?);
-                continue;
-            }
-            "video" => &mut video,
-            "thumbnail" => &mut thumb,
-            "sidecar" => &mut sidecar,
-            other => return Err(bad(format!("unexpected part {other:?}; send meta, video, thumbnail and sidecar"))),
-        };
-        if slot.replace(bytes).is_some() {
-            return Err(bad(format!("part {name:?} sent twice; send each part once")));
-        }
+        parts.push((name, bytes));
     }
-    let (Some(meta), Some(video), Some(thumb), Some(sidecar)) = (meta, video, thumb, sidecar) else {
-        return Err(bad("a clip needs four parts: meta, video, thumbnail and sidecar".into()));
-    };
-    validate::clip_meta(&meta).map_err(bad)?;
+    let validate::ClipUpload { meta, video, thumbnail: thumb, sidecar } = validate::clip_upload(parts).map_err(bad)?;
     if let Some(id) = hub.db.clip_id(&b.id, &meta).await.map_err(WebError::api_internal)? {
         return Ok(Json(ClipReply { id, duplicate: true }));
     }
@@ -127,8 +110,12 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         }
         Ok(Ok(c)) => c,
     };
+    // Each clip its own files: the canonical instant (UTC milliseconds) and
+    // a random id, so clips that differ only in sub-second or offset never
+    // share (and never overwrite or expire) one file.
     let day = meta.event_start.format("%Y-%m-%d").to_string();
-    let stem = format!("{}/{day}/{}-{}-{}", b.id, meta.window, meta.rule, meta.event_start.format("%H%M%S"));
+    let unique = &crate::hub::db::secret()[..16];
+    let stem = format!("{}/{day}/{}-{}-{}-{unique}", b.id, meta.window, meta.rule, meta.event_start.timestamp_millis());
     let (video_rel, thumb_rel) = (format!("{stem}.mp4"), format!("{stem}.png"));
     let root = hub.clips_dir();
     let mut written = Vec::new();
@@ -142,7 +129,7 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         }
         written.push(path);
     }
-    let size = (clean.video.len() + clean.thumbnail.len()) as u64;
+    let size = u64::try_from(clean.video.len() + clean.thumbnail.len()).unwrap_or(u64::MAX);
     let (id, new) = match hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, size).await {
         Ok(r) => r,
         Err(e) => {
@@ -150,6 +137,10 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
             return Err(WebError::api_internal(e));
         }
     };
+    if !new {
+        // The same clip arrived meanwhile (a resend): keep the stored one.
+        written.iter().for_each(|p| drop(std::fs::remove_file(p)));
+    }
     tracing::info!(box_id = %b.id, window = %meta.window, rule = %meta.rule, id, frames = clean.frames, "clip stored");
     Ok(Json(ClipReply { id, duplicate: !new }))
 }

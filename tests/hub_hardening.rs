@@ -1,0 +1,380 @@
+//! Issue 16, items 2, 3 and 5, against a real hub process on 127.0.0.1:
+//! - a counter that does not fit the store is refused (422, naming the
+//!   field), a bad number already stored is named and skipped, and the
+//!   scheduler outlives a failing or panicking job;
+//! - every page renders for every role, with and without a hall;
+//! - identity keys are UTC milliseconds: clips link to their events
+//!   whatever offset either was sent with, resends are one row, clips
+//!   never share files, and a version-1 store is repaired.
+
+mod common;
+mod hub_support;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hub_support::*;
+use liyi::hub::HubDb;
+use sqlx::Connection;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn today() -> String {
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive().to_string()
+}
+
+fn beat(boot: f64, stale: &str) -> String {
+    format!(
+        r#"{{"boot_unix": {boot}, "version": "t", "windows": [{{"id": "w01", "name": "1号", "source_up": true, "frames_in": 10,
+            "frames_analysed": 10, "frames_stale": {stale}, "errors": 0, "last_frame_age_s": 0.5}}]}}"#
+    )
+}
+
+async fn raw(path: &std::path::Path) -> sqlx::SqliteConnection {
+    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap()
+}
+
+/// Two heartbeats whose `frames_stale` add past `i64::MAX` made SQLite store
+/// a REAL, and every summary panicked from then on. Now each is refused.
+#[test]
+fn counters_past_the_store_are_refused_and_summaries_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    hub.admin(&["user-add", "sup", "--role", "supervisor"], Some("supervisor-pass"));
+    hub.start();
+    let base = hub.url.clone();
+    let half = (1u64 << 62).to_string();
+    rt().block_on(async {
+        let (code, body) = post_json(&base, "/api/v1/heartbeat", Some(&token), beat(100.0, &half)).await;
+        assert_eq!(code, 422, "{body}");
+        assert!(body.contains("windows[0].frames_stale"), "{body}");
+        let (code, body) = post_json(&base, "/api/v1/heartbeat", Some(&token), beat(200.0, &half)).await;
+        assert_eq!(code, 422, "{body}");
+        let (code, body) = post_json(&base, "/api/v1/heartbeat", Some(&token), beat(200.0, &u64::MAX.to_string())).await;
+        assert_eq!(code, 422, "{body}");
+        assert!(body.contains("windows[0].frames_stale") && body.contains("does not fit"), "{body}");
+        let (code, body) = post_json(&base, "/api/v1/heartbeat", Some(&token), beat(1e300, "1")).await;
+        assert_eq!(code, 422, "{body}");
+        assert!(body.contains("boot_unix"), "{body}");
+        // Sane beats are stored, the day's drops add up.
+        for stale in ["5", "9"] {
+            let (code, body) = post_json(&base, "/api/v1/heartbeat", Some(&token), beat(300.0, stale)).await;
+            assert_eq!(code, 200, "{body}");
+        }
+        let sup = Browser::sign_in(&base, "sup", "supervisor-pass").await;
+        let s = sup.get(&format!("/api/v1/summary?date={}", today())).await;
+        assert_eq!(s.status(), 200);
+    });
+    let out = Command::new(bin()).args(["report", "--date", &today(), "--config"]).arg(&hub.config).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A REAL where the store keeps a count (left by an older hub): the
+/// summary is made without that row and names it; the hub serves on.
+#[test]
+fn a_bad_stored_number_is_named_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    hub.admin(&["user-add", "sup", "--role", "supervisor"], Some("supervisor-pass"));
+    let day = today();
+    rt().block_on(async {
+        let mut c = raw(&hub.store()).await;
+        sqlx::query("INSERT INTO camera_day (box, window, day, offline_s, dropped) VALUES ('box-a', 'w01', ?1, 0, 9.3e18), ('box-a', 'w02', ?1, 5, 3)")
+            .bind(&day)
+            .execute(&mut c)
+            .await
+            .unwrap();
+        let t: String = sqlx::query_scalar("SELECT typeof(dropped) FROM camera_day WHERE window = 'w01'").fetch_one(&mut c).await.unwrap();
+        assert_eq!(t, "real");
+    });
+    let out = Command::new(bin()).args(["report", "--format", "json", "--date", &day, "--config"]).arg(&hub.config).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "liyi report: {stderr}");
+    assert!(stderr.contains("camera_day box=box-a window=w01") && stderr.contains("dropped"), "the bad row is named: {stderr}");
+    assert!(stdout.contains("skipped_rows") && stdout.contains("w01"), "{stdout}");
+    // The hub: the summary page and API work, and health alerts go on.
+    hub.start();
+    rt().block_on(async {
+        let sup = Browser::sign_in(&hub.url, "sup", "supervisor-pass").await;
+        assert_eq!(sup.get(&format!("/summary?date={day}")).await.status(), 200);
+        assert_eq!(sup.get(&format!("/api/v1/summary?date={day}")).await.status(), 200);
+        assert_eq!(sup.get("/health").await.status(), 200);
+    });
+}
+
+/// A job that fails or panics is retried with backoff and raises one alert
+/// per run of failures; the other jobs go on every tick.
+#[tokio::test]
+async fn the_scheduler_outlives_failing_and_panicking_jobs() {
+    use liyi::hub::tasks::{Job, tick};
+    let (runs_ok, runs_panic, runs_err) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (a, b, c) = (Arc::clone(&runs_ok), Arc::clone(&runs_panic), Arc::clone(&runs_err));
+    let mut jobs = vec![
+        Job::new("ok", 1.0, move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Ok(()) })
+        }),
+        Job::new("panics", 1.0, move |_| {
+            let b = Arc::clone(&b);
+            Box::pin(async move {
+                b.fetch_add(1, Ordering::SeqCst);
+                let v: Vec<i64> = Vec::new();
+                let _ = v[3];
+                Ok(())
+            })
+        }),
+        Job::new("fails", 1.0, move |now| {
+            c.fetch_add(1, Ordering::SeqCst);
+            // Fails for its first 30 s, then works.
+            Box::pin(async move { if now < 30.0 { Err("store busy".to_string()) } else { Ok(()) } })
+        }),
+    ];
+    let alerts = Arc::new(std::sync::Mutex::new(Vec::new()));
+    for now in 0..200 {
+        let alerts = Arc::clone(&alerts);
+        tick(&mut jobs, now as f64, move |job, e| {
+            alerts.lock().unwrap().push((job, e));
+            async {}
+        })
+        .await;
+    }
+    assert_eq!(runs_ok.load(Ordering::SeqCst), 200, "the healthy job ran every tick");
+    // Backoff 5, 10, 20, 40, 80 s: runs at 0, 5, 15, 35, 75, 155.
+    assert_eq!(runs_panic.load(Ordering::SeqCst), 6);
+    assert_eq!(jobs[1].failures, 6);
+    // Failing at 0, 5, 15; fine at 35 and then every second.
+    assert_eq!(runs_err.load(Ordering::SeqCst), 3 + (200 - 35));
+    assert_eq!(jobs[2].failures, 0, "recovered");
+    let alerts = alerts.lock().unwrap();
+    assert_eq!(alerts.iter().map(|a| a.0).collect::<Vec<_>>(), ["panics", "fails"], "one alert per run of failures");
+    assert!(alerts[0].1.contains("panicked") && alerts[0].1.contains("index out of bounds"), "{:?}", alerts[0]);
+}
+
+/// The router's GET routes, read from its source, so a new page is covered
+/// without touching this test.
+fn get_routes() -> Vec<String> {
+    let src = std::fs::read_to_string(common::repo().join("src/hub/web/mod.rs")).unwrap();
+    let consts = [("wire::WHOAMI_PATH", liyi::wire::WHOAMI_PATH)];
+    let mut out = Vec::new();
+    for line in src.lines().map(str::trim).filter(|l| l.starts_with(".route(") && l.contains("get(")) {
+        let arg = line.trim_start_matches(".route(").split(',').next().unwrap().trim();
+        let path = match arg.strip_prefix('"') {
+            Some(p) => p.trim_end_matches('"').to_string(),
+            None => consts.iter().find(|(k, _)| *k == arg).unwrap_or_else(|| panic!("unknown route constant {arg}")).1.to_string(),
+        };
+        out.push(path);
+    }
+    assert!(out.len() >= 15, "{out:?}");
+    out
+}
+
+#[test]
+fn every_page_renders_for_every_role_with_and_without_a_hall() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    let token = hub.admin(&["box-add", "box-a", "--hall", "甲 & 大厅"], None);
+    hub.admin(&["box-add", "box-b", "--hall", "乙大厅"], None);
+    let users = [("supervisor", None), ("supervisor", Some("甲 & 大厅")), ("trainer", None), ("trainer", Some("甲 & 大厅")), ("admin", None), ("admin", Some("乙大厅"))];
+    for (i, (role, hall)) in users.iter().enumerate() {
+        let name = format!("u{i}");
+        let mut args = vec!["user-add", name.as_str(), "--role", role];
+        if let Some(h) = hall {
+            args.extend(["--hall", h]);
+        }
+        hub.admin(&args, Some("long enough password"));
+    }
+    hub.start();
+    let base = hub.url.clone();
+    let day = today();
+    rt().block_on(async {
+        let t = format!("{day}T09:00:00+08:00");
+        let batch = serde_json::json!({"minutes": [{"window": "w01", "minute": t, "observed_s": 60.0, "in_service_s": 60.0, "staffed_s": 60.0,
+            "compliant_s": 30.0, "unknown_s": 0.0, "rules": {"slouching": {"violation_s": 30.0, "events": 1}}}],
+            "events": [{"window": "w01", "rule": "slouching", "start": format!("{day}T09:00:20+08:00"), "end": format!("{day}T09:00:50+08:00"),
+            "duration_s": 30.0, "confidence": 0.9, "closed_by": "recovered", "values": {}}]});
+        assert_eq!(post_json(&base, "/api/v1/ingest", Some(&token), batch.to_string()).await.0, 200);
+        assert_eq!(post_json(&base, "/api/v1/heartbeat", Some(&token), beat(100.0, "3")).await.0, 200);
+        // A clip, indexed directly (its files need not be real here).
+        let db = HubDb::open(&hub.store()).await.unwrap();
+        let start = chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:20+08:00")).unwrap();
+        let meta = liyi::wire::ClipMeta { window: "w01".into(), rule: "slouching".into(), event_start: start, trigger_ts: start };
+        let (clip, _) = db.insert_clip("box-a", &meta, "box-a/x.mp4", "box-a/x.png", "{\"values\": {}}", 10).await.unwrap();
+        let files = dir.path().join("hub-data/clips/box-a");
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("x.mp4"), b"not shown").unwrap();
+        std::fs::write(files.join("x.png"), b"not shown").unwrap();
+        db.close().await;
+        let routes = get_routes();
+        let mut seen = 0;
+        for i in 0..users.len() {
+            let b = Browser::sign_in(&base, &format!("u{i}"), "long enough password").await;
+            for route in &routes {
+                for query in ["", "?date=", &format!("?date={day}"), "?hall=%E4%B9%99%E5%A4%A7%E5%8E%85", "?format=csv&date=2026-11-28"] {
+                    let path = format!("{}{query}", route.replace("{id}", &clip.to_string()));
+                    let r = b.get(&path).await;
+                    assert!(r.status().as_u16() < 500, "{} as {:?}: {path} answered {}", users[i].0, users[i].1, r.status());
+                    seen += 1;
+                }
+            }
+        }
+        eprintln!("{seen} page requests, none 5xx");
+    });
+}
+
+async fn upload(base: &str, token: &str, start: &str, video: Vec<u8>, thumb: Vec<u8>) -> (u16, String) {
+    let meta = serde_json::json!({ "window": "w01", "rule": "slouching", "event_start": start, "trigger_ts": start });
+    let part = |b: Vec<u8>, name: &str| reqwest::multipart::Part::bytes(b).file_name(name.to_string());
+    let form = reqwest::multipart::Form::new()
+        .part("meta", part(meta.to_string().into_bytes(), "meta.json"))
+        .part("video", part(video, "clip.mp4"))
+        .part("thumbnail", part(thumb, "thumb.png"))
+        .part("sidecar", part(br#"{"values": {"trunk_deg": 12.5}}"#.to_vec(), "sidecar.json"));
+    let r = client().post(format!("{base}/api/v1/clips")).bearer_auth(token).multipart(form).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn grey_clip(dir: &std::path::Path) -> (Vec<u8>, Vec<u8>) {
+    let mp4 = dir.join("grey.mp4");
+    let ok = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=320x240", "-t", "1", "-r", "2", "-pix_fmt", "yuv420p", "-c:v", "libx264"])
+        .arg(&mp4)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128])).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    (std::fs::read(&mp4).unwrap(), png)
+}
+
+#[test]
+fn keys_are_utc_milliseconds_and_clips_have_their_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    hub.start();
+    let base = hub.url.clone();
+    let (video, thumb) = grey_clip(dir.path());
+    let event = |start: &str, end: &str| {
+        serde_json::json!({"events": [{"window": "w01", "rule": "slouching", "start": start, "end": end, "duration_s": 30.0, "confidence": 0.9,
+            "closed_by": "recovered", "values": {}}]})
+        .to_string()
+    };
+    rt().block_on(async {
+        // The box sends the event in UTC, then again in +08:00: one row.
+        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T01:00:20+00:00", "2026-11-28T01:00:50+00:00")).await;
+        assert_eq!(code, 200, "{body}");
+        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T09:00:20+08:00", "2026-11-28T09:00:50+08:00")).await;
+        assert_eq!(code, 200, "{body}");
+        assert!(body.contains("\"events_new\":0"), "the resend is the same event: {body}");
+        let db = HubDb::open(&hub.store()).await.unwrap();
+        assert_eq!(db.counts().await.unwrap().1, 1);
+        // Its clip, stamped +08:00, links to it.
+        let (code, body) = upload(&base, &token, "2026-11-28T09:00:20+08:00", video.clone(), thumb.clone()).await;
+        assert_eq!(code, 200, "{body}");
+        let linked = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
+        let c = db.clip(linked).await.unwrap().unwrap();
+        assert!(c.event_id.is_some(), "the clip links to its event: {c:?}");
+        let (_, again) = upload(&base, &token, "2026-11-28T01:00:20Z", video.clone(), thumb.clone()).await;
+        assert!(again.contains("\"duplicate\":true"), "the same clip in UTC is a resend: {again}");
+        // Two clips a quarter-second apart: two clips, four files.
+        let (code, a) = upload(&base, &token, "2026-11-28T10:00:00.250+08:00", video.clone(), thumb.clone()).await;
+        assert_eq!(code, 200, "{a}");
+        let (code, b) = upload(&base, &token, "2026-11-28T10:00:00.500+08:00", video.clone(), thumb.clone()).await;
+        assert_eq!(code, 200, "{b}");
+        let id = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap()["id"].as_i64().unwrap();
+        let (a, b) = (db.clip(id(&a)).await.unwrap().unwrap(), db.clip(id(&b)).await.unwrap().unwrap());
+        assert_ne!(a.id, b.id);
+        assert_ne!(a.video, b.video);
+        assert_ne!(a.thumbnail, b.thumbnail);
+        let clips = dir.path().join("hub-data/clips");
+        for f in [&a.video, &a.thumbnail, &b.video, &b.thumbnail, &c.video] {
+            assert!(clips.join(f).is_file(), "{f}");
+        }
+        // Expiring one leaves the other's files.
+        db.set_clip_status(c.id, "kept", "t").await.unwrap();
+        db.set_clip_status(b.id, "kept", "t").await.unwrap();
+        let gone = db.expire_clips(liyi::hub::db::now_unix() + 1e9, 86_400.0).await.unwrap();
+        assert_eq!(gone, [a.video.clone(), a.thumbnail.clone()]);
+        assert!(db.clip(b.id).await.unwrap().is_some());
+        db.close().await;
+    });
+}
+
+/// A store made by the version-1 schema, with the rows version 1 got wrong,
+/// is repaired when a new hub opens it.
+#[test]
+fn a_version_1_store_is_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.sqlite");
+    rt().block_on(async {
+        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let mut c = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+        sqlx::raw_sql(include_str!("../src/hub/schema/v1.sql")).execute(&mut c).await.unwrap();
+        sqlx::raw_sql("PRAGMA user_version = 1").execute(&mut c).await.unwrap();
+        let t0 = 1_795_827_620.0; // 2026-11-28T09:00:20+08:00
+        sqlx::raw_sql(&format!(
+            "INSERT INTO box (id, hall, token_sha256, created_unix) VALUES ('b1', '甲', 'x', 0);
+             INSERT INTO minute VALUES ('b1', 'w01', '2026-11-28T09:00:00+08:00', {m}, 60, 60, 60, 30, 0, '{{}}', 1);
+             -- One event, stored twice under two offsets; the older one was marked a false alarm.
+             INSERT INTO event (id, box, window, rule, start, start_unix, end, end_unix, duration_s, confidence, closed_by, values_json,
+                                received_unix, false_alarm_by, false_alarm_unix)
+             VALUES (1, 'b1', 'w01', 'slouching', '2026-11-28T01:00:20+00:00', {t0}, '2026-11-28T01:00:50+00:00', {t1}, 30, 0.5, 'recovered', '{{}}',
+                     10, 'li', 11),
+                    (2, 'b1', 'w01', 'slouching', '2026-11-28T09:00:20+08:00', {t0}, '2026-11-28T09:00:50+08:00', {t1}, 30, 0.9, 'recovered', '{{}}',
+                     20, NULL, NULL);
+             -- Its clip, stamped +08:00 while the kept event says +00:00; stored twice too, once kept.
+             INSERT INTO clip (id, box, window, rule, event_start, event_start_unix, trigger_ts, received_unix, video, thumbnail, sidecar_json, bytes,
+                               status)
+             VALUES (7, 'b1', 'w01', 'slouching', '2026-11-28T09:00:20+08:00', {t0}, '2026-11-28T09:00:20+08:00', 5, 'b1/a.mp4', 'b1/a.png', '{{}}',
+                     1, 'kept'),
+                    (8, 'b1', 'w01', 'slouching', '2026-11-28T01:00:20Z', {t0}, '2026-11-28T01:00:20Z', 6, 'b1/b.mp4', 'b1/b.png', '{{}}', 1, 'new'),
+             -- Two clips a sub-second apart that version 1 gave one path.
+                    (9, 'b1', 'w01', 'absent', '2026-11-28T10:00:00.250+08:00', {t2}, '2026-11-28T10:00:00.250+08:00', 6, 'b1/c.mp4', 'b1/c.png',
+                     '{{}}', 1, 'new'),
+                    (10, 'b1', 'w01', 'absent', '2026-11-28T10:00:00.500+08:00', {t3}, '2026-11-28T10:00:00.500+08:00', 7, 'b1/c.mp4', 'b1/c.png',
+                     '{{}}', 1, 'new');",
+            m = t0 - 20.0,
+            t1 = t0 + 30.0,
+            t2 = t0 + 3580.25,
+            t3 = t0 + 3580.5,
+        ))
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+
+        let db = HubDb::open(&path).await.unwrap();
+        let events = db.events_between(0.0, 1e12, None).await.unwrap();
+        assert_eq!(events.len(), 1, "the duplicate is merged");
+        assert_eq!(events[0].id, 2, "the newest revision stays");
+        assert!(events[0].false_alarm, "the false-alarm mark of the merged row is kept");
+        assert_eq!(db.minutes_between(0.0, 1e12, None).await.unwrap().len(), 1);
+        let clips = db.clips(&Default::default()).await.unwrap();
+        let ids: Vec<i64> = clips.iter().map(|c| c.id).collect();
+        assert!(ids.contains(&7) && !ids.contains(&8), "the kept clip stays: {ids:?}");
+        assert_eq!(clips.iter().find(|c| c.id == 7).unwrap().event_id, Some(2), "and links to its event");
+        assert_eq!(clips.iter().filter(|c| c.video == "b1/c.mp4").count(), 1, "one row per file");
+        // The dropped duplicate's files go with the next retention run; a
+        // shared file stays.
+        let mut gone = db.expire_clips(0.0, 1e12).await.unwrap();
+        gone.sort();
+        assert_eq!(gone, ["b1/b.mp4", "b1/b.png"]);
+        // New rows use the new keys.
+        let meta = liyi::wire::ClipMeta {
+            window: "w01".into(),
+            rule: "slouching".into(),
+            event_start: chrono::DateTime::parse_from_rfc3339("2026-11-28T01:00:20+00:00").unwrap(),
+            trigger_ts: chrono::DateTime::parse_from_rfc3339("2026-11-28T01:00:20+00:00").unwrap(),
+        };
+        assert_eq!(db.clip_id("b1", &meta).await.unwrap(), Some(7));
+        db.close().await;
+        let mut c = raw(&path).await;
+        let v: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut c).await.unwrap();
+        assert_eq!(v, 2);
+    });
+}
