@@ -140,7 +140,8 @@ fn video(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Repor
             Err(e) => report.findings.push(structure(e)),
             Ok(boxes) => {
                 for (kind, at, _) in boxes.into_iter().filter(|b| !crate::privacy::CLIP_BOXES.contains(&&b.0)) {
-                    report.findings.push(structure(format!("MP4 box {:?} at byte {at} is not part of a clip", String::from_utf8_lossy(&kind))));
+                    let kind = String::from_utf8_lossy(&kind);
+                    report.findings.push(structure(format!("MP4 box {kind:?} at byte {at} is not part of a clip")));
                 }
             }
         }
@@ -213,7 +214,8 @@ fn png(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Report)
         Err(e) => report.findings.push(structure(e)),
         Ok(l) => {
             if l.end < bytes.len() {
-                report.findings.push(structure(format!("{} trailing byte(s) after the IEND chunk (from byte {})", bytes.len() - l.end, l.end)));
+                let n = bytes.len() - l.end;
+                report.findings.push(structure(format!("{n} trailing byte(s) after the IEND chunk (from byte {})", l.end)));
             }
             const KNOWN: [&[u8; 4]; 13] =
                 [b"IHDR", b"PLTE", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"pHYs", b"IDAT", b"IEND", b"acTL", b"fcTL", b"fdAT", b"bKGD"];

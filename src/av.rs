@@ -61,9 +61,10 @@ pub(crate) struct MemInput {
 unsafe impl Send for MemInput {}
 
 unsafe extern "C" fn mem_read(opaque: *mut libc::c_void, buf: *mut u8, size: libc::c_int) -> libc::c_int {
-    // SAFETY: `opaque` is the cursor MemInput owns; FFmpeg gives a buffer of
-    // `size` bytes.
-    let (cursor, out) = unsafe { (&mut *(opaque as *mut std::io::Cursor<Vec<u8>>), std::slice::from_raw_parts_mut(buf, size.max(0) as usize)) };
+    // SAFETY: `opaque` is the cursor MemInput owns.
+    let cursor = unsafe { &mut *(opaque as *mut std::io::Cursor<Vec<u8>>) };
+    // SAFETY: FFmpeg hands a writable buffer of `size` bytes.
+    let out = unsafe { std::slice::from_raw_parts_mut(buf, size.max(0) as usize) };
     match std::io::Read::read(cursor, out) {
         Ok(0) | Err(_) => ffmpeg::ffi::AVERROR_EOF,
         Ok(n) => n as libc::c_int,

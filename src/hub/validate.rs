@@ -472,7 +472,11 @@ mod tests {
             (r#"{"values": {"a b": 1}}"#.into(), "not a measurement name"),
             (r#"{"window": "w02"}"#.into(), "must match the meta"),
             (r#"{"trigger": "yesterday"}"#.into(), "sidecar.trigger"),
-            (r#"{"trace": [{"ts": "2026-11-28T09:01:00+08:00", "people": [{"box": [1, 2, 3, 4], "score": 0.9, "keypoints": [], "x": 1}]}]}"#.into(), "unknown field `x`"),
+            (
+                r#"{"trace": [{"ts": "2026-11-28T09:01:00+08:00", "people": [{"box": [1, 2, 3, 4], "score": 0.9, "keypoints": [], "x": 1}]}]}"#
+                    .into(),
+                "unknown field `x`",
+            ),
             ("[1, 2]".into(), "sidecar:"),
         ];
         for (json, want) in refused {
