@@ -87,7 +87,7 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
     tracing::info!(%bound, "hub started");
     tokio::spawn(hub::tasks::run(Arc::clone(&hub), std::time::Duration::from_secs(5)));
     let app = hub::web::router(Arc::clone(&hub));
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -301,6 +301,13 @@ impl HubDb {
         Ok(if ok { user_from(&row) } else { None })
     }
 
+    /// The user called `name` and their password hash, for a sign-in that
+    /// checks the password itself (off the async threads).
+    pub async fn user_and_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1").bind(name).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        Ok(row.and_then(|r| Some((user_from(&r)?, r.get("password_hash")))))
+    }
+
     /// Starts a session: (cookie token, CSRF token).
     pub async fn new_session(&self, user: &User) -> Result<(String, String), StoreError> {
         let (token, csrf) = (secret(), secret());
