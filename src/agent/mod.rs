@@ -455,7 +455,7 @@ pub fn run(
                                 }
                             }
                             let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
-                            let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
+                            let minutes = rules.take_closed_minutes(frame.ts);
                             let baseline = {
                                 let mut saved = lock(&w.baseline_saved);
                                 (saved.elapsed() >= BASELINE_SAVE_EVERY).then(|| {
