@@ -94,6 +94,35 @@ pub fn clock(cfg: &Config) -> Vec<Check> {
     out
 }
 
+/// Whether the edge store can be written: a probe file in its folder (the
+/// folder is created as `liyi run` would), and the store file itself (and
+/// its `-wal`/`-shm`) opened for writing when they exist.
+pub fn store_writable(store: &Path) -> Check {
+    let dir = data_dir(store);
+    let fix = "make the store's folder writable by the agent's user (and free space), or point --store elsewhere";
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return Check::fail("store", format!("cannot create {}: {e}", dir.display()), fix);
+    }
+    let probe = dir.join(format!(".liyi-doctor-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(b"probe")?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    if let Err(e) = written {
+        return Check::fail("store", format!("cannot write in {}: {e}", dir.display()), fix);
+    }
+    for p in [store.to_path_buf(), PathBuf::from(format!("{}-wal", store.display())), PathBuf::from(format!("{}-shm", store.display()))] {
+        if p.exists() {
+            if let Err(e) = std::fs::OpenOptions::new().write(true).open(&p) {
+                return Check::fail("store", format!("cannot write {}: {e}", p.display()), fix);
+            }
+        }
+    }
+    Check::ok("store", format!("{} is writable", store.display()))
+}
+
 /// Free space where the store and clips live, against the clips' quota.
 pub fn disk(dir: &Path, quota_mb: f64) -> Check {
     let probe = std::iter::successors(Some(dir), |d| d.parent()).find(|d| d.exists()).unwrap_or(Path::new("/"));
@@ -304,5 +333,15 @@ mod tests {
         assert_eq!(disk(dir.path(), 1.0).level, Level::Ok);
         // A folder not made yet: its nearest existing parent is measured.
         assert_eq!(disk(&dir.path().join("not/yet"), 1.0).level, Level::Ok);
+    }
+
+    #[test]
+    fn an_unwritable_store_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(store_writable(&dir.path().join("data/edge.sqlite")).level, Level::Ok);
+        // A file where the store's folder should be (unwritable even for root).
+        std::fs::write(dir.path().join("blocked"), b"x").unwrap();
+        let c = store_writable(&dir.path().join("blocked/edge.sqlite"));
+        assert!(c.level == Level::Fail && c.detail.contains("blocked"), "{c:?}");
     }
 }

@@ -32,6 +32,7 @@ pub mod privacy;
 pub mod replay;
 pub mod rules;
 pub mod secret;
+pub mod signin;
 pub mod sim;
 pub mod store;
 pub mod sync;

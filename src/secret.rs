@@ -45,10 +45,20 @@ pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Only local paths, so a sign-in cannot redirect elsewhere.
+/// Only same-site relative paths, so a sign-in cannot redirect elsewhere.
+/// Browsers drop tabs and newlines from a URL and read `\\` as `/`, so
+/// `/\t/evil.example` would become `//evil.example` (another site): any
+/// control character, whitespace or backslash is refused, as is `//`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2048
+                && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -62,12 +72,31 @@ mod tests {
         assert_eq!(safe_next(Some("/clips/3")), "/clips/3");
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
+        for evil in ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/ /evil.example", "/\\evil.example", "/\u{0b}/evil"] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/clips?window=w01&lang=en")), "/clips?window=w01&lang=en");
         assert!(constant_eq(b"abc", b"abc"));
         assert!(!constant_eq(b"abc", b"abd"));
         assert!(!constant_eq(b"", b"a"));
         let (a, b) = (random_token(), random_token());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
+    }
+
+    /// What a browser makes of a redirect target: tabs and newlines gone,
+    /// backslashes as slashes (the WHATWG URL parser).
+    fn as_browser_reads(target: &str) -> String {
+        target.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).map(|c| if c == '\\' { '/' } else { c }).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn next_never_leaves_the_site(prefix in "[/\\\\\t\n\r a-z.:]{0,6}", rest in "\\PC{0,20}") {
+            let target = safe_next(Some(&format!("{prefix}{rest}")));
+            let read = as_browser_reads(&target).trim_start().to_string();
+            proptest::prop_assert!(read.starts_with('/') && !read.starts_with("//"), "{target:?} reads as {read:?}");
+        }
     }
 
     #[test]

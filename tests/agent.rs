@@ -54,8 +54,8 @@ fn kill_9_keeps_every_completed_minute() {
     let store = dir.path().join("edge.sqlite");
     let mut agent = common::RunningAgent::spawn(&["--loop-files".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    // A minute is final once a minute has passed since it ended (events may
-    // still be backdated into it until then): up to two minutes of running.
+    // A minute is stored the moment it closes (and amended if a backdated
+    // event changes it within the next minute): up to a minute of running.
     common::wait_for(Duration::from_secs(20), || store.exists().then_some(())).expect("the agent creates its store");
     let reader = rt.block_on(liyi::store::Store::open(&store)).unwrap();
     let stored = common::wait_for(Duration::from_secs(180), || {

@@ -7,9 +7,11 @@
 //! Scripts and Prometheus may send the password as HTTP Basic instead, but
 //! Basic requests may only read: saving a layout needs a browser session
 //! and its CSRF token, because browsers resend cached Basic credentials on
-//! cross-site requests. After [`MAX_FAILURES`] wrong passwords from one
-//! address within [`FAILURE_WINDOW`], that address is refused until the
-//! window has passed.
+//! cross-site requests. Wrong passwords are limited per address and for
+//! the installer account by [`crate::signin::Limiter`] (an attempt is
+//! reserved before its password is checked, so parallel requests cannot
+//! get past the limit), and argon2 runs in a bounded pool
+//! ([`crate::signin::PasswordPool`]): when it is full the answer is 503.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -26,13 +28,16 @@ use serde::Deserialize;
 
 use crate::i18n::Lang;
 use crate::secret::{constant_eq, random_token, safe_next, verify_password};
+use crate::signin::{Attempt, Busy, Limiter, PasswordPool, Refused};
 use crate::sync::lock;
 
 pub const SESSION_COOKIE: &str = "liyi_pages";
 /// Header the editor sends its CSRF token in.
 pub const CSRF_HEADER: &str = "x-liyi-csrf";
-pub const MAX_FAILURES: u32 = 5;
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(300);
+pub const MAX_FAILURES: u32 = crate::signin::ADDRESS_LIMIT;
+pub const FAILURE_WINDOW: Duration = crate::signin::WINDOW;
+/// The account name the limiter counts the installer password under.
+const ACCOUNT: &str = "installer";
 /// Sessions kept at most; the oldest go first.
 const MAX_SESSIONS: usize = 64;
 
@@ -57,7 +62,8 @@ pub struct PagesLogin {
     hash: String,
     ttl: Duration,
     sessions: Mutex<HashMap<String, Session>>,
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    pub limiter: Arc<Limiter>,
+    pool: PasswordPool,
 }
 
 impl PagesLogin {
@@ -66,28 +72,28 @@ impl PagesLogin {
             hash: password_hash,
             ttl: Duration::from_secs_f64(session_hours * 3600.0),
             sessions: Mutex::new(HashMap::new()),
-            failures: Mutex::new(HashMap::new()),
+            limiter: Limiter::new(crate::signin::ADDRESS_LIMIT, crate::signin::ACCOUNT_LIMIT),
+            pool: PasswordPool::for_this_machine(),
         })
     }
 
-    /// Whether `ip` has used up its tries.
-    fn locked_out(&self, ip: IpAddr, now: Instant) -> bool {
-        let mut f = lock(&self.failures);
-        f.retain(|_, (_, since)| now.duration_since(*since) < FAILURE_WINDOW);
-        f.get(&ip).is_some_and(|(n, _)| *n >= MAX_FAILURES)
+    /// Reserves one try for `ip` (before the password is checked).
+    fn reserve(&self, ip: IpAddr, now: Instant) -> Result<Attempt, Refused> {
+        self.limiter.reserve(ip, Some(ACCOUNT), now)
     }
 
-    fn note_failure(&self, ip: IpAddr, now: Instant) {
-        let mut f = lock(&self.failures);
-        let e = f.entry(ip).or_insert((0, now));
-        e.0 += 1;
-        tracing::warn!(peer = %ip, failures = e.0, "pages login refused");
-    }
-
-    /// Checks the password off the async threads (argon2 takes tens of ms).
-    async fn check(self: &Arc<Self>, password: String) -> bool {
+    /// Checks the password in the bounded pool (argon2 takes tens of ms),
+    /// and settles the attempt.
+    async fn check(self: &Arc<Self>, ip: IpAddr, attempt: Attempt, password: String) -> Result<bool, Busy> {
         let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || verify_password(&password, &me.hash)).await.unwrap_or(false)
+        let ok = self.pool.run(move || verify_password(&password, &me.hash)).await?;
+        if ok {
+            attempt.succeeded();
+        } else {
+            attempt.failed();
+            tracing::warn!(peer = %ip, "pages login refused");
+        }
+        Ok(ok)
     }
 
     /// A new session: (cookie token, CSRF token).
@@ -140,14 +146,18 @@ pub async fn gate(State(login): State<Option<Arc<PagesLogin>>>, ConnectInfo(peer
         return next.run(req).await;
     }
     if let Some(password) = basic_password(req.headers()) {
-        if login.locked_out(peer.ip(), now) {
-            return too_many(Lang::En);
+        let attempt = match login.reserve(peer.ip(), now) {
+            Ok(a) => a,
+            Err(r) => return too_many(Lang::En, r),
+        };
+        match login.check(peer.ip(), attempt, password).await {
+            Ok(true) => {
+                req.extensions_mut().insert(Access::Basic);
+                return next.run(req).await;
+            }
+            Ok(false) => {}
+            Err(Busy) => return busy(),
         }
-        if login.check(password).await {
-            req.extensions_mut().insert(Access::Basic);
-            return next.run(req).await;
-        }
-        login.note_failure(peer.ip(), now);
     }
     let wants_page = req.method() == Method::GET && req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if wants_page {
@@ -197,8 +207,14 @@ fn form(lang: Lang, next: &str, error: &str) -> String {
     )
 }
 
-fn too_many(lang: Lang) -> Response {
-    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, FAILURE_WINDOW.as_secs().to_string())], Html(form(lang, "/", lang.t("pages.too_many")))).into_response()
+fn too_many(lang: Lang, r: Refused) -> Response {
+    let retry = r.0.as_secs().max(1).to_string();
+    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, retry)], Html(form(lang, "/", lang.t("pages.too_many")))).into_response()
+}
+
+/// Every password check slot is busy: try again shortly (nothing was checked).
+fn busy() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], "busy checking other sign-ins; try again in a moment").into_response()
 }
 
 #[derive(Deserialize)]
@@ -230,12 +246,14 @@ pub async fn login(
     let next = safe_next(Some(&f.next));
     let Some(login) = login else { return Redirect::to(&next).into_response() };
     let now = Instant::now();
-    if login.locked_out(peer.ip(), now) {
-        return too_many(lang);
-    }
-    if !login.check(f.password).await {
-        login.note_failure(peer.ip(), now);
-        return (StatusCode::UNAUTHORIZED, Html(form(lang, &next, lang.t("pages.failed")))).into_response();
+    let attempt = match login.reserve(peer.ip(), now) {
+        Ok(a) => a,
+        Err(r) => return too_many(lang, r),
+    };
+    match login.check(peer.ip(), attempt, f.password).await {
+        Ok(true) => {}
+        Ok(false) => return (StatusCode::UNAUTHORIZED, Html(form(lang, &next, lang.t("pages.failed")))).into_response(),
+        Err(Busy) => return busy(),
     }
     let (token, _) = login.start_session(now);
     tracing::info!(peer = %peer.ip(), "pages login");
@@ -297,12 +315,11 @@ mod tests {
         let (a, b): (IpAddr, IpAddr) = ("192.168.1.20".parse().unwrap(), "192.168.1.21".parse().unwrap());
         let t0 = Instant::now();
         for _ in 0..MAX_FAILURES {
-            assert!(!l.locked_out(a, t0));
-            l.note_failure(a, t0);
+            l.reserve(a, t0).unwrap().settle(true, t0);
         }
-        assert!(l.locked_out(a, t0));
-        assert!(!l.locked_out(b, t0), "another address keeps its tries");
-        assert!(!l.locked_out(a, t0 + FAILURE_WINDOW + Duration::from_secs(1)), "the lock ends with the window");
+        assert!(l.reserve(a, t0).is_err());
+        assert!(l.reserve(b, t0).is_ok(), "another address keeps its tries");
+        assert!(l.reserve(a, t0 + FAILURE_WINDOW + Duration::from_secs(1)).is_ok(), "the lock ends with the window");
     }
 
     #[test]

@@ -493,7 +493,7 @@ pub fn run(
                                     m.state(&w.window.id, &frame.ts, &rules.active());
                                 }
                             }
-                            let minutes = rules.take_minutes(frame.ts - chrono::Duration::minutes(1));
+                            let minutes = rules.take_closed_minutes(frame.ts);
                             let baseline = {
                                 let mut saved = lock(&w.baseline_saved);
                                 (saved.elapsed() >= BASELINE_SAVE_EVERY).then(|| {

@@ -14,6 +14,8 @@ pub struct ImageFolder {
     options: CaptureOptions,
     start: DateTime<FixedOffset>,
     size: Option<(u32, u32)>,
+    /// Files that could not be read or decoded (skipped, with a warning).
+    skipped: u64,
 }
 
 impl ImageFolder {
@@ -27,16 +29,26 @@ impl ImageFolder {
             fix: "point images: at a folder of .jpg or .png files".into(),
         })?;
         let start = options.start.unwrap_or_else(|| Local::now().fixed_offset());
-        Ok(ImageFolder { files, next: 0, options, start, size: None })
+        Ok(ImageFolder { files, next: 0, options, start, size: None, skipped: 0 })
     }
 }
 
 impl Source for ImageFolder {
+    /// One unreadable file does not stop the window: it is skipped, counted
+    /// in [`Source::dropped`] and logged, and its time slot stays empty.
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
-        let Some(path) = self.files.get(self.next) else { return Ok(None) };
-        let index = self.next as u64;
-        self.next += 1;
-        let img = imageio::load_rgb(path).map_err(|e| CaptureError::Decode { source_name: name_of(path), message: e.to_string() })?;
+        let (index, img) = loop {
+            let Some(path) = self.files.get(self.next) else { return Ok(None) };
+            let index = self.next as u64;
+            self.next += 1;
+            match imageio::load_rgb(path) {
+                Ok(img) => break (index, img),
+                Err(e) => {
+                    self.skipped += 1;
+                    tracing::warn!(file = %name_of(path), error = %e, skipped = self.skipped, "image skipped: cannot read it");
+                }
+            }
+        };
         self.size = Some(img.dimensions());
         let (w, h) = analysis_size(img.width(), img.height(), self.options.max_side);
         let image = if (w, h) == img.dimensions() { img } else { resize_rgb(&img, w, h) };
@@ -45,10 +57,31 @@ impl Source for ImageFolder {
     }
 
     fn dropped(&self) -> u64 {
-        0
+        self.skipped
     }
 
     fn native_size(&self) -> Option<(u32, u32)> {
         self.size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_file_is_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
+        std::fs::copy(&png, dir.path().join("a.png")).unwrap();
+        std::fs::write(dir.path().join("b.png"), b"not a png at all").unwrap();
+        std::fs::copy(&png, dir.path().join("c.png")).unwrap();
+        let mut src = ImageFolder::open(dir.path(), CaptureOptions { max_side: 64, ..CaptureOptions::default() }).unwrap();
+        let mut indices = vec![];
+        while let Some(f) = src.next_frame().expect("a bad file does not stop the source") {
+            indices.push(f.index);
+        }
+        assert_eq!(indices, vec![0, 2]);
+        assert_eq!(src.dropped(), 1);
     }
 }

@@ -46,6 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             for c in doctor::clock(&cfg) {
                 checks.push(say(c));
             }
+            checks.push(say(doctor::store_writable(&args.store)));
             checks.push(say(doctor::disk(&doctor::data_dir(&args.store), if cfg.clips.enabled { cfg.clips.quota_mb } else { 0.0 })));
             for c in doctor::sources(&cfg, Duration::from_secs(15)) {
                 checks.push(say(c));

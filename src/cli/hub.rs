@@ -92,7 +92,7 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
     let scheduler = tokio::spawn(hub::tasks::run(Arc::clone(&hub), std::time::Duration::from_secs(5)));
     let app = hub::web::router(Arc::clone(&hub));
     let mut stop = shutdown.signal();
-    let served = axum::serve(listener, app)
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move { stop.wait().await })
         .await;
     scheduler.abort();

@@ -306,6 +306,13 @@ impl HubDb {
         Ok(if ok { user_from(&row) } else { None })
     }
 
+    /// The user called `name` and their password hash, for a sign-in that
+    /// checks the password itself (off the async threads).
+    pub async fn user_and_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1").bind(name).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        Ok(row.and_then(|r| Some((user_from(&r)?, r.get("password_hash")))))
+    }
+
     /// Starts a session: (cookie token, CSRF token).
     pub async fn new_session(&self, user: &User) -> Result<(String, String), StoreError> {
         let (token, csrf) = (secret(), secret());
@@ -816,6 +823,26 @@ impl HubDb {
         Ok(())
     }
 
+    /// A trainer's review in one transaction: notes and tags, the new
+    /// status if any (`kept`/`discarded`), and the audit-log entry.
+    pub async fn review_clip(&self, id: i64, notes: &str, tags: &str, status: Option<&str>, by: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3").bind(notes).bind(tags).bind(id).execute(&mut *tx).await.map_err(self.sql())?;
+        if let Some(st) = status {
+            sqlx::query("UPDATE clip SET status = ?1, reviewed_by = ?2 WHERE id = ?3").bind(st).bind(by).bind(id).execute(&mut *tx).await.map_err(self.sql())?;
+        }
+        sqlx::query("INSERT INTO audit_log (ts_unix, user, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(now_unix())
+            .bind(by)
+            .bind(format!("clip_{}", status.unwrap_or("notes_saved")))
+            .bind(format!("clip {id}"))
+            .bind(tags)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
+        tx.commit().await.map_err(self.sql())
+    }
+
     pub async fn set_clip_notes(&self, id: i64, notes: &str, tags: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3").bind(notes).bind(tags).bind(id).execute(&self.pool).await.map_err(self.sql())?;
         Ok(())
@@ -1045,5 +1072,18 @@ mod tests {
         assert_eq!(gone, ["b.mp4", "b.png"]);
         assert!(db.clip(other).await.unwrap().is_none());
         assert_eq!(db.clip(kept).await.unwrap().unwrap().status, "kept");
+    }
+
+    #[tokio::test]
+    async fn a_review_is_one_transaction() {
+        let (_dir, db) = db().await;
+        db.add_box("b1", "甲").await.unwrap();
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
+        let meta = ClipMeta { window: "w1".into(), rule: "absent".into(), event_start: t, trigger_ts: t };
+        let (id, _) = db.insert_clip("b1", &meta, "a.mp4", "a.png", "{}", 10).await.unwrap();
+        db.review_clip(id, "good example", "teach", Some("kept"), "li").await.unwrap();
+        assert_eq!(db.clip(id).await.unwrap().unwrap().status, "kept");
+        let log = db.audit_log(5).await.unwrap();
+        assert_eq!((log[0].action.as_str(), log[0].target.as_str(), log[0].user.as_str()), ("clip_kept", format!("clip {id}").as_str(), "li"));
     }
 }

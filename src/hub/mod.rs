@@ -41,6 +41,10 @@ pub struct Hub {
     /// The face model that checks uploads; without it every clip is refused
     /// (503: the box keeps it and retries).
     pub faces: Result<Mutex<FaceDetector>, String>,
+    /// Per-address and per-account limits on sign-ins.
+    pub signin: Arc<crate::signin::Limiter>,
+    /// The bounded pool that checks and hashes passwords.
+    pub passwords: crate::signin::PasswordPool,
 }
 
 impl Hub {
@@ -60,6 +64,12 @@ impl Hub {
             let _ = std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700));
         }
         let db = HubDb::open(&Hub::store_path(&cfg)).await?;
-        Ok(Arc::new(Hub { cfg, db, faces: faces.map(Mutex::new) }))
+        Ok(Arc::new(Hub {
+            cfg,
+            db,
+            faces: faces.map(Mutex::new),
+            signin: crate::signin::Limiter::new(crate::signin::ADDRESS_LIMIT, crate::signin::ACCOUNT_LIMIT),
+            passwords: crate::signin::PasswordPool::for_this_machine(),
+        }))
     }
 }

@@ -194,10 +194,10 @@ pub fn summary_csv(s: &DaySummary) -> String {
             let f = &win.figures;
             let mut row = vec![
                 s.date.to_string(),
-                h.hall.clone(),
-                win.box_id.clone(),
-                win.window.clone(),
-                win.name.clone(),
+                csv_text(&h.hall),
+                csv_text(&win.box_id),
+                csv_text(&win.window),
+                csv_text(&win.name),
                 format!("{:.2}", f.in_service_s / 60.0),
                 format!("{:.2}", f.compliant_s / 60.0),
                 format!("{:.2}", f.unknown_s / 60.0),
@@ -217,18 +217,48 @@ pub fn summary_csv(s: &DaySummary) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// A name as a CSV cell: a leading `= + - @`, tab or CR would make a
+/// spreadsheet read the cell as a formula, so such cells get a leading `'`.
+pub fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) { format!("'{s}") } else { s.to_string() }
+}
+
+/// A name inside a markdown robot message: every ASCII punctuation mark is
+/// backslash-escaped (no emphasis, headings, links or autolinks such as
+/// `http\://…` can come from a name) and line breaks become spaces.
+pub fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.push(' ');
+        } else {
+            if c.is_ascii_punctuation() {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A name inside a plain-text e-mail: one line, and no `scheme://` that a
+/// mail reader would turn into a link.
+pub fn plain_text(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().replace("://", ": //")
+}
+
 /// The robot message: the day's figures and a link to the full report.
 pub fn summary_markdown(s: &DaySummary, lang: Lang, link: &str) -> String {
     let mut out = format!("### {} {}\n", lang.t("summary.title"), s.date);
     out += &format!("> {} **{}** · {} {} · {} {}\n\n", lang.t("summary.rate"), pct(s.total.rate), lang.t("summary.unknown"), pct(s.total.unknown_share), lang.t("summary.vs_prev"), delta(s.total.delta_prev()));
     for h in &s.halls {
-        out += &format!("- {}: {} ({} {})\n", h.hall, pct(h.figures.rate), lang.t("summary.events"), h.figures.events());
+        out += &format!("- {}: {} ({} {})\n", md_text(&h.hall), pct(h.figures.rate), lang.t("summary.events"), h.figures.events());
     }
     let attention = s.attention();
     if !attention.is_empty() {
         out += &format!("\n**{}**\n", lang.t("summary.attention"));
         for (h, w) in attention.iter().take(10) {
-            out += &format!("- {} {}: {} ({})\n", h.hall, w.name, pct(w.figures.rate), w.attention.iter().map(|k| lang.t(k)).collect::<Vec<_>>().join("；"));
+            out += &format!("- {} {}: {} ({})\n", md_text(&h.hall), md_text(&w.name), pct(w.figures.rate), w.attention.iter().map(|k| lang.t(k)).collect::<Vec<_>>().join("；"));
         }
     }
     let worst: Vec<String> = RuleCode::ALL
@@ -250,9 +280,9 @@ pub fn summary_text(s: &DaySummary, lang: Lang, link: &str) -> String {
     let mut out = format!("{} {}\n\n", lang.t("summary.title"), s.date);
     out += &format!("{}: {}   {}: {}   {}: {}   {}: {}\n\n", lang.t("summary.rate"), pct(s.total.rate), lang.t("summary.unknown"), pct(s.total.unknown_share), lang.t("summary.vs_prev"), delta(s.total.delta_prev()), lang.t("summary.vs_avg7"), delta(s.total.delta_avg7()));
     for h in &s.halls {
-        out += &format!("{}: {}\n", h.hall, pct(h.figures.rate));
+        out += &format!("{}: {}\n", plain_text(&h.hall), pct(h.figures.rate));
         for w in &h.windows {
-            out += &format!("  {}: {}  {} {}\n", w.name, pct(w.figures.rate), lang.t("summary.events"), w.figures.events());
+            out += &format!("  {}: {}  {} {}\n", plain_text(&w.name), pct(w.figures.rate), lang.t("summary.events"), w.figures.events());
         }
     }
     out += &format!("\n{}: {link}\n", lang.t("summary.full_report"));
@@ -262,6 +292,49 @@ pub fn summary_text(s: &DaySummary, lang: Lang, link: &str) -> String {
 /// The subject line of the e-mail.
 pub fn subject(s: &DaySummary, lang: Lang) -> String {
     lang.f("report.subject", &[("date", s.date.to_string()), ("rate", pct(s.total.rate))])
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn csv_cells_never_start_a_formula(name in "\\PC{0,12}|[=+@\t\r-]\\PC{0,12}") {
+            let cell = csv_text(&name);
+            proptest::prop_assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']), "{cell:?}");
+            let quoted = format!("'{}", name);
+            proptest::prop_assert!(cell == name || cell == quoted);
+        }
+
+        #[test]
+        fn markdown_names_are_inert(name in "[\\[\\]()*_#`<>!|~:/a-z\n\\\\ ]{0,16}") {
+            let md = md_text(&name);
+            proptest::prop_assert!(!md.contains('\n'));
+            // Every punctuation mark is escaped, and unescaping gives the name back.
+            let mut chars = md.chars();
+            let mut back = String::new();
+            while let Some(c) = chars.next() {
+                if c == '\\' {
+                    let n = chars.next();
+                    proptest::prop_assert!(n.is_some_and(|n| n.is_ascii_punctuation()), "{md:?}");
+                    back.extend(n);
+                } else {
+                    proptest::prop_assert!(!c.is_ascii_punctuation(), "unescaped {c:?} in {md:?}");
+                    back.push(c);
+                }
+            }
+            proptest::prop_assert_eq!(back, name.replace('\n', " "));
+        }
+    }
+
+    #[test]
+    fn names_cannot_inject_into_messages() {
+        assert_eq!(csv_text("=HYPERLINK(\"http://evil\")"), "'=HYPERLINK(\"http://evil\")");
+        assert_eq!(csv_text("窗口 1"), "窗口 1");
+        assert_eq!(md_text("[点我](http://evil.example)"), "\\[点我\\]\\(http\\:\\/\\/evil\\.example\\)");
+        assert_eq!(plain_text("w1\nhttp://evil.example"), "w1 http: //evil.example");
+    }
 }
 
 #[cfg(test)]

@@ -464,6 +464,12 @@ impl WindowRules {
         (events, self.book.take_all())
     }
 
+    /// Minutes closed by `now` that are new or amended; a minute stays
+    /// amendable for one more minute (backdated events, late frames).
+    pub fn take_closed_minutes(&mut self, now: Ts) -> Vec<MinuteMetrics> {
+        self.book.take_closed(now, now - chrono::Duration::minutes(1))
+    }
+
     /// Minutes completed before `before`.
     pub fn take_minutes(&mut self, before: Ts) -> Vec<MinuteMetrics> {
         self.book.take_before(before)

@@ -47,6 +47,9 @@ pub struct Stretch {
 pub struct MinuteBook {
     window: String,
     minutes: BTreeMap<DateTime<FixedOffset>, MinuteMetrics>,
+    /// What [`MinuteBook::take_closed`] last handed out per minute still in
+    /// the book, so that a minute amended later is handed out again.
+    sent: BTreeMap<DateTime<FixedOffset>, MinuteMetrics>,
 }
 
 fn minute_of(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
@@ -55,7 +58,7 @@ fn minute_of(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
 
 impl MinuteBook {
     pub fn new(window: &str) -> MinuteBook {
-        MinuteBook { window: window.to_string(), minutes: BTreeMap::new() }
+        MinuteBook { window: window.to_string(), minutes: BTreeMap::new(), sent: BTreeMap::new() }
     }
 
     fn bucket(&mut self, m: DateTime<FixedOffset>) -> &mut MinuteMetrics {
@@ -126,8 +129,29 @@ impl MinuteBook {
         std::mem::replace(&mut self.minutes, keep).into_values().collect()
     }
 
+    /// Every minute that closed before `now`'s minute and is new or changed
+    /// since it was last handed out (so it is stored as soon as it closes,
+    /// and stored again if late frames or a backdated event amend it).
+    /// Minutes that ended before `final_before` leave the book: they can no
+    /// longer change.
+    pub fn take_closed(&mut self, now: DateTime<FixedOffset>, final_before: DateTime<FixedOffset>) -> Vec<MinuteMetrics> {
+        let mut out = Vec::new();
+        for (k, m) in self.minutes.range(..minute_of(now)) {
+            if self.sent.get(k) != Some(m) {
+                out.push(m.clone());
+                self.sent.insert(*k, m.clone());
+            }
+        }
+        let last = minute_of(final_before);
+        self.minutes = self.minutes.split_off(&last);
+        self.sent = self.sent.split_off(&last);
+        out
+    }
+
+    /// Every minute left that was not handed out as it is now.
     pub fn take_all(&mut self) -> Vec<MinuteMetrics> {
-        std::mem::take(&mut self.minutes).into_values().collect()
+        let sent = std::mem::take(&mut self.sent);
+        std::mem::take(&mut self.minutes).into_iter().filter(|(k, m)| sent.get(k) != Some(m)).map(|(_, m)| m).collect()
     }
 }
 
@@ -187,5 +211,31 @@ mod tests {
         book.add(t("2026-03-02T09:01:00+08:00"), t("2026-03-02T09:01:30+08:00"), s);
         assert_eq!(book.take_before(t("2026-03-02T09:01:40+08:00")).len(), 1);
         assert_eq!(book.take_all().len(), 1);
+    }
+
+    #[test]
+    fn closed_minutes_go_out_at_once_and_again_when_amended() {
+        let mut book = MinuteBook::new("w1");
+        let s = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
+        book.add(t("2026-03-02T09:00:00+08:00"), t("2026-03-02T09:00:59+08:00"), s);
+        assert!(book.take_closed(t("2026-03-02T09:00:59+08:00"), t("2026-03-02T08:59:59+08:00")).is_empty(), "still open");
+        book.add(t("2026-03-02T09:00:59+08:00"), t("2026-03-02T09:01:00+08:00"), s);
+        book.add(t("2026-03-02T09:01:00+08:00"), t("2026-03-02T09:01:01+08:00"), s);
+        let first = book.take_closed(t("2026-03-02T09:01:01+08:00"), t("2026-03-02T09:00:01+08:00"));
+        assert_eq!(first.len(), 1, "the 09:00 minute goes out the moment it closes");
+        assert_eq!(first[0].observed_s, 60.0);
+        assert!(book.take_closed(t("2026-03-02T09:01:10+08:00"), t("2026-03-02T09:00:10+08:00")).is_empty(), "unchanged: not again");
+        // A rule turns out to have begun in the closed minute: amended and handed out again.
+        book.backdate(RuleCode::ALL[0], t("2026-03-02T09:00:40+08:00"), t("2026-03-02T09:01:20+08:00"));
+        let amended = book.take_closed(t("2026-03-02T09:01:20+08:00"), t("2026-03-02T09:00:20+08:00"));
+        assert_eq!(amended.len(), 1);
+        assert_eq!(amended[0].rules[&RuleCode::ALL[0]].violation_s, 20.0);
+        // Past the grace 09:00 leaves the book; 09:01 (closed now) goes out once.
+        book.add(t("2026-03-02T09:02:00+08:00"), t("2026-03-02T09:02:05+08:00"), s);
+        let later = book.take_closed(t("2026-03-02T09:02:05+08:00"), t("2026-03-02T09:01:05+08:00"));
+        assert_eq!(later.iter().map(|m| m.observed_s).collect::<Vec<_>>(), vec![1.0]);
+        // At the end only the open minute is left to hand out.
+        let rest = book.take_all();
+        assert_eq!(rest.iter().map(|m| m.observed_s).collect::<Vec<_>>(), vec![5.0]);
     }
 }

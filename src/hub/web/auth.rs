@@ -3,8 +3,10 @@
 //! token per session that every form carries. The login form has its own
 //! CSRF cookie (double submit).
 
-use axum::extract::{FromRequestParts, Query, State};
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::{StatusCode, header};
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -101,19 +103,57 @@ pub struct LoginForm {
     next: String,
 }
 
-pub async fn login(State(hub): State<AppState>, jar: CookieJar, axum::Form(f): axum::Form<LoginForm>) -> Result<Response, WebError> {
+/// Signs in: the CSRF cookie first, then one attempt reserved against the
+/// address's and the account's limits ([`crate::signin`]), then argon2 in
+/// the bounded pool (503 at once when it is full).
+pub async fn login(
+    State(hub): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    jar: CookieJar,
+    axum::Form(f): axum::Form<LoginForm>,
+) -> Result<Response, WebError> {
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     if expected.is_empty() || !constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
         return Err(WebError::Page(StatusCode::FORBIDDEN, "the sign-in form's CSRF token is missing or wrong; open the sign-in page again".into()));
     }
     let lang = hub.cfg.language;
-    let Some(user) = hub.db.check_password(&f.name, &f.password).await.map_err(WebError::internal)? else {
-        tracing::warn!(name = %f.name, "sign-in refused");
+    let address = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
+    let attempt = match hub.signin.reserve(address, Some(f.name.trim()), std::time::Instant::now()) {
+        Ok(a) => a,
+        Err(crate::signin::Refused(wait)) => {
+            tracing::warn!(name = %f.name, %address, "sign-in refused: too many wrong passwords");
+            let message = format!("{} ({} s)", lang.t("login.too_many"), wait.as_secs().max(1));
+            let retry = [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())];
+            return Ok((StatusCode::TOO_MANY_REQUESTS, retry, WebError::Page(StatusCode::TOO_MANY_REQUESTS, message)).into_response());
+        }
+    };
+    let found = hub.db.user_and_hash(&f.name).await.map_err(WebError::internal)?;
+    let password = f.password.clone();
+    let checked = hub
+        .passwords
+        .run(move || match found {
+            Some((user, hash)) => crate::secret::verify_password(&password, &hash).then_some(user),
+            None => {
+                // Same work for unknown names, so timing does not tell them apart.
+                crate::secret::burn_password_check(&password);
+                None
+            }
+        })
+        .await;
+    let Ok(checked) = checked else {
+        drop(attempt); // not checked: the try is given back
+        let busy = WebError::Page(StatusCode::SERVICE_UNAVAILABLE, lang.t("login.busy").to_string());
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], busy).into_response());
+    };
+    let Some(user) = checked else {
+        attempt.failed();
+        tracing::warn!(name = %f.name, %address, "sign-in refused");
         let token = secret();
         let body = render::page("login.html", lang, None, "", minijinja::context! { title => lang.t("login.title"), login_csrf => &token, next => safe_next(Some(&f.next)), error => lang.t("login.failed") })
             .map_err(WebError::internal)?;
         return Ok((StatusCode::UNAUTHORIZED, jar.add(cookie(&hub, LOGIN_COOKIE, token)), Html(body)).into_response());
     };
+    attempt.succeeded();
     let (token, _) = hub.db.new_session(&user).await.map_err(WebError::internal)?;
     hub.db.audit(&user.name, "sign_in", "", "").await.map_err(WebError::internal)?;
     let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path("/")).add(cookie(&hub, SESSION_COOKIE, token));

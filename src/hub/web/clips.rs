@@ -129,17 +129,14 @@ pub async fn review(State(hub): State<AppState>, s: Session, Path(id): Path<i64>
     if f.notes.len() > 10_000 || f.tags.len() > 500 {
         return Err(WebError::Page(StatusCode::BAD_REQUEST, "notes up to 10,000 and tags up to 500 bytes".into()));
     }
-    hub.db.set_clip_notes(id, &f.notes, &f.tags).await.map_err(WebError::internal)?;
+    // Validate everything first: a bad action saves nothing.
     let status = match f.action.as_str() {
         "keep" => Some("kept"),
         "discard" => Some("discarded"),
         "save" => None,
         other => return Err(WebError::Page(StatusCode::BAD_REQUEST, format!("action {other:?}: use keep, discard or save"))),
     };
-    if let Some(st) = status {
-        hub.db.set_clip_status(id, st, &s.user.name).await.map_err(WebError::internal)?;
-    }
-    hub.db.audit(&s.user.name, &format!("clip_{}", status.unwrap_or("notes_saved")), &format!("clip {id}"), &f.tags).await.map_err(WebError::internal)?;
+    hub.db.review_clip(id, &f.notes, &f.tags, status, &s.user.name).await.map_err(WebError::internal)?;
     Ok(Redirect::to(&format!("/clips/{id}")).into_response())
 }
 
