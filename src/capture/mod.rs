@@ -4,7 +4,7 @@
 //! analyses or stores pixels.
 
 mod camera;
-pub(crate) mod frames;
+pub(crate) use crate::av::frames;
 mod images;
 mod video;
 
@@ -18,7 +18,6 @@ use crate::config::SourceSpec;
 pub use camera::CameraSource;
 pub use images::ImageFolder;
 pub use frames::for_each_frame;
-pub(crate) use video::init;
 pub use video::VideoSource;
 
 /// One frame at analysis resolution.

@@ -12,6 +12,8 @@ pub mod png;
 mod regions;
 mod skeleton;
 mod temporal;
+pub mod faces;
+pub mod signatures;
 pub mod upload;
 
 use std::io;

@@ -422,7 +422,7 @@ fn frame_rate(fps: f64) -> Rational {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::for_each_frame;
+    use crate::av::frames::for_each_frame;
     use std::process::Command;
     use std::time::Instant;
 

@@ -41,15 +41,15 @@ pub struct CleanClip {
 /// what was refused (a stream, a chunk, a face and where) and what to send
 /// instead; it never holds pixels.
 pub fn sanitize(video: &[u8], thumbnail: &[u8], faces: &mut FaceDetector) -> Result<CleanClip, String> {
-    faces.thresholds.score = crate::audit::AUDIT_FACE_SCORE;
+    faces.thresholds.score = super::faces::AUDIT_FACE_SCORE;
     let thumbnail = thumbnail_png(thumbnail, faces).map_err(|e| format!("thumbnail: {e}"))?;
     let (video, frames) = video_mp4(video, faces).map_err(|e| format!("video: {e}"))?;
     Ok(CleanClip { video, thumbnail, frames: frames + 1 })
 }
 
 fn first_face(faces: &mut FaceDetector, img: &RgbImage, what: &str, frame: usize) -> Result<(), String> {
-    match crate::audit::search(faces, img, Path::new(what), frame).into_iter().next() {
-        Some(f) => Err(f.to_string()),
+    match super::faces::search(faces, img, frame)?.first() {
+        Some(f) => Err(super::faces::describe(Path::new(what), f)),
         None => Ok(()),
     }
 }
@@ -57,7 +57,7 @@ fn first_face(faces: &mut FaceDetector, img: &RgbImage, what: &str, frame: usize
 /// The thumbnail, checked chunk by chunk, decoded, searched and re-encoded.
 fn thumbnail_png(bytes: &[u8], faces: &mut FaceDetector) -> Result<Vec<u8>, String> {
     check_plain(bytes, MAX_THUMB_SIDE)?;
-    if let Some((format, at)) = crate::audit::embedded_media_except(bytes, Some(0)) {
+    if let Some((format, at)) = super::signatures::embedded_media_except(bytes, Some(0)) {
         return Err(format!("{format} data at byte {at}; send the thumbnail alone"));
     }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Png);
@@ -85,7 +85,7 @@ fn video_mp4(bytes: &[u8], faces: &mut FaceDetector) -> Result<(Vec<u8>, usize),
             ));
         }
     }
-    if let Some((format, at)) = crate::audit::embedded_media_except(bytes, Some(0)) {
+    if let Some((format, at)) = super::signatures::embedded_media_except(bytes, Some(0)) {
         return Err(format!("{format} data at byte {at}; send the video alone"));
     }
     let mut mem = crate::av::MemInput::open_mp4(bytes.to_vec())?;
@@ -115,7 +115,7 @@ fn video_mp4(bytes: &[u8], faces: &mut FaceDetector) -> Result<(Vec<u8>, usize),
     let out = MemOut::new().map_err(|e| format!("cannot hold the re-encoded video in memory: {e}"))?;
     let mut writer: Option<super::mp4::Mp4Writer> = None;
     let mut size = None;
-    let frames = crate::capture::frames::decode_stream(input, index, "stream 0", |img| {
+    let frames = crate::av::frames::decode_stream(input, index, "stream 0", |img| {
         let dims = img.dimensions();
         if *size.get_or_insert(dims) != dims {
             return Err(format!("frames change size ({:?} then {dims:?}); send frames of one size", size.unwrap_or(dims)));

@@ -1,5 +1,8 @@
 //! FFmpeg's initialisation and the small safety helpers every FFmpeg user
-//! in Liyi shares: decoding (`capture`) and encoding (`privacy::mp4`).
+//! in Liyi shares: decoding (`capture`, `frames` for the audit and the hub's
+//! upload check) and encoding (`privacy::mp4`).
+
+pub mod frames;
 
 use std::path::Path;
 use std::sync::Once;

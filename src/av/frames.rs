@@ -1,4 +1,5 @@
-//! Reading every frame of a stored clip back, for the privacy audit.
+//! Reading every frame of a stored clip back, for the privacy audit and
+//! the hub's upload check.
 
 use std::path::Path;
 
