@@ -347,7 +347,9 @@ impl HubDb {
     // ---- ingest -----------------------------------------------------------
 
     /// Stores a validated batch in one transaction: minutes replace the
-    /// stored minute with the same key, events already stored are kept.
+    /// stored minute with the same key, events already stored are kept,
+    /// except an open one (`closed_by` = "open", sent when it began), which
+    /// the closed version of the same event (same key) replaces.
     pub async fn ingest(&self, box_id: &str, b: &IngestBatch) -> Result<IngestReply, StoreError> {
         let now = now_unix();
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
@@ -384,7 +386,11 @@ impl HubDb {
             let r = sqlx::query(
                 "INSERT INTO event (box, window, rule, start, start_ms, start_unix, end, end_ms, end_unix, duration_s, confidence, closed_by, values_json,
                                     received_unix)
-                 VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (box, window, rule, start_ms) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (box, window, rule, start_ms) DO UPDATE SET
+                   end = excluded.end, end_ms = excluded.end_ms, end_unix = excluded.end_unix, duration_s = excluded.duration_s,
+                   confidence = excluded.confidence, closed_by = excluded.closed_by, values_json = excluded.values_json
+                 WHERE event.closed_by = 'open' AND excluded.closed_by <> 'open'",
             )
             .bind(box_id)
             .bind(&e.window)
