@@ -1081,6 +1081,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_closed_event_replaces_its_open_version() {
+        let (_dir, db) = db().await;
+        db.add_box("b1", "甲").await.unwrap();
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let open = crate::rules::Event {
+            window: "w1".into(),
+            rule: crate::rules::RuleCode::Absent,
+            start: t("2026-11-28T09:00:00+08:00"),
+            end: t("2026-11-28T09:00:00+08:00"),
+            duration_s: 0.0,
+            confidence: 0.0,
+            closed_by: "open".into(),
+            values: Default::default(),
+        };
+        // The closed version, sent with another offset: the same key.
+        let closed = crate::rules::Event {
+            start: t("2026-11-28T01:00:00+00:00"),
+            end: t("2026-11-28T01:02:00+00:00"),
+            duration_s: 120.0,
+            confidence: 0.9,
+            closed_by: "interrupted".into(),
+            ..open.clone()
+        };
+        let stored = || async {
+            let rows = sqlx::query("SELECT closed_by, end_ms, duration_s FROM event").fetch_all(&db.pool).await.unwrap();
+            rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1), r.get::<f64, _>(2))).collect::<Vec<_>>()
+        };
+        let batch = |e: &crate::rules::Event| IngestBatch { minutes: vec![], events: vec![e.clone()] };
+        assert_eq!(db.ingest("b1", &batch(&open)).await.unwrap().events_new, 1);
+        assert_eq!(db.ingest("b1", &batch(&open)).await.unwrap().events_new, 0, "a resend is kept once");
+        assert_eq!(stored().await, [("open".to_string(), open.end.timestamp_millis(), 0.0)]);
+        db.ingest("b1", &batch(&closed)).await.unwrap();
+        let want = [("interrupted".to_string(), closed.end.timestamp_millis(), 120.0)];
+        assert_eq!(stored().await, want);
+        // A closed event is final: a late open or another close is ignored.
+        db.ingest("b1", &batch(&open)).await.unwrap();
+        db.ingest("b1", &batch(&crate::rules::Event { closed_by: "resolved".into(), ..closed.clone() })).await.unwrap();
+        assert_eq!(stored().await, want);
+    }
+
+    #[tokio::test]
     async fn a_review_is_one_transaction() {
         let (_dir, db) = db().await;
         db.add_box("b1", "甲").await.unwrap();
