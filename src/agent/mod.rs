@@ -510,7 +510,11 @@ pub fn run(
                                 let _ = out.send(Output::Baseline(w.window.id.clone(), json));
                             }
                             if !began.is_empty() {
-                                let _ = out.send(Output::Opened(w.window.id.clone(), began.clone()));
+                                // In the hall's offset, as the closed event's start will be, so
+                                // that both are one row (the edge store keys on the text).
+                                let schedule = &w.window.schedule;
+                                let opened = began.iter().map(|(r, t)| (*r, schedule.localize(*t))).collect();
+                                let _ = out.send(Output::Opened(w.window.id.clone(), opened));
                             }
                             if !events.is_empty() {
                                 let _ = out.send(Output::Events(events));
