@@ -76,6 +76,62 @@ fn kill_9_keeps_every_completed_minute() {
     });
 }
 
+/// An event open at a kill -9 is in the store (open), and the next start
+/// closes it "interrupted" at the last observed time; every clip in the
+/// store belongs to a stored event.
+#[test]
+fn kill_9_leaves_an_open_event_that_the_restart_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
+    let config = dir.path().join("hall.toml");
+    std::fs::copy(common::repo().join("assets/demo.toml"), &config).unwrap();
+    let store = dir.path().join("edge.sqlite");
+    let args = ["--loop-files".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()];
+    let mut agent = common::RunningAgent::spawn(&args);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    common::wait_for(Duration::from_secs(30), || store.exists().then_some(())).expect("the agent creates its store");
+    let reader = rt.block_on(liyi::store::Store::open(&store)).unwrap();
+    // w02's staff zone is empty: an absence opens once its 60 s tolerance
+    // has passed (a generous cap for a loaded machine, not asserted).
+    let open = common::wait_for(Duration::from_secs(300), || {
+        std::thread::sleep(Duration::from_millis(900));
+        let events = rt.block_on(reader.events(Some("w02"))).ok()?;
+        events.into_iter().find(|e| e.rule == liyi::rules::RuleCode::Absent && e.closed_by == liyi::store::OPEN)
+    })
+    .expect("the absence is stored open while it lasts");
+    assert_eq!((open.end, open.duration_s), (open.start, 0.0));
+    rt.block_on(reader.close());
+    agent.child.kill().unwrap(); // SIGKILL
+    agent.child.wait().unwrap();
+    drop(agent);
+
+    // A short run: its start-up closes what the kill left open.
+    common::liyi()
+        .args(["run", "--seconds", "2", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--store")
+        .arg(&store)
+        .timeout(Duration::from_secs(180))
+        .assert()
+        .success();
+    rt.block_on(async {
+        let s = liyi::store::Store::open(&store).await.unwrap();
+        assert_eq!(s.integrity_check().await.unwrap(), "ok");
+        let events = s.events(None).await.unwrap();
+        let closed = events.iter().find(|e| e.window == "w02" && e.rule == open.rule && e.start == open.start).expect("the event is kept");
+        assert_eq!(closed.closed_by, liyi::store::INTERRUPTED);
+        assert!(closed.end >= closed.start && closed.duration_s >= 0.0, "{closed:?}");
+        assert!(events.iter().all(|e| e.closed_by != liyi::store::OPEN), "nothing is left open: {events:?}");
+        for c in s.clips().await.unwrap() {
+            assert!(
+                events.iter().any(|e| e.window == c.window && e.rule.as_str() == c.rule && e.start == c.event_start),
+                "clip {} has no stored event",
+                c.video
+            );
+        }
+    });
+}
+
 #[test]
 fn bad_config_and_missing_sources_are_clear() {
     let dir = tempfile::tempdir().unwrap();

@@ -196,6 +196,10 @@ fn rules_with_baseline(w: &Window, kept: Option<&String>) -> WindowRules {
 
 /// What the agent produced, in order.
 pub enum Output {
+    /// Violations that have just begun in a window (rule, start): stored
+    /// open, so a kill before they end still leaves them (and their clips'
+    /// event) in the store.
+    Opened(String, Vec<(crate::rules::RuleCode, chrono::DateTime<chrono::FixedOffset>)>),
     Events(Vec<Event>),
     Minutes(Vec<MinuteMetrics>),
     /// A finished clip (redacted frames in memory), with the models that
@@ -504,6 +508,13 @@ pub fn run(
                             drop(rules);
                             if let Some(json) = baseline {
                                 let _ = out.send(Output::Baseline(w.window.id.clone(), json));
+                            }
+                            if !began.is_empty() {
+                                // In the hall's offset, as the closed event's start will be, so
+                                // that both are one row (the edge store keys on the text).
+                                let schedule = &w.window.schedule;
+                                let opened = began.iter().map(|(r, t)| (*r, schedule.localize(*t))).collect();
+                                let _ = out.send(Output::Opened(w.window.id.clone(), opened));
                             }
                             if !events.is_empty() {
                                 let _ = out.send(Output::Events(events));

@@ -184,6 +184,13 @@ pub(super) fn run_agent(
     if cfg.hub.is_some() {
         store = store.with_outbox();
     }
+    // Events a kill left open: closed at the last observed time, before the
+    // agent runs (and queued for the hub).
+    match store_rt.block_on(store.close_interrupted()) {
+        Ok(closed) if !closed.is_empty() => tracing::warn!(events = closed.len(), "closed events left open by an interrupted run"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "events left open by an interrupted run not closed"),
+    }
     let uplink_store = store.clone();
     let kept_baselines: std::collections::BTreeMap<String, String> = match store_rt.block_on(store.baselines()) {
         Ok(rows) => rows.into_iter().map(|(w, json, _)| (w, json)).collect(),
@@ -206,6 +213,7 @@ pub(super) fn run_agent(
         let (mut events, mut minutes, mut clips) = (0u64, 0usize, Vec::new());
         for output in rx {
             let r = match output {
+                Output::Opened(window, began) => store_rt.block_on(store.open_events(&window, &began)).map(|_| ()),
                 Output::Events(e) => store_rt.block_on(store.insert_events(&e)).map(|n| events += n),
                 Output::Baseline(window, json) => store_rt.block_on(store.save_baseline(&window, &json, now_unix() as i64)),
                 Output::Minutes(m) => {

@@ -347,7 +347,9 @@ impl HubDb {
     // ---- ingest -----------------------------------------------------------
 
     /// Stores a validated batch in one transaction: minutes replace the
-    /// stored minute with the same key, events already stored are kept.
+    /// stored minute with the same key, events already stored are kept,
+    /// except an open one (`closed_by` = "open", sent when it began), which
+    /// the closed version of the same event (same key) replaces.
     pub async fn ingest(&self, box_id: &str, b: &IngestBatch) -> Result<IngestReply, StoreError> {
         let now = now_unix();
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
@@ -384,7 +386,11 @@ impl HubDb {
             let r = sqlx::query(
                 "INSERT INTO event (box, window, rule, start, start_ms, start_unix, end, end_ms, end_unix, duration_s, confidence, closed_by, values_json,
                                     received_unix)
-                 VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (box, window, rule, start_ms) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (box, window, rule, start_ms) DO UPDATE SET
+                   end = excluded.end, end_ms = excluded.end_ms, end_unix = excluded.end_unix, duration_s = excluded.duration_s,
+                   confidence = excluded.confidence, closed_by = excluded.closed_by, values_json = excluded.values_json
+                 WHERE event.closed_by = 'open' AND excluded.closed_by <> 'open'",
             )
             .bind(box_id)
             .bind(&e.window)
@@ -1072,6 +1078,47 @@ mod tests {
         assert_eq!(gone, ["b.mp4", "b.png"]);
         assert!(db.clip(other).await.unwrap().is_none());
         assert_eq!(db.clip(kept).await.unwrap().unwrap().status, "kept");
+    }
+
+    #[tokio::test]
+    async fn a_closed_event_replaces_its_open_version() {
+        let (_dir, db) = db().await;
+        db.add_box("b1", "甲").await.unwrap();
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let open = crate::rules::Event {
+            window: "w1".into(),
+            rule: crate::rules::RuleCode::Absent,
+            start: t("2026-11-28T09:00:00+08:00"),
+            end: t("2026-11-28T09:00:00+08:00"),
+            duration_s: 0.0,
+            confidence: 0.0,
+            closed_by: "open".into(),
+            values: Default::default(),
+        };
+        // The closed version, sent with another offset: the same key.
+        let closed = crate::rules::Event {
+            start: t("2026-11-28T01:00:00+00:00"),
+            end: t("2026-11-28T01:02:00+00:00"),
+            duration_s: 120.0,
+            confidence: 0.9,
+            closed_by: "interrupted".into(),
+            ..open.clone()
+        };
+        let stored = || async {
+            let rows = sqlx::query("SELECT closed_by, end_ms, duration_s FROM event").fetch_all(&db.pool).await.unwrap();
+            rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1), r.get::<f64, _>(2))).collect::<Vec<_>>()
+        };
+        let batch = |e: &crate::rules::Event| IngestBatch { minutes: vec![], events: vec![e.clone()] };
+        assert_eq!(db.ingest("b1", &batch(&open)).await.unwrap().events_new, 1);
+        assert_eq!(db.ingest("b1", &batch(&open)).await.unwrap().events_new, 0, "a resend is kept once");
+        assert_eq!(stored().await, [("open".to_string(), open.end.timestamp_millis(), 0.0)]);
+        db.ingest("b1", &batch(&closed)).await.unwrap();
+        let want = [("interrupted".to_string(), closed.end.timestamp_millis(), 120.0)];
+        assert_eq!(stored().await, want);
+        // A closed event is final: a late open or another close is ignored.
+        db.ingest("b1", &batch(&open)).await.unwrap();
+        db.ingest("b1", &batch(&crate::rules::Event { closed_by: "resolved".into(), ..closed.clone() })).await.unwrap();
+        assert_eq!(stored().await, want);
     }
 
     #[tokio::test]

@@ -17,6 +17,13 @@ use crate::rules::{Event, MinuteMetrics, RuleCode};
 /// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
 const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql"), include_str!("schema/v4.sql")];
 
+/// `closed_by` of an event that has begun and not ended yet (stored with
+/// `end` = `start` and no duration).
+pub const OPEN: &str = "open";
+/// `closed_by` of an event that was open when the agent was killed, closed
+/// at start-up at the last time its window was observed.
+pub const INTERRUPTED: &str = "interrupted";
+
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
 
@@ -67,8 +74,31 @@ impl Store {
         schema_version(&self.pool, &self.path).await
     }
 
-    /// Stores events; an event already stored (same window, rule and start)
-    /// is left as it is. Returns how many were new.
+    /// Stores events that have just begun, open: `end` = `start`, no
+    /// duration, `closed_by` = [`OPEN`]. An event already stored is left as
+    /// it is. [`Store::insert_events`] closes them when they end; at
+    /// start-up [`Store::close_interrupted`] closes what a kill left open.
+    pub async fn open_events(&self, window: &str, began: &[(RuleCode, DateTime<FixedOffset>)]) -> Result<u64, StoreError> {
+        let events: Vec<Event> = began
+            .iter()
+            .map(|(rule, start)| Event {
+                window: window.to_string(),
+                rule: *rule,
+                start: *start,
+                end: *start,
+                duration_s: 0.0,
+                confidence: 0.0,
+                closed_by: OPEN.to_string(),
+                values: Default::default(),
+            })
+            .collect();
+        self.insert_events(&events).await
+    }
+
+    /// Stores events. An event already stored (same window, rule and start)
+    /// is left as it is, unless it is stored open and this one is closed:
+    /// then it is replaced and queued again (a new outbox revision). Returns
+    /// how many rows were added or closed.
     pub async fn insert_events(&self, events: &[Event]) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
         let mut added = 0;
@@ -76,7 +106,12 @@ impl Store {
             let values = serde_json::to_string(&e.values).expect("a map of numbers serialises");
             let r = sqlx::query(
                 "INSERT INTO event (window, rule, start, start_unix, end, duration_s, confidence, closed_by, values_json)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (window, rule, start) DO NOTHING RETURNING id",
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (window, rule, start) DO UPDATE SET
+                   end = excluded.end, duration_s = excluded.duration_s, confidence = excluded.confidence,
+                   closed_by = excluded.closed_by, values_json = excluded.values_json
+                 WHERE event.closed_by = 'open' AND excluded.closed_by <> 'open'
+                 RETURNING id",
             )
             .bind(&e.window)
             .bind(e.rule.as_str())
@@ -99,6 +134,36 @@ impl Store {
         }
         tx.commit().await.map_err(self.sql())?;
         Ok(added)
+    }
+
+    /// Closes the events a kill left open (`closed_by` = [`INTERRUPTED`]) at
+    /// the last time the agent is known to have observed their window: the
+    /// end of the window's latest stored minute, or the event's start if that
+    /// is earlier. Queues them for the hub. Returns the closed events.
+    pub async fn close_interrupted(&self) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.window, e.rule, e.start, e.end, e.duration_s, e.confidence, e.closed_by, e.values_json,
+                    (SELECT MAX(m.minute_unix) FROM minute m WHERE m.window = e.window) AS last_minute
+             FROM event e WHERE e.closed_by = 'open' ORDER BY e.start_unix, e.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.sql())?;
+        let mut closed = Vec::new();
+        for r in &rows {
+            let mut e = self.event_from(r)?;
+            if let Some(last) = r.get::<Option<f64>, _>("last_minute") {
+                let ms = ((last + 60.0) * 1000.0).round() as i64;
+                if let Some(t) = DateTime::from_timestamp_millis(ms) {
+                    e.end = t.with_timezone(e.start.offset()).max(e.start);
+                }
+            }
+            e.duration_s = (e.end - e.start).num_milliseconds() as f64 / 1000.0;
+            e.closed_by = INTERRUPTED.to_string();
+            closed.push(e);
+        }
+        self.insert_events(&closed).await?;
+        Ok(closed)
     }
 
     /// Stores minute metrics, replacing a stored row for the same window and

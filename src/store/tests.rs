@@ -147,3 +147,63 @@ async fn outbox_bounds_drop_only_the_oldest_clips() {
     store.delete_clips(&[id]).await.unwrap();
     assert!(store.next_clip().await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn an_open_event_is_closed_by_its_end_and_queued_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.sqlite")).await.unwrap().with_outbox();
+    let closed = event("2026-03-02T09:00:10+08:00");
+    assert_eq!(store.open_events("w1", &[(closed.rule, closed.start)]).await.unwrap(), 1);
+    let stored = store.events(None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].closed_by.as_str(), stored[0].end, stored[0].duration_s), (OPEN, closed.start, 0.0));
+    let sent = store.next_batch(10).await.unwrap();
+    assert_eq!(sent.events.len(), 1, "the open event goes out");
+    assert_eq!(store.open_events("w1", &[(closed.rule, closed.start)]).await.unwrap(), 0, "opened twice, stored once");
+    assert_eq!(store.insert_events(std::slice::from_ref(&closed)).await.unwrap(), 1, "the end closes it");
+    assert_eq!(store.events(None).await.unwrap(), vec![closed.clone()]);
+    // The hub's confirmation of the open version keeps the closed one queued.
+    store.ack(&sent.tickets()).await.unwrap();
+    let again = store.next_batch(10).await.unwrap();
+    assert_eq!(again.events.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>(), vec![closed.clone()]);
+    // A closed event is final: neither a late open nor another close changes it.
+    assert_eq!(store.open_events("w1", &[(closed.rule, closed.start)]).await.unwrap(), 0);
+    let mut other = closed.clone();
+    other.closed_by = "unknown".into();
+    assert_eq!(store.insert_events(&[other]).await.unwrap(), 0);
+    assert_eq!(store.events(None).await.unwrap(), vec![closed]);
+    assert!(store.close_interrupted().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_restart_closes_open_events_at_the_last_observed_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite");
+    let store = Store::open(&path).await.unwrap().with_outbox();
+    let start = ts("2026-03-02T09:00:10+08:00");
+    store.open_events("w1", &[(RuleCode::Slouching, start)]).await.unwrap();
+    // Another window's event opened after its last stored minute.
+    let mut late = minute("2026-03-02T08:58:00+08:00", 60.0);
+    late.window = "w2".into();
+    store.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 50.0), minute("2026-03-02T09:01:00+08:00", 0.0), late]).await.unwrap();
+    store.open_events("w2", &[(RuleCode::Absent, start)]).await.unwrap();
+    let sent = store.next_batch(10).await.unwrap();
+    store.ack(&sent.tickets()).await.unwrap();
+    store.close().await;
+
+    let store = Store::open(&path).await.unwrap().with_outbox();
+    let closed = store.close_interrupted().await.unwrap();
+    assert_eq!(closed.len(), 2);
+    let stored = store.events(None).await.unwrap();
+    assert_eq!(stored, closed);
+    let w1 = stored.iter().find(|e| e.window == "w1").unwrap();
+    assert_eq!(w1.closed_by, INTERRUPTED);
+    assert_eq!(w1.end, ts("2026-03-02T09:02:00+08:00"), "the end of the latest stored minute");
+    assert_eq!(w1.end.offset(), start.offset());
+    assert_eq!(w1.duration_s, 110.0);
+    let w2 = stored.iter().find(|e| e.window == "w2").unwrap();
+    assert_eq!((w2.closed_by.as_str(), w2.end, w2.duration_s), (INTERRUPTED, start, 0.0), "never before its start");
+    let resent = store.next_batch(10).await.unwrap();
+    assert_eq!(resent.events.len(), 2, "the closed versions are queued for the hub");
+    assert!(store.close_interrupted().await.unwrap().is_empty(), "closed once");
+}
