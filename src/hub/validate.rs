@@ -544,9 +544,11 @@ mod tests {
         let start = chrono::DateTime::parse_from_rfc3339(start).unwrap();
         let e = serde_json::json!({
             "window": "w01", "rule": "absent", "start": start, "end": start + chrono::Duration::seconds(secs),
-            "duration_s": duration_s, "confidence": 0.9, "values": {}, "closed_by": "resolved",
+            "duration_s": 0.0, "confidence": 0.9, "values": {}, "closed_by": "resolved",
         });
-        serde_json::from_value(e).unwrap()
+        let mut e: Event = serde_json::from_value(e).unwrap();
+        e.duration_s = duration_s;
+        e
     }
 
     /// 2026-11-28T09:01:00+08:00, as the hub's clock.
