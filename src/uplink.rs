@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::base::clock::{Backoff, Clock, RealClock};
 
 use crate::config::HubLink;
 use crate::store::{Store, StoreError};
@@ -41,6 +43,7 @@ pub struct Uplink {
     client: reqwest::Client,
     store: Store,
     clips_dir: PathBuf,
+    clock: Arc<dyn Clock>,
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -53,7 +56,7 @@ impl Uplink {
             .user_agent(concat!("liyi/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| UplinkError::Unreachable { url: link.url.clone(), message: e.to_string() })?;
-        Ok(Uplink { link, client, store, clips_dir: clips_dir.to_path_buf() })
+        Ok(Uplink { link, client, store, clips_dir: clips_dir.to_path_buf(), clock: RealClock::shared() })
     }
 
     fn url(&self, path: &str) -> String {
@@ -134,7 +137,7 @@ impl Uplink {
 
     /// Keeps the outbox within its bounds (clips only).
     pub async fn bound(&self) -> Result<(), UplinkError> {
-        let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        let now = self.clock.now_unix();
         let max_bytes = (self.link.outbox_clip_mb * 1e6) as u64;
         let dropped = self.store.bound_outbox(now, self.link.outbox_max_age_days * 86_400.0, max_bytes).await?;
         if !dropped.is_empty() {
@@ -170,21 +173,17 @@ impl Uplink {
     /// heartbeat every `heartbeat_s` (from `beat`), and keeps the outbox in
     /// bounds.
     pub async fn run(self, stop: Arc<AtomicBool>, beat: impl Fn(crate::store::OutboxStats) -> Heartbeat) {
-        let mut backoff = Duration::from_secs(1);
-        let heartbeat_every = Duration::from_secs_f64(self.link.heartbeat_s);
-        let mut next_beat = Instant::now();
-        let mut next_bound = Instant::now();
+        let mut backoff = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
+        let mut pacer = Pacer::new(Arc::clone(&self.clock), Duration::from_secs_f64(self.link.heartbeat_s));
         let mut failing = false;
         while !stop.load(Ordering::Relaxed) {
-            if Instant::now() >= next_beat {
-                next_beat = Instant::now() + heartbeat_every;
+            if pacer.beat_due() {
                 let stats = self.store.outbox_stats().await.unwrap_or_default();
                 if let Err(e) = self.heartbeat(&beat(stats)).await {
                     tracing::debug!(error = %e, "heartbeat not delivered");
                 }
             }
-            if Instant::now() >= next_bound {
-                next_bound = Instant::now() + Duration::from_secs(60);
+            if pacer.bound_due() {
                 if let Err(e) = self.bound().await {
                     tracing::warn!(error = %e, "outbox bound check failed");
                 }
@@ -195,7 +194,7 @@ impl Uplink {
                         tracing::info!(hub = %self.link.url, "hub reachable again; sending what waited");
                         failing = false;
                     }
-                    backoff = Duration::from_secs(1);
+                    backoff.reset();
                     Duration::ZERO
                 }
                 Ok(false) => Duration::from_millis(500),
@@ -204,14 +203,12 @@ impl Uplink {
                         tracing::warn!(error = %e, "hub link failing; rows stay in the outbox");
                     }
                     failing = true;
-                    let w = backoff;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    w
+                    backoff.next_wait()
                 }
             };
-            let until = Instant::now() + wait.min(next_beat.saturating_duration_since(Instant::now()).max(Duration::from_millis(50)));
-            while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-                tokio::time::sleep(Duration::from_millis(50)).await;
+            let until = self.clock.elapsed() + wait.min(pacer.until_beat().max(Duration::from_millis(50)));
+            while self.clock.elapsed() < until && !stop.load(Ordering::Relaxed) {
+                self.clock.sleep(Duration::from_millis(50)).await;
             }
         }
         // A last try for what the agent flushed on its way out (even after
@@ -234,6 +231,41 @@ impl Uplink {
     }
 }
 
+/// When the uplink's periodic work is due, on its clock: a heartbeat every
+/// `heartbeat_s` (the first at once) and an outbox bound check every minute.
+struct Pacer {
+    clock: Arc<dyn Clock>,
+    heartbeat_every: Duration,
+    next_beat: Duration,
+    next_bound: Duration,
+}
+
+/// How often the outbox's bounds are checked.
+const BOUND_EVERY: Duration = Duration::from_secs(60);
+
+impl Pacer {
+    fn new(clock: Arc<dyn Clock>, heartbeat_every: Duration) -> Pacer {
+        let now = clock.elapsed();
+        Pacer { clock, heartbeat_every, next_beat: now, next_bound: now }
+    }
+
+    /// Whether a heartbeat is due now; if so, the next is `heartbeat_every` on.
+    fn beat_due(&mut self) -> bool {
+        let now = self.clock.elapsed();
+        (now >= self.next_beat).then(|| self.next_beat = now + self.heartbeat_every).is_some()
+    }
+
+    fn bound_due(&mut self) -> bool {
+        let now = self.clock.elapsed();
+        (now >= self.next_bound).then(|| self.next_bound = now + BOUND_EVERY).is_some()
+    }
+
+    /// Time until the next heartbeat is due.
+    fn until_beat(&self) -> Duration {
+        self.next_beat.saturating_sub(self.clock.elapsed())
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
@@ -245,3 +277,38 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+    use crate::base::clock::SimulatedClock;
+
+    #[test]
+    fn a_heartbeat_is_due_every_heartbeat_s_and_bounds_every_minute() {
+        let clock = SimulatedClock::new(1_700_000_000_000);
+        let mut p = Pacer::new(Arc::new(clock.clone()), Duration::from_secs(30));
+        let (mut beats, mut bounds) = (Vec::new(), Vec::new());
+        for s in 0..=300u64 {
+            if p.beat_due() {
+                beats.push(s);
+            }
+            if p.bound_due() {
+                bounds.push(s);
+            }
+            clock.advance(Duration::from_secs(1));
+        }
+        assert_eq!(beats, (0..=300).step_by(30).collect::<Vec<u64>>());
+        assert_eq!(bounds, [0, 60, 120, 180, 240, 300]);
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(p.until_beat(), Duration::from_secs(19));
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_cap_and_resets_after_success() {
+        let mut b = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
+        let waits: Vec<u64> = (0..9).map(|_| b.next_wait().as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        b.reset();
+        assert_eq!(b.next_wait(), Duration::from_secs(1));
+    }
+}

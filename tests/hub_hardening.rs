@@ -378,3 +378,59 @@ fn a_version_1_store_is_repaired() {
         assert_eq!(v, 2);
     });
 }
+
+/// Years 0001 and 9999, and a `duration_s` that disagrees with its event's
+/// end - start, were stored. Now each is refused with 422 naming the field,
+/// and a time within the window around the hub's clock still goes in.
+#[test]
+fn ingest_times_are_bounded_to_the_hub_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    hub.start();
+    let base = hub.url.clone();
+    let event = |start: chrono::DateTime<chrono::Utc>, secs: i64, duration_s: f64| {
+        let end = start + chrono::Duration::seconds(secs);
+        serde_json::json!({"events": [{"window": "w01", "rule": "slouching", "start": start.to_rfc3339(), "end": end.to_rfc3339(),
+            "duration_s": duration_s, "confidence": 0.9, "closed_by": "recovered", "values": {}}]})
+        .to_string()
+    };
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let now = chrono::Utc::now();
+    rt().block_on(async {
+        for (body, want) in [
+            (event(at("0001-01-01T00:00:00Z"), 30, 30.0), "events[0].start"),
+            (event(at("9999-12-31T00:00:00Z"), 30, 30.0), "events[0].start"),
+            (event(now - chrono::Duration::days(400), 30, 30.0), "events[0].start"),
+            (event(now + chrono::Duration::hours(1), 30, 30.0), "events[0].start"),
+            (event(now - chrono::Duration::hours(1), 30, 3000.0), "events[0].duration_s"),
+        ] {
+            let (code, reply) = post_json(&base, "/api/v1/ingest", Some(&token), body.clone()).await;
+            assert_eq!(code, 422, "{body}: {reply}");
+            assert!(reply.contains(want), "{body}: {reply}");
+        }
+        let (code, reply) = post_json(&base, "/api/v1/ingest", Some(&token), event(now - chrono::Duration::hours(1), 30, 30.0)).await;
+        assert_eq!(code, 200, "{reply}");
+    });
+}
+
+/// The scheduler reads time only from its clock: on a simulated clock a
+/// day of ticks passes at once, and the retention job runs hourly.
+#[tokio::test]
+async fn the_scheduler_runs_on_a_simulated_clock() {
+    use liyi::base::clock::{Clock, SimulatedClock};
+    use liyi::hub::tasks::{Job, schedule};
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = Arc::clone(&seen);
+    let jobs = vec![Job::new("hourly", 3600.0, move |now| {
+        s.lock().unwrap().push(now);
+        Box::pin(async { Ok(()) })
+    })];
+    let clock = SimulatedClock::new(1_700_000_000_000);
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    schedule(jobs, shared, std::time::Duration::from_secs(5), Some(24 * 720), |_, _, _| async {}).await;
+    assert_eq!(clock.now_ms(), 1_700_000_000_000 + 86_400_000, "a day of 5 s ticks");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 24);
+    assert!(seen.windows(2).all(|w| (w[1] - w[0] - 3600.0).abs() < 1e-6), "{seen:?}");
+}

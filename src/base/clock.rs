@@ -65,6 +65,12 @@ impl Clock for RealClock {
     }
 }
 
+/// The machine's wall time in unix seconds: the one helper for code that
+/// has no [`Clock`] at hand (it was copied in several modules).
+pub fn now_unix() -> f64 {
+    unix_ms(SystemTime::now()) as f64 / 1000.0
+}
+
 /// Milliseconds since the Unix epoch of a `SystemTime` (negative before it,
 /// saturating far outside `i64`).
 pub fn unix_ms(t: SystemTime) -> i64 {

@@ -296,9 +296,7 @@ pub(super) fn print_summary(done: &RunDone, store: &Path, clips_dir: &Path) {
     }
 }
 
-fn now_unix() -> f64 {
-    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
-}
+use crate::base::clock::now_unix;
 
 /// Where and how the store thread writes clips.
 struct ClipSink {

@@ -164,9 +164,7 @@ pub fn sha256_hex(s: &str) -> String {
 
 pub use crate::secret::random_token as secret;
 
-pub fn now_unix() -> f64 {
-    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
-}
+pub use crate::base::clock::now_unix;
 
 impl HubDb {
     pub async fn open(path: &Path) -> Result<HubDb, StoreError> {

@@ -45,6 +45,8 @@ pub struct Hub {
     pub signin: Arc<crate::signin::Limiter>,
     /// The bounded pool that checks and hashes passwords.
     pub passwords: crate::signin::PasswordPool,
+    /// The hub's clock: the scheduler's ticks and ingest's time bounds.
+    pub clock: Arc<dyn crate::base::clock::Clock>,
 }
 
 impl Hub {
@@ -70,6 +72,7 @@ impl Hub {
             faces: faces.map(Mutex::new),
             signin: crate::signin::Limiter::new(crate::signin::ADDRESS_LIMIT, crate::signin::ACCOUNT_LIMIT),
             passwords: crate::signin::PasswordPool::for_this_machine(),
+            clock: crate::base::clock::RealClock::shared(),
         }))
     }
 }

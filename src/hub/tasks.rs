@@ -21,7 +21,8 @@ use std::time::Duration;
 use chrono::TimeZone;
 
 use super::Hub;
-use super::db::{Alert, now_unix};
+use super::db::Alert;
+use crate::base::clock::Clock;
 use super::deliver;
 
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
@@ -95,7 +96,7 @@ where
 
 /// The hub's jobs: the daily summary, health alerts and clip retention.
 pub fn jobs(hub: &Arc<Hub>) -> Vec<Job> {
-    let started = now_unix();
+    let started = hub.clock.now_unix();
     let report_backoff_until = Arc::new(Mutex::new(0.0f64));
     let h = Arc::clone(hub);
     let report = Job::new("report", 0.0, move |now| {
@@ -127,21 +128,39 @@ pub fn jobs(hub: &Arc<Hub>) -> Vec<Job> {
     vec![report, health, retention]
 }
 
+/// Runs the hub's jobs on the hub's clock until the process ends.
 pub async fn run(hub: Arc<Hub>, tick_every: Duration) {
-    let mut jobs = jobs(&hub);
-    loop {
-        let now = now_unix();
-        tick(&mut jobs, now, |job, error| {
-            let hub = Arc::clone(&hub);
-            async move {
-                if let Err(e) = hub.db.raise_hub_alert(now, job, &error).await {
-                    tracing::error!(job, error = %e, "the health alert for a failed job could not be stored");
-                }
+    let jobs = jobs(&hub);
+    let clock = Arc::clone(&hub.clock);
+    schedule(jobs, clock, tick_every, None, move |now, job, error| {
+        let hub = Arc::clone(&hub);
+        async move {
+            if let Err(e) = hub.db.raise_hub_alert(now, job, &error).await {
+                tracing::error!(job, error = %e, "the health alert for a failed job could not be stored");
             }
-        })
-        .await;
-        tokio::time::sleep(tick_every).await;
+        }
+    })
+    .await;
+}
+
+/// The scheduler's loop: a [`tick`] at the clock's time, then a sleep of
+/// `tick_every` on the clock, for `ticks` ticks (`None`: for ever). Time is
+/// read only from `clock`, so a simulated clock runs a day of schedule in
+/// moments. `on_failure(now, job, error)` raises the health alert. Returns
+/// the jobs, for their state.
+pub async fn schedule<F, Fut>(mut jobs: Vec<Job>, clock: Arc<dyn Clock>, tick_every: Duration, ticks: Option<u64>, on_failure: F) -> Vec<Job>
+where
+    F: Fn(f64, &'static str, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut n = 0u64;
+    while ticks.is_none_or(|t| n < t) {
+        let now = clock.now_unix();
+        tick(&mut jobs, now, |job, error| on_failure(now, job, error)).await;
+        clock.sleep(tick_every).await;
+        n += 1;
     }
+    jobs
 }
 
 async fn health(hub: &Hub, now: f64, started: f64) -> Result<(), crate::store::StoreError> {

@@ -76,6 +76,61 @@ fn event(e: &Event) -> Result<(), String> {
     Ok(())
 }
 
+/// How far in the past an instant from a box may lie: the longest a box's
+/// outbox may hold a row (`outbox_max_age_days` is at most 365) plus a day.
+pub const MAX_PAST_MS: i64 = (365 + 1) * 86_400_000;
+/// How far ahead of the hub's clock an instant from a box may lie.
+pub const MAX_FUTURE_MS: i64 = 10 * 60_000;
+
+/// An instant from a box, within [`MAX_PAST_MS`] before and [`MAX_FUTURE_MS`]
+/// after the hub's `now_ms` (UTC ms).
+fn recent<Tz: chrono::TimeZone>(name: &str, t: &chrono::DateTime<Tz>, now_ms: i64) -> Result<(), String> {
+    let ms = t.timestamp_millis();
+    if ms < now_ms.saturating_sub(MAX_PAST_MS) {
+        return Err(format!("{name}: {} is more than {} days before the hub's clock", t.to_rfc3339(), MAX_PAST_MS / 86_400_000));
+    }
+    if ms > now_ms.saturating_add(MAX_FUTURE_MS) {
+        return Err(format!("{name}: {} is more than {} minutes after the hub's clock", t.to_rfc3339(), MAX_FUTURE_MS / 60_000));
+    }
+    Ok(())
+}
+
+/// The times in a batch, against the hub's clock (`now_ms`, UTC ms): every
+/// minute and event instant within the window of [`recent`], and each
+/// event's `duration_s` finite, not negative and within a second of
+/// `end - start`. The error names the row and field (answered with 422).
+pub fn batch_times(b: &IngestBatch, now_ms: i64) -> Result<(), String> {
+    for (i, m) in b.minutes.iter().enumerate() {
+        if let Some(t) = &m.minute {
+            recent(&format!("minutes[{i}].minute"), t, now_ms)?;
+        }
+    }
+    for (i, e) in b.events.iter().enumerate() {
+        event_times(e, now_ms).map_err(|m| format!("events[{i}].{m}"))?;
+    }
+    Ok(())
+}
+
+fn event_times(e: &Event, now_ms: i64) -> Result<(), String> {
+    recent("start", &e.start, now_ms)?;
+    recent("end", &e.end, now_ms)?;
+    let d = e.duration_s;
+    if !d.is_finite() || d < 0.0 {
+        return Err(format!("duration_s: {d} is not a number of seconds"));
+    }
+    let span = (e.end.timestamp_millis() - e.start.timestamp_millis()) as f64 / 1000.0;
+    if (d - span).abs() > 1.0 {
+        return Err(format!("duration_s: {d} s does not agree with end - start ({span} s)"));
+    }
+    Ok(())
+}
+
+/// A clip's times against the hub's clock, as [`batch_times`].
+pub fn clip_times(m: &ClipMeta, now_ms: i64) -> Result<(), String> {
+    recent("meta.event_start", &m.event_start, now_ms)?;
+    recent("meta.trigger_ts", &m.trigger_ts, now_ms)
+}
+
 /// Largest count a box may report (frames, errors, queued rows): far above
 /// anything real (10^12 frames is 1,000 years at 30 fps) and far below
 /// `i64::MAX`, so sums of a few counters stay exact integers in SQLite.
@@ -482,6 +537,73 @@ mod tests {
         for (json, want) in refused {
             let e = sidecar(json.as_bytes(), &meta()).unwrap_err();
             assert!(e.contains(want), "{json}: {e}");
+        }
+    }
+
+    fn event_at(start: &str, secs: i64, duration_s: f64) -> Event {
+        let start = chrono::DateTime::parse_from_rfc3339(start).unwrap();
+        let e = serde_json::json!({
+            "window": "w01", "rule": "absent", "start": start, "end": start + chrono::Duration::seconds(secs),
+            "duration_s": 0.0, "confidence": 0.9, "values": {}, "closed_by": "resolved",
+        });
+        let mut e: Event = serde_json::from_value(e).unwrap();
+        e.duration_s = duration_s;
+        e
+    }
+
+    /// 2026-11-28T09:01:00+08:00, as the hub's clock.
+    const NOW_MS: i64 = 1_795_827_660_000;
+
+    #[test]
+    fn times_are_bounded_to_a_window_around_the_hub_clock() {
+        let ok = IngestBatch { minutes: vec![good_minute()], events: vec![event_at("2026-11-28T09:00:00+08:00", 30, 30.0)] };
+        assert_eq!(batch_times(&ok, NOW_MS), Ok(()));
+        let refused = [
+            ("0001-01-01T00:00:00Z", 30, 30.0, "events[0].start: 0001-01-01"),
+            ("9999-12-31T00:00:00Z", 30, 30.0, "events[0].start: 9999-12-31"),
+            ("2025-11-26T09:00:00+08:00", 30, 30.0, "more than 366 days before"),
+            ("2026-11-28T09:12:00+08:00", 30, 30.0, "more than 10 minutes after"),
+            ("2026-11-28T09:10:50+08:00", 30, 30.0, "events[0].end:"),
+            ("2026-11-28T09:00:00+08:00", 30, 45.0, "events[0].duration_s: 45 s does not agree with end - start (30 s)"),
+            ("2026-11-28T09:00:00+08:00", 30, -1.0, "events[0].duration_s: -1 is not"),
+            ("2026-11-28T09:00:00+08:00", 30, f64::NAN, "events[0].duration_s: NaN"),
+            ("2026-11-28T09:00:00+08:00", 30, f64::INFINITY, "events[0].duration_s: inf"),
+        ];
+        for (start, secs, d, want) in refused {
+            let b = IngestBatch { minutes: vec![], events: vec![event_at(start, secs, d)] };
+            let e = batch_times(&b, NOW_MS).unwrap_err();
+            assert!(e.starts_with(want) || e.contains(want), "{start} {d}: {e}");
+        }
+        // Within a second of end - start, and both edges of the window.
+        for (start, secs, d) in [("2026-11-28T09:00:00+08:00", 30, 30.9), ("2025-11-27T09:02:00+08:00", 0, 0.0), ("2026-11-28T09:11:00+08:00", 0, 0.0)] {
+            let b = IngestBatch { minutes: vec![], events: vec![event_at(start, secs, d)] };
+            assert_eq!(batch_times(&b, NOW_MS), Ok(()), "{start}");
+        }
+        let mut m = good_minute();
+        m.minute = Some(chrono::DateTime::parse_from_rfc3339("9999-01-01T00:00:00Z").unwrap());
+        assert!(batch_times(&IngestBatch { minutes: vec![m], events: vec![] }, NOW_MS).unwrap_err().starts_with("minutes[0].minute:"));
+        let mut c = meta();
+        c.trigger_ts = chrono::DateTime::parse_from_rfc3339("0001-01-01T00:00:00Z").unwrap();
+        assert!(clip_times(&meta(), NOW_MS).is_ok());
+        assert!(clip_times(&c, NOW_MS).unwrap_err().starts_with("meta.trigger_ts:"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn time_checks_never_panic_and_accept_only_the_window(now_ms in -(1i64 << 45)..1i64 << 45,
+                                                              offset_ms in proptest::prop_oneof![-40_000_000_000i64..1_000_000_000, proptest::num::i64::ANY],
+                                                              span_ms in 0i64..200_000_000, slack in -2.0f64..2.0,
+                                                              any in proptest::num::f64::ANY, exact in proptest::bool::ANY) {
+            let start_ms = now_ms.saturating_add(offset_ms);
+            let d = if exact { span_ms as f64 / 1000.0 + slack } else { any };
+            let Some(start) = chrono::DateTime::from_timestamp_millis(start_ms) else { return Ok(()) };
+            let Some(end) = start.checked_add_signed(chrono::Duration::milliseconds(span_ms)) else { return Ok(()) };
+            let mut e = event_at("2026-11-28T09:00:00+08:00", 0, 0.0);
+            (e.start, e.end, e.duration_s) = (start.fixed_offset(), end.fixed_offset(), d);
+            let ok = batch_times(&IngestBatch { minutes: vec![], events: vec![e] }, now_ms).is_ok();
+            let in_window = |ms: i64| (now_ms - MAX_PAST_MS..=now_ms + MAX_FUTURE_MS).contains(&ms);
+            let agrees = d.is_finite() && d >= 0.0 && (d - span_ms as f64 / 1000.0).abs() <= 1.0;
+            proptest::prop_assert_eq!(ok, in_window(start_ms) && in_window(start_ms + span_ms) && agrees);
         }
     }
 }

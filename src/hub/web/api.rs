@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::{AppState, WebError};
-use crate::hub::db::{BoxInfo, Role, now_unix};
+use crate::hub::db::{BoxInfo, Role};
 use crate::hub::{render, report, validate};
 use crate::wire::{ClipReply, Heartbeat, IngestBatch, IngestReply};
 
@@ -47,6 +47,7 @@ fn serde_path_to_error<'de, T: serde::de::DeserializeOwned>(de: &mut serde_json:
 pub async fn ingest(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<IngestReply>, WebError> {
     let batch: IngestBatch = json_body(body).await?;
     validate::batch(&batch).map_err(|m| WebError::Api(StatusCode::BAD_REQUEST, m))?;
+    validate::batch_times(&batch, hub.clock.now_ms()).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     let reply = hub.db.ingest(&b.id, &batch).await.map_err(WebError::api_internal)?;
     tracing::debug!(box_id = %b.id, minutes = reply.minutes, events_new = reply.events_new, "batch stored");
     Ok(Json(reply))
@@ -60,7 +61,7 @@ pub async fn whoami(BoxAuth(b): BoxAuth) -> Json<serde_json::Value> {
 pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<serde_json::Value>, WebError> {
     let hb: Heartbeat = json_body(body).await?;
     validate::heartbeat(&hb).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
-    let now = now_unix();
+    let now = hub.clock.now_unix();
     let day = chrono::TimeZone::timestamp_opt(&hub.cfg.timezone, now as i64, 0).single().map(|t| t.date_naive().to_string()).unwrap_or_default();
     hub.db.heartbeat(&b.id, &hb, now, &day, hub.cfg.health.box_silent_s).await.map_err(WebError::api_internal)?;
     Ok(Json(serde_json::json!({ "ok": true })))
@@ -80,6 +81,7 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         parts.push((name, bytes));
     }
     let validate::ClipUpload { meta, video, thumbnail: thumb, sidecar } = validate::clip_upload(parts).map_err(bad)?;
+    validate::clip_times(&meta, hub.clock.now_ms()).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     if let Some(id) = hub.db.clip_id(&b.id, &meta).await.map_err(WebError::api_internal)? {
         return Ok(Json(ClipReply { id, duplicate: true }));
     }
