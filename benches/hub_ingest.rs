@@ -47,7 +47,8 @@ fn bench(c: &mut Criterion) {
     let mut n = 0;
     g.bench_function("store_500_minutes", |b| b.iter(|| rt.block_on(db.ingest("bench", &batch(&mut n))).unwrap()));
 
-    let cfg = liyi::hub::config::parse(&format!("data_dir = \"{}\"\n", dir.path().join("http").display()), &dir.path().join("hub.toml")).unwrap();
+    let cfg =
+        liyi::hub::config::parse(&format!("data_dir = \"{}\"\n", dir.path().join("http").display()), &dir.path().join("hub.toml")).unwrap();
     let hub: Arc<Hub> = rt.block_on(Hub::open(cfg, Err("no face model in the bench".into()))).unwrap();
     let token = rt.block_on(hub.db.add_box("bench", "大厅")).unwrap();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
@@ -58,7 +59,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("http_500_minutes", |b| {
         b.iter(|| {
             let body = serde_json::to_vec(&batch(&mut n)).unwrap();
-            let r = rt.block_on(client.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body).send()).unwrap();
+            let r =
+                rt.block_on(client.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body).send()).unwrap();
             assert!(r.status().is_success());
         })
     });

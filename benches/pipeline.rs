@@ -88,10 +88,14 @@ fn benches(c: &mut Criterion) {
     {
         use liyi::attire::template;
         let gray = image::imageops::grayscale(&img);
-        let patches: Vec<_> = (0..10).filter_map(|i| template::cut(&gray, [300.0 + 20.0 * i as f32, 300.0, 345.0 + 20.0 * i as f32, 330.0], 180.0, &format!("p{i}"))).collect();
+        let patches: Vec<_> = (0..10)
+            .filter_map(|i| template::cut(&gray, [300.0 + 20.0 * i as f32, 300.0, 345.0 + 20.0 * i as f32, 330.0], 180.0, &format!("p{i}")))
+            .collect();
         let chest = liyi::attire::Chest { x0: 700, y0: 300, x1: 880, y1: 550, scale: 180.0 };
         assert_eq!(patches.len(), 10);
-        c.bench_function("attire/badge_match_10_patches", |b| b.iter(|| template::match_chest(black_box(&img), &chest, false, &patches, None)));
+        c.bench_function("attire/badge_match_10_patches", |b| {
+            b.iter(|| template::match_chest(black_box(&img), &chest, false, &patches, None))
+        });
     }
 
     // Whole frame (decoding excluded), 1 against 2 threads.

@@ -63,7 +63,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn geometry(zone: BBox, desk_y: Option<f32>, tilt_deg: f32, (width, height): (u32, u32)) -> Geometry {
-    let z = Polygon(vec![Point::new(zone.x1, zone.y1), Point::new(zone.x2, zone.y1), Point::new(zone.x2, zone.y2), Point::new(zone.x1, zone.y2)]);
+    let z = Polygon(vec![
+        Point::new(zone.x1, zone.y1),
+        Point::new(zone.x2, zone.y1),
+        Point::new(zone.x2, zone.y2),
+        Point::new(zone.x1, zone.y2),
+    ]);
     Geometry { staff_zone: z, counter_zone: Polygon(vec![]), desk_y, tilt_deg, min_conf: 0.5, min_leg_conf: 0.6, width, height }
 }
 
@@ -71,11 +76,8 @@ fn geometry(zone: BBox, desk_y: Option<f32>, tilt_deg: f32, (width, height): (u3
 /// detected person's observation, with the desk line taken at the bottom of
 /// the labelled box (the desk cuts the visible body there).
 fn classroom(dir: &Path, est: &PoseEstimator) -> anyhow::Result<()> {
-    let wanted: std::collections::BTreeSet<String> = std::fs::read_to_string(dir.join("labels.csv"))?
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split(',').next().map(str::to_string))
-        .collect();
+    let wanted: std::collections::BTreeSet<String> =
+        std::fs::read_to_string(dir.join("labels.csv"))?.lines().skip(1).filter_map(|l| l.split(',').next().map(str::to_string)).collect();
     // confusion[(truth, observed)] = count
     let mut confusion: BTreeMap<(&str, &str), u32> = BTreeMap::new();
     let mut images = 0;

@@ -45,7 +45,14 @@ fn main() {
         }
         return;
     }
-    print(&format!("{family_name}` ({}", if start == family::Start::Cold { "cold start: no baseline kept" } else { "baseline kept from the previous day" }), &report, minutes);
+    print(
+        &format!(
+            "{family_name}` ({}",
+            if start == family::Start::Cold { "cold start: no baseline kept" } else { "baseline kept from the previous day" }
+        ),
+        &report,
+        minutes,
+    );
 }
 
 fn f(v: Option<f64>) -> String {
@@ -90,14 +97,19 @@ fn grouped(title: &str, report: &Report, names: &[&str], key: impl Fn(&WindowRes
 fn print(family: &str, report: &Report, minutes: f32) {
     println!("## Family `{family}): {} windows × {minutes} min\n", report.windows.len());
     rules_table("### Every window (precision / recall per rule)", &report.total(|_| true));
-    rules_table("### Inside the recommended placement (2.1–2.4 m high, 2.6–3.0 m away, tilt 10–35°)", &report.total(|w| w.bucket.recommended()));
+    rules_table(
+        "### Inside the recommended placement (2.1–2.4 m high, 2.6–3.0 m away, tilt 10–35°)",
+        &report.total(|w| w.bucket.recommended()),
+    );
     rules_table("### Outside it", &report.total(|w| !w.bucket.recommended()));
     println!("Cells are precision / recall.\n");
     grouped("### By camera height (m)", report, &Bucket::HEIGHTS, |w| w.bucket.height as usize);
     grouped("### By distance to the clerk (m)", report, &Bucket::DISTANCES, |w| w.bucket.distance as usize);
     grouped("### By camera tilt (°)", report, &Bucket::TILTS, |w| w.bucket.tilt as usize);
     let px = ["< 40", "40–70", "70–110", "110–160", "≥ 160"];
-    grouped("### By the clerk's shoulder width in the image (px)", report, &px, |w| [40.0, 70.0, 110.0, 160.0].iter().filter(|c| w.shoulder_px >= **c).count());
+    grouped("### By the clerk's shoulder width in the image (px)", report, &px, |w| {
+        [40.0, 70.0, 110.0, 160.0].iter().filter(|c| w.shoulder_px >= **c).count()
+    });
     // Joint cells (height × distance × tilt) for the posture rules.
     println!("### By placement cell: `slouching` and `head_on_desk`\n");
     println!("| height m | distance m | tilt ° | windows | `slouching` | `head_on_desk` |");
@@ -131,7 +143,14 @@ fn print(family: &str, report: &Report, minutes: f32) {
     println!("|---|---|---|---|---|---|");
     for ((r, form), c) in report.forms() {
         let recall = (c.truth > 0).then(|| f64::from(c.found) / f64::from(c.truth));
-        println!("| `{r}` | {} | {} | {} | {} | {} |", if form.is_empty() { "—" } else { &form }, c.truth, c.found, f(recall), c.false_events);
+        println!(
+            "| `{r}` | {} | {} | {} | {} | {} |",
+            if form.is_empty() { "—" } else { &form },
+            c.truth,
+            c.found,
+            f(recall),
+            c.false_events
+        );
     }
 }
 
@@ -142,7 +161,14 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
     let w = family::draw_window(seed, i, minutes);
     let sim = liyi::sim::simulate(&w.scenario, &w.sim_config());
     let window = w.window(&sim);
-    println!("camera {:?}\nconfigured tilt {} shoulder px {:.0} legs {} monitor {:?}", w.camera, w.configured_tilt_deg, w.shoulder_px(), w.legs_visible, w.scene.monitor.is_some());
+    println!(
+        "camera {:?}\nconfigured tilt {} shoulder px {:.0} legs {} monitor {:?}",
+        w.camera,
+        w.configured_tilt_deg,
+        w.shoulder_px(),
+        w.legs_visible,
+        w.scene.monitor.is_some()
+    );
     let t0 = sim.frames[0].trace.ts;
     let secs = |t: chrono::DateTime<chrono::FixedOffset>| (t - t0).num_milliseconds() as f64 / 1000.0;
     for t in &sim.truth_events {
@@ -157,8 +183,24 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
     for f in &sim.frames {
         let (o, e) = rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);
         events.extend(e);
-        let seen: Vec<String> = f.trace.frame.people.iter().map(|p| format!("{:.0}:{}", p.bbox.center().1, p.keypoints.iter().filter(|k| k.conf >= 0.5).count())).collect();
-        let seen = format!("{} b {}", seen.join(","), rules.baseline().map_or("-".into(), |b| format!("sy {:.0} sw {:.0} up {:?} n {}", b.shoulder_px[1], b.shoulder_width_px, b.head_up_px.map(|v| v.round()), b.samples)));
+        let seen: Vec<String> = f
+            .trace
+            .frame
+            .people
+            .iter()
+            .map(|p| format!("{:.0}:{}", p.bbox.center().1, p.keypoints.iter().filter(|k| k.conf >= 0.5).count()))
+            .collect();
+        let seen = format!(
+            "{} b {}",
+            seen.join(","),
+            rules.baseline().map_or("-".into(), |b| format!(
+                "sy {:.0} sw {:.0} up {:?} n {}",
+                b.shoulder_px[1],
+                b.shoulder_width_px,
+                b.head_up_px.map(|v| v.round()),
+                b.samples
+            ))
+        );
         rows.push((secs(f.trace.ts), o, f.truth.clone(), rules.baseline().is_some(), seen));
     }
     events.extend(rules.finish().0);

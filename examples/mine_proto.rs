@@ -22,20 +22,45 @@ fn best(img: &GrayImage, p: &(u32, u32, Vec<f32>)) -> f32 {
     let (iw, ih) = img.dimensions();
     let (pw, ph) = (p.0, p.1);
     let mut b = -1.0f32;
-    for y in 0..=(ih - ph) { for x in 0..=(iw - pw) {
-        let mut s = 0.0; let mut sum = 0.0; let mut sq = 0.0;
-        for j in 0..ph { for i in 0..pw { let v = img.get_pixel(x + i, y + j)[0] as f32; s += v * p.2[(j * pw + i) as usize]; sum += v; sq += v * v; } }
-        let e = sq - sum * sum / (pw * ph) as f32;
-        if e > 1.0 { b = b.max(s / e.sqrt()); }
-    }}
+    for y in 0..=(ih - ph) {
+        for x in 0..=(iw - pw) {
+            let mut s = 0.0;
+            let mut sum = 0.0;
+            let mut sq = 0.0;
+            for j in 0..ph {
+                for i in 0..pw {
+                    let v = img.get_pixel(x + i, y + j)[0] as f32;
+                    s += v * p.2[(j * pw + i) as usize];
+                    sum += v;
+                    sq += v * v;
+                }
+            }
+            let e = sq - sum * sum / (pw * ph) as f32;
+            if e > 1.0 {
+                b = b.max(s / e.sqrt());
+            }
+        }
+    }
     b
 }
 
 fn main() {
     let root = Path::new("/work/shared/datasets/Staff_Identification-nametag-overhead");
-    let rows: Vec<(String, String)> = std::fs::read_to_string(root.join("labels.csv")).unwrap().lines().skip(1).filter(|l| l.starts_with("nametag_crops")).map(|l| { let v: Vec<&str> = l.split(',').collect(); (v[0].to_string(), v[1].to_string()) }).collect();
+    let rows: Vec<(String, String)> = std::fs::read_to_string(root.join("labels.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("nametag_crops"))
+        .map(|l| {
+            let v: Vec<&str> = l.split(',').collect();
+            (v[0].to_string(), v[1].to_string())
+        })
+        .collect();
     let n: usize = std::env::args().nth(1).map_or(8, |s| s.parse().unwrap());
-    let spread = |label: &str| { let pool: Vec<&(String, String)> = rows.iter().filter(|(p, l)| p.contains("/train/") && l == label).collect(); (0..n).map(|i| pool[(2 * i + 1) * pool.len() / (2 * n)].0.clone()).collect::<Vec<_>>() };
+    let spread = |label: &str| {
+        let pool: Vec<&(String, String)> = rows.iter().filter(|(p, l)| p.contains("/train/") && l == label).collect();
+        (0..n).map(|i| pool[(2 * i + 1) * pool.len() / (2 * n)].0.clone()).collect::<Vec<_>>()
+    };
     let pos: Vec<GrayImage> = spread("name_tag_visible").iter().map(|p| norm_region(&root.join(p))).collect();
     let neg: Vec<GrayImage> = spread("no_name_tag_box").iter().map(|p| norm_region(&root.join(p))).collect();
     let t0 = std::time::Instant::now();
@@ -43,15 +68,22 @@ fn main() {
     for a in 0..3.min(pos.len()) {
         let g = &pos[a];
         for (w, h) in [(10u32, 8u32), (14, 10), (10, 14)] {
-            let mut y = 0; while y + h <= g.height() { let mut x = 0; while x + w <= g.width() {
-                if let Some(c) = cand(g, x, y, w, h) {
-                    let sp: f32 = pos.iter().enumerate().filter(|(j, _)| *j != a).map(|(_, im)| best(im, &c)).sum::<f32>() / (pos.len() - 1) as f32;
-                    let mut sn: Vec<f32> = neg.iter().map(|im| best(im, &c)).collect();
-                    sn.sort_by(|a, b| b.total_cmp(a));
-                    let sn = (sn[0] + sn[1]) / 2.0;
-                    top.push((sp - sn, a, c));
+            let mut y = 0;
+            while y + h <= g.height() {
+                let mut x = 0;
+                while x + w <= g.width() {
+                    if let Some(c) = cand(g, x, y, w, h) {
+                        let sp: f32 = pos.iter().enumerate().filter(|(j, _)| *j != a).map(|(_, im)| best(im, &c)).sum::<f32>()
+                            / (pos.len() - 1) as f32;
+                        let mut sn: Vec<f32> = neg.iter().map(|im| best(im, &c)).collect();
+                        sn.sort_by(|a, b| b.total_cmp(a));
+                        let sn = (sn[0] + sn[1]) / 2.0;
+                        top.push((sp - sn, a, c));
+                    }
+                    x += 4;
                 }
-                x += 4; } y += 4; }
+                y += 4;
+            }
         }
     }
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -66,6 +98,17 @@ fn main() {
     }
     let pos_s: Vec<f32> = scored.iter().filter(|s| s.1).map(|s| s.0).collect();
     let neg_s: Vec<f32> = scored.iter().filter(|s| !s.1).map(|s| s.0).collect();
-    let mut auc = 0.0; for a in &pos_s { for b in &neg_s { auc += if a > b { 1.0 } else if a == b { 0.5 } else { 0.0 }; } }
+    let mut auc = 0.0;
+    for a in &pos_s {
+        for b in &neg_s {
+            auc += if a > b {
+                1.0
+            } else if a == b {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
     println!("n={n} AUC {:.3}", auc / (pos_s.len() * neg_s.len()) as f64);
 }

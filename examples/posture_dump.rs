@@ -13,7 +13,9 @@ fn main() {
     let arg = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
     let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(80);
     let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
-    println!("win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p,f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12");
+    println!(
+        "win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p,f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12"
+    );
     for i in 0..n {
         let w = draw_window(family::TUNING, i, minutes);
         let sim = simulate(&w.scenario, &w.sim_config());
@@ -51,7 +53,11 @@ fn main() {
                 s(o.trunk_deg),
                 s(o.neck_deg),
                 s(o.head_on_desk_p),
-                liyi::rules::posture::head_features(&m, &o.motion.unwrap_or_default(), elevation(&w, &window, &m)).iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(","),
+                liyi::rules::posture::head_features(&m, &o.motion.unwrap_or_default(), elevation(&w, &window, &m))
+                    .iter()
+                    .map(|v| format!("{v:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
             );
         }
     }

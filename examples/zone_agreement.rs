@@ -45,13 +45,16 @@ fn main() -> anyhow::Result<()> {
     };
     let seconds: f64 = take("--seconds").map_or(Ok(120.0), |s| s.parse())?;
     let fps: f64 = take("--fps").map_or(Ok(2.0), |s| s.parse())?;
-    let config = args.first().map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/zone_agreement.toml"));
+    let config =
+        args.first().map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/zone_agreement.toml"));
     let cfg = liyi::config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = liyi::vision::runtime::init(None)?;
     let catalog = Catalog::new(liyi::paths::models_dir());
     let est = PoseEstimator::load(rt, &catalog, &PoseSpec { engine: EngineOptions { intra_threads: 1 }, ..PoseSpec::default() })?;
     println!("pose pipeline: {}; {seconds:.0} s at {fps} fps per window\n", est.name());
-    println!("| window | frames | clerk found whole / zone | clerk found agrees | citizen agrees | sit/stand agrees | head on desk agrees | people found whole / zone | clerk shoulders, mean px apart | pose ms/frame whole / zone | events whole / zone (same) |");
+    println!(
+        "| window | frames | clerk found whole / zone | clerk found agrees | citizen agrees | sit/stand agrees | head on desk agrees | people found whole / zone | clerk shoulders, mean px apart | pose ms/frame whole / zone | events whole / zone (same) |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for w in &cfg.windows {
         let Some(source) = &w.source else { continue };

@@ -7,4 +7,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh --test
+# Formatting first (rustfmt.toml): a diff fails here, in a second, before
+# the long build.
+if ! cargo fmt --version >/dev/null 2>&1; then
+  rustup component add rustfmt
+fi
+cargo fmt --check || { echo "cargo fmt --check failed: run cargo fmt and commit the result" >&2; exit 1; }
 cargo test --release --locked "$@"

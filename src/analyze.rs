@@ -3,14 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-
 use crate::imageio::{self, ImageInputError};
 use crate::privacy::{self, FaceEvidence, RedactOptions, RedactedFrame};
+use crate::vision::VisionError;
 use crate::vision::catalog::Catalog;
 use crate::vision::pose::{FrameTiming, PoseEstimator, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
-use crate::vision::VisionError;
 
 /// Keypoints drawn from this confidence.
 pub const DRAW_MIN_CONF: f32 = 0.3;
@@ -46,11 +45,7 @@ impl Analyzer {
     /// Loads the pose pipeline, and the face model when `draw` is set.
     pub fn load(runtime: &Runtime, catalog: &Catalog, spec: &PoseSpec, draw: bool) -> Result<Analyzer, VisionError> {
         let pose = PoseEstimator::load(runtime, catalog, spec)?;
-        let faces = if draw {
-            Some(FaceDetector::load(runtime, catalog, spec.engine)?)
-        } else {
-            None
-        };
+        let faces = if draw { Some(FaceDetector::load(runtime, catalog, spec.engine)?) } else { None };
         Ok(Analyzer { pose, faces, redact: RedactOptions::default() })
     }
 

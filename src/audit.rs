@@ -270,7 +270,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 fn search(faces: &mut FaceDetector, img: &image::RgbImage, path: &Path, frame: usize) -> Vec<Finding> {
     match crate::privacy::faces::search(faces, img, frame) {
-        Ok(found) => found.into_iter().map(|f| Finding::Face { path: path.to_path_buf(), frame: f.frame, score: f.score, bbox: f.bbox }).collect(),
+        Ok(found) => {
+            found.into_iter().map(|f| Finding::Face { path: path.to_path_buf(), frame: f.frame, score: f.score, bbox: f.bbox }).collect()
+        }
         Err(message) => vec![Finding::Unchecked { path: path.to_path_buf(), message }],
     }
 }

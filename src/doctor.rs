@@ -56,8 +56,14 @@ pub fn runtime(flag: Option<&Path>) -> (Check, Option<&'static crate::vision::ru
     match crate::vision::runtime::init(flag) {
         Ok(rt) => {
             // The build string, else the versioned file the library links to.
-            let file_version = std::fs::canonicalize(&rt.path).ok().and_then(|p| p.file_name()?.to_str()?.strip_prefix("libonnxruntime.so.").map(str::to_string));
-            let version = rt.version().map(str::to_string).or(file_version).unwrap_or_else(|| format!("version unknown ({})", rt.build_info.chars().take(60).collect::<String>()));
+            let file_version = std::fs::canonicalize(&rt.path)
+                .ok()
+                .and_then(|p| p.file_name()?.to_str()?.strip_prefix("libonnxruntime.so.").map(str::to_string));
+            let version = rt
+                .version()
+                .map(str::to_string)
+                .or(file_version)
+                .unwrap_or_else(|| format!("version unknown ({})", rt.build_info.chars().take(60).collect::<String>()));
             (Check::ok("ONNX Runtime", format!("{version} ({}, found by {})", rt.path.display(), rt.found_by)), Some(rt))
         }
         Err(e) => (Check::fail("ONNX Runtime", e.to_string(), "run scripts/fetch-onnxruntime.sh, or pass --ort-lib"), None),
@@ -82,13 +88,26 @@ pub fn clock(cfg: &Config) -> Vec<Check> {
     let local = now.with_timezone(&cfg.timezone);
     let mut out = Vec::new();
     if now.timestamp() < 1_735_689_600 {
-        out.push(Check::fail("clock", format!("the system clock says {now}"), "set the clock (timedatectl set-ntp true); events and minutes are stamped with it"));
+        out.push(Check::fail(
+            "clock",
+            format!("the system clock says {now}"),
+            "set the clock (timedatectl set-ntp true); events and minutes are stamped with it",
+        ));
     } else {
-        out.push(Check::ok("clock", format!("{} in {} (UTC {})", local.format("%Y-%m-%d %H:%M:%S %:z"), cfg.timezone.name(), now.format("%H:%M:%S"))));
+        out.push(Check::ok(
+            "clock",
+            format!("{} in {} (UTC {})", local.format("%Y-%m-%d %H:%M:%S %:z"), cfg.timezone.name(), now.format("%H:%M:%S")),
+        ));
     }
     match std::process::Command::new("timedatectl").args(["show", "-p", "NTPSynchronized", "--value"]).output() {
-        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "yes" => out.push(Check::ok("clock sync", "NTP synchronised")),
-        Ok(o) if o.status.success() => out.push(Check::warn("clock sync", "NTP is not synchronised", "sudo timedatectl set-ntp true; a drifting clock shifts service hours")),
+        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "yes" => {
+            out.push(Check::ok("clock sync", "NTP synchronised"))
+        }
+        Ok(o) if o.status.success() => out.push(Check::warn(
+            "clock sync",
+            "NTP is not synchronised",
+            "sudo timedatectl set-ntp true; a drifting clock shifts service hours",
+        )),
         _ => out.push(Check::warn("clock sync", "cannot tell (no timedatectl)", "make sure the box keeps time with NTP or chrony")),
     }
     out
@@ -126,7 +145,9 @@ pub fn store_writable(store: &Path) -> Check {
 /// Free space where the store and clips live, against the clips' quota.
 pub fn disk(dir: &Path, quota_mb: f64) -> Check {
     let probe = std::iter::successors(Some(dir), |d| d.parent()).find(|d| d.exists()).unwrap_or(Path::new("/"));
-    let Ok(c) = std::ffi::CString::new(probe.as_os_str().as_encoded_bytes()) else { return Check::warn("disk", format!("{}: odd path", probe.display()), "") };
+    let Ok(c) = std::ffi::CString::new(probe.as_os_str().as_encoded_bytes()) else {
+        return Check::warn("disk", format!("{}: odd path", probe.display()), "");
+    };
     // SAFETY: statvfs fills the struct it is given; the path is NUL-terminated.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
@@ -175,14 +196,19 @@ pub fn sources(cfg: &Config, limit: Duration) -> Vec<Check> {
             match got.remove(&id) {
                 Some(Ok(d)) => Check::ok(what, format!("{spec}: {d}")),
                 Some(Err(e)) => Check::fail(what, e, "check the address, the camera's power and network, and its user name and password"),
-                None => Check::fail(what, format!("{spec}: no frame within {} s", limit.as_secs()), "check that the camera streams (try `ffprobe` on the address)"),
+                None => Check::fail(
+                    what,
+                    format!("{spec}: no frame within {} s", limit.as_secs()),
+                    "check that the camera streams (try `ffprobe` on the address)",
+                ),
             }
         })
         .collect()
 }
 
 fn probe(spec: &crate::config::SourceSpec) -> Result<String, String> {
-    let mut src = crate::capture::open(spec, crate::capture::CaptureOptions { fps: 30.0, ..Default::default() }).map_err(|e| e.to_string())?;
+    let mut src =
+        crate::capture::open(spec, crate::capture::CaptureOptions { fps: 30.0, ..Default::default() }).map_err(|e| e.to_string())?;
     let mut stamps = Vec::new();
     let mut size = (0, 0);
     while stamps.len() < 6 {
@@ -198,7 +224,8 @@ fn probe(spec: &crate::config::SourceSpec) -> Result<String, String> {
     if stamps.is_empty() {
         return Err(format!("{spec}: opened, but gave no frame"));
     }
-    let fps = (stamps.len() > 1).then(|| (stamps.len() - 1) as f64 / ((*stamps.last().unwrap() - stamps[0]).num_milliseconds() as f64 / 1000.0).max(1e-3));
+    let fps = (stamps.len() > 1)
+        .then(|| (stamps.len() - 1) as f64 / ((*stamps.last().unwrap() - stamps[0]).num_milliseconds() as f64 / 1000.0).max(1e-3));
     Ok(format!("{}×{}{}", size.0, size.1, fps.map_or(String::new(), |f| format!(", {f:.1} fps"))))
 }
 
@@ -208,7 +235,11 @@ pub fn hub(cfg: &Config) -> Option<Check> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
     let url = format!("{}{}", link.url, crate::wire::WHOAMI_PATH);
     let result = rt.block_on(async {
-        let client = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(10)).build().map_err(|e| e.to_string())?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())?;
         let r = client.get(&url).bearer_auth(&link.token).send().await.map_err(|e| e.to_string())?;
         let status = r.status();
         let body = r.text().await.unwrap_or_default();
@@ -220,10 +251,18 @@ pub fn hub(cfg: &Config) -> Option<Check> {
             if v["box"] == link.box_id.as_str() {
                 Check::ok("hub", format!("{} accepts box {} ({})", link.url, link.box_id, v["hall"].as_str().unwrap_or("")))
             } else {
-                Check::fail("hub", format!("{} knows this token as box {}, not {}", link.url, v["box"], link.box_id), "set [hub] box to the id the token was issued for")
+                Check::fail(
+                    "hub",
+                    format!("{} knows this token as box {}, not {}", link.url, v["box"], link.box_id),
+                    "set [hub] box to the id the token was issued for",
+                )
             }
         }
-        Ok((s, _)) if s.as_u16() == 401 => Check::fail("hub", format!("{} refused the token (401)", link.url), "copy the token `liyi hub box-add` printed into token_file, or issue a new one with `liyi hub box-token`"),
+        Ok((s, _)) if s.as_u16() == 401 => Check::fail(
+            "hub",
+            format!("{} refused the token (401)", link.url),
+            "copy the token `liyi hub box-add` printed into token_file, or issue a new one with `liyi hub box-token`",
+        ),
         Ok((s, body)) => Check::fail("hub", format!("{url}: HTTP {s}: {}", body.chars().take(200).collect::<String>()), "check [hub] url"),
         Err(e) => Check::fail("hub", format!("{} unreachable: {e}", link.url), "check [hub] url, the network and the hub's firewall"),
     })
@@ -232,7 +271,9 @@ pub fn hub(cfg: &Config) -> Option<Check> {
 /// Where the agent's pages will listen, and whether they need a login.
 pub fn pages(cfg: &Config) -> Check {
     match cfg.pages.address(None) {
-        Ok(a) if a.ip().is_loopback() => Check::ok("pages", format!("{a}, this box only (from a laptop: ssh -L {}:127.0.0.1:{} <box>)", a.port(), a.port())),
+        Ok(a) if a.ip().is_loopback() => {
+            Check::ok("pages", format!("{a}, this box only (from a laptop: ssh -L {}:127.0.0.1:{} <box>)", a.port(), a.port()))
+        }
         Ok(a) => Check::ok("pages", format!("{a}, on the LAN with the installer's login (plain HTTP: for the hall's closed network)")),
         Err(e) => Check::fail("pages", e, "see [pages] in config/example.toml"),
     }
@@ -243,7 +284,11 @@ pub fn pages(cfg: &Config) -> Check {
 /// the posture rules (`rules::baseline::Placement`), with its fix.
 pub fn baselines(cfg: &Config, store: &Path) -> Vec<Check> {
     if !store.exists() {
-        return vec![Check::warn("baselines", format!("no store at {} yet", store.display()), "run `liyi run` for a few minutes: each window learns its clerk's baseline")];
+        return vec![Check::warn(
+            "baselines",
+            format!("no store at {} yet", store.display()),
+            "run `liyi run` for a few minutes: each window learns its clerk's baseline",
+        )];
     }
     let rows = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(async {

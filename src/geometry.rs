@@ -68,12 +68,7 @@ impl BBox {
 
     /// The box clamped to `[0, w] × [0, h]`.
     pub fn clamp(&self, w: f32, h: f32) -> BBox {
-        BBox::new(
-            self.x1.clamp(0.0, w),
-            self.y1.clamp(0.0, h),
-            self.x2.clamp(0.0, w),
-            self.y2.clamp(0.0, h),
-        )
+        BBox::new(self.x1.clamp(0.0, w), self.y1.clamp(0.0, h), self.x2.clamp(0.0, w), self.y2.clamp(0.0, h))
     }
 
     /// The box grown by `frac` of its size on every side.
@@ -245,11 +240,7 @@ mod tests {
 
     #[test]
     fn nms_keeps_best_of_overlapping_and_all_disjoint() {
-        let boxes = [
-            BBox::new(0.0, 0.0, 10.0, 10.0),
-            BBox::new(1.0, 1.0, 11.0, 11.0),
-            BBox::new(50.0, 50.0, 60.0, 60.0),
-        ];
+        let boxes = [BBox::new(0.0, 0.0, 10.0, 10.0), BBox::new(1.0, 1.0, 11.0, 11.0), BBox::new(50.0, 50.0, 60.0, 60.0)];
         let kept = nms(&boxes, &[0.8, 0.9, 0.5], 0.45, 10);
         assert_eq!(kept, vec![1, 2]);
     }
@@ -283,7 +274,8 @@ mod tests {
         assert!((square.signed_area().abs() - 1.0).abs() < 1e-6);
         let bowtie = Polygon(vec![Point::new(0.0, 0.0), Point::new(1.0, 1.0), Point::new(1.0, 0.0), Point::new(0.0, 1.0)]);
         assert!(bowtie.self_intersects());
-        let concave = Polygon(vec![Point::new(0.0, 0.0), Point::new(2.0, 0.0), Point::new(2.0, 2.0), Point::new(1.0, 1.0), Point::new(0.0, 2.0)]);
+        let concave =
+            Polygon(vec![Point::new(0.0, 0.0), Point::new(2.0, 0.0), Point::new(2.0, 2.0), Point::new(1.0, 1.0), Point::new(0.0, 2.0)]);
         assert!(concave.contains(Point::new(0.5, 1.2)));
         assert!(!concave.contains(Point::new(1.0, 1.5)));
         assert!(!Polygon(vec![Point::new(0.0, 0.0)]).contains(Point::new(0.0, 0.0)));

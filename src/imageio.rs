@@ -62,8 +62,8 @@ pub fn load_rgb(path: &Path) -> Result<RgbImage, ImageInputError> {
 
 /// Decodes image bytes; `path` only names them in errors.
 pub fn decode_rgb(bytes: &[u8], path: &Path) -> Result<RgbImage, ImageInputError> {
-    let format = image::guess_format(bytes)
-        .map_err(|e| ImageInputError::NotAnImage { path: path.to_path_buf(), message: e.to_string() })?;
+    let format =
+        image::guess_format(bytes).map_err(|e| ImageInputError::NotAnImage { path: path.to_path_buf(), message: e.to_string() })?;
     // The JPEG decoder fills a truncated file's missing rows with grey
     // rather than failing, which would feed the models half a picture.
     if format == image::ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
@@ -112,13 +112,10 @@ pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
     }
     // Both buffers are sized from their dimensions and u8 needs no alignment,
     // so neither constructor nor the resize itself can fail here.
-    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
-        .expect("RgbImage buffer matches its dimensions");
+    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3).expect("RgbImage buffer matches its dimensions");
     let mut dst = FirImage::new(width, height, PixelType::U8x3);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-    Resizer::new()
-        .resize(&src_view, &mut dst, &options)
-        .expect("source and destination are both U8x3");
+    Resizer::new().resize(&src_view, &mut dst, &options).expect("source and destination are both U8x3");
     RgbImage::from_raw(width, height, dst.into_vec()).expect("resized buffer matches its dimensions")
 }
 

@@ -12,14 +12,14 @@
 
 pub mod agent;
 pub mod analyze;
+pub mod atomic;
 pub mod attire;
+pub mod audit;
 pub mod av;
 pub mod base;
-pub mod atomic;
-pub mod audit;
 pub mod capture;
-pub mod clips;
 pub mod cli;
+pub mod clips;
 pub mod config;
 pub mod doctor;
 pub mod geometry;

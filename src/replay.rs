@@ -105,12 +105,30 @@ pub struct SweepRow {
 type Setter = fn(&mut crate::config::Thresholds, f64);
 fn sweep_plan() -> Vec<(RuleCode, &'static str, Vec<f64>, Setter, fn(&crate::config::Thresholds) -> f64)> {
     vec![
-        (RuleCode::Absent, "tolerance_s", vec![60.0, 90.0, 120.0, 180.0, 240.0, 300.0], |t, v| t.absent.tolerance_s = v, |t| t.absent.tolerance_s),
-        (RuleCode::Slouching, "trunk_deg", vec![15.0, 20.0, 25.0, 30.0, 35.0], |t, v| t.slouching.trunk_deg = v as f32, |t| f64::from(t.slouching.trunk_deg)),
+        (
+            RuleCode::Absent,
+            "tolerance_s",
+            vec![60.0, 90.0, 120.0, 180.0, 240.0, 300.0],
+            |t, v| t.absent.tolerance_s = v,
+            |t| t.absent.tolerance_s,
+        ),
+        (
+            RuleCode::Slouching,
+            "trunk_deg",
+            vec![15.0, 20.0, 25.0, 30.0, 35.0],
+            |t, v| t.slouching.trunk_deg = v as f32,
+            |t| f64::from(t.slouching.trunk_deg),
+        ),
         (RuleCode::Slouching, "min_s", vec![10.0, 20.0, 30.0, 60.0, 120.0], |t, v| t.slouching.min_s = v, |t| t.slouching.min_s),
         (RuleCode::HeadOnDesk, "min_s", vec![10.0, 20.0, 30.0, 60.0, 120.0], |t, v| t.head_on_desk.min_s = v, |t| t.head_on_desk.min_s),
         (RuleCode::CrossedLegs, "min_s", vec![10.0, 20.0, 30.0, 60.0, 120.0], |t, v| t.crossed_legs.min_s = v, |t| t.crossed_legs.min_s),
-        (RuleCode::NotStandingToGreet, "timeout_s", vec![10.0, 15.0, 20.0, 30.0, 45.0, 60.0], |t, v| t.not_standing_to_greet.timeout_s = v, |t| t.not_standing_to_greet.timeout_s),
+        (
+            RuleCode::NotStandingToGreet,
+            "timeout_s",
+            vec![10.0, 15.0, 20.0, 30.0, 45.0, 60.0],
+            |t, v| t.not_standing_to_greet.timeout_s = v,
+            |t| t.not_standing_to_greet.timeout_s,
+        ),
         (RuleCode::MissingBadge, "min_s", vec![60.0, 120.0, 300.0, 600.0], |t, v| t.missing_badge.min_s = v, |t| t.missing_badge.min_s),
         (RuleCode::DressCode, "min_s", vec![60.0, 300.0, 600.0, 1200.0], |t, v| t.dress_code.min_s = v, |t| t.dress_code.min_s),
     ]
@@ -119,7 +137,10 @@ fn sweep_plan() -> Vec<(RuleCode, &'static str, Vec<f64>, Setter, fn(&crate::con
 /// Replays `frames` (a closure that streams every trace frame in order)
 /// once per setting in the sweep plan, with that one value changed in every
 /// window, and counts the rule's events and violation minutes.
-pub fn sweep(config: &Config, mut frames: impl FnMut(&mut dyn FnMut(&TraceFrame) -> Result<(), String>) -> Result<(), String>) -> Result<Vec<SweepRow>, String> {
+pub fn sweep(
+    config: &Config,
+    mut frames: impl FnMut(&mut dyn FnMut(&TraceFrame) -> Result<(), String>) -> Result<(), String>,
+) -> Result<Vec<SweepRow>, String> {
     let mut rows = Vec::new();
     for (rule, setting, values, set, get) in sweep_plan() {
         let current = config.windows.first().map(|w| get(&w.thresholds));

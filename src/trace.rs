@@ -101,7 +101,8 @@ pub fn write_frames<W: Write>(out: &mut W, frames: &[TraceFrame]) -> std::io::Re
 mod tests {
     use super::*;
 
-    const LINE: &str = r#"{"ts":"2026-03-02T09:00:00.5+08:00","window":"w1","source":"cam","frame":7,"width":1280,"height":720,"model":"m","people":[]}"#;
+    const LINE: &str =
+        r#"{"ts":"2026-03-02T09:00:00.5+08:00","window":"w1","source":"cam","frame":7,"width":1280,"height":720,"model":"m","people":[]}"#;
 
     #[test]
     fn round_trip() {

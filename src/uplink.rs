@@ -91,8 +91,11 @@ impl Uplink {
                 return Ok(true);
             }
         };
-        let meta = ClipMeta { window: clip.window.clone(), rule: clip.rule.clone(), event_start: clip.event_start, trigger_ts: clip.trigger_ts };
-        let part = |bytes: Vec<u8>, name: &str, mime: &str| reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).expect("static MIME types parse");
+        let meta =
+            ClipMeta { window: clip.window.clone(), rule: clip.rule.clone(), event_start: clip.event_start, trigger_ts: clip.trigger_ts };
+        let part = |bytes: Vec<u8>, name: &str, mime: &str| {
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).expect("static MIME types parse")
+        };
         let form = reqwest::multipart::Form::new()
             .part("meta", part(serde_json::to_vec(&meta).expect("clip meta serialises"), "meta.json", "application/json"))
             .part("video", part(video, "clip.mp4", "video/mp4"))
@@ -166,7 +169,11 @@ impl Uplink {
             }
             return Err(UplinkError::Refused { url, status: status.as_u16(), message });
         }
-        serde_json::from_str(&text).map_err(|e| UplinkError::Refused { url, status: status.as_u16(), message: format!("unreadable answer: {e}") })
+        serde_json::from_str(&text).map_err(|e| UplinkError::Refused {
+            url,
+            status: status.as_u16(),
+            message: format!("unreadable answer: {e}"),
+        })
     }
 
     /// Runs until `stop`: drains the outbox with backoff on failure, sends a
@@ -276,7 +283,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
-
 
 #[cfg(test)]
 mod clock_tests {

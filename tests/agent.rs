@@ -52,7 +52,13 @@ fn kill_9_keeps_every_completed_minute() {
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
-    let mut agent = common::RunningAgent::spawn(&["--loop-files".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()]);
+    let mut agent = common::RunningAgent::spawn(&[
+        "--loop-files".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+    ]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     // A minute is stored the moment it closes (and amended if a backdated
     // event changes it within the next minute): up to a minute of running.
@@ -156,16 +162,31 @@ fn status_and_metrics_are_served_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&["--loop-files".as_ref(), "--seconds".as_ref(), "30".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()]);
+    let agent = common::RunningAgent::spawn(&[
+        "--loop-files".as_ref(),
+        "--seconds".as_ref(),
+        "30".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+    ]);
     assert!(agent.addr.starts_with("127.0.0.1:"), "{}", agent.addr);
-    let street = common::wait_for(Duration::from_secs(20), || Some(agent.window("street")).filter(|w| w["frames_analysed"].as_u64() > Some(0)))
-        .expect("the street window is analysed");
+    let street =
+        common::wait_for(Duration::from_secs(20), || Some(agent.window("street")).filter(|w| w["frames_analysed"].as_u64() > Some(0)))
+            .expect("the street window is analysed");
     assert_eq!(street["source_up"], true);
     let dead = agent.window("dead");
     assert_eq!(dead["source_up"], false);
     assert!(dead["last_error"].as_str().unwrap().contains("cannot open"));
     let metrics = agent.get("/metrics");
-    for needle in ["liyi_frames_in_total{window=\"street\"}", "liyi_inference_seconds_bucket{window=\"street\",le=\"+Inf\"}", "liyi_rule_state{window=\"street\",rule=\"absent\"", "liyi_last_frame_age_seconds", "liyi_source_reconnects_total"] {
+    for needle in [
+        "liyi_frames_in_total{window=\"street\"}",
+        "liyi_inference_seconds_bucket{window=\"street\",le=\"+Inf\"}",
+        "liyi_rule_state{window=\"street\",rule=\"absent\"",
+        "liyi_last_frame_age_seconds",
+        "liyi_source_reconnects_total",
+    ] {
         assert!(metrics.contains(needle), "{needle}\n{metrics}");
     }
     let page = agent.get("/");
@@ -204,7 +225,8 @@ fn motion_gate_skips_inference_on_a_still_scene() {
             .assert()
             .success();
         let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-        let row: Vec<u64> = stdout.lines().find(|l| l.starts_with("still")).unwrap().split_whitespace().skip(1).map(|v| v.parse().unwrap()).collect();
+        let row: Vec<u64> =
+            stdout.lines().find(|l| l.starts_with("still")).unwrap().split_whitespace().skip(1).map(|v| v.parse().unwrap()).collect();
         row
     };
     let gated = run(&[]);

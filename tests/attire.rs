@@ -41,10 +41,15 @@ fn a_halls_own_model_plugs_in_through_its_manifest() {
 fn an_attire_manifest_without_labels_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(common::fixture("attire/tiny-attire.onnx"), dir.path().join("m.onnx")).unwrap();
-    let manifest = std::fs::read_to_string(common::fixture("attire/tiny-attire.toml")).unwrap().replace("file = \"tiny-attire.onnx\"", "file = \"m.onnx\"");
+    let manifest = std::fs::read_to_string(common::fixture("attire/tiny-attire.toml"))
+        .unwrap()
+        .replace("file = \"tiny-attire.onnx\"", "file = \"m.onnx\"");
     let no_labels: String = manifest.lines().filter(|l| !l.starts_with("labels")).collect::<Vec<_>>().join("\n");
     std::fs::write(dir.path().join("m.toml"), no_labels).unwrap();
-    let err = AttireModel::load(runtime(), &catalog(), dir.path().join("m.onnx").to_str().unwrap(), EngineOptions { intra_threads: 1 }).err().unwrap().to_string();
+    let err = AttireModel::load(runtime(), &catalog(), dir.path().join("m.onnx").to_str().unwrap(), EngineOptions { intra_threads: 1 })
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("m.toml") && err.contains("output.labels"), "{err}");
 }
 
@@ -55,7 +60,9 @@ fn enrolment_names_missing_and_unreadable_photos() {
     std::fs::create_dir(&with).unwrap();
     std::fs::write(with.join("broken.jpg"), b"not a jpeg at all").unwrap();
     let out = dir.path().join("badge.json");
-    let run = |with: &Path, without: &Path| common::liyi().args(["attire", "enroll", "--with"]).arg(with).arg("--without").arg(without).arg("--out").arg(&out).output().unwrap();
+    let run = |with: &Path, without: &Path| {
+        common::liyi().args(["attire", "enroll", "--with"]).arg(with).arg("--without").arg(without).arg("--out").arg(&out).output().unwrap()
+    };
     let r = run(&with, &dir.path().join("nowhere"));
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(!r.status.success() && err.contains("broken.jpg") && err.contains("readable"), "{err}");
@@ -71,10 +78,20 @@ fn config_names_a_bad_reference_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("badge.json"), "{\"not\": \"a reference\"}").unwrap();
     let cfg = dir.path().join("hall.toml");
-    std::fs::write(&cfg, format!("hall = \"h\"\n[attire]\nbadge_reference = \"badge.json\"\n{}", common::STREET_WINDOW.replace("file:street.mp4", "file:x.mp4"))).unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "hall = \"h\"\n[attire]\nbadge_reference = \"badge.json\"\n{}",
+            common::STREET_WINDOW.replace("file:street.mp4", "file:x.mp4")
+        ),
+    )
+    .unwrap();
     let r = common::liyi().args(["check-config"]).arg(&cfg).output().unwrap();
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(!r.status.success() && err.contains("hall.toml:3") && err.contains("attire.badge_reference") && err.contains("liyi attire enroll"), "{err}");
+    assert!(
+        !r.status.success() && err.contains("hall.toml:3") && err.contains("attire.badge_reference") && err.contains("liyi attire enroll"),
+        "{err}"
+    );
 }
 
 /// Real photos: enrol on the name-tag dataset's training crops and check
@@ -96,7 +113,15 @@ fn reference_check_runs_on_real_photos() {
     let reference = dir.path().join("badge.json");
     // The crops are too small and blurred for the person detector, so the
     // chest is taken as a band of each crop (--person-crops).
-    let r = common::liyi().args(["attire", "--person-crops", "enroll", "--with"]).arg(dir.path().join("with")).arg("--without").arg(dir.path().join("without")).arg("--out").arg(&reference).output().unwrap();
+    let r = common::liyi()
+        .args(["attire", "--person-crops", "enroll", "--with"])
+        .arg(dir.path().join("with"))
+        .arg("--without")
+        .arg(dir.path().join("without"))
+        .arg("--out")
+        .arg(&reference)
+        .output()
+        .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stored = std::fs::read_to_string(&reference).unwrap();
     assert!(stored.contains("\"threshold\"") && !stored.contains("/9j/"), "numbers and names only");
@@ -120,7 +145,11 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
     let dir = tempfile::tempdir().unwrap();
     let labels = std::fs::read_to_string(data.join("labels.csv")).unwrap();
     let rows = |split: &str, label: &str| -> Vec<String> {
-        labels.lines().filter(|l| l.starts_with(&format!("nametag_crops/{split}/")) && l.split(',').nth(1) == Some(label)).map(|l| l.split(',').next().unwrap().to_string()).collect()
+        labels
+            .lines()
+            .filter(|l| l.starts_with(&format!("nametag_crops/{split}/")) && l.split(',').nth(1) == Some(label))
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
     };
     for (label, folder) in [("name_tag_visible", "with"), ("no_name_tag_box", "without")] {
         std::fs::create_dir(dir.path().join(folder)).unwrap();
@@ -131,12 +160,26 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
             std::fs::copy(data.join(rel), dir.path().join(folder).join(name)).unwrap();
             if folder == "with" {
                 let stem = Path::new(rel).file_stem().unwrap().to_str().unwrap();
-                std::fs::copy(data.join("nametag_crops/train_labels").join(format!("{stem}.txt")), dir.path().join(folder).join(format!("{stem}.txt"))).unwrap();
+                std::fs::copy(
+                    data.join("nametag_crops/train_labels").join(format!("{stem}.txt")),
+                    dir.path().join(folder).join(format!("{stem}.txt")),
+                )
+                .unwrap();
             }
         }
     }
     let reference = dir.path().join("badge.json");
-    let enroll = |out: &Path| common::liyi().args(["attire", "--person-crops", "enroll", "--badge-boxes", "--with"]).arg(dir.path().join("with")).arg("--without").arg(dir.path().join("without")).arg("--out").arg(out).output().unwrap();
+    let enroll = |out: &Path| {
+        common::liyi()
+            .args(["attire", "--person-crops", "enroll", "--badge-boxes", "--with"])
+            .arg(dir.path().join("with"))
+            .arg("--without")
+            .arg(dir.path().join("without"))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
     let r = enroll(&reference);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&reference).unwrap()).unwrap();
@@ -145,10 +188,19 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
     assert!(patches.iter().all(|p| p["w"].as_u64().unwrap().max(p["h"].as_u64().unwrap()) <= 24), "badge-sized patches only");
     assert!(stored["patch_cut"]["threshold"].is_number());
 
-    let val: Vec<(String, bool)> = rows("val", "name_tag_visible").into_iter().map(|p| (p, true)).chain(rows("val", "no_name_tag_box").into_iter().map(|p| (p, false))).collect();
+    let val: Vec<(String, bool)> = rows("val", "name_tag_visible")
+        .into_iter()
+        .map(|p| (p, true))
+        .chain(rows("val", "no_name_tag_box").into_iter().map(|p| (p, false)))
+        .collect();
     // Missing-tag flags on the val crops: (TP, FP, FN, TN).
     let score_val = |reference: &Path| -> (u32, u32, u32, u32) {
-        let r = common::liyi().args(["attire", "--person-crops", "check", "--json", "--reference"]).arg(reference).args(val.iter().map(|(p, _)| data.join(p))).output().unwrap();
+        let r = common::liyi()
+            .args(["attire", "--person-crops", "check", "--json", "--reference"])
+            .arg(reference)
+            .args(val.iter().map(|(p, _)| data.join(p)))
+            .output()
+            .unwrap();
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         let out: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(out.len(), val.len());
@@ -173,18 +225,39 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
 
     // Keypoint mode (how the agent judges a clerk) runs the patches on each
     // person's chest region.
-    let r = common::liyi().args(["attire", "check", "--json", "--reference"]).arg(&reference).arg(shared.join("fixtures/zidane.jpg")).output().unwrap();
+    let r = common::liyi()
+        .args(["attire", "check", "--json", "--reference"])
+        .arg(&reference)
+        .arg(shared.join("fixtures/zidane.jpg"))
+        .output()
+        .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stdout).lines().any(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].is_number()));
 
     // Without boxes, the badge patches are found in the photos.
-    for f in std::fs::read_dir(dir.path().join("with")).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "txt")) {
+    for f in std::fs::read_dir(dir.path().join("with"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+    {
         std::fs::copy(f.path(), dir.path().join(f.file_name()).with_extension("box")).unwrap();
         std::fs::remove_file(f.path()).unwrap();
     }
     let found = dir.path().join("found.json");
-    let r = common::liyi().args(["attire", "--person-crops", "enroll", "--with"]).arg(dir.path().join("with")).arg("--without").arg(dir.path().join("without")).arg("--out").arg(&found).output().unwrap();
-    assert!(r.status.success() && String::from_utf8_lossy(&r.stdout).contains("found in the photos"), "{}", String::from_utf8_lossy(&r.stdout));
+    let r = common::liyi()
+        .args(["attire", "--person-crops", "enroll", "--with"])
+        .arg(dir.path().join("with"))
+        .arg("--without")
+        .arg(dir.path().join("without"))
+        .arg("--out")
+        .arg(&found)
+        .output()
+        .unwrap();
+    assert!(
+        r.status.success() && String::from_utf8_lossy(&r.stdout).contains("found in the photos"),
+        "{}",
+        String::from_utf8_lossy(&r.stdout)
+    );
     let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&found).unwrap()).unwrap();
     assert_eq!(stored["patches"].as_array().unwrap().len(), 3);
     let (tp, fp, fn_, tn) = score_val(&found);
@@ -196,11 +269,19 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
     }
 
     // A photo with the badge but no box file: named, with the fix.
-    let first = std::fs::read_dir(dir.path().join("with")).unwrap().filter_map(|e| e.ok()).find(|e| e.path().extension().is_some_and(|x| x == "txt")).unwrap().path();
+    let first = std::fs::read_dir(dir.path().join("with"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        .unwrap()
+        .path();
     std::fs::remove_file(&first).unwrap();
     let r = enroll(&dir.path().join("again.json"));
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(!r.status.success() && err.contains(first.with_extension("jpg").file_name().unwrap().to_str().unwrap()) && err.contains("YOLO"), "{err}");
+    assert!(
+        !r.status.success() && err.contains(first.with_extension("jpg").file_name().unwrap().to_str().unwrap()) && err.contains("YOLO"),
+        "{err}"
+    );
 }
 
 /// Keypoint traces may carry attire (`"badge"`, `"uniform"`); `liyi replay`
@@ -225,7 +306,8 @@ fn replay_raises_missing_badge_from_a_trace() {
         })
         .collect();
     std::fs::write(sim.join("attire.jsonl"), with_attire).unwrap();
-    let r = common::liyi().args(["replay", "--json", "--config"]).arg(sim.join("window.toml")).arg(sim.join("attire.jsonl")).output().unwrap();
+    let r =
+        common::liyi().args(["replay", "--json", "--config"]).arg(sim.join("window.toml")).arg(sim.join("attire.jsonl")).output().unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let events: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let badge: Vec<_> = events.iter().filter(|e| e["rule"] == "missing_badge").collect();
@@ -244,9 +326,23 @@ fn the_agent_judges_attire_on_live_frames() {
     std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
     let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
     let config = dir.path().join("hall.toml");
-    std::fs::write(&config, format!("{demo}\n[attire]\nmodel = \"tiny-attire.onnx\"\nbadge_classes = [\"badge\"]\nno_badge_classes = [\"no_badge\"]\nevery_s = 2\n")).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{demo}\n[attire]\nmodel = \"tiny-attire.onnx\"\nbadge_classes = [\"badge\"]\nno_badge_classes = [\"no_badge\"]\nevery_s = 2\n"
+        ),
+    )
+    .unwrap();
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "40".as_ref(), "--loop-files".as_ref()]);
+    let agent = common::RunningAgent::spawn(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--seconds".as_ref(),
+        "40".as_ref(),
+        "--loop-files".as_ref(),
+    ]);
     // The status shows the last verdict, and the rule is listed.
     let badge = common::wait_for(std::time::Duration::from_secs(35), || agent.window("w01")["badge"].as_f64());
     let w = agent.window("w01");

@@ -132,5 +132,11 @@ fn trace_a_video_window_and_replay_it() {
     assert!(frames.iter().all(|f| f.window == "street" && f.frame.width == 1280 && f.frame.height == 720));
     assert!(frames.iter().filter(|f| !f.frame.people.is_empty()).count() >= 12, "people are found in most frames");
     assert!(!text.contains("data:image") && text.len() < 200_000, "a trace holds numbers, not pixels");
-    common::liyi().args(["replay", "--config"]).arg(&config).arg(&trace).assert().success().stderr(predicates::str::contains("replayed 16 frames"));
+    common::liyi()
+        .args(["replay", "--config"])
+        .arg(&config)
+        .arg(&trace)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("replayed 16 frames"));
 }

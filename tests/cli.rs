@@ -43,17 +43,15 @@ fn analyze_json_has_the_contract_shape() {
 
 #[test]
 fn analyze_table_is_readable() {
-    common::liyi()
-        .arg("analyze")
-        .arg(common::fixture("astronaut.png"))
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("astronaut.png").and(predicate::str::contains("512x512")).and(predicate::str::contains("1 person")));
+    common::liyi().arg("analyze").arg(common::fixture("astronaut.png")).assert().success().stdout(
+        predicate::str::contains("astronaut.png").and(predicate::str::contains("512x512")).and(predicate::str::contains("1 person")),
+    );
 }
 
 #[test]
 fn blazepose_keeps_its_33_landmarks() {
-    let out = common::liyi().args(["analyze", "--json", "--pose", "blazepose-full"]).arg(common::fixture("astronaut.png")).assert().success();
+    let out =
+        common::liyi().args(["analyze", "--json", "--pose", "blazepose-full"]).arg(common::fixture("astronaut.png")).assert().success();
     let line = &json_lines(&out.get_output().stdout)[0];
     assert_eq!(line["model"], "centernet-coco+blazepose-full");
     let p = &line["people"][0];
@@ -181,7 +179,10 @@ fn zero_byte_model() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("empty.onnx");
     std::fs::write(&p, b"").unwrap();
-    fails_clearly(common::liyi().args(["analyze", "--pose"]).arg(&p).arg(common::fixture("astronaut.png")), &["empty.onnx", "empty (0 bytes)"]);
+    fails_clearly(
+        common::liyi().args(["analyze", "--pose"]).arg(&p).arg(common::fixture("astronaut.png")),
+        &["empty.onnx", "empty (0 bytes)"],
+    );
 }
 
 /// A copy of the models folder in which one file is damaged.
@@ -219,12 +220,7 @@ fn wrong_sha256_truncated_bundled_model() {
         &["movenet-thunder.onnx", "expected SHA-256 e1a15c1f", "corrupt, truncated"],
     );
     // `liyi models` reports it too.
-    common::liyi()
-        .args(["models", "--models-dir"])
-        .arg(models.path())
-        .assert()
-        .failure()
-        .stdout(predicate::str::contains("CORRUPT"));
+    common::liyi().args(["models", "--models-dir"]).arg(models.path()).assert().failure().stdout(predicate::str::contains("CORRUPT"));
 }
 
 #[test]
@@ -256,7 +252,10 @@ fn unknown_onnx_needs_a_family() {
     let model = dir.path().join("mystery.onnx");
     let bytes = with_doc_string(&common::repo().join("models/pose/movenet-lightning.onnx"));
     std::fs::write(&model, bytes).unwrap();
-    fails_clearly(common::liyi().args(["analyze", "--pose"]).arg(&model).arg(common::fixture("astronaut.png")), &["mystery.onnx", "--family"]);
+    fails_clearly(
+        common::liyi().args(["analyze", "--pose"]).arg(&model).arg(common::fixture("astronaut.png")),
+        &["mystery.onnx", "--family"],
+    );
     // With --family it runs.
     common::liyi()
         .args(["analyze", "--json", "--family", "movenet", "--pose"])

@@ -130,7 +130,8 @@ fn attacks(dir: &Path) -> (Kit, Vec<Attack>) {
         &["-i", &grey, "-i", &p("face.jpg"), "-map", "0", "-map", "1", "-c", "copy", "-disposition:v:1", "attached_pic"],
         "cover.mp4",
     );
-    let audio = built(&["-i", &face, "-f", "lavfi", "-i", "sine=d=1", "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac"], "audio.mp4");
+    let audio =
+        built(&["-i", &face, "-f", "lavfi", "-i", "sine=d=1", "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac"], "audio.mp4");
     let mkv = built(&["-i", &face, "-c", "copy", "-f", "matroska"], "matroska.mp4");
     let avi = built(&["-i", &face, "-c:v", "mpeg4", "-f", "avi"], "avi.mp4");
     let big = built(&["-i", &face, "-vf", "pad=4160:512", "-c:v", "libx264"], "big.mp4");
@@ -144,7 +145,14 @@ fn attacks(dir: &Path) -> (Kit, Vec<Attack>) {
     let crc = crc32fast::hash(&huge[12..29]);
     huge[29..33].copy_from_slice(&crc.to_be_bytes());
 
-    let a = |name, file, video: &Vec<u8>, thumb: &Vec<u8>, sidecar: Vec<u8>, reason| Attack { name, file, video: video.clone(), thumb: thumb.clone(), sidecar, reason };
+    let a = |name, file, video: &Vec<u8>, thumb: &Vec<u8>, sidecar: Vec<u8>, reason| Attack {
+        name,
+        file,
+        video: video.clone(),
+        thumb: thumb.clone(),
+        sidecar,
+        reason,
+    };
     let s = || sidecar.clone();
     let list = vec![
         // The six from the issue.
@@ -162,13 +170,34 @@ fn attacks(dir: &Path) -> (Kit, Vec<Attack>) {
             "sidecar.window_name: holds a data: URI",
         ),
         // Variants.
-        a("base64 image in an unknown sidecar field", "clip.json", &grey_mp4, &grey_png, format!(r#"{{"poster": "{b64}"}}"#).into_bytes(), "unknown field `poster`"),
-        a("base64 image in a known sidecar field", "clip.json", &grey_mp4, &grey_png, format!(r#"{{"rule_zh": "{b64}"}}"#).into_bytes(), "sidecar.rule_zh"),
+        a(
+            "base64 image in an unknown sidecar field",
+            "clip.json",
+            &grey_mp4,
+            &grey_png,
+            format!(r#"{{"poster": "{b64}"}}"#).into_bytes(),
+            "unknown field `poster`",
+        ),
+        a(
+            "base64 image in a known sidecar field",
+            "clip.json",
+            &grey_mp4,
+            &grey_png,
+            format!(r#"{{"rule_zh": "{b64}"}}"#).into_bytes(),
+            "sidecar.rule_zh",
+        ),
         a("second stream of another codec", "clip.mp4", &other_codec, &grey_png, s(), "2 streams"),
         a("audio stream", "clip.mp4", &audio, &grey_png, s(), "2 streams"),
         a("Matroska named .mp4", "clip.mp4", &mkv, &grey_png, s(), "not an MP4 file"),
         a("AVI named .mp4", "clip.mp4", &avi, &grey_png, s(), "not an MP4 file"),
-        a("tEXt chunk with a base64 JPEG", "thumb.png", &grey_mp4, &text(b"tEXt", [&b"Comment\0"[..], b64.as_bytes()].concat()), s(), "chunk tEXt"),
+        a(
+            "tEXt chunk with a base64 JPEG",
+            "thumb.png",
+            &grey_mp4,
+            &text(b"tEXt", [&b"Comment\0"[..], b64.as_bytes()].concat()),
+            s(),
+            "chunk tEXt",
+        ),
         a("zTXt chunk", "thumb.png", &grey_mp4, &text(b"zTXt", [&b"Comment\0\0"[..], &face_jpg].concat()), s(), "chunk zTXt"),
         a("iTXt chunk", "thumb.png", &grey_mp4, &text(b"iTXt", [&b"Comment\0\0\0\0\0"[..], b64.as_bytes()].concat()), s(), "chunk iTXt"),
         a("100000 x 100000 PNG", "thumb.png", &grey_mp4, &huge, s(), "100000x100000 pixels"),
@@ -290,7 +319,8 @@ fn the_hub_refuses_each_attack_and_stores_only_its_own_shape() {
     assert_ne!(video, kit.grey_mp4, "re-encoded by the hub, not the bytes received");
     let text = String::from_utf8_lossy(&video);
     assert!(!text.contains("x264 - core") && !text.contains("Lavf"), "no SEI and no encoder tag");
-    let probe = Command::new("ffprobe").args(["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0"]).arg(mp4).output().unwrap();
+    let probe =
+        Command::new("ffprobe").args(["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0"]).arg(mp4).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "h264", "one H.264 stream");
     let kinds: Vec<[u8; 4]> = chunks(&std::fs::read(png).unwrap()).into_iter().map(|c| c.0).collect();
     assert!(kinds.iter().all(|k| [b"IHDR", b"IDAT", b"IEND"].contains(&k)), "{kinds:?}");

@@ -100,10 +100,14 @@ fn no_face_survives_redaction() {
         f.save(raw.path().join(format!("{i}.png"))).unwrap();
     }
     let before = audit(raw.path());
-    let with_faces: std::collections::BTreeSet<_> = before.findings.iter().filter_map(|f| match f {
-        liyi::audit::Finding::Face { path, .. } => Some(path.clone()),
-        _ => None,
-    }).collect();
+    let with_faces: std::collections::BTreeSet<_> = before
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            liyi::audit::Finding::Face { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(with_faces.len(), 4, "every raw photo has a face the audit finds: {:?}", before.findings);
 
     let dir = tempfile::tempdir().unwrap();
@@ -141,7 +145,11 @@ fn no_face_survives_redaction() {
     let meta = liyi::wire::ClipMeta { window: "w".into(), rule: "slouching".into(), event_start: t, trigger_ts: t };
     let stored = liyi::hub::validate::sidecar(&sidecar, &meta).unwrap();
     let stored: serde_json::Value = serde_json::from_str(&stored).unwrap();
-    assert_eq!(stored.as_object().unwrap().keys().collect::<Vec<_>>(), side.as_object().unwrap().keys().collect::<Vec<_>>(), "the hub keeps every field");
+    assert_eq!(
+        stored.as_object().unwrap().keys().collect::<Vec<_>>(),
+        side.as_object().unwrap().keys().collect::<Vec<_>>(),
+        "the hub keeps every field"
+    );
     let mut faces = face_detector(&Catalog::new(liyi::paths::models_dir())).unwrap();
     let clean = liyi::privacy::upload::sanitize(&video, &thumb, &mut faces).unwrap();
     assert_eq!(clean.frames, n + 1, "the hub checks every frame and the thumbnail");
@@ -189,7 +197,11 @@ fn the_audit_catches_planted_leaks() {
 
     // JPEG bytes in a SQLite blob.
     let mut jpeg = Vec::new();
-    image::open(common::fixture("astronaut.png")).unwrap().to_rgb8().write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    image::open(common::fixture("astronaut.png"))
+        .unwrap()
+        .to_rgb8()
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .unwrap();
     let db = dir.path().join("edge.sqlite");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
@@ -203,12 +215,20 @@ fn the_audit_catches_planted_leaks() {
     });
     let report = audit(dir.path());
     assert!(
-        report.findings.iter().any(|f| matches!(f, liyi::audit::Finding::EmbeddedMedia { path, format: "JPEG", .. } if path.ends_with("edge.sqlite"))),
+        report
+            .findings
+            .iter()
+            .any(|f| matches!(f, liyi::audit::Finding::EmbeddedMedia { path, format: "JPEG", .. } if path.ends_with("edge.sqlite"))),
         "{:?}",
         report.findings
     );
     // The command line says so and exits non-zero.
-    common::liyi().arg("privacy-audit").arg(dir.path()).assert().failure().stdout(predicates::str::contains("FAIL").and(predicates::str::contains("JPEG data")));
+    common::liyi()
+        .arg("privacy-audit")
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stdout(predicates::str::contains("FAIL").and(predicates::str::contains("JPEG data")));
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

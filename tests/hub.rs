@@ -24,7 +24,18 @@ type Rows = (std::collections::BTreeMap<(String, i64), [i64; 5]>, std::collectio
 
 async fn edge_rows(store: &Path) -> Rows {
     let s = Store::open(store).await.unwrap();
-    let minutes = s.minutes(None).await.unwrap().into_iter().map(|m| ((m.window.clone(), m.minute.unwrap().timestamp()), ms(&[m.observed_s, m.in_service_s, m.staffed_s, m.compliant_s, m.unknown_s]))).collect();
+    let minutes = s
+        .minutes(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            (
+                (m.window.clone(), m.minute.unwrap().timestamp()),
+                ms(&[m.observed_s, m.in_service_s, m.staffed_s, m.compliant_s, m.unknown_s]),
+            )
+        })
+        .collect();
     let events = s.events(None).await.unwrap().into_iter().map(|e| (e.window, e.rule.as_str().to_string(), e.start.to_rfc3339())).collect();
     s.close().await;
     (minutes, events)
@@ -36,7 +47,15 @@ fn ms(v: &[f64; 5]) -> [i64; 5] {
 
 async fn hub_rows(hub: &Path) -> Rows {
     let db = HubDb::open(hub).await.unwrap();
-    let minutes = db.minutes_between(0.0, 1e12, None).await.unwrap().into_iter().map(|m| ((m.window.clone(), m.minute_unix.round() as i64), ms(&[m.observed_s, m.in_service_s, m.staffed_s, m.compliant_s, m.unknown_s]))).collect();
+    let minutes = db
+        .minutes_between(0.0, 1e12, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            ((m.window.clone(), m.minute_unix.round() as i64), ms(&[m.observed_s, m.in_service_s, m.staffed_s, m.compliant_s, m.unknown_s]))
+        })
+        .collect();
     let events = db
         .events_between(0.0, 1e12, None)
         .await
@@ -59,9 +78,22 @@ fn push(config: &Path, store: &Path) -> std::process::Output {
 /// Replays simulated scenario `k` into `store` as window `W0k`, through a
 /// config with `[hub]`, so every row is queued; returns that config.
 fn replay_scenario(dir: &Path, k: usize, hub_section: &str, store: &Path) -> PathBuf {
-    let scenarios = ["mixed_day", "absent_and_back", "greet_violation", "head_on_desk", "decoys_only", "slouch_trunk", "absent_long", "crossed_legs_visible"];
+    let scenarios = [
+        "mixed_day",
+        "absent_and_back",
+        "greet_violation",
+        "head_on_desk",
+        "decoys_only",
+        "slouch_trunk",
+        "absent_long",
+        "crossed_legs_visible",
+    ];
     let out = dir.join(format!("sim{k}"));
-    let ok = Command::new(bin()).args(["simulate", "--scenario", scenarios[k % scenarios.len()], "--seed", &(k + 1).to_string(), "--out"]).arg(&out).output().unwrap();
+    let ok = Command::new(bin())
+        .args(["simulate", "--scenario", scenarios[k % scenarios.len()], "--seed", &(k + 1).to_string(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     // One window per scenario, so their minutes do not overlap.
     let id = format!("W{:02}", k + 1);
@@ -104,7 +136,15 @@ fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates() {
         let total = rt().block_on(async { Store::open(&store).await.unwrap().outbox_stats().await.unwrap() });
         let total = total.minutes + total.events;
         hub.start();
-        let mut pusher = Command::new(bin()).args(["push", "--config"]).arg(&config).arg("--store").arg(&store).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut pusher = Command::new(bin())
+            .args(["push", "--config"])
+            .arg(&config)
+            .arg("--store")
+            .arg(&store)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(15 + rand(120)));
         match rand(3) {
             0 => {
@@ -135,7 +175,11 @@ fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates() {
     hub.start();
     let out = push(&config, &store);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("waiting: 0 minute(s), 0 event(s), 0 clip(s)"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("waiting: 0 minute(s), 0 event(s), 0 clip(s)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     hub.kill();
     let on_hub = rt().block_on(hub_rows(&hub.store()));
     assert_eq!(on_hub.0, edge.0, "every minute arrived once, with its values");
@@ -168,16 +212,27 @@ fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary() {
     std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
     let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
     let config = dir.path().join("hall.toml");
-    std::fs::write(&config, format!("{demo}\n{}", hub_section(&hub.url, "box1", &dir.path().join("box.token"), "heartbeat_s = 1"))).unwrap();
+    std::fs::write(&config, format!("{demo}\n{}", hub_section(&hub.url, "box1", &dir.path().join("box.token"), "heartbeat_s = 1")))
+        .unwrap();
     let store = dir.path().join("edge.sqlite");
-    let mut agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "85".as_ref(), "--loop-files".as_ref()]);
+    let mut agent = common::RunningAgent::spawn(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--seconds".as_ref(),
+        "85".as_ref(),
+        "--loop-files".as_ref(),
+    ]);
 
     // An outage of the hub in the middle of the run: once the box has
     // reached it, kill it; once rows wait in the box's outbox (or a generous
     // cap has passed, which is not asserted), start it again.
     let hub_store = hub.store();
     common::wait_for(Duration::from_secs(60), || {
-        rt().block_on(async { HubDb::open(&hub_store).await.ok()?.boxes().await.ok()?.into_iter().find(|b| b.id == "box1")?.last_seen_unix })
+        rt().block_on(async {
+            HubDb::open(&hub_store).await.ok()?.boxes().await.ok()?.into_iter().find(|b| b.id == "box1")?.last_seen_unix
+        })
     })
     .expect("the box reaches the hub");
     hub.kill();
@@ -260,7 +315,10 @@ fn walk_count(dir: &Path, ext: &str) -> usize {
 fn browser_check(hub: &HubProc) {
     let browser_dir = common::repo().join("tests/browser");
     if !browser_dir.join("node_modules/playwright-core").is_dir() || !Path::new("/usr/bin/chromium").exists() {
-        assert!(std::env::var_os("LIYI_REQUIRE_SHARED").is_none(), "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core");
+        assert!(
+            std::env::var_os("LIYI_REQUIRE_SHARED").is_none(),
+            "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core"
+        );
         eprintln!("skipping the browser part: run scripts/setup.sh --test");
         return;
     }
@@ -297,10 +355,18 @@ fn clip_parts(dir: &Path, face: bool) -> (Vec<u8>, Vec<u8>) {
     } else {
         vec!["-f".into(), "lavfi".into(), "-i".into(), "color=c=gray:s=320x240".into()]
     };
-    let ok = Command::new("ffmpeg").args(["-loglevel", "error", "-y"]).args(&input).args(["-t", "1", "-r", "2", "-pix_fmt", "yuv420p", "-vf", "scale=640:-2", "-c:v", "libx264"]).arg(&mp4).status().unwrap();
+    let ok = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y"])
+        .args(&input)
+        .args(["-t", "1", "-r", "2", "-pix_fmt", "yuv420p", "-vf", "scale=640:-2", "-c:v", "libx264"])
+        .arg(&mp4)
+        .status()
+        .unwrap();
     assert!(ok.success());
     let mut png = Vec::new();
-    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128])).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
     (std::fs::read(&mp4).unwrap(), png)
 }
 
@@ -338,8 +404,10 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
     let base = hub.url.clone();
     let (clean, thumb) = clip_parts(dir.path(), false);
     let (face, _) = clip_parts(dir.path(), true);
-    let minute = |obs: f64| serde_json::json!({"minutes": [{"window": "w01", "minute": "2026-11-28T09:00:00+08:00", "observed_s": obs, "in_service_s": 60.0, "staffed_s": 60.0, "compliant_s": 30.0, "unknown_s": 0.0, "rules": {"slouching": {"violation_s": 30.0, "events": 1}}}],
-        "events": [{"window": "w01", "rule": "slouching", "start": "2026-11-28T09:00:20+08:00", "end": "2026-11-28T09:00:50+08:00", "duration_s": 30.0, "confidence": 0.9, "closed_by": "recovered", "values": {}}]}).to_string();
+    let minute = |obs: f64| {
+        serde_json::json!({"minutes": [{"window": "w01", "minute": "2026-11-28T09:00:00+08:00", "observed_s": obs, "in_service_s": 60.0, "staffed_s": 60.0, "compliant_s": 30.0, "unknown_s": 0.0, "rules": {"slouching": {"violation_s": 30.0, "events": 1}}}],
+        "events": [{"window": "w01", "rule": "slouching", "start": "2026-11-28T09:00:20+08:00", "end": "2026-11-28T09:00:50+08:00", "duration_s": 30.0, "confidence": 0.9, "closed_by": "recovered", "values": {}}]}).to_string()
+    };
     rt().block_on(async {
         // Tokens.
         assert_eq!(post_json(&base, "/api/v1/ingest", None, minute(60.0)).await.0, 401);
@@ -351,7 +419,8 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
         let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token_a), minute(75.0)).await;
         assert_eq!(code, 400);
         assert!(body.contains("minutes[0].observed_s: 75 s is more than 60 s"), "{body}");
-        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token_a), format!("{{\"minutes\": [], \"pad\": \"{}\"}}", "x".repeat(30_000))).await;
+        let (code, body) =
+            post_json(&base, "/api/v1/ingest", Some(&token_a), format!("{{\"minutes\": [], \"pad\": \"{}\"}}", "x".repeat(30_000))).await;
         assert_eq!(code, 400, "{body}");
         assert!(body.contains("too large"), "{body}");
         let db = HubDb::open(&hub.store()).await.unwrap();
@@ -401,7 +470,12 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
         assert_eq!(r.status(), 403);
         assert_eq!(db.clip(id).await.unwrap().unwrap().status, "new");
         let csrf = tra.csrf(&format!("/clips/{id}")).await;
-        let r = tra.post_form(&format!("/clips/{id}/review"), &[("action", "keep"), ("csrf", &csrf), ("notes", "坐姿示范：请对照"), ("tags", "示范")]).await;
+        let r = tra
+            .post_form(
+                &format!("/clips/{id}/review"),
+                &[("action", "keep"), ("csrf", &csrf), ("notes", "坐姿示范：请对照"), ("tags", "示范")],
+            )
+            .await;
         assert_eq!(r.status(), 303);
         assert_eq!(db.clip(id).await.unwrap().unwrap().status, "kept");
         // The teaching pack: the clip and an index of the notes.
@@ -442,6 +516,12 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
     let body = hook.bodies.lock().unwrap().last().cloned().expect("webhook delivered");
     assert_eq!(body["msgtype"], "markdown");
     let text = body["markdown"]["text"].as_str().unwrap();
-    assert!(text.contains("2026-11-28") && text.contains("100.0 %") && text.contains("甲大厅") && text.contains(&format!("{base}/summary?date=2026-11-28")), "{text}");
+    assert!(
+        text.contains("2026-11-28")
+            && text.contains("100.0 %")
+            && text.contains("甲大厅")
+            && text.contains(&format!("{base}/summary?date=2026-11-28")),
+        "{text}"
+    );
     assert!(body["markdown"]["title"].as_str().unwrap().contains("礼仪日报"));
 }

@@ -179,7 +179,14 @@ fn every_page_renders_for_every_role_with_and_without_a_hall() {
     let mut hub = HubProc::configure(dir.path(), "");
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲 & 大厅"], None);
     hub.admin(&["box-add", "box-b", "--hall", "乙大厅"], None);
-    let users = [("supervisor", None), ("supervisor", Some("甲 & 大厅")), ("trainer", None), ("trainer", Some("甲 & 大厅")), ("admin", None), ("admin", Some("乙大厅"))];
+    let users = [
+        ("supervisor", None),
+        ("supervisor", Some("甲 & 大厅")),
+        ("trainer", None),
+        ("trainer", Some("甲 & 大厅")),
+        ("admin", None),
+        ("admin", Some("乙大厅")),
+    ];
     for (i, (role, hall)) in users.iter().enumerate() {
         let name = format!("u{i}");
         let mut args = vec!["user-add", name.as_str(), "--role", role];
@@ -241,13 +248,31 @@ async fn upload(base: &str, token: &str, start: &str, video: Vec<u8>, thumb: Vec
 fn grey_clip(dir: &std::path::Path) -> (Vec<u8>, Vec<u8>) {
     let mp4 = dir.join("grey.mp4");
     let ok = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=320x240", "-t", "1", "-r", "2", "-pix_fmt", "yuv420p", "-c:v", "libx264"])
+        .args([
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=320x240",
+            "-t",
+            "1",
+            "-r",
+            "2",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+        ])
         .arg(&mp4)
         .status()
         .unwrap();
     assert!(ok.success());
     let mut png = Vec::new();
-    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128])).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
     (std::fs::read(&mp4).unwrap(), png)
 }
 
@@ -266,9 +291,11 @@ fn keys_are_utc_milliseconds_and_clips_have_their_own_files() {
     };
     rt().block_on(async {
         // The box sends the event in UTC, then again in +08:00: one row.
-        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T01:00:20+00:00", "2026-11-28T01:00:50+00:00")).await;
+        let (code, body) =
+            post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T01:00:20+00:00", "2026-11-28T01:00:50+00:00")).await;
         assert_eq!(code, 200, "{body}");
-        let (code, body) = post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T09:00:20+08:00", "2026-11-28T09:00:50+08:00")).await;
+        let (code, body) =
+            post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T09:00:20+08:00", "2026-11-28T09:00:50+08:00")).await;
         assert_eq!(code, 200, "{body}");
         assert!(body.contains("\"events_new\":0"), "the resend is the same event: {body}");
         let db = HubDb::open(&hub.store()).await.unwrap();

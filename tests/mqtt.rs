@@ -99,7 +99,8 @@ fn agent_publishes_events_states_and_availability() {
     assert_eq!(avail.first().map(|(p, _)| p.as_str()), Some("online"), "{msgs:?}");
     assert_eq!(avail.last().map(|(p, _)| p.as_str()), Some("offline"), "{msgs:?}");
 
-    let events: Vec<serde_json::Value> = on(&format!("{prefix}/{hall}/w02/events")).iter().map(|(p, _)| serde_json::from_str(p).unwrap()).collect();
+    let events: Vec<serde_json::Value> =
+        on(&format!("{prefix}/{hall}/w02/events")).iter().map(|(p, _)| serde_json::from_str(p).unwrap()).collect();
     let start = events.iter().find(|e| e["type"] == "start" && e["rule"] == "absent").expect("the absence's start is published");
     let end = events.iter().find(|e| e["type"] == "end" && e["rule"] == "absent").expect("the absence's end is published");
     assert_eq!(start["start"], end["start"], "start and end name the same event");
@@ -120,7 +121,8 @@ fn agent_publishes_events_states_and_availability() {
     let late = Subscriber::start(&prefix);
     let kept = common::wait_for(Duration::from_secs(30), || {
         let m = late.messages();
-        (m.iter().any(|(t, _, r)| *t == available && *r) && m.iter().filter(|(t, _, r)| t.ends_with("/state") && *r).count() >= 2).then_some(m)
+        (m.iter().any(|(t, _, r)| *t == available && *r) && m.iter().filter(|(t, _, r)| t.ends_with("/state") && *r).count() >= 2)
+            .then_some(m)
     })
     .expect("availability and states are retained");
     assert!(kept.iter().any(|(t, p, r)| *t == available && p == "offline" && *r), "{kept:?}");
@@ -143,7 +145,8 @@ fn an_unreachable_broker_never_stops_analysis() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("0 connection(s)"), "{stdout}");
-    let analysed: u64 = stdout.lines().filter(|l| l.starts_with("w0")).filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok()).sum();
+    let analysed: u64 =
+        stdout.lines().filter(|l| l.starts_with("w0")).filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok()).sum();
     assert!(analysed > 0, "frames were analysed with the broker away: {stdout}");
 }
 

@@ -45,7 +45,13 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn value() -> impl Strategy<Value = String> {
-    prop_oneof![number(), text().prop_map(|t| serde_json::to_string(&t).unwrap()), Just("null".into()), Just("true".into()), Just("{}".into())]
+    prop_oneof![
+        number(),
+        text().prop_map(|t| serde_json::to_string(&t).unwrap()),
+        Just("null".into()),
+        Just("true".into()),
+        Just("{}".into())
+    ]
 }
 
 fn minute() -> impl Strategy<Value = String> {

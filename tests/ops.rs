@@ -20,7 +20,13 @@ fn snapshot_is_redacted_and_drawn() {
     let shots = dir.path().join("shots");
     std::fs::create_dir(&shots).unwrap();
     let out = shots.join("w01.png");
-    let r = common::liyi().args(["snapshot", "--window", "w01", "--skip-s", "3", "--config"]).arg(&config).arg("--out").arg(&out).output().unwrap();
+    let r = common::liyi()
+        .args(["snapshot", "--window", "w01", "--skip-s", "3", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = String::from_utf8_lossy(&r.stdout);
     assert!(text.contains("written to") && text.contains("clerk in the staff zone"), "{text}");
@@ -49,22 +55,41 @@ fn doctor_names_every_failing_check() {
     text = text.replacen("source = \"file:street-walk.mp4\"", "source = \"rtsp://127.0.0.1:1/none\"", 1);
     text = text.replacen("source = \"file:street-walk.mp4\"", "source = \"file:gone.mp4\"", 1);
     let config = dir.path().join("hall.toml");
-    std::fs::write(&config, format!("{text}\n[hub]\nurl = \"http://127.0.0.1:{port}\"\nbox = \"b1\"\ntoken_file = \"hub.token\"\n")).unwrap();
+    std::fs::write(&config, format!("{text}\n[hub]\nurl = \"http://127.0.0.1:{port}\"\nbox = \"b1\"\ntoken_file = \"hub.token\"\n"))
+        .unwrap();
     // Each check is bounded inside the doctor; the test does not time it.
     let r = common::liyi().args(["doctor", "--config"]).arg(&config).arg("--store").arg(dir.path().join("edge.sqlite")).output().unwrap();
     let out = String::from_utf8_lossy(&r.stdout);
     assert_eq!(r.status.code(), Some(1), "{out}");
-    for needle in ["ok   ONNX Runtime", "ok   model movenet-thunder", "ok   config", "ok   clock:", "disk:", "FAIL window w01 source: rtsp://127.0.0.1:1/none", "FAIL window w02 source", "gone.mp4", "FAIL hub: http://127.0.0.1:", "unreachable"] {
+    for needle in [
+        "ok   ONNX Runtime",
+        "ok   model movenet-thunder",
+        "ok   config",
+        "ok   clock:",
+        "disk:",
+        "FAIL window w01 source: rtsp://127.0.0.1:1/none",
+        "FAIL window w02 source",
+        "gone.mp4",
+        "FAIL hub: http://127.0.0.1:",
+        "unreachable",
+    ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
     // A broken model and a missing config are named too.
     let models = dir.path().join("models");
     std::fs::create_dir(&models).unwrap();
-    let r = common::liyi().args(["doctor", "--models-dir"]).arg(&models).arg("--config").arg(dir.path().join("nope.toml")).output().unwrap();
+    let r =
+        common::liyi().args(["doctor", "--models-dir"]).arg(&models).arg("--config").arg(dir.path().join("nope.toml")).output().unwrap();
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(out.contains("FAIL model movenet-thunder") && out.contains("FAIL config") && out.contains("nope.toml"), "{out}");
     // ONNX Runtime not found.
-    let r = common::liyi().args(["doctor", "--ort-lib"]).arg(dir.path().join("libonnxruntime.so")).arg("--config").arg(&config).output().unwrap();
+    let r = common::liyi()
+        .args(["doctor", "--ort-lib"])
+        .arg(dir.path().join("libonnxruntime.so"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(out.contains("FAIL ONNX Runtime") && out.contains("Fix:"), "{out}");
 }
@@ -77,12 +102,19 @@ fn doctor_checks_the_token_at_a_real_hub() {
     std::fs::write(&hub_cfg, format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\n")).unwrap();
     let token = common::liyi().args(["hub", "--config"]).arg(&hub_cfg).args(["box-add", "b1", "--hall", "甲"]).output().unwrap();
     let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
-    let mut hub = std::process::Command::new(assert_cmd::cargo::cargo_bin("liyi")).args(["hub", "--config"]).arg(&hub_cfg).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut hub = std::process::Command::new(assert_cmd::cargo::cargo_bin("liyi"))
+        .args(["hub", "--config"])
+        .arg(&hub_cfg)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     common::wait_for(std::time::Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).ok()).unwrap();
     let check = |tok: &str| {
         std::fs::write(dir.path().join("hub.token"), tok).unwrap();
-        let config = demo_config(dir.path(), &format!("[hub]\nurl = \"http://127.0.0.1:{port}\"\nbox = \"b1\"\ntoken_file = \"hub.token\"\n"));
-        let r = common::liyi().args(["doctor", "--config"]).arg(&config).arg("--store").arg(dir.path().join("edge.sqlite")).output().unwrap();
+        let config =
+            demo_config(dir.path(), &format!("[hub]\nurl = \"http://127.0.0.1:{port}\"\nbox = \"b1\"\ntoken_file = \"hub.token\"\n"));
+        let r =
+            common::liyi().args(["doctor", "--config"]).arg(&config).arg("--store").arg(dir.path().join("edge.sqlite")).output().unwrap();
         String::from_utf8_lossy(&r.stdout).into_owned()
     };
     let good = check(&token);
@@ -99,7 +131,12 @@ fn replay_sweep_counts_events_per_threshold() {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
     assert!(common::liyi().args(["simulate", "--scenario", "absent_and_back", "--out"]).arg(&sim).output().unwrap().status.success());
-    let r = common::liyi().args(["replay", "--sweep", "--json", "--config"]).arg(sim.join("window.toml")).arg(sim.join("trace.jsonl")).output().unwrap();
+    let r = common::liyi()
+        .args(["replay", "--sweep", "--json", "--config"])
+        .arg(sim.join("window.toml"))
+        .arg(sim.join("trace.jsonl"))
+        .output()
+        .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let absent: Vec<_> = rows.iter().filter(|r| r["rule"] == "absent" && r["setting"] == "tolerance_s").collect();
@@ -110,7 +147,8 @@ fn replay_sweep_counts_events_per_threshold() {
     assert!(counts[0] > *counts.last().unwrap(), "the 260 s absence is caught at 60 s but not at 300 s: {counts:?}");
     assert_eq!(absent.iter().filter(|r| r["current"] == true).count(), 1);
     // The table form marks the configured value.
-    let r = common::liyi().args(["replay", "--sweep", "--config"]).arg(sim.join("window.toml")).arg(sim.join("trace.jsonl")).output().unwrap();
+    let r =
+        common::liyi().args(["replay", "--sweep", "--config"]).arg(sim.join("window.toml")).arg(sim.join("trace.jsonl")).output().unwrap();
     let table = String::from_utf8_lossy(&r.stdout);
     assert!(table.contains("tolerance_s") && table.contains(" *"), "{table}");
 }
@@ -125,7 +163,15 @@ fn zone_editor_round_trip_in_a_real_browser() {
     let config = demo_config(dir.path(), "");
     let before = std::fs::read_to_string(&config).unwrap();
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "80".as_ref(), "--loop-files".as_ref()]);
+    let agent = common::RunningAgent::spawn(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--seconds".as_ref(),
+        "80".as_ref(),
+        "--loop-files".as_ref(),
+    ]);
     let post = |body: &str| {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(&agent.addr).unwrap();
@@ -136,8 +182,14 @@ fn zone_editor_round_trip_in_a_real_browser() {
     };
     // Bad edits: refused with a message; the file stays as it was.
     for (body, needle) in [
-        (r#"{"staff_zone": [[0.2,0.2],[0.6,0.6],[0.6,0.2],[0.2,0.6]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#, "cross"),
-        (r#"{"staff_zone": [[0.2,0.2],[1.3,0.2],[0.6,0.6]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#, "outside the frame"),
+        (
+            r#"{"staff_zone": [[0.2,0.2],[0.6,0.6],[0.6,0.2],[0.2,0.6]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#,
+            "cross",
+        ),
+        (
+            r#"{"staff_zone": [[0.2,0.2],[1.3,0.2],[0.6,0.6]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#,
+            "outside the frame",
+        ),
         (r#"{"staff_zone": [[0.1,0.1],[0.2,0.2],[0.3,0.3]], "counter_zone": [[0,0.5],[1,0.5],[1,1],[0,1]], "desk_y": 0.48}"#, "no area"),
     ] {
         let r = post(body);
@@ -146,13 +198,23 @@ fn zone_editor_round_trip_in_a_real_browser() {
     }
     let browser_dir = common::repo().join("tests/browser");
     if !browser_dir.join("node_modules/playwright-core").is_dir() || !Path::new("/usr/bin/chromium").exists() {
-        assert!(std::env::var_os("LIYI_REQUIRE_SHARED").is_none(), "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core");
+        assert!(
+            std::env::var_os("LIYI_REQUIRE_SHARED").is_none(),
+            "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core"
+        );
         return;
     }
     let shots = common::repo().join("target/test-artifacts/editor");
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).unwrap();
-    let out = std::process::Command::new("node").arg(browser_dir.join("editor.mjs")).env("AGENT_URL", format!("http://{}", agent.addr)).env("WINDOW", "w01").env("SHOT_DIR", &shots).env("EDIT_MORE", "1").output().unwrap();
+    let out = std::process::Command::new("node")
+        .arg(browser_dir.join("editor.mjs"))
+        .env("AGENT_URL", format!("http://{}", agent.addr))
+        .env("WINDOW", "w01")
+        .env("SHOT_DIR", &shots)
+        .env("EDIT_MORE", "1")
+        .output()
+        .unwrap();
     let log = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{log}");
     // 9 observations, the baseline (learnt? and its shoulder width), any
@@ -194,14 +256,28 @@ fn the_agent_records_traces_for_tuning() {
     let dir = tempfile::tempdir().unwrap();
     let config = demo_config(dir.path(), "");
     let traces = dir.path().join("traces");
-    let r = common::liyi().args(["run", "--listen", "127.0.0.1:0", "--seconds", "8", "--config"]).arg(&config).arg("--store").arg(dir.path().join("edge.sqlite")).arg("--record-traces").arg(&traces).output().unwrap();
+    let r = common::liyi()
+        .args(["run", "--listen", "127.0.0.1:0", "--seconds", "8", "--config"])
+        .arg(&config)
+        .arg("--store")
+        .arg(dir.path().join("edge.sqlite"))
+        .arg("--record-traces")
+        .arg(&traces)
+        .output()
+        .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let day = std::fs::read_dir(&traces).unwrap().next().unwrap().unwrap().path();
     let w01 = day.join("w01.jsonl");
     let text = std::fs::read_to_string(&w01).unwrap();
     assert!(text.lines().count() >= 5, "{} lines", text.lines().count());
     assert!(!text.contains("/9j/") && !text.contains("iVBOR"), "numbers only");
-    let r = common::liyi().args(["replay", "--sweep", "--json", "--config"]).arg(&config).arg(&w01).arg(day.join("w02.jsonl")).output().unwrap();
+    let r = common::liyi()
+        .args(["replay", "--sweep", "--json", "--config"])
+        .arg(&config)
+        .arg(&w01)
+        .arg(day.join("w02.jsonl"))
+        .output()
+        .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stdout).lines().count() > 30);
     // The committed README screenshots pass the privacy audit too.
@@ -215,7 +291,8 @@ fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body:
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
     let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+        .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
@@ -240,7 +317,8 @@ fn lan_pages_need_the_installer_login() {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&pass).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let short = common::liyi().args(["pages-password", "--out"]).arg(dir.path().join("short.pass")).env("LIYI_PASSWORD", "short").output().unwrap();
+    let short =
+        common::liyi().args(["pages-password", "--out"]).arg(dir.path().join("short.pass")).env("LIYI_PASSWORD", "short").output().unwrap();
     assert!(!short.status.success() && String::from_utf8_lossy(&short.stderr).contains("at least 10"));
 
     // A LAN address without a password: refused, naming the field and the fix.
@@ -249,7 +327,13 @@ fn lan_pages_need_the_installer_login() {
     let err = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("pages.listen") && err.contains("password_file"), "{err}");
     let plain = demo_config(dir.path(), "");
-    let out = common::liyi().args(["run", "--listen", "0.0.0.0:0", "--seconds", "5", "--config"]).arg(&plain).arg("--store").arg(dir.path().join("x.sqlite")).output().unwrap();
+    let out = common::liyi()
+        .args(["run", "--listen", "0.0.0.0:0", "--seconds", "5", "--config"])
+        .arg(&plain)
+        .arg("--store")
+        .arg(dir.path().join("x.sqlite"))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("without a login") && err.contains("pages-password"), "{err}");
     assert!(!err.contains("status page:"), "nothing may listen: {err}");
@@ -262,7 +346,15 @@ fn lan_pages_need_the_installer_login() {
     let config = demo_config(dir.path(), "[pages]\npassword_file = \"pages.pass\"\n");
     let before = std::fs::read_to_string(&config).unwrap();
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "90".as_ref(), "--loop-files".as_ref()]);
+    let agent = common::RunningAgent::spawn(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--seconds".as_ref(),
+        "90".as_ref(),
+        "--loop-files".as_ref(),
+    ]);
     let a = agent.addr.as_str();
     let r = request(a, "GET", "/status", &[], "");
     assert!(r.starts_with("HTTP/1.1 401") && r.to_ascii_lowercase().contains("www-authenticate: basic"), "{r}");
@@ -286,7 +378,8 @@ fn lan_pages_need_the_installer_login() {
     assert!(r.contains("action=\"/logout\""), "the status page offers sign-out: {r}");
     // Saving: the session's CSRF token is required.
     let page = request(a, "GET", "/windows/w01/editor", &[("Cookie", &cookie)], "");
-    let csrf = page.split("const CSRF = \"").nth(1).and_then(|s| s.split('"').next()).expect("the editor carries its CSRF token").to_string();
+    let csrf =
+        page.split("const CSRF = \"").nth(1).and_then(|s| s.split('"').next()).expect("the editor carries its CSRF token").to_string();
     assert_eq!(csrf.len(), 64);
     let layout = r#"{"staff_zone": [[0.05,0.05],[0.45,0.05],[0.45,0.5],[0.05,0.5]], "counter_zone": [[0,0.55],[1,0.55],[1,1],[0,1]], "desk_y": 0.5}"#;
     let json = ("Content-Type", "application/json");
@@ -305,7 +398,13 @@ fn lan_pages_need_the_installer_login() {
     let saved = liyi::config::parse(&std::fs::read_to_string(&config).unwrap(), &config).unwrap();
     assert!((saved.window("w01").unwrap().staff_zone.0[1].x - 0.45).abs() < 1e-4);
     // Sign out: the session ends.
-    let r = request(a, "POST", "/logout", &[("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", &cookie)], &format!("csrf={csrf}"));
+    let r = request(
+        a,
+        "POST",
+        "/logout",
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", &cookie)],
+        &format!("csrf={csrf}"),
+    );
     assert!(r.starts_with("HTTP/1.1 303"), "{r}");
     assert!(request(a, "GET", "/status", &[("Cookie", &cookie)], "").starts_with("HTTP/1.1 401"));
 
@@ -330,7 +429,10 @@ fn lan_pages_need_the_installer_login() {
         let saved = liyi::config::parse(&std::fs::read_to_string(&config).unwrap(), &config).unwrap();
         assert!((saved.window("w01").unwrap().staff_zone.0[1].x - x).abs() < 0.01, "the browser's save reached the file");
     } else {
-        assert!(std::env::var_os("LIYI_REQUIRE_SHARED").is_none(), "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core");
+        assert!(
+            std::env::var_os("LIYI_REQUIRE_SHARED").is_none(),
+            "CI must run the browser test: scripts/setup.sh --test installs chromium and playwright-core"
+        );
     }
 
     // Wrong passwords lock this address out, even for the right one.

@@ -100,11 +100,7 @@ impl Agreement {
     /// Checks the limits, reporting on stderr; returns failures.
     fn check(&self, name: &str, limit: f32) -> Option<String> {
         let mean = self.mean();
-        eprintln!(
-            "{name}: {} confident keypoints, mean error {mean:.2} px; target switches: {:?}",
-            self.errors.len(),
-            self.switched
-        );
+        eprintln!("{name}: {} confident keypoints, mean error {mean:.2} px; target switches: {:?}", self.errors.len(), self.switched);
         if mean >= limit {
             Some(format!("{name}: mean keypoint error {mean:.2} px (limit {limit})"))
         } else if self.switched.len() > 1 {
@@ -258,11 +254,13 @@ fn person_detectors_match_the_python_reference() {
     let catalog = Catalog::new(liyi::paths::models_dir());
     for (key, model) in [("ssd", "ped-ssdlite"), ("centernet", "centernet-coco")] {
         let file = catalog.resolve(model, None).unwrap();
-        let mut det = liyi::vision::detector::PersonDetector::new(Engine::load(rt, file, EngineOptions { intra_threads: 1 }).unwrap()).unwrap();
+        let mut det =
+            liyi::vision::detector::PersonDetector::new(Engine::load(rt, file, EngineOptions { intra_threads: 1 }).unwrap()).unwrap();
         let mut worst_iou: f32 = 1.0;
         let mut worst_score: f32 = 0.0;
         for (r, img_path) in references() {
-            let path = common::repo().join("tests/fixtures/reference").join(format!("{}.json", img_path.file_stem().unwrap().to_str().unwrap()));
+            let path =
+                common::repo().join("tests/fixtures/reference").join(format!("{}.json", img_path.file_stem().unwrap().to_str().unwrap()));
             let d: RefDetections = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             assert_eq!(d.source, r.source);
             let img = liyi::imageio::load_rgb(&img_path).unwrap();
@@ -307,13 +305,20 @@ fn single_person_models_match_the_reference_on_the_same_boxes() {
     let rt = runtime::init(None).expect("ONNX Runtime (run scripts/fetch-onnxruntime.sh)");
     let catalog = Catalog::new(liyi::paths::models_dir());
     let load = |name: &str| Engine::load(rt, catalog.resolve(name, None).unwrap(), EngineOptions { intra_threads: 1 }).unwrap();
-    let mut movenets = [("movenet-thunder", MoveNet::new(load("movenet-thunder")).unwrap()), ("movenet-lightning", MoveNet::new(load("movenet-lightning")).unwrap())];
-    let mut blazes = [("blazepose-full", BlazePose::new(load("blazepose-full")).unwrap()), ("blazepose-lite", BlazePose::new(load("blazepose-lite")).unwrap())];
+    let mut movenets = [
+        ("movenet-thunder", MoveNet::new(load("movenet-thunder")).unwrap()),
+        ("movenet-lightning", MoveNet::new(load("movenet-lightning")).unwrap()),
+    ];
+    let mut blazes = [
+        ("blazepose-full", BlazePose::new(load("blazepose-full")).unwrap()),
+        ("blazepose-lite", BlazePose::new(load("blazepose-lite")).unwrap()),
+    ];
     let mut agreements: BTreeMap<String, Agreement> = BTreeMap::new();
     for (r, img_path) in references() {
         let stem = img_path.file_stem().unwrap().to_str().unwrap().to_string();
         let crops: RefCrops =
-            serde_json::from_str(&std::fs::read_to_string(common::repo().join(format!("tests/fixtures/reference/{stem}.json"))).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(common::repo().join(format!("tests/fixtures/reference/{stem}.json"))).unwrap())
+                .unwrap();
         let img = liyi::imageio::load_rgb(&img_path).unwrap();
         for det in ["ssd", "centernet"] {
             for c in &crops.detections[det] {

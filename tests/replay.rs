@@ -37,7 +37,9 @@ fn replay_turns_simulated_traces_into_the_right_events() {
         let t = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
         let slack = chrono::Duration::seconds(5);
         for truth in &sim.truth_events {
-            let found = events.iter().any(|e| e["rule"] == truth.rule.as_str() && t(&e["start"]) - slack < truth.end && truth.start - slack < t(&e["end"]));
+            let found = events
+                .iter()
+                .any(|e| e["rule"] == truth.rule.as_str() && t(&e["start"]) - slack < truth.end && truth.start - slack < t(&e["end"]));
             assert!(found, "{scenario}: no event for {truth:?}\n{stdout}");
         }
         assert_eq!(events.len(), sim.truth_events.len(), "{scenario}: extra events\n{stdout}");
@@ -112,17 +114,12 @@ fn check_config_accepts_the_example_and_rejects_mistakes() {
         .replace("\"13:30-17:30\"]", "\"13:30-17:70\"]")
         .replace("Asia/Shanghai", "China/Beijing");
     std::fs::write(&bad, text).unwrap();
-    common::liyi()
-        .arg("check-config")
-        .arg(&bad)
-        .assert()
-        .failure()
-        .stderr(
-            predicate::str::contains("bad.toml:5:12: timezone")
-                .and(predicate::str::contains("window[0].hours[1]"))
-                .and(predicate::str::contains("Fix:"))
-                .and(predicate::str::contains("2 problem(s)")),
-        );
+    common::liyi().arg("check-config").arg(&bad).assert().failure().stderr(
+        predicate::str::contains("bad.toml:5:12: timezone")
+            .and(predicate::str::contains("window[0].hours[1]"))
+            .and(predicate::str::contains("Fix:"))
+            .and(predicate::str::contains("2 problem(s)")),
+    );
 }
 
 #[test]

@@ -67,7 +67,12 @@ fn hub_login_counts_parallel_wrong_passwords_atomically() {
         let attacker = client_from("127.0.0.1");
         let (cookie, csrf) = hub_login_form(&attacker, &base).await;
         let post = |c: &reqwest::Client, cookie: &str, csrf: &str, password: &str| {
-            c.post(format!("{base}/login")).header("cookie", cookie).form(&[("csrf", csrf), ("name", "root"), ("password", password), ("next", "/")])
+            c.post(format!("{base}/login")).header("cookie", cookie).form(&[
+                ("csrf", csrf),
+                ("name", "root"),
+                ("password", password),
+                ("next", "/"),
+            ])
         };
         let statuses = flood(PARALLEL, || post(&attacker, &cookie, &csrf, "wrong-password-x")).await;
         let checked = count(&statuses, 401);
@@ -107,7 +112,8 @@ fn agent_login_counts_parallel_wrong_passwords_atomically() {
     let base = format!("http://{}", agent.addr);
     rt().block_on(async {
         let attacker = client_from("127.0.0.1");
-        let post = |c: &reqwest::Client, password: &str| c.post(format!("{base}/login")).form(&[("password", password), ("next", "/status")]);
+        let post =
+            |c: &reqwest::Client, password: &str| c.post(format!("{base}/login")).form(&[("password", password), ("next", "/status")]);
         let statuses = flood(PARALLEL, || post(&attacker, "guess-guess-guess")).await;
         let checked = count(&statuses, 401);
         assert!(checked <= liyi::agent::login::MAX_FAILURES as usize, "{checked} wrong passwords were checked: {statuses:?}");

@@ -10,10 +10,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Extension, Path, Query, State};
-use axum::{Router, middleware};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 
 use crate::config::Layout;
 use crate::i18n::Lang;
@@ -32,11 +32,18 @@ pub fn router(agent: Arc<Agent>, login: Option<Arc<PagesLogin>>) -> Router {
         .route("/windows/{id}/preview.png", get(preview))
         .route("/windows/{id}/layout", get(layout).post(save_layout))
         .with_state(agent);
-    let auth = Router::new().route("/login", get(login::login_page).post(login::login)).route("/logout", post(login::logout)).with_state(login.clone());
+    let auth = Router::new()
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", post(login::logout))
+        .with_state(login.clone());
     pages.merge(auth).layer(middleware::from_fn_with_state(login, login::gate))
 }
 
-async fn page(State(agent): State<Arc<Agent>>, Extension(access): Extension<Access>, Query(q): Query<HashMap<String, String>>) -> Html<String> {
+async fn page(
+    State(agent): State<Arc<Agent>>,
+    Extension(access): Extension<Access>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Html<String> {
     let english = q.get("lang").is_some_and(|l| l == "en");
     let html = super::status::page(&agent.status(), english);
     let sign_out = login::sign_out_form(&access, if english { Lang::En } else { Lang::Zh });
@@ -52,17 +59,28 @@ async fn metrics(State(agent): State<Arc<Agent>>) -> impl IntoResponse {
 }
 
 fn window<'a>(agent: &'a Agent, id: &str) -> Result<&'a Arc<super::WindowState>, Response> {
-    agent.windows.iter().find(|w| w.window.id == id).ok_or_else(|| (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": format!("no window {id:?}") }))).into_response())
+    agent
+        .windows
+        .iter()
+        .find(|w| w.window.id == id)
+        .ok_or_else(|| (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": format!("no window {id:?}") }))).into_response())
 }
 
-async fn editor(State(agent): State<Arc<Agent>>, Extension(access): Extension<Access>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn editor(
+    State(agent): State<Arc<Agent>>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = window(&agent, &id) {
         return r;
     }
     let lang = if q.get("lang").is_some_and(|l| l == "en") { Lang::En } else { Lang::Zh };
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    let rules: serde_json::Map<String, serde_json::Value> = crate::rules::RuleCode::ALL.iter().map(|r| (r.as_str().to_string(), lang.t(&format!("rule.{}", r.as_str())).into())).collect();
-    let phases: serde_json::Map<String, serde_json::Value> = ["idle", "pending", "active", "clearing"].iter().map(|p| (p.to_string(), lang.t(&format!("editor.phase_{p}")).into())).collect();
+    let rules: serde_json::Map<String, serde_json::Value> =
+        crate::rules::RuleCode::ALL.iter().map(|r| (r.as_str().to_string(), lang.t(&format!("rule.{}", r.as_str())).into())).collect();
+    let phases: serde_json::Map<String, serde_json::Value> =
+        ["idle", "pending", "active", "clearing"].iter().map(|p| (p.to_string(), lang.t(&format!("editor.phase_{p}")).into())).collect();
     let texts = serde_json::json!({
         "saving": lang.t("editor.saving"), "saved": lang.t("editor.saved"), "refused": lang.t("editor.refused"),
         "present": lang.t("editor.present"), "posture": lang.t("editor.posture"), "trunk": lang.t("editor.trunk"), "neck": lang.t("editor.neck"),
@@ -84,10 +102,13 @@ async fn editor(State(agent): State<Arc<Agent>>, Extension(access): Extension<Ac
         .replace("__LIVE__", &esc(lang.t("editor.live")))
         .replace("__WINDOW__", &id.replace(['"', '\\', '<'], ""))
         .replace("__TEXTS__", &texts.to_string().replace('<', "\\u003c"))
-        .replace("__CSRF__", match &access {
-            Access::Session { csrf } => csrf.as_str(),
-            _ => "",
-        });
+        .replace(
+            "__CSRF__",
+            match &access {
+                Access::Session { csrf } => csrf.as_str(),
+                _ => "",
+            },
+        );
     Html(page).into_response()
 }
 
@@ -114,7 +135,8 @@ async fn layout(State(agent): State<Arc<Agent>>, Path(id): Path<String>) -> Resp
     let win = rules.window();
     let pts = |p: &crate::geometry::Polygon| p.0.iter().map(|q| [q.x, q.y]).collect::<Vec<_>>();
     let masks = lock(&w.masks).iter().map(pts).collect();
-    Json(Layout { staff_zone: pts(&win.staff_zone), counter_zone: pts(&win.counter_zone), desk_y: win.desk_y, masks: Some(masks) }).into_response()
+    Json(Layout { staff_zone: pts(&win.staff_zone), counter_zone: pts(&win.counter_zone), desk_y: win.desk_y, masks: Some(masks) })
+        .into_response()
 }
 
 /// Saves an edited layout: checked, written into the config file in place
@@ -167,11 +189,15 @@ async fn save_layout(
 /// address (useful with port 0). A LAN address needs `login`.
 pub fn spawn(agent: Arc<Agent>, addr: SocketAddr, login: Option<Arc<PagesLogin>>) -> anyhow::Result<SocketAddr> {
     if !addr.ip().is_loopback() && login.is_none() {
-        anyhow::bail!("refusing to serve the agent's pages on {addr} without a login. Fix: set [pages] password_file, or listen on 127.0.0.1");
+        anyhow::bail!(
+            "refusing to serve the agent's pages on {addr} without a login. Fix: set [pages] password_file, or listen on 127.0.0.1"
+        );
     }
     // Two threads: an argon2 check (tens of ms) must not stall the pages.
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).max_blocking_threads(2).enable_all().build()?;
-    let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}. Fix: choose a free port with --listen"))?;
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}. Fix: choose a free port with --listen"))?;
     let bound = listener.local_addr()?;
     std::thread::spawn(move || {
         rt.block_on(async move {

@@ -131,7 +131,12 @@ fn basic_password(headers: &HeaderMap) -> Option<String> {
 
 /// Middleware: lets a request through with its [`Access`], or sends a
 /// browser to `/login` and anything else a 401.
-pub async fn gate(State(login): State<Option<Arc<PagesLogin>>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, mut req: Request, next: Next) -> Response {
+pub async fn gate(
+    State(login): State<Option<Arc<PagesLogin>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let Some(login) = login else {
         req.extensions_mut().insert(Access::Local);
         return next.run(req).await;
@@ -159,7 +164,8 @@ pub async fn gate(State(login): State<Option<Arc<PagesLogin>>>, ConnectInfo(peer
             Err(Busy) => return busy(),
         }
     }
-    let wants_page = req.method() == Method::GET && req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let wants_page = req.method() == Method::GET
+        && req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if wants_page {
         let next = req.uri().path_and_query().map_or("/".to_string(), |p| p.to_string());
         return Redirect::to(&format!("/login?next={}", urlencoding(&next))).into_response();
@@ -167,7 +173,9 @@ pub async fn gate(State(login): State<Option<Arc<PagesLogin>>>, ConnectInfo(peer
     (
         StatusCode::UNAUTHORIZED,
         [(header::WWW_AUTHENTICATE, "Basic realm=\"liyi agent\", charset=\"UTF-8\"")],
-        axum::Json(serde_json::json!({ "error": "these pages need a login: sign in at /login, or send the installer password as HTTP Basic" })),
+        axum::Json(
+            serde_json::json!({ "error": "these pages need a login: sign in at /login, or send the installer password as HTTP Basic" }),
+        ),
     )
         .into_response()
 }
@@ -267,7 +275,12 @@ pub struct LogoutForm {
     csrf: String,
 }
 
-pub async fn logout(State(login): State<Option<Arc<PagesLogin>>>, access: Option<axum::Extension<Access>>, jar: CookieJar, axum::Form(f): axum::Form<LogoutForm>) -> Response {
+pub async fn logout(
+    State(login): State<Option<Arc<PagesLogin>>>,
+    access: Option<axum::Extension<Access>>,
+    jar: CookieJar,
+    axum::Form(f): axum::Form<LogoutForm>,
+) -> Response {
     if let (Some(login), Some(axum::Extension(Access::Session { csrf }))) = (login, access) {
         if !constant_eq(csrf.as_bytes(), f.csrf.as_bytes()) {
             return (StatusCode::FORBIDDEN, "the form's CSRF token is wrong; reload the page").into_response();
@@ -296,11 +309,17 @@ pub fn sign_out_form(access: &Access, lang: Lang) -> String {
 pub fn may_save(access: &Access, peer: &SocketAddr, headers: &HeaderMap) -> Result<(), &'static str> {
     match access {
         Access::Local if peer.ip().is_loopback() => Ok(()),
-        Access::Local => Err("the editor saves only from 127.0.0.1; use an SSH tunnel (see README), or set [pages] listen and password_file"),
+        Access::Local => {
+            Err("the editor saves only from 127.0.0.1; use an SSH tunnel (see README), or set [pages] listen and password_file")
+        }
         Access::Basic => Err("saving needs a browser login at /login (HTTP Basic may only read)"),
         Access::Session { csrf } => {
             let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-            if constant_eq(sent.as_bytes(), csrf.as_bytes()) { Ok(()) } else { Err("the editor's CSRF token is missing or wrong; reload the page") }
+            if constant_eq(sent.as_bytes(), csrf.as_bytes()) {
+                Ok(())
+            } else {
+                Err("the editor's CSRF token is missing or wrong; reload the page")
+            }
         }
     }
 }

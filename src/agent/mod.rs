@@ -26,11 +26,11 @@ use crate::clips::{ClipRecorder, FinishedClip};
 use crate::config::{ClipSettings, Config, Window};
 use crate::privacy::{FaceEvidence, RedactOptions};
 use crate::rules::{Event, MinuteMetrics, Observation, WindowRules};
+use crate::sync::lock;
 use crate::vision::catalog::Catalog;
 use crate::vision::pose::{ModelId, PoseEstimator, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
-use crate::sync::lock;
 
 /// Faces from this score are filled in clips: lower than a detector's usual
 /// 0.5, because a false face costs a grey patch and a missed one a person's
@@ -213,7 +213,6 @@ pub enum Output {
 /// How often each window's baseline is handed to the store.
 const BASELINE_SAVE_EVERY: Duration = Duration::from_secs(300);
 
-
 /// The face model for clips, or why there is none (then every clip frame is
 /// filled whole: fail closed).
 fn load_faces(runtime: &Runtime, catalog: &Catalog, pose: &PoseSpec) -> Result<FaceDetector, String> {
@@ -281,7 +280,12 @@ fn record_clip_frame(w: &WindowState, shot: Shot, faces: Option<&Result<Mutex<Fa
 
 /// While the editor is open (preview asked for in the last minute), a
 /// redacted, skeleton-drawn preview of the window every 2 s.
-fn preview_frame(w: &WindowState, frame: &capture::Frame, people: &[crate::vision::Person], faces: Option<&Result<Mutex<FaceDetector>, String>>) {
+fn preview_frame(
+    w: &WindowState,
+    frame: &capture::Frame,
+    people: &[crate::vision::Person],
+    faces: Option<&Result<Mutex<FaceDetector>, String>>,
+) {
     let wanted = lock(&w.preview_wanted).is_some_and(|t| t.elapsed() < Duration::from_secs(60));
     if !wanted || lock(&w.preview).as_ref().is_some_and(|(t, _)| t.elapsed() < Duration::from_secs(2)) {
         return;
@@ -335,7 +339,14 @@ impl Agent {
 
 /// The clerk's attire: judged every `every_s`, and the last verdict held
 /// for up to three periods in between (then unknown).
-fn attire_of(w: &WindowState, judge: &crate::attire::Judge, frame: &capture::Frame, people: &[crate::vision::Person], clerk: Option<usize>, desk_y: Option<f32>) -> crate::attire::Attire {
+fn attire_of(
+    w: &WindowState,
+    judge: &crate::attire::Judge,
+    frame: &capture::Frame,
+    people: &[crate::vision::Person],
+    clerk: Option<usize>,
+    desk_y: Option<f32>,
+) -> crate::attire::Attire {
     let mut last = lock(&w.attire);
     let age = |t: chrono::DateTime<chrono::FixedOffset>| (frame.ts - t).num_milliseconds() as f64 / 1000.0;
     let due = last.as_ref().is_none_or(|(t, _)| age(*t) >= judge.every_s());
@@ -363,9 +374,9 @@ fn values_of(obs: &Observation) -> std::collections::BTreeMap<String, f64> {
         ("head_on_desk_p", obs.head_on_desk_p),
         ("confidence", Some(obs.confidence)),
     ]
-        .into_iter()
-        .filter_map(|(k, v)| Some((k.to_string(), f64::from(v?))))
-        .collect()
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), f64::from(v?))))
+    .collect()
 }
 
 /// Runs the agent until `stop` is set or every source has ended; sends what
@@ -387,8 +398,7 @@ pub fn run(
         }
     }
     for w in windows {
-        *lock(&w.gate) =
-            options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
+        *lock(&w.gate) = options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
     }
     if let Some(settings) = options.clips {
         for w in windows {
@@ -404,9 +414,10 @@ pub fn run(
         (0..copies).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
     // The face model serves clips and the editor's live preview; without it
     // both fill whole frames (fail closed).
-    let faces: Option<Result<Mutex<FaceDetector>, String>> = Some(load_faces(runtime, catalog, &options.pose).map(Mutex::new).inspect_err(|e| {
-        tracing::error!(error = %e, "the face model did not load: every clip and preview frame will be filled whole");
-    }));
+    let faces: Option<Result<Mutex<FaceDetector>, String>> =
+        Some(load_faces(runtime, catalog, &options.pose).map(Mutex::new).inspect_err(|e| {
+            tracing::error!(error = %e, "the face model did not load: every clip and preview frame will be filled whole");
+        }));
     let mut models = estimators[0].models().to_vec();
     if let Some(Ok(f)) = &faces {
         let f = lock(f);
@@ -440,7 +451,8 @@ pub fn run(
                     }
                     // Round-robin over windows so a busy one cannot starve the rest.
                     let start = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    let found = (0..windows.len()).map(|k| &windows[(start + k) % windows.len()]).find_map(|w| w.slot.take().map(|f| (w, f)));
+                    let found =
+                        (0..windows.len()).map(|k| &windows[(start + k) % windows.len()]).find_map(|w| w.slot.take().map(|f| (w, f)));
                     let Some((w, frame)) = found else {
                         std::thread::sleep(Duration::from_millis(10));
                         continue;
@@ -478,7 +490,16 @@ pub fn run(
                             let events = rules.push_observation(frame.ts, &obs);
                             *lock(&w.last_observation) = Some(obs.clone());
                             if let Some(t) = lock(&w.traces).as_mut() {
-                                let line = traces::line(frame.ts, &w.window.id, frame.image.width(), frame.image.height(), &models[0].name, &people, obs.badge, obs.uniform);
+                                let line = traces::line(
+                                    frame.ts,
+                                    &w.window.id,
+                                    frame.image.width(),
+                                    frame.image.height(),
+                                    &models[0].name,
+                                    &people,
+                                    obs.badge,
+                                    obs.uniform,
+                                );
                                 if let Err(e) = t.record(line) {
                                     tracing::warn!(window = %w.window.id, error = %e, "trace not recorded");
                                 }

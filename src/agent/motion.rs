@@ -150,7 +150,9 @@ mod tests {
     }
 
     fn scene(block_x: u32) -> RgbImage {
-        RgbImage::from_fn(320, 180, |x, y| if (block_x..block_x + 40).contains(&x) && (60..120).contains(&y) { Rgb([250, 250, 250]) } else { Rgb([40, 60, 80]) })
+        RgbImage::from_fn(320, 180, |x, y| {
+            if (block_x..block_x + 40).contains(&x) && (60..120).contains(&y) { Rgb([250, 250, 250]) } else { Rgb([40, 60, 80]) }
+        })
     }
 
     #[test]

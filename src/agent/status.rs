@@ -112,15 +112,35 @@ impl Agent {
         family("liyi_frames_in_total", "counter", "Frames taken from the window's source.", per(&|w| w.frames_in as f64));
         family("liyi_frames_analysed_total", "counter", "Frames run through pose and rules.", per(&|w| w.frames_analysed as f64));
         family("liyi_frames_stale_total", "counter", "Frames replaced before a worker took them.", per(&|w| w.frames_stale as f64));
-        family("liyi_frames_gated_total", "counter", "Frames judged without inference because the zones had not changed.", per(&|w| w.frames_gated as f64));
-        family("liyi_clip_frames_skipped_total", "counter", "Analysed frames no clip could need (every rule idle): no face search.", per(&|w| w.clip_frames_skipped as f64));
+        family(
+            "liyi_frames_gated_total",
+            "counter",
+            "Frames judged without inference because the zones had not changed.",
+            per(&|w| w.frames_gated as f64),
+        );
+        family(
+            "liyi_clip_frames_skipped_total",
+            "counter",
+            "Analysed frames no clip could need (every rule idle): no face search.",
+            per(&|w| w.clip_frames_skipped as f64),
+        );
         family("liyi_source_reconnects_total", "counter", "Times the source was reopened.", per(&|w| w.reconnects as f64));
         family("liyi_source_errors_total", "counter", "Source open or read failures.", per(&|w| w.errors as f64));
         family("liyi_source_up", "gauge", "1 while the source is open.", per(&|w| f64::from(u8::from(w.source_up))));
         family("liyi_fps_in", "gauge", "Mean frames per second taken since start.", per(&|w| w.fps_in));
         family("liyi_fps_analysed", "gauge", "Mean frames per second analysed since start.", per(&|w| w.fps_analysed));
-        family("liyi_last_frame_age_seconds", "gauge", "Seconds since the last frame (-1: none yet).", per(&|w| w.last_frame_age_s.unwrap_or(-1.0)));
-        family("liyi_baseline_ready", "gauge", "1 once the clerk's posture baseline is learnt.", per(&|w| f64::from(u8::from(w.baseline.ready))));
+        family(
+            "liyi_last_frame_age_seconds",
+            "gauge",
+            "Seconds since the last frame (-1: none yet).",
+            per(&|w| w.last_frame_age_s.unwrap_or(-1.0)),
+        );
+        family(
+            "liyi_baseline_ready",
+            "gauge",
+            "1 once the clerk's posture baseline is learnt.",
+            per(&|w| f64::from(u8::from(w.baseline.ready))),
+        );
         family("liyi_baseline_samples", "gauge", "Samples the clerk's baseline rests on.", per(&|w| w.baseline.samples as f64));
         let rules = st
             .windows
@@ -136,7 +156,12 @@ impl Agent {
                 let le = if b.is_infinite() { "+Inf".to_string() } else { b.to_string() };
                 let _ = writeln!(t, "liyi_inference_seconds_bucket{{window=\"{}\",le=\"{le}\"}} {cumulative}", w.window.id);
             }
-            let _ = writeln!(t, "liyi_inference_seconds_sum{{window=\"{}\"}} {}", w.window.id, w.stats.inference_us.load(Ordering::Relaxed) as f64 / 1e6);
+            let _ = writeln!(
+                t,
+                "liyi_inference_seconds_sum{{window=\"{}\"}} {}",
+                w.window.id,
+                w.stats.inference_us.load(Ordering::Relaxed) as f64 / 1e6
+            );
             let _ = writeln!(t, "liyi_inference_seconds_count{{window=\"{}\"}} {cumulative}", w.window.id);
         }
         t

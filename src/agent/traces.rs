@@ -7,8 +7,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::vision::FrameReport;
 use crate::trace::TraceFrame;
+use crate::vision::FrameReport;
 
 pub struct TraceRecorder {
     root: PathBuf,
@@ -73,7 +73,16 @@ fn prune(root: &Path, today: chrono::NaiveDate, max_age_days: f64) {
 }
 
 /// A trace line for one analysed frame.
-pub fn line(ts: chrono::DateTime<chrono::FixedOffset>, window: &str, width: u32, height: u32, model: &str, people: &[crate::vision::Person], badge: Option<f32>, uniform: Option<f32>) -> TraceFrame {
+pub fn line(
+    ts: chrono::DateTime<chrono::FixedOffset>,
+    window: &str,
+    width: u32,
+    height: u32,
+    model: &str,
+    people: &[crate::vision::Person],
+    badge: Option<f32>,
+    uniform: Option<f32>,
+) -> TraceFrame {
     TraceFrame {
         ts,
         window: window.to_string(),

@@ -11,8 +11,8 @@
 //!   too far (shoulders under 35 % of the torso length), when the desk
 //!   hides most of the chest, or when the region is under 16 px wide.
 
-use crate::vision::person::kp;
 use crate::vision::Person;
+use crate::vision::person::kp;
 
 /// Keypoints below this confidence are not used.
 pub const MIN_KEYPOINT_CONF: f32 = 0.3;
@@ -97,7 +97,13 @@ pub fn chest(p: &Person, width: u32, height: u32, desk_y: Option<f32>) -> Result
     };
     let half = CHEST_WIDTH * torso_w / 2.0;
     let clamp = |v: f32, max: u32| v.round().clamp(0.0, max as f32) as u32;
-    let c = Chest { x0: clamp(cx - half, width), x1: clamp(cx + half, width), y0: clamp(top, height), y1: clamp(bottom, height), scale: torso_w };
+    let c = Chest {
+        x0: clamp(cx - half, width),
+        x1: clamp(cx + half, width),
+        y0: clamp(top, height),
+        y1: clamp(bottom, height),
+        scale: torso_w,
+    };
     if (c.width() as f32) < MIN_WIDTH_PX || c.height() < 8 {
         return Err(Unknown::TooSmall);
     }

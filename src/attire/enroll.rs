@@ -10,8 +10,8 @@ use super::features::{Cues, Features, features};
 use super::reference::{Reference, Sample};
 use super::template::{self, PixelBox};
 use super::text::TextDetector;
-use crate::vision::{Person, VisionError};
 use crate::vision::pose::PoseEstimator;
+use crate::vision::{Person, VisionError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnrollError {
@@ -43,7 +43,12 @@ pub fn enlarged(img: RgbImage) -> RgbImage {
         return img;
     }
     let k = MIN_PHOTO_SIDE as f32 / long as f32;
-    image::imageops::resize(&img, (img.width() as f32 * k).round() as u32, (img.height() as f32 * k).round() as u32, image::imageops::FilterType::CatmullRom)
+    image::imageops::resize(
+        &img,
+        (img.width() as f32 * k).round() as u32,
+        (img.height() as f32 * k).round() as u32,
+        image::imageops::FilterType::CatmullRom,
+    )
 }
 
 /// The models a check runs: pose (for enrolment photos) and the text
@@ -149,10 +154,13 @@ fn badge_boxes(photo: &Path, img: &RgbImage) -> Result<Vec<PixelBox>, EnrollErro
 
 /// The photos in a folder (JPEG, PNG), sorted.
 fn list_photos(folder: &Path) -> Result<Vec<PathBuf>, EnrollError> {
-    let rd = std::fs::read_dir(folder).map_err(|e| EnrollError::Folder { folder: folder.to_path_buf(), message: format!("cannot be read: {e}") })?;
+    let rd = std::fs::read_dir(folder)
+        .map_err(|e| EnrollError::Folder { folder: folder.to_path_buf(), message: format!("cannot be read: {e}") })?;
     let mut photos: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png")))
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"))
+        })
         .collect();
     photos.sort();
     if photos.is_empty() {
@@ -202,7 +210,11 @@ pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cu
             super::mining::Region { photo: &p.name, gray, torso_px: p.chest.scale }
         }
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let found = super::mining::mine(&with_photos.iter().map(|p| region(p, whole)).collect::<Vec<_>>(), &without_photos.iter().map(|p| region(p, whole)).collect::<Vec<_>>(), threads);
+        let found = super::mining::mine(
+            &with_photos.iter().map(|p| region(p, whole)).collect::<Vec<_>>(),
+            &without_photos.iter().map(|p| region(p, whole)).collect::<Vec<_>>(),
+            threads,
+        );
         found.into_iter().map(|(_, p)| p).collect()
     };
     if patches.is_empty() && !boxes {

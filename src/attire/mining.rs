@@ -81,7 +81,8 @@ pub fn mine(with: &[Region], without: &[Region], threads: usize) -> Vec<(f32, Ba
     let threads = threads.max(1);
     let chunk = cands.len().div_ceil(threads).max(1);
     let mut scored: Vec<(f32, BadgePatch)> = std::thread::scope(|s| {
-        let handles: Vec<_> = cands.chunks(chunk).map(|part| s.spawn(move || part.iter().map(|c| (score(c), c.1.clone())).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> =
+            cands.chunks(chunk).map(|part| s.spawn(move || part.iter().map(|c| (score(c), c.1.clone())).collect::<Vec<_>>())).collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
@@ -110,7 +111,9 @@ mod tests {
     #[test]
     fn finds_the_card_the_photos_with_it_share() {
         let names: Vec<String> = (0..10).map(|i| format!("p{i}.jpg")).collect();
-        let with: Vec<Region> = (0..5).map(|i| Region { photo: &names[i], gray: shirt(i as u32, Some((20 + i as u32 * 3, 30 + i as u32 * 4))), torso_px: 64.0 }).collect();
+        let with: Vec<Region> = (0..5)
+            .map(|i| Region { photo: &names[i], gray: shirt(i as u32, Some((20 + i as u32 * 3, 30 + i as u32 * 4))), torso_px: 64.0 })
+            .collect();
         let without: Vec<Region> = (5..10).map(|i| Region { photo: &names[i], gray: shirt(i as u32, None), torso_px: 64.0 }).collect();
         let found = mine(&with, &without, 2);
         assert_eq!(found.len(), KEEP);

@@ -22,7 +22,11 @@ impl AttireModel {
     pub fn load(runtime: &Runtime, catalog: &Catalog, path: &str, options: EngineOptions) -> Result<AttireModel, VisionError> {
         let engine = Engine::load(runtime, catalog.resolve(path, None)?, options)?;
         if engine.manifest.task != Task::Attire {
-            return Err(VisionError::WrongTask { path: engine.path.clone(), expected: "attire model (attire_classes or attire_detections)".into(), message: format!("its family is {}", engine.manifest.family) });
+            return Err(VisionError::WrongTask {
+                path: engine.path.clone(),
+                expected: "attire model (attire_classes or attire_detections)".into(),
+                message: format!("its family is {}", engine.manifest.family),
+            });
         }
         let labels = engine.manifest.output.labels.clone().unwrap_or_default();
         Ok(AttireModel { engine, labels })
@@ -39,7 +43,8 @@ impl AttireModel {
         let [w, h] = self.engine.manifest.input.size;
         let img = resize_rgb(crop, w, h);
         let tensor = InputTensor::from_image(&img, &self.engine.manifest.input);
-        let (model, output, family) = (self.engine.name().to_string(), self.engine.manifest.output.names[0].clone(), self.engine.manifest.family);
+        let (model, output, family) =
+            (self.engine.name().to_string(), self.engine.manifest.output.names[0].clone(), self.engine.manifest.family);
         let n = self.labels.len();
         let outputs = self.engine.infer(&tensor)?;
         let out = view_f32(&outputs, &model, &output)?;
@@ -96,7 +101,12 @@ mod tests {
 
     #[test]
     fn maps_classes_to_worn() {
-        let p = vec![("badge".to_string(), 0.6), ("no_badge".to_string(), 0.2), ("uniform_ok".to_string(), 0.15), ("uniform_off".to_string(), 0.05)];
+        let p = vec![
+            ("badge".to_string(), 0.6),
+            ("no_badge".to_string(), 0.2),
+            ("uniform_ok".to_string(), 0.15),
+            ("uniform_off".to_string(), 0.05),
+        ];
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(worn(&p, &s(&["badge"]), &s(&["no_badge"])), Some(0.75));
         assert_eq!(worn(&p, &s(&["uniform_ok"]), &s(&["uniform_off"])), Some(0.75));

@@ -113,7 +113,10 @@ impl Reference {
             return Err(format!("{} photo(s) with the item; take at least {MIN_POSITIVES} (3-10 is right)", positives.len()));
         }
         if negatives.len() < MIN_NEGATIVES {
-            return Err(format!("{} photo(s) without it; take at least {MIN_NEGATIVES}: without them no threshold can be calibrated", negatives.len()));
+            return Err(format!(
+                "{} photo(s) without it; take at least {MIN_NEGATIVES}: without them no threshold can be calibrated",
+                negatives.len()
+            ));
         }
         let loo = |set: &[Sample], other: &[Sample], positive: bool| -> Vec<f32> {
             (0..set.len())
@@ -126,7 +129,16 @@ impl Reference {
         };
         let (ps, ns) = (loo(&positives, &negatives, true), loo(&negatives, &positives, false));
         let cut = Cut::fit(&ps, &ns);
-        Ok(Reference { cues, positives, negatives, threshold: cut.threshold, scale: cut.scale, loo_accuracy: cut.loo_accuracy, patches: Vec::new(), patch_cut: None })
+        Ok(Reference {
+            cues,
+            positives,
+            negatives,
+            threshold: cut.threshold,
+            scale: cut.scale,
+            loo_accuracy: cut.loo_accuracy,
+            patches: Vec::new(),
+            patch_cut: None,
+        })
     }
 
     /// Reads a reference file's JSON, checking what the matcher relies on
@@ -134,8 +146,20 @@ impl Reference {
     pub fn from_json(text: &str) -> Result<Reference, String> {
         let r: Reference = serde_json::from_str(text).map_err(|e| e.to_string())?;
         for (i, p) in r.patches.iter().enumerate() {
-            if p.w == 0 || p.h == 0 || p.values.len() != (p.w * p.h) as usize || !(p.rel_w.is_finite() && p.rel_w > 0.0) || p.values.iter().any(|v| !v.is_finite()) {
-                return Err(format!("badge patch {} is damaged ({}×{} with {} values, rel_w {})", i + 1, p.w, p.h, p.values.len(), p.rel_w));
+            if p.w == 0
+                || p.h == 0
+                || p.values.len() != (p.w * p.h) as usize
+                || !(p.rel_w.is_finite() && p.rel_w > 0.0)
+                || p.values.iter().any(|v| !v.is_finite())
+            {
+                return Err(format!(
+                    "badge patch {} is damaged ({}×{} with {} values, rel_w {})",
+                    i + 1,
+                    p.w,
+                    p.h,
+                    p.values.len(),
+                    p.rel_w
+                ));
             }
         }
         if !(r.threshold.is_finite() && r.scale > 0.0) || r.patch_cut.is_some_and(|c| !(c.threshold.is_finite() && c.scale > 0.0)) {
@@ -151,7 +175,11 @@ impl Reference {
             return Err("no badge box could be cut from the photos with the badge".into());
         }
         if pos.len() < MIN_POSITIVES || neg.len() < MIN_NEGATIVES {
-            return Err(format!("badge patches need {MIN_POSITIVES} photos with and {MIN_NEGATIVES} without to calibrate; {} and {} could be scored", pos.len(), neg.len()));
+            return Err(format!(
+                "badge patches need {MIN_POSITIVES} photos with and {MIN_NEGATIVES} without to calibrate; {} and {} could be scored",
+                pos.len(),
+                neg.len()
+            ));
         }
         self.patch_cut = Some(Cut::fit(pos, neg));
         self.patches = patches;

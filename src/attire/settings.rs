@@ -26,4 +26,3 @@ pub struct ModelSlot {
     pub uniform_ok: Vec<String>,
     pub uniform_off: Vec<String>,
 }
-

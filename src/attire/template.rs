@@ -87,7 +87,13 @@ pub fn search_region(chest: &Chest, width: u32, height: u32, whole: bool) -> (u3
 /// The best match (-1..1) of any patch in `region` of `gray`, whose torso
 /// scale is `torso_scale` px; patches from `skip_photo` are left out (for
 /// leave-one-out). `None` when no patch fits the region at any scale.
-pub fn best_match(gray: &GrayImage, region: (u32, u32, u32, u32), torso_scale: f32, patches: &[BadgePatch], skip_photo: Option<&str>) -> Option<f32> {
+pub fn best_match(
+    gray: &GrayImage,
+    region: (u32, u32, u32, u32),
+    torso_scale: f32,
+    patches: &[BadgePatch],
+    skip_photo: Option<&str>,
+) -> Option<f32> {
     let (x0, y0, x1, y1) = region;
     if x1 <= x0 || y1 <= y0 {
         return None;
@@ -136,7 +142,8 @@ pub fn match_chest(img: &image::RgbImage, chest: &Chest, whole: bool, patches: &
 pub fn read_boxes(text: &str, width: u32, height: u32) -> Result<Vec<PixelBox>, (usize, String)> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let v: Vec<f32> = line.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|_| (i + 1, format!("{line:?} is not numbers")))?;
+        let v: Vec<f32> =
+            line.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|_| (i + 1, format!("{line:?} is not numbers")))?;
         let [_, cx, cy, w, h] = v[..] else { return Err((i + 1, format!("{line:?} has {} numbers, not 5 (class cx cy w h)", v.len()))) };
         if [cx, cy, w, h].iter().any(|v| !(0.0..=1.0).contains(v)) || w == 0.0 || h == 0.0 {
             return Err((i + 1, format!("{line:?} is not normalised to 0..1")));
@@ -228,7 +235,10 @@ mod tests {
         let mean = p.values.iter().sum::<f32>() / p.values.len() as f32;
         let norm = p.values.iter().map(|v| v * v).sum::<f32>().sqrt();
         assert!(mean.abs() < 1e-3 && (norm - 1.0).abs() < 0.01);
-        assert!(cut(&GrayImage::from_pixel(50, 50, image::Luma([128])), [5.0, 5.0, 30.0, 30.0], 40.0, "flat").is_none(), "a flat box has no pattern");
+        assert!(
+            cut(&GrayImage::from_pixel(50, 50, image::Luma([128])), [5.0, 5.0, 30.0, 30.0], 40.0, "flat").is_none(),
+            "a flat box has no pattern"
+        );
         assert!(cut(&g, [10.0, 10.0, 11.0, 40.0], 100.0, "thin").is_none());
     }
 

@@ -26,7 +26,11 @@ impl TextDetector {
     pub fn load(runtime: &Runtime, catalog: &Catalog, options: EngineOptions) -> Result<TextDetector, VisionError> {
         let engine = Engine::load(runtime, catalog.resolve(TEXT_MODEL, None)?, options)?;
         if engine.manifest.family != Family::PaddleTextDet {
-            return Err(VisionError::WrongTask { path: engine.path.clone(), expected: "text detector".into(), message: format!("its family is {}", engine.manifest.family) });
+            return Err(VisionError::WrongTask {
+                path: engine.path.clone(),
+                expected: "text detector".into(),
+                message: format!("its family is {}", engine.manifest.family),
+            });
         }
         Ok(TextDetector { engine })
     }

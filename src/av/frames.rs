@@ -27,11 +27,7 @@ pub fn for_each_frame(path: &Path, mut f: impl FnMut(RgbImage)) -> Result<usize,
     if input.format().name() == "tty" {
         return Err(format!("{name}: this is a text file, not a video"));
     }
-    let index = input
-        .streams()
-        .best(media::Type::Video)
-        .ok_or_else(|| format!("{name}: no video stream"))?
-        .index();
+    let index = input.streams().best(media::Type::Video).ok_or_else(|| format!("{name}: no video stream"))?.index();
     decode_stream(&mut input, index, &name, |img| {
         f(img);
         Ok(())
@@ -48,31 +44,18 @@ pub(crate) fn decode_stream(
     name: &str,
     mut f: impl FnMut(RgbImage) -> Result<(), String>,
 ) -> Result<usize, String> {
-    let parameters = input
-        .stream(index)
-        .ok_or_else(|| format!("{name}: no stream {index}"))?
-        .parameters();
-    let mut context =
-        codec::context::Context::from_parameters(parameters).map_err(|e| format!("{name}: {e}"))?;
+    let parameters = input.stream(index).ok_or_else(|| format!("{name}: no stream {index}"))?.parameters();
+    let mut context = codec::context::Context::from_parameters(parameters).map_err(|e| format!("{name}: {e}"))?;
     context.set_threading(codec::threading::Config::count(1));
-    let mut decoder = context
-        .decoder()
-        .video()
-        .map_err(|e| format!("{name}: cannot decode the video: {e}"))?;
+    let mut decoder = context.decoder().video().map_err(|e| format!("{name}: cannot decode the video: {e}"))?;
 
-    let mut reader = FrameReader {
-        name,
-        scaler: None,
-        count: 0,
-    };
+    let mut reader = FrameReader { name, scaler: None, count: 0 };
     let mut packet = Packet::empty();
     loop {
         // Not `input.packets()`: that iterator retries a failing read forever.
         match packet.read(input) {
             Ok(()) if packet.stream() == index => {
-                decoder
-                    .send_packet(&packet)
-                    .map_err(|e| format!("{name}: bad packet: {e}"))?;
+                decoder.send_packet(&packet).map_err(|e| format!("{name}: bad packet: {e}"))?;
                 reader.drain(&mut decoder, &mut f)?;
             }
             Ok(()) => {}
@@ -80,9 +63,7 @@ pub(crate) fn decode_stream(
             Err(e) => return Err(format!("{name}: read failed: {e}")),
         }
     }
-    decoder
-        .send_eof()
-        .map_err(|e| format!("{name}: cannot flush the decoder: {e}"))?;
+    decoder.send_eof().map_err(|e| format!("{name}: cannot flush the decoder: {e}"))?;
     reader.drain(&mut decoder, &mut f)?;
     Ok(reader.count)
 }
@@ -97,11 +78,7 @@ struct FrameReader<'a> {
 
 impl FrameReader<'_> {
     /// Hands every frame the decoder has ready to `f`.
-    fn drain(
-        &mut self,
-        decoder: &mut ffmpeg::decoder::Video,
-        f: &mut impl FnMut(RgbImage) -> Result<(), String>,
-    ) -> Result<(), String> {
+    fn drain(&mut self, decoder: &mut ffmpeg::decoder::Video, f: &mut impl FnMut(RgbImage) -> Result<(), String>) -> Result<(), String> {
         let mut decoded = frame::Video::empty();
         loop {
             match decoder.receive_frame(&mut decoded) {
@@ -122,23 +99,13 @@ impl FrameReader<'_> {
         }
         // Built on the first frame, rebuilt if the stream changes size.
         if !matches!(&self.scaler, Some((_, k)) if *k == key) {
-            let scaler =
-                scaling::Context::get(key.0, w, h, Pixel::RGB24, w, h, scaling::Flags::BILINEAR)
-                    .map_err(|e| {
-                        format!(
-                            "{}: cannot convert {:?} frames to RGB: {e}",
-                            self.name, key.0
-                        )
-                    })?;
+            let scaler = scaling::Context::get(key.0, w, h, Pixel::RGB24, w, h, scaling::Flags::BILINEAR)
+                .map_err(|e| format!("{}: cannot convert {:?} frames to RGB: {e}", self.name, key.0))?;
             self.scaler = Some((scaler, key));
         }
-        let Some((scaler, _)) = self.scaler.as_mut() else {
-            unreachable!("set just above")
-        };
+        let Some((scaler, _)) = self.scaler.as_mut() else { unreachable!("set just above") };
         let mut rgb = frame::Video::empty();
-        scaler
-            .run(frame, &mut rgb)
-            .map_err(|e| format!("{}: cannot convert a frame to RGB: {e}", self.name))?;
+        scaler.run(frame, &mut rgb).map_err(|e| format!("{}: cannot convert a frame to RGB: {e}", self.name))?;
         if !has_buffer(&rgb) {
             return Err(format!("{}: out of memory for a {w}x{h} frame", self.name));
         }
@@ -149,8 +116,7 @@ impl FrameReader<'_> {
         for y in 0..h as usize {
             out.extend_from_slice(&data[y * stride..y * stride + row]);
         }
-        RgbImage::from_raw(w, h, out)
-            .ok_or_else(|| format!("{}: frame buffer size mismatch", self.name))
+        RgbImage::from_raw(w, h, out).ok_or_else(|| format!("{}: frame buffer size mismatch", self.name))
     }
 }
 

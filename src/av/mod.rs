@@ -7,8 +7,8 @@ pub mod frames;
 use std::path::Path;
 use std::sync::Once;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::frame;
+use ffmpeg_next as ffmpeg;
 
 static INIT: Once = Once::new();
 
@@ -26,10 +26,7 @@ pub(crate) fn init() {
 pub(crate) fn ffmpeg_path(path: &Path) -> Result<&str, String> {
     match path.to_str() {
         Some(s) if !s.is_empty() && !s.contains('\0') => Ok(s),
-        _ => Err(format!(
-            "{}: FFmpeg needs a UTF-8 path without NUL bytes",
-            path.display()
-        )),
+        _ => Err(format!("{}: FFmpeg needs a UTF-8 path without NUL bytes", path.display())),
     }
 }
 
@@ -41,7 +38,6 @@ pub(crate) fn has_buffer(frame: &frame::Video) -> bool {
     // frame is a valid, owned AVFrame.
     unsafe { !frame.is_empty() }
 }
-
 
 /// True for the two "nothing more for now" answers of FFmpeg's send/receive
 /// API: EAGAIN (it needs more input) and EOF (it is fully flushed).

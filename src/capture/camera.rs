@@ -50,19 +50,32 @@ impl CameraSource {
             ));
         }
         let (w, h, fps) = WANTED;
-        let requested =
-            RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(CameraFormat::new(Resolution::new(w, h), FrameFormat::MJPEG, fps)));
+        let requested = RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(CameraFormat::new(
+            Resolution::new(w, h),
+            FrameFormat::MJPEG,
+            fps,
+        )));
         let mut camera = Camera::new(CameraIndex::Index(index), requested)
             .map_err(|e| open_err(e.to_string(), "check that no other program holds the camera and that it offers MJPEG or YUYV"))?;
         camera.open_stream().map_err(|e| open_err(e.to_string(), "check that no other program holds the camera"))?;
-        Ok(CameraSource { name, camera, gate: RateGate::new(options.fps), options, opened: Instant::now(), index: 0, dropped: 0, size: None })
+        Ok(CameraSource {
+            name,
+            camera,
+            gate: RateGate::new(options.fps),
+            options,
+            opened: Instant::now(),
+            index: 0,
+            dropped: 0,
+            size: None,
+        })
     }
 }
 
 impl Source for CameraSource {
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
         loop {
-            let buffer = self.camera.frame().map_err(|e| CaptureError::Decode { source_name: self.name.clone(), message: e.to_string() })?;
+            let buffer =
+                self.camera.frame().map_err(|e| CaptureError::Decode { source_name: self.name.clone(), message: e.to_string() })?;
             let res = buffer.resolution();
             self.size = Some((res.width(), res.height()));
             if !self.gate.keep(self.opened.elapsed().as_secs_f64()) {

@@ -21,7 +21,11 @@ pub struct ImageFolder {
 impl ImageFolder {
     pub fn open(dir: &Path, options: CaptureOptions) -> Result<ImageFolder, CaptureError> {
         if !dir.is_dir() {
-            return Err(CaptureError::Open { source_name: name_of(dir), message: "no such folder".into(), fix: "point images: at a folder of .jpg or .png files".into() });
+            return Err(CaptureError::Open {
+                source_name: name_of(dir),
+                message: "no such folder".into(),
+                fix: "point images: at a folder of .jpg or .png files".into(),
+            });
         }
         let files = imageio::expand_inputs(&[dir.to_path_buf()]).map_err(|e| CaptureError::Open {
             source_name: name_of(dir),

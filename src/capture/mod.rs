@@ -16,8 +16,8 @@ use image::RgbImage;
 use crate::config::SourceSpec;
 
 pub use camera::CameraSource;
-pub use images::ImageFolder;
 pub use frames::for_each_frame;
+pub use images::ImageFolder;
 pub use video::VideoSource;
 
 /// One frame at analysis resolution.

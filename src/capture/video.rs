@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local};
-use ffmpeg_next as ffmpeg;
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling;
+use ffmpeg_next as ffmpeg;
 use image::RgbImage;
 
 use super::{CaptureError, CaptureOptions, Frame, RateGate, Source, analysis_size, name_of};
@@ -47,7 +47,11 @@ impl VideoSource {
     pub fn open_file(path: &Path, options: CaptureOptions) -> Result<VideoSource, CaptureError> {
         let name = name_of(path);
         if !path.is_file() {
-            return Err(CaptureError::Open { source_name: name, message: "no such file".into(), fix: "check the file: path in the config".into() });
+            return Err(CaptureError::Open {
+                source_name: name,
+                message: "no such file".into(),
+                fix: "check the file: path in the config".into(),
+            });
         }
         init();
         let input = ffmpeg::format::input(&path).map_err(|e| CaptureError::Open {
@@ -59,7 +63,11 @@ impl VideoSource {
         // recording is never that.
         let format = input.format().name().to_string();
         if format == "tty" {
-            return Err(CaptureError::Open { source_name: name, message: "this is a text file, not a video".into(), fix: "the file must be a video FFmpeg can read (MP4, MKV, …)".into() });
+            return Err(CaptureError::Open {
+                source_name: name,
+                message: "this is a text file, not a video".into(),
+                fix: "the file must be a video FFmpeg can read (MP4, MKV, …)".into(),
+            });
         }
         Self::from_input(name, input, options, false)
     }
@@ -83,8 +91,14 @@ impl VideoSource {
         Self::from_input(shown, input, options, true)
     }
 
-    fn from_input(name: String, input: ffmpeg::format::context::Input, options: CaptureOptions, live: bool) -> Result<VideoSource, CaptureError> {
-        let open_err = |message: String| CaptureError::Open { source_name: name.clone(), message, fix: "the source must carry a video stream".into() };
+    fn from_input(
+        name: String,
+        input: ffmpeg::format::context::Input,
+        options: CaptureOptions,
+        live: bool,
+    ) -> Result<VideoSource, CaptureError> {
+        let open_err =
+            |message: String| CaptureError::Open { source_name: name.clone(), message, fix: "the source must carry a video stream".into() };
         let stream = input.streams().best(ffmpeg::media::Type::Video).ok_or_else(|| open_err("no video stream".into()))?;
         let index = stream.index();
         let tb = stream.time_base();
@@ -152,11 +166,7 @@ impl VideoSource {
                 continue;
             }
             let image = self.convert(&decoded)?;
-            let ts = if self.live {
-                Local::now().fixed_offset()
-            } else {
-                self.start + chrono::Duration::milliseconds((t * 1000.0) as i64)
-            };
+            let ts = if self.live { Local::now().fixed_offset() } else { self.start + chrono::Duration::milliseconds((t * 1000.0) as i64) };
             return Ok(Some(Frame { ts, index: self.decoded - 1, image }));
         }
         Ok(None)

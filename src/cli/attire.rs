@@ -7,8 +7,8 @@ use anyhow::Context;
 
 use super::{PoseArgs, RuntimeArgs};
 use crate::attire::enroll::Patches;
-use crate::attire::{AttireChecker, Cues, Reference, Verdict, enroll};
 use crate::attire::text::TextDetector;
+use crate::attire::{AttireChecker, Cues, Reference, Verdict, enroll};
 use crate::vision::engine::EngineOptions;
 use crate::vision::pose::PoseEstimator;
 
@@ -80,7 +80,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Cmd::Enroll { with, without, uniform, badge_boxes, no_patches, out } => {
             let cues = if uniform { Cues::Uniform } else { Cues::Badge };
-            let patches = if no_patches { Patches::None } else if badge_boxes { Patches::Marked } else { Patches::Found };
+            let patches = if no_patches {
+                Patches::None
+            } else if badge_boxes {
+                Patches::Marked
+            } else {
+                Patches::Found
+            };
             let reference = enroll(&mut checker, &with, &without, cues, patches)?;
             let json = serde_json::to_vec_pretty(&reference)?;
             crate::atomic::write_bytes(&out, &json).with_context(|| format!("cannot write {}", out.display()))?;
@@ -94,16 +100,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             if let Some(cut) = reference.patch_cut {
                 let from = if badge_boxes { "from the marked boxes" } else { "found in the photos (no boxes marked)" };
-                println!("badge patches: {} {from}; match threshold {:.3}; leave-one-photo-out accuracy {:.0} % (this is the score used)", reference.patches.len(), cut.threshold, cut.loo_accuracy * 100.0);
+                println!(
+                    "badge patches: {} {from}; match threshold {:.3}; leave-one-photo-out accuracy {:.0} % (this is the score used)",
+                    reference.patches.len(),
+                    cut.threshold,
+                    cut.loo_accuracy * 100.0
+                );
             }
             let used = reference.patch_cut.map_or(reference.loo_accuracy, |c| c.loo_accuracy);
             if used < 0.8 {
-                eprintln!("warning: the photos with and without are hard to tell apart ({:.0} %); take them from the window camera's view, chest in sight", used * 100.0);
+                eprintln!(
+                    "warning: the photos with and without are hard to tell apart ({:.0} %); take them from the window camera's view, chest in sight",
+                    used * 100.0
+                );
             }
         }
         Cmd::Check { reference, inputs, json } => {
             let text = std::fs::read_to_string(&reference).with_context(|| format!("cannot read {}", reference.display()))?;
-            let reference = Reference::from_json(&text).map_err(|e| anyhow::anyhow!("{} is not a reference file from `liyi attire enroll`: {e}. Fix: enrol again", reference.display()))?;
+            let reference = Reference::from_json(&text).map_err(|e| {
+                anyhow::anyhow!("{} is not a reference file from `liyi attire enroll`: {e}. Fix: enrol again", reference.display())
+            })?;
             for path in crate::imageio::expand_inputs(&inputs)? {
                 let img = crate::attire::enroll::enlarged(crate::imageio::load_rgb(&path)?);
                 if args.person_crops {
@@ -112,9 +128,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         None => None,
                     };
                     if json {
-                        println!("{}", serde_json::json!({ "path": path, "person": 0, "score": score, "worn": score.map(|s| s >= 0.5), "unknown": score.is_none().then_some("too small") }));
+                        println!(
+                            "{}",
+                            serde_json::json!({ "path": path, "person": 0, "score": score, "worn": score.map(|s| s >= 0.5), "unknown": score.is_none().then_some("too small") })
+                        );
                     } else {
-                        println!("{}: {}", path.display(), score.map_or("unknown (too small)".to_string(), |s| format!("{s:.2} {}", if s >= 0.5 { "worn" } else { "NOT worn" })));
+                        println!(
+                            "{}: {}",
+                            path.display(),
+                            score.map_or("unknown (too small)".to_string(), |s| format!(
+                                "{s:.2} {}",
+                                if s >= 0.5 { "worn" } else { "NOT worn" }
+                            ))
+                        );
                     }
                     continue;
                 }
@@ -129,10 +155,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         Verdict::Unknown(u) => (None, Some(u.as_str())),
                     };
                     if json {
-                        println!("{}", serde_json::json!({ "path": path, "person": i, "score": score, "worn": score.map(|s| s >= 0.5), "unknown": unknown }));
+                        println!(
+                            "{}",
+                            serde_json::json!({ "path": path, "person": i, "score": score, "worn": score.map(|s| s >= 0.5), "unknown": unknown })
+                        );
                     } else {
                         match (score, unknown) {
-                            (Some(s), _) => println!("{} person {i}: {:.2} {}", path.display(), s, if s >= 0.5 { "worn" } else { "NOT worn" }),
+                            (Some(s), _) => {
+                                println!("{} person {i}: {:.2} {}", path.display(), s, if s >= 0.5 { "worn" } else { "NOT worn" })
+                            }
                             (_, u) => println!("{} person {i}: unknown ({})", path.display(), u.unwrap_or("")),
                         }
                     }

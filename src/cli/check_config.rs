@@ -19,7 +19,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(c) => {
             println!("{}: ok — {} ({}), {} window(s)", args.file.display(), c.hall, c.timezone.name(), c.windows.len());
             for w in &c.windows {
-                let hours: Vec<String> = w.schedule.hours.iter().map(|h| format!("{}-{}", h.start.format("%H:%M"), h.end.format("%H:%M"))).collect();
+                let hours: Vec<String> =
+                    w.schedule.hours.iter().map(|h| format!("{}-{}", h.start.format("%H:%M"), h.end.format("%H:%M"))).collect();
                 let source = w.source.as_ref().map_or("(no source)".to_string(), |s| s.to_string());
                 println!("  {:<8} {}  hours {}  source {}", w.id, w.name, hours.join(", "), source);
             }

@@ -43,11 +43,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .find(|p| p.is_file())
         .ok_or_else(|| anyhow::anyhow!("the demo's assets/demo.toml was not found beside the executable or in the project; set LIYI_HOME to the folder that holds assets/"))?;
     let Some(cfg) = load_config(&config_path) else { return Ok(ExitCode::FAILURE) };
-    let data_dir = args
-        .data_dir
-        .clone()
-        .or_else(|| dirs::data_local_dir().map(|d| d.join("liyi/demo")))
-        .unwrap_or_else(|| PathBuf::from("liyi-demo"));
+    let data_dir =
+        args.data_dir.clone().or_else(|| dirs::data_local_dir().map(|d| d.join("liyi/demo"))).unwrap_or_else(|| PathBuf::from("liyi-demo"));
     std::fs::create_dir_all(&data_dir).map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", data_dir.display()))?;
     let store_path = data_dir.join("edge.sqlite");
     if store_path.exists() {
@@ -80,9 +77,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop));
     let runtime = args.runtime.runtime()?;
-    let done = run_agent(&cfg, runtime, &args.runtime.catalog(), &store_path, &clips_dir, &options, Some(seconds), "127.0.0.1:0".parse()?, stop, move |t| {
-        tick_bar.set_position(t as u64)
-    })?;
+    let done = run_agent(
+        &cfg,
+        runtime,
+        &args.runtime.catalog(),
+        &store_path,
+        &clips_dir,
+        &options,
+        Some(seconds),
+        "127.0.0.1:0".parse()?,
+        stop,
+        move |t| tick_bar.set_position(t as u64),
+    )?;
     bar.finish_and_clear();
     print_summary(&done, &store_path, &clips_dir);
 
@@ -95,7 +101,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     println!("\nEvents:");
     for e in &events {
-        println!("  {} {:<22} {}  {} → {}  {:.0} s", e.window, e.rule.as_str(), e.rule.zh(), e.start.format("%H:%M:%S"), e.end.format("%H:%M:%S"), e.duration_s);
+        println!(
+            "  {} {:<22} {}  {} → {}  {:.0} s",
+            e.window,
+            e.rule.as_str(),
+            e.rule.zh(),
+            e.start.format("%H:%M:%S"),
+            e.end.format("%H:%M:%S"),
+            e.duration_s
+        );
     }
     if events.is_empty() {
         println!("  none");

@@ -38,11 +38,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match crate::config::load(&args.config) {
         Err(errors) => {
             for e in errors.0 {
-                checks.push(say(Check { level: Level::Fail, what: format!("config {}", args.config.display()), detail: format!("{}:{}: {}: {}", e.line, e.column, e.field, e.message), fix: e.fix }));
+                checks.push(say(Check {
+                    level: Level::Fail,
+                    what: format!("config {}", args.config.display()),
+                    detail: format!("{}:{}: {}: {}", e.line, e.column, e.field, e.message),
+                    fix: e.fix,
+                }));
             }
         }
         Ok(cfg) => {
-            checks.push(say(Check { level: Level::Ok, what: "config".into(), detail: format!("{}: {} ({}), {} window(s)", args.config.display(), cfg.hall, cfg.timezone.name(), cfg.windows.len()), fix: String::new() }));
+            checks.push(say(Check {
+                level: Level::Ok,
+                what: "config".into(),
+                detail: format!("{}: {} ({}), {} window(s)", args.config.display(), cfg.hall, cfg.timezone.name(), cfg.windows.len()),
+                fix: String::new(),
+            }));
             for c in doctor::clock(&cfg) {
                 checks.push(say(c));
             }
@@ -57,7 +67,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             checks.push(say(doctor::pages(&cfg)));
             match doctor::hub(&cfg) {
                 Some(c) => checks.push(say(c)),
-                None => checks.push(say(Check { level: Level::Ok, what: "hub".into(), detail: "none configured ([hub]); data stays on this box".into(), fix: String::new() })),
+                None => checks.push(say(Check {
+                    level: Level::Ok,
+                    what: "hub".into(),
+                    detail: "none configured ([hub]); data stays on this box".into(),
+                    fix: String::new(),
+                })),
             }
         }
     }

@@ -68,7 +68,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(cmd) => rt.block_on(admin(cfg, cmd)),
         None => {
             let faces = args.runtime.runtime().map_err(|e| e.to_string()).and_then(|r| {
-                crate::vision::retinaface::FaceDetector::load(r, &args.runtime.catalog(), crate::vision::engine::EngineOptions { intra_threads: 1 }).map_err(|e| e.to_string())
+                crate::vision::retinaface::FaceDetector::load(
+                    r,
+                    &args.runtime.catalog(),
+                    crate::vision::engine::EngineOptions { intra_threads: 1 },
+                )
+                .map_err(|e| e.to_string())
             });
             if let Err(e) = &faces {
                 eprintln!("warning: the face model did not load ({e}); clip uploads will be refused until it does");
@@ -81,7 +86,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDetector, String>) -> anyhow::Result<ExitCode> {
     let listen = cfg.listen;
     let hub = Hub::open(cfg, faces).await?;
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}; is another hub running? Fix: change `listen` in the config"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}; is another hub running? Fix: change `listen` in the config"))?;
     let bound = listener.local_addr()?;
     eprintln!("hub: http://{bound}/  (store {})", Hub::store_path(&hub.cfg).display());
     tracing::info!(%bound, "hub started");
@@ -237,7 +244,10 @@ pub fn push(args: PushArgs) -> anyhow::Result<ExitCode> {
         let up = crate::uplink::Uplink::new(link, store.clone(), &clips)?;
         let moved = up.drain().await?;
         let left = store.outbox_stats().await?;
-        println!("sent {} row(s) and {} clip(s); {} clip(s) refused by the hub; waiting: {} minute(s), {} event(s), {} clip(s)", moved.rows, moved.clips, moved.clips_refused, left.minutes, left.events, left.clips);
+        println!(
+            "sent {} row(s) and {} clip(s); {} clip(s) refused by the hub; waiting: {} minute(s), {} event(s), {} clip(s)",
+            moved.rows, moved.clips, moved.clips_refused, left.minutes, left.events, left.clips
+        );
         store.close().await;
         Ok(ExitCode::SUCCESS)
     })

@@ -22,12 +22,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::paths;
+use crate::vision::VisionError;
 use crate::vision::catalog::Catalog;
 use crate::vision::engine::EngineOptions;
 use crate::vision::manifest::Family;
 use crate::vision::pose::{DEFAULT_DETECTOR, DEFAULT_POSE, PoseSpec};
 use crate::vision::runtime::{self, Runtime};
-use crate::vision::VisionError;
 
 /// Liyi (礼仪): etiquette monitoring for government service windows, without
 /// storing a face.

@@ -28,12 +28,18 @@ pub(super) fn read_password(prompt: &str) -> anyhow::Result<String> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let password = read_password("installer password (at least 10 characters)")?;
     let hash = crate::secret::hash_password(&password).map_err(anyhow::Error::msg)?;
-    crate::atomic::write_bytes(&args.out, format!("{hash}\n").as_bytes()).with_context(|| format!("cannot write {}", args.out.display()))?;
+    crate::atomic::write_bytes(&args.out, format!("{hash}\n").as_bytes())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&args.out, std::fs::Permissions::from_mode(0o600)).with_context(|| format!("cannot restrict {} to mode 0600", args.out.display()))?;
+        std::fs::set_permissions(&args.out, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {} to mode 0600", args.out.display()))?;
     }
-    eprintln!("wrote the password's hash to {}. Add to the box's config:\n\n[pages]\nlisten = \"0.0.0.0:8787\"\npassword_file = \"{}\"", args.out.display(), args.out.display());
+    eprintln!(
+        "wrote the password's hash to {}. Add to the box's config:\n\n[pages]\nlisten = \"0.0.0.0:8787\"\npassword_file = \"{}\"",
+        args.out.display(),
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

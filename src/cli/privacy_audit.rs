@@ -31,13 +31,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let runtime = args.runtime.runtime()?;
     // Without the face model nothing can be vouched for: that is an error.
-    let mut faces = FaceDetector::load(runtime, &args.runtime.catalog(), EngineOptions { intra_threads: usize::from(args.runtime.threads) })?;
+    let mut faces =
+        FaceDetector::load(runtime, &args.runtime.catalog(), EngineOptions { intra_threads: usize::from(args.runtime.threads) })?;
     let report = audit::audit(&args.dir, &mut faces).map_err(|e| anyhow::anyhow!("{}: {e}", args.dir.display()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!("Privacy audit of {}", args.dir.display());
-        println!("  {} image/video file(s), {} frame(s) searched for faces (score ≥ {}, ≥ {} px)", report.media_files, report.frames_checked, audit::AUDIT_FACE_SCORE, audit::AUDIT_LONG_SIDE);
+        println!(
+            "  {} image/video file(s), {} frame(s) searched for faces (score ≥ {}, ≥ {} px)",
+            report.media_files,
+            report.frames_checked,
+            audit::AUDIT_FACE_SCORE,
+            audit::AUDIT_LONG_SIDE
+        );
         println!("  {} other file(s), {} byte(s) searched for embedded images", report.other_files, report.bytes_scanned);
         if report.is_clean() {
             println!("PASS: no face and no embedded image found");

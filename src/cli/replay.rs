@@ -54,7 +54,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let total: u64 = args.traces.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
     let bar = if total > 1 << 20 {
         let b = ProgressBar::new(total);
-        b.set_style(ProgressStyle::with_template("{spinner} [{bar:30}] {bytes}/{total_bytes} {eta} {wide_msg}").expect("static template").progress_chars("=> "));
+        b.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {bytes}/{total_bytes} {eta} {wide_msg}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
         b
     } else {
         ProgressBar::hidden()

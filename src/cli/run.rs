@@ -91,7 +91,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--fps must be between 0.1 and 30");
     }
     let mqtt = match &cfg.mqtt {
-        Some(m) => Some(Arc::new(crate::mqtt::Publisher::start(m, &cfg.hall).map_err(|e| anyhow::anyhow!("cannot start the MQTT publisher thread: {e}"))?)),
+        Some(m) => Some(Arc::new(
+            crate::mqtt::Publisher::start(m, &cfg.hall).map_err(|e| anyhow::anyhow!("cannot start the MQTT publisher thread: {e}"))?,
+        )),
         None => None,
     };
     let options = AgentOptions {
@@ -203,7 +205,8 @@ pub(super) fn run_agent(
     let clip_sink = match options.clips {
         Some(settings) => {
             let sink = ClipSink { root: clips_dir.to_path_buf(), windows: cfg.windows.clone(), fps: options.fps, settings };
-            std::fs::create_dir_all(&sink.root).map_err(|e| anyhow::anyhow!("cannot create the clips folder {}: {e}", sink.root.display()))?;
+            std::fs::create_dir_all(&sink.root)
+                .map_err(|e| anyhow::anyhow!("cannot create the clips folder {}: {e}", sink.root.display()))?;
             store_rt.block_on(retention::enforce(&store, &sink.root, &settings, now_unix()))?;
             Some(sink)
         }
@@ -274,7 +277,13 @@ pub(super) fn run_agent(
 
 /// The outbox's sender, on its own thread and runtime: drains to the hub
 /// and sends heartbeats until `finished`.
-fn spawn_uplink(link: crate::config::HubLink, store: Store, clips_dir: &Path, state: Arc<agent::Agent>, finished: Arc<AtomicBool>) -> anyhow::Result<std::thread::JoinHandle<()>> {
+fn spawn_uplink(
+    link: crate::config::HubLink,
+    store: Store,
+    clips_dir: &Path,
+    state: Arc<agent::Agent>,
+    finished: Arc<AtomicBool>,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
     let hub = link.url.clone();
     let up = crate::uplink::Uplink::new(link, store, clips_dir)?;
     let boot = now_unix();

@@ -10,8 +10,8 @@ use anyhow::Context;
 
 use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::capture::{self, CaptureOptions};
-use crate::privacy::{FaceEvidence, RedactOptions, TemporalRedactor};
 use crate::privacy::Cue;
+use crate::privacy::{FaceEvidence, RedactOptions, TemporalRedactor};
 use crate::rules::WindowRules;
 use crate::vision::pose::PoseEstimator;
 use crate::vision::retinaface::FaceDetector;
@@ -45,9 +45,16 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(cfg) = load_config(&args.config) else { return Ok(ExitCode::FAILURE) };
     let Some(window) = cfg.window(&args.window) else {
-        anyhow::bail!("{}: no window {:?} (it has: {})", args.config.display(), args.window, cfg.windows.iter().map(|w| w.id.as_str()).collect::<Vec<_>>().join(", "));
+        anyhow::bail!(
+            "{}: no window {:?} (it has: {})",
+            args.config.display(),
+            args.window,
+            cfg.windows.iter().map(|w| w.id.as_str()).collect::<Vec<_>>().join(", ")
+        );
     };
-    let Some(spec) = &window.source else { anyhow::bail!("{}: window {} has no `source`; add one (e.g. source = \"rtsp://…\")", args.config.display(), window.id) };
+    let Some(spec) = &window.source else {
+        anyhow::bail!("{}: window {} has no `source`; add one (e.g. source = \"rtsp://…\")", args.config.display(), window.id)
+    };
     let runtime = args.runtime.runtime()?;
     let catalog = args.runtime.catalog();
     let pose = PoseEstimator::load(runtime, &catalog, &args.pose.spec(&args.runtime))?;
@@ -67,17 +74,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let people = pose.estimate(&img)?;
     // Faces at the agent's sensitive threshold; without the model the frame
     // is filled whole (fail closed).
-    let faces = match FaceDetector::load(runtime, &catalog, crate::vision::engine::EngineOptions { intra_threads: args.runtime.threads.into() }) {
-        Ok(mut f) => {
-            f.thresholds.score = crate::agent::REDACT_FACE_SCORE;
-            f.long_side = img.width().max(img.height()).max(960);
-            match f.detect(&img) {
-                Ok(found) => FaceEvidence::Detected(found),
-                Err(e) => FaceEvidence::Unavailable(e.to_string()),
+    let faces =
+        match FaceDetector::load(runtime, &catalog, crate::vision::engine::EngineOptions { intra_threads: args.runtime.threads.into() }) {
+            Ok(mut f) => {
+                f.thresholds.score = crate::agent::REDACT_FACE_SCORE;
+                f.long_side = img.width().max(img.height()).max(960);
+                match f.detect(&img) {
+                    Ok(found) => FaceEvidence::Detected(found),
+                    Err(e) => FaceEvidence::Unavailable(e.to_string()),
+                }
             }
-        }
-        Err(e) => FaceEvidence::Unavailable(e.to_string()),
-    };
+            Err(e) => FaceEvidence::Unavailable(e.to_string()),
+        };
     if let FaceEvidence::Unavailable(why) = &faces {
         eprintln!("warning: the face model did not run ({why}); the whole frame is filled");
     }
@@ -87,7 +95,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let px = |p: &crate::geometry::Polygon| p.0.iter().map(|q| (q.x * w, q.y * h)).collect::<Vec<_>>();
     let mut redactor = TemporalRedactor::new(0, RedactOptions::default(), window.masks.clone());
     let (mut shot, ()) = redactor.push(img, &people, &faces, ()).context("the redactor releases a frame at once with no dilation")?;
-    shot.draw_cue(&Cue { staff_zone: px(&window.staff_zone), counter_zone: px(&window.counter_zone), desk_y: window.desk_y.map(|y| y * h), ..Cue::default() });
+    shot.draw_cue(&Cue {
+        staff_zone: px(&window.staff_zone),
+        counter_zone: px(&window.counter_zone),
+        desk_y: window.desk_y.map(|y| y * h),
+        ..Cue::default()
+    });
     shot.draw_people(&people, window.thresholds.min_keypoint_conf);
     let out = args.out.unwrap_or_else(|| PathBuf::from(format!("snapshot-{}.png", window.id)));
     shot.write_png(&out).with_context(|| format!("cannot write {}", out.display()))?;

@@ -8,9 +8,9 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{PoseArgs, RuntimeArgs};
-use crate::vision::FrameReport;
 use crate::capture::{self, CaptureOptions};
 use crate::trace::TraceFrame;
+use crate::vision::FrameReport;
 use crate::vision::pose::PoseEstimator;
 
 /// Record a window's keypoint trace from its configured source (video file,

@@ -108,7 +108,10 @@ impl ClipRecorder {
     pub fn trigger(&mut self, rule: RuleCode, event_start: Ts, ts: Ts, values: BTreeMap<String, f64>) {
         let until = ts + chrono::Duration::milliseconds((self.settings.post_roll_s * 1000.0) as i64);
         let frames = self.ring.iter().cloned().collect();
-        self.recording.push(Recording { clip: FinishedClip { window: self.window.clone(), rule, event_start, trigger_ts: ts, values, frames }, until });
+        self.recording.push(Recording {
+            clip: FinishedClip { window: self.window.clone(), rule, event_start, trigger_ts: ts, values, frames },
+            until,
+        });
     }
 
     /// The end of the stream: frames still in the redaction delay are

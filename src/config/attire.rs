@@ -36,14 +36,24 @@ pub(super) fn attire(raw: &RawAttire, at: usize, base: &Path, r: &mut Reporter) 
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                r.error(v.span().start, format!("attire.{field}"), format!("{} cannot be read: {e}", path.display()), "make it with `liyi attire enroll --with DIR --without DIR --out FILE`");
+                r.error(
+                    v.span().start,
+                    format!("attire.{field}"),
+                    format!("{} cannot be read: {e}", path.display()),
+                    "make it with `liyi attire enroll --with DIR --without DIR --out FILE`",
+                );
                 return None;
             }
         };
         match Reference::from_json(&text) {
             Ok(rf) => Some(rf),
             Err(e) => {
-                r.error(v.span().start, format!("attire.{field}"), format!("{} is not a reference file: {e}", path.display()), "make it again with `liyi attire enroll`");
+                r.error(
+                    v.span().start,
+                    format!("attire.{field}"),
+                    format!("{} is not a reference file: {e}", path.display()),
+                    "make it again with `liyi attire enroll`",
+                );
                 None
             }
         }
@@ -52,16 +62,31 @@ pub(super) fn attire(raw: &RawAttire, at: usize, base: &Path, r: &mut Reporter) 
     let uniform = reference(&raw.uniform_reference, "uniform_reference");
     if let (Some(b), Some(u)) = (&badge, &uniform) {
         if b.cues == crate::attire::Cues::Uniform || u.cues == crate::attire::Cues::Badge {
-            r.error(at, "attire", "badge_reference and uniform_reference are swapped", "enrol the badge without --uniform and the uniform with it");
+            r.error(
+                at,
+                "attire",
+                "badge_reference and uniform_reference are swapped",
+                "enrol the badge without --uniform and the uniform with it",
+            );
         }
     }
     let model = raw.model.as_ref().map(|m| {
         let path = base.join(m.get_ref());
         if !path.is_file() {
-            r.error(m.span().start, "attire.model", format!("{} does not exist", path.display()), "point at the hall's attire .onnx file (its manifest .toml beside it); see docs/attire.md");
+            r.error(
+                m.span().start,
+                "attire.model",
+                format!("{} does not exist", path.display()),
+                "point at the hall's attire .onnx file (its manifest .toml beside it); see docs/attire.md",
+            );
         }
         if raw.badge_classes.is_empty() && raw.uniform_ok_classes.is_empty() {
-            r.error(m.span().start, "attire.badge_classes", "no class is mapped to a rule", "list the model's class names that mean a badge is worn (badge_classes) or the uniform is right (uniform_ok_classes)");
+            r.error(
+                m.span().start,
+                "attire.badge_classes",
+                "no class is mapped to a rule",
+                "list the model's class names that mean a badge is worn (badge_classes) or the uniform is right (uniform_ok_classes)",
+            );
         }
         ModelSlot {
             path: path.display().to_string(),
@@ -72,12 +97,22 @@ pub(super) fn attire(raw: &RawAttire, at: usize, base: &Path, r: &mut Reporter) 
         }
     });
     if badge.is_none() && uniform.is_none() && model.is_none() && r.errors.len() == before {
-        r.error(at, "attire", "names no reference and no model", "set badge_reference (from `liyi attire enroll`) or model, or remove [attire]");
+        r.error(
+            at,
+            "attire",
+            "names no reference and no model",
+            "set badge_reference (from `liyi attire enroll`) or model, or remove [attire]",
+        );
     }
     let every_s = match &raw.every_s {
         Some(v) if (1.0..=300.0).contains(v.get_ref()) => *v.get_ref(),
         Some(v) => {
-            r.error(v.span().start, "attire.every_s", format!("{} is out of range 1..=300", v.get_ref()), "check the clerk's attire every 5-30 s");
+            r.error(
+                v.span().start,
+                "attire.every_s",
+                format!("{} is out of range 1..=300", v.get_ref()),
+                "check the clerk's attire every 5-30 s",
+            );
             10.0
         }
         None => 10.0,

@@ -90,7 +90,10 @@ impl Layout {
         self.check()?;
         let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("the config does not parse: {e}"))?;
         let windows = doc.get_mut("window").and_then(|w| w.as_array_of_tables_mut()).ok_or("the config has no [[window]] tables")?;
-        let w = windows.iter_mut().find(|t| t.get("id").and_then(|v| v.as_str()) == Some(id)).ok_or_else(|| format!("no window {id:?} in the config"))?;
+        let w = windows
+            .iter_mut()
+            .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(id))
+            .ok_or_else(|| format!("no window {id:?} in the config"))?;
         let round = |v: f32| (f64::from(v) * 10_000.0).round() / 10_000.0;
         let zone = |pts: &[[f32; 2]]| {
             let mut a = toml_edit::Array::new();
@@ -142,13 +145,24 @@ mod tests {
     const CONFIG: &str = "hall = \"h\"\n\n# The first window.\n[[window]]\nid = \"w01\"  # by the door\nsource = \"file:x.mp4\"\n# Where the clerk sits.\nstaff_zone = [[0.3, 0.1], [0.7, 0.1], [0.7, 0.7], [0.3, 0.7]]  # measured 2026-03-02\ncounter_zone = [[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]]\ndesk_y = 0.6\nhours = [\"08:30-12:00\"]\n\n[[window]]\nid = \"w02\"\nstaff_zone = [[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]\ncounter_zone = [[0.0, 0.65], [1.0, 0.65], [1.0, 1.0]]\nhours = [\"08:30-12:00\"]\n";
 
     fn layout() -> Layout {
-        Layout { staff_zone: vec![[0.25, 0.1], [0.7, 0.1], [0.7, 0.72], [0.25, 0.72]], counter_zone: vec![[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]], desk_y: Some(0.62), masks: None }
+        Layout {
+            staff_zone: vec![[0.25, 0.1], [0.7, 0.1], [0.7, 0.72], [0.25, 0.72]],
+            counter_zone: vec![[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]],
+            desk_y: Some(0.62),
+            masks: None,
+        }
     }
 
     #[test]
     fn writes_back_keeping_comments_and_other_windows() {
         let out = layout().write_into(CONFIG, "w01").unwrap();
-        assert!(out.contains("# The first window.") && out.contains("# by the door") && out.contains("# Where the clerk sits.") && out.contains("# measured 2026-03-02"), "{out}");
+        assert!(
+            out.contains("# The first window.")
+                && out.contains("# by the door")
+                && out.contains("# Where the clerk sits.")
+                && out.contains("# measured 2026-03-02"),
+            "{out}"
+        );
         assert!(out.contains("staff_zone = [[0.25, 0.1], [0.7, 0.1], [0.7, 0.72], [0.25, 0.72]]"), "{out}");
         assert!(out.contains("desk_y = 0.62"));
         assert!(out.contains("staff_zone = [[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]"), "w02 untouched");

@@ -8,10 +8,10 @@
 //! contract other tools rely on.
 
 mod attire;
+pub(crate) mod error;
 mod layout;
 pub mod mqtt;
 mod pages;
-pub(crate) mod error;
 mod schedule;
 mod source;
 mod thresholds;
@@ -24,15 +24,15 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub use attire::{AttireSettings, ModelSlot};
 pub use error::{ConfigError, ConfigErrors};
+pub use layout::{CheckedLayout, Layout};
+pub use mqtt::MqttSettings;
+pub use pages::{DEFAULT_LISTEN, PagesSettings};
 pub use schedule::{Calendar, DateSpan, LeaveSpan, Schedule, Service, TimeRange};
 pub use source::SourceSpec;
 pub use thresholds::Thresholds;
-pub use mqtt::MqttSettings;
 pub use uplink::{HubLink, valid_id};
-pub use attire::{AttireSettings, ModelSlot};
-pub use layout::{CheckedLayout, Layout};
-pub use pages::{DEFAULT_LISTEN, PagesSettings};
 
 use error::Reporter;
 use thresholds::RawRules;
@@ -230,7 +230,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     let timezone = match &raw.timezone {
         None => DEFAULT_TIMEZONE.parse::<Tz>().expect("the default timezone exists"),
         Some(tz) => tz.get_ref().parse::<Tz>().unwrap_or_else(|_| {
-            r.error(tz.span().start, "timezone", format!("{:?} is not an IANA timezone name", tz.get_ref()), "use a name such as \"Asia/Shanghai\" or \"Asia/Urumqi\"");
+            r.error(
+                tz.span().start,
+                "timezone",
+                format!("{:?} is not an IANA timezone name", tz.get_ref()),
+                "use a name such as \"Asia/Shanghai\" or \"Asia/Urumqi\"",
+            );
             DEFAULT_TIMEZONE.parse().expect("the default timezone exists")
         }),
     };
@@ -249,7 +254,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     let global = thresholds::apply(Thresholds::default(), raw.rules.as_ref().unwrap_or(&RawRules::default()), "rules.", &mut r);
 
     if raw.window.is_empty() {
-        r.error(text.len(), "window", "no [[window]] is defined", "add at least one [[window]] table with id, staff_zone, counter_zone and hours");
+        r.error(
+            text.len(),
+            "window",
+            "no [[window]] is defined",
+            "add at least one [[window]] table with id, staff_zone, counter_zone and hours",
+        );
     }
     let mut ids = BTreeSet::new();
     let mut windows = Vec::new();
@@ -258,7 +268,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         let at = format!("window[{i}]");
         let id = w.id.get_ref().trim().to_string();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            r.error(w.id.span().start, format!("{at}.id"), format!("{:?} is not a valid id", w.id.get_ref()), "use letters, digits, - and _ only, e.g. id = \"w01\"");
+            r.error(
+                w.id.span().start,
+                format!("{at}.id"),
+                format!("{:?} is not a valid id", w.id.get_ref()),
+                "use letters, digits, - and _ only, e.g. id = \"w01\"",
+            );
         } else if !ids.insert(id.clone()) {
             r.error(w.id.span().start, format!("{at}.id"), format!("{id:?} is used by another window"), "give every window its own id");
         }
@@ -277,13 +292,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
             if (0.0..=1.0).contains(&v) {
                 Some(v)
             } else {
-                r.error(d.span().start, format!("{at}.desk_y"), format!("{v} is outside the frame"), "give the desk's top edge as a fraction of the frame height, 0..1 (0 = top)");
+                r.error(
+                    d.span().start,
+                    format!("{at}.desk_y"),
+                    format!("{v} is outside the frame"),
+                    "give the desk's top edge as a fraction of the frame height, 0..1 (0 = top)",
+                );
                 None
             }
         });
         let camera_tilt_deg = match &w.camera_tilt_deg {
             Some(t) if !(0.0..=60.0).contains(t.get_ref()) => {
-                r.error(t.span().start, format!("{at}.camera_tilt_deg"), format!("{} is out of range 0..=60", t.get_ref()), "give the camera's downward tilt in degrees; hall cameras are usually tilted 10-35");
+                r.error(
+                    t.span().start,
+                    format!("{at}.camera_tilt_deg"),
+                    format!("{} is out of range 0..=60", t.get_ref()),
+                    "give the camera's downward tilt in degrees; hall cameras are usually tilted 10-35",
+                );
                 20.0
             }
             Some(t) => *t.get_ref(),
@@ -291,10 +316,26 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         };
         let hours = ranges(&w.hours.get_ref()[..], &format!("{at}.hours"), &mut r);
         if w.hours.get_ref().is_empty() {
-            r.error(w.hours.span().start, format!("{at}.hours"), "is empty", "list the service hours, e.g. hours = [\"08:30-12:00\", \"13:30-17:30\"]");
+            r.error(
+                w.hours.span().start,
+                format!("{at}.hours"),
+                "is empty",
+                "list the service hours, e.g. hours = [\"08:30-12:00\", \"13:30-17:30\"]",
+            );
         }
         for (a, b) in pairs(&hours) {
-            r.error(w.hours.span().start, format!("{at}.hours"), format!("{}-{} overlaps {}-{}", a.start.format("%H:%M"), a.end.format("%H:%M"), b.start.format("%H:%M"), b.end.format("%H:%M")), "make the service ranges disjoint");
+            r.error(
+                w.hours.span().start,
+                format!("{at}.hours"),
+                format!(
+                    "{}-{} overlaps {}-{}",
+                    a.start.format("%H:%M"),
+                    a.end.format("%H:%M"),
+                    b.start.format("%H:%M"),
+                    b.end.format("%H:%M")
+                ),
+                "make the service ranges disjoint",
+            );
         }
         let breaks = ranges(&w.breaks, &format!("{at}.breaks"), &mut r);
         for (j, (b, raw_b)) in breaks.iter().zip(&w.breaks).enumerate() {
@@ -302,7 +343,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
             // fine and the broken range the real problem.
             let hours_complete = hours.len() == w.hours.get_ref().len();
             if hours_complete && !hours.iter().any(|h| h.overlaps(b)) && !hours.is_empty() {
-                r.error(raw_b.span().start, format!("{at}.breaks[{j}]"), format!("{} lies outside the service hours", raw_b.get_ref()), "a break must fall within hours; remove it or fix the times");
+                r.error(
+                    raw_b.span().start,
+                    format!("{at}.breaks[{j}]"),
+                    format!("{} lies outside the service hours", raw_b.get_ref()),
+                    "a break must fall within hours; remove it or fix the times",
+                );
             }
         }
         let leave = w
@@ -311,7 +357,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
             .enumerate()
             .filter_map(|(j, l)| {
                 LeaveSpan::parse(l.get_ref())
-                    .map_err(|m| r.error(l.span().start, format!("{at}.leave[{j}]"), m, "use \"2026-03-05\", \"2026-03-05..2026-03-07\" or \"2026-03-02T09:00..2026-03-02T12:00\" (local time)"))
+                    .map_err(|m| {
+                        r.error(
+                            l.span().start,
+                            format!("{at}.leave[{j}]"),
+                            m,
+                            "use \"2026-03-05\", \"2026-03-05..2026-03-07\" or \"2026-03-02T09:00..2026-03-02T12:00\" (local time)",
+                        )
+                    })
                     .ok()
             })
             .collect();
@@ -374,7 +427,12 @@ fn calendar(raw: Option<&RawCalendar>, r: &mut Reporter) -> Calendar {
             Ok(span) => {
                 for d in span.days() {
                     if cal.holidays.contains(&d) {
-                        r.error(h.span().start, format!("calendar.makeup_workdays[{i}]"), format!("{d} is also listed as a holiday"), "a day is either a holiday or a make-up working day");
+                        r.error(
+                            h.span().start,
+                            format!("calendar.makeup_workdays[{i}]"),
+                            format!("{d} is also listed as a holiday"),
+                            "a day is either a holiday or a make-up working day",
+                        );
                     }
                     cal.makeup_workdays.insert(d);
                 }
@@ -416,7 +474,12 @@ fn clip_settings(raw: Option<&RawClips>, r: &mut Reporter) -> ClipSettings {
             if range.contains(v.get_ref()) {
                 *into = *v.get_ref();
             } else {
-                r.error(v.span().start, format!("clips.{field}"), format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()), fix);
+                r.error(
+                    v.span().start,
+                    format!("clips.{field}"),
+                    format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()),
+                    fix,
+                );
             }
         }
     };
@@ -428,14 +491,24 @@ fn clip_settings(raw: Option<&RawClips>, r: &mut Reporter) -> ClipSettings {
         if (160..=1920).contains(v.get_ref()) {
             c.max_side = *v.get_ref();
         } else {
-            r.error(v.span().start, "clips.max_side", format!("{} is out of range 160..=1920", v.get_ref()), "give the clip frames' long side in pixels, e.g. 640");
+            r.error(
+                v.span().start,
+                "clips.max_side",
+                format!("{} is out of range 160..=1920", v.get_ref()),
+                "give the clip frames' long side in pixels, e.g. 640",
+            );
         }
     }
     if let Some(v) = &raw.dilate_frames {
         if *v.get_ref() <= 10 {
             c.dilate_frames = *v.get_ref();
         } else {
-            r.error(v.span().start, "clips.dilate_frames", format!("{} is more than 10", v.get_ref()), "give the frames a face region is held before and after it is seen, e.g. 2");
+            r.error(
+                v.span().start,
+                "clips.dilate_frames",
+                format!("{} is more than 10", v.get_ref()),
+                "give the frames a face region is held before and after it is seen, e.g. 2",
+            );
         }
     }
     c.enabled = raw.enabled.unwrap_or(c.enabled);
@@ -449,17 +522,37 @@ fn zone(raw: &Spanned<Vec<Spanned<Vec<f32>>>>, field: &str, r: &mut Reporter) ->
     for (i, p) in raw.get_ref().iter().enumerate() {
         match p.get_ref().as_slice() {
             [x, y] if (0.0..=1.0).contains(x) && (0.0..=1.0).contains(y) => pts.push(Point::new(*x, *y)),
-            [x, y] => r.error(p.span().start, format!("{field}[{i}]"), format!("[{x}, {y}] is outside the frame"), "zone points are fractions of the frame, 0..1 (x right, y down)"),
-            other => r.error(p.span().start, format!("{field}[{i}]"), format!("a point needs 2 numbers [x, y], got {}", other.len()), "write each point as [x, y]"),
+            [x, y] => r.error(
+                p.span().start,
+                format!("{field}[{i}]"),
+                format!("[{x}, {y}] is outside the frame"),
+                "zone points are fractions of the frame, 0..1 (x right, y down)",
+            ),
+            other => r.error(
+                p.span().start,
+                format!("{field}[{i}]"),
+                format!("a point needs 2 numbers [x, y], got {}", other.len()),
+                "write each point as [x, y]",
+            ),
         }
     }
     let poly = Polygon(pts);
     if r.errors.len() == before {
         let start = raw.span().start;
         if poly.0.len() < 3 {
-            r.error(start, field, format!("a zone needs at least 3 points, got {}", poly.0.len()), "list the polygon's corners, e.g. [[0.3, 0.2], [0.7, 0.2], [0.7, 0.9], [0.3, 0.9]]");
+            r.error(
+                start,
+                field,
+                format!("a zone needs at least 3 points, got {}", poly.0.len()),
+                "list the polygon's corners, e.g. [[0.3, 0.2], [0.7, 0.2], [0.7, 0.9], [0.3, 0.9]]",
+            );
         } else if poly.self_intersects() {
-            r.error(start, field, "the polygon's edges cross each other", "list the corners in order around the zone (clockwise or anticlockwise)");
+            r.error(
+                start,
+                field,
+                "the polygon's edges cross each other",
+                "list the corners in order around the zone (clockwise or anticlockwise)",
+            );
         } else if poly.signed_area().abs() < 1e-4 {
             r.error(start, field, "the zone has no area", "spread the corners out");
         }

@@ -56,7 +56,12 @@ pub(super) fn mqtt(raw: &RawMqtt, section_at: usize, base: &Path, hub_box: Optio
         Some(u) => match parse_url(u.get_ref()) {
             Ok(v) => v,
             Err(why) => {
-                r.error(u.span().start, "mqtt.url", format!("{:?} {why}", u.get_ref()), "give the broker as url = \"mqtt://host:1883\" (or mqtts://host:8883 for TLS)");
+                r.error(
+                    u.span().start,
+                    "mqtt.url",
+                    format!("{:?} {why}", u.get_ref()),
+                    "give the broker as url = \"mqtt://host:1883\" (or mqtts://host:8883 for TLS)",
+                );
                 (String::new(), 0, false)
             }
         },
@@ -71,7 +76,12 @@ pub(super) fn mqtt(raw: &RawMqtt, section_at: usize, base: &Path, hub_box: Optio
         match std::fs::read_to_string(&p) {
             Ok(t) => Some(t.trim().to_string()),
             Err(e) => {
-                r.error(f.span().start, "mqtt.password_file", format!("{} cannot be read: {e}", p.display()), "write the broker password into that file (mode 0600)");
+                r.error(
+                    f.span().start,
+                    "mqtt.password_file",
+                    format!("{} cannot be read: {e}", p.display()),
+                    "write the broker password into that file (mode 0600)",
+                );
                 None
             }
         }
@@ -83,7 +93,12 @@ pub(super) fn mqtt(raw: &RawMqtt, section_at: usize, base: &Path, hub_box: Optio
     let mut level = |v: &Option<Spanned<String>>, field: &str, default: &str| match v {
         Some(s) if valid_level(s.get_ref()) => s.get_ref().clone(),
         Some(s) => {
-            r.error(s.span().start, format!("mqtt.{field}"), format!("{:?} is not a topic level", s.get_ref()), "use at most 64 bytes without '/', '+', '#' or control characters");
+            r.error(
+                s.span().start,
+                format!("mqtt.{field}"),
+                format!("{:?} is not a topic level", s.get_ref()),
+                "use at most 64 bytes without '/', '+', '#' or control characters",
+            );
             default.to_string()
         }
         None => default.to_string(),
@@ -93,7 +108,12 @@ pub(super) fn mqtt(raw: &RawMqtt, section_at: usize, base: &Path, hub_box: Optio
     let queue = match &raw.queue {
         Some(q) if (1..=100_000).contains(q.get_ref()) => *q.get_ref(),
         Some(q) => {
-            r.error(q.span().start, "mqtt.queue", format!("{} is out of range 1..=100000", q.get_ref()), "give how many messages may wait for the broker, e.g. 1000");
+            r.error(
+                q.span().start,
+                "mqtt.queue",
+                format!("{} is out of range 1..=100000", q.get_ref()),
+                "give how many messages may wait for the broker, e.g. 1000",
+            );
             1000
         }
         None => 1000,
@@ -141,7 +161,9 @@ mod tests {
         assert_eq!(parse_url("mqtts://broker.hall.gov.cn"), Ok(("broker.hall.gov.cn".into(), 8883, true)));
         assert_eq!(parse_url("mqtt://broker/"), Ok(("broker".into(), 1883, false)));
         assert_eq!(parse_url("mqtt://[::1]:1884"), Ok(("::1".into(), 1884, false)));
-        for bad in ["http://x", "mqtt://", "mqtt://h:0", "mqtt://h:99999", "mqtt://u:p@h", "mqtt://h/topic", "mqtt://h:1883?x=1", "mqtt://h st"] {
+        for bad in
+            ["http://x", "mqtt://", "mqtt://h:0", "mqtt://h:99999", "mqtt://u:p@h", "mqtt://h/topic", "mqtt://h:1883?x=1", "mqtt://h st"]
+        {
             assert!(parse_url(bad).is_err(), "{bad}");
         }
     }

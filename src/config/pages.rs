@@ -63,7 +63,12 @@ pub(super) fn pages(raw: &RawPages, section_at: usize, base: &Path, r: &mut Repo
     if let Some(l) = &raw.listen {
         match l.get_ref().trim().parse::<SocketAddr>() {
             Ok(a) => out.listen = Some(a),
-            Err(_) => r.error(l.span().start, "pages.listen", format!("{:?} is not an address with a port", l.get_ref()), "write it as \"127.0.0.1:8787\" (local only) or \"0.0.0.0:8787\" (LAN, with password_file)"),
+            Err(_) => r.error(
+                l.span().start,
+                "pages.listen",
+                format!("{:?} is not an address with a port", l.get_ref()),
+                "write it as \"127.0.0.1:8787\" (local only) or \"0.0.0.0:8787\" (LAN, with password_file)",
+            ),
         }
     }
     if let Some(f) = &raw.password_file {
@@ -71,15 +76,30 @@ pub(super) fn pages(raw: &RawPages, section_at: usize, base: &Path, r: &mut Repo
         let p = if p.is_relative() { base.join(p) } else { p };
         match std::fs::read_to_string(&p) {
             Ok(t) if crate::secret::is_password_hash(t.trim()) => out.password_hash = Some(t.trim().to_string()),
-            Ok(_) => r.error(f.span().start, "pages.password_file", format!("{} does not hold a password hash", p.display()), "write it with `liyi pages-password --out FILE`; it holds an argon2 hash, never the password itself"),
-            Err(e) => r.error(f.span().start, "pages.password_file", format!("{} cannot be read: {e}", p.display()), "make it with `liyi pages-password --out FILE` (mode 0600)"),
+            Ok(_) => r.error(
+                f.span().start,
+                "pages.password_file",
+                format!("{} does not hold a password hash", p.display()),
+                "write it with `liyi pages-password --out FILE`; it holds an argon2 hash, never the password itself",
+            ),
+            Err(e) => r.error(
+                f.span().start,
+                "pages.password_file",
+                format!("{} cannot be read: {e}", p.display()),
+                "make it with `liyi pages-password --out FILE` (mode 0600)",
+            ),
         }
     }
     if let Some(h) = &raw.session_hours {
         if (0.1..=720.0).contains(h.get_ref()) {
             out.session_hours = *h.get_ref();
         } else {
-            r.error(h.span().start, "pages.session_hours", format!("{} is out of range 0.1..=720", h.get_ref()), "give the hours a login lasts, e.g. 12");
+            r.error(
+                h.span().start,
+                "pages.session_hours",
+                format!("{} is out of range 0.1..=720", h.get_ref()),
+                "give the hours a login lasts, e.g. 12",
+            );
         }
     }
     if let Some(a) = out.listen

@@ -18,7 +18,10 @@ pub struct TimeRange {
 impl TimeRange {
     pub fn parse(s: &str) -> Result<TimeRange, String> {
         let (a, b) = s.split_once('-').ok_or_else(|| format!("expected HH:MM-HH:MM, got {s:?}"))?;
-        let t = |v: &str| NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| format!("expected HH:MM-HH:MM, got {s:?} (`{}` is not a 24-hour time)", v.trim()));
+        let t = |v: &str| {
+            NaiveTime::parse_from_str(v.trim(), "%H:%M")
+                .map_err(|_| format!("expected HH:MM-HH:MM, got {s:?} (`{}` is not a 24-hour time)", v.trim()))
+        };
         let (start, end) = (t(a)?, t(b)?);
         if end <= start {
             return Err(format!("{s:?} ends before it starts; service ranges cannot cross midnight"));
@@ -78,7 +81,8 @@ impl LeaveSpan {
         if s.contains('T') {
             let (a, b) = s.split_once("..").ok_or_else(|| format!("expected YYYY-MM-DDTHH:MM..YYYY-MM-DDTHH:MM, got {s:?}"))?;
             let dt = |v: &str| {
-                NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M").map_err(|_| format!("`{}` is not a local date-time (YYYY-MM-DDTHH:MM)", v.trim()))
+                NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
+                    .map_err(|_| format!("`{}` is not a local date-time (YYYY-MM-DDTHH:MM)", v.trim()))
             };
             let (from, to) = (dt(a)?, dt(b)?);
             if to <= from {

@@ -57,10 +57,16 @@ impl SourceSpec {
     pub fn parse(s: &str) -> Result<SourceSpec, String> {
         let s = s.trim();
         if let Some(n) = s.strip_prefix("camera:") {
-            return n.parse().map(|index| SourceSpec::Camera { index }).map_err(|_| format!("`{s}`: the camera number must be a whole number, e.g. camera:0"));
+            return n
+                .parse()
+                .map(|index| SourceSpec::Camera { index })
+                .map_err(|_| format!("`{s}`: the camera number must be a whole number, e.g. camera:0"));
         }
         if let Some(n) = s.strip_prefix("/dev/video") {
-            return n.parse().map(|index| SourceSpec::Camera { index }).map_err(|_| format!("`{s}`: expected /dev/videoN, e.g. /dev/video0"));
+            return n
+                .parse()
+                .map(|index| SourceSpec::Camera { index })
+                .map_err(|_| format!("`{s}`: expected /dev/videoN, e.g. /dev/video0"));
         }
         if s.starts_with("rtsp://") || s.starts_with("rtsps://") {
             let rest = s.split_once("://").map_or("", |(_, r)| r);
@@ -84,10 +90,18 @@ impl SourceSpec {
             return Ok(SourceSpec::Rtsp { url: s.to_string() });
         }
         if let Some(p) = s.strip_prefix("file:") {
-            return if p.is_empty() { Err("`file:` needs a path, e.g. file:/var/lib/liyi/replay.mp4".into()) } else { Ok(SourceSpec::File { path: p.into() }) };
+            return if p.is_empty() {
+                Err("`file:` needs a path, e.g. file:/var/lib/liyi/replay.mp4".into())
+            } else {
+                Ok(SourceSpec::File { path: p.into() })
+            };
         }
         if let Some(p) = s.strip_prefix("images:") {
-            return if p.is_empty() { Err("`images:` needs a folder, e.g. images:/var/lib/liyi/frames".into()) } else { Ok(SourceSpec::Images { dir: p.into() }) };
+            return if p.is_empty() {
+                Err("`images:` needs a folder, e.g. images:/var/lib/liyi/frames".into())
+            } else {
+                Ok(SourceSpec::Images { dir: p.into() })
+            };
         }
         Err(format!("`{s}` is not a source liyi understands"))
     }
@@ -115,7 +129,9 @@ mod tests {
 
     #[test]
     fn rejected_forms() {
-        for bad in ["camera:x", "/dev/videoA", "rtsp://", "rtsp://host:99999/a", "rtsp://host/a b", "file:", "images:", "http://x", "webcam"] {
+        for bad in
+            ["camera:x", "/dev/videoA", "rtsp://", "rtsp://host:99999/a", "rtsp://host/a b", "file:", "images:", "http://x", "webcam"]
+        {
             assert!(SourceSpec::parse(bad).is_err(), "{bad}");
         }
     }

@@ -85,7 +85,9 @@ fn no_windows() {
 fn bad_ids() {
     let e = one_error("id = \"w1\"", "id = \"窗口 1\"");
     assert_eq!(e.field, "window[0].id");
-    let dup = format!("{GOOD}\n[[window]]\nid = \"w1\"\nstaff_zone = [[0.3, 0.2], [0.7, 0.2], [0.7, 0.8]]\ncounter_zone = [[0.0, 0.6], [1.0, 0.6], [1.0, 1.0]]\nhours = [\"09:00-17:00\"]\n");
+    let dup = format!(
+        "{GOOD}\n[[window]]\nid = \"w1\"\nstaff_zone = [[0.3, 0.2], [0.7, 0.2], [0.7, 0.8]]\ncounter_zone = [[0.0, 0.6], [1.0, 0.6], [1.0, 1.0]]\nhours = [\"09:00-17:00\"]\n"
+    );
     let errs = errors(&dup);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].message.contains("another window") && errs[0].field == "window[1].id");
@@ -111,7 +113,8 @@ fn bad_zones() {
     assert!(e.message.contains("outside the frame") && e.fix.contains("0..1"), "{e}");
     let e = one_error("[1.0, 0.6], [1.0, 1.0]", "[1.0], [1.0, 1.0]");
     assert!(e.field == "window[0].counter_zone[1]" && e.message.contains("2 numbers"), "{e}");
-    let e = one_error("counter_zone = [[0.0, 0.6], [1.0, 0.6], [1.0, 1.0], [0.0, 1.0]]", "counter_zone = [[0.0, 0.6], [0.5, 0.6], [1.0, 0.6]]");
+    let e =
+        one_error("counter_zone = [[0.0, 0.6], [1.0, 0.6], [1.0, 1.0], [0.0, 1.0]]", "counter_zone = [[0.0, 0.6], [0.5, 0.6], [1.0, 0.6]]");
     assert!(e.message.contains("no area"), "{e}");
 }
 
@@ -127,7 +130,8 @@ fn bad_hours_breaks_and_overlaps() {
     assert!(e.message.contains("overlaps"), "{e}");
     let e = one_error("hours = [\"08:30-12:00\", \"13:30-17:30\"]", "hours = []");
     assert!(e.message.contains("empty"));
-    let e = one_error("hours = [\"08:30-12:00\", \"13:30-17:30\"]", "hours = [\"08:30-12:00\", \"13:30-17:30\"]\nbreaks = [\"12:15-12:30\"]");
+    let e =
+        one_error("hours = [\"08:30-12:00\", \"13:30-17:30\"]", "hours = [\"08:30-12:00\", \"13:30-17:30\"]\nbreaks = [\"12:15-12:30\"]");
     assert!(e.field == "window[0].breaks[0]" && e.message.contains("outside the service hours"), "{e}");
 }
 
@@ -172,7 +176,8 @@ fn desk_and_tilt_ranges() {
 
 #[test]
 fn all_errors_are_reported_at_once_in_file_order() {
-    let text = GOOD.replacen("Asia/Shanghai", "Mars/Olympus", 1).replacen("\"13:30-17:30\"", "\"13:30-\"", 1).replacen("camera:0", "webcam", 1);
+    let text =
+        GOOD.replacen("Asia/Shanghai", "Mars/Olympus", 1).replacen("\"13:30-17:30\"", "\"13:30-\"", 1).replacen("camera:0", "webcam", 1);
     let errs = errors(&text);
     assert_eq!(errs.len(), 3, "{errs:?}");
     assert!(errs.windows(2).all(|w| w[0].line <= w[1].line));

@@ -181,7 +181,14 @@ pub(crate) fn apply(base: Thresholds, raw: &RawRules, prefix: &str, r: &mut Repo
         }
     };
     if let Some(a) = &raw.absent {
-        set(&a.tolerance_s, "absent.tolerance_s", 60.0, 300.0, "use 60-300 s: a clerk fetching a file for under a minute is not absent", &mut t.absent.tolerance_s);
+        set(
+            &a.tolerance_s,
+            "absent.tolerance_s",
+            60.0,
+            300.0,
+            "use 60-300 s: a clerk fetching a file for under a minute is not absent",
+            &mut t.absent.tolerance_s,
+        );
         set(&a.exit_s, "absent.exit_s", 0.0, 120.0, "use 0-120 s of presence to end an absence", &mut t.absent.exit_s);
     }
     let posture = "use 10-120 s: bending for a few seconds to pick something up is not a posture problem";
@@ -204,19 +211,42 @@ pub(crate) fn apply(base: Thresholds, raw: &RawRules, prefix: &str, r: &mut Repo
         set(&s.min_s, "crossed_legs.min_s", 10.0, 120.0, posture, &mut t.crossed_legs.min_s);
         set(&s.exit_s, "crossed_legs.exit_s", 0.0, 60.0, exit, &mut t.crossed_legs.exit_s);
         let mut c = t.crossed_legs.min_leg_conf as f64;
-        set(&s.min_leg_conf, "crossed_legs.min_leg_conf", 0.3, 0.95, "use 0.3-0.95: models guess hidden legs at moderate confidence", &mut c);
+        set(
+            &s.min_leg_conf,
+            "crossed_legs.min_leg_conf",
+            0.3,
+            0.95,
+            "use 0.3-0.95: models guess hidden legs at moderate confidence",
+            &mut c,
+        );
         t.crossed_legs.min_leg_conf = c as f32;
     }
     if let Some(g) = &raw.not_standing_to_greet {
         set(&g.timeout_s, "not_standing_to_greet.timeout_s", 10.0, 60.0, "use 10-60 s", &mut t.not_standing_to_greet.timeout_s);
         set(&g.arrival_s, "not_standing_to_greet.arrival_s", 0.0, 30.0, "use 0-30 s", &mut t.not_standing_to_greet.arrival_s);
     }
-    for (raw, name, out) in [(&raw.missing_badge, "missing_badge", &mut t.missing_badge), (&raw.dress_code, "dress_code", &mut t.dress_code)] {
+    for (raw, name, out) in
+        [(&raw.missing_badge, "missing_badge", &mut t.missing_badge), (&raw.dress_code, "dress_code", &mut t.dress_code)]
+    {
         if let Some(a) = raw {
             let mut below = out.below as f64;
-            set(&a.below, &format!("{name}.below"), 0.05, 0.95, "use 0.05-0.95: the probability under which the item counts as not worn (0.5: the enrolment's own threshold)", &mut below);
+            set(
+                &a.below,
+                &format!("{name}.below"),
+                0.05,
+                0.95,
+                "use 0.05-0.95: the probability under which the item counts as not worn (0.5: the enrolment's own threshold)",
+                &mut below,
+            );
             out.below = below as f32;
-            set(&a.min_s, &format!("{name}.min_s"), 30.0, 3600.0, "use 30-3600 s: attire is judged every few seconds and changes rarely", &mut out.min_s);
+            set(
+                &a.min_s,
+                &format!("{name}.min_s"),
+                30.0,
+                3600.0,
+                "use 30-3600 s: attire is judged every few seconds and changes rarely",
+                &mut out.min_s,
+            );
             set(&a.exit_s, &format!("{name}.exit_s"), 0.0, 600.0, "use 0-600 s", &mut out.exit_s);
         }
     }

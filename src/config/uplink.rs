@@ -52,7 +52,12 @@ pub(super) fn hub_link(raw: &RawHub, section_at: usize, base: &Path, r: &mut Rep
         Some(u) => {
             let s = u.get_ref().trim().trim_end_matches('/').to_string();
             if !(s.starts_with("http://") || s.starts_with("https://")) || s.len() < 10 {
-                r.error(u.span().start, "hub.url", format!("{:?} is not an http(s) URL", u.get_ref()), "give the hub's address, e.g. url = \"https://hub.example.gov.cn:8800\"");
+                r.error(
+                    u.span().start,
+                    "hub.url",
+                    format!("{:?} is not an http(s) URL", u.get_ref()),
+                    "give the hub's address, e.g. url = \"https://hub.example.gov.cn:8800\"",
+                );
             }
             s
         }
@@ -64,7 +69,12 @@ pub(super) fn hub_link(raw: &RawHub, section_at: usize, base: &Path, r: &mut Rep
     let box_id = match &raw.box_id {
         Some(b) if valid_id(b.get_ref()) => b.get_ref().clone(),
         Some(b) => {
-            r.error(b.span().start, "hub.box", format!("{:?} is not a valid box id", b.get_ref()), "use letters, digits, - and _ (at most 64), as registered at the hub");
+            r.error(
+                b.span().start,
+                "hub.box",
+                format!("{:?} is not a valid box id", b.get_ref()),
+                "use letters, digits, - and _ (at most 64), as registered at the hub",
+            );
             String::new()
         }
         None => {
@@ -80,13 +90,23 @@ pub(super) fn hub_link(raw: &RawHub, section_at: usize, base: &Path, r: &mut Rep
             match std::fs::read_to_string(&p) {
                 Ok(t) => t.trim().to_string(),
                 Err(e) => {
-                    r.error(f.span().start, "hub.token_file", format!("{} cannot be read: {e}", p.display()), "write the token the hub printed at registration into that file (mode 0600)");
+                    r.error(
+                        f.span().start,
+                        "hub.token_file",
+                        format!("{} cannot be read: {e}", p.display()),
+                        "write the token the hub printed at registration into that file (mode 0600)",
+                    );
                     String::new()
                 }
             }
         }
         (Some(t), Some(_)) => {
-            r.error(t.span().start, "hub.token", "both token and token_file are set", "keep one; token_file keeps the secret out of the config");
+            r.error(
+                t.span().start,
+                "hub.token",
+                "both token and token_file are set",
+                "keep one; token_file keeps the secret out of the config",
+            );
             String::new()
         }
         (None, None) => {
@@ -101,14 +121,21 @@ pub(super) fn hub_link(raw: &RawHub, section_at: usize, base: &Path, r: &mut Rep
     let mut num = |v: &Option<Spanned<f64>>, field: &str, range: std::ops::RangeInclusive<f64>, fix: &str, default: f64| match v {
         Some(v) if range.contains(v.get_ref()) => *v.get_ref(),
         Some(v) => {
-            r.error(v.span().start, format!("hub.{field}"), format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()), fix);
+            r.error(
+                v.span().start,
+                format!("hub.{field}"),
+                format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()),
+                fix,
+            );
             default
         }
         None => default,
     };
     let heartbeat_s = num(&raw.heartbeat_s, "heartbeat_s", 1.0..=3600.0, "give the seconds between heartbeats, e.g. 30", 30.0);
-    let outbox_max_age_days = num(&raw.outbox_max_age_days, "outbox_max_age_days", 0.01..=365.0, "give the days a clip may wait for the hub, e.g. 14", 14.0);
-    let outbox_clip_mb = num(&raw.outbox_clip_mb, "outbox_clip_mb", 1.0..=1_000_000.0, "give the MB of clips that may wait for the hub, e.g. 1024", 1024.0);
+    let outbox_max_age_days =
+        num(&raw.outbox_max_age_days, "outbox_max_age_days", 0.01..=365.0, "give the days a clip may wait for the hub, e.g. 14", 14.0);
+    let outbox_clip_mb =
+        num(&raw.outbox_clip_mb, "outbox_clip_mb", 1.0..=1_000_000.0, "give the MB of clips that may wait for the hub, e.g. 1024", 1024.0);
     let batch = match &raw.batch {
         Some(b) if (1..=5000).contains(b.get_ref()) => *b.get_ref(),
         Some(b) => {
@@ -117,7 +144,16 @@ pub(super) fn hub_link(raw: &RawHub, section_at: usize, base: &Path, r: &mut Rep
         }
         None => 500,
     };
-    (r.errors.len() == before).then(|| HubLink { url, box_id, token, heartbeat_s, batch, outbox_max_age_days, outbox_clip_mb, send_clips: raw.send_clips.unwrap_or(true) })
+    (r.errors.len() == before).then(|| HubLink {
+        url,
+        box_id,
+        token,
+        heartbeat_s,
+        batch,
+        outbox_max_age_days,
+        outbox_clip_mb,
+        send_clips: raw.send_clips.unwrap_or(true),
+    })
 }
 
 /// Ids of boxes and windows on the wire: letters, digits, `-`, `_`, `.`.

@@ -32,7 +32,11 @@ pub fn hours(hours: &[HourFigures], label_rate: &str) -> String {
     let n = (last - first + 1) as f64;
     let (w, h, pad) = (480.0, 120.0, 18.0);
     let bw = (w - 2.0 * pad) / n;
-    let mut s = format!(r#"<svg class="chart" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" xmlns="http://www.w3.org/2000/svg">"#, h + 20.0, h + 20.0);
+    let mut s = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" xmlns="http://www.w3.org/2000/svg">"#,
+        h + 20.0,
+        h + 20.0
+    );
     for hf in hours.iter().filter(|x| x.hour >= first && x.hour <= last) {
         let x = pad + (hf.hour - first) as f64 * bw;
         let total = hf.in_service_s / max * h;
@@ -51,7 +55,13 @@ pub fn hours(hours: &[HourFigures], label_rate: &str) -> String {
             h - comp,
             bw - 2.0
         );
-        let _ = write!(s, r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle" fill="#444">{}</text>"##, x + bw / 2.0 - 1.0, h + 14.0, hf.hour);
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle" fill="#444">{}</text>"##,
+            x + bw / 2.0 - 1.0,
+            h + 14.0,
+            hf.hour
+        );
     }
     s.push_str("</svg>");
     s
@@ -66,17 +76,41 @@ pub fn trend(labels: &[String], series: &[(String, Vec<Option<f64>>)]) -> String
     let step = if labels.len() > 1 { (w - 2.0 * pad) / (labels.len() - 1) as f64 } else { 0.0 };
     let y = |r: f64| pad + (1.0 - r) * (h - 2.0 * pad);
     let palette = ["#1565c0", "#2e7d32", "#c62828", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#37474f"];
-    let mut s = format!(r#"<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" xmlns="http://www.w3.org/2000/svg">"#);
+    let mut s =
+        format!(r#"<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" xmlns="http://www.w3.org/2000/svg">"#);
     for r in [0.5, 0.75, 0.9, 1.0] {
-        let _ = write!(s, r##"<line x1="{pad}" x2="{}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="2" y="{:.1}" font-size="10" fill="#666">{:.0}%</text>"##, w - pad, y(r), y(r), y(r) + 3.0, r * 100.0);
+        let _ = write!(
+            s,
+            r##"<line x1="{pad}" x2="{}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="2" y="{:.1}" font-size="10" fill="#666">{:.0}%</text>"##,
+            w - pad,
+            y(r),
+            y(r),
+            y(r) + 3.0,
+            r * 100.0
+        );
     }
     for (i, l) in labels.iter().enumerate() {
-        let _ = write!(s, r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle" fill="#444">{}</text>"##, pad + i as f64 * step, h - 8.0, esc(l));
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle" fill="#444">{}</text>"##,
+            pad + i as f64 * step,
+            h - 8.0,
+            esc(l)
+        );
     }
     for (k, (name, values)) in series.iter().enumerate() {
         let colour = palette[k % palette.len()];
-        let pts: Vec<String> = values.iter().enumerate().filter_map(|(i, v)| v.map(|r| format!("{:.1},{:.1}", pad + i as f64 * step, y(r.clamp(0.0, 1.0))))).collect();
-        let _ = write!(s, r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"><title>{}</title></polyline>"#, pts.join(" "), esc(name));
+        let pts: Vec<String> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|r| format!("{:.1},{:.1}", pad + i as f64 * step, y(r.clamp(0.0, 1.0)))))
+            .collect();
+        let _ = write!(
+            s,
+            r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"><title>{}</title></polyline>"#,
+            pts.join(" "),
+            esc(name)
+        );
         for p in &pts {
             let (px, py) = p.split_once(',').unwrap_or(("0", "0"));
             let _ = write!(s, r#"<circle cx="{px}" cy="{py}" r="3" fill="{colour}"/>"#);
@@ -92,7 +126,16 @@ mod tests {
 
     #[test]
     fn charts_are_svg_and_escape_labels() {
-        let day: Vec<HourFigures> = (0..24).map(|h| HourFigures { hour: h, in_service_s: if (9..17).contains(&h) { 3600.0 } else { 0.0 }, compliant_s: 3000.0, unknown_s: 100.0, violation_min: 8.0, rate: Some(0.83) }).collect();
+        let day: Vec<HourFigures> = (0..24)
+            .map(|h| HourFigures {
+                hour: h,
+                in_service_s: if (9..17).contains(&h) { 3600.0 } else { 0.0 },
+                compliant_s: 3000.0,
+                unknown_s: 100.0,
+                violation_min: 8.0,
+                rate: Some(0.83),
+            })
+            .collect();
         let svg = hours(&day, "合规率<");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<g>").count(), 8);

@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::{ConfigError, ConfigErrors};
 use crate::config::error::Reporter;
+use crate::config::{ConfigError, ConfigErrors};
 
 use crate::i18n::Lang;
 
@@ -170,7 +170,12 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
     let raw: Raw = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
-            r.error(e.span().map_or(0, |s| s.start), "(syntax)", e.message().to_string(), "see config/hub.example.toml for the expected form");
+            r.error(
+                e.span().map_or(0, |s| s.start),
+                "(syntax)",
+                e.message().to_string(),
+                "see config/hub.example.toml for the expected form",
+            );
             return Err(ConfigErrors(r.errors));
         }
     };
@@ -191,9 +196,16 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
         None => base.join("hub-data"),
     };
     let public_url = match &raw.public_url {
-        Some(u) if u.get_ref().starts_with("http://") || u.get_ref().starts_with("https://") => u.get_ref().trim_end_matches('/').to_string(),
+        Some(u) if u.get_ref().starts_with("http://") || u.get_ref().starts_with("https://") => {
+            u.get_ref().trim_end_matches('/').to_string()
+        }
         Some(u) => {
-            r.error(u.span().start, "public_url", format!("{:?} is not an http(s) URL", u.get_ref()), "give the address people open, e.g. public_url = \"https://hub.example.gov.cn\"");
+            r.error(
+                u.span().start,
+                "public_url",
+                format!("{:?} is not an http(s) URL", u.get_ref()),
+                "give the address people open, e.g. public_url = \"https://hub.example.gov.cn\"",
+            );
             String::new()
         }
         None => format!("http://{listen}"),
@@ -207,17 +219,28 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
     };
     let timezone = match &raw.timezone {
         Some(t) => t.get_ref().parse::<Tz>().unwrap_or_else(|_| {
-            r.error(t.span().start, "timezone", format!("{:?} is not an IANA timezone name", t.get_ref()), "use a name such as \"Asia/Shanghai\"");
+            r.error(
+                t.span().start,
+                "timezone",
+                format!("{:?} is not an IANA timezone name", t.get_ref()),
+                "use a name such as \"Asia/Shanghai\"",
+            );
             chrono_tz::Asia::Shanghai
         }),
         None => chrono_tz::Asia::Shanghai,
     };
     let rep = raw.report.unwrap_or_default();
-    let mut report = ReportSettings { at: NaiveTime::from_hms_opt(18, 30, 0).expect("valid time"), attention_below: 0.9, attention_unknown: 0.3 };
+    let mut report =
+        ReportSettings { at: NaiveTime::from_hms_opt(18, 30, 0).expect("valid time"), attention_below: 0.9, attention_unknown: 0.3 };
     if let Some(at) = &rep.at {
         match NaiveTime::parse_from_str(at.get_ref(), "%H:%M") {
             Ok(t) => report.at = t,
-            Err(_) => r.error(at.span().start, "report.at", format!("{:?} is not HH:MM", at.get_ref()), "give a local time after service hours, e.g. at = \"18:30\""),
+            Err(_) => r.error(
+                at.span().start,
+                "report.at",
+                format!("{:?} is not HH:MM", at.get_ref()),
+                "give a local time after service hours, e.g. at = \"18:30\"",
+            ),
         }
     }
     let mut frac = |v: &Option<Spanned<f64>>, field: &str, into: &mut f64| {
@@ -239,14 +262,44 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
         }
         None => default,
     };
-    let retention_days = num(raw.retention.as_ref().and_then(|x| x.clip_max_age_days.as_ref()), "retention.clip_max_age_days", 0.01..=3650.0, "give the days a clip is kept unless a trainer keeps it, e.g. 30", 30.0);
+    let retention_days = num(
+        raw.retention.as_ref().and_then(|x| x.clip_max_age_days.as_ref()),
+        "retention.clip_max_age_days",
+        0.01..=3650.0,
+        "give the days a clip is kept unless a trainer keeps it, e.g. 30",
+        30.0,
+    );
     let health = HealthSettings {
-        box_silent_s: num(raw.health.as_ref().and_then(|x| x.box_silent_s.as_ref()), "health.box_silent_s", 5.0..=86_400.0, "give the seconds without heartbeat before a box is offline, e.g. 180", 180.0),
-        camera_down_s: num(raw.health.as_ref().and_then(|x| x.camera_down_s.as_ref()), "health.camera_down_s", 1.0..=86_400.0, "give the seconds a camera may be down before an alert, e.g. 120", 120.0),
+        box_silent_s: num(
+            raw.health.as_ref().and_then(|x| x.box_silent_s.as_ref()),
+            "health.box_silent_s",
+            5.0..=86_400.0,
+            "give the seconds without heartbeat before a box is offline, e.g. 180",
+            180.0,
+        ),
+        camera_down_s: num(
+            raw.health.as_ref().and_then(|x| x.camera_down_s.as_ref()),
+            "health.camera_down_s",
+            1.0..=86_400.0,
+            "give the seconds a camera may be down before an alert, e.g. 120",
+            120.0,
+        ),
     };
     let limits = Limits {
-        batch_bytes: (num(raw.limits.as_ref().and_then(|x| x.batch_mb.as_ref()), "limits.batch_mb", 0.01..=256.0, "give the largest metrics upload in MB, e.g. 4", 4.0) * 1e6) as usize,
-        clip_bytes: (num(raw.limits.as_ref().and_then(|x| x.clip_mb.as_ref()), "limits.clip_mb", 0.1..=2048.0, "give the largest clip upload in MB, e.g. 64", 64.0) * 1e6) as usize,
+        batch_bytes: (num(
+            raw.limits.as_ref().and_then(|x| x.batch_mb.as_ref()),
+            "limits.batch_mb",
+            0.01..=256.0,
+            "give the largest metrics upload in MB, e.g. 4",
+            4.0,
+        ) * 1e6) as usize,
+        clip_bytes: (num(
+            raw.limits.as_ref().and_then(|x| x.clip_mb.as_ref()),
+            "limits.clip_mb",
+            0.1..=2048.0,
+            "give the largest clip upload in MB, e.g. 64",
+            64.0,
+        ) * 1e6) as usize,
     };
     let email = raw.email.as_ref().map(|e| {
         let at = e.span().start;
@@ -256,7 +309,12 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
             Some("none") => SmtpTls::None,
             Some("tls") => SmtpTls::Tls,
             Some(other) => {
-                r.error(e.tls.as_ref().map_or(at, |t| t.span().start), "email.tls", format!("{other:?} is not a TLS mode"), "use \"starttls\" (port 587), \"tls\" (port 465) or \"none\" (a relay on the same host only)");
+                r.error(
+                    e.tls.as_ref().map_or(at, |t| t.span().start),
+                    "email.tls",
+                    format!("{other:?} is not a TLS mode"),
+                    "use \"starttls\" (port 587), \"tls\" (port 465) or \"none\" (a relay on the same host only)",
+                );
                 SmtpTls::StartTls
             }
         };
@@ -264,7 +322,14 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
             let p = base.join(f.get_ref());
             std::fs::read_to_string(&p)
                 .map(|s| s.trim().to_string())
-                .map_err(|err| r.error(f.span().start, "email.password_file", format!("{} cannot be read: {err}", p.display()), "write the SMTP password into that file (mode 0600)"))
+                .map_err(|err| {
+                    r.error(
+                        f.span().start,
+                        "email.password_file",
+                        format!("{} cannot be read: {err}", p.display()),
+                        "write the SMTP password into that file (mode 0600)",
+                    )
+                })
                 .ok()
         });
         for addr in [e.from.get_ref()].into_iter().chain(e.to.get_ref()) {
@@ -280,18 +345,36 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
             SmtpTls::StartTls => 587,
             SmtpTls::Tls => 465,
         });
-        EmailSettings { host: e.host.get_ref().clone(), port, tls, username: e.username.clone(), password, from: e.from.get_ref().clone(), to: e.to.get_ref().clone() }
+        EmailSettings {
+            host: e.host.get_ref().clone(),
+            port,
+            tls,
+            username: e.username.clone(),
+            password,
+            from: e.from.get_ref().clone(),
+            to: e.to.get_ref().clone(),
+        }
     });
     let webhook = raw.webhook.as_ref().map(|w| {
         let w = w.get_ref();
         if !(w.url.get_ref().starts_with("http://") || w.url.get_ref().starts_with("https://")) {
-            r.error(w.url.span().start, "webhook.url", format!("{:?} is not an http(s) URL", w.url.get_ref()), "paste the group robot's webhook address");
+            r.error(
+                w.url.span().start,
+                "webhook.url",
+                format!("{:?} is not an http(s) URL", w.url.get_ref()),
+                "paste the group robot's webhook address",
+            );
         }
         let format = match w.format.as_ref().map(|f| f.get_ref().as_str()) {
             None | Some("wecom") => WebhookFormat::WeCom,
             Some("dingtalk") => WebhookFormat::DingTalk,
             Some(other) => {
-                r.error(w.format.as_ref().map_or(0, |f| f.span().start), "webhook.format", format!("{other:?} is not a robot format"), "use \"wecom\" (企业微信) or \"dingtalk\" (钉钉)");
+                r.error(
+                    w.format.as_ref().map_or(0, |f| f.span().start),
+                    "webhook.format",
+                    format!("{other:?} is not a robot format"),
+                    "use \"wecom\" (企业微信) or \"dingtalk\" (钉钉)",
+                );
                 WebhookFormat::WeCom
             }
         };
@@ -300,7 +383,20 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
     if !r.errors.is_empty() {
         return Err(ConfigErrors(r.errors));
     }
-    Ok(HubConfig { file: path.to_path_buf(), listen, data_dir, public_url, language, timezone, report, retention_days, health, limits, email, webhook })
+    Ok(HubConfig {
+        file: path.to_path_buf(),
+        listen,
+        data_dir,
+        public_url,
+        language,
+        timezone,
+        report,
+        retention_days,
+        health,
+        limits,
+        email,
+        webhook,
+    })
 }
 
 #[cfg(test)]
@@ -314,7 +410,9 @@ mod tests {
         assert_eq!(c.data_dir, Path::new("/etc/liyi/hub-data"));
         assert_eq!(c.language, Lang::Zh);
         assert!(c.email.is_none());
-        let e = parse("[report]\nat = \"25:00\"\n[webhook]\nurl = \"ftp://x\"\nformat = \"slack\"\n", Path::new("hub.toml")).unwrap_err().to_string();
+        let e = parse("[report]\nat = \"25:00\"\n[webhook]\nurl = \"ftp://x\"\nformat = \"slack\"\n", Path::new("hub.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("hub.toml:2:6: report.at"), "{e}");
         assert!(e.contains("webhook.url") && e.contains("webhook.format"), "{e}");
         let e = parse("listn = 1", Path::new("hub.toml")).unwrap_err().to_string();

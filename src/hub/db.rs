@@ -218,7 +218,12 @@ impl HubDb {
     /// Issues a new token for a box; the old one stops working.
     pub async fn rotate_token(&self, id: &str) -> Result<String, AdminError> {
         let token = secret();
-        let r = sqlx::query("UPDATE box SET token_sha256 = ?1 WHERE id = ?2").bind(sha256_hex(&token)).bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        let r = sqlx::query("UPDATE box SET token_sha256 = ?1 WHERE id = ?2")
+            .bind(sha256_hex(&token))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
         if r.rows_affected() == 0 {
             return Err(AdminError::Invalid(format!("no box {id:?}")));
         }
@@ -226,7 +231,11 @@ impl HubDb {
     }
 
     pub async fn box_for_token(&self, token: &str) -> Result<Option<BoxInfo>, StoreError> {
-        let row = sqlx::query("SELECT id, hall FROM box WHERE token_sha256 = ?1").bind(sha256_hex(token)).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let row = sqlx::query("SELECT id, hall FROM box WHERE token_sha256 = ?1")
+            .bind(sha256_hex(token))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
         row.map(|r| Ok(BoxInfo { id: col(&r, "id")?, hall: col(&r, "hall")? })).transpose().map_err(self.bad())
     }
 
@@ -236,8 +245,14 @@ impl HubDb {
     }
 
     pub async fn boxes(&self) -> Result<Vec<BoxHealth>, StoreError> {
-        let rows = sqlx::query("SELECT id, hall, last_seen_unix, version, outbox_json, silent FROM box ORDER BY hall, id").fetch_all(&self.pool).await.map_err(self.sql())?;
-        let cams = sqlx::query("SELECT box, window, name, source_up, last_seen_unix, down_since_unix FROM camera ORDER BY box, window").fetch_all(&self.pool).await.map_err(self.sql())?;
+        let rows = sqlx::query("SELECT id, hall, last_seen_unix, version, outbox_json, silent FROM box ORDER BY hall, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        let cams = sqlx::query("SELECT box, window, name, source_up, last_seen_unix, down_since_unix FROM camera ORDER BY box, window")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
         let cam = |c: &SqliteRow| -> Result<(String, CameraHealth), String> {
             let health = CameraHealth {
                 window: col(c, "window")?,
@@ -271,15 +286,17 @@ impl HubDb {
             return Err(AdminError::Invalid("name: give 1-64 printable characters".into()));
         }
         let hash = crate::secret::hash_password(password).map_err(AdminError::Invalid)?;
-        let r = sqlx::query("INSERT INTO user (name, role, hall, password_hash, created_unix) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO NOTHING")
-            .bind(name.trim())
-            .bind(role.as_str())
-            .bind(hall.map(str::trim).filter(|h| !h.is_empty()))
-            .bind(hash)
-            .bind(now_unix())
-            .execute(&self.pool)
-            .await
-            .map_err(self.sql())?;
+        let r = sqlx::query(
+            "INSERT INTO user (name, role, hall, password_hash, created_unix) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name.trim())
+        .bind(role.as_str())
+        .bind(hall.map(str::trim).filter(|h| !h.is_empty()))
+        .bind(hash)
+        .bind(now_unix())
+        .execute(&self.pool)
+        .await
+        .map_err(self.sql())?;
         if r.rows_affected() == 0 {
             return Err(AdminError::Invalid(format!("user {name:?} exists already")));
         }
@@ -293,7 +310,11 @@ impl HubDb {
 
     /// The user, if the password matches (argon2 verification).
     pub async fn check_password(&self, name: &str, password: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1").bind(name).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
         let Some(row) = row else {
             // Same work for unknown names, so timing does not tell them apart.
             crate::secret::burn_password_check(password);
@@ -307,7 +328,11 @@ impl HubDb {
     /// The user called `name` and their password hash, for a sign-in that
     /// checks the password itself (off the async threads).
     pub async fn user_and_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1").bind(name).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let row = sqlx::query("SELECT id, name, role, hall, password_hash FROM user WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
         Ok(row.and_then(|r| Some((user_from(&r)?, r.get("password_hash")))))
     }
 
@@ -428,7 +453,15 @@ impl HubDb {
 
     /// Indexes a clip whose files are written (and checked); returns its id
     /// and whether it was new.
-    pub async fn insert_clip(&self, box_id: &str, m: &ClipMeta, video: &str, thumbnail: &str, sidecar: &str, bytes: u64) -> Result<(i64, bool), StoreError> {
+    pub async fn insert_clip(
+        &self,
+        box_id: &str,
+        m: &ClipMeta,
+        video: &str,
+        thumbnail: &str,
+        sidecar: &str,
+        bytes: u64,
+    ) -> Result<(i64, bool), StoreError> {
         let bytes = i64::try_from(bytes).map_err(|_| self.bad()(format!("clip bytes: {bytes} does not fit a 64-bit integer")))?;
         let r = sqlx::query(
             "INSERT INTO clip (box, window, rule, event_start, event_start_ms, event_start_unix, trigger_ts, received_unix, video, thumbnail, sidecar_json,
@@ -493,17 +526,25 @@ impl HubDb {
             .await
             .map_err(self.sql())?;
         for c in &hb.windows {
-            let prev = sqlx::query("SELECT source_up, last_seen_unix, boot_unix, frames_stale, down_since_unix FROM camera WHERE box = ?1 AND window = ?2")
-                .bind(box_id)
-                .bind(&c.id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(self.sql())?;
+            let prev = sqlx::query(
+                "SELECT source_up, last_seen_unix, boot_unix, frames_stale, down_since_unix FROM camera WHERE box = ?1 AND window = ?2",
+            )
+            .bind(box_id)
+            .bind(&c.id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(self.sql())?;
             // The previous beat, typed; a row that does not read (a REAL
             // where a count belongs) is treated as no previous beat.
             let prev = prev.as_ref().and_then(|p| {
                 let read = || -> Result<(f64, bool, f64, i64, Option<f64>), String> {
-                    Ok((col(p, "last_seen_unix")?, col::<i64>(p, "source_up")? != 0, col(p, "boot_unix")?, col(p, "frames_stale")?, col(p, "down_since_unix")?))
+                    Ok((
+                        col(p, "last_seen_unix")?,
+                        col::<i64>(p, "source_up")? != 0,
+                        col(p, "boot_unix")?,
+                        col(p, "frames_stale")?,
+                        col(p, "down_since_unix")?,
+                    ))
                 };
                 read().map_err(|e| tracing::warn!(box_id, window = %c.id, error = %e, "unreadable camera row; counted afresh")).ok()
             });
@@ -563,10 +604,15 @@ impl HubDb {
     pub async fn check_health(&self, now: f64, silent_s: f64, down_s: f64, since: f64) -> Result<Vec<Alert>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
         let mut raised = Vec::new();
-        let boxes = sqlx::query("SELECT id, last_seen_unix, created_unix, silent FROM box").fetch_all(&mut *tx).await.map_err(self.sql())?;
+        let boxes =
+            sqlx::query("SELECT id, last_seen_unix, created_unix, silent FROM box").fetch_all(&mut *tx).await.map_err(self.sql())?;
         for b in &boxes {
             let read = || -> Result<(String, f64, bool), String> {
-                Ok((col(b, "id")?, col::<Option<f64>>(b, "last_seen_unix")?.map_or_else(|| col(b, "created_unix"), Ok)?, col::<i64>(b, "silent")? != 0))
+                Ok((
+                    col(b, "id")?,
+                    col::<Option<f64>>(b, "last_seen_unix")?.map_or_else(|| col(b, "created_unix"), Ok)?,
+                    col::<i64>(b, "silent")? != 0,
+                ))
             };
             let (id, seen, silent) = match read() {
                 Ok(v) => v,
@@ -578,14 +624,28 @@ impl HubDb {
             let seen = seen.max(since);
             let now_silent = now - seen > silent_s;
             if now_silent != silent {
-                sqlx::query("UPDATE box SET silent = ?1 WHERE id = ?2").bind(now_silent as i64).bind(&id).execute(&mut *tx).await.map_err(self.sql())?;
+                sqlx::query("UPDATE box SET silent = ?1 WHERE id = ?2")
+                    .bind(now_silent as i64)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.sql())?;
                 raised.push((if now_silent { "box_offline" } else { "box_back" }, id.clone(), None));
             }
         }
-        let cams = sqlx::query("SELECT c.box, c.window, c.down_since_unix, c.alerted, b.silent FROM camera c JOIN box b ON b.id = c.box").fetch_all(&mut *tx).await.map_err(self.sql())?;
+        let cams = sqlx::query("SELECT c.box, c.window, c.down_since_unix, c.alerted, b.silent FROM camera c JOIN box b ON b.id = c.box")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(self.sql())?;
         for c in &cams {
             let read = || -> Result<(String, String, bool, Option<f64>, bool), String> {
-                Ok((col(c, "box")?, col(c, "window")?, col::<i64>(c, "alerted")? != 0, col(c, "down_since_unix")?, col::<i64>(c, "silent")? != 0))
+                Ok((
+                    col(c, "box")?,
+                    col(c, "window")?,
+                    col::<i64>(c, "alerted")? != 0,
+                    col(c, "down_since_unix")?,
+                    col::<i64>(c, "silent")? != 0,
+                ))
             };
             let (b, w, alerted, down_since, box_silent) = match read() {
                 Ok(v) => v,
@@ -596,7 +656,13 @@ impl HubDb {
             };
             let down = down_since.is_some_and(|t| now - t > down_s);
             if down != alerted && !box_silent {
-                sqlx::query("UPDATE camera SET alerted = ?1 WHERE box = ?2 AND window = ?3").bind(down as i64).bind(&b).bind(&w).execute(&mut *tx).await.map_err(self.sql())?;
+                sqlx::query("UPDATE camera SET alerted = ?1 WHERE box = ?2 AND window = ?3")
+                    .bind(down as i64)
+                    .bind(&b)
+                    .bind(&w)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.sql())?;
                 raised.push((if down { "camera_down" } else { "camera_back" }, b, Some(w)));
             }
         }
@@ -634,7 +700,14 @@ impl HubDb {
             .await
             .map_err(self.sql())?;
         let read = |r: &SqliteRow| -> Result<Alert, String> {
-            Ok(Alert { id: col(r, "id")?, ts_unix: col(r, "ts_unix")?, kind: col(r, "kind")?, box_id: col(r, "box")?, hall: col(r, "hall")?, window: col(r, "window")? })
+            Ok(Alert {
+                id: col(r, "id")?,
+                ts_unix: col(r, "ts_unix")?,
+                kind: col(r, "kind")?,
+                box_id: col(r, "box")?,
+                hall: col(r, "hall")?,
+                window: col(r, "window")?,
+            })
         };
         Ok(self.read_rows(&rows, "alert", &["id"], read).0)
     }
@@ -745,14 +818,26 @@ impl HubDb {
         .await
         .map_err(self.sql())?;
         let read = |r: &SqliteRow| -> Result<HealthRow, String> {
-            Ok(HealthRow { hall: col(r, "hall")?, box_id: col(r, "box")?, window: col(r, "window")?, offline_s: col(r, "offline_s")?, dropped: col(r, "dropped")? })
+            Ok(HealthRow {
+                hall: col(r, "hall")?,
+                box_id: col(r, "box")?,
+                window: col(r, "window")?,
+                offline_s: col(r, "offline_s")?,
+                dropped: col(r, "dropped")?,
+            })
         };
         Ok(self.read_rows(&rows, "camera_day", &["box", "window", "day"], read))
     }
 
     /// Reads every row with `read`; a row that fails is named (table, key
     /// columns, the error), logged and left out.
-    fn read_rows<T>(&self, rows: &[SqliteRow], table: &str, key: &[&str], read: impl Fn(&SqliteRow) -> Result<T, String>) -> (Vec<T>, Vec<String>) {
+    fn read_rows<T>(
+        &self,
+        rows: &[SqliteRow],
+        table: &str,
+        key: &[&str],
+        read: impl Fn(&SqliteRow) -> Result<T, String>,
+    ) -> (Vec<T>, Vec<String>) {
         let mut ok = Vec::with_capacity(rows.len());
         let mut bad = Vec::new();
         for r in rows {
@@ -771,7 +856,11 @@ impl HubDb {
     /// Marks an event a false alarm (or takes the mark back); returns the
     /// event's hall, or `None` if there is no such event.
     pub async fn set_false_alarm(&self, event_id: i64, by: Option<&str>) -> Result<Option<String>, StoreError> {
-        let hall = sqlx::query("SELECT b.hall AS hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let hall = sqlx::query("SELECT b.hall AS hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1")
+            .bind(event_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
         let Some(hall) = hall else { return Ok(None) };
         sqlx::query("UPDATE event SET false_alarm_by = ?1, false_alarm_unix = ?2 WHERE id = ?3")
             .bind(by)
@@ -784,13 +873,18 @@ impl HubDb {
     }
 
     pub async fn event_hall(&self, event_id: i64) -> Result<Option<String>, StoreError> {
-        let r = sqlx::query("SELECT b.hall AS hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1").bind(event_id).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let r = sqlx::query("SELECT b.hall AS hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1")
+            .bind(event_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
         r.map(|r| col(&r, "hall")).transpose().map_err(self.bad())
     }
 
     // ---- clips ----------------------------------------------------------------
 
-    const CLIP_SELECT: &'static str = "SELECT k.id, k.box, b.hall, k.window, COALESCE(c.name, k.window) AS window_name, k.rule, k.event_start, k.event_start_unix,
+    const CLIP_SELECT: &'static str =
+        "SELECT k.id, k.box, b.hall, k.window, COALESCE(c.name, k.window) AS window_name, k.rule, k.event_start, k.event_start_unix,
             k.received_unix, k.video, k.thumbnail, k.sidecar_json, k.bytes, k.status, k.notes, k.tags, e.id AS event_id, e.false_alarm_by
         FROM clip k JOIN box b ON b.id = k.box LEFT JOIN camera c ON c.box = k.box AND c.window = k.window
         LEFT JOIN event e ON e.box = k.box AND e.window = k.window AND e.rule = k.rule AND e.start_ms = k.event_start_ms";
@@ -823,7 +917,13 @@ impl HubDb {
     }
 
     pub async fn set_clip_status(&self, id: i64, status: &str, by: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE clip SET status = ?1, reviewed_by = ?2 WHERE id = ?3").bind(status).bind(by).bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        sqlx::query("UPDATE clip SET status = ?1, reviewed_by = ?2 WHERE id = ?3")
+            .bind(status)
+            .bind(by)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
         Ok(())
     }
 
@@ -831,9 +931,21 @@ impl HubDb {
     /// status if any (`kept`/`discarded`), and the audit-log entry.
     pub async fn review_clip(&self, id: i64, notes: &str, tags: &str, status: Option<&str>, by: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
-        sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3").bind(notes).bind(tags).bind(id).execute(&mut *tx).await.map_err(self.sql())?;
+        sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3")
+            .bind(notes)
+            .bind(tags)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql())?;
         if let Some(st) = status {
-            sqlx::query("UPDATE clip SET status = ?1, reviewed_by = ?2 WHERE id = ?3").bind(st).bind(by).bind(id).execute(&mut *tx).await.map_err(self.sql())?;
+            sqlx::query("UPDATE clip SET status = ?1, reviewed_by = ?2 WHERE id = ?3")
+                .bind(st)
+                .bind(by)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.sql())?;
         }
         sqlx::query("INSERT INTO audit_log (ts_unix, user, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
             .bind(now_unix())
@@ -848,7 +960,13 @@ impl HubDb {
     }
 
     pub async fn set_clip_notes(&self, id: i64, notes: &str, tags: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3").bind(notes).bind(tags).bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3")
+            .bind(notes)
+            .bind(tags)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
         Ok(())
     }
 
@@ -856,11 +974,13 @@ impl HubDb {
     /// their files (relative paths) for the caller to delete.
     pub async fn expire_clips(&self, now: f64, max_age_s: f64) -> Result<Vec<String>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
-        let rows = sqlx::query("UPDATE clip SET status = 'expired' WHERE status IN ('new', 'discarded') AND received_unix < ?1 RETURNING video, thumbnail")
-            .bind(now - max_age_s)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(self.sql())?;
+        let rows = sqlx::query(
+            "UPDATE clip SET status = 'expired' WHERE status IN ('new', 'discarded') AND received_unix < ?1 RETURNING video, thumbnail",
+        )
+        .bind(now - max_age_s)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(self.sql())?;
         let read = |r: &SqliteRow| -> Result<[String; 2], String> { Ok([col(r, "video")?, col(r, "thumbnail")?]) };
         let mut files: Vec<String> = self.read_rows(&rows, "clip", &["video"], read).0.into_iter().flatten().collect();
         // Files a version-1 store left behind when it merged duplicates.
@@ -899,15 +1019,30 @@ impl HubDb {
     }
 
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query("SELECT ts_unix, user, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1").bind(limit).fetch_all(&self.pool).await.map_err(self.sql())?;
+        let rows = sqlx::query("SELECT ts_unix, user, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
         let read = |r: &SqliteRow| -> Result<AuditEntry, String> {
-            Ok(AuditEntry { ts_unix: col(r, "ts_unix")?, user: col(r, "user")?, action: col(r, "action")?, target: col(r, "target")?, detail: col(r, "detail")? })
+            Ok(AuditEntry {
+                ts_unix: col(r, "ts_unix")?,
+                user: col(r, "user")?,
+                action: col(r, "action")?,
+                target: col(r, "target")?,
+                detail: col(r, "detail")?,
+            })
         };
         Ok(self.read_rows(&rows, "audit_log", &["ts_unix"], read).0)
     }
 
     pub async fn report_sent(&self, day: NaiveDate, channel: &str) -> Result<bool, StoreError> {
-        let r = sqlx::query("SELECT 1 FROM report_sent WHERE day = ?1 AND channel = ?2").bind(day.to_string()).bind(channel).fetch_optional(&self.pool).await.map_err(self.sql())?;
+        let r = sqlx::query("SELECT 1 FROM report_sent WHERE day = ?1 AND channel = ?2")
+            .bind(day.to_string())
+            .bind(channel)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
         Ok(r.is_some())
     }
 
@@ -923,13 +1058,22 @@ impl HubDb {
     }
 
     pub async fn forget_report(&self, day: NaiveDate, channel: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM report_sent WHERE day = ?1 AND channel = ?2").bind(day.to_string()).bind(channel).execute(&self.pool).await.map_err(self.sql())?;
+        sqlx::query("DELETE FROM report_sent WHERE day = ?1 AND channel = ?2")
+            .bind(day.to_string())
+            .bind(channel)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
         Ok(())
     }
 
     /// Row counts, for tests and the admin page.
     pub async fn counts(&self) -> Result<(i64, i64, i64), StoreError> {
-        let r = sqlx::query("SELECT (SELECT COUNT(*) FROM minute) AS m, (SELECT COUNT(*) FROM event) AS e, (SELECT COUNT(*) FROM clip) AS c").fetch_one(&self.pool).await.map_err(self.sql())?;
+        let r =
+            sqlx::query("SELECT (SELECT COUNT(*) FROM minute) AS m, (SELECT COUNT(*) FROM event) AS e, (SELECT COUNT(*) FROM clip) AS c")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(self.sql())?;
         let n = |c: &str| col::<i64>(&r, c).map_err(self.bad());
         Ok((n("m")?, n("e")?, n("c")?))
     }
@@ -950,7 +1094,10 @@ fn row_key(r: &SqliteRow, key: &[&str]) -> String {
         .map(|k| {
             let v = match r.try_get_raw(*k) {
                 Ok(raw) if raw.is_null() => "NULL".to_string(),
-                Ok(_) => col::<String>(r, k).or_else(|_| col::<i64>(r, k).map(|v| v.to_string())).or_else(|_| col::<f64>(r, k).map(|v| v.to_string())).unwrap_or_else(|_| "?".into()),
+                Ok(_) => col::<String>(r, k)
+                    .or_else(|_| col::<i64>(r, k).map(|v| v.to_string()))
+                    .or_else(|_| col::<f64>(r, k).map(|v| v.to_string()))
+                    .unwrap_or_else(|_| "?".into()),
                 Err(_) => "?".into(),
             };
             format!("{k}={v}")
@@ -962,7 +1109,12 @@ fn row_key(r: &SqliteRow, key: &[&str]) -> String {
 fn user_from(r: &SqliteRow) -> Option<User> {
     let read = || -> Result<User, String> {
         let role: String = col(r, "role")?;
-        Ok(User { id: col(r, "id")?, name: col(r, "name")?, role: Role::parse(&role).ok_or_else(|| format!("role: unknown {role:?}"))?, hall: col(r, "hall")? })
+        Ok(User {
+            id: col(r, "id")?,
+            name: col(r, "name")?,
+            role: Role::parse(&role).ok_or_else(|| format!("role: unknown {role:?}"))?,
+            hall: col(r, "hall")?,
+        })
     };
     read().map_err(|e| tracing::warn!(row = %format!("user {}: {e}", row_key(r, &["id"])), "unreadable stored row skipped")).ok()
 }
@@ -1031,7 +1183,16 @@ mod tests {
         Heartbeat {
             boot_unix: 100.0,
             version: "test".into(),
-            windows: vec![CameraBeat { id: "w1".into(), name: "1号".into(), source_up: up, frames_in: 10, frames_analysed: 10, frames_stale: stale, errors: 0, last_frame_age_s: None }],
+            windows: vec![CameraBeat {
+                id: "w1".into(),
+                name: "1号".into(),
+                source_up: up,
+                frames_in: 10,
+                frames_analysed: 10,
+                frames_stale: stale,
+                errors: 0,
+                last_frame_age_s: None,
+            }],
             outbox: Default::default(),
         }
     }
@@ -1129,6 +1290,9 @@ mod tests {
         db.review_clip(id, "good example", "teach", Some("kept"), "li").await.unwrap();
         assert_eq!(db.clip(id).await.unwrap().unwrap().status, "kept");
         let log = db.audit_log(5).await.unwrap();
-        assert_eq!((log[0].action.as_str(), log[0].target.as_str(), log[0].user.as_str()), ("clip_kept", format!("clip {id}").as_str(), "li"));
+        assert_eq!(
+            (log[0].action.as_str(), log[0].target.as_str(), log[0].user.as_str()),
+            ("clip_kept", format!("clip {id}").as_str(), "li")
+        );
     }
 }

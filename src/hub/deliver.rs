@@ -22,7 +22,11 @@ pub async fn email(settings: &EmailSettings, subject: &str, text: &str, html: &s
         builder = builder.to(to.parse().map_err(|e| err(format!("to {to}: {e}")))?);
     }
     let message = builder
-        .multipart(MultiPart::alternative().singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text.to_string())).singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.to_string())))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text.to_string()))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.to_string())),
+        )
         .map_err(|e| err(e.to_string()))?;
     let mut transport = match settings.tls {
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host),
@@ -49,7 +53,8 @@ pub fn webhook_body(format: WebhookFormat, title: &str, markdown: &str) -> serde
 pub async fn webhook(settings: &WebhookSettings, title: &str, markdown: &str) -> Result<(), DeliveryError> {
     let err = |message: String| DeliveryError::Webhook { url: redact_key(&settings.url), message };
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().map_err(|e| err(e.to_string()))?;
-    let resp = client.post(&settings.url).json(&webhook_body(settings.format, title, markdown)).send().await.map_err(|e| err(e.to_string()))?;
+    let resp =
+        client.post(&settings.url).json(&webhook_body(settings.format, title, markdown)).send().await.map_err(|e| err(e.to_string()))?;
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
     if !status.is_success() {
@@ -81,6 +86,9 @@ mod tests {
         let d = webhook_body(WebhookFormat::DingTalk, "t", "### x");
         assert_eq!(d["markdown"]["title"], "t");
         assert_eq!(d["markdown"]["text"], "### x");
-        assert_eq!(redact_key("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET"), "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…");
+        assert_eq!(
+            redact_key("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET"),
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…"
+        );
     }
 }

@@ -59,7 +59,8 @@ impl Hub {
     }
 
     pub async fn open(cfg: HubConfig, faces: Result<FaceDetector, String>) -> anyhow::Result<Arc<Hub>> {
-        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| anyhow::anyhow!("cannot create the hub's data folder {}: {e}", cfg.data_dir.display()))?;
+        std::fs::create_dir_all(&cfg.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the hub's data folder {}: {e}", cfg.data_dir.display()))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -11,7 +11,13 @@ use super::render;
 use crate::i18n::Lang;
 
 /// Builds the zip in memory. `read` gives a clip's video bytes.
-pub fn build(clips: &[ClipInfo], lang: Lang, made_by: &str, when: &str, read: impl Fn(&ClipInfo) -> std::io::Result<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+pub fn build(
+    clips: &[ClipInfo],
+    lang: Lang,
+    made_by: &str,
+    when: &str,
+    read: impl Fn(&ClipInfo) -> std::io::Result<Vec<u8>>,
+) -> anyhow::Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     // MP4 is compressed already: store it.
     let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -25,7 +31,9 @@ pub fn build(clips: &[ClipInfo], lang: Lang, made_by: &str, when: &str, read: im
             "when": c.event_start.replace('T', " "), "notes": c.notes, "tags": c.tags,
         }));
     }
-    let index = render::env().get_template("pack_index.html")?.render(context! { lang => lang.code(), tr => lang.table(), clips => entries, made => when, made_by => made_by })?;
+    let index = render::env()
+        .get_template("pack_index.html")?
+        .render(context! { lang => lang.code(), tr => lang.table(), clips => entries, made => when, made_by => made_by })?;
     zip.start_file("index.html", opts)?;
     zip.write_all(index.as_bytes())?;
     Ok(zip.finish()?.into_inner())

@@ -101,7 +101,13 @@ fn fig_view(f: &Figures, lang: Lang) -> FigView {
             .iter()
             .map(|r| {
                 let x = f.rules.get(r).copied().unwrap_or_default();
-                RuleView { code: r.as_str(), name: rule_name(*r, lang).to_string(), events: x.events, minutes: format!("{:.1}", x.minutes), false_alarms: x.false_alarms }
+                RuleView {
+                    code: r.as_str(),
+                    name: rule_name(*r, lang).to_string(),
+                    events: x.events,
+                    minutes: format!("{:.1}", x.minutes),
+                    false_alarms: x.false_alarms,
+                }
             })
             .collect(),
     }
@@ -125,10 +131,19 @@ pub fn summary_view(s: &DaySummary, lang: Lang) -> Value {
             let windows: Vec<Value> = h
                 .windows
                 .iter()
-                .map(|w| Value::from_serialize(context_of(&fig_view(&w.figures, lang), &[("name", w.name.clone()), ("box", w.box_id.clone()), ("window", w.window.clone())])))
+                .map(|w| {
+                    Value::from_serialize(context_of(
+                        &fig_view(&w.figures, lang),
+                        &[("name", w.name.clone()), ("box", w.box_id.clone()), ("window", w.window.clone())],
+                    ))
+                })
                 .collect();
             let mut v = context_of(&f, &[("hall", h.hall.clone()), ("hours_svg", charts::hours(&h.hours, lang.t("summary.rate")))]);
-            v.insert("windows".into(), serde_json::to_value(windows.iter().map(|w| serde_json::to_value(w).unwrap_or_default()).collect::<Vec<_>>()).unwrap_or_default());
+            v.insert(
+                "windows".into(),
+                serde_json::to_value(windows.iter().map(|w| serde_json::to_value(w).unwrap_or_default()).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            );
             Value::from_serialize(v)
         })
         .collect();
@@ -163,8 +178,18 @@ fn context_of(f: &FigView, extra: &[(&str, String)]) -> serde_json::Map<String, 
 
 /// The full HTML report (a page of its own when `user` is none: e-mail
 /// and print).
-pub fn summary_html(s: &DaySummary, lang: Lang, user: Option<&super::db::User>, csrf: &str, hall: Option<&str>, halls: &[String]) -> Result<String, minijinja::Error> {
-    let generated = chrono::Utc::now().with_timezone(&s.timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::Asia::Shanghai)).format("%Y-%m-%d %H:%M").to_string();
+pub fn summary_html(
+    s: &DaySummary,
+    lang: Lang,
+    user: Option<&super::db::User>,
+    csrf: &str,
+    hall: Option<&str>,
+    halls: &[String],
+) -> Result<String, minijinja::Error> {
+    let generated = chrono::Utc::now()
+        .with_timezone(&s.timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::Asia::Shanghai))
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
     page(
         "summary.html",
         lang,
@@ -177,10 +202,23 @@ pub fn summary_html(s: &DaySummary, lang: Lang, user: Option<&super::db::User>, 
 /// One CSV row per window (stable English column names for tools).
 pub fn summary_csv(s: &DaySummary) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = ["date", "hall", "box", "window", "name", "in_service_min", "compliant_min", "unknown_min", "compliance_rate", "unknown_share", "prev_rate", "avg7_rate"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut header: Vec<String> = [
+        "date",
+        "hall",
+        "box",
+        "window",
+        "name",
+        "in_service_min",
+        "compliant_min",
+        "unknown_min",
+        "compliance_rate",
+        "unknown_share",
+        "prev_rate",
+        "avg7_rate",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for r in RuleCode::ALL {
         header.push(format!("{}_events", r.as_str()));
         header.push(format!("{}_minutes", r.as_str()));
@@ -210,7 +248,11 @@ pub fn summary_csv(s: &DaySummary) -> String {
                 let x = f.rules.get(&r).copied().unwrap_or_default();
                 row.extend([x.events.to_string(), format!("{:.2}", x.minutes), x.false_alarms.to_string()]);
             }
-            row.extend([format!("{:.1}", f.offline_min), f.dropped_frames.to_string(), win.attention.iter().map(|k| k.trim_start_matches("attention.")).collect::<Vec<_>>().join(" ")]);
+            row.extend([
+                format!("{:.1}", f.offline_min),
+                f.dropped_frames.to_string(),
+                win.attention.iter().map(|k| k.trim_start_matches("attention.")).collect::<Vec<_>>().join(" "),
+            ]);
             let _ = w.write_record(&row);
         }
     }
@@ -250,7 +292,15 @@ pub fn plain_text(s: &str) -> String {
 /// The robot message: the day's figures and a link to the full report.
 pub fn summary_markdown(s: &DaySummary, lang: Lang, link: &str) -> String {
     let mut out = format!("### {} {}\n", lang.t("summary.title"), s.date);
-    out += &format!("> {} **{}** · {} {} · {} {}\n\n", lang.t("summary.rate"), pct(s.total.rate), lang.t("summary.unknown"), pct(s.total.unknown_share), lang.t("summary.vs_prev"), delta(s.total.delta_prev()));
+    out += &format!(
+        "> {} **{}** · {} {} · {} {}\n\n",
+        lang.t("summary.rate"),
+        pct(s.total.rate),
+        lang.t("summary.unknown"),
+        pct(s.total.unknown_share),
+        lang.t("summary.vs_prev"),
+        delta(s.total.delta_prev())
+    );
     for h in &s.halls {
         out += &format!("- {}: {} ({} {})\n", md_text(&h.hall), pct(h.figures.rate), lang.t("summary.events"), h.figures.events());
     }
@@ -258,7 +308,13 @@ pub fn summary_markdown(s: &DaySummary, lang: Lang, link: &str) -> String {
     if !attention.is_empty() {
         out += &format!("\n**{}**\n", lang.t("summary.attention"));
         for (h, w) in attention.iter().take(10) {
-            out += &format!("- {} {}: {} ({})\n", md_text(&h.hall), md_text(&w.name), pct(w.figures.rate), w.attention.iter().map(|k| lang.t(k)).collect::<Vec<_>>().join("；"));
+            out += &format!(
+                "- {} {}: {} ({})\n",
+                md_text(&h.hall),
+                md_text(&w.name),
+                pct(w.figures.rate),
+                w.attention.iter().map(|k| lang.t(k)).collect::<Vec<_>>().join("；")
+            );
         }
     }
     let worst: Vec<String> = RuleCode::ALL
@@ -278,7 +334,17 @@ pub fn summary_markdown(s: &DaySummary, lang: Lang, link: &str) -> String {
 /// The plain-text part of the e-mail.
 pub fn summary_text(s: &DaySummary, lang: Lang, link: &str) -> String {
     let mut out = format!("{} {}\n\n", lang.t("summary.title"), s.date);
-    out += &format!("{}: {}   {}: {}   {}: {}   {}: {}\n\n", lang.t("summary.rate"), pct(s.total.rate), lang.t("summary.unknown"), pct(s.total.unknown_share), lang.t("summary.vs_prev"), delta(s.total.delta_prev()), lang.t("summary.vs_avg7"), delta(s.total.delta_avg7()));
+    out += &format!(
+        "{}: {}   {}: {}   {}: {}   {}: {}\n\n",
+        lang.t("summary.rate"),
+        pct(s.total.rate),
+        lang.t("summary.unknown"),
+        pct(s.total.unknown_share),
+        lang.t("summary.vs_prev"),
+        delta(s.total.delta_prev()),
+        lang.t("summary.vs_avg7"),
+        delta(s.total.delta_avg7())
+    );
     for h in &s.halls {
         out += &format!("{}: {}\n", plain_text(&h.hall), pct(h.figures.rate));
         for w in &h.windows {
@@ -380,13 +446,19 @@ mod tests {
             for (name, ctx) in [
                 ("login.html", minijinja::context! { title => "t", login_csrf => "x", next => "/", error => "" }),
                 ("message.html", minijinja::context! { title => "t", message => "m", kind => "notice", back => "/", secret => "s" }),
-                ("trends.html", minijinja::context! { title => "t", weeks => 8, svg => "", rows => vec![minijinja::context! { label => "11-23", values => vec!["90.0 %"] }], series => vec![minijinja::context! { name => "all" }] }),
+                (
+                    "trends.html",
+                    minijinja::context! { title => "t", weeks => 8, svg => "", rows => vec![minijinja::context! { label => "11-23", values => vec!["90.0 %"] }], series => vec![minijinja::context! { name => "all" }] },
+                ),
                 ("events.html", minijinja::context! { title => "t", date => "2026-11-28", events => Vec::<minijinja::Value>::new() }),
                 ("health.html", minijinja::context! { title => "t", boxes => Vec::<minijinja::Value>::new() }),
                 ("users.html", minijinja::context! { title => "t", users => vec![user.clone()] }),
                 ("boxes.html", minijinja::context! { title => "t", boxes => Vec::<minijinja::Value>::new() }),
                 ("audit.html", minijinja::context! { title => "t", entries => Vec::<minijinja::Value>::new() }),
-                ("clips.html", minijinja::context! { title => "t", clips => Vec::<minijinja::Value>::new(), f => minijinja::context! { hall => "", window => "", rule => "", date => "", status => "" }, halls => vec!["城关镇"], rules => Vec::<minijinja::Value>::new() }),
+                (
+                    "clips.html",
+                    minijinja::context! { title => "t", clips => Vec::<minijinja::Value>::new(), f => minijinja::context! { hall => "", window => "", rule => "", date => "", status => "" }, halls => vec!["城关镇"], rules => Vec::<minijinja::Value>::new() },
+                ),
             ] {
                 let out = page(name, lang, Some(&user), "tok", ctx).unwrap_or_else(|e| panic!("{name} ({lang:?}): {e:#}"));
                 assert!(out.contains(&format!("lang=\"{}\"", lang.code())), "{name}");

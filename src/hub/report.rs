@@ -34,7 +34,12 @@ pub async fn build(hub: &Hub, date: NaiveDate, hall: Option<&str>) -> Result<Day
 
 /// Weekly rates (Monday-start weeks, newest last) for the trend page:
 /// labels and, per series (all halls, then each hall), one rate per week.
-pub async fn weekly(hub: &Hub, weeks: u32, today: NaiveDate, hall: Option<&str>) -> Result<(Vec<String>, Vec<(String, Vec<Option<f64>>)>), StoreError> {
+pub async fn weekly(
+    hub: &Hub,
+    weeks: u32,
+    today: NaiveDate,
+    hall: Option<&str>,
+) -> Result<(Vec<String>, Vec<(String, Vec<Option<f64>>)>), StoreError> {
     let tz = hub.cfg.timezone;
     let this_monday = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
     let first = this_monday - chrono::Days::new(7 * (weeks.max(1) as u64 - 1));
@@ -53,11 +58,17 @@ pub async fn weekly(hub: &Hub, weeks: u32, today: NaiveDate, hall: Option<&str>)
             let values = (0..weeks.max(1))
                 .map(|k| {
                     let start = first + chrono::Days::new(7 * k as u64);
-                    let (c, s) = (0..7).filter_map(|d| daily.get(&(start + chrono::Days::new(d), key.clone()))).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+                    let (c, s) = (0..7)
+                        .filter_map(|d| daily.get(&(start + chrono::Days::new(d), key.clone())))
+                        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
                     (s > 0.0).then(|| c / s)
                 })
                 .collect();
-            let name = if key.is_empty() { hub.cfg.language.t("summary.all_halls").to_string() } else { key.trim_start_matches("hall:").to_string() };
+            let name = if key.is_empty() {
+                hub.cfg.language.t("summary.all_halls").to_string()
+            } else {
+                key.trim_start_matches("hall:").to_string()
+            };
             (name, values)
         })
         .collect();

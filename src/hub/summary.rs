@@ -117,7 +117,11 @@ impl Figures {
 }
 
 fn rates(compliant: f64, unknown: f64, in_service: f64) -> (Option<f64>, Option<f64>) {
-    if in_service > 0.0 { (Some((compliant / in_service).clamp(0.0, 1.0)), Some((unknown / in_service).clamp(0.0, 1.0))) } else { (None, None) }
+    if in_service > 0.0 {
+        (Some((compliant / in_service).clamp(0.0, 1.0)), Some((unknown / in_service).clamp(0.0, 1.0)))
+    } else {
+        (None, None)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -165,7 +169,8 @@ pub struct DaySummary {
 impl DaySummary {
     /// Windows that need attention, worst rate first: (hall, window).
     pub fn attention(&self) -> Vec<(&HallSummary, &WindowSummary)> {
-        let mut v: Vec<_> = self.halls.iter().flat_map(|h| h.windows.iter().filter(|w| !w.attention.is_empty()).map(move |w| (h, w))).collect();
+        let mut v: Vec<_> =
+            self.halls.iter().flat_map(|h| h.windows.iter().filter(|w| !w.attention.is_empty()).map(move |w| (h, w))).collect();
         v.sort_by(|a, b| a.1.figures.rate.unwrap_or(0.0).total_cmp(&b.1.figures.rate.unwrap_or(0.0)));
         v
     }
@@ -265,7 +270,9 @@ pub fn summarise(
     let mut halls: BTreeMap<String, (Figures, BTreeMap<(String, String), (String, Figures)>, Vec<HourFigures>)> = BTreeMap::new();
     for m in &minutes {
         total.add_minute(m);
-        let hall = halls.entry(m.hall.clone()).or_insert_with(|| (Figures::default(), BTreeMap::new(), (0..24).map(|hour| HourFigures { hour, ..Default::default() }).collect()));
+        let hall = halls.entry(m.hall.clone()).or_insert_with(|| {
+            (Figures::default(), BTreeMap::new(), (0..24).map(|hour| HourFigures { hour, ..Default::default() }).collect())
+        });
         hall.0.add_minute(m);
         hall.1.entry((m.box_id.clone(), m.window.clone())).or_insert_with(|| (m.name.clone(), Figures::default())).1.add_minute(m);
         let h = &mut hall.2[local(m.minute_unix, tz).hour() as usize];
@@ -275,7 +282,9 @@ pub fn summarise(
         h.violation_min += m.rules.values().map(|r| r.violation_s).sum::<f64>() / 60.0;
     }
     for e in &events {
-        let hall = halls.entry(e.hall.clone()).or_insert_with(|| (Figures::default(), BTreeMap::new(), (0..24).map(|hour| HourFigures { hour, ..Default::default() }).collect()));
+        let hall = halls.entry(e.hall.clone()).or_insert_with(|| {
+            (Figures::default(), BTreeMap::new(), (0..24).map(|hour| HourFigures { hour, ..Default::default() }).collect())
+        });
         let win = hall.1.entry((e.box_id.clone(), e.window.clone())).or_insert_with(|| (e.name.clone(), Figures::default()));
         for f in [&mut total, &mut hall.0, &mut win.1] {
             let r = f.rules.entry(e.rule).or_default();
@@ -358,7 +367,20 @@ mod tests {
     }
 
     fn event(window: &str, rule: RuleCode, start: f64, end: f64, false_alarm: bool) -> EventRow {
-        EventRow { id: 1, hall: "A".into(), box_id: "b1".into(), window: window.into(), name: window.into(), rule, start: String::new(), start_unix: start, end_unix: end, duration_s: end - start, confidence: 0.9, false_alarm }
+        EventRow {
+            id: 1,
+            hall: "A".into(),
+            box_id: "b1".into(),
+            window: window.into(),
+            name: window.into(),
+            rule,
+            start: String::new(),
+            start_unix: start,
+            end_unix: end,
+            duration_s: end - start,
+            confidence: 0.9,
+            false_alarm,
+        }
     }
 
     const T0: f64 = 1_764_288_000.0; // 2025-11-28 00:00 Asia/Shanghai is 16:00 UTC the day before
@@ -376,7 +398,15 @@ mod tests {
             minute("w1", base + 60.0, 60.0, 30.0, 0.0, &[(RuleCode::Slouching, 30.0)]),
             minute("w2", base, 60.0, 30.0, 30.0, &[]),
         ];
-        let s = summarise(date, tz, minutes, vec![event("w1", RuleCode::Slouching, base + 90.0, base + 120.0, false)], &[], &BTreeMap::new(), th());
+        let s = summarise(
+            date,
+            tz,
+            minutes,
+            vec![event("w1", RuleCode::Slouching, base + 90.0, base + 120.0, false)],
+            &[],
+            &BTreeMap::new(),
+            th(),
+        );
         assert_eq!(s.total.in_service_s, 180.0);
         assert_eq!(s.total.rate, Some(120.0 / 180.0));
         assert_eq!(s.total.unknown_share, Some(30.0 / 180.0));
@@ -406,7 +436,8 @@ mod tests {
         let tz = chrono_tz::Asia::Shanghai;
         let date = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
         let base = day_bounds(date, tz).0 + 10.0 * 3600.0;
-        let history: Vec<MinuteRow> = (1..=7).map(|k| minute("w1", base - k as f64 * 86_400.0, 60.0, if k == 1 { 30.0 } else { 60.0 }, 0.0, &[])).collect();
+        let history: Vec<MinuteRow> =
+            (1..=7).map(|k| minute("w1", base - k as f64 * 86_400.0, 60.0, if k == 1 { 30.0 } else { 60.0 }, 0.0, &[])).collect();
         let hist = daily_rates(&history, tz);
         let s = summarise(date, tz, vec![minute("w1", base, 60.0, 45.0, 0.0, &[])], vec![], &[], &hist, th());
         assert_eq!(s.total.prev_rate, Some(0.5));

@@ -22,8 +22,8 @@ use chrono::TimeZone;
 
 use super::Hub;
 use super::db::Alert;
-use crate::base::clock::Clock;
 use super::deliver;
+use crate::base::clock::Clock;
 
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
@@ -66,7 +66,8 @@ where
             Ok(r) => r,
             Err(e) if e.is_panic() => {
                 let p = e.into_panic();
-                let what = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                let what =
+                    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
                 Err(format!("panicked: {what}"))
             }
             Err(e) => Err(format!("stopped: {e}")),
@@ -148,7 +149,13 @@ pub async fn run(hub: Arc<Hub>, tick_every: Duration) {
 /// read only from `clock`, so a simulated clock runs a day of schedule in
 /// moments. `on_failure(now, job, error)` raises the health alert. Returns
 /// the jobs, for their state.
-pub async fn schedule<F, Fut>(mut jobs: Vec<Job>, clock: Arc<dyn Clock>, tick_every: Duration, ticks: Option<u64>, on_failure: F) -> Vec<Job>
+pub async fn schedule<F, Fut>(
+    mut jobs: Vec<Job>,
+    clock: Arc<dyn Clock>,
+    tick_every: Duration,
+    ticks: Option<u64>,
+    on_failure: F,
+) -> Vec<Job>
 where
     F: Fn(f64, &'static str, String) -> Fut,
     Fut: Future<Output = ()>,
@@ -190,7 +197,10 @@ pub fn alert_markdown(alerts: &[Alert], lang: crate::i18n::Lang, tz: chrono_tz::
     let mut s = format!("### {}\n", lang.t("alert.title"));
     for a in alerts {
         let when = tz.timestamp_opt(a.ts_unix as i64, 0).single().map(|t| t.format("%m-%d %H:%M").to_string()).unwrap_or_default();
-        let what = lang.f(&format!("alert.{}", a.kind), &[("box", a.box_id.clone()), ("hall", a.hall.clone()), ("window", a.window.clone().unwrap_or_default())]);
+        let what = lang.f(
+            &format!("alert.{}", a.kind),
+            &[("box", a.box_id.clone()), ("hall", a.hall.clone()), ("window", a.window.clone().unwrap_or_default())],
+        );
         s += &format!("- {when} {what}\n");
     }
     s += &format!("\n[{}]({link})\n", lang.t("nav.health"));

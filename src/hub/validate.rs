@@ -41,11 +41,20 @@ fn minute(m: &MinuteMetrics) -> Result<(), String> {
     if t.second() != 0 || t.nanosecond() != 0 {
         return Err(format!("minute: {t} is not the start of a minute"));
     }
-    for (name, v) in [("observed_s", m.observed_s), ("in_service_s", m.in_service_s), ("staffed_s", m.staffed_s), ("compliant_s", m.compliant_s), ("unknown_s", m.unknown_s)] {
+    for (name, v) in [
+        ("observed_s", m.observed_s),
+        ("in_service_s", m.in_service_s),
+        ("staffed_s", m.staffed_s),
+        ("compliant_s", m.compliant_s),
+        ("unknown_s", m.unknown_s),
+    ] {
         seconds(name, v, 60.0)?;
     }
     if m.compliant_s > m.in_service_s + 0.5 || m.staffed_s > m.in_service_s + 0.5 || m.unknown_s > m.in_service_s + 0.5 {
-        return Err(format!("compliant_s, staffed_s and unknown_s ({}, {}, {}) cannot exceed in_service_s ({})", m.compliant_s, m.staffed_s, m.unknown_s, m.in_service_s));
+        return Err(format!(
+            "compliant_s, staffed_s and unknown_s ({}, {}, {}) cannot exceed in_service_s ({})",
+            m.compliant_s, m.staffed_s, m.unknown_s, m.in_service_s
+        ));
     }
     for (rule, r) in &m.rules {
         seconds(&format!("rules.{rule}.violation_s"), r.violation_s, 60.0)?;
@@ -184,7 +193,9 @@ pub fn heartbeat(hb: &Heartbeat) -> Result<(), String> {
         if w.name.len() > 200 || w.name.chars().any(char::is_control) {
             return Err(format!("windows[{i}].name: at most 200 printable bytes"));
         }
-        for (name, v) in [("frames_in", w.frames_in), ("frames_analysed", w.frames_analysed), ("frames_stale", w.frames_stale), ("errors", w.errors)] {
+        for (name, v) in
+            [("frames_in", w.frames_in), ("frames_analysed", w.frames_analysed), ("frames_stale", w.frames_stale), ("errors", w.errors)]
+        {
             count(&format!("windows[{i}].{name}"), v)?;
         }
         if let Some(age) = w.last_frame_age_s {
@@ -575,7 +586,9 @@ mod tests {
             assert!(e.starts_with(want) || e.contains(want), "{start} {d}: {e}");
         }
         // Within a second of end - start, and both edges of the window.
-        for (start, secs, d) in [("2026-11-28T09:00:00+08:00", 30, 30.9), ("2025-11-27T09:02:00+08:00", 0, 0.0), ("2026-11-28T09:11:00+08:00", 0, 0.0)] {
+        for (start, secs, d) in
+            [("2026-11-28T09:00:00+08:00", 30, 30.9), ("2025-11-27T09:02:00+08:00", 0, 0.0), ("2026-11-28T09:11:00+08:00", 0, 0.0)]
+        {
             let b = IngestBatch { minutes: vec![], events: vec![event_at(start, secs, d)] };
             assert_eq!(batch_times(&b, NOW_MS), Ok(()), "{start}");
         }

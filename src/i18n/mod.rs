@@ -106,6 +106,9 @@ mod tests {
 
     #[test]
     fn placeholders_fill_in() {
-        assert_eq!(Lang::En.f("report.subject", &[("date", "2026-11-28".into()), ("rate", "93.1 %".into())]), "Liyi daily summary 2026-11-28 · compliance 93.1 %");
+        assert_eq!(
+            Lang::En.f("report.subject", &[("date", "2026-11-28".into()), ("rate", "93.1 %".into())]),
+            "Liyi daily summary 2026-11-28 · compliance 93.1 %"
+        );
     }
 }

@@ -29,7 +29,9 @@ pub fn search(faces: &mut FaceDetector, img: &RgbImage, frame: usize) -> Result<
     faces.long_side = img.width().max(img.height()).max(AUDIT_LONG_SIDE);
     faces
         .detect(img)
-        .map(|found| found.into_iter().map(|d| FoundFace { frame, score: d.score, bbox: [d.bbox.x1, d.bbox.y1, d.bbox.x2, d.bbox.y2] }).collect())
+        .map(|found| {
+            found.into_iter().map(|d| FoundFace { frame, score: d.score, bbox: [d.bbox.x1, d.bbox.y1, d.bbox.x2, d.bbox.y2] }).collect()
+        })
         .map_err(|e| format!("face detector failed on frame {frame}: {e}"))
 }
 

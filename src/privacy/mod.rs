@@ -7,13 +7,13 @@
 //! fields and no other constructor.
 
 mod draw;
+pub mod faces;
 mod mp4;
 pub mod png;
 mod regions;
+pub mod signatures;
 mod skeleton;
 mod temporal;
-pub mod faces;
-pub mod signatures;
 pub mod upload;
 
 use std::io;
@@ -111,11 +111,8 @@ impl RedactedFrame {
 
     pub fn write_png(&self, path: &Path) -> io::Result<()> {
         let tmp = temp_beside(path)?;
-        let result = self
-            .image
-            .save_with_format(&tmp, image::ImageFormat::Png)
-            .map_err(io::Error::other)
-            .and_then(|()| std::fs::rename(&tmp, path));
+        let result =
+            self.image.save_with_format(&tmp, image::ImageFormat::Png).map_err(io::Error::other).and_then(|()| std::fs::rename(&tmp, path));
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -174,7 +171,12 @@ fn apply(mut image: RgbImage, mut regions: Vec<BBox>, whole: bool, masks: &[Poly
 fn fill_polygon(img: &mut RgbImage, poly: &Polygon, noise: u8, rng: &mut SmallRng) {
     let xs = poly.0.iter().map(|p| p.x);
     let ys = poly.0.iter().map(|p| p.y);
-    let bounds = BBox::new(xs.clone().fold(f32::MAX, f32::min), ys.clone().fold(f32::MAX, f32::min), xs.fold(f32::MIN, f32::max), ys.fold(f32::MIN, f32::max));
+    let bounds = BBox::new(
+        xs.clone().fold(f32::MAX, f32::min),
+        ys.clone().fold(f32::MAX, f32::min),
+        xs.fold(f32::MIN, f32::max),
+        ys.fold(f32::MIN, f32::max),
+    );
     let Some((x0, y0, x1, y1)) = bounds.pixel_bounds(img.width(), img.height()) else { return };
     let inside = |x: u32, y: u32| poly.contains(Point::new(x as f32 + 0.5, y as f32 + 0.5));
     let mut sum = [0u64; 3];
@@ -253,7 +255,6 @@ impl Drop for ClipEncoder {
         }
     }
 }
-
 
 /// Replaces a region with its mean colour plus uniform noise.
 fn fill_region(img: &mut RgbImage, region: &BBox, noise: u8, rng: &mut SmallRng) {

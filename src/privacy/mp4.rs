@@ -73,35 +73,24 @@ impl Mp4Writer {
     pub fn create(path: &Path, width: u32, height: u32, fps: f64) -> Result<Mp4Writer, String> {
         let name = path.display().to_string();
         if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) {
-            return Err(format!(
-                "{name}: frame size {width}x{height} must be non-zero and even (yuv420p halves both)"
-            ));
+            return Err(format!("{name}: frame size {width}x{height} must be non-zero and even (yuv420p halves both)"));
         }
         if width > MAX_SIDE || height > MAX_SIDE {
-            return Err(format!(
-                "{name}: frame size {width}x{height} exceeds {MAX_SIDE} pixels a side"
-            ));
+            return Err(format!("{name}: frame size {width}x{height} exceeds {MAX_SIDE} pixels a side"));
         }
         if !fps.is_finite() || fps <= 0.0 || fps > 1000.0 {
-            return Err(format!(
-                "{name}: frame rate {fps} must be above 0 and at most 1000"
-            ));
+            return Err(format!("{name}: frame rate {fps} must be above 0 and at most 1000"));
         }
         let path_str = ffmpeg_path(path)?;
         init();
         let fail = |what: &str, e: ffmpeg::Error| format!("{name}: {what}: {e}");
         let codec = encoder::find_by_name("libx264")
             .or_else(|| encoder::find(codec::Id::H264))
-            .ok_or_else(|| {
-                format!(
-                    "{name}: this FFmpeg has no H.264 encoder (libavcodec built without libx264)"
-                )
-            })?;
+            .ok_or_else(|| format!("{name}: this FFmpeg has no H.264 encoder (libavcodec built without libx264)"))?;
 
         // The format is named, not guessed from the extension, because the
         // caller writes to a temporary name first.
-        let output =
-            format::output_as(path_str, "mp4").map_err(|e| fail("cannot create the file", e))?;
+        let output = format::output_as(path_str, "mp4").map_err(|e| fail("cannot create the file", e))?;
         // Leave no half-made file behind when the encoder or muxer says no.
         Self::start(output, codec, name, width, height, fps).inspect_err(|_| {
             let _ = std::fs::remove_file(path);
@@ -118,10 +107,7 @@ impl Mp4Writer {
         fps: f64,
     ) -> Result<Mp4Writer, String> {
         let fail = |what: &str, e: ffmpeg::Error| format!("{name}: {what}: {e}");
-        let global_header = output
-            .format()
-            .flags()
-            .contains(format::Flags::GLOBAL_HEADER);
+        let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
 
         // One tick per frame: frame i has pts i in the encoder's time base.
         let rate = frame_rate(fps);
@@ -129,10 +115,7 @@ impl Mp4Writer {
 
         let mut context = codec::context::Context::new_with_codec(codec);
         context.set_threading(codec::threading::Config::count(1));
-        let mut video = context
-            .encoder()
-            .video()
-            .map_err(|e| fail("cannot set up the H.264 encoder", e))?;
+        let mut video = context.encoder().video().map_err(|e| fail("cannot set up the H.264 encoder", e))?;
         video.set_width(width);
         video.set_height(height);
         video.set_format(Pixel::YUV420P);
@@ -152,14 +135,10 @@ impl Mp4Writer {
         options.set("preset", PRESET);
         options.set("crf", CRF);
         // Other H.264 encoders ignore the x264 options they do not know.
-        let encoder = video
-            .open_with(options)
-            .map_err(|e| fail("cannot open the H.264 encoder", e))?;
+        let encoder = video.open_with(options).map_err(|e| fail("cannot open the H.264 encoder", e))?;
 
         let stream = {
-            let mut stream = output
-                .add_stream(codec)
-                .map_err(|e| fail("cannot add the video stream", e))?;
+            let mut stream = output.add_stream(codec).map_err(|e| fail("cannot add the video stream", e))?;
             stream.set_time_base(encoder_time_base);
             stream.set_avg_frame_rate(rate);
             // After `open`: this copies the SPS/PPS extradata too.
@@ -172,31 +151,16 @@ impl Mp4Writer {
         // No "encoder" tag or other metadata: the file holds boxes that
         // carry the picture and nothing else.
         muxer_options.set("fflags", "+bitexact");
-        output
-            .write_header_with(muxer_options)
-            .map_err(|e| fail("cannot write the MP4 header", e))?;
+        output.write_header_with(muxer_options).map_err(|e| fail("cannot write the MP4 header", e))?;
         // The muxer picks its own time base (a timescale of at least 10000)
         // in `write_header`; read it only now.
-        let stream_time_base = output
-            .stream(stream)
-            .ok_or_else(|| format!("{name}: the muxer lost its video stream"))?
-            .time_base();
+        let stream_time_base = output.stream(stream).ok_or_else(|| format!("{name}: the muxer lost its video stream"))?.time_base();
 
-        let scaler = scaling::Context::get(
-            Pixel::RGB24,
-            width,
-            height,
-            Pixel::YUV420P,
-            width,
-            height,
-            scaling::Flags::BILINEAR,
-        )
-        .map_err(|e| fail("cannot convert RGB to YUV", e))?;
+        let scaler = scaling::Context::get(Pixel::RGB24, width, height, Pixel::YUV420P, width, height, scaling::Flags::BILINEAR)
+            .map_err(|e| fail("cannot convert RGB to YUV", e))?;
         let rgb = frame::Video::new(Pixel::RGB24, width, height);
         if !has_buffer(&rgb) {
-            return Err(format!(
-                "{name}: out of memory for a {width}x{height} frame"
-            ));
+            return Err(format!("{name}: out of memory for a {width}x{height} frame"));
         }
 
         Ok(Mp4Writer {
@@ -243,22 +207,11 @@ impl Mp4Writer {
         // the previous one's buffer, so it must not be overwritten.
         let mut yuv = frame::Video::new(Pixel::YUV420P, self.width, self.height);
         if !has_buffer(&yuv) {
-            return Err(format!(
-                "{}: out of memory for a {}x{} frame",
-                self.name, self.width, self.height
-            ));
+            return Err(format!("{}: out of memory for a {}x{} frame", self.name, self.width, self.height));
         }
-        self.scaler
-            .0
-            .run(&self.rgb, &mut yuv)
-            .map_err(|e| format!("{}: cannot convert a frame to YUV: {e}", self.name))?;
+        self.scaler.0.run(&self.rgb, &mut yuv).map_err(|e| format!("{}: cannot convert a frame to YUV: {e}", self.name))?;
         yuv.set_pts(Some(self.frames));
-        self.encoder.send_frame(&yuv).map_err(|e| {
-            format!(
-                "{}: the encoder refused frame {}: {e}",
-                self.name, self.frames
-            )
-        })?;
+        self.encoder.send_frame(&yuv).map_err(|e| format!("{}: the encoder refused frame {}: {e}", self.name, self.frames))?;
         self.frames += 1;
         self.write_packets()
     }
@@ -271,13 +224,9 @@ impl Mp4Writer {
         if self.frames == 0 {
             return Err(format!("{}: no frames were written", self.name));
         }
-        self.encoder
-            .send_eof()
-            .map_err(|e| format!("{}: cannot flush the encoder: {e}", self.name))?;
+        self.encoder.send_eof().map_err(|e| format!("{}: cannot flush the encoder: {e}", self.name))?;
         self.write_packets()?;
-        self.output
-            .write_trailer()
-            .map_err(|e| format!("{}: cannot finish the MP4 file: {e}", self.name))
+        self.output.write_trailer().map_err(|e| format!("{}: cannot finish the MP4 file: {e}", self.name))
     }
 
     /// Moves every packet the encoder has ready into the file.
@@ -310,9 +259,7 @@ impl Mp4Writer {
                 packet.set_duration(1);
             }
             packet.rescale_ts(self.encoder_time_base, self.stream_time_base);
-            packet
-                .write_interleaved(&mut self.output)
-                .map_err(|e| format!("{}: cannot write to the file: {e}", self.name))?;
+            packet.write_interleaved(&mut self.output).map_err(|e| format!("{}: cannot write to the file: {e}", self.name))?;
         }
     }
 }
@@ -461,33 +408,14 @@ mod tests {
     /// `ffprobe`'s key=value lines for the clip, or `None` when it is absent.
     fn ffprobe(path: &Path) -> Option<std::collections::HashMap<String, String>> {
         let out = Command::new("ffprobe")
-            .args([
-                "-v",
-                "error",
-                "-show_entries",
-                "stream=codec_name,profile,pix_fmt,width,height,nb_frames",
-            ])
-            .args([
-                "-show_entries",
-                "format=duration",
-                "-of",
-                "default=noprint_wrappers=1",
-            ])
+            .args(["-v", "error", "-show_entries", "stream=codec_name,profile,pix_fmt,width,height,nb_frames"])
+            .args(["-show_entries", "format=duration", "-of", "default=noprint_wrappers=1"])
             .arg(path)
             .output()
             .ok()?;
-        assert!(
-            out.status.success(),
-            "ffprobe failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8(out.stdout).unwrap();
-        Some(
-            text.lines()
-                .filter_map(|l| l.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        Some(text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     /// Top-level MP4 boxes: (offset, type).
@@ -520,14 +448,7 @@ mod tests {
         match ffprobe(&path) {
             Some(p) => {
                 assert_eq!(p["codec_name"], "h264");
-                assert!(
-                    matches!(
-                        p["profile"].as_str(),
-                        "High" | "Main" | "Constrained Baseline"
-                    ),
-                    "profile {}",
-                    p["profile"]
-                );
+                assert!(matches!(p["profile"].as_str(), "High" | "Main" | "Constrained Baseline"), "profile {}", p["profile"]);
                 assert_eq!(p["pix_fmt"], "yuv420p");
                 assert_eq!((p["width"].as_str(), p["height"].as_str()), ("320", "240"));
                 assert_eq!(p["nb_frames"], "10");
@@ -560,12 +481,7 @@ mod tests {
             assert_eq!(b.dimensions(), (320, 240));
             let (ma, mb) = (mean(a), mean(b));
             for c in 0..3 {
-                assert!(
-                    (ma[c] - mb[c]).abs() < 4.0,
-                    "frame {i} channel {c}: {:.1} vs {:.1}",
-                    ma[c],
-                    mb[c]
-                );
+                assert!((ma[c] - mb[c]).abs() < 4.0, "frame {i} channel {c}: {:.1} vs {:.1}", ma[c], mb[c]);
             }
         }
     }
@@ -615,24 +531,12 @@ mod tests {
     fn bad_input_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clip.mp4");
-        for (w, h, fps) in [
-            (321, 240, 2.0),
-            (320, 0, 2.0),
-            (320, 240, 0.0),
-            (320, 240, f64::NAN),
-            (320, 240, -1.0),
-            (20000, 240, 2.0),
-        ] {
-            let err = Mp4Writer::create(&path, w, h, fps)
-                .err()
-                .expect("must fail");
+        for (w, h, fps) in [(321, 240, 2.0), (320, 0, 2.0), (320, 240, 0.0), (320, 240, f64::NAN), (320, 240, -1.0), (20000, 240, 2.0)] {
+            let err = Mp4Writer::create(&path, w, h, fps).err().expect("must fail");
             assert!(err.contains("clip.mp4"), "{err}");
         }
         assert!(Mp4Writer::create(&dir.path().join("missing/clip.mp4"), 320, 240, 2.0).is_err());
-        assert!(
-            Mp4Writer::create(dir.path(), 320, 240, 2.0).is_err(),
-            "a folder is not a file"
-        );
+        assert!(Mp4Writer::create(dir.path(), 320, 240, 2.0).is_err(), "a folder is not a file");
 
         let mut writer = Mp4Writer::create(&path, 320, 240, 2.0).unwrap();
         let err = writer.push(&RgbImage::new(640, 480)).unwrap_err();
@@ -649,11 +553,7 @@ mod tests {
         assert!(for_each_frame(&junk, |_| {}).is_err());
         // A clip cut short (no moov at the front, none at the end).
         let full = dir.path().join("full.mp4");
-        write_clip(
-            &full,
-            &(0..4).map(|i| frame(64, 48, i)).collect::<Vec<_>>(),
-            2.0,
-        );
+        write_clip(&full, &(0..4).map(|i| frame(64, 48, i)).collect::<Vec<_>>(), 2.0);
         let bytes = std::fs::read(&full).unwrap();
         let cut = dir.path().join("cut.mp4");
         std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
@@ -678,15 +578,10 @@ mod tests {
         let frames: Vec<RgbImage> = (0..20u32)
             .map(|i| {
                 RgbImage::from_fn(w, h, |x, y| {
-                    let n =
-                        (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ i.wrapping_mul(31)) % 7;
+                    let n = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ i.wrapping_mul(31)) % 7;
                     let moving = (x + 40 * i) % 300 < 80 && y % 200 < 120;
                     let base = if moving { 200 } else { (x / 4 + y / 3) % 256 };
-                    image::Rgb([
-                        (base + n).min(255) as u8,
-                        (base / 2 + n) as u8,
-                        (255 - base) as u8,
-                    ])
+                    image::Rgb([(base + n).min(255) as u8, (base / 2 + n) as u8, (255 - base) as u8])
                 })
             })
             .collect();

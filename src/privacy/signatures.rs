@@ -58,7 +58,9 @@ fn bmp_at(rest: &[u8]) -> bool {
     }
     let u32_at = |i: usize| u32::from_le_bytes([rest[i], rest[i + 1], rest[i + 2], rest[i + 3]]);
     let (size, reserved, offset, dib) = (u32_at(2), u32_at(6), u32_at(10), u32_at(14));
-    let (planes, bpp) = if dib == 12 { (u16::from_le_bytes([rest[22], rest[23]]), u16::from_le_bytes([rest[24], rest[25]])) } else {
+    let (planes, bpp) = if dib == 12 {
+        (u16::from_le_bytes([rest[22], rest[23]]), u16::from_le_bytes([rest[24], rest[25]]))
+    } else {
         (u16::from_le_bytes([rest[26], rest[27]]), u16::from_le_bytes([rest[28], rest[29]]))
     };
     reserved == 0
@@ -103,11 +105,14 @@ pub fn encoded_media(bytes: &[u8]) -> Option<(&'static str, usize)> {
         if i - start < BASE64_RUN {
             continue;
         }
-        let run: Vec<u8> = bytes[start..i].iter().map(|&b| match b {
-            b'-' => b'+',
-            b'_' => b'/',
-            b => b,
-        }).collect();
+        let run: Vec<u8> = bytes[start..i]
+            .iter()
+            .map(|&b| match b {
+                b'-' => b'+',
+                b'_' => b'/',
+                b => b,
+            })
+            .collect();
         for shift in 0..4 {
             let usable = (run.len() - shift) / 4 * 4;
             if let Ok(decoded) = engine.decode(&run[shift..shift + usable])
@@ -130,4 +135,3 @@ fn base64_name(format: &str) -> &'static str {
         _ => "base64 MP4",
     }
 }
-

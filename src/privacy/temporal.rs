@@ -125,7 +125,12 @@ mod tests {
 
     #[test]
     fn masks_are_filled_in_every_frame() {
-        let mask = Polygon(vec![crate::geometry::Point::new(0.0, 0.5), crate::geometry::Point::new(1.0, 0.5), crate::geometry::Point::new(1.0, 1.0), crate::geometry::Point::new(0.0, 1.0)]);
+        let mask = Polygon(vec![
+            crate::geometry::Point::new(0.0, 0.5),
+            crate::geometry::Point::new(1.0, 0.5),
+            crate::geometry::Point::new(1.0, 1.0),
+            crate::geometry::Point::new(0.0, 1.0),
+        ]);
         let mut t = TemporalRedactor::new(0, RedactOptions::default(), vec![mask]);
         let (f, ()) = t.push(frame(), &[], &FaceEvidence::Detected(vec![]), ()).unwrap();
         assert!(flat(f.image(), 0, 31, 100, 60));

@@ -445,7 +445,12 @@ impl Learner {
     /// This learner's baseline and the window's placement issues.
     pub fn status(&self, tilt_deg: f32, has_desk: bool) -> BaselineStatus {
         let b = self.baseline();
-        BaselineStatus { ready: b.is_some(), samples: self.samples(), baseline: b, placement: placement(b.as_ref(), self.samples(), tilt_deg, has_desk) }
+        BaselineStatus {
+            ready: b.is_some(),
+            samples: self.samples(),
+            baseline: b,
+            placement: placement(b.as_ref(), self.samples(), tilt_deg, has_desk),
+        }
     }
 }
 

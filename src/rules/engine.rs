@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, FixedOffset};
 
+use super::baseline::{Baseline, Learner};
 use super::event::{Event, N_RULES, RuleCode};
 use super::machine::{Closed, Machine, Phase, Timing};
 use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
-use super::baseline::{Baseline, Learner};
 use super::observe::{Geometry, Observation, Posture, observe};
 use crate::config::{Service, Window};
 use crate::vision::Person;

@@ -23,8 +23,15 @@ pub enum RuleCode {
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; N_RULES] =
-        [RuleCode::Absent, RuleCode::Slouching, RuleCode::HeadOnDesk, RuleCode::CrossedLegs, RuleCode::NotStandingToGreet, RuleCode::MissingBadge, RuleCode::DressCode];
+    pub const ALL: [RuleCode; N_RULES] = [
+        RuleCode::Absent,
+        RuleCode::Slouching,
+        RuleCode::HeadOnDesk,
+        RuleCode::CrossedLegs,
+        RuleCode::NotStandingToGreet,
+        RuleCode::MissingBadge,
+        RuleCode::DressCode,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

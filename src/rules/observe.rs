@@ -139,11 +139,18 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         return Observation { clerk_hidden: hidden, ..Observation::absent(citizen) };
     };
     let p = &people[ci];
-    let mut obs = Observation { clerk: Some(ci), present: true, citizen_at_counter: citizen, frame: [g.width, g.height], ..Observation::absent(citizen) };
+    let mut obs = Observation {
+        clerk: Some(ci),
+        present: true,
+        citizen_at_counter: citizen,
+        frame: [g.width, g.height],
+        ..Observation::absent(citizen)
+    };
     let both = posture::shoulders(p, g.min_conf);
     let m = baseline.as_ref().and_then(|b| posture::measure(p, b, g.min_conf, HIP_CONF, g.desk_y));
     if both.is_some() || m.is_some() {
-        let seen: Vec<f32> = [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| k.conf).collect();
+        let seen: Vec<f32> =
+            [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| k.conf).collect();
         obs.confidence = seen.iter().sum::<f32>() / seen.len().max(1) as f32;
         obs.posture = match (m, both) {
             (Some(m), _) if m.drop <= -posture::STAND_RISE => Some(Posture::Standing),
@@ -190,7 +197,8 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
             let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
             let by_desk = posture_without_baseline(sw, hips, g.desk_y.map(|d| (d - mid.y) / sw), p, g);
-            let seated = obs.posture == Some(Posture::Sitting) || by_desk == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none());
+            let seated =
+                obs.posture == Some(Posture::Sitting) || by_desk == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none());
             let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
             if seated && face >= 2 && obs.head_on_desk_p.is_none_or(|p| p < 0.5) {
                 obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y);
@@ -209,11 +217,8 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
 /// Torso anchor points of a person: confident shoulders, and hips above
 /// the desk line.
 fn torso_points(p: &Person, g: &Geometry) -> Vec<Point> {
-    let mut pts: Vec<Point> = [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER]
-        .iter()
-        .filter_map(|&i| p.confident(i, g.min_conf))
-        .map(|k| Point::new(k.x, k.y))
-        .collect();
+    let mut pts: Vec<Point> =
+        [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| Point::new(k.x, k.y)).collect();
     pts.extend(
         [kp::LEFT_HIP, kp::RIGHT_HIP]
             .iter()

@@ -386,7 +386,8 @@ mod tests {
         let mut p = upright();
         p.trunk_pitch_deg = 35.0;
         p.neck_deg = 20.0;
-        p.arms = Arms::Reach { left: Vec3::new(0.2, 0.79, 0.5), right: Vec3::new(-0.2, 0.79, 0.5), fold: false, elbow_min_y: f32::NEG_INFINITY };
+        p.arms =
+            Arms::Reach { left: Vec3::new(0.2, 0.79, 0.5), right: Vec3::new(-0.2, 0.79, 0.5), fold: false, elbow_min_y: f32::NEG_INFINITY };
         let d = Dims::AVERAGE;
         let f = build(&p, &d);
         let dist = |a: usize, b: usize| f.joints[a].dist(f.joints[b]);

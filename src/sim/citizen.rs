@@ -99,11 +99,7 @@ impl CitizenTrack {
                     to,
                     z: scene.counter_z,
                     dims: if varied_bodies { Dims::draw(rng) } else { Dims::AVERAGE },
-                    sway: [
-                        Smooth::new(rng, 0.05),
-                        Smooth::new(rng, 0.03),
-                        Smooth::new(rng, 0.07),
-                    ],
+                    sway: [Smooth::new(rng, 0.05), Smooth::new(rng, 0.03), Smooth::new(rng, 0.07)],
                 }
             })
             .collect();
@@ -123,10 +119,7 @@ mod tests {
 
     #[test]
     fn citizen_walks_in_stands_and_leaves() {
-        let sc = Scenario::new("c", "")
-            .then(30.0, Clerk::Upright)
-            .with_citizen(60.0, Clerk::Standing)
-            .then(30.0, Clerk::Upright);
+        let sc = Scenario::new("c", "").then(30.0, Clerk::Upright).with_citizen(60.0, Clerk::Standing).then(30.0, Clerk::Upright);
         let tr = CitizenTrack::new(&sc, &mut Rng::new(2), &Scene::default(), true);
         let v = &tr.visits[0];
         assert!(tr.figures_at(10.0).is_empty());

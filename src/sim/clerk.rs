@@ -203,7 +203,9 @@ pub fn pose_spec(clerk: Clerk, idle: &IdleSample, st: &Setting) -> Option<PoseSp
                 let turn = yaw + (v.side * lerp(35.0, 60.0, v.u[0])).to_radians();
                 PoseSpec { yaw: turn, ..base(habit_t, habit_n, v.side * 10.0 + 10.0 * s.yaw, hands(0.20, 0.25, false, turn)) }
             }
-            BusyForm::LookingDown => base(habit_t + 2.0, lerp(30.0, 45.0, v.u[0]) + 2.0 * s.neck, 5.0 * s.yaw, hands(0.20, 0.22, false, yaw)),
+            BusyForm::LookingDown => {
+                base(habit_t + 2.0, lerp(30.0, 45.0, v.u[0]) + 2.0 * s.neck, 5.0 * s.yaw, hands(0.20, 0.22, false, yaw))
+            }
         },
         Clerk::Slouch { trunk_deg, neck_deg, form } => {
             let trunk = trunk_deg + 2.0 * s.trunk;
@@ -213,7 +215,9 @@ pub fn pose_spec(clerk: Clerk, idle: &IdleSample, st: &Setting) -> Option<PoseSp
                     let far = trunk_deg >= 20.0;
                     base(trunk, neck, 10.0 * s.yaw, hands(if far { 0.14 } else { 0.20 }, if far { 0.43 } else { 0.30 }, far, yaw))
                 }
-                SlouchForm::RoundedBack => PoseSpec { protraction: lerp(0.08, 0.15, v.u[1]), ..base(trunk, neck, 10.0 * s.yaw, hands(0.16, 0.32, true, yaw)) },
+                SlouchForm::RoundedBack => {
+                    PoseSpec { protraction: lerp(0.08, 0.15, v.u[1]), ..base(trunk, neck, 10.0 * s.yaw, hands(0.16, 0.32, true, yaw)) }
+                }
                 SlouchForm::ForwardLean => base(trunk, neck, 10.0 * s.yaw, hands(0.12, 0.36, true, yaw)),
                 SlouchForm::SlidDown => {
                     // Sitting on the sacrum: hips well forward and down, the
@@ -237,13 +241,19 @@ pub fn pose_spec(clerk: Clerk, idle: &IdleSample, st: &Setting) -> Option<PoseSp
                         Vec3::new(p.x, desk + 0.06, p.z)
                     };
                     let trunk = (tr.habit_trunk_deg + lerp(0.0, 4.0, v.u[0])).min(10.0) + s.trunk;
-                    base(trunk, neck, 5.0 * s.yaw, Arms::Reach { left: phone(0.06), right: phone(-0.06), fold: false, elbow_min_y: f32::NEG_INFINITY })
+                    base(
+                        trunk,
+                        neck,
+                        5.0 * s.yaw,
+                        Arms::Reach { left: phone(0.06), right: phone(-0.06), fold: false, elbow_min_y: f32::NEG_INFINITY },
+                    )
                 }
             }
         }
-        Clerk::CrossedLegs { right_over_left } => {
-            PoseSpec { legs: Legs::Crossed { right_over_left }, ..base(habit_t.min(4.0), habit_n, 18.0 * s.yaw, hands(0.20, 0.25, false, yaw)) }
-        }
+        Clerk::CrossedLegs { right_over_left } => PoseSpec {
+            legs: Legs::Crossed { right_over_left },
+            ..base(habit_t.min(4.0), habit_n, 18.0 * s.yaw, hands(0.20, 0.25, false, yaw))
+        },
         Clerk::PickUp => {
             let root = st.root();
             let floor = Vec3::new(v.side * 0.50, 0.12, root.z + 0.05);
@@ -301,11 +311,20 @@ fn head_on_desk(form: HeadForm, trunk_deg: f32, s: &IdleSample, st: &Setting, ya
     let (head_yaw, arms) = match form {
         HeadForm::FoldedArms => {
             let turn = if v.u[2] < 0.5 { v.side * lerp(40.0, 80.0, v.u[3]) } else { 8.0 * s.yaw };
-            (turn, Arms::Reach { left: at(head_w.x - 0.08, head_w.z + 0.02), right: at(head_w.x + 0.08, head_w.z + 0.02), fold: true, elbow_min_y: desk })
+            (
+                turn,
+                Arms::Reach {
+                    left: at(head_w.x - 0.08, head_w.z + 0.02),
+                    right: at(head_w.x + 0.08, head_w.z + 0.02),
+                    fold: true,
+                    elbow_min_y: desk,
+                },
+            )
         }
         HeadForm::OneArm => {
             let under = at(head_w.x - v.side * 0.16, head_w.z + 0.04);
-            let other = if v.u[2] < 0.5 { desk_hand(-v.side * 0.30) } else { Vec3::new(-v.side * 0.3, sc.seat_hip_y + 0.05, root.z + 0.25) };
+            let other =
+                if v.u[2] < 0.5 { desk_hand(-v.side * 0.30) } else { Vec3::new(-v.side * 0.3, sc.seat_hip_y + 0.05, root.z + 0.25) };
             let (left, right) = if v.side > 0.0 { (under, other) } else { (other, under) };
             (v.side * lerp(55.0, 85.0, v.u[3]), Arms::Reach { left, right, fold: true, elbow_min_y: desk })
         }
@@ -441,7 +460,11 @@ mod tests {
     fn seated_poses_keep_hands_on_desk() {
         let (tr, sc) = (Traits::default(), Scene::default());
         let st = setting(&tr, &sc);
-        for c in [Clerk::Upright, Clerk::Slouch { trunk_deg: 40.0, neck_deg: 10.0, form: SlouchForm::Hunch }, Clerk::Busy { form: BusyForm::Typing }] {
+        for c in [
+            Clerk::Upright,
+            Clerk::Slouch { trunk_deg: 40.0, neck_deg: 10.0, form: SlouchForm::Hunch },
+            Clerk::Busy { form: BusyForm::Typing },
+        ] {
             let f = build(&pose_spec(c, &IdleSample::default(), &st).unwrap(), &tr.dims);
             for w in [kp::L_WRIST, kp::R_WRIST] {
                 assert!((f.joints[w].y - sc.wrist_on_desk_y()).abs() < 0.02, "{c:?} wrist {:?}", f.joints[w]);
@@ -456,7 +479,11 @@ mod tests {
             let tr = Traits::draw(&mut rng, 30.0);
             let sc = Scene::draw(&mut rng, 0.3);
             for form in [HeadForm::FoldedArms, HeadForm::OneArm, HeadForm::HandProp, HeadForm::Forehead] {
-                let var = Variation { side: if rng.chance(0.5) { 1.0 } else { -1.0 }, u: [rng.uniform(), rng.uniform(), rng.uniform(), rng.uniform()], chair_z: 0.0 };
+                let var = Variation {
+                    side: if rng.chance(0.5) { 1.0 } else { -1.0 },
+                    u: [rng.uniform(), rng.uniform(), rng.uniform(), rng.uniform()],
+                    chair_z: 0.0,
+                };
                 let st = Setting { traits: &tr, scene: &sc, var };
                 let clerk = Clerk::HeadOnDesk { form, trunk_deg: rng.range(40.0, 70.0) };
                 let f = build(&pose_spec(clerk, &IdleSample::default(), &st).unwrap(), &tr.dims);
@@ -488,7 +515,10 @@ mod tests {
         let (tr, sc) = (Traits::default(), Scene::default());
         let st = setting(&tr, &sc);
         let up = build(&pose_spec(Clerk::Upright, &IdleSample::default(), &st).unwrap(), &tr.dims);
-        let slid = build(&pose_spec(Clerk::Slouch { trunk_deg: 0.0, neck_deg: 20.0, form: SlouchForm::SlidDown }, &IdleSample::default(), &st).unwrap(), &tr.dims);
+        let slid = build(
+            &pose_spec(Clerk::Slouch { trunk_deg: 0.0, neck_deg: 20.0, form: SlouchForm::SlidDown }, &IdleSample::default(), &st).unwrap(),
+            &tr.dims,
+        );
         assert!(up.shoulder_mid().y - slid.shoulder_mid().y > 0.08, "{:?} {:?}", up.shoulder_mid(), slid.shoulder_mid());
     }
 

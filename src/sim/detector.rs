@@ -38,10 +38,7 @@ const GUESS: Dims = Dims::AVERAGE;
 pub const REF_PX_PER_M: f32 = 320.0;
 
 /// Typical confidence of a clearly visible joint, COCO order.
-const BASE_CONF: [f32; kp::COUNT] = [
-    0.93, 0.92, 0.92, 0.86, 0.86, 0.93, 0.93, 0.88, 0.88, 0.84, 0.84, 0.85, 0.85, 0.82, 0.82, 0.78,
-    0.78,
-];
+const BASE_CONF: [f32; kp::COUNT] = [0.93, 0.92, 0.92, 0.86, 0.86, 0.93, 0.93, 0.88, 0.88, 0.84, 0.84, 0.85, 0.85, 0.82, 0.82, 0.78, 0.78];
 
 /// Minimum number of truly visible joints for the person to be detected
 /// (a detector sees the body, not only joints: a clerk slumped over the
@@ -59,38 +56,19 @@ pub fn detect(fig: &Figure, vis: &[Vis; kp::COUNT], cam: &Camera, scene: &Scene,
     let sigma = noise_px * s / REF_PX_PER_M + 0.8;
     // Small people (under ~160 px/m, shoulders under ~60 px) get less sure.
     let small = (1.0 - s / 160.0).clamp(0.0, 1.0) * 0.15;
-    let mut out = [Keypoint {
-        x: 0.0,
-        y: 0.0,
-        conf: 0.0,
-    }; kp::COUNT];
+    let mut out = [Keypoint { x: 0.0, y: 0.0, conf: 0.0 }; kp::COUNT];
     for i in 0..kp::COUNT {
         let p = cam.project(fig.joints[i]);
         let (x, y, conf) = match vis[i] {
-            Vis::Visible => (
-                p.u + rng.gauss(sigma),
-                p.v + rng.gauss(sigma),
-                (BASE_CONF[i] - small + rng.gauss(0.03)).clamp(0.55, 0.98),
-            ),
-            Vis::OutOfFrame => (
-                p.u + rng.gauss(sigma),
-                p.v + rng.gauss(sigma),
-                rng.range(0.03, 0.2),
-            ),
+            Vis::Visible => (p.u + rng.gauss(sigma), p.v + rng.gauss(sigma), (BASE_CONF[i] - small + rng.gauss(0.03)).clamp(0.55, 0.98)),
+            Vis::OutOfFrame => (p.u + rng.gauss(sigma), p.v + rng.gauss(sigma), rng.range(0.03, 0.2)),
             Vis::Body | Vis::SelfHead => {
                 let conf = if rng.chance(0.08) { rng.range(0.5, 0.72) } else { rng.range(0.2, 0.5) };
                 (p.u + rng.gauss(2.5 * sigma), p.v + rng.gauss(2.5 * sigma), conf)
             }
             Vis::Desk => match i {
                 kp::L_HIP | kp::R_HIP => {
-                    let (sh, other) = (
-                        out[i - 6],
-                        out[if i == kp::L_HIP {
-                            kp::R_SHOULDER
-                        } else {
-                            kp::L_SHOULDER
-                        }],
-                    );
+                    let (sh, other) = (out[i - 6], out[if i == kp::L_HIP { kp::R_SHOULDER } else { kp::L_SHOULDER }]);
                     let inward = 1.0 - GUESS.hip_half / GUESS.shoulder_half;
                     (
                         sh.x + (other.x - sh.x) * inward / 2.0 + rng.gauss(1.5 * sigma),
@@ -100,42 +78,20 @@ pub fn detect(fig: &Figure, vis: &[Vis; kp::COUNT], cam: &Camera, scene: &Scene,
                 }
                 kp::L_KNEE | kp::R_KNEE => {
                     let hip = out[i - 2];
-                    (
-                        hip.x + rng.gauss(1.5 * sigma),
-                        hip.y + GUESS.thigh * s + rng.gauss(1.5 * sigma),
-                        rng.range(0.30, 0.50),
-                    )
+                    (hip.x + rng.gauss(1.5 * sigma), hip.y + GUESS.thigh * s + rng.gauss(1.5 * sigma), rng.range(0.30, 0.50))
                 }
                 kp::L_ANKLE | kp::R_ANKLE => {
                     let knee = out[i - 2];
-                    (
-                        knee.x + rng.gauss(1.5 * sigma),
-                        knee.y + GUESS.shank * s + rng.gauss(1.5 * sigma),
-                        rng.range(0.25, 0.45),
-                    )
+                    (knee.x + rng.gauss(1.5 * sigma), knee.y + GUESS.shank * s + rng.gauss(1.5 * sigma), rng.range(0.25, 0.45))
                 }
-                _ => (
-                    p.u + rng.gauss(2.5 * sigma),
-                    p.v + rng.gauss(2.5 * sigma),
-                    rng.range(0.25, 0.55),
-                ),
+                _ => (p.u + rng.gauss(2.5 * sigma), p.v + rng.gauss(2.5 * sigma), rng.range(0.25, 0.55)),
             },
         };
-        out[i] = Keypoint {
-            x: x.clamp(0.0, w - 1.0),
-            y: y.clamp(0.0, h - 1.0),
-            conf,
-        };
+        out[i] = Keypoint { x: x.clamp(0.0, w - 1.0), y: y.clamp(0.0, h - 1.0), conf };
     }
     let bbox = person_box(fig, vis, &out, cam, scene, s);
     let score = (0.6 + 0.35 * n_vis as f32 / kp::COUNT as f32 + rng.gauss(0.02)).clamp(0.6, 0.95);
-    Some(Person {
-        bbox,
-        score,
-        keypoints: out.to_vec(),
-        landmarks: None,
-        presence: None,
-    })
+    Some(Person { bbox, score, keypoints: out.to_vec(), landmarks: None, presence: None })
 }
 
 /// Box around the visible keypoints, padded like a detector's (head top above
@@ -144,11 +100,7 @@ pub fn detect(fig: &Figure, vis: &[Vis; kp::COUNT], cam: &Camera, scene: &Scene,
 /// out of frame.
 fn person_box(fig: &Figure, vis: &[Vis; kp::COUNT], kps: &[Keypoint; kp::COUNT], cam: &Camera, scene: &Scene, s: f32) -> BBox {
     let (w, h) = (cam.width as f32, cam.height as f32);
-    let seen = kps
-        .iter()
-        .zip(vis)
-        .filter(|(_, v)| v.is_visible())
-        .map(|(k, _)| k);
+    let seen = kps.iter().zip(vis).filter(|(_, v)| v.is_visible()).map(|(k, _)| k);
     let (mut x1, mut y1, mut x2, mut y2) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
     for k in seen {
         x1 = x1.min(k.x);
@@ -161,9 +113,7 @@ fn person_box(fig: &Figure, vis: &[Vis; kp::COUNT], kps: &[Keypoint; kp::COUNT],
     y1 -= 0.12 * s;
     y2 += 0.04 * s;
     if vis.contains(&Vis::Desk) {
-        let edge = cam
-            .project(Vec3::new(fig.torso_centre().x, scene.desk_top_y, scene.desk_back_z))
-            .v;
+        let edge = cam.project(Vec3::new(fig.torso_centre().x, scene.desk_top_y, scene.desk_back_z)).v;
         y2 = y2.max(edge);
     }
     for (i, v) in vis.iter().enumerate() {
@@ -180,12 +130,7 @@ fn person_box(fig: &Figure, vis: &[Vis; kp::COUNT], kps: &[Keypoint; kp::COUNT],
             }
         }
     }
-    BBox {
-        x1: x1.clamp(0.0, w),
-        y1: y1.clamp(0.0, h),
-        x2: x2.clamp(0.0, w),
-        y2: y2.clamp(0.0, h),
-    }
+    BBox { x1: x1.clamp(0.0, w), y1: y1.clamp(0.0, h), x2: x2.clamp(0.0, w), y2: y2.clamp(0.0, h) }
 }
 
 #[cfg(test)]

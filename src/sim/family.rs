@@ -367,7 +367,6 @@ mod tests {
     }
 }
 
-
 /// The held-out family held to its measured figures (`docs/accuracy.md`).
 /// Deterministic: fixed seeds, no timing. The targets (precision ≥
 /// 0.95 and recall ≥ 0.90 per rule) are asserted where they are met; where

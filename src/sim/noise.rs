@@ -72,16 +72,11 @@ impl Smooth {
             let f = base_hz * k * rng.range(0.7, 1.3);
             (amp, f, rng.range(0.0, std::f32::consts::TAU))
         };
-        Smooth {
-            terms: [term(0.55, 1.0), term(0.3, 2.3), term(0.15, 5.1)],
-        }
+        Smooth { terms: [term(0.55, 1.0), term(0.3, 2.3), term(0.15, 5.1)] }
     }
 
     pub fn at(&self, t: f64) -> f32 {
-        self.terms
-            .iter()
-            .map(|&(a, f, p)| a * ((std::f64::consts::TAU * f as f64 * t) as f32 + p).sin())
-            .sum()
+        self.terms.iter().map(|&(a, f, p)| a * ((std::f64::consts::TAU * f as f64 * t) as f32 + p).sin()).sum()
     }
 }
 

@@ -74,11 +74,7 @@ pub fn body_capsules(f: &Figure) -> Vec<Capsule> {
 pub fn segment_hits_box(c: Vec3, p: Vec3, b: &Aabb) -> bool {
     let d = p - c;
     let (mut t0, mut t1) = (0.0f32, 1.0f32 - 1e-4);
-    for (o, dd, lo, hi) in [
-        (c.x, d.x, b.min.x, b.max.x),
-        (c.y, d.y, b.min.y, b.max.y),
-        (c.z, d.z, b.min.z, b.max.z),
-    ] {
+    for (o, dd, lo, hi) in [(c.x, d.x, b.min.x, b.max.x), (c.y, d.y, b.min.y, b.max.y), (c.z, d.z, b.min.z, b.max.z)] {
         if dd.abs() < 1e-9 {
             if o < lo || o > hi {
                 return false;
@@ -118,11 +114,7 @@ pub fn segment_distance(p1: Vec3, q1: Vec3, p2: Vec3, q2: Vec3) -> (f32, f32, f3
         } else {
             let b = d1.dot(d2);
             let denom = a * e - b * b;
-            let s0 = if denom > 1e-9 {
-                ((b * f - c * e) / denom).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
+            let s0 = if denom > 1e-9 { ((b * f - c * e) / denom).clamp(0.0, 1.0) } else { 0.0 };
             let t0 = (b * s0 + f) / e;
             if t0 < 0.0 {
                 t = 0.0;
@@ -166,7 +158,9 @@ pub fn classify(fig: &Figure, cam: &Camera, scene: &Scene, occluders: &[Capsule]
             Vis::Desk
         } else if scene.monitor.is_some_and(|m| segment_hits_box(c, p, &m)) {
             Vis::Body
-        } else if occluders.iter().any(|cap| segment_hits_capsule(c, p, cap)) || (arm && own.iter().any(|cap| segment_hits_capsule(c, p, cap))) {
+        } else if occluders.iter().any(|cap| segment_hits_capsule(c, p, cap))
+            || (arm && own.iter().any(|cap| segment_hits_capsule(c, p, cap)))
+        {
             Vis::Body
         } else if self_hidden(i, fig, to_cam) {
             Vis::SelfHead
@@ -212,11 +206,7 @@ mod tests {
 
     #[test]
     fn capsule_blocks_sight_line() {
-        let cap = Capsule {
-            a: Vec3::new(0.0, 0.9, 1.1),
-            b: Vec3::new(0.0, 1.4, 1.1),
-            r: 0.16,
-        };
+        let cap = Capsule { a: Vec3::new(0.0, 0.9, 1.1), b: Vec3::new(0.0, 1.4, 1.1), r: 0.16 };
         let cam = Vec3::new(0.0, 2.2, 2.6);
         let behind = Vec3::new(0.0, 0.2, -0.4);
         assert!(segment_hits_capsule(cam, behind, &cap));

@@ -92,7 +92,16 @@ impl Scene {
         let has_monitor = rng.chance(monitor_p);
         let counter_z = desk_back_z + desk_depth + rng.range(0.20, 0.30);
         let x0 = rng.range(0.30, 0.45);
-        let mut scene = Scene { desk_top_y, desk_back_z, desk_depth, desk_half_width: 0.80, seat_hip_y, monitor: None, counter_z, citizen_x: (x0, x0 + 0.12) };
+        let mut scene = Scene {
+            desk_top_y,
+            desk_back_z,
+            desk_depth,
+            desk_half_width: 0.80,
+            seat_hip_y,
+            monitor: None,
+            counter_z,
+            citizen_x: (x0, x0 + 0.12),
+        };
         if has_monitor {
             scene.monitor = Some(scene.draw_monitor(rng));
         }

@@ -12,8 +12,14 @@ use super::noise::Rng;
 use super::scenario::{BusyForm, Clerk, HeadForm, Scenario, SlouchForm};
 
 const WORK_FORMS: [BusyForm; 4] = [BusyForm::Typing, BusyForm::Writing, BusyForm::LeaningBack, BusyForm::TurnedAside];
-const SLOUCH_FORMS: [SlouchForm; 6] =
-    [SlouchForm::Hunch, SlouchForm::RoundedBack, SlouchForm::ForwardLean, SlouchForm::SlidDown, SlouchForm::ElbowLean, SlouchForm::NeckBend];
+const SLOUCH_FORMS: [SlouchForm; 6] = [
+    SlouchForm::Hunch,
+    SlouchForm::RoundedBack,
+    SlouchForm::ForwardLean,
+    SlouchForm::SlidDown,
+    SlouchForm::ElbowLean,
+    SlouchForm::NeckBend,
+];
 const HEAD_FORMS: [HeadForm; 4] = [HeadForm::FoldedArms, HeadForm::OneArm, HeadForm::HandProp, HeadForm::Forehead];
 
 fn pick<T: Copy>(rng: &mut Rng, xs: &[T]) -> T {
@@ -189,7 +195,8 @@ mod tests {
             assert!(sc.activity_runs().iter().any(|r| r.0 == Activity::Upright));
         }
         assert_eq!(rules.len(), 5, "{rules:?}");
-        for f in ["rounded_back", "forward_lean", "slid_down", "elbow_lean", "neck_bend", "folded_arms", "one_arm", "hand_prop", "forehead"] {
+        for f in ["rounded_back", "forward_lean", "slid_down", "elbow_lean", "neck_bend", "folded_arms", "one_arm", "hand_prop", "forehead"]
+        {
             assert!(forms.contains(f), "no {f} in {forms:?}");
         }
     }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, FixedOffset, TimeZone};
 use serde::Serialize;
 
-use crate::vision::FrameReport;
 use crate::trace::TraceFrame;
+use crate::vision::FrameReport;
 use crate::vision::Person;
 
 use super::camera::Camera;
@@ -65,10 +65,7 @@ impl Default for SimConfig {
             miss_rate: 0.01,
             legs_visible: false,
             seed: 1,
-            start: FixedOffset::east_opt(8 * 3600)
-                .unwrap()
-                .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-                .unwrap(),
+            start: FixedOffset::east_opt(8 * 3600).unwrap().with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
         }
     }
 }
@@ -120,11 +117,7 @@ impl Gap {
 /// Run a scenario. Pure and deterministic for a given config (seed included).
 pub fn simulate(sc: &Scenario, cfg: &SimConfig) -> Simulation {
     let frames = run(sc, cfg).into_iter().map(|(f, _)| f).collect();
-    Simulation {
-        frames,
-        truth_events: sc.truth_events(cfg.start, cfg.legs_visible),
-        zones: zones(&cfg.camera, &cfg.traits, &cfg.scene),
-    }
+    Simulation { frames, truth_events: sc.truth_events(cfg.start, cfg.legs_visible), zones: zones(&cfg.camera, &cfg.traits, &cfg.scene) }
 }
 
 /// The simulation loop; also returns each frame's people with their roles

@@ -2,8 +2,8 @@
 //! behaviour, noise/drop statistics, geometry sanity, zones and JSON shape.
 
 use super::body::kp;
-use super::simulate::{Role, run};
 use super::scenario::Activity;
+use super::simulate::{Role, run};
 use super::truth::tolerance_s;
 use super::zones::contains;
 use super::*;
@@ -14,11 +14,7 @@ fn cfg() -> SimConfig {
 }
 
 fn quiet() -> SimConfig {
-    SimConfig {
-        drop_rate: 0.0,
-        miss_rate: 0.0,
-        ..cfg()
-    }
+    SimConfig { drop_rate: 0.0, miss_rate: 0.0, ..cfg() }
 }
 
 fn one(secs: f32, clerk: Clerk) -> Scenario {
@@ -43,10 +39,7 @@ fn mid(a: Keypoint, b: Keypoint) -> (f32, f32) {
 
 fn torso_centre(p: &Person) -> (f32, f32) {
     let k = &p.keypoints;
-    let (s, h) = (
-        mid(k[kp::L_SHOULDER], k[kp::R_SHOULDER]),
-        mid(k[kp::L_HIP], k[kp::R_HIP]),
-    );
+    let (s, h) = (mid(k[kp::L_SHOULDER], k[kp::R_SHOULDER]), mid(k[kp::L_HIP], k[kp::R_HIP]));
     ((s.0 + h.0) / 2.0, (s.1 + h.1) / 2.0)
 }
 
@@ -67,21 +60,13 @@ fn expected(name: &str) -> Vec<(&'static str, f64, f64)> {
         "decoys_only" | "crossed_legs_hidden" | "greet_compliant" => vec![],
         "slouch_trunk" => vec![("slouching", 90.0, 210.0), ("slouching", 338.0, 428.0)],
         "slouch_neck" => vec![("slouching", 60.0, 150.0), ("slouching", 280.0, 355.0)],
-        "head_on_desk" => vec![
-            ("head_on_desk", 120.0, 300.0),
-            ("head_on_desk", 462.0, 532.0),
-        ],
-        "crossed_legs_visible" => vec![
-            ("crossed_legs", 60.0, 180.0),
-            ("crossed_legs", 312.0, 402.0),
-        ],
+        "head_on_desk" => vec![("head_on_desk", 120.0, 300.0), ("head_on_desk", 462.0, 532.0)],
+        "crossed_legs_visible" => vec![("crossed_legs", 60.0, 180.0), ("crossed_legs", 312.0, 402.0)],
         "absent_long" => vec![("absent", 120.0, 420.0)],
         "absent_and_back" => vec![("absent", 300.0, 560.0)],
-        "greet_violation" => vec![
-            ("not_standing_to_greet", 90.0, 150.0),
-            ("slouching", 499.0, 589.0),
-            ("not_standing_to_greet", 499.0, 589.0),
-        ],
+        "greet_violation" => {
+            vec![("not_standing_to_greet", 90.0, 150.0), ("slouching", 499.0, 589.0), ("not_standing_to_greet", 499.0, 589.0)]
+        }
         "mixed_day" => vec![
             ("slouching", 120.0, 200.0),
             ("not_standing_to_greet", 260.0, 305.0),
@@ -100,8 +85,7 @@ fn library_scenarios_have_the_expected_truth() {
     let start = cfg().start;
     let mut rules_hit = std::collections::BTreeSet::new();
     for sc in &lib {
-        sc.validate()
-            .unwrap_or_else(|e| panic!("{}: {e:?}", sc.name));
+        sc.validate().unwrap_or_else(|e| panic!("{}: {e:?}", sc.name));
         let d = sc.duration_secs();
         assert!((300.0..=1200.0).contains(&d), "{} lasts {d}", sc.name);
         let got: Vec<_> = sc
@@ -110,37 +94,23 @@ fn library_scenarios_have_the_expected_truth() {
             .map(|e| {
                 let s = (e.start - start).num_milliseconds() as f64 / 1000.0;
                 let t = (e.end - start).num_milliseconds() as f64 / 1000.0;
-                assert!(
-                    t - s >= 2.0 * tolerance_s(&e.rule),
-                    "{}: {} too short",
-                    sc.name,
-                    e.rule
-                );
+                assert!(t - s >= 2.0 * tolerance_s(&e.rule), "{}: {} too short", sc.name, e.rule);
                 rules_hit.insert(e.rule.clone());
                 (e.rule, s, t)
             })
             .collect();
-        let want: Vec<_> = expected(&sc.name)
-            .into_iter()
-            .map(|(r, s, e)| (r.to_string(), s, e))
-            .collect();
+        let want: Vec<_> = expected(&sc.name).into_iter().map(|(r, s, e)| (r.to_string(), s, e)).collect();
         assert_eq!(got, want, "{}", sc.name);
     }
     assert_eq!(rules_hit.len(), 5, "{rules_hit:?}");
     // the hidden-legs scenario gets its events once the legs are visible
-    let hidden = lib
-        .iter()
-        .find(|s| s.name == "crossed_legs_hidden")
-        .unwrap();
+    let hidden = lib.iter().find(|s| s.name == "crossed_legs_hidden").unwrap();
     assert_eq!(hidden.truth_events(start, true).len(), 2);
 }
 
 #[test]
 fn simulation_truth_matches_scenario() {
-    let sc = Scenario::library()
-        .into_iter()
-        .find(|s| s.name == "mixed_day")
-        .unwrap();
+    let sc = Scenario::library().into_iter().find(|s| s.name == "mixed_day").unwrap();
     let sim = simulate(&sc, &cfg());
     assert_eq!(sim.truth_events, sc.truth_events(cfg().start, false));
     for f in &sim.frames {
@@ -154,10 +124,7 @@ fn simulation_truth_matches_scenario() {
 #[test]
 fn drop_rate_is_roughly_honoured_and_frames_keep_numbers() {
     let sc = one(600.0, Clerk::Upright);
-    let c = SimConfig {
-        drop_rate: 0.2,
-        ..cfg()
-    };
+    let c = SimConfig { drop_rate: 0.2, ..cfg() };
     let sim = simulate(&sc, &c);
     let kept = sim.frames.len() as f32 / 1200.0;
     assert!((kept - 0.8).abs() < 0.04, "kept {kept}");
@@ -174,17 +141,9 @@ fn drop_rate_is_roughly_honoured_and_frames_keep_numbers() {
 #[test]
 fn misses_make_short_gaps() {
     let sc = one(600.0, Clerk::Upright);
-    let c = SimConfig {
-        drop_rate: 0.0,
-        miss_rate: 0.05,
-        ..cfg()
-    };
+    let c = SimConfig { drop_rate: 0.0, miss_rate: 0.05, ..cfg() };
     let sim = simulate(&sc, &c);
-    let empty: Vec<bool> = sim
-        .frames
-        .iter()
-        .map(|f| f.trace.frame.people.is_empty())
-        .collect();
+    let empty: Vec<bool> = sim.frames.iter().map(|f| f.trace.frame.people.is_empty()).collect();
     let rate = empty.iter().filter(|e| **e).count() as f32 / empty.len() as f32;
     assert!((0.025..0.08).contains(&rate), "miss rate {rate}");
     let longest = empty.split(|e| !e).map(|g| g.len()).max().unwrap();
@@ -196,29 +155,13 @@ fn misses_make_short_gaps() {
 #[test]
 fn desk_hides_legs_with_wrong_guesses() {
     let c = quiet();
-    let sc = one(
-        60.0,
-        Clerk::CrossedLegs {
-            right_over_left: true,
-        },
-    );
+    let sc = one(60.0, Clerk::CrossedLegs { right_over_left: true });
     let people = clerk_people(&sc, &c);
     assert!(people.len() > 100);
     for (_, p) in &people {
         let k = &p.keypoints;
-        for j in [
-            kp::L_HIP,
-            kp::R_HIP,
-            kp::L_KNEE,
-            kp::R_KNEE,
-            kp::L_ANKLE,
-            kp::R_ANKLE,
-        ] {
-            assert!(
-                k[j].conf < 0.6 && k[j].conf >= 0.25,
-                "joint {j} conf {}",
-                k[j].conf
-            );
+        for j in [kp::L_HIP, kp::R_HIP, kp::L_KNEE, kp::R_KNEE, kp::L_ANKLE, kp::R_ANKLE] {
+            assert!(k[j].conf < 0.6 && k[j].conf >= 0.25, "joint {j} conf {}", k[j].conf);
         }
         // guesses: legs hanging straight down, not crossed
         let sw = (k[kp::L_SHOULDER].x - k[kp::R_SHOULDER].x).abs();
@@ -237,41 +180,20 @@ fn desk_hides_legs_with_wrong_guesses() {
     let real = c.camera.project(truth.joints[kp::R_KNEE]);
     let (_, p) = &people[10];
     let g = p.keypoints[kp::R_KNEE];
-    assert!(
-        (g.x - real.u).hypot(g.y - real.v) > 25.0,
-        "guess {g:?} real {real:?}"
-    );
+    assert!((g.x - real.u).hypot(g.y - real.v) > 25.0, "guess {g:?} real {real:?}");
 }
 
 #[test]
 fn visible_legs_are_confident_and_crossed() {
-    let c = SimConfig {
-        legs_visible: true,
-        ..quiet()
-    };
-    let sc = one(
-        60.0,
-        Clerk::CrossedLegs {
-            right_over_left: true,
-        },
-    );
+    let c = SimConfig { legs_visible: true, ..quiet() };
+    let sc = one(60.0, Clerk::CrossedLegs { right_over_left: true });
     for (_, p) in clerk_people(&sc, &c) {
         let k = &p.keypoints;
-        for j in [
-            kp::L_HIP,
-            kp::R_HIP,
-            kp::L_KNEE,
-            kp::R_KNEE,
-            kp::L_ANKLE,
-            kp::R_ANKLE,
-        ] {
+        for j in [kp::L_HIP, kp::R_HIP, kp::L_KNEE, kp::R_KNEE, kp::L_ANKLE, kp::R_ANKLE] {
             assert!(k[j].conf >= 0.7, "joint {j} conf {}", k[j].conf);
         }
         let sw = (k[kp::L_SHOULDER].x - k[kp::R_SHOULDER].x).abs();
-        assert!(
-            (k[kp::L_KNEE].x - k[kp::R_KNEE].x).abs() < 0.35 * sw,
-            "{k:?}"
-        );
+        assert!((k[kp::L_KNEE].x - k[kp::R_KNEE].x).abs() < 0.35 * sw, "{k:?}");
     }
 }
 
@@ -284,43 +206,23 @@ fn geometry_upright_slouch_head_standing() {
         let ps = clerk_people(&one(60.0, clerk), &c);
         let n = ps.len() as f32;
         let m = |j: usize| {
-            let (x, y) = ps.iter().fold((0.0, 0.0), |a, (_, p)| {
-                (a.0 + p.keypoints[j].x, a.1 + p.keypoints[j].y)
-            });
+            let (x, y) = ps.iter().fold((0.0, 0.0), |a, (_, p)| (a.0 + p.keypoints[j].x, a.1 + p.keypoints[j].y));
             (x / n, y / n)
         };
-        let truth = ps
-            .iter()
-            .map(|(f, _)| (f.truth.trunk_deg, f.truth.neck_deg))
-            .fold((0.0, 0.0), |a, b| (a.0 + b.0 / n, a.1 + b.1 / n));
-        (
-            m(kp::NOSE),
-            m(kp::L_SHOULDER),
-            m(kp::R_SHOULDER),
-            m(kp::L_HIP),
-            truth,
-        )
+        let truth = ps.iter().map(|(f, _)| (f.truth.trunk_deg, f.truth.neck_deg)).fold((0.0, 0.0), |a, b| (a.0 + b.0 / n, a.1 + b.1 / n));
+        (m(kp::NOSE), m(kp::L_SHOULDER), m(kp::R_SHOULDER), m(kp::L_HIP), truth)
     };
     let (nose_u, ls_u, rs_u, lh_u, (tr_u, nk_u)) = avg(Clerk::Upright);
     assert!(ls_u.1 < lh_u.1 && rs_u.1 < lh_u.1, "shoulders above hips");
-    assert!(
-        ls_u.0 > rs_u.0,
-        "clerk faces the camera: left shoulder on image right"
-    );
+    assert!(ls_u.0 > rs_u.0, "clerk faces the camera: left shoulder on image right");
     assert!(nose_u.1 < ls_u.1);
     assert!(tr_u < 8.0 && nk_u < 16.0, "upright angles {tr_u} {nk_u}");
     assert!(ls_u.1 < desk_y, "upright shoulders above the desk line");
 
     let (nose_s, ls_s, _, _, (tr_s, _)) = avg(Clerk::Slouch { trunk_deg: 40.0, neck_deg: 10.0, form: SlouchForm::Hunch });
     assert!((tr_s - 40.0).abs() < 3.0, "trunk {tr_s}");
-    assert!(
-        ls_s.1 > ls_u.1 + 20.0,
-        "slouched shoulders drop in the image: {ls_s:?} vs {ls_u:?}"
-    );
-    assert!(
-        (ls_s.1 - nose_s.1) < (ls_u.1 - nose_u.1) * 0.8,
-        "head drops towards shoulder line"
-    );
+    assert!(ls_s.1 > ls_u.1 + 20.0, "slouched shoulders drop in the image: {ls_s:?} vs {ls_u:?}");
+    assert!((ls_s.1 - nose_s.1) < (ls_u.1 - nose_u.1) * 0.8, "head drops towards shoulder line");
 
     let (_, _, _, _, (_, nk_n)) = avg(Clerk::Slouch { trunk_deg: 5.0, neck_deg: 40.0, form: SlouchForm::Hunch });
     assert!((nk_n - 40.0).abs() < 4.0, "neck {nk_n}");
@@ -339,10 +241,7 @@ fn geometry_upright_slouch_head_standing() {
 
 #[test]
 fn confidences_stay_in_their_bands() {
-    let sc = Scenario::library()
-        .into_iter()
-        .find(|s| s.name == "mixed_day")
-        .unwrap();
+    let sc = Scenario::library().into_iter().find(|s| s.name == "mixed_day").unwrap();
     for f in simulate(&sc, &cfg()).frames {
         for p in &f.trace.frame.people {
             assert!((0.6..=0.95).contains(&p.score));
@@ -358,42 +257,18 @@ fn confidences_stay_in_their_bands() {
 
 #[test]
 fn torso_centres_fall_in_their_zones() {
-    let sc = Scenario::library()
-        .into_iter()
-        .find(|s| s.name == "greet_violation")
-        .unwrap();
+    let sc = Scenario::library().into_iter().find(|s| s.name == "greet_violation").unwrap();
     let cams = [
         Camera::default(),
-        Camera {
-            height_m: 1.8,
-            tilt_deg: 10.0,
-            distance_m: 2.0,
-            ..Camera::default()
-        },
-        Camera {
-            height_m: 2.6,
-            tilt_deg: 35.0,
-            distance_m: 3.0,
-            ..Camera::default()
-        },
-        Camera {
-            height_m: 2.4,
-            tilt_deg: 30.0,
-            distance_m: 2.2,
-            hfov_deg: 90.0,
-            width: 1920,
-            height: 1080,
-            ..Camera::default()
-        },
+        Camera { height_m: 1.8, tilt_deg: 10.0, distance_m: 2.0, ..Camera::default() },
+        Camera { height_m: 2.6, tilt_deg: 35.0, distance_m: 3.0, ..Camera::default() },
+        Camera { height_m: 2.4, tilt_deg: 30.0, distance_m: 2.2, hfov_deg: 90.0, width: 1920, height: 1080, ..Camera::default() },
         Camera::aimed(1.8, 3.0),
         Camera::aimed(2.6, 2.0),
         Camera::aimed(2.0, 2.4),
     ];
     for cam in cams {
-        let c = SimConfig {
-            camera: cam,
-            ..quiet()
-        };
+        let c = SimConfig { camera: cam, ..quiet() };
         let z = simulate(&one(1.0, Clerk::Upright), &c).zones;
         let (w, h) = (cam.width as f32, cam.height as f32);
         let (mut n_clerk, mut n_cit) = (0, 0);
@@ -404,25 +279,13 @@ fn torso_centres_fall_in_their_zones() {
                 match r {
                     Role::Clerk if f.truth.clerk_present => {
                         n_clerk += 1;
-                        assert!(
-                            contains(&z.staff_zone, x, y),
-                            "{cam:?}: clerk ({x},{y}) not in {z:?}"
-                        );
-                        assert!(
-                            !contains(&z.counter_zone, x, y),
-                            "{cam:?}: clerk ({x},{y}) in counter {z:?}"
-                        );
+                        assert!(contains(&z.staff_zone, x, y), "{cam:?}: clerk ({x},{y}) not in {z:?}");
+                        assert!(!contains(&z.counter_zone, x, y), "{cam:?}: clerk ({x},{y}) in counter {z:?}");
                     }
                     Role::Citizen if f.truth.citizen_at_counter => {
                         n_cit += 1;
-                        assert!(
-                            contains(&z.counter_zone, x, y),
-                            "{cam:?}: citizen ({x},{y}) not in {z:?}"
-                        );
-                        assert!(
-                            !contains(&z.staff_zone, x, y),
-                            "{cam:?}: citizen ({x},{y}) in staff {z:?}"
-                        );
+                        assert!(contains(&z.counter_zone, x, y), "{cam:?}: citizen ({x},{y}) not in {z:?}");
+                        assert!(!contains(&z.staff_zone, x, y), "{cam:?}: citizen ({x},{y}) in staff {z:?}");
                     }
                     _ => {}
                 }
@@ -434,10 +297,7 @@ fn torso_centres_fall_in_their_zones() {
 
 #[test]
 fn citizen_is_seen_from_behind_and_occludes_the_clerk_sometimes() {
-    let sc = Scenario::library()
-        .into_iter()
-        .find(|s| s.name == "greet_compliant")
-        .unwrap();
+    let sc = Scenario::library().into_iter().find(|s| s.name == "greet_compliant").unwrap();
     let mut hidden_clerk_joints = 0;
     let (mut faces, mut confident_faces) = (0, 0);
     for (f, roles) in run(&sc, &quiet()) {
@@ -450,10 +310,7 @@ fn citizen_is_seen_from_behind_and_occludes_the_clerk_sometimes() {
                 assert!(p.keypoints[kp::L_SHOULDER].x < p.keypoints[kp::R_SHOULDER].x);
             }
             if *r == Role::Clerk && f.truth.citizen_at_counter {
-                hidden_clerk_joints += [kp::L_ELBOW, kp::L_WRIST]
-                    .iter()
-                    .filter(|&&j| p.keypoints[j].conf < 0.6)
-                    .count();
+                hidden_clerk_joints += [kp::L_ELBOW, kp::L_WRIST].iter().filter(|&&j| p.keypoints[j].conf < 0.6).count();
             }
         }
     }
@@ -465,9 +322,7 @@ fn citizen_is_seen_from_behind_and_occludes_the_clerk_sometimes() {
 fn trace_frame_json_shape() {
     let sim = simulate(&one(5.0, Clerk::Upright), &quiet());
     let v = serde_json::to_value(&sim.frames[0].trace).unwrap();
-    for key in [
-        "ts", "window", "source", "frame", "width", "height", "model", "people",
-    ] {
+    for key in ["ts", "window", "source", "frame", "width", "height", "model", "people"] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
     assert_eq!(v["ts"], "2026-03-02T09:00:00+08:00");
@@ -488,30 +343,15 @@ fn desk_line_separates_poses_for_aimed_cameras() {
     for (h, d) in [(1.8, 2.0), (1.8, 3.0), (2.2, 2.0), (2.6, 2.0), (2.6, 3.0)] {
         for dt in [-8.0, 0.0, 8.0] {
             let a = Camera::aimed(h, d);
-            cams.push(Camera {
-                tilt_deg: (a.tilt_deg + dt).clamp(10.0, 35.0),
-                ..a
-            });
+            cams.push(Camera { tilt_deg: (a.tilt_deg + dt).clamp(10.0, 35.0), ..a });
         }
     }
-    cams.push(Camera {
-        hfov_deg: 90.0,
-        width: 1920,
-        height: 1080,
-        ..Camera::aimed(2.4, 2.2)
-    });
+    cams.push(Camera { hfov_deg: 90.0, width: 1920, height: 1080, ..Camera::aimed(2.4, 2.2) });
     for cam in cams {
-        let c = SimConfig {
-            camera: cam,
-            ..quiet()
-        };
+        let c = SimConfig { camera: cam, ..quiet() };
         let desk_y = simulate(&one(1.0, Clerk::Upright), &c).zones.desk_y * cam.height as f32;
         let ys = |clerk: Clerk, j: usize| -> Vec<f32> {
-            let v: Vec<f32> = clerk_people(&one(30.0, clerk), &c)
-                .iter()
-                .skip(3)
-                .map(|(_, p)| p.keypoints[j].y)
-                .collect();
+            let v: Vec<f32> = clerk_people(&one(30.0, clerk), &c).iter().skip(3).map(|(_, p)| p.keypoints[j].y).collect();
             assert!(v.len() > 40, "{cam:?}: {clerk:?} not detected");
             v
         };

@@ -15,7 +15,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::rules::{Event, MinuteMetrics, RuleCode};
 
 /// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
-const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql"), include_str!("schema/v4.sql")];
+const SCHEMA: &[&str] =
+    &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql"), include_str!("schema/v4.sql")];
 
 /// `closed_by` of an event that has begun and not ended yet (stored with
 /// `end` = `start` and no duration).
@@ -31,7 +32,9 @@ pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
 pub enum StoreError {
     #[error("store {path}: {message}. Fix: {fix}")]
     Open { path: PathBuf, message: String, fix: String },
-    #[error("store {path} has schema version {found}, newer than this liyi understands ({known}). Fix: upgrade liyi; the file was left untouched")]
+    #[error(
+        "store {path} has schema version {found}, newer than this liyi understands ({known}). Fix: upgrade liyi; the file was left untouched"
+    )]
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("store {path}: {source}")]
     Sql { path: PathBuf, source: sqlx::Error },
@@ -338,7 +341,10 @@ impl Store {
 
     /// Every window's kept baseline learner: `(window, JSON, updated)`.
     pub async fn baselines(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT window, learner_json, updated_unix FROM baseline ORDER BY window").fetch_all(&self.pool).await.map_err(self.sql())?;
+        let rows = sqlx::query("SELECT window, learner_json, updated_unix FROM baseline ORDER BY window")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
         Ok(rows.iter().map(|r| (r.get("window"), r.get("learner_json"), r.get("updated_unix"))).collect())
     }
 
@@ -359,7 +365,8 @@ impl Store {
 pub(crate) async fn open_pool(path: &Path, max_connections: u32) -> Result<SqlitePool, StoreError> {
     let open_err = |message: String, fix: &str| StoreError::Open { path: path.to_path_buf(), message, fix: fix.to_string() };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| open_err(format!("cannot create {}: {e}", dir.display()), "check the data folder's permissions"))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| open_err(format!("cannot create {}: {e}", dir.display()), "check the data folder's permissions"))?;
     }
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
         .map_err(|e| open_err(e.to_string(), "use a plain file path"))?

@@ -104,11 +104,12 @@ impl Store {
                     None => self.drop_orphan(ticket).await?,
                 }
             } else {
-                let row = sqlx::query("SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event WHERE id = ?1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(self.sql())?;
+                let row =
+                    sqlx::query("SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event WHERE id = ?1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(self.sql())?;
                 match row {
                     Some(row) => batch.events.push((ticket, self.event_from(&row)?)),
                     None => self.drop_orphan(ticket).await?,
@@ -194,13 +195,7 @@ impl Store {
 
 /// Queues a row inside the caller's transaction (`ON CONFLICT`: a row still
 /// waiting gets a new revision, so a confirmation of the old one keeps it).
-pub(super) async fn enqueue(
-    tx: &mut sqlx::SqliteConnection,
-    kind: Kind,
-    id: i64,
-    window: &str,
-    bytes: u64,
-) -> Result<(), sqlx::Error> {
+pub(super) async fn enqueue(tx: &mut sqlx::SqliteConnection, kind: Kind, id: i64, window: &str, bytes: u64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO outbox (kind, ref, window, enqueued_unix, bytes) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (kind, ref) DO UPDATE SET revision = revision + 1, bytes = excluded.bytes",

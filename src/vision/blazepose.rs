@@ -5,13 +5,13 @@ use image::RgbImage;
 use ndarray::ArrayViewD;
 
 use crate::geometry::BBox;
+use crate::vision::VisionError;
 use crate::vision::engine::{Engine, view_f32};
 use crate::vision::manifest::Family;
 use crate::vision::movenet::CROP_SCALE;
 use crate::vision::person::Keypoint;
 use crate::vision::preprocess::SquareCrop;
 use crate::vision::tensor::InputTensor;
-use crate::vision::VisionError;
 
 /// BlazePose landmark count.
 pub const LANDMARKS: usize = 33;

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::vision::manifest::{Family, Manifest};
 use crate::vision::VisionError;
+use crate::vision::manifest::{Family, Manifest};
 
 /// A model file that has been read and checked, ready for a session.
 pub struct ModelFile {
@@ -49,17 +49,15 @@ impl Catalog {
 
     /// Resolves `spec`, a model name or a path to an `.onnx` file.
     pub fn resolve(&self, spec: &str, family: Option<Family>) -> Result<ModelFile, VisionError> {
-        if looks_like_path(spec) {
-            self.resolve_path(Path::new(spec), family)
-        } else {
-            self.resolve_name(spec)
-        }
+        if looks_like_path(spec) { self.resolve_path(Path::new(spec), family) } else { self.resolve_name(spec) }
     }
 
     fn resolve_name(&self, name: &str) -> Result<ModelFile, VisionError> {
-        let (folder, manifest) = self.entries.iter().find(|(_, m)| m.name == name).ok_or_else(|| {
-            VisionError::UnknownName { name: name.to_string(), known: self.names().join(", ") }
-        })?;
+        let (folder, manifest) = self
+            .entries
+            .iter()
+            .find(|(_, m)| m.name == name)
+            .ok_or_else(|| VisionError::UnknownName { name: name.to_string(), known: self.names().join(", ") })?;
         let path = match &self.models_dir {
             Some(dir) => dir.join(folder).join(&manifest.file),
             None => PathBuf::from("models").join(folder).join(&manifest.file),
@@ -106,8 +104,7 @@ impl Catalog {
                         manifest_hint: format!("a manifest at {}", sidecar.display()),
                     });
                 }
-                let text = std::fs::read_to_string(&sidecar)
-                    .map_err(|source| VisionError::ModelRead { path: sidecar.clone(), source })?;
+                let text = std::fs::read_to_string(&sidecar).map_err(|source| VisionError::ModelRead { path: sidecar.clone(), source })?;
                 let manifest = Manifest::parse(&text, &sidecar)?;
                 check_hash(path, &manifest, &sidecar.display().to_string(), &sha256)?;
                 file(manifest, false)

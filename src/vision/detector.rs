@@ -5,11 +5,11 @@ use image::RgbImage;
 use ndarray::ArrayViewD;
 
 use crate::geometry::{BBox, nms};
+use crate::vision::VisionError;
 use crate::vision::engine::{Engine, view_f32};
 use crate::vision::manifest::Family;
 use crate::vision::preprocess::resize_rgb;
 use crate::vision::tensor::InputTensor;
-use crate::vision::VisionError;
 
 /// A detected box with its score.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -8,11 +8,11 @@ use ndarray::{ArrayD, ArrayViewD};
 use ort::session::{Session, SessionInputs, SessionOutputs};
 use ort::value::{TensorElementType, ValueType};
 
+use crate::vision::VisionError;
 use crate::vision::catalog::ModelFile;
 use crate::vision::manifest::{DType, Layout, Manifest};
 use crate::vision::runtime::Runtime;
 use crate::vision::tensor::InputTensor;
-use crate::vision::VisionError;
 
 /// Session settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +162,5 @@ pub fn view_f32<'a>(outputs: &'a SessionOutputs<'_>, model: &str, name: &str) ->
         output: name.to_string(),
         found: outputs.keys().collect::<Vec<_>>().join(", "),
     })?;
-    value
-        .try_extract_array::<f32>()
-        .map_err(|e| VisionError::BadOutput { model: model.to_string(), message: format!("`{name}`: {e}") })
+    value.try_extract_array::<f32>().map_err(|e| VisionError::BadOutput { model: model.to_string(), message: format!("`{name}`: {e}") })
 }

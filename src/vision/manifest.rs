@@ -191,8 +191,8 @@ pub const BUILT_IN: &[BuiltIn] = &[
 impl Manifest {
     /// Parses and checks a manifest; `origin` names it in errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Manifest, VisionError> {
-        let m: Manifest = toml::from_str(text)
-            .map_err(|e| VisionError::BadManifest { path: origin.to_path_buf(), message: e.to_string() })?;
+        let m: Manifest =
+            toml::from_str(text).map_err(|e| VisionError::BadManifest { path: origin.to_path_buf(), message: e.to_string() })?;
         m.validate().map_err(|message| VisionError::BadManifest { path: origin.to_path_buf(), message })?;
         Ok(m)
     }

@@ -4,12 +4,12 @@ use image::RgbImage;
 use ndarray::ArrayViewD;
 
 use crate::geometry::BBox;
+use crate::vision::VisionError;
 use crate::vision::engine::{Engine, view_f32};
 use crate::vision::manifest::Family;
 use crate::vision::person::{COCO_KEYPOINTS, Keypoint};
 use crate::vision::preprocess::SquareCrop;
 use crate::vision::tensor::InputTensor;
-use crate::vision::VisionError;
 
 /// How much larger than the person box the crop is.
 pub const CROP_SCALE: f32 = 1.25;

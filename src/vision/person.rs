@@ -138,7 +138,13 @@ mod tests {
     #[test]
     fn translation_moves_box_keypoints_and_landmarks() {
         let k = Keypoint::new(1.0, 2.0, 0.9);
-        let p = Person { bbox: BBox::new(0.0, 0.0, 10.0, 20.0), score: 0.8, keypoints: vec![k; 17], landmarks: Some(vec![k; 33]), presence: None };
+        let p = Person {
+            bbox: BBox::new(0.0, 0.0, 10.0, 20.0),
+            score: 0.8,
+            keypoints: vec![k; 17],
+            landmarks: Some(vec![k; 33]),
+            presence: None,
+        };
         let q = p.translated(100.0, 50.0);
         assert_eq!(q.bbox, BBox::new(100.0, 50.0, 110.0, 70.0));
         assert!(q.keypoints.iter().chain(q.landmarks.iter().flatten()).all(|k| (k.x, k.y, k.conf) == (101.0, 52.0, 0.9)));

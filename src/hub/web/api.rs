@@ -1,11 +1,11 @@
 //! The API: boxes send minutes, events, heartbeats and clips with their
 //! bearer token; people fetch summaries as JSON or CSV with their session.
 
+use axum::Json;
 use axum::extract::{FromRequestParts, Multipart, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 
 use super::{AppState, WebError};
@@ -22,7 +22,13 @@ impl FromRequestParts<AppState> for BoxAuth {
     async fn from_request_parts(parts: &mut Parts, hub: &AppState) -> Result<Self, Self::Rejection> {
         let unauthorized = |m: &str| WebError::Api(StatusCode::UNAUTHORIZED, m.to_string());
         let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("missing Authorization: Bearer <box token>"))?;
-        let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| unauthorized("Authorization must be Bearer <box token>"))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unauthorized("Authorization must be Bearer <box token>"))?;
         match hub.db.box_for_token(token).await.map_err(WebError::api_internal)? {
             Some(b) => Ok(BoxAuth(b)),
             None => {
@@ -40,7 +46,9 @@ async fn json_body<T: serde::de::DeserializeOwned>(body: axum::body::Bytes) -> R
     serde_path_to_error(de)
 }
 
-fn serde_path_to_error<'de, T: serde::de::DeserializeOwned>(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>) -> Result<T, WebError> {
+fn serde_path_to_error<'de, T: serde::de::DeserializeOwned>(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+) -> Result<T, WebError> {
     T::deserialize(de).map_err(|e| WebError::Api(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))
 }
 
@@ -58,11 +66,16 @@ pub async fn whoami(BoxAuth(b): BoxAuth) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "box": b.id, "hall": b.hall }))
 }
 
-pub async fn heartbeat(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<serde_json::Value>, WebError> {
+pub async fn heartbeat(
+    State(hub): State<AppState>,
+    BoxAuth(b): BoxAuth,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, WebError> {
     let hb: Heartbeat = json_body(body).await?;
     validate::heartbeat(&hb).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     let now = hub.clock.now_unix();
-    let day = chrono::TimeZone::timestamp_opt(&hub.cfg.timezone, now as i64, 0).single().map(|t| t.date_naive().to_string()).unwrap_or_default();
+    let day =
+        chrono::TimeZone::timestamp_opt(&hub.cfg.timezone, now as i64, 0).single().map(|t| t.date_naive().to_string()).unwrap_or_default();
     hub.db.heartbeat(&b.id, &hb, now, &day, hub.cfg.health.box_silent_s).await.map_err(WebError::api_internal)?;
     Ok(Json(serde_json::json!({ "ok": true })))
 }
@@ -101,7 +114,10 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
     let (clean, sidecar) = match checked {
         Err(no_model) => {
             tracing::error!(error = %no_model, "no face model: clip uploads are refused until it loads");
-            return Err(WebError::Api(StatusCode::SERVICE_UNAVAILABLE, "the hub cannot check clips (face model missing); keep the clip and retry later".into()));
+            return Err(WebError::Api(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the hub cannot check clips (face model missing); keep the clip and retry later".into(),
+            ));
         }
         Ok(Err(reason)) => {
             tracing::error!(box_id = %b.id, window = %meta.window, rule = %meta.rule, %reason, "clip refused by the privacy check; nothing stored");

@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
-use axum::http::{StatusCode, header};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
@@ -75,7 +75,12 @@ pub async fn optional(parts_headers: &axum::http::HeaderMap, hub: &AppState) -> 
 }
 
 fn cookie(hub: &AppState, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value)).http_only(true).same_site(SameSite::Strict).path("/").secure(hub.cfg.public_url.starts_with("https://")).build()
+    Cookie::build((name, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .secure(hub.cfg.public_url.starts_with("https://"))
+        .build()
 }
 
 #[derive(Deserialize)]
@@ -86,7 +91,13 @@ pub struct NextQuery {
 pub async fn login_page(State(hub): State<AppState>, Query(q): Query<NextQuery>, jar: CookieJar) -> Response {
     let token = secret();
     let lang = hub.cfg.language;
-    let body = render::page("login.html", lang, None, "", minijinja::context! { title => lang.t("login.title"), login_csrf => &token, next => safe_next(q.next.as_deref()), error => "" });
+    let body = render::page(
+        "login.html",
+        lang,
+        None,
+        "",
+        minijinja::context! { title => lang.t("login.title"), login_csrf => &token, next => safe_next(q.next.as_deref()), error => "" },
+    );
     match body {
         Ok(b) => (jar.add(cookie(&hub, LOGIN_COOKIE, token)), Html(b)).into_response(),
         Err(e) => WebError::internal(e).into_response(),
@@ -114,7 +125,10 @@ pub async fn login(
 ) -> Result<Response, WebError> {
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     if expected.is_empty() || !constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
-        return Err(WebError::Page(StatusCode::FORBIDDEN, "the sign-in form's CSRF token is missing or wrong; open the sign-in page again".into()));
+        return Err(WebError::Page(
+            StatusCode::FORBIDDEN,
+            "the sign-in form's CSRF token is missing or wrong; open the sign-in page again".into(),
+        ));
     }
     let lang = hub.cfg.language;
     let address = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
@@ -166,7 +180,12 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn logout(State(hub): State<AppState>, session: Session, jar: CookieJar, axum::Form(f): axum::Form<CsrfForm>) -> Result<Response, WebError> {
+pub async fn logout(
+    State(hub): State<AppState>,
+    session: Session,
+    jar: CookieJar,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Result<Response, WebError> {
     session.check_csrf(&f.csrf)?;
     if let Some(c) = jar.get(SESSION_COOKIE) {
         hub.db.end_session(c.value()).await.map_err(WebError::internal)?;

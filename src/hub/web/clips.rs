@@ -32,10 +32,11 @@ pub struct ListQuery {
 
 fn view(c: &ClipInfo, lang: crate::i18n::Lang, tz: chrono_tz::Tz) -> minijinja::Value {
     // Boxes may stamp times in any offset: show the hub's local time.
-    let when = tz.timestamp_opt(c.event_start_unix as i64, 0).single().map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+    let when =
+        tz.timestamp_opt(c.event_start_unix as i64, 0).single().map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
     context! { id => c.id, hall => &c.hall, box_id => &c.box_id, window => &c.window, window_name => &c.window_name, rule_name => render::rule_name_str(&c.rule, lang),
-        when => when, status => &c.status, notes => &c.notes, tags => &c.tags,
-        false_alarm => c.false_alarm, event_id => c.event_id }
+    when => when, status => &c.status, notes => &c.notes, tags => &c.tags,
+    false_alarm => c.false_alarm, event_id => c.event_id }
 }
 
 /// The clip, if this trainer may see it (404 otherwise: other halls' clips
@@ -58,13 +59,17 @@ pub async fn list(State(hub): State<AppState>, s: Session, Query(q): Query<ListQ
     let between = if q.date.is_empty() {
         None
     } else {
-        let d = chrono::NaiveDate::parse_from_str(&q.date, "%Y-%m-%d").map_err(|_| WebError::Page(StatusCode::BAD_REQUEST, format!("date {:?}: use YYYY-MM-DD", q.date)))?;
+        let d = chrono::NaiveDate::parse_from_str(&q.date, "%Y-%m-%d")
+            .map_err(|_| WebError::Page(StatusCode::BAD_REQUEST, format!("date {:?}: use YYYY-MM-DD", q.date)))?;
         Some(crate::hub::summary::day_bounds(d, hub.cfg.timezone))
     };
     let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
     let filter = ClipFilter { hall, window: nonempty(&q.window), rule: nonempty(&q.rule), between, status: nonempty(&q.status) };
     let clips = hub.db.clips(&filter).await.map_err(WebError::internal)?;
-    hub.db.audit(&s.user.name, "clips_listed", &format!("{} clip(s)", clips.len()), &serde_json::to_string(&q).unwrap_or_default()).await.map_err(WebError::internal)?;
+    hub.db
+        .audit(&s.user.name, "clips_listed", &format!("{} clip(s)", clips.len()), &serde_json::to_string(&q).unwrap_or_default())
+        .await
+        .map_err(WebError::internal)?;
     let lang = s.lang();
     let halls = match &s.user.hall {
         Some(h) => vec![h.clone()],
@@ -84,18 +89,33 @@ pub async fn list(State(hub): State<AppState>, s: Session, Query(q): Query<ListQ
 
 pub async fn show(State(hub): State<AppState>, s: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
     let c = visible(&hub, &s, id).await?;
-    hub.db.audit(&s.user.name, "clip_viewed", &format!("clip {id}"), &format!("{}/{}", c.box_id, c.window)).await.map_err(WebError::internal)?;
+    hub.db
+        .audit(&s.user.name, "clip_viewed", &format!("clip {id}"), &format!("{}/{}", c.box_id, c.window))
+        .await
+        .map_err(WebError::internal)?;
     let values: Vec<(String, String)> = serde_json::from_str::<serde_json::Value>(&c.sidecar_json)
         .ok()
         .and_then(|v| v.get("values").and_then(|v| v.as_object()).cloned())
         .map(|m| m.into_iter().map(|(k, v)| (k, v.as_f64().map_or(v.to_string(), |f| format!("{f:.2}")))).collect())
         .unwrap_or_default();
     let lang = s.lang();
-    let body = render::page("clip.html", lang, Some(&s.user), &s.csrf, context! { title => lang.t("clips.title"), c => view(&c, lang, hub.cfg.timezone), values => values }).map_err(WebError::internal)?;
+    let body = render::page(
+        "clip.html",
+        lang,
+        Some(&s.user),
+        &s.csrf,
+        context! { title => lang.t("clips.title"), c => view(&c, lang, hub.cfg.timezone), values => values },
+    )
+    .map_err(WebError::internal)?;
     Ok(Html(body).into_response())
 }
 
-pub async fn video(State(hub): State<AppState>, s: Session, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> Result<Response, WebError> {
+pub async fn video(
+    State(hub): State<AppState>,
+    s: Session,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
     let c = visible(&hub, &s, id).await?;
     // One entry per playback, not per range request of the same one.
     let range_start = headers.get(header::RANGE).and_then(|r| r.to_str().ok()).unwrap_or("bytes=0-");
@@ -123,7 +143,12 @@ pub struct ReviewForm {
     tags: String,
 }
 
-pub async fn review(State(hub): State<AppState>, s: Session, Path(id): Path<i64>, axum::Form(f): axum::Form<ReviewForm>) -> Result<Response, WebError> {
+pub async fn review(
+    State(hub): State<AppState>,
+    s: Session,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ReviewForm>,
+) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
     visible(&hub, &s, id).await?;
     if f.notes.len() > 10_000 || f.tags.len() > 500 {
@@ -149,7 +174,11 @@ pub struct ExportForm {
 }
 
 /// The teaching pack of the chosen clips (`ids`, repeated form fields).
-pub async fn export(State(hub): State<AppState>, s: Session, axum_extra::extract::Form(f): axum_extra::extract::Form<ExportForm>) -> Result<Response, WebError> {
+pub async fn export(
+    State(hub): State<AppState>,
+    s: Session,
+    axum_extra::extract::Form(f): axum_extra::extract::Form<ExportForm>,
+) -> Result<Response, WebError> {
     let (csrf, ids) = (f.csrf, f.ids);
     s.check_csrf(&csrf)?;
     if ids.is_empty() || ids.len() > 100 {
@@ -163,11 +192,24 @@ pub async fn export(State(hub): State<AppState>, s: Session, axum_extra::extract
     let now = chrono::Utc::now().with_timezone(&hub.cfg.timezone);
     let lang = s.lang();
     let name = s.user.name.clone();
-    let zip = tokio::task::spawn_blocking(move || pack::build(&clips, lang, &name, &now.format("%Y-%m-%d %H:%M").to_string(), |c| std::fs::read(root.join(&c.video))))
+    let zip = tokio::task::spawn_blocking(move || {
+        pack::build(&clips, lang, &name, &now.format("%Y-%m-%d %H:%M").to_string(), |c| std::fs::read(root.join(&c.video)))
+    })
+    .await
+    .map_err(WebError::internal)?
+    .map_err(WebError::internal)?;
+    hub.db
+        .audit(
+            &s.user.name,
+            "clips_exported",
+            &format!("{} clip(s)", ids.len()),
+            &ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+        )
         .await
-        .map_err(WebError::internal)?
         .map_err(WebError::internal)?;
-    hub.db.audit(&s.user.name, "clips_exported", &format!("{} clip(s)", ids.len()), &ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")).await.map_err(WebError::internal)?;
-    let file = format!("attachment; filename=\"liyi-teaching-pack-{}.zip\"", hub.cfg.timezone.from_utc_datetime(&chrono::Utc::now().naive_utc()).format("%Y%m%d-%H%M"));
+    let file = format!(
+        "attachment; filename=\"liyi-teaching-pack-{}.zip\"",
+        hub.cfg.timezone.from_utc_datetime(&chrono::Utc::now().naive_utc()).format("%Y%m%d-%H%M")
+    );
     Ok(([(header::CONTENT_TYPE, "application/zip".to_string()), (header::CONTENT_DISPOSITION, file)], zip).into_response())
 }

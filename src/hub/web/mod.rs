@@ -54,7 +54,11 @@ pub fn router(hub: Arc<Hub>) -> Router {
 async fn security_headers(mut r: Response) -> Response {
     // Over a body limit: a 400 that says which limit (axum answers 413).
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        r = WebError::Api(StatusCode::BAD_REQUEST, "request body too large: metrics batches up to [limits] batch_mb, clips up to clip_mb, forms up to 64 KiB".into()).into_response();
+        r = WebError::Api(
+            StatusCode::BAD_REQUEST,
+            "request body too large: metrics batches up to [limits] batch_mb, clips up to clip_mb, forms up to 64 KiB".into(),
+        )
+        .into_response();
     }
     let h = r.headers_mut();
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
@@ -108,6 +112,8 @@ impl IntoResponse for WebError {
 
 pub fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/') { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/') { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
         .collect()
 }

@@ -87,7 +87,13 @@ pub async fn events(State(hub): State<AppState>, s: Session, Query(q): Query<Day
             duration => format!("{:.0} s", e.duration_s), false_alarm => e.false_alarm }
         })
         .collect();
-    html(render::page("events.html", lang, Some(&s.user), &s.csrf, context! { title => lang.t("events.title"), date => date.to_string(), events => events }))
+    html(render::page(
+        "events.html",
+        lang,
+        Some(&s.user),
+        &s.csrf,
+        context! { title => lang.t("events.title"), date => date.to_string(), events => events },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -100,7 +106,12 @@ pub struct FalseAlarmForm {
     back: String,
 }
 
-pub async fn false_alarm(State(hub): State<AppState>, s: Session, Path(id): Path<i64>, axum::Form(f): axum::Form<FalseAlarmForm>) -> Result<Response, WebError> {
+pub async fn false_alarm(
+    State(hub): State<AppState>,
+    s: Session,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<FalseAlarmForm>,
+) -> Result<Response, WebError> {
     s.require(&[Role::Supervisor, Role::Trainer])?;
     s.check_csrf(&f.csrf)?;
     let hall = hub.db.event_hall(id).await.map_err(WebError::internal)?;
@@ -109,7 +120,10 @@ pub async fn false_alarm(State(hub): State<AppState>, s: Session, Path(id): Path
     }
     let undo = f.undo == "true";
     hub.db.set_false_alarm(id, (!undo).then_some(s.user.name.as_str())).await.map_err(WebError::internal)?;
-    hub.db.audit(&s.user.name, if undo { "false_alarm_undone" } else { "false_alarm" }, &format!("event {id}"), "").await.map_err(WebError::internal)?;
+    hub.db
+        .audit(&s.user.name, if undo { "false_alarm_undone" } else { "false_alarm" }, &format!("event {id}"), "")
+        .await
+        .map_err(WebError::internal)?;
     let back = if f.back.starts_with("/clips/") { f.back } else { "/events".to_string() };
     Ok(Redirect::to(&back).into_response())
 }
@@ -164,13 +178,20 @@ pub struct UserForm {
 }
 
 fn message(s: &Session, title: &str, message: &str, kind: &str, back: &str, secret: &str) -> Result<Response, WebError> {
-    html(render::page("message.html", s.lang(), Some(&s.user), &s.csrf, context! { title => title, message => message, kind => kind, back => back, secret => secret }))
+    html(render::page(
+        "message.html",
+        s.lang(),
+        Some(&s.user),
+        &s.csrf,
+        context! { title => title, message => message, kind => kind, back => back, secret => secret },
+    ))
 }
 
 pub async fn add_user(State(hub): State<AppState>, s: Session, axum::Form(f): axum::Form<UserForm>) -> Result<Response, WebError> {
     s.require(&[Role::Admin])?;
     s.check_csrf(&f.csrf)?;
-    let role = Role::parse(&f.role).ok_or_else(|| WebError::Page(StatusCode::BAD_REQUEST, format!("role {:?}: use supervisor, trainer or admin", f.role)))?;
+    let role = Role::parse(&f.role)
+        .ok_or_else(|| WebError::Page(StatusCode::BAD_REQUEST, format!("role {:?}: use supervisor, trainer or admin", f.role)))?;
     match hub.db.add_user(&f.name, role, Some(&f.hall), &f.password).await {
         Ok(()) => {
             hub.db.audit(&s.user.name, "user_added", &f.name, role.as_str()).await.map_err(WebError::internal)?;

@@ -145,7 +145,11 @@ fn neck_alone_can_trigger_and_unknown_posture_never_does() {
     let s: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Slouching).collect();
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].closed_by, "unknown");
-    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(62_500), "the median carries the last angles while 3 of the last 9 frames saw them");
+    assert_eq!(
+        s[0].end,
+        t0 + chrono::Duration::milliseconds(62_500),
+        "the median carries the last angles while 3 of the last 9 frames saw them"
+    );
     let unknown_s: f64 = minutes.iter().map(|m| m.unknown_s).sum();
     assert!(unknown_s > 200.0, "unknown posture time is counted as unknown: {unknown_s}");
 }
