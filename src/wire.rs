@@ -64,6 +64,40 @@ pub struct Heartbeat {
     pub windows: Vec<CameraBeat>,
     #[serde(default)]
     pub outbox: OutboxStats,
+    /// Whether the box's store takes its rows (absent from older boxes:
+    /// taken as healthy).
+    #[serde(default)]
+    pub store: StoreBeat,
+}
+
+/// The box's store as its writer sees it: rows that wait in memory because
+/// the store refused them, and since when it has refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreBeat {
+    pub ok: bool,
+    pub unsaved: u64,
+    pub write_failures: u64,
+    pub rows_rejected: u64,
+    pub clips_lost: u64,
+    pub failing_since_unix: Option<f64>,
+    /// The store's last error, at most [`MAX_ERROR_CHARS`] characters.
+    pub last_error: Option<String>,
+}
+
+impl Default for StoreBeat {
+    fn default() -> StoreBeat {
+        StoreBeat { ok: true, unsaved: 0, write_failures: 0, rows_rejected: 0, clips_lost: 0, failing_since_unix: None, last_error: None }
+    }
+}
+
+/// The longest error text a heartbeat carries.
+pub const MAX_ERROR_CHARS: usize = 300;
+
+/// `text` cut to `max` characters with control characters replaced, for
+/// messages that travel in heartbeats.
+pub fn bounded_text(text: &str, max: usize) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(max).collect()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

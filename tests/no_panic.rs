@@ -128,10 +128,13 @@ proptest! {
 
     #[test]
     fn heartbeat_json_never_panics_and_what_passes_fits(boot in value(), version in text(), cams in prop::collection::vec(camera(), 0..4),
-                                                         outbox in prop::collection::vec(number(), 4), cut: usize, byte: u8) {
+                                                         outbox in prop::collection::vec(number(), 4), store in prop::collection::vec(number(), 5),
+                                                         ok: bool, error in text(), cut: usize, byte: u8) {
         let body = format!(
-            r#"{{"boot_unix": {boot}, "version": {}, "windows": [{}], "outbox": {{"minutes": {}, "events": {}, "clips": {}, "clip_bytes": {}}}}}"#,
-            serde_json::to_string(&version).unwrap(), cams.join(","), outbox[0], outbox[1], outbox[2], outbox[3]
+            r#"{{"boot_unix": {boot}, "version": {}, "windows": [{}], "outbox": {{"minutes": {}, "events": {}, "clips": {}, "clip_bytes": {}}},
+                "store": {{"ok": {ok}, "unsaved": {}, "write_failures": {}, "rows_rejected": {}, "clips_lost": {}, "failing_since_unix": {}, "last_error": {}}}}}"#,
+            serde_json::to_string(&version).unwrap(), cams.join(","), outbox[0], outbox[1], outbox[2], outbox[3],
+            store[0], store[1], store[2], store[3], store[4], serde_json::to_string(&error).unwrap()
         );
         let body = mangle(body, cut, byte);
         if let Ok(hb) = serde_json::from_str::<Heartbeat>(&body) {
@@ -144,6 +147,12 @@ proptest! {
                     }
                 }
                 prop_assert!(hb.boot_unix.is_finite());
+                let st = &hb.store;
+                for v in [st.unsaved, st.write_failures, st.rows_rejected, st.clips_lost] {
+                    prop_assert!(i64::try_from(v).is_ok());
+                }
+                prop_assert!(st.failing_since_unix.is_none_or(f64::is_finite));
+                prop_assert!(st.last_error.as_ref().is_none_or(|e| e.chars().count() <= liyi::wire::MAX_ERROR_CHARS));
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod http;
 pub mod login;
 pub mod memory;
 pub mod motion;
+pub mod persist;
 pub mod region;
 mod slot;
 pub mod status;
@@ -21,6 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::base::clock::{Backoff, Clock, RealClock};
 use crate::capture::{self, CaptureOptions};
 use crate::clips::{ClipRecorder, FinishedClip};
 use crate::config::{ClipSettings, Config, Window};
@@ -66,6 +68,9 @@ pub struct AgentOptions {
     /// Find people only in the window's zones and around them
     /// ([`region::analysis_region`]); `false` analyses whole frames.
     pub zone_crop: bool,
+    /// How long the store may refuse rows (they wait in memory) before the
+    /// agent stops with an error.
+    pub store_give_up: Duration,
 }
 
 /// The longest wait between two attempts to open a lost source. A camera
@@ -73,6 +78,10 @@ pub struct AgentOptions {
 /// inside the 5 s goal; retrying a dead camera every 2 s costs one TCP
 /// connection attempt.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// The first wait after a source fails.
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// How often a waiting capture thread looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// Upper bounds (seconds) of the inference latency histogram's buckets.
 pub const LATENCY_BUCKETS: [f64; 8] = [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, f64::INFINITY];
@@ -144,6 +153,8 @@ pub struct Agent {
     pub config_file: std::path::PathBuf,
     /// The gate options motion gates are rebuilt with after an edit.
     gate_options: Mutex<Option<motion::GateOptions>>,
+    /// Whether the store takes the rows the windows make.
+    pub store: persist::StoreHealth,
 }
 
 impl Agent {
@@ -175,7 +186,13 @@ impl Agent {
             })
             .collect();
         anyhow::ensure!(!windows.is_empty(), "{}: no window has a `source`", config.file.display());
-        Ok(Arc::new(Agent { windows, started: Instant::now(), config_file: config.file.clone(), gate_options: Mutex::new(None) }))
+        Ok(Arc::new(Agent {
+            windows,
+            started: Instant::now(),
+            config_file: config.file.clone(),
+            gate_options: Mutex::new(None),
+            store: Default::default(),
+        }))
     }
 }
 
@@ -438,7 +455,7 @@ pub fn run(
             let (w, stop) = (Arc::clone(w), Arc::clone(&stop));
             let opts = CaptureOptions { fps: options.fps, ..CaptureOptions::default() };
             let loop_files = options.loop_files;
-            scope.spawn(move || capture_loop(&w, opts, loop_files, &stop));
+            scope.spawn(move || capture_loop(&w, opts, loop_files, &stop, &RealClock::new()));
         }
         let next = Arc::new(AtomicU64::new(0));
         for k in 0..workers {
@@ -596,11 +613,12 @@ pub fn run(
 }
 
 /// Reads one window's source into its slot, reopening it with backoff
-/// (0.5 s doubling to [`MAX_BACKOFF`]) when it fails.
-fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &AtomicBool) {
+/// (0.5 s doubling to [`MAX_BACKOFF`]) when it fails. Waits (the backoff,
+/// and a recording's pace) go through `clock`, so tests drive them.
+fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &AtomicBool, clock: &dyn Clock) {
     let spec = w.window.source.clone().expect("windows without a source are skipped");
     let is_file = matches!(spec, crate::config::SourceSpec::File { .. } | crate::config::SourceSpec::Images { .. });
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF);
     let mut opened_once = false;
     while !stop.load(Ordering::Relaxed) {
         match capture::open(&spec, opts) {
@@ -611,10 +629,10 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                     w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
                 }
                 opened_once = true;
-                backoff = Duration::from_millis(500);
+                backoff.reset();
                 // Recordings play at the analysis rate, as a camera would:
                 // each frame is due one period after the last one.
-                let mut due = Instant::now();
+                let mut due = clock.elapsed();
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         break;
@@ -626,9 +644,9 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
                             w.slot.put(frame);
                             if is_file {
                                 due += Duration::from_secs_f64(1.0 / opts.fps);
-                                let now = Instant::now();
+                                let now = clock.elapsed();
                                 if due > now {
-                                    std::thread::sleep(due - now);
+                                    clock.sleep_blocking(due - now);
                                 } else {
                                     due = now;
                                 }
@@ -651,17 +669,92 @@ fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &
             Err(e) => {
                 w.stats.errors.fetch_add(1, Ordering::Relaxed);
                 *lock(&w.stats.last_error) = Some(e.to_string());
-                tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff, "cannot open source");
+                tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff.peek(), "cannot open source");
                 if is_file && !loop_files {
                     break;
                 }
             }
         }
-        let until = Instant::now() + backoff;
-        while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(50));
+        // Wait before the next attempt, in short steps so a stop is heard.
+        let wait = backoff.next_wait();
+        let until = clock.elapsed() + wait;
+        while !stop.load(Ordering::Relaxed) {
+            let now = clock.elapsed();
+            if now >= until {
+                break;
+            }
+            clock.sleep_blocking((until - now).min(STOP_POLL));
         }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
     w.slot.close();
+}
+
+#[cfg(test)]
+mod capture_tests {
+    use super::*;
+    use crate::base::clock::{Clock, SimulatedClock, Sleep};
+
+    /// A simulated clock that raises `stop` once `limit` of time has been
+    /// slept through: the capture loop runs its schedule in microseconds.
+    struct StopAfter {
+        clock: SimulatedClock,
+        stop: Arc<AtomicBool>,
+        limit: Duration,
+    }
+
+    impl Clock for StopAfter {
+        fn now_ms(&self) -> i64 {
+            self.clock.now_ms()
+        }
+        fn elapsed(&self) -> Duration {
+            self.clock.elapsed()
+        }
+        fn sleep(&self, d: Duration) -> Sleep {
+            self.clock.sleep(d)
+        }
+        fn sleep_blocking(&self, d: Duration) {
+            self.clock.sleep_blocking(d);
+            if self.clock.elapsed() >= self.limit {
+                self.stop.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    fn dead_camera_agent() -> Arc<Agent> {
+        let text = r#"hall = "t"
+[[window]]
+id = "w1"
+source = "rtsp://127.0.0.1:9/cam"
+staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
+counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
+hours = ["00:00-23:59"]
+"#;
+        let cfg = crate::config::parse(text, std::path::Path::new("t.toml")).expect("test config");
+        Agent::new(&cfg, &BTreeMap::new()).unwrap()
+    }
+
+    #[test]
+    fn a_dead_camera_is_retried_on_a_doubling_backoff_capped_at_two_seconds() {
+        let agent = dead_camera_agent();
+        let stop = Arc::new(AtomicBool::new(false));
+        // Attempts at 0, 0.5, 1.5, 3.5, 5.5, 7.5 and 9.5 s (waits 0.5, 1, 2, 2…).
+        let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_millis(9_600) };
+        capture_loop(&agent.windows[0], CaptureOptions::default(), false, &stop, &clock);
+        let s = &agent.windows[0].stats;
+        assert_eq!(s.errors.load(Ordering::Relaxed), 7);
+        assert_eq!(s.reconnects.load(Ordering::Relaxed), 0, "never opened, so never reopened");
+        assert!(!s.source_up.load(Ordering::Relaxed));
+        assert!(lock(&s.last_error).as_deref().is_some_and(|e| e.contains("127.0.0.1:9")));
+    }
+
+    #[test]
+    fn a_stop_ends_the_wait_at_once() {
+        let agent = dead_camera_agent();
+        let stop = Arc::new(AtomicBool::new(false));
+        // Stopped 0.1 s into the first 0.5 s wait: the loop polls the flag.
+        let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_millis(100) };
+        capture_loop(&agent.windows[0], CaptureOptions::default(), false, &stop, &clock);
+        assert_eq!(agent.windows[0].stats.errors.load(Ordering::Relaxed), 1);
+        assert!(clock.elapsed() <= Duration::from_millis(100), "{:?}", clock.elapsed());
+    }
 }

@@ -8,11 +8,14 @@ use std::sync::atomic::Ordering;
 use serde::Serialize;
 
 use super::{Agent, LATENCY_BUCKETS};
+use crate::i18n::Lang;
 use crate::sync::lock;
 
 #[derive(Debug, Serialize)]
 pub struct Status {
     pub uptime_s: f64,
+    /// Whether the store takes the rows: what waits in memory, what failed.
+    pub store: crate::wire::StoreBeat,
     pub windows: Vec<WindowStatus>,
 }
 
@@ -95,7 +98,7 @@ impl Agent {
                 }
             })
             .collect();
-        Status { uptime_s: uptime, windows }
+        Status { uptime_s: uptime, store: self.store.snapshot(), windows }
     }
 
     /// Prometheus text exposition format.
@@ -105,7 +108,11 @@ impl Agent {
         let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, f64)>| {
             let _ = writeln!(t, "# HELP {name} {help}\n# TYPE {name} {kind}");
             for (labels, v) in rows {
-                let _ = writeln!(t, "{name}{{{labels}}} {v}");
+                if labels.is_empty() {
+                    let _ = writeln!(t, "{name} {v}");
+                } else {
+                    let _ = writeln!(t, "{name}{{{labels}}} {v}");
+                }
             }
         };
         let per = |f: &dyn Fn(&WindowStatus) -> f64| st.windows.iter().map(|w| (format!("window=\"{}\"", w.id), f(w))).collect::<Vec<_>>();
@@ -148,6 +155,33 @@ impl Agent {
             .flat_map(|w| w.rules.iter().map(move |(r, p)| (format!("window=\"{}\",rule=\"{r}\",phase=\"{p}\"", w.id), 1.0)))
             .collect();
         family("liyi_rule_state", "gauge", "Each rule's current phase (idle, pending, active, clearing).", rules);
+        let store = &st.store;
+        family("liyi_store_ok", "gauge", "1 while the store takes every row.", vec![(String::new(), f64::from(u8::from(store.ok)))]);
+        family("liyi_store_unsaved_rows", "gauge", "Rows waiting in memory for the store.", vec![(String::new(), store.unsaved as f64)]);
+        family(
+            "liyi_store_write_failures_total",
+            "counter",
+            "Write attempts the store refused.",
+            vec![(String::new(), store.write_failures as f64)],
+        );
+        family(
+            "liyi_store_rows_rejected_total",
+            "counter",
+            "Rows dropped as malformed (logged).",
+            vec![(String::new(), store.rows_rejected as f64)],
+        );
+        family(
+            "liyi_store_clips_lost_total",
+            "counter",
+            "Clips whose files could not be written.",
+            vec![(String::new(), store.clips_lost as f64)],
+        );
+        family(
+            "liyi_store_failing_seconds",
+            "gauge",
+            "Seconds the store has been refusing rows (0 when it takes them).",
+            vec![(String::new(), store.failing_since_unix.map_or(0.0, |t| (crate::base::clock::now_unix() - t).max(0.0)))],
+        );
         let _ = writeln!(t, "# HELP liyi_inference_seconds Pose inference time per frame.\n# TYPE liyi_inference_seconds histogram");
         for w in &self.windows {
             let mut cumulative = 0;
@@ -168,53 +202,14 @@ impl Agent {
     }
 }
 
-/// The status page's words, zh-CN and English.
-struct Labels {
-    title: &'static str,
-    window: &'static str,
-    source: &'static str,
-    up: &'static str,
-    down: &'static str,
-    fps: &'static str,
-    inference: &'static str,
-    last_frame: &'static str,
-    rules: &'static str,
-    error: &'static str,
-}
-
-const ZH: Labels = Labels {
-    title: "礼仪 Liyi 边缘盒状态",
-    window: "窗口",
-    source: "视频源",
-    up: "在线",
-    down: "离线",
-    fps: "帧率（输入 / 分析）",
-    inference: "推理耗时",
-    last_frame: "上一帧",
-    rules: "规则状态",
-    error: "最近错误",
-};
-
-const EN: Labels = Labels {
-    title: "Liyi edge box status",
-    window: "Window",
-    source: "Source",
-    up: "up",
-    down: "down",
-    fps: "fps (in / analysed)",
-    inference: "inference",
-    last_frame: "last frame",
-    rules: "rules",
-    error: "last error",
-};
-
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The human page: a table of windows. No preview images.
+/// The human page: a table of windows, and a warning while the store
+/// refuses rows. No preview images. Words from the translation tables.
 pub fn page(status: &Status, english: bool) -> String {
-    let l = if english { &EN } else { &ZH };
+    let l = if english { Lang::En } else { Lang::Zh };
     let mut rows = String::new();
     for w in &status.windows {
         let rules: Vec<String> = w.rules.iter().filter(|(_, p)| p != "idle").map(|(r, p)| format!("{r}: {p}")).collect();
@@ -226,7 +221,7 @@ pub fn page(status: &Status, english: bool) -> String {
             escape(&w.id),
             escape(&w.source),
             if w.source_up { "up" } else { "down" },
-            if w.source_up { l.up } else { l.down },
+            if w.source_up { l.t("edge.up") } else { l.t("edge.down") },
             w.fps_in,
             w.fps_analysed,
             w.mean_inference_ms.map_or("—".into(), |v| format!("{v:.0} ms")),
@@ -235,21 +230,37 @@ pub fn page(status: &Status, english: bool) -> String {
             w.last_error.as_deref().map_or("—".into(), escape),
         );
     }
+    let store = match (&status.store.failing_since_unix, status.store.ok) {
+        (Some(since), false) => {
+            let since = chrono::DateTime::from_timestamp(*since as i64, 0)
+                .map_or_else(|| "?".to_string(), |t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
+            let text = l.f(
+                "edge.store_failing",
+                &[
+                    ("since", since),
+                    ("error", status.store.last_error.clone().unwrap_or_default()),
+                    ("unsaved", status.store.unsaved.to_string()),
+                ],
+            );
+            format!("<p class=\"down\" id=\"store-failing\">{}</p>", escape(&text))
+        }
+        _ => String::new(),
+    };
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>{}</title>\
          <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}}.up{{color:#080}}.down{{color:#c00}}</style></head>\
-         <body><h1>{}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
+         <body><h1>{}</h1>{store}<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
          <p><a href=\"/status\">/status</a> · <a href=\"/metrics\">/metrics</a> · <a href=\"?lang={}\">{}</a></p></body></html>",
-        if english { "en" } else { "zh-CN" },
-        l.title,
-        l.title,
-        l.window,
-        l.source,
-        l.fps,
-        l.inference,
-        l.last_frame,
-        l.rules,
-        l.error,
+        l.code(),
+        l.t("edge.title"),
+        l.t("edge.title"),
+        l.t("edge.window"),
+        l.t("edge.source"),
+        l.t("edge.fps"),
+        l.t("edge.inference"),
+        l.t("edge.last_frame"),
+        l.t("edge.rules"),
+        l.t("edge.error"),
         if english { "zh" } else { "en" },
         if english { "中文" } else { "English" },
     )

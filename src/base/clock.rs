@@ -21,6 +21,9 @@ pub trait Clock: Send + Sync + 'static {
     fn elapsed(&self) -> Duration;
     /// Waits `d` of this clock's time.
     fn sleep(&self, d: Duration) -> Sleep;
+    /// Blocks the calling thread for `d` of this clock's time (capture
+    /// threads, which are not async).
+    fn sleep_blocking(&self, d: Duration);
 
     /// Wall time in seconds, for the places that still keep `f64` seconds.
     fn now_unix(&self) -> f64 {
@@ -62,6 +65,10 @@ impl Clock for RealClock {
 
     fn sleep(&self, d: Duration) -> Sleep {
         Box::pin(tokio::time::sleep(d))
+    }
+
+    fn sleep_blocking(&self, d: Duration) {
+        std::thread::sleep(d);
     }
 }
 
@@ -116,6 +123,11 @@ impl Clock for SimulatedClock {
         self.advance(d);
         Box::pin(tokio::task::yield_now())
     }
+
+    fn sleep_blocking(&self, d: Duration) {
+        self.advance(d);
+        std::thread::yield_now();
+    }
 }
 
 /// Exponential backoff measured on a [`Clock`]: `first`, doubling, capped
@@ -130,6 +142,11 @@ pub struct Backoff {
 impl Backoff {
     pub fn new(first: Duration, max: Duration) -> Backoff {
         Backoff { first, max: max.max(first), next: first }
+    }
+
+    /// The wait [`Backoff::next_wait`] will give next.
+    pub fn peek(&self) -> Duration {
+        self.next
     }
 
     /// The wait before the next attempt, and doubles the one after.

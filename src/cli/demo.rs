@@ -67,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         record_traces: None,
         zone_crop: true,
         mqtt: None,
+        store_give_up: crate::agent::persist::DEFAULT_GIVE_UP,
     };
     let clips_dir = data_dir.join("clips");
     let seconds = args.seconds.clamp(5.0, 600.0);
@@ -91,6 +92,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     bar.finish_and_clear();
     print_summary(&done, &store_path, &clips_dir);
+    if let Some(failure) = done.store_failure {
+        anyhow::bail!(failure);
+    }
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (events, minutes) = rt.block_on(async {

@@ -14,6 +14,7 @@ mod replay;
 mod run;
 mod simulate;
 mod snapshot;
+mod store_thread;
 mod trace;
 
 use std::path::PathBuf;

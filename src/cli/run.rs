@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use super::store_thread::{ClipSink, StoreWriter};
 use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::agent::{self, AgentOptions, Output};
-use crate::clips::{retention, writer};
+use crate::base::clock::RealClock;
+use crate::clips::retention;
 use crate::config::Config;
 use crate::store::Store;
 use crate::vision::catalog::Catalog;
@@ -66,6 +68,12 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     record_traces: Option<PathBuf>,
 
+    /// How long the store may refuse rows (disk full, a damaged or locked
+    /// file) before the agent gives up and exits with an error. Meanwhile
+    /// rows wait in memory and are retried; `/status` shows the failure.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
+    store_give_up_s: f64,
+
     /// Replay video files in a loop instead of once.
     #[arg(long)]
     loop_files: bool,
@@ -90,6 +98,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(0.1..=30.0).contains(&args.fps) {
         anyhow::bail!("--fps must be between 0.1 and 30");
     }
+    if !(1.0..=86_400.0).contains(&args.store_give_up_s) {
+        anyhow::bail!("--store-give-up-s must be between 1 and 86400 seconds");
+    }
     let mqtt = match &cfg.mqtt {
         Some(m) => Some(Arc::new(
             crate::mqtt::Publisher::start(m, &cfg.hall).map_err(|e| anyhow::anyhow!("cannot start the MQTT publisher thread: {e}"))?,
@@ -109,6 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         record_traces: args.record_traces.clone().map(|d| (d, cfg.clips.max_age_days)),
         zone_crop: !args.whole_frame,
         mqtt: mqtt.clone(),
+        store_give_up: Duration::from_secs_f64(args.store_give_up_s),
     };
     let clips_dir = args.clips.clone().unwrap_or_else(|| clips_beside(&args.store));
     let stop = Arc::new(AtomicBool::new(false));
@@ -121,6 +133,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("mqtt: {} messages queued, {} dropped, {} connection(s)", st.queued, st.dropped, st.connects);
     }
     print_summary(&done, &args.store, &clips_dir);
+    if let Some(failure) = done.store_failure {
+        anyhow::bail!(failure);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -141,6 +156,8 @@ pub(super) struct RunDone {
     pub minutes: usize,
     /// Clips written (paths of the videos, relative to the clips folder).
     pub clips: Vec<String>,
+    /// Rows the store could not take, and why: the run failed.
+    pub store_failure: Option<String>,
 }
 
 /// Runs the agent with its store writer and status server until `stop`,
@@ -201,6 +218,7 @@ pub(super) fn run_agent(
             std::collections::BTreeMap::new()
         }
     };
+    let state = agent::Agent::new(cfg, &kept_baselines)?;
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
     let clip_sink = match options.clips {
         Some(settings) => {
@@ -212,47 +230,17 @@ pub(super) fn run_agent(
         }
         None => None,
     };
-    let writer = std::thread::spawn(move || {
-        let (mut events, mut minutes, mut clips) = (0u64, 0usize, Vec::new());
-        for output in rx {
-            let r = match output {
-                Output::Opened(window, began) => store_rt.block_on(store.open_events(&window, &began)).map(|_| ()),
-                Output::Events(e) => store_rt.block_on(store.insert_events(&e)).map(|n| events += n),
-                Output::Baseline(window, json) => store_rt.block_on(store.save_baseline(&window, &json, now_unix() as i64)),
-                Output::Minutes(m) => {
-                    minutes += m.len();
-                    store_rt.block_on(store.upsert_minutes(&m))
-                }
-                Output::Clip(clip, models) => match clip_sink.as_ref().map(|sink| (sink, sink.write(&clip, &models))) {
-                    Some((sink, Ok(row))) => {
-                        tracing::info!(window = %row.window, rule = %row.rule, video = %row.video, "clip written");
-                        clips.push(row.video.clone());
-                        store_rt.block_on(async {
-                            store.insert_clip(&row).await?;
-                            retention::enforce(&store, &sink.root, &sink.settings, now_unix()).await.map(|_| ())
-                        })
-                    }
-                    Some((_, Err(e))) => {
-                        tracing::error!(window = %clip.window, rule = %clip.rule, error = %e, "clip not written");
-                        Ok(())
-                    }
-                    // The agent records clips only when they are enabled.
-                    None => Ok(()),
-                },
-            };
-            if let Err(e) = r {
-                tracing::error!(error = %e, "store write failed");
-            }
-        }
-        // With a hub, the uplink shares the pool and closes it after its
-        // last drain.
-        if !store.has_outbox() {
-            store_rt.block_on(store.close());
-        }
-        (events, minutes, clips)
-    });
+    let store_writer = StoreWriter {
+        rt: store_rt,
+        store,
+        clip_sink,
+        agent: Arc::clone(&state),
+        clock: RealClock::shared(),
+        give_up_after: options.store_give_up,
+        stop: Arc::clone(&stop),
+    };
+    let writer = std::thread::spawn(move || store_writer.run(rx));
 
-    let state = agent::Agent::new(cfg, &kept_baselines)?;
     // Stopped after the store writer has flushed, so the last rows get a
     // chance to go out (what does not stays in the outbox).
     let uplink_stop = Arc::new(AtomicBool::new(false));
@@ -267,12 +255,12 @@ pub(super) fn run_agent(
     let result = agent::run(&state, runtime, catalog, options, stop, tx);
     finished.store(true, Ordering::Relaxed);
     let windows = result?;
-    let (events, minutes, clips) = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
+    let written = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;
     uplink_stop.store(true, Ordering::Relaxed);
     if let Some(u) = uplink {
         let _ = u.join();
     }
-    Ok(RunDone { windows, events, minutes, clips })
+    Ok(RunDone { windows, events: written.events, minutes: written.minutes, clips: written.clips, store_failure: written.failure })
 }
 
 /// The outbox's sender, on its own thread and runtime: drains to the hub
@@ -306,33 +294,6 @@ pub(super) fn print_summary(done: &RunDone, store: &Path, clips_dir: &Path) {
 }
 
 use crate::base::clock::now_unix;
-
-/// Where and how the store thread writes clips.
-struct ClipSink {
-    root: PathBuf,
-    windows: Vec<crate::config::Window>,
-    fps: f64,
-    settings: crate::config::ClipSettings,
-}
-
-impl ClipSink {
-    fn write(&self, clip: &crate::clips::FinishedClip, models: &[crate::vision::pose::ModelId]) -> anyhow::Result<crate::store::ClipRow> {
-        let window = self.windows.iter().find(|w| w.id == clip.window).ok_or_else(|| anyhow::anyhow!("unknown window {}", clip.window))?;
-        let settings = self.settings;
-        let ctx = writer::WriteContext {
-            root: &self.root,
-            window,
-            fps: self.fps,
-            models,
-            redaction: writer::Redaction {
-                mode: if settings.skeleton_only { "skeleton_only" } else { "faces_and_heads" },
-                dilate_frames: settings.dilate_frames,
-                face_threshold: agent::REDACT_FACE_SCORE,
-            },
-        };
-        Ok(writer::write(clip, &ctx)?)
-    }
-}
 
 /// Sets `stop` on Ctrl-C or SIGTERM.
 pub(super) fn watch_signals(stop: Arc<AtomicBool>) {
@@ -378,5 +339,6 @@ fn beat_from(status: &crate::agent::status::Status, boot_unix: f64, outbox: crat
             })
             .collect(),
         outbox,
+        store: status.store.clone(),
     }
 }

@@ -17,7 +17,7 @@ use crate::wire::{ClipMeta, Heartbeat, IngestBatch, IngestReply};
 
 /// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
 /// v2: identity keys in UTC milliseconds, and the repair of v1 rows.
-const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql")];
+const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql")];
 
 /// Sessions last this long.
 pub const SESSION_S: f64 = 12.0 * 3600.0;
@@ -78,6 +78,8 @@ pub struct BoxHealth {
     pub last_seen_unix: Option<f64>,
     pub version: Option<String>,
     pub outbox: Option<crate::store::OutboxStats>,
+    /// The box's own store, as its last heartbeat said.
+    pub store: Option<crate::wire::StoreBeat>,
     pub silent: bool,
     pub cameras: Vec<CameraHealth>,
 }
@@ -245,7 +247,7 @@ impl HubDb {
     }
 
     pub async fn boxes(&self) -> Result<Vec<BoxHealth>, StoreError> {
-        let rows = sqlx::query("SELECT id, hall, last_seen_unix, version, outbox_json, silent FROM box ORDER BY hall, id")
+        let rows = sqlx::query("SELECT id, hall, last_seen_unix, version, outbox_json, store_json, silent FROM box ORDER BY hall, id")
             .fetch_all(&self.pool)
             .await
             .map_err(self.sql())?;
@@ -273,6 +275,7 @@ impl HubDb {
                 last_seen_unix: col(r, "last_seen_unix")?,
                 version: col(r, "version")?,
                 outbox: col::<Option<String>>(r, "outbox_json")?.and_then(|j| serde_json::from_str(&j).ok()),
+                store: col::<Option<String>>(r, "store_json")?.and_then(|j| serde_json::from_str(&j).ok()),
                 silent: col::<i64>(r, "silent")? != 0,
             })
         };
@@ -516,15 +519,38 @@ impl HubDb {
     /// was silent) counts as offline on `day`; dropped frames add up.
     pub async fn heartbeat(&self, box_id: &str, hb: &Heartbeat, now: f64, day: &str, silent_after_s: f64) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
-        sqlx::query("UPDATE box SET last_seen_unix = ?1, boot_unix = ?2, version = ?3, outbox_json = ?4 WHERE id = ?5")
-            .bind(now)
-            .bind(hb.boot_unix)
-            .bind(&hb.version)
-            .bind(serde_json::to_string(&hb.outbox).expect("stats serialise"))
+        let failing = !hb.store.ok;
+        let was_failing = sqlx::query("SELECT store_failing FROM box WHERE id = ?1")
             .bind(box_id)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(self.sql())?;
+            .map_err(self.sql())?
+            .and_then(|r| col::<i64>(&r, "store_failing").ok())
+            .is_some_and(|f| f != 0);
+        sqlx::query(
+            "UPDATE box SET last_seen_unix = ?1, boot_unix = ?2, version = ?3, outbox_json = ?4, store_json = ?5, store_failing = ?6 WHERE id = ?7",
+        )
+        .bind(now)
+        .bind(hb.boot_unix)
+        .bind(&hb.version)
+        .bind(serde_json::to_string(&hb.outbox).expect("stats serialise"))
+        .bind(serde_json::to_string(&hb.store).expect("stats serialise"))
+        .bind(failing as i64)
+        .bind(box_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.sql())?;
+        // The box's store began or stopped refusing rows: an alert, sent
+        // with the others by the health job.
+        if failing != was_failing {
+            sqlx::query("INSERT INTO alert (ts_unix, kind, box, window) VALUES (?1, ?2, ?3, NULL)")
+                .bind(now)
+                .bind(if failing { "box_store_failing" } else { "box_store_ok" })
+                .bind(box_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.sql())?;
+        }
         for c in &hb.windows {
             let prev = sqlx::query(
                 "SELECT source_up, last_seen_unix, boot_unix, frames_stale, down_since_unix FROM camera WHERE box = ?1 AND window = ?2",
@@ -1194,6 +1220,7 @@ mod tests {
                 last_frame_age_s: None,
             }],
             outbox: Default::default(),
+            store: Default::default(),
         }
     }
 
@@ -1216,6 +1243,40 @@ mod tests {
         let a = db.check_health(t0 + 300.0, 120.0, 20.0, 0.0).await.unwrap();
         assert_eq!(a.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["box_offline"]);
         assert_eq!(a[0].hall, "甲");
+    }
+
+    #[tokio::test]
+    async fn a_box_whose_store_fails_raises_one_alert_and_one_recovery() {
+        let (_dir, db) = db().await;
+        db.add_box("b1", "甲").await.unwrap();
+        let t0 = now_unix();
+        let failing = Heartbeat {
+            store: crate::wire::StoreBeat {
+                ok: false,
+                unsaved: 12,
+                write_failures: 3,
+                failing_since_unix: Some(t0 - 20.0),
+                last_error: Some("database or disk is full".into()),
+                ..Default::default()
+            },
+            ..beat(true, 0)
+        };
+        db.heartbeat("b1", &beat(true, 0), t0, "2026-11-28", 60.0).await.unwrap();
+        db.heartbeat("b1", &failing, t0 + 10.0, "2026-11-28", 60.0).await.unwrap();
+        db.heartbeat("b1", &failing, t0 + 20.0, "2026-11-28", 60.0).await.unwrap();
+        let b = &db.boxes().await.unwrap()[0];
+        assert_eq!(b.store.as_ref().map(|s| (s.ok, s.unsaved)), Some((false, 12)));
+        let a = db.check_health(t0 + 21.0, 120.0, 20.0, 0.0).await.unwrap();
+        assert_eq!(a.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["box_store_failing"]);
+        assert_eq!((a[0].hall.as_str(), a[0].box_id.as_str()), ("甲", "b1"));
+        db.mark_alerts_delivered(&a.iter().map(|a| a.id).collect::<Vec<_>>()).await.unwrap();
+        db.heartbeat("b1", &beat(true, 0), t0 + 30.0, "2026-11-28", 60.0).await.unwrap();
+        let a = db.check_health(t0 + 31.0, 120.0, 20.0, 0.0).await.unwrap();
+        assert_eq!(a.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["box_store_ok"]);
+        // Both read in each language from the tables.
+        for lang in [crate::i18n::Lang::Zh, crate::i18n::Lang::En] {
+            assert!(!lang.t("alert.box_store_failing").starts_with('?') && !lang.t("alert.box_store_ok").starts_with('?'));
+        }
     }
 
     #[tokio::test]

@@ -186,6 +186,20 @@ pub fn heartbeat(hb: &Heartbeat) -> Result<(), String> {
     if let Some(t) = o.oldest_unix {
         instant("outbox.oldest_unix", t)?;
     }
+    let st = &hb.store;
+    for (name, v) in
+        [("unsaved", st.unsaved), ("write_failures", st.write_failures), ("rows_rejected", st.rows_rejected), ("clips_lost", st.clips_lost)]
+    {
+        count(&format!("store.{name}"), v)?;
+    }
+    if let Some(t) = st.failing_since_unix {
+        instant("store.failing_since_unix", t)?;
+    }
+    if let Some(e) = &st.last_error
+        && (e.chars().count() > crate::wire::MAX_ERROR_CHARS || e.chars().any(char::is_control))
+    {
+        return Err(format!("store.last_error: at most {} printable characters", crate::wire::MAX_ERROR_CHARS));
+    }
     for (i, w) in hb.windows.iter().enumerate() {
         if !valid_id(&w.id) {
             return Err(format!("windows[{i}].id: {:?} is not a window id", w.id));

@@ -42,6 +42,35 @@ pub enum StoreError {
     Row { path: PathBuf, message: String },
 }
 
+impl StoreError {
+    /// Whether the store itself failed (full disk, I/O error, a corrupt,
+    /// read-only or locked file, the pool gone), so the same write may
+    /// succeed later; otherwise the row itself was refused and retrying it
+    /// cannot help.
+    pub fn is_storage_failure(&self) -> bool {
+        match self {
+            StoreError::Open { .. } | StoreError::TooNew { .. } => true,
+            StoreError::Row { .. } => false,
+            StoreError::Sql { source, .. } => sql_is_storage_failure(source),
+        }
+    }
+}
+
+/// SQLite primary result codes that say the storage failed, not the row:
+/// BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
+const STORAGE_CODES: [i64; 9] = [5, 6, 8, 10, 11, 13, 14, 15, 26];
+
+fn sql_is_storage_failure(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            // sqlx gives the extended code; its low byte is the primary one.
+            db.code().and_then(|c| c.parse::<i64>().ok()).is_none_or(|c| STORAGE_CODES.contains(&(c & 0xff)))
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
+}
+
 mod outbox;
 
 pub use outbox::{Batch, Kind, OutboxStats, Ticket};

@@ -73,6 +73,8 @@ pub fn street_config(dir: &Path, more: &str) -> PathBuf {
 pub struct RunningAgent {
     pub child: std::process::Child,
     pub addr: String,
+    /// Its stderr after the address line, as it comes.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl RunningAgent {
@@ -94,12 +96,15 @@ impl RunningAgent {
                 break rest.split('/').next().unwrap().to_string();
             }
         };
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&log);
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
                 eprintln!("agent: {line}");
+                kept.lock().unwrap().push(line);
             }
         });
-        RunningAgent { child, addr }
+        RunningAgent { child, addr, log }
     }
 
     /// The body of `GET path`.

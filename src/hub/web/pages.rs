@@ -143,13 +143,14 @@ pub async fn health(State(hub): State<AppState>, s: Session) -> Result<Response,
             let (state, class) = match b.last_seen_unix {
                 None => (lang.t("health.never"), "muted"),
                 Some(t) if now - t > hub.cfg.health.box_silent_s => (lang.t("health.offline"), "bad"),
+                Some(_) if b.store.as_ref().is_some_and(|st| !st.ok) => (lang.t("health.store_failing"), "bad"),
                 Some(_) => (lang.t("health.online"), "ok"),
             };
             let cameras: Vec<_> = b
                 .cameras
                 .iter()
                 .map(|c| {
-                    let up = c.source_up && class == "ok";
+                    let up = c.source_up && b.last_seen_unix.is_some_and(|t| now - t <= hub.cfg.health.box_silent_s);
                     context! { window => &c.window, name => &c.name, state => if up { lang.t("health.camera_up") } else { lang.t("health.camera_down") }, class => if up { "ok" } else { "bad" } }
                 })
                 .collect();
