@@ -287,10 +287,11 @@ fn the_hub_refuses_each_attack_and_stores_only_its_own_shape() {
     hub.start();
     let base = hub.url.clone();
     let clips = dir.path().join("hub-data/clips");
+    let day = hub_support::recent_day();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         for (i, a) in attacks.iter().enumerate() {
-            let start = format!("2026-11-28T09:{i:02}:00+08:00");
+            let start = format!("{day}T09:{i:02}:00+08:00");
             let (code, body) = upload(&base, &token, &start, a.video.clone(), a.thumb.clone(), a.sidecar.clone()).await;
             assert_eq!(code, 422, "{}: {body}", a.name);
             assert!(body.contains(a.reason), "{}: {body}", a.name);
@@ -304,7 +305,8 @@ fn the_hub_refuses_each_attack_and_stores_only_its_own_shape() {
 
         // A clean clip is stored, in the hub's shape.
         let sidecar = br#"{ "values": {"trunk_deg": 12.5},   "rule": "absent" }"#.to_vec();
-        let (code, body) = upload(&base, &token, "2026-11-28T10:00:00+08:00", kit.grey_mp4.clone(), kit.grey_png.clone(), sidecar).await;
+        let (code, body) =
+            upload(&base, &token, &format!("{day}T10:00:00+08:00"), kit.grey_mp4.clone(), kit.grey_png.clone(), sidecar).await;
         assert_eq!(code, 200, "{body}");
         let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
         let row = db.clip(id).await.unwrap().unwrap();

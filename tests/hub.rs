@@ -404,9 +404,10 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
     let base = hub.url.clone();
     let (clean, thumb) = clip_parts(dir.path(), false);
     let (face, _) = clip_parts(dir.path(), true);
+    let day = hub_support::recent_day();
     let minute = |obs: f64| {
-        serde_json::json!({"minutes": [{"window": "w01", "minute": "2026-11-28T09:00:00+08:00", "observed_s": obs, "in_service_s": 60.0, "staffed_s": 60.0, "compliant_s": 30.0, "unknown_s": 0.0, "rules": {"slouching": {"violation_s": 30.0, "events": 1}}}],
-        "events": [{"window": "w01", "rule": "slouching", "start": "2026-11-28T09:00:20+08:00", "end": "2026-11-28T09:00:50+08:00", "duration_s": 30.0, "confidence": 0.9, "closed_by": "recovered", "values": {}}]}).to_string()
+        serde_json::json!({"minutes": [{"window": "w01", "minute": &format!("{day}T09:00:00+08:00"), "observed_s": obs, "in_service_s": 60.0, "staffed_s": 60.0, "compliant_s": 30.0, "unknown_s": 0.0, "rules": {"slouching": {"violation_s": 30.0, "events": 1}}}],
+        "events": [{"window": "w01", "rule": "slouching", "start": &format!("{day}T09:00:20+08:00"), "end": &format!("{day}T09:00:50+08:00"), "duration_s": 30.0, "confidence": 0.9, "closed_by": "recovered", "values": {}}]}).to_string()
     };
     rt().block_on(async {
         // Tokens.
@@ -433,17 +434,17 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
         assert_eq!(db.counts().await.unwrap(), (1, 1, 0));
 
         // Clips: a face is refused (422) and nothing is written.
-        let (code, body) = upload(&base, &token_a, "w01", "2026-11-28T09:00:20+08:00", face, thumb.clone()).await;
+        let (code, body) = upload(&base, &token_a, "w01", &format!("{day}T09:00:20+08:00"), face, thumb.clone()).await;
         assert_eq!(code, 422, "{body}");
         assert!(body.contains("privacy check") && body.contains("face"), "{body}");
         assert_eq!(walk_count(&dir.path().join("hub-data"), "mp4"), 0);
         assert_eq!(db.refused_clips().await.unwrap(), 1);
-        let (code, body) = upload(&base, &token_a, "w01", "2026-11-28T09:00:20+08:00", clean.clone(), thumb.clone()).await;
+        let (code, body) = upload(&base, &token_a, "w01", &format!("{day}T09:00:20+08:00"), clean.clone(), thumb.clone()).await;
         assert_eq!(code, 200, "{body}");
         let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
-        let (_, again) = upload(&base, &token_a, "w01", "2026-11-28T09:00:20+08:00", clean.clone(), thumb.clone()).await;
+        let (_, again) = upload(&base, &token_a, "w01", &format!("{day}T09:00:20+08:00"), clean.clone(), thumb.clone()).await;
         assert!(again.contains("\"duplicate\":true"), "{again}");
-        let (code, _) = upload(&base, &token_b, "w09", "2026-11-28T10:00:00+08:00", clean, thumb).await;
+        let (code, _) = upload(&base, &token_b, "w09", &format!("{day}T10:00:00+08:00"), clean, thumb).await;
         assert_eq!(code, 200);
 
         // Roles and halls.
@@ -452,7 +453,7 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
         let trb = Browser::sign_in(&base, "trb", "trainer-pass-b").await;
         let root = Browser::sign_in(&base, "root", "admin-password").await;
         assert_eq!(tra.get("/summary").await.status(), 403, "trainers do not see summaries");
-        assert_eq!(tra.get("/api/v1/summary?date=2026-11-28").await.status(), 403);
+        assert_eq!(tra.get(&format!("/api/v1/summary?date={day}")).await.status(), 403);
         assert_eq!(sup.get("/clips").await.status(), 403, "supervisors do not see clips");
         assert_eq!(sup.get(&format!("/clips/{id}/video.mp4")).await.status(), 403);
         assert_eq!(root.get(&format!("/clips/{id}")).await.status(), 403);
@@ -488,13 +489,13 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
         std::io::Read::read_to_string(&mut archive.by_name("index.html").unwrap(), &mut index).unwrap();
         assert!(index.contains("坐姿示范：请对照") && index.contains(".mp4"), "{index}");
         // A supervisor marks the event a false alarm: it leaves the rate.
-        let before: serde_json::Value = sup.get("/api/v1/summary?date=2026-11-28").await.json().await.unwrap();
+        let before: serde_json::Value = sup.get(&format!("/api/v1/summary?date={day}")).await.json().await.unwrap();
         assert_eq!(before["total"]["rate"], 0.5);
         let ev = db.events_between(0.0, 1e12, None).await.unwrap()[0].id;
-        let csrf = sup.csrf("/events?date=2026-11-28").await;
+        let csrf = sup.csrf(&format!("/events?date={day}")).await;
         assert_eq!(sup.post_form(&format!("/events/{ev}/false-alarm"), &[("undo", "false")]).await.status(), 403);
         assert_eq!(sup.post_form(&format!("/events/{ev}/false-alarm"), &[("csrf", &csrf), ("undo", "false")]).await.status(), 303);
-        let after: serde_json::Value = sup.get("/api/v1/summary?date=2026-11-28").await.json().await.unwrap();
+        let after: serde_json::Value = sup.get(&format!("/api/v1/summary?date={day}")).await.json().await.unwrap();
         assert_eq!(after["total"]["rate"], 1.0, "{}", after["total"]);
         assert_eq!(after["total"]["rules"]["slouching"], serde_json::json!({"events": 0, "minutes": 0.0, "false_alarms": 1}));
         // Every view and export is in the audit log, which admins read.
@@ -508,7 +509,7 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
 
     // `liyi report --send`: e-mail to the SMTP sink and a DingTalk markdown
     // to the webhook, with the day's figures and a link back.
-    let out = Command::new(bin()).args(["report", "--date", "2026-11-28", "--send", "--config"]).arg(&hub.config).output().unwrap();
+    let out = Command::new(bin()).args(["report", "--date", &day, "--send", "--config"]).arg(&hub.config).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("100.0 %"));
     let mail = common::wait_for(Duration::from_secs(20), || smtp.messages().into_iter().next()).expect("e-mail delivered");
@@ -517,10 +518,7 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
     assert_eq!(body["msgtype"], "markdown");
     let text = body["markdown"]["text"].as_str().unwrap();
     assert!(
-        text.contains("2026-11-28")
-            && text.contains("100.0 %")
-            && text.contains("甲大厅")
-            && text.contains(&format!("{base}/summary?date=2026-11-28")),
+        text.contains(&day) && text.contains("100.0 %") && text.contains("甲大厅") && text.contains(&format!("{base}/summary?date={day}")),
         "{text}"
     );
     assert!(body["markdown"]["title"].as_str().unwrap().contains("礼仪日报"));

@@ -284,6 +284,7 @@ fn keys_are_utc_milliseconds_and_clips_have_their_own_files() {
     hub.start();
     let base = hub.url.clone();
     let (video, thumb) = grey_clip(dir.path());
+    let day = hub_support::recent_day();
     let event = |start: &str, end: &str| {
         serde_json::json!({"events": [{"window": "w01", "rule": "slouching", "start": start, "end": end, "duration_s": 30.0, "confidence": 0.9,
             "closed_by": "recovered", "values": {}}]})
@@ -292,26 +293,28 @@ fn keys_are_utc_milliseconds_and_clips_have_their_own_files() {
     rt().block_on(async {
         // The box sends the event in UTC, then again in +08:00: one row.
         let (code, body) =
-            post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T01:00:20+00:00", "2026-11-28T01:00:50+00:00")).await;
+            post_json(&base, "/api/v1/ingest", Some(&token), event(&format!("{day}T01:00:20+00:00"), &format!("{day}T01:00:50+00:00")))
+                .await;
         assert_eq!(code, 200, "{body}");
         let (code, body) =
-            post_json(&base, "/api/v1/ingest", Some(&token), event("2026-11-28T09:00:20+08:00", "2026-11-28T09:00:50+08:00")).await;
+            post_json(&base, "/api/v1/ingest", Some(&token), event(&format!("{day}T09:00:20+08:00"), &format!("{day}T09:00:50+08:00")))
+                .await;
         assert_eq!(code, 200, "{body}");
         assert!(body.contains("\"events_new\":0"), "the resend is the same event: {body}");
         let db = HubDb::open(&hub.store()).await.unwrap();
         assert_eq!(db.counts().await.unwrap().1, 1);
         // Its clip, stamped +08:00, links to it.
-        let (code, body) = upload(&base, &token, "2026-11-28T09:00:20+08:00", video.clone(), thumb.clone()).await;
+        let (code, body) = upload(&base, &token, &format!("{day}T09:00:20+08:00"), video.clone(), thumb.clone()).await;
         assert_eq!(code, 200, "{body}");
         let linked = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
         let c = db.clip(linked).await.unwrap().unwrap();
         assert!(c.event_id.is_some(), "the clip links to its event: {c:?}");
-        let (_, again) = upload(&base, &token, "2026-11-28T01:00:20Z", video.clone(), thumb.clone()).await;
+        let (_, again) = upload(&base, &token, &format!("{day}T01:00:20Z"), video.clone(), thumb.clone()).await;
         assert!(again.contains("\"duplicate\":true"), "the same clip in UTC is a resend: {again}");
         // Two clips a quarter-second apart: two clips, four files.
-        let (code, a) = upload(&base, &token, "2026-11-28T10:00:00.250+08:00", video.clone(), thumb.clone()).await;
+        let (code, a) = upload(&base, &token, &format!("{day}T10:00:00.250+08:00"), video.clone(), thumb.clone()).await;
         assert_eq!(code, 200, "{a}");
-        let (code, b) = upload(&base, &token, "2026-11-28T10:00:00.500+08:00", video.clone(), thumb.clone()).await;
+        let (code, b) = upload(&base, &token, &format!("{day}T10:00:00.500+08:00"), video.clone(), thumb.clone()).await;
         assert_eq!(code, 200, "{b}");
         let id = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap()["id"].as_i64().unwrap();
         let (a, b) = (db.clip(id(&a)).await.unwrap().unwrap(), db.clip(id(&b)).await.unwrap().unwrap());
@@ -402,7 +405,7 @@ fn a_version_1_store_is_repaired() {
         db.close().await;
         let mut c = raw(&path).await;
         let v: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut c).await.unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(v, liyi::hub::db::SCHEMA_VERSION, "upgraded through every version");
     });
 }
 

@@ -19,6 +19,9 @@ use crate::wire::{ClipMeta, Heartbeat, IngestBatch, IngestReply};
 /// v2: identity keys in UTC milliseconds, and the repair of v1 rows.
 const SCHEMA: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql")];
 
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
+
 /// Sessions last this long.
 pub const SESSION_S: f64 = 12.0 * 3600.0;
 

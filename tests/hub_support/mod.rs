@@ -239,3 +239,12 @@ pub async fn post_json(base: &str, path: &str, token: Option<&str>, body: String
 pub fn hub_section(url: &str, box_id: &str, token_file: &Path, extra: &str) -> String {
     format!("\n[hub]\nurl = \"{url}\"\nbox = \"{box_id}\"\ntoken_file = \"{}\"\n{extra}\n", token_file.display())
 }
+
+/// A day two days before today in the halls' zone (+08:00), as
+/// `YYYY-MM-DD`: rows the tests send fall inside the hub's window of
+/// accepted times whenever the tests run (fixed dates would be refused a
+/// year on).
+pub fn recent_day() -> String {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    (today - chrono::Days::new(2)).format("%Y-%m-%d").to_string()
+}
