@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
 
     let cfg =
         liyi::hub::config::parse(&format!("data_dir = \"{}\"\n", dir.path().join("http").display()), &dir.path().join("hub.toml")).unwrap();
-    let hub: Arc<Hub> = rt.block_on(Hub::open(cfg, Err("no face model in the bench".into()))).unwrap();
+    let hub: Arc<Hub> = rt.block_on(Hub::open(cfg, Err("no face model in the bench".into()), None)).unwrap();
     let token = rt.block_on(hub.db.add_box("bench", "大厅")).unwrap();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}/api/v1/ingest", listener.local_addr().unwrap());

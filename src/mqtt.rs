@@ -46,6 +46,12 @@ impl Topics {
         format!("{}/{}/{}/state", self.prefix, self.hall, level(window))
     }
 
+    /// `<prefix>/<hall>/alerts`: the hub's alerts about `hall`'s boxes (its
+    /// own, hall empty: `<prefix>/hub/alerts`).
+    pub fn alerts(&self, hall: &str) -> String {
+        format!("{}/{}/alerts", self.prefix, level(if hall.is_empty() { "hub" } else { hall }))
+    }
+
     /// `<prefix>/<box>/available` (retained: `online` or `offline`)
     pub fn available(&self) -> String {
         format!("{}/{}/available", self.prefix, self.box_id)
@@ -96,6 +102,14 @@ pub fn state_payload(window: &str, at: &Ts, active: &[(RuleCode, Ts)]) -> String
         })
         .collect();
     json!({"window": window, "at": rfc3339(at), "rules": rules}).to_string()
+}
+
+/// A health alert: its code, the box, hall and window it is about, and
+/// when it was raised. Codes and ids only: the words are the reader's.
+pub fn alert_payload(kind: &str, box_id: &str, hall: &str, window: Option<&str>, ts_unix: f64) -> String {
+    let ts =
+        chrono::DateTime::from_timestamp_millis((ts_unix * 1000.0) as i64).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    serde_json::json!({"type": "alert", "kind": kind, "box": box_id, "hall": hall, "window": window, "ts": ts}).to_string()
 }
 
 /// What `/status` and `/metrics` show.
@@ -216,6 +230,11 @@ impl Publisher {
         self.send(self.topics.state(window), true, payload);
     }
 
+    /// A hub health alert (QoS 1, not retained) on `<prefix>/<hall>/alerts`.
+    pub fn alert(&self, kind: &str, box_id: &str, hall: &str, window: Option<&str>, ts_unix: f64) {
+        self.send(self.topics.alerts(hall), false, alert_payload(kind, box_id, hall, window, ts_unix));
+    }
+
     /// Whether `window`'s state has been published yet.
     pub fn has_state(&self, window: &str) -> bool {
         lock(&self.states).contains_key(window)
@@ -250,6 +269,22 @@ mod tests {
 
     fn ts(s: &str) -> Ts {
         DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn alerts_go_to_their_hall_as_codes() {
+        let t = Topics::new("liyi", "hub", "hub");
+        assert_eq!(t.alerts("甲大厅"), "liyi/甲大厅/alerts");
+        assert_eq!(t.alerts(""), "liyi/hub/alerts");
+        assert_eq!(t.alerts("a/b#"), format!("liyi/{}/alerts", level("a/b#")));
+        let p: serde_json::Value =
+            serde_json::from_str(&alert_payload("camera_down", "box-a", "甲大厅", Some("w01"), 1_795_827_620.5)).unwrap();
+        assert_eq!(
+            p,
+            serde_json::json!({"type": "alert", "kind": "camera_down", "box": "box-a", "hall": "甲大厅", "window": "w01", "ts": "2026-11-28T01:00:20.500Z"})
+        );
+        let p: serde_json::Value = serde_json::from_str(&alert_payload("hub_job_failed", "hub", "", None, f64::NAN)).unwrap();
+        assert_eq!((p["window"].is_null(), p["ts"].is_null()), (true, false), "{p}");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The agent publishes to the local Mosquitto (127.0.0.1:1883, started on
 //! every development machine and in CI): event starts and ends, retained
-//! rule states, retained availability with a last will. And a broker that
-//! is not there never stops analysis.
+//! rule states, retained availability with a last will. The hub publishes
+//! its health alerts. And a broker that is not there never stops analysis,
+//! and shows in `/status` and `/metrics`.
 
 mod common;
+mod hub_support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -135,19 +137,79 @@ fn agent_publishes_events_states_and_availability() {
 fn an_unreachable_broker_never_stops_analysis() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (dir, config) = demo_dir(&format!("url = \"mqtt://127.0.0.1:{port}\"\nqueue = 2\n"));
-    let out = common::liyi()
-        .args(["run", "--loop-files", "--seconds", "8", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .arg("--store")
-        .arg(dir.path().join("edge.sqlite"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("0 connection(s)"), "{stdout}");
-    let analysed: u64 =
-        stdout.lines().filter(|l| l.starts_with("w0")).filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok()).sum();
-    assert!(analysed > 0, "frames were analysed with the broker away: {stdout}");
+    let store = dir.path().join("edge.sqlite");
+    let mut agent = common::RunningAgent::spawn(&[
+        "--loop-files".as_ref(),
+        "--seconds".as_ref(),
+        "8".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+    ]);
+    // Analysis goes on with the broker away, and /status and /metrics say
+    // the broker is not connected (generous caps, not asserted).
+    let status = common::wait_for(Duration::from_secs(120), || {
+        let s: serde_json::Value = serde_json::from_str(&agent.get("/status")).ok()?;
+        let analysed: u64 = s["windows"].as_array()?.iter().filter_map(|w| w["frames_analysed"].as_u64()).sum();
+        (analysed > 0).then_some(s)
+    })
+    .expect("frames are analysed with the broker away");
+    assert_eq!(status["mqtt"]["connected"], false, "{}", status["mqtt"]);
+    assert_eq!(status["mqtt"]["connects"], 0, "{}", status["mqtt"]);
+    let metrics = agent.get("/metrics");
+    assert!(metrics.contains("\nliyi_mqtt_connected 0\n") && metrics.contains("\nliyi_mqtt_messages_dropped_total "), "{metrics}");
+    let exit = common::wait_for(Duration::from_secs(120), || agent.child.try_wait().unwrap()).expect("the run ends");
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// The hub publishes its health alerts on `<prefix>/<hall>/alerts`: here a
+/// box whose store fails, and its recovery.
+#[test]
+fn hub_publishes_its_alerts() {
+    let prefix = unique("hub");
+    let sub = Subscriber::start(&prefix);
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = hub_support::HubProc::configure(dir.path(), &format!("[mqtt]\nurl = \"mqtt://127.0.0.1:1883\"\nprefix = \"{prefix}\"\n"));
+    let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    hub.start();
+    let base = hub.url.clone();
+    let beat = |ok: bool| {
+        serde_json::json!({"boot_unix": 1.0e9, "version": "t", "windows": [],
+            "store": {"ok": ok, "unsaved": if ok { 0 } else { 7 }, "write_failures": 3, "failing_since_unix": if ok { None } else { Some(1.0e9) },
+                      "last_error": if ok { None } else { Some("database or disk is full") }}})
+        .to_string()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let topic = format!("{prefix}/甲大厅/alerts");
+    let alerts = |kind: &str| -> Vec<serde_json::Value> {
+        sub.messages()
+            .into_iter()
+            .filter(|(t, _, _)| *t == topic)
+            .filter_map(|(_, p, _)| serde_json::from_str::<serde_json::Value>(&p).ok())
+            .filter(|a| a["kind"] == kind)
+            .collect()
+    };
+    let (code, body) = rt.block_on(hub_support::post_json(&base, "/api/v1/heartbeat", Some(&token), beat(false)));
+    assert_eq!(code, 200, "{body}");
+    // The health job runs every 5 s (a generous cap, not asserted).
+    let failing =
+        common::wait_for(Duration::from_secs(60), || alerts("box_store_failing").into_iter().next()).expect("the alert is published");
+    assert_eq!((failing["box"].as_str(), failing["hall"].as_str()), (Some("box-a"), Some("甲大厅")), "{failing}");
+    assert!(failing["ts"].as_str().is_some_and(|t| t.ends_with('Z')), "{failing}");
+    let (code, _) = rt.block_on(hub_support::post_json(&base, "/api/v1/heartbeat", Some(&token), beat(true)));
+    assert_eq!(code, 200);
+    common::wait_for(Duration::from_secs(60), || alerts("box_store_ok").into_iter().next()).expect("the recovery is published");
+    // Each once, though the health job ran several times: once both are
+    // delivered (no webhook here), none can be published again.
+    let db = rt.block_on(liyi::hub::db::HubDb::open(&hub.store())).unwrap();
+    common::wait_for(Duration::from_secs(60), || rt.block_on(db.undelivered_alerts()).ok().filter(|a| a.is_empty()))
+        .expect("the alerts are delivered");
+    rt.block_on(db.close());
+    assert_eq!(alerts("box_store_failing").len(), 1, "{:?}", sub.messages());
+    assert_eq!(alerts("box_store_ok").len(), 1);
+    hub.kill();
+    sub.clean();
 }
 
 #[test]

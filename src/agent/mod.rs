@@ -155,6 +155,8 @@ pub struct Agent {
     gate_options: Mutex<Option<motion::GateOptions>>,
     /// Whether the store takes the rows the windows make.
     pub store: persist::StoreHealth,
+    /// The MQTT publisher, when `[mqtt]` is set (for its counters).
+    pub mqtt: std::sync::OnceLock<Arc<crate::mqtt::Publisher>>,
 }
 
 impl Agent {
@@ -192,6 +194,7 @@ impl Agent {
             config_file: config.file.clone(),
             gate_options: Mutex::new(None),
             store: Default::default(),
+            mqtt: Default::default(),
         }))
     }
 }

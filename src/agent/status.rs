@@ -16,6 +16,8 @@ pub struct Status {
     pub uptime_s: f64,
     /// Whether the store takes the rows: what waits in memory, what failed.
     pub store: crate::wire::StoreBeat,
+    /// The MQTT publisher's counters (`[mqtt]` only).
+    pub mqtt: Option<crate::mqtt::MqttStats>,
     pub windows: Vec<WindowStatus>,
 }
 
@@ -98,7 +100,7 @@ impl Agent {
                 }
             })
             .collect();
-        Status { uptime_s: uptime, store: self.store.snapshot(), windows }
+        Status { uptime_s: uptime, store: self.store.snapshot(), mqtt: self.mqtt.get().map(|m| m.stats()), windows }
     }
 
     /// Prometheus text exposition format.
@@ -182,6 +184,13 @@ impl Agent {
             "Seconds the store has been refusing rows (0 when it takes them).",
             vec![(String::new(), store.failing_since_unix.map_or(0.0, |t| (crate::base::clock::now_unix() - t).max(0.0)))],
         );
+        if let Some(m) = st.mqtt {
+            let one = |v: f64| vec![(String::new(), v)];
+            family("liyi_mqtt_connected", "gauge", "1 while the MQTT broker is connected.", one(f64::from(u8::from(m.connected))));
+            family("liyi_mqtt_connects_total", "counter", "Connections made to the MQTT broker.", one(m.connects as f64));
+            family("liyi_mqtt_messages_queued_total", "counter", "MQTT messages queued for the broker.", one(m.queued as f64));
+            family("liyi_mqtt_messages_dropped_total", "counter", "MQTT messages dropped: the queue was full.", one(m.dropped as f64));
+        }
         let _ = writeln!(t, "# HELP liyi_inference_seconds Pose inference time per frame.\n# TYPE liyi_inference_seconds histogram");
         for w in &self.windows {
             let mut cumulative = 0;

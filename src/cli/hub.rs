@@ -85,7 +85,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDetector, String>) -> anyhow::Result<ExitCode> {
     let listen = cfg.listen;
-    let hub = Hub::open(cfg, faces).await?;
+    let mqtt = match &cfg.mqtt {
+        Some(m) => Some(Arc::new(
+            crate::mqtt::Publisher::start(m, "hub").map_err(|e| anyhow::anyhow!("cannot start the MQTT publisher thread: {e}"))?,
+        )),
+        None => None,
+    };
+    let hub = Hub::open(cfg, faces, mqtt.clone()).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}; is another hub running? Fix: change `listen` in the config"))?;
@@ -104,6 +110,9 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
         .await;
     scheduler.abort();
     let _ = scheduler.await;
+    if let Some(m) = mqtt {
+        let _ = tokio::task::spawn_blocking(move || m.close(std::time::Duration::from_secs(3))).await;
+    }
     hub.db.close().await;
     tracing::info!("hub stopped");
     eprintln!("hub: stopped");
@@ -177,7 +186,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             None => chrono::Utc::now().with_timezone(&cfg.timezone).date_naive() - chrono::Days::new(1),
         };
         let lang = cfg.language;
-        let hub = Hub::open(cfg, Err("not needed for reports".into())).await?;
+        let hub = Hub::open(cfg, Err("not needed for reports".into()), None).await?;
         let s = hub::report::build(&hub, date, args.hall.as_deref()).await?;
         for row in &s.skipped_rows {
             eprintln!("warning: a stored row could not be read and is left out of the summary: {row}");

@@ -219,6 +219,9 @@ pub(super) fn run_agent(
         }
     };
     let state = agent::Agent::new(cfg, &kept_baselines)?;
+    if let Some(m) = &options.mqtt {
+        let _ = state.mqtt.set(Arc::clone(m));
+    }
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
     let clip_sink = match options.clips {
         Some(settings) => {

@@ -32,7 +32,7 @@ pub struct MqttSettings {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawMqtt {
+pub(crate) struct RawMqtt {
     url: Option<Spanned<String>>,
     username: Option<Spanned<String>>,
     password_file: Option<Spanned<String>>,
@@ -50,7 +50,7 @@ pub fn valid_level(s: &str) -> bool {
 
 /// Validates `[mqtt]`; `base` is the config file's folder, `hub_box` the
 /// `[hub] box` id if any.
-pub(super) fn mqtt(raw: &RawMqtt, section_at: usize, base: &Path, hub_box: Option<&str>, r: &mut Reporter) -> Option<MqttSettings> {
+pub(crate) fn mqtt(raw: &RawMqtt, section_at: usize, base: &Path, hub_box: Option<&str>, r: &mut Reporter) -> Option<MqttSettings> {
     let before = r.errors.len();
     let (host, port, tls) = match &raw.url {
         Some(u) => match parse_url(u.get_ref()) {

@@ -31,6 +31,9 @@ pub struct HubConfig {
     pub limits: Limits,
     pub email: Option<EmailSettings>,
     pub webhook: Option<WebhookSettings>,
+    /// Where the hub publishes its alerts (`[mqtt]`, as in a box's config;
+    /// `box` defaults to `hub`).
+    pub mqtt: Option<crate::config::MqttSettings>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +104,7 @@ struct Raw {
     limits: Option<RawLimits>,
     email: Option<Spanned<RawEmail>>,
     webhook: Option<Spanned<RawWebhook>>,
+    mqtt: Option<Spanned<crate::config::mqtt::RawMqtt>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -380,6 +384,7 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
         };
         WebhookSettings { url: w.url.get_ref().clone(), format }
     });
+    let mqtt = raw.mqtt.as_ref().and_then(|m| crate::config::mqtt::mqtt(m.get_ref(), m.span().start, base, Some("hub"), &mut r));
     if !r.errors.is_empty() {
         return Err(ConfigErrors(r.errors));
     }
@@ -396,6 +401,7 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
         limits,
         email,
         webhook,
+        mqtt,
     })
 }
 

@@ -138,6 +138,8 @@ pub struct Alert {
     pub box_id: String,
     pub hall: String,
     pub window: Option<String>,
+    /// Handed to the MQTT publisher already.
+    pub published: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -724,7 +726,7 @@ impl HubDb {
     }
 
     pub async fn undelivered_alerts(&self) -> Result<Vec<Alert>, StoreError> {
-        let rows = sqlx::query("SELECT a.id, a.ts_unix, a.kind, a.box, a.window, COALESCE(b.hall, '') AS hall FROM alert a LEFT JOIN box b ON b.id = a.box WHERE a.delivered = 0 ORDER BY a.id")
+        let rows = sqlx::query("SELECT a.id, a.ts_unix, a.kind, a.box, a.window, a.published, COALESCE(b.hall, '') AS hall FROM alert a LEFT JOIN box b ON b.id = a.box WHERE a.delivered = 0 ORDER BY a.id")
             .fetch_all(&self.pool)
             .await
             .map_err(self.sql())?;
@@ -736,9 +738,19 @@ impl HubDb {
                 box_id: col(r, "box")?,
                 hall: col(r, "hall")?,
                 window: col(r, "window")?,
+                published: col::<i64>(r, "published")? != 0,
             })
         };
         Ok(self.read_rows(&rows, "alert", &["id"], read).0)
+    }
+
+    /// Alerts handed to the MQTT publisher: not published again while they
+    /// wait for the webhook.
+    pub async fn mark_alerts_published(&self, ids: &[i64]) -> Result<(), StoreError> {
+        for id in ids {
+            sqlx::query("UPDATE alert SET published = 1 WHERE id = ?1").bind(id).execute(&self.pool).await.map_err(self.sql())?;
+        }
+        Ok(())
     }
 
     pub async fn mark_alerts_delivered(&self, ids: &[i64]) -> Result<(), StoreError> {

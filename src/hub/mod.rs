@@ -47,6 +47,8 @@ pub struct Hub {
     pub passwords: crate::signin::PasswordPool,
     /// The hub's clock: the scheduler's ticks and ingest's time bounds.
     pub clock: Arc<dyn crate::base::clock::Clock>,
+    /// Publishes alerts on MQTT (`[mqtt]`).
+    pub mqtt: Option<Arc<crate::mqtt::Publisher>>,
 }
 
 impl Hub {
@@ -58,7 +60,13 @@ impl Hub {
         cfg.data_dir.join("hub.sqlite")
     }
 
-    pub async fn open(cfg: HubConfig, faces: Result<FaceDetector, String>) -> anyhow::Result<Arc<Hub>> {
+    /// Opens the hub's store; `mqtt` publishes its alerts (only the serving
+    /// hub has one: one client per broker session).
+    pub async fn open(
+        cfg: HubConfig,
+        faces: Result<FaceDetector, String>,
+        mqtt: Option<Arc<crate::mqtt::Publisher>>,
+    ) -> anyhow::Result<Arc<Hub>> {
         std::fs::create_dir_all(&cfg.data_dir)
             .map_err(|e| anyhow::anyhow!("cannot create the hub's data folder {}: {e}", cfg.data_dir.display()))?;
         #[cfg(unix)]
@@ -74,6 +82,7 @@ impl Hub {
             signin: crate::signin::Limiter::new(crate::signin::ADDRESS_LIMIT, crate::signin::ACCOUNT_LIMIT),
             passwords: crate::signin::PasswordPool::for_this_machine(),
             clock: crate::base::clock::RealClock::shared(),
+            mqtt,
         }))
     }
 }

@@ -178,6 +178,13 @@ async fn health(hub: &Hub, now: f64, started: f64) -> Result<(), crate::store::S
     for a in &alerts {
         tracing::warn!(kind = %a.kind, box_id = %a.box_id, window = ?a.window, "health alert");
     }
+    if let Some(m) = &hub.mqtt {
+        let fresh: Vec<&Alert> = alerts.iter().filter(|a| !a.published).collect();
+        for a in &fresh {
+            m.alert(&a.kind, &a.box_id, &a.hall, a.window.as_deref(), a.ts_unix);
+        }
+        hub.db.mark_alerts_published(&fresh.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
+    }
     let Some(hook) = &hub.cfg.webhook else {
         let ids: Vec<i64> = alerts.iter().map(|a| a.id).collect();
         return hub.db.mark_alerts_delivered(&ids).await;
