@@ -25,13 +25,13 @@ pub struct Check {
 }
 
 impl Check {
-    fn ok(what: impl Into<String>, detail: impl Into<String>) -> Check {
+    pub(crate) fn ok(what: impl Into<String>, detail: impl Into<String>) -> Check {
         Check { level: Level::Ok, what: what.into(), detail: detail.into(), fix: String::new() }
     }
-    fn warn(what: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    pub(crate) fn warn(what: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
         Check { level: Level::Warn, what: what.into(), detail: detail.into(), fix: fix.into() }
     }
-    fn fail(what: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    pub(crate) fn fail(what: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
         Check { level: Level::Fail, what: what.into(), detail: detail.into(), fix: fix.into() }
     }
 }

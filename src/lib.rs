@@ -18,6 +18,7 @@ pub mod audit;
 pub mod av;
 pub mod base;
 pub mod capture;
+pub mod check;
 pub mod cli;
 pub mod clips;
 pub mod config;

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod attire;
+mod check;
 mod check_config;
 mod demo;
 mod doctor;
@@ -66,6 +67,9 @@ enum Command {
     PrivacyAudit(privacy_audit::Args),
     /// Check the box: ONNX Runtime, models, cameras, clock, disk, hub.
     Doctor(doctor::Args),
+    /// Check a store and its clips folder (integrity, schema version, clip
+    /// rows against files); read-only.
+    Check(check::Args),
     /// Grab one redacted frame of a window with its zones and skeletons drawn.
     Snapshot(snapshot::Args),
     /// Enrol a hall's work badge or uniform from photos, or check photos.
@@ -175,6 +179,7 @@ pub fn main() -> ExitCode {
         Command::Attire(args) => attire::run(args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Check(args) => check::run(args),
         Command::Hub(args) => hub::run(args),
         Command::Report(args) => hub::report(args),
         Command::Push(args) => hub::push(args),
