@@ -65,6 +65,27 @@ impl<'a> Reporter<'a> {
         (line, before[line_start..].chars().count() + 1)
     }
 
+    /// A number from the file within `range`, else `default` (and an
+    /// error naming `field` and the range, with `fix`, if it was given out
+    /// of range).
+    pub fn number(
+        &mut self,
+        v: Option<&toml::Spanned<f64>>,
+        field: &str,
+        range: std::ops::RangeInclusive<f64>,
+        fix: &str,
+        default: f64,
+    ) -> f64 {
+        match v {
+            Some(v) if range.contains(v.get_ref()) => *v.get_ref(),
+            Some(v) => {
+                self.error(v.span().start, field, format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()), fix);
+                default
+            }
+            None => default,
+        }
+    }
+
     pub fn error(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) {
         let (line, column) = self.position(offset);
         self.errors.push(ConfigError {
@@ -107,4 +128,36 @@ mod tests {
             "hall.toml:3:9: window[0].hours[1]: expected HH:MM-HH:MM, got \"25:00-26:00\". Fix: use 24-hour times such as \"13:30-17:30\""
         );
     }
+}
+
+/// The text of a configuration file, or one error naming it; `example` is
+/// the sample file to point people at.
+pub fn read_config(path: &Path, example: &str) -> Result<String, ConfigErrors> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            field: "(file)".into(),
+            message: format!("cannot be read: {e}"),
+            fix: format!("check the path; an example is {example}"),
+        }])
+    })
+}
+
+/// `text` as TOML into `T`, or every error with its line (the box's and the
+/// hub's configurations share this).
+pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(text: &str, r: &mut Reporter, example: &str) -> Result<T, ConfigErrors> {
+    toml::from_str(text).map_err(|e| {
+        let message = e.message().to_string();
+        let fix = if message.contains("unknown field") {
+            format!("check the spelling against {example}")
+        } else if message.contains("missing field") {
+            format!("add the field; see {example}")
+        } else {
+            format!("see {example} for the expected form")
+        };
+        r.error(e.span().map_or(0, |s| s.start), "(syntax)", message, fix);
+        ConfigErrors(std::mem::take(&mut r.errors))
+    })
 }

@@ -194,38 +194,13 @@ struct RawWindow {
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigErrors(vec![ConfigError {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            field: "(file)".into(),
-            message: format!("cannot be read: {e}"),
-            fix: "check the path; an example is config/example.toml".into(),
-        }])
-    })?;
-    parse(&text, path)
+    parse(&error::read_config(path, "config/example.toml")?, path)
 }
 
 /// Validates configuration text; `path` names it in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     let mut r = Reporter::new(path, text);
-    let raw: RawConfig = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let offset = e.span().map_or(0, |s| s.start);
-            let message = e.message().to_string();
-            let fix = if message.contains("unknown field") {
-                "check the spelling against config/example.toml".to_string()
-            } else if message.contains("missing field") {
-                "add the field; see config/example.toml".to_string()
-            } else {
-                "see config/example.toml for the expected form".to_string()
-            };
-            r.error(offset, "(syntax)", message, fix);
-            return Err(ConfigErrors(r.errors));
-        }
-    };
+    let raw: RawConfig = error::from_toml(text, &mut r, "config/example.toml")?;
 
     let timezone = match &raw.timezone {
         None => DEFAULT_TIMEZONE.parse::<Tz>().expect("the default timezone exists"),
@@ -470,18 +445,7 @@ fn clip_settings(raw: Option<&RawClips>, r: &mut Reporter) -> ClipSettings {
     let mut c = ClipSettings::default();
     let Some(raw) = raw else { return c };
     let mut num = |v: &Option<Spanned<f64>>, field: &str, range: std::ops::RangeInclusive<f64>, fix: &str, into: &mut f64| {
-        if let Some(v) = v {
-            if range.contains(v.get_ref()) {
-                *into = *v.get_ref();
-            } else {
-                r.error(
-                    v.span().start,
-                    format!("clips.{field}"),
-                    format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()),
-                    fix,
-                );
-            }
-        }
+        *into = r.number(v.as_ref(), &format!("clips.{field}"), range, fix, *into);
     };
     num(&raw.pre_roll_s, "pre_roll_s", 0.0..=30.0, "give the seconds kept before a violation, e.g. 4", &mut c.pre_roll_s);
     num(&raw.post_roll_s, "post_roll_s", 0.0..=60.0, "give the seconds recorded after a violation begins, e.g. 4", &mut c.post_roll_s);

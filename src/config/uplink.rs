@@ -118,18 +118,8 @@ pub(super) fn hub_link(raw: &RawHub, section_at: usize, base: &Path, r: &mut Rep
         let at = raw.token.as_ref().or(raw.token_file.as_ref()).map_or(section_at, |t| t.span().start);
         r.error(at, "hub.token", "is shorter than 16 characters", "use the token `liyi hub box add` printed");
     }
-    let mut num = |v: &Option<Spanned<f64>>, field: &str, range: std::ops::RangeInclusive<f64>, fix: &str, default: f64| match v {
-        Some(v) if range.contains(v.get_ref()) => *v.get_ref(),
-        Some(v) => {
-            r.error(
-                v.span().start,
-                format!("hub.{field}"),
-                format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()),
-                fix,
-            );
-            default
-        }
-        None => default,
+    let mut num = |v: &Option<Spanned<f64>>, field: &str, range: std::ops::RangeInclusive<f64>, fix: &str, default: f64| {
+        r.number(v.as_ref(), &format!("hub.{field}"), range, fix, default)
     };
     let heartbeat_s = num(&raw.heartbeat_s, "heartbeat_s", 1.0..=3600.0, "give the seconds between heartbeats, e.g. 30", 30.0);
     let outbox_max_age_days =

@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::config::ConfigErrors;
 use crate::config::error::Reporter;
-use crate::config::{ConfigError, ConfigErrors};
 
 use crate::i18n::Lang;
 
@@ -156,33 +156,12 @@ struct RawWebhook {
 
 /// Reads and validates a hub configuration file.
 pub fn load(path: &Path) -> Result<HubConfig, ConfigErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigErrors(vec![ConfigError {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            field: "(file)".into(),
-            message: format!("cannot be read: {e}"),
-            fix: "check the path; an example is config/hub.example.toml".into(),
-        }])
-    })?;
-    parse(&text, path)
+    parse(&crate::config::error::read_config(path, "config/hub.example.toml")?, path)
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
     let mut r = Reporter::new(path, text);
-    let raw: Raw = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            r.error(
-                e.span().map_or(0, |s| s.start),
-                "(syntax)",
-                e.message().to_string(),
-                "see config/hub.example.toml for the expected form",
-            );
-            return Err(ConfigErrors(r.errors));
-        }
-    };
+    let raw: Raw = crate::config::error::from_toml(text, &mut r, "config/hub.example.toml")?;
     let base = path.parent().unwrap_or(Path::new(""));
     let listen = match &raw.listen {
         Some(l) => l.get_ref().parse().unwrap_or_else(|_| {
@@ -258,13 +237,8 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
     };
     frac(&rep.attention_below, "report.attention_below", &mut report.attention_below);
     frac(&rep.attention_unknown, "report.attention_unknown", &mut report.attention_unknown);
-    let mut num = |v: Option<&Spanned<f64>>, field: &str, range: std::ops::RangeInclusive<f64>, fix: &str, default: f64| match v {
-        Some(v) if range.contains(v.get_ref()) => *v.get_ref(),
-        Some(v) => {
-            r.error(v.span().start, field, format!("{} is out of range {}..={}", v.get_ref(), range.start(), range.end()), fix);
-            default
-        }
-        None => default,
+    let mut num = |v: Option<&Spanned<f64>>, field: &str, range: std::ops::RangeInclusive<f64>, fix: &str, default: f64| {
+        r.number(v, field, range, fix, default)
     };
     let retention_days = num(
         raw.retention.as_ref().and_then(|x| x.clip_max_age_days.as_ref()),
