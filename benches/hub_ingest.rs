@@ -43,14 +43,16 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
 
     let db = rt.block_on(HubDb::open(&dir.path().join("direct.sqlite"))).unwrap();
-    rt.block_on(db.add_box("bench", "大厅")).unwrap();
+    rt.block_on(db.add_box("bench", "大厅", liyi::base::clock::now_unix())).unwrap();
     let mut n = 0;
-    g.bench_function("store_500_minutes", |b| b.iter(|| rt.block_on(db.ingest("bench", &batch(&mut n))).unwrap()));
+    g.bench_function("store_500_minutes", |b| {
+        b.iter(|| rt.block_on(db.ingest("bench", &batch(&mut n), liyi::base::clock::now_unix())).unwrap())
+    });
 
     let cfg =
         liyi::hub::config::parse(&format!("data_dir = \"{}\"\n", dir.path().join("http").display()), &dir.path().join("hub.toml")).unwrap();
     let hub: Arc<Hub> = rt.block_on(Hub::open(cfg, Err("no face model in the bench".into()), None)).unwrap();
-    let token = rt.block_on(hub.db.add_box("bench", "大厅")).unwrap();
+    let token = rt.block_on(hub.db.add_box("bench", "大厅", hub.clock.now_unix())).unwrap();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}/api/v1/ingest", listener.local_addr().unwrap());
     rt.spawn(async move { axum::serve(listener, liyi::hub::web::router(hub)).await.unwrap() });

@@ -210,7 +210,7 @@ fn every_page_renders_for_every_role_with_and_without_a_hall() {
         let db = HubDb::open(&hub.store()).await.unwrap();
         let start = chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:20+08:00")).unwrap();
         let meta = liyi::wire::ClipMeta { window: "w01".into(), rule: "slouching".into(), event_start: start, trigger_ts: start };
-        let (clip, _) = db.insert_clip("box-a", &meta, "box-a/x.mp4", "box-a/x.png", "{\"values\": {}}", 10).await.unwrap();
+        let (clip, _) = db.insert_clip("box-a", &meta, "box-a/x.mp4", "box-a/x.png", "{\"values\": {}}", 10, liyi::hub::db::now_unix()).await.unwrap();
         let files = dir.path().join("hub-data/clips/box-a");
         std::fs::create_dir_all(&files).unwrap();
         std::fs::write(files.join("x.mp4"), b"not shown").unwrap();

@@ -124,7 +124,7 @@ async fn admin(cfg: HubConfig, cmd: Admin) -> anyhow::Result<ExitCode> {
     let db = hub::HubDb::open(&Hub::store_path(&cfg)).await?;
     match cmd {
         Admin::BoxAdd { id, hall } => {
-            let token = db.add_box(&id, &hall).await?;
+            let token = db.add_box(&id, &hall, crate::base::clock::now_unix()).await?;
             println!("{token}");
             eprintln!("box {id} registered for {hall}. Put the token above into the box's token_file; it is not shown again.");
         }
@@ -140,7 +140,7 @@ async fn admin(cfg: HubConfig, cmd: Admin) -> anyhow::Result<ExitCode> {
         Admin::UserAdd { name, role, hall } => {
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role {role:?}: use supervisor, trainer or admin"))?;
             let password = super::pages_password::read_password(&format!("password for {name}"))?;
-            db.add_user(&name, role, hall.as_deref(), &password).await?;
+            db.add_user(&name, role, hall.as_deref(), &password, crate::base::clock::now_unix()).await?;
             eprintln!("user {name} ({}) created", role.as_str());
         }
     }
@@ -193,7 +193,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         }
         let link = hub::report::link(&hub, date);
         let text = match args.format.as_str() {
-            "html" => hub::render::summary_html(&s, lang, None, "", args.hall.as_deref(), &[])?,
+            "html" => hub::render::summary_html(&s, lang, None, "", args.hall.as_deref(), &[], hub.now_utc())?,
             "csv" => hub::render::summary_csv(&s),
             "json" => serde_json::to_string_pretty(&s)?,
             "markdown" => hub::render::summary_markdown(&s, lang, &link),

@@ -122,7 +122,7 @@ pub fn parse_weekday(s: &str) -> Result<u8, String> {
     let l = s.trim().to_lowercase();
     names
         .iter()
-        .position(|n| l == n[0] || l == n[1] || (l.len() > 3 && n[0].starts_with(&l[..3]) && weekday_full(n[0]) == l))
+        .position(|n| l == n[0] || l == n[1] || (l.len() > 3 && l.get(..3).is_some_and(|p| n[0].starts_with(p)) && weekday_full(n[0]) == l))
         .map(|i| i as u8)
         .ok_or_else(|| format!("`{s}` is not a weekday (mon, tue, wed, thu, fri, sat, sun)"))
 }
@@ -273,5 +273,7 @@ mod tests {
         assert_eq!(parse_weekday("周日").unwrap(), 6);
         assert_eq!(parse_weekday("friday").unwrap(), 4);
         assert!(parse_weekday("funday").is_err());
+        // Not a char boundary at byte 3: an error, not a panic.
+        assert!(parse_weekday("mé-day").is_err() && parse_weekday("m周day").is_err());
     }
 }

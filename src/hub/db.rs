@@ -199,8 +199,9 @@ impl HubDb {
 
     // ---- boxes ----------------------------------------------------------
 
-    /// Registers a box; returns its token, shown once (only its hash is kept).
-    pub async fn add_box(&self, id: &str, hall: &str) -> Result<String, AdminError> {
+    /// Registers a box at `now` (unix seconds); returns its token, shown
+    /// once (only its hash is kept).
+    pub async fn add_box(&self, id: &str, hall: &str, now: f64) -> Result<String, AdminError> {
         if !crate::config::valid_id(id) {
             return Err(AdminError::Invalid(format!("box id {id:?}: use letters, digits, -, _ and . (at most 64)")));
         }
@@ -212,7 +213,7 @@ impl HubDb {
             .bind(id)
             .bind(hall.trim())
             .bind(sha256_hex(&token))
-            .bind(now_unix())
+            .bind(now)
             .execute(&self.pool)
             .await
             .map_err(self.sql())?;
@@ -289,7 +290,8 @@ impl HubDb {
 
     // ---- users and sessions ----------------------------------------------
 
-    pub async fn add_user(&self, name: &str, role: Role, hall: Option<&str>, password: &str) -> Result<(), AdminError> {
+    /// Adds a user, created at `now` (unix seconds).
+    pub async fn add_user(&self, name: &str, role: Role, hall: Option<&str>, password: &str, now: f64) -> Result<(), AdminError> {
         if name.trim().is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
             return Err(AdminError::Invalid("name: give 1-64 printable characters".into()));
         }
@@ -301,7 +303,7 @@ impl HubDb {
         .bind(role.as_str())
         .bind(hall.map(str::trim).filter(|h| !h.is_empty()))
         .bind(hash)
-        .bind(now_unix())
+        .bind(now)
         .execute(&self.pool)
         .await
         .map_err(self.sql())?;
@@ -344,26 +346,29 @@ impl HubDb {
         Ok(row.and_then(|r| Some((user_from(&r)?, r.get("password_hash")))))
     }
 
-    /// Starts a session: (cookie token, CSRF token).
-    pub async fn new_session(&self, user: &User) -> Result<(String, String), StoreError> {
+    /// Starts a session at `now` (unix seconds), live until `now` +
+    /// [`SESSION_S`]; sessions expired by `now` are deleted. Returns
+    /// (cookie token, CSRF token).
+    pub async fn new_session(&self, user: &User, now: f64) -> Result<(String, String), StoreError> {
         let (token, csrf) = (secret(), secret());
-        sqlx::query("DELETE FROM session WHERE expires_unix < ?1").bind(now_unix()).execute(&self.pool).await.map_err(self.sql())?;
+        sqlx::query("DELETE FROM session WHERE expires_unix < ?1").bind(now).execute(&self.pool).await.map_err(self.sql())?;
         sqlx::query("INSERT INTO session (token_sha256, user_id, csrf, expires_unix) VALUES (?1, ?2, ?3, ?4)")
             .bind(sha256_hex(&token))
             .bind(user.id)
             .bind(&csrf)
-            .bind(now_unix() + SESSION_S)
+            .bind(now + SESSION_S)
             .execute(&self.pool)
             .await
             .map_err(self.sql())?;
         Ok((token, csrf))
     }
 
-    /// The session's user and CSRF token, if the session is live.
-    pub async fn session(&self, token: &str) -> Result<Option<(User, String)>, StoreError> {
+    /// The session's user and CSRF token, if the session is live at `now`
+    /// (unix seconds).
+    pub async fn session(&self, token: &str, now: f64) -> Result<Option<(User, String)>, StoreError> {
         let row = sqlx::query("SELECT u.id, u.name, u.role, u.hall, s.csrf FROM session s JOIN user u ON u.id = s.user_id WHERE s.token_sha256 = ?1 AND s.expires_unix > ?2")
             .bind(sha256_hex(token))
-            .bind(now_unix())
+            .bind(now)
             .fetch_optional(&self.pool)
             .await
             .map_err(self.sql())?;
@@ -380,9 +385,9 @@ impl HubDb {
     /// Stores a validated batch in one transaction: minutes replace the
     /// stored minute with the same key, events already stored are kept,
     /// except an open one (`closed_by` = "open", sent when it began), which
-    /// the closed version of the same event (same key) replaces.
-    pub async fn ingest(&self, box_id: &str, b: &IngestBatch) -> Result<IngestReply, StoreError> {
-        let now = now_unix();
+    /// the closed version of the same event (same key) replaces. Rows are
+    /// stamped as received at `now` (unix seconds).
+    pub async fn ingest(&self, box_id: &str, b: &IngestBatch, now: f64) -> Result<IngestReply, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
         let mut reply = IngestReply::default();
         for m in &b.minutes {
@@ -459,8 +464,9 @@ impl HubDb {
         row.map(|r| col(&r, "id")).transpose().map_err(self.bad())
     }
 
-    /// Indexes a clip whose files are written (and checked); returns its id
-    /// and whether it was new.
+    /// Indexes a clip whose files are written (and checked), received at
+    /// `now` (unix seconds); returns its id and whether it was new.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_clip(
         &self,
         box_id: &str,
@@ -469,6 +475,7 @@ impl HubDb {
         thumbnail: &str,
         sidecar: &str,
         bytes: u64,
+        now: f64,
     ) -> Result<(i64, bool), StoreError> {
         let bytes = i64::try_from(bytes).map_err(|_| self.bad()(format!("clip bytes: {bytes} does not fit a 64-bit integer")))?;
         let r = sqlx::query(
@@ -482,7 +489,7 @@ impl HubDb {
         .bind(m.event_start.to_rfc3339())
         .bind(unix(m.event_start))
         .bind(m.trigger_ts.to_rfc3339())
-        .bind(now_unix())
+        .bind(now)
         .bind(video)
         .bind(thumbnail)
         .bind(sidecar)
@@ -497,9 +504,10 @@ impl HubDb {
         }
     }
 
-    pub async fn log_refused_clip(&self, box_id: &str, m: &ClipMeta, reason: &str) -> Result<(), StoreError> {
+    /// Logs a clip the hub refused, at `now` (unix seconds).
+    pub async fn log_refused_clip(&self, box_id: &str, m: &ClipMeta, reason: &str, now: f64) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO refused_clip (ts_unix, box, window, rule, event_start, event_start_ms, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?6)")
-            .bind(now_unix())
+            .bind(now)
             .bind(box_id)
             .bind(&m.window)
             .bind(&m.rule)
@@ -894,9 +902,10 @@ impl HubDb {
         (ok, bad)
     }
 
-    /// Marks an event a false alarm (or takes the mark back); returns the
-    /// event's hall, or `None` if there is no such event.
-    pub async fn set_false_alarm(&self, event_id: i64, by: Option<&str>) -> Result<Option<String>, StoreError> {
+    /// Marks an event a false alarm at `now` (unix seconds), or takes the
+    /// mark back (`by` = `None`); returns the event's hall, or `None` if
+    /// there is no such event.
+    pub async fn set_false_alarm(&self, event_id: i64, by: Option<&str>, now: f64) -> Result<Option<String>, StoreError> {
         let hall = sqlx::query("SELECT b.hall AS hall FROM event e JOIN box b ON b.id = e.box WHERE e.id = ?1")
             .bind(event_id)
             .fetch_optional(&self.pool)
@@ -905,7 +914,7 @@ impl HubDb {
         let Some(hall) = hall else { return Ok(None) };
         sqlx::query("UPDATE event SET false_alarm_by = ?1, false_alarm_unix = ?2 WHERE id = ?3")
             .bind(by)
-            .bind(by.map(|_| now_unix()))
+            .bind(by.map(|_| now))
             .bind(event_id)
             .execute(&self.pool)
             .await
@@ -969,8 +978,9 @@ impl HubDb {
     }
 
     /// A trainer's review in one transaction: notes and tags, the new
-    /// status if any (`kept`/`discarded`), and the audit-log entry.
-    pub async fn review_clip(&self, id: i64, notes: &str, tags: &str, status: Option<&str>, by: &str) -> Result<(), StoreError> {
+    /// status if any (`kept`/`discarded`), and the audit-log entry, dated
+    /// `now` (unix seconds).
+    pub async fn review_clip(&self, id: i64, notes: &str, tags: &str, status: Option<&str>, by: &str, now: f64) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
         sqlx::query("UPDATE clip SET notes = ?1, tags = ?2 WHERE id = ?3")
             .bind(notes)
@@ -989,7 +999,7 @@ impl HubDb {
                 .map_err(self.sql())?;
         }
         sqlx::query("INSERT INTO audit_log (ts_unix, user, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(now_unix())
+            .bind(now)
             .bind(by)
             .bind(format!("clip_{}", status.unwrap_or("notes_saved")))
             .bind(format!("clip {id}"))
@@ -1046,9 +1056,10 @@ impl HubDb {
 
     // ---- audit log and report deliveries -----------------------------------
 
-    pub async fn audit(&self, user: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
+    /// Appends an audit-log entry dated `now` (unix seconds).
+    pub async fn audit(&self, user: &str, action: &str, target: &str, detail: &str, now: f64) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO audit_log (ts_unix, user, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(now_unix())
+            .bind(now)
             .bind(user)
             .bind(action)
             .bind(target)
@@ -1087,11 +1098,12 @@ impl HubDb {
         Ok(r.is_some())
     }
 
-    pub async fn mark_report_sent(&self, day: NaiveDate, channel: &str) -> Result<(), StoreError> {
+    /// Records the day's report as sent on `channel` at `now` (unix seconds).
+    pub async fn mark_report_sent(&self, day: NaiveDate, channel: &str, now: f64) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO report_sent (day, channel, sent_unix) VALUES (?1, ?2, ?3) ON CONFLICT (day, channel) DO NOTHING")
             .bind(day.to_string())
             .bind(channel)
-            .bind(now_unix())
+            .bind(now)
             .execute(&self.pool)
             .await
             .map_err(self.sql())?;
@@ -1188,6 +1200,9 @@ mod tests {
     use super::*;
     use crate::wire::{CameraBeat, Heartbeat};
 
+    /// The time the tests give the store (unix seconds, 2026-11-18).
+    const T: f64 = 1_795_000_000.0;
+
     async fn db() -> (tempfile::TempDir, HubDb) {
         let dir = tempfile::tempdir().unwrap();
         let db = HubDb::open(&dir.path().join("hub.sqlite")).await.unwrap();
@@ -1197,21 +1212,21 @@ mod tests {
     #[tokio::test]
     async fn tokens_and_passwords_are_stored_hashed() {
         let (dir, db) = db().await;
-        let token = db.add_box("b1", "甲").await.unwrap();
-        assert!(matches!(db.add_box("b1", "甲").await, Err(AdminError::Invalid(_))));
-        assert!(matches!(db.add_box("../b", "甲").await, Err(AdminError::Invalid(_))));
+        let token = db.add_box("b1", "甲", T).await.unwrap();
+        assert!(matches!(db.add_box("b1", "甲", T).await, Err(AdminError::Invalid(_))));
+        assert!(matches!(db.add_box("../b", "甲", T).await, Err(AdminError::Invalid(_))));
         assert_eq!(db.box_for_token(&token).await.unwrap().unwrap().id, "b1");
         assert!(db.box_for_token("wrong").await.unwrap().is_none());
-        db.add_user("wang", Role::Supervisor, None, "long enough password").await.unwrap();
-        assert!(matches!(db.add_user("li", Role::Trainer, None, "short").await, Err(AdminError::Invalid(_))));
+        db.add_user("wang", Role::Supervisor, None, "long enough password", T).await.unwrap();
+        assert!(matches!(db.add_user("li", Role::Trainer, None, "short", T).await, Err(AdminError::Invalid(_))));
         assert!(db.check_password("wang", "long enough password").await.unwrap().is_some());
         assert!(db.check_password("wang", "wrong password!!").await.unwrap().is_none());
         assert!(db.check_password("nobody", "long enough password").await.unwrap().is_none());
         let user = db.check_password("wang", "long enough password").await.unwrap().unwrap();
-        let (session, csrf) = db.new_session(&user).await.unwrap();
-        assert_eq!(db.session(&session).await.unwrap().unwrap().1, csrf);
+        let (session, csrf) = db.new_session(&user, T).await.unwrap();
+        assert_eq!(db.session(&session, T).await.unwrap().unwrap().1, csrf);
         db.end_session(&session).await.unwrap();
-        assert!(db.session(&session).await.unwrap().is_none());
+        assert!(db.session(&session, T).await.unwrap().is_none());
         let raw = std::fs::read(dir.path().join("hub.sqlite")).unwrap();
         let wal = std::fs::read(dir.path().join("hub.sqlite-wal")).unwrap_or_default();
         for secret in [token.as_bytes(), b"long enough password".as_slice(), session.as_bytes()] {
@@ -1242,7 +1257,7 @@ mod tests {
     #[tokio::test]
     async fn heartbeats_count_offline_time_and_raise_alerts_once() {
         let (_dir, db) = db().await;
-        db.add_box("b1", "甲").await.unwrap();
+        db.add_box("b1", "甲", T).await.unwrap();
         let t0 = now_unix();
         db.heartbeat("b1", &beat(true, 2), t0, "2026-11-28", 60.0).await.unwrap();
         db.heartbeat("b1", &beat(false, 5), t0 + 30.0, "2026-11-28", 60.0).await.unwrap();
@@ -1263,7 +1278,7 @@ mod tests {
     #[tokio::test]
     async fn a_box_whose_store_fails_raises_one_alert_and_one_recovery() {
         let (_dir, db) = db().await;
-        db.add_box("b1", "甲").await.unwrap();
+        db.add_box("b1", "甲", T).await.unwrap();
         let t0 = now_unix();
         let failing = Heartbeat {
             store: crate::wire::StoreBeat {
@@ -1297,19 +1312,19 @@ mod tests {
     #[tokio::test]
     async fn retention_spares_teaching_cases() {
         let (_dir, db) = db().await;
-        db.add_box("b1", "甲").await.unwrap();
+        db.add_box("b1", "甲", T).await.unwrap();
         let meta = |start: &str| ClipMeta {
             window: "w1".into(),
             rule: "absent".into(),
             event_start: chrono::DateTime::parse_from_rfc3339(start).unwrap(),
             trigger_ts: chrono::DateTime::parse_from_rfc3339(start).unwrap(),
         };
-        let (kept, _) = db.insert_clip("b1", &meta("2026-11-28T09:00:00+08:00"), "a.mp4", "a.png", "{}", 10).await.unwrap();
-        let (other, new) = db.insert_clip("b1", &meta("2026-11-28T10:00:00+08:00"), "b.mp4", "b.png", "{}", 10).await.unwrap();
+        let (kept, _) = db.insert_clip("b1", &meta("2026-11-28T09:00:00+08:00"), "a.mp4", "a.png", "{}", 10, T).await.unwrap();
+        let (other, new) = db.insert_clip("b1", &meta("2026-11-28T10:00:00+08:00"), "b.mp4", "b.png", "{}", 10, T).await.unwrap();
         assert!(new);
-        assert_eq!(db.insert_clip("b1", &meta("2026-11-28T10:00:00+08:00"), "b.mp4", "b.png", "{}", 10).await.unwrap(), (other, false));
+        assert_eq!(db.insert_clip("b1", &meta("2026-11-28T10:00:00+08:00"), "b.mp4", "b.png", "{}", 10, T).await.unwrap(), (other, false));
         db.set_clip_status(kept, "kept", "li").await.unwrap();
-        let gone = db.expire_clips(now_unix() + 100.0 * 86_400.0, 30.0 * 86_400.0).await.unwrap();
+        let gone = db.expire_clips(T + 100.0 * 86_400.0, 30.0 * 86_400.0).await.unwrap();
         assert_eq!(gone, ["b.mp4", "b.png"]);
         assert!(db.clip(other).await.unwrap().is_none());
         assert_eq!(db.clip(kept).await.unwrap().unwrap().status, "kept");
@@ -1318,7 +1333,7 @@ mod tests {
     #[tokio::test]
     async fn a_closed_event_replaces_its_open_version() {
         let (_dir, db) = db().await;
-        db.add_box("b1", "甲").await.unwrap();
+        db.add_box("b1", "甲", T).await.unwrap();
         let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
         let open = crate::rules::Event {
             window: "w1".into(),
@@ -1344,31 +1359,99 @@ mod tests {
             rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1), r.get::<f64, _>(2))).collect::<Vec<_>>()
         };
         let batch = |e: &crate::rules::Event| IngestBatch { minutes: vec![], events: vec![e.clone()] };
-        assert_eq!(db.ingest("b1", &batch(&open)).await.unwrap().events_new, 1);
-        assert_eq!(db.ingest("b1", &batch(&open)).await.unwrap().events_new, 0, "a resend is kept once");
+        assert_eq!(db.ingest("b1", &batch(&open), T).await.unwrap().events_new, 1);
+        assert_eq!(db.ingest("b1", &batch(&open), T).await.unwrap().events_new, 0, "a resend is kept once");
         assert_eq!(stored().await, [("open".to_string(), open.end.timestamp_millis(), 0.0)]);
-        db.ingest("b1", &batch(&closed)).await.unwrap();
+        db.ingest("b1", &batch(&closed), T).await.unwrap();
         let want = [("interrupted".to_string(), closed.end.timestamp_millis(), 120.0)];
         assert_eq!(stored().await, want);
         // A closed event is final: a late open or another close is ignored.
-        db.ingest("b1", &batch(&open)).await.unwrap();
-        db.ingest("b1", &batch(&crate::rules::Event { closed_by: "resolved".into(), ..closed.clone() })).await.unwrap();
+        db.ingest("b1", &batch(&open), T).await.unwrap();
+        db.ingest("b1", &batch(&crate::rules::Event { closed_by: "resolved".into(), ..closed.clone() }), T).await.unwrap();
         assert_eq!(stored().await, want);
     }
 
     #[tokio::test]
     async fn a_review_is_one_transaction() {
         let (_dir, db) = db().await;
-        db.add_box("b1", "甲").await.unwrap();
+        db.add_box("b1", "甲", T).await.unwrap();
         let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
         let meta = ClipMeta { window: "w1".into(), rule: "absent".into(), event_start: t, trigger_ts: t };
-        let (id, _) = db.insert_clip("b1", &meta, "a.mp4", "a.png", "{}", 10).await.unwrap();
-        db.review_clip(id, "good example", "teach", Some("kept"), "li").await.unwrap();
+        let (id, _) = db.insert_clip("b1", &meta, "a.mp4", "a.png", "{}", 10, T).await.unwrap();
+        db.review_clip(id, "good example", "teach", Some("kept"), "li", T).await.unwrap();
         assert_eq!(db.clip(id).await.unwrap().unwrap().status, "kept");
         let log = db.audit_log(5).await.unwrap();
         assert_eq!(
             (log[0].action.as_str(), log[0].target.as_str(), log[0].user.as_str()),
             ("clip_kept", format!("clip {id}").as_str(), "li")
         );
+        assert_eq!(log[0].ts_unix, T, "the review's audit entry is dated by the time given");
+    }
+
+    #[tokio::test]
+    async fn a_session_lives_session_s_from_the_time_given() {
+        let (_dir, db) = db().await;
+        db.add_user("wang", Role::Supervisor, None, "long enough password", T).await.unwrap();
+        let user = db.check_password("wang", "long enough password").await.unwrap().unwrap();
+        let t = T + 1000.0;
+        let (token, csrf) = db.new_session(&user, t).await.unwrap();
+        let live = db.session(&token, t + SESSION_S - 1.0).await.unwrap();
+        assert_eq!(live.map(|(u, c)| (u.name, c)), Some(("wang".to_string(), csrf)));
+        assert!(db.session(&token, t + SESSION_S + 1.0).await.unwrap().is_none(), "expired after SESSION_S");
+        // A session started later deletes the expired one from the store.
+        db.new_session(&user, t + SESSION_S + 1.0).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM session WHERE token_sha256 = ?1")
+            .bind(sha256_hex(&token))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[tokio::test]
+    async fn a_false_alarm_mark_records_the_time_given() {
+        let (_dir, db) = db().await;
+        db.add_box("b1", "甲", T).await.unwrap();
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let e = crate::rules::Event {
+            window: "w1".into(),
+            rule: crate::rules::RuleCode::Absent,
+            start: t("2026-11-28T09:00:00+08:00"),
+            end: t("2026-11-28T09:02:00+08:00"),
+            duration_s: 120.0,
+            confidence: 0.9,
+            closed_by: "interrupted".into(),
+            values: Default::default(),
+        };
+        db.ingest("b1", &IngestBatch { minutes: vec![], events: vec![e.clone()] }, T).await.unwrap();
+        let (from, to) = (e.start.timestamp() as f64 - 1.0, e.end.timestamp() as f64 + 1.0);
+        let id = db.events_between(from, to, None).await.unwrap()[0].id;
+        let marked_at = || async {
+            let (by, at): (Option<String>, Option<f64>) =
+                sqlx::query_as("SELECT false_alarm_by, false_alarm_unix FROM event WHERE id = ?1")
+                    .bind(id)
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+            (by, at)
+        };
+        assert_eq!(db.set_false_alarm(id, Some("li"), T + 123.5).await.unwrap().as_deref(), Some("甲"));
+        assert_eq!(marked_at().await, (Some("li".to_string()), Some(T + 123.5)));
+        assert!(db.events_between(from, to, None).await.unwrap()[0].false_alarm);
+        // Taking the mark back clears the time too.
+        db.set_false_alarm(id, None, T + 200.0).await.unwrap();
+        assert_eq!(marked_at().await, (None, None));
+        assert!(!db.events_between(from, to, None).await.unwrap()[0].false_alarm);
+        assert_eq!(db.set_false_alarm(id + 1, Some("li"), T).await.unwrap(), None, "no such event");
+    }
+
+    #[tokio::test]
+    async fn an_audit_entry_carries_the_time_given() {
+        let (_dir, db) = db().await;
+        db.audit("li", "clip_viewed", "clip 7", "b1/w1", T + 42.25).await.unwrap();
+        db.audit("wang", "sign_in", "", "", T + 50.0).await.unwrap();
+        let log = db.audit_log(5).await.unwrap();
+        let got: Vec<_> = log.iter().map(|e| (e.ts_unix, e.user.as_str(), e.action.as_str())).collect();
+        assert_eq!(got, [(T + 50.0, "wang", "sign_in"), (T + 42.25, "li", "clip_viewed")]);
     }
 }

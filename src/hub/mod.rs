@@ -52,6 +52,17 @@ pub struct Hub {
 }
 
 impl Hub {
+    /// The hub clock's wall time as a chrono UTC instant (what pages,
+    /// exports and reports date themselves by).
+    pub fn now_utc(&self) -> chrono::DateTime<chrono::Utc> {
+        let ms = self.clock.now_ms();
+        chrono::DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
+            chrono::DateTime::<chrono::Utc>::MIN_UTC
+        } else {
+            chrono::DateTime::<chrono::Utc>::MAX_UTC
+        })
+    }
+
     pub fn clips_dir(&self) -> PathBuf {
         self.cfg.data_dir.join("clips")
     }

@@ -177,7 +177,7 @@ fn context_of(f: &FigView, extra: &[(&str, String)]) -> serde_json::Map<String, 
 }
 
 /// The full HTML report (a page of its own when `user` is none: e-mail
-/// and print).
+/// and print), stamped as generated at `generated` (the hub clock's time).
 pub fn summary_html(
     s: &DaySummary,
     lang: Lang,
@@ -185,8 +185,9 @@ pub fn summary_html(
     csrf: &str,
     hall: Option<&str>,
     halls: &[String],
+    generated: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, minijinja::Error> {
-    let generated = chrono::Utc::now()
+    let generated = generated
         .with_timezone(&s.timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::Asia::Shanghai))
         .format("%Y-%m-%d %H:%M")
         .to_string();
@@ -434,12 +435,15 @@ mod tests {
         let user = User { id: 1, name: "王".into(), role: Role::Admin, hall: None };
         for lang in [Lang::Zh, Lang::En] {
             let s = day();
-            let html = summary_html(&s, lang, Some(&user), "tok", None, &["城关镇".into()]).unwrap();
+            // 2026-11-29 01:30 UTC is 09:30 in the summary's timezone (Shanghai).
+            let at = chrono::DateTime::from_timestamp_millis(1_795_915_800_000).unwrap();
+            let html = summary_html(&s, lang, Some(&user), "tok", None, &["城关镇".into()], at).unwrap();
+            assert!(html.contains("2026-11-29 09:30"), "the page is dated by the time it is given: {html}");
             assert!(html.contains(lang.t("summary.title")) && html.contains("75.0 %") && html.contains("<svg"), "{html}");
             assert!(html.contains(lang.t("attention.low_rate")));
-            let standalone = summary_html(&s, lang, None, "", None, &[]).unwrap();
+            let standalone = summary_html(&s, lang, None, "", None, &[], at).unwrap();
             // Scoped to a hall: the CSV / JSON links carry it, percent-encoded.
-            let scoped = summary_html(&s, lang, Some(&user), "tok", Some("城关 & 镇"), &["城关 & 镇".into()]).unwrap();
+            let scoped = summary_html(&s, lang, Some(&user), "tok", Some("城关 & 镇"), &["城关 & 镇".into()], at).unwrap();
             assert!(scoped.contains("hall=%E5%9F%8E%E5%85%B3%20%26%20%E9%95%87"), "{scoped}");
             assert!(!standalone.contains("<header>") && !standalone.contains("csrf"));
             let empty = minijinja::context! {};

@@ -89,10 +89,10 @@ pub async fn deliver_day(hub: &Hub, date: NaiveDate) -> Result<Vec<String>, Stor
     let link = link(hub, date);
     if let Some(email) = &hub.cfg.email {
         if !hub.db.report_sent(date, "email").await? {
-            let html = render::summary_html(&s, lang, None, "", None, &[]).unwrap_or_default();
+            let html = render::summary_html(&s, lang, None, "", None, &[], hub.now_utc()).unwrap_or_default();
             match deliver::email(email, &render::subject(&s, lang), &render::summary_text(&s, lang, &link), &html).await {
                 Ok(()) => {
-                    hub.db.mark_report_sent(date, "email").await?;
+                    hub.db.mark_report_sent(date, "email", hub.clock.now_unix()).await?;
                     tracing::info!(%date, to = ?email.to, "daily summary e-mailed");
                 }
                 Err(e) => {
@@ -106,7 +106,7 @@ pub async fn deliver_day(hub: &Hub, date: NaiveDate) -> Result<Vec<String>, Stor
         if !hub.db.report_sent(date, "webhook").await? {
             match deliver::webhook(hook, &render::subject(&s, lang), &render::summary_markdown(&s, lang, &link)).await {
                 Ok(()) => {
-                    hub.db.mark_report_sent(date, "webhook").await?;
+                    hub.db.mark_report_sent(date, "webhook", hub.clock.now_unix()).await?;
                     tracing::info!(%date, "daily summary posted to the webhook");
                 }
                 Err(e) => {

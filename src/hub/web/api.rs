@@ -55,8 +55,9 @@ fn serde_path_to_error<'de, T: serde::de::DeserializeOwned>(
 pub async fn ingest(State(hub): State<AppState>, BoxAuth(b): BoxAuth, body: axum::body::Bytes) -> Result<Json<IngestReply>, WebError> {
     let batch: IngestBatch = json_body(body).await?;
     validate::batch(&batch).map_err(|m| WebError::Api(StatusCode::BAD_REQUEST, m))?;
-    validate::batch_times(&batch, hub.clock.now_ms()).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
-    let reply = hub.db.ingest(&b.id, &batch).await.map_err(WebError::api_internal)?;
+    let now_ms = hub.clock.now_ms();
+    validate::batch_times(&batch, now_ms).map_err(|m| WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+    let reply = hub.db.ingest(&b.id, &batch, now_ms as f64 / 1000.0).await.map_err(WebError::api_internal)?;
     tracing::debug!(box_id = %b.id, minutes = reply.minutes, events_new = reply.events_new, "batch stored");
     Ok(Json(reply))
 }
@@ -121,9 +122,10 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         }
         Ok(Err(reason)) => {
             tracing::error!(box_id = %b.id, window = %meta.window, rule = %meta.rule, %reason, "clip refused by the privacy check; nothing stored");
-            hub.db.log_refused_clip(&b.id, &meta, &reason).await.map_err(WebError::api_internal)?;
+            let now = hub.clock.now_unix();
+            hub.db.log_refused_clip(&b.id, &meta, &reason, now).await.map_err(WebError::api_internal)?;
             let target = format!("{}/{}", b.id, meta.window);
-            hub.db.audit(&format!("box:{}", b.id), "clip_refused", &target, &reason).await.map_err(WebError::api_internal)?;
+            hub.db.audit(&format!("box:{}", b.id), "clip_refused", &target, &reason, now).await.map_err(WebError::api_internal)?;
             return Err(WebError::Api(StatusCode::UNPROCESSABLE_ENTITY, format!("refused by the privacy check: {reason}")));
         }
         Ok(Ok(c)) => c,
@@ -148,7 +150,7 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         written.push(path);
     }
     let size = u64::try_from(clean.video.len() + clean.thumbnail.len()).unwrap_or(u64::MAX);
-    let (id, new) = match hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, size).await {
+    let (id, new) = match hub.db.insert_clip(&b.id, &meta, &video_rel, &thumb_rel, &sidecar, size, hub.clock.now_unix()).await {
         Ok(r) => r,
         Err(e) => {
             written.iter().for_each(|p| drop(std::fs::remove_file(p)));
@@ -192,7 +194,7 @@ pub async fn summary(State(hub): State<AppState>, headers: HeaderMap, Query(q): 
 /// `date=YYYY-MM-DD`, default today (hub timezone).
 pub fn parse_date(s: Option<&str>, hub: &AppState) -> Result<chrono::NaiveDate, String> {
     match s.filter(|s| !s.is_empty()) {
-        None => Ok(chrono::Utc::now().with_timezone(&hub.cfg.timezone).date_naive()),
+        None => Ok(hub.now_utc().with_timezone(&hub.cfg.timezone).date_naive()),
         Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("date {s:?}: use YYYY-MM-DD")),
     }
 }

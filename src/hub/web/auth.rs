@@ -60,7 +60,7 @@ impl FromRequestParts<AppState> for Session {
         let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.to_string());
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else { return Err(WebError::SignIn(next)) };
-        match hub.db.session(&token).await.map_err(WebError::internal)? {
+        match hub.db.session(&token, hub.clock.now_unix()).await.map_err(WebError::internal)? {
             Some((user, csrf)) => Ok(Session { user, csrf, lang: hub.cfg.language }),
             None => Err(WebError::SignIn(next)),
         }
@@ -70,7 +70,7 @@ impl FromRequestParts<AppState> for Session {
 /// The signed-in person, if any (for pages that also work without one).
 pub async fn optional(parts_headers: &axum::http::HeaderMap, hub: &AppState) -> Option<Session> {
     let token = CookieJar::from_headers(parts_headers).get(SESSION_COOKIE)?.value().to_string();
-    let (user, csrf) = hub.db.session(&token).await.ok()??;
+    let (user, csrf) = hub.db.session(&token, hub.clock.now_unix()).await.ok()??;
     Some(Session { user, csrf, lang: hub.cfg.language })
 }
 
@@ -168,8 +168,9 @@ pub async fn login(
         return Ok((StatusCode::UNAUTHORIZED, jar.add(cookie(&hub, LOGIN_COOKIE, token)), Html(body)).into_response());
     };
     attempt.succeeded();
-    let (token, _) = hub.db.new_session(&user).await.map_err(WebError::internal)?;
-    hub.db.audit(&user.name, "sign_in", "", "").await.map_err(WebError::internal)?;
+    let now = hub.clock.now_unix();
+    let (token, _) = hub.db.new_session(&user, now).await.map_err(WebError::internal)?;
+    hub.db.audit(&user.name, "sign_in", "", "", now).await.map_err(WebError::internal)?;
     let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path("/")).add(cookie(&hub, SESSION_COOKIE, token));
     Ok((jar, Redirect::to(&safe_next(Some(&f.next)))).into_response())
 }

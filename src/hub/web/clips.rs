@@ -46,7 +46,10 @@ async fn visible(hub: &AppState, s: &Session, id: i64) -> Result<ClipInfo, WebEr
     match hub.db.clip(id).await.map_err(WebError::internal)? {
         Some(c) if s.user.sees(&c.hall) => Ok(c),
         Some(c) => {
-            hub.db.audit(&s.user.name, "clip_denied", &format!("clip {id}"), &c.hall).await.map_err(WebError::internal)?;
+            hub.db
+                .audit(&s.user.name, "clip_denied", &format!("clip {id}"), &c.hall, hub.clock.now_unix())
+                .await
+                .map_err(WebError::internal)?;
             Err(WebError::Page(StatusCode::NOT_FOUND, "no such clip".into()))
         }
         None => Err(WebError::Page(StatusCode::NOT_FOUND, "no such clip".into())),
@@ -67,7 +70,13 @@ pub async fn list(State(hub): State<AppState>, s: Session, Query(q): Query<ListQ
     let filter = ClipFilter { hall, window: nonempty(&q.window), rule: nonempty(&q.rule), between, status: nonempty(&q.status) };
     let clips = hub.db.clips(&filter).await.map_err(WebError::internal)?;
     hub.db
-        .audit(&s.user.name, "clips_listed", &format!("{} clip(s)", clips.len()), &serde_json::to_string(&q).unwrap_or_default())
+        .audit(
+            &s.user.name,
+            "clips_listed",
+            &format!("{} clip(s)", clips.len()),
+            &serde_json::to_string(&q).unwrap_or_default(),
+            hub.clock.now_unix(),
+        )
         .await
         .map_err(WebError::internal)?;
     let lang = s.lang();
@@ -90,7 +99,7 @@ pub async fn list(State(hub): State<AppState>, s: Session, Query(q): Query<ListQ
 pub async fn show(State(hub): State<AppState>, s: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
     let c = visible(&hub, &s, id).await?;
     hub.db
-        .audit(&s.user.name, "clip_viewed", &format!("clip {id}"), &format!("{}/{}", c.box_id, c.window))
+        .audit(&s.user.name, "clip_viewed", &format!("clip {id}"), &format!("{}/{}", c.box_id, c.window), hub.clock.now_unix())
         .await
         .map_err(WebError::internal)?;
     let values: Vec<(String, String)> = serde_json::from_str::<serde_json::Value>(&c.sidecar_json)
@@ -120,7 +129,7 @@ pub async fn video(
     // One entry per playback, not per range request of the same one.
     let range_start = headers.get(header::RANGE).and_then(|r| r.to_str().ok()).unwrap_or("bytes=0-");
     if range_start.starts_with("bytes=0-") {
-        hub.db.audit(&s.user.name, "clip_played", &format!("clip {id}"), "").await.map_err(WebError::internal)?;
+        hub.db.audit(&s.user.name, "clip_played", &format!("clip {id}"), "", hub.clock.now_unix()).await.map_err(WebError::internal)?;
     }
     let bytes = tokio::fs::read(hub.clips_dir().join(&c.video)).await.map_err(WebError::internal)?;
     Ok(([(header::CONTENT_TYPE, "video/mp4")], bytes).into_response())
@@ -161,7 +170,7 @@ pub async fn review(
         "save" => None,
         other => return Err(WebError::Page(StatusCode::BAD_REQUEST, format!("action {other:?}: use keep, discard or save"))),
     };
-    hub.db.review_clip(id, &f.notes, &f.tags, status, &s.user.name).await.map_err(WebError::internal)?;
+    hub.db.review_clip(id, &f.notes, &f.tags, status, &s.user.name, hub.clock.now_unix()).await.map_err(WebError::internal)?;
     Ok(Redirect::to(&format!("/clips/{id}")).into_response())
 }
 
@@ -189,7 +198,7 @@ pub async fn export(
         clips.push(visible(&hub, &s, *id).await?);
     }
     let root = hub.clips_dir();
-    let now = chrono::Utc::now().with_timezone(&hub.cfg.timezone);
+    let now = hub.now_utc().with_timezone(&hub.cfg.timezone);
     let lang = s.lang();
     let name = s.user.name.clone();
     let zip = tokio::task::spawn_blocking(move || {
@@ -204,12 +213,10 @@ pub async fn export(
             "clips_exported",
             &format!("{} clip(s)", ids.len()),
             &ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+            hub.clock.now_unix(),
         )
         .await
         .map_err(WebError::internal)?;
-    let file = format!(
-        "attachment; filename=\"liyi-teaching-pack-{}.zip\"",
-        hub.cfg.timezone.from_utc_datetime(&chrono::Utc::now().naive_utc()).format("%Y%m%d-%H%M")
-    );
+    let file = format!("attachment; filename=\"liyi-teaching-pack-{}.zip\"", now.format("%Y%m%d-%H%M"));
     Ok(([(header::CONTENT_TYPE, "application/zip".to_string()), (header::CONTENT_DISPOSITION, file)], zip).into_response())
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::api::{parse_date, scoped_hall};
 use super::auth::Session;
 use super::{AppState, WebError};
-use crate::hub::db::{Role, now_unix};
+use crate::hub::db::Role;
 use crate::hub::{charts, render, report};
 
 fn html(r: Result<String, minijinja::Error>) -> Result<Response, WebError> {
@@ -45,7 +45,7 @@ pub async fn summary(State(hub): State<AppState>, s: Session, Query(q): Query<Da
         Some(h) => vec![h.clone()],
         None => hub.db.halls().await.map_err(WebError::internal)?,
     };
-    html(render::summary_html(&summary, s.lang(), Some(&s.user), &s.csrf, hall.as_deref(), &halls))
+    html(render::summary_html(&summary, s.lang(), Some(&s.user), &s.csrf, hall.as_deref(), &halls, hub.now_utc()))
 }
 
 #[derive(Deserialize)]
@@ -56,7 +56,7 @@ pub struct TrendQuery {
 pub async fn trends(State(hub): State<AppState>, s: Session, Query(q): Query<TrendQuery>) -> Result<Response, WebError> {
     s.require(&[Role::Supervisor, Role::Admin])?;
     let weeks = q.weeks.unwrap_or(8).clamp(1, 52);
-    let today = chrono::Utc::now().with_timezone(&hub.cfg.timezone).date_naive();
+    let today = hub.now_utc().with_timezone(&hub.cfg.timezone).date_naive();
     let (labels, series) = report::weekly(&hub, weeks, today, s.user.hall.as_deref()).await.map_err(WebError::internal)?;
     let rows: Vec<_> = labels
         .iter()
@@ -119,9 +119,10 @@ pub async fn false_alarm(
         return Err(WebError::Page(StatusCode::NOT_FOUND, "no such event".into()));
     }
     let undo = f.undo == "true";
-    hub.db.set_false_alarm(id, (!undo).then_some(s.user.name.as_str())).await.map_err(WebError::internal)?;
+    let now = hub.clock.now_unix();
+    hub.db.set_false_alarm(id, (!undo).then_some(s.user.name.as_str()), now).await.map_err(WebError::internal)?;
     hub.db
-        .audit(&s.user.name, if undo { "false_alarm_undone" } else { "false_alarm" }, &format!("event {id}"), "")
+        .audit(&s.user.name, if undo { "false_alarm_undone" } else { "false_alarm" }, &format!("event {id}"), "", now)
         .await
         .map_err(WebError::internal)?;
     let back = if f.back.starts_with("/clips/") { f.back } else { "/events".to_string() };
@@ -131,7 +132,7 @@ pub async fn false_alarm(
 pub async fn health(State(hub): State<AppState>, s: Session) -> Result<Response, WebError> {
     s.require(&[Role::Supervisor, Role::Admin])?;
     let lang = s.lang();
-    let now = now_unix();
+    let now = hub.clock.now_unix();
     let boxes: Vec<_> = hub
         .db
         .boxes()
@@ -193,9 +194,10 @@ pub async fn add_user(State(hub): State<AppState>, s: Session, axum::Form(f): ax
     s.check_csrf(&f.csrf)?;
     let role = Role::parse(&f.role)
         .ok_or_else(|| WebError::Page(StatusCode::BAD_REQUEST, format!("role {:?}: use supervisor, trainer or admin", f.role)))?;
-    match hub.db.add_user(&f.name, role, Some(&f.hall), &f.password).await {
+    let now = hub.clock.now_unix();
+    match hub.db.add_user(&f.name, role, Some(&f.hall), &f.password, now).await {
         Ok(()) => {
-            hub.db.audit(&s.user.name, "user_added", &f.name, role.as_str()).await.map_err(WebError::internal)?;
+            hub.db.audit(&s.user.name, "user_added", &f.name, role.as_str(), now).await.map_err(WebError::internal)?;
             Ok(Redirect::to("/admin/users").into_response())
         }
         Err(crate::hub::db::AdminError::Invalid(m)) => message(&s, s.lang().t("users.add"), &m, "error", "/admin/users", ""),
@@ -227,9 +229,10 @@ pub struct BoxForm {
 pub async fn add_box(State(hub): State<AppState>, s: Session, axum::Form(f): axum::Form<BoxForm>) -> Result<Response, WebError> {
     s.require(&[Role::Admin])?;
     s.check_csrf(&f.csrf)?;
-    match hub.db.add_box(&f.id, &f.hall).await {
+    let now = hub.clock.now_unix();
+    match hub.db.add_box(&f.id, &f.hall, now).await {
         Ok(token) => {
-            hub.db.audit(&s.user.name, "box_added", &f.id, &f.hall).await.map_err(WebError::internal)?;
+            hub.db.audit(&s.user.name, "box_added", &f.id, &f.hall, now).await.map_err(WebError::internal)?;
             message(&s, s.lang().t("boxes.add"), s.lang().t("boxes.token_once"), "notice", "/admin/boxes", &token)
         }
         Err(crate::hub::db::AdminError::Invalid(m)) => message(&s, s.lang().t("boxes.add"), &m, "error", "/admin/boxes", ""),
