@@ -39,7 +39,7 @@ use crate::vision::runtime::Runtime;
 /// privacy.
 pub const REDACT_FACE_SCORE: f32 = 0.3;
 
-pub use slot::Slot;
+pub use slot::{Bell, Slot};
 
 /// Agent settings.
 #[derive(Debug, Clone)]
@@ -157,6 +157,8 @@ pub struct Agent {
     pub store: persist::StoreHealth,
     /// The MQTT publisher, when `[mqtt]` is set (for its counters).
     pub mqtt: std::sync::OnceLock<Arc<crate::mqtt::Publisher>>,
+    /// Rung by every window's slot: idle workers wait on it.
+    bell: Arc<Bell>,
 }
 
 impl Agent {
@@ -164,6 +166,7 @@ impl Agent {
     /// learners kept from an earlier run (`window → JSON`); one that cannot
     /// be read is logged and learnt afresh.
     pub fn new(config: &Config, kept: &BTreeMap<String, String>) -> anyhow::Result<Arc<Agent>> {
+        let bell = Arc::new(Bell::default());
         let windows: Vec<Arc<WindowState>> = config
             .windows
             .iter()
@@ -171,7 +174,7 @@ impl Agent {
             .map(|w| {
                 Arc::new(WindowState {
                     window: w.clone(),
-                    slot: Slot::default(),
+                    slot: Slot::with_bell(Arc::clone(&bell)),
                     rules: Mutex::new(rules_with_baseline(w, kept.get(&w.id))),
                     baseline_saved: Mutex::new(Instant::now()),
                     stats: WindowStats::default(),
@@ -195,6 +198,7 @@ impl Agent {
             gate_options: Mutex::new(None),
             store: Default::default(),
             mqtt: Default::default(),
+            bell,
         }))
     }
 }
@@ -411,6 +415,7 @@ pub fn run(
     out: std::sync::mpsc::Sender<Output>,
 ) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64, u64)>> {
     let windows = &agent.windows;
+    let bell = &agent.bell;
     *lock(&agent.gate_options) = options.motion_gate;
     if let Some((dir, days)) = &options.record_traces {
         for w in windows {
@@ -465,6 +470,7 @@ pub fn run(
             let est = &estimators[k % copies];
             let (stop, out, next, models) = (Arc::clone(&stop), out.clone(), Arc::clone(&next), Arc::clone(&models));
             scope.spawn(move || {
+                let mut seen = bell.count();
                 while !stop.load(Ordering::Relaxed) {
                     if windows.iter().all(|w| w.slot.is_closed_and_empty()) {
                         break;
@@ -474,9 +480,12 @@ pub fn run(
                     let found =
                         (0..windows.len()).map(|k| &windows[(start + k) % windows.len()]).find_map(|w| w.slot.take().map(|f| (w, f)));
                     let Some((w, frame)) = found else {
-                        std::thread::sleep(Duration::from_millis(10));
+                        // Asleep until a window has a frame; the limit only
+                        // bounds how late a stop is heard.
+                        seen = bell.wait(seen, STOP_POLL * 5);
                         continue;
                     };
+                    seen = bell.count();
                     let thumb = (options.motion_gate.is_some() || options.clips.is_some()).then(|| motion::Thumb::of(&frame.image));
                     let reused = thumb.as_ref().and_then(|t| lock(&w.gate).as_ref()?.reuse(t, frame.ts));
                     let t0 = Instant::now();
