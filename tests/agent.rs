@@ -176,6 +176,9 @@ fn status_and_metrics_are_served_on_loopback() {
         common::wait_for(Duration::from_secs(20), || Some(agent.window("street")).filter(|w| w["frames_analysed"].as_u64() > Some(0)))
             .expect("the street window is analysed");
     assert_eq!(street["source_up"], true);
+    let short = street["shortfall"].as_f64().expect("the street window's shortfall is reported");
+    assert!((0.0..=1.0).contains(&short), "{short}");
+    assert_eq!(agent.window("dead")["shortfall"], 1.0, "a window with no frames misses its whole rate");
     let dead = agent.window("dead");
     assert_eq!(dead["source_up"], false);
     assert!(dead["last_error"].as_str().unwrap().contains("cannot open"));
@@ -186,6 +189,7 @@ fn status_and_metrics_are_served_on_loopback() {
         "liyi_rule_state{window=\"street\",rule=\"absent\"",
         "liyi_last_frame_age_seconds",
         "liyi_source_reconnects_total",
+        "liyi_analysis_shortfall_ratio{window=\"street\"}",
     ] {
         assert!(metrics.contains(needle), "{needle}\n{metrics}");
     }

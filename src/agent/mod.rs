@@ -159,6 +159,9 @@ pub struct Agent {
     pub mqtt: std::sync::OnceLock<Arc<crate::mqtt::Publisher>>,
     /// Rung by every window's slot: idle workers wait on it.
     bell: Arc<Bell>,
+    /// The analysis rate each window is meant to get (`--fps`), once the
+    /// agent runs.
+    pub target_fps: std::sync::OnceLock<f64>,
 }
 
 impl Agent {
@@ -199,6 +202,7 @@ impl Agent {
             store: Default::default(),
             mqtt: Default::default(),
             bell,
+            target_fps: Default::default(),
         }))
     }
 }
@@ -416,6 +420,7 @@ pub fn run(
 ) -> anyhow::Result<BTreeMap<String, (u64, u64, u64, u64, u64)>> {
     let windows = &agent.windows;
     let bell = &agent.bell;
+    let _ = agent.target_fps.set(options.fps);
     *lock(&agent.gate_options) = options.motion_gate;
     if let Some((dir, days)) = &options.record_traces {
         for w in windows {

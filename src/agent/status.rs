@@ -38,6 +38,11 @@ pub struct WindowStatus {
     pub errors: u64,
     pub fps_in: f64,
     pub fps_analysed: f64,
+    /// The share of the target analysis rate this window does not get
+    /// (0 on target, 1 when nothing is analysed); `None` before analysis
+    /// starts. With more windows than the CPU can serve, every window falls
+    /// short alike: workers take windows in turn.
+    pub shortfall: Option<f64>,
     pub mean_inference_ms: Option<f64>,
     pub last_frame_age_s: Option<f64>,
     pub last_error: Option<String>,
@@ -85,6 +90,7 @@ impl Agent {
                     errors: s.errors.load(Ordering::Relaxed),
                     fps_in: fin as f64 / uptime.max(1e-3),
                     fps_analysed: fout as f64 / uptime.max(1e-3),
+                    shortfall: self.target_fps.get().filter(|t| **t > 0.0).map(|t| shortfall(fout as f64 / uptime.max(1e-3), *t)),
                     mean_inference_ms: {
                         let ran = fout.saturating_sub(s.frames_gated.load(Ordering::Relaxed));
                         (ran > 0).then(|| s.inference_us.load(Ordering::Relaxed) as f64 / 1000.0 / ran as f64)
@@ -138,6 +144,12 @@ impl Agent {
         family("liyi_source_up", "gauge", "1 while the source is open.", per(&|w| f64::from(u8::from(w.source_up))));
         family("liyi_fps_in", "gauge", "Mean frames per second taken since start.", per(&|w| w.fps_in));
         family("liyi_fps_analysed", "gauge", "Mean frames per second analysed since start.", per(&|w| w.fps_analysed));
+        family(
+            "liyi_analysis_shortfall_ratio",
+            "gauge",
+            "Share of the target analysis rate not reached since start (0: on target).",
+            st.windows.iter().filter_map(|w| Some((format!("window=\"{}\"", w.id), w.shortfall?))).collect(),
+        );
         family(
             "liyi_last_frame_age_seconds",
             "gauge",
@@ -211,6 +223,11 @@ impl Agent {
     }
 }
 
+/// The share of `target` frames/s that `analysed` misses, within 0..=1.
+fn shortfall(analysed: f64, target: f64) -> f64 {
+    ((1.0 - analysed / target) * 1000.0).round().clamp(0.0, 1000.0) / 1000.0
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -273,4 +290,17 @@ pub fn page(status: &Status, english: bool) -> String {
         if english { "zh" } else { "en" },
         if english { "中文" } else { "English" },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shortfall;
+
+    #[test]
+    fn shortfall_is_the_missed_share_of_the_target() {
+        assert_eq!(shortfall(2.0, 2.0), 0.0);
+        assert_eq!(shortfall(2.4, 2.0), 0.0, "ahead of target is not negative");
+        assert_eq!(shortfall(0.8, 2.0), 0.6);
+        assert_eq!(shortfall(0.0, 2.0), 1.0);
+    }
 }
