@@ -88,9 +88,7 @@ fn kill_9_keeps_every_completed_minute() {
 #[test]
 fn kill_9_leaves_an_open_event_that_the_restart_closes() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
-    let config = dir.path().join("hall.toml");
-    std::fs::copy(common::repo().join("assets/demo.toml"), &config).unwrap();
+    let config = common::demo_config(dir.path(), "");
     let store = dir.path().join("edge.sqlite");
     let args = ["--loop-files".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()];
     let mut agent = common::RunningAgent::spawn(&args);

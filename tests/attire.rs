@@ -323,16 +323,10 @@ fn the_agent_judges_attire_on_live_frames() {
     std::fs::copy(common::fixture("attire/tiny-attire.onnx"), dir.path().join("tiny-attire.onnx")).unwrap();
     std::fs::copy(common::fixture("attire/tiny-attire.toml"), dir.path().join("tiny-attire.toml")).unwrap();
     // The demo's window w01, where a person stands in the staff zone.
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
-    let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
-    let config = dir.path().join("hall.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "{demo}\n[attire]\nmodel = \"tiny-attire.onnx\"\nbadge_classes = [\"badge\"]\nno_badge_classes = [\"no_badge\"]\nevery_s = 2\n"
-        ),
-    )
-    .unwrap();
+    let config = common::demo_config(
+        dir.path(),
+        "[attire]\nmodel = \"tiny-attire.onnx\"\nbadge_classes = [\"badge\"]\nno_badge_classes = [\"no_badge\"]\nevery_s = 2\n",
+    );
     let store = dir.path().join("edge.sqlite");
     let agent = common::RunningAgent::spawn(&[
         "--config".as_ref(),

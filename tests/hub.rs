@@ -14,10 +14,6 @@ use hub_support::*;
 use liyi::hub::HubDb;
 use liyi::store::Store;
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
-}
-
 /// Minutes and events of an edge store, and of one box on the hub, as
 /// comparable maps.
 type Rows = (std::collections::BTreeMap<(String, i64), [i64; 5]>, std::collections::BTreeSet<(String, String, String)>);
@@ -186,10 +182,6 @@ fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates() {
     assert_eq!(on_hub.1, edge.1, "every event arrived once");
 }
 
-fn today() -> String {
-    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive().to_string()
-}
-
 #[test]
 fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary() {
     let dir = tempfile::tempdir().unwrap();
@@ -209,11 +201,7 @@ fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary() {
     hub.start();
 
     // The demo's two windows on the sample video, reporting to the hub.
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
-    let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
-    let config = dir.path().join("hall.toml");
-    std::fs::write(&config, format!("{demo}\n{}", hub_section(&hub.url, "box1", &dir.path().join("box.token"), "heartbeat_s = 1")))
-        .unwrap();
+    let config = common::demo_config(dir.path(), &hub_section(&hub.url, "box1", &dir.path().join("box.token"), "heartbeat_s = 1"));
     let store = dir.path().join("edge.sqlite");
     let mut agent = common::RunningAgent::spawn(&[
         "--config".as_ref(),
@@ -346,42 +334,6 @@ fn browser_check(hub: &HubProc) {
     assert_eq!(kept, 1, "the trainer's click kept the clip as a teaching case");
 }
 
-/// A minimal clean clip (grey frames, no person) and one of a face photo.
-fn clip_parts(dir: &Path, face: bool) -> (Vec<u8>, Vec<u8>) {
-    let mp4 = dir.join(if face { "face.mp4" } else { "grey.mp4" });
-    let input: Vec<String> = if face {
-        let photo = common::fixture("astronaut.png");
-        vec!["-loop".into(), "1".into(), "-i".into(), photo.display().to_string()]
-    } else {
-        vec!["-f".into(), "lavfi".into(), "-i".into(), "color=c=gray:s=320x240".into()]
-    };
-    let ok = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y"])
-        .args(&input)
-        .args(["-t", "1", "-r", "2", "-pix_fmt", "yuv420p", "-vf", "scale=640:-2", "-c:v", "libx264"])
-        .arg(&mp4)
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let mut png = Vec::new();
-    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128]))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    (std::fs::read(&mp4).unwrap(), png)
-}
-
-async fn upload(base: &str, token: &str, window: &str, start: &str, video: Vec<u8>, thumb: Vec<u8>) -> (u16, String) {
-    let meta = serde_json::json!({ "window": window, "rule": "absent", "event_start": start, "trigger_ts": start });
-    let part = |b: Vec<u8>, name: &str| reqwest::multipart::Part::bytes(b).file_name(name.to_string());
-    let form = reqwest::multipart::Form::new()
-        .part("meta", part(meta.to_string().into_bytes(), "meta.json"))
-        .part("video", part(video, "clip.mp4"))
-        .part("thumbnail", part(thumb, "thumb.png"))
-        .part("sidecar", part(br#"{"values": {"trunk_deg": 12.5}}"#.to_vec(), "sidecar.json"));
-    let r = client().post(format!("{base}/api/v1/clips")).bearer_auth(token).multipart(form).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 #[test]
 fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
     let dir = tempfile::tempdir().unwrap();
@@ -434,17 +386,19 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
         assert_eq!(db.counts().await.unwrap(), (1, 1, 0));
 
         // Clips: a face is refused (422) and nothing is written.
-        let (code, body) = upload(&base, &token_a, "w01", &format!("{day}T09:00:20+08:00"), face, thumb.clone()).await;
+        let (code, body) = upload_clip(&base, &token_a, "w01", "absent", &format!("{day}T09:00:20+08:00"), face, thumb.clone()).await;
         assert_eq!(code, 422, "{body}");
         assert!(body.contains("privacy check") && body.contains("face"), "{body}");
         assert_eq!(walk_count(&dir.path().join("hub-data"), "mp4"), 0);
         assert_eq!(db.refused_clips().await.unwrap(), 1);
-        let (code, body) = upload(&base, &token_a, "w01", &format!("{day}T09:00:20+08:00"), clean.clone(), thumb.clone()).await;
+        let (code, body) =
+            upload_clip(&base, &token_a, "w01", "absent", &format!("{day}T09:00:20+08:00"), clean.clone(), thumb.clone()).await;
         assert_eq!(code, 200, "{body}");
         let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
-        let (_, again) = upload(&base, &token_a, "w01", &format!("{day}T09:00:20+08:00"), clean.clone(), thumb.clone()).await;
+        let (_, again) =
+            upload_clip(&base, &token_a, "w01", "absent", &format!("{day}T09:00:20+08:00"), clean.clone(), thumb.clone()).await;
         assert!(again.contains("\"duplicate\":true"), "{again}");
-        let (code, _) = upload(&base, &token_b, "w09", &format!("{day}T10:00:00+08:00"), clean, thumb).await;
+        let (code, _) = upload_clip(&base, &token_b, "w09", "absent", &format!("{day}T10:00:00+08:00"), clean, thumb).await;
         assert_eq!(code, 200);
 
         // Roles and halls.

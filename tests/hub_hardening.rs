@@ -18,14 +18,6 @@ use hub_support::*;
 use liyi::hub::HubDb;
 use sqlx::Connection;
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
-}
-
-fn today() -> String {
-    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive().to_string()
-}
-
 fn beat(boot: f64, stale: &str) -> String {
     format!(
         r#"{{"boot_unix": {boot}, "version": "t", "windows": [{{"id": "w01", "name": "1号", "source_up": true, "frames_in": 10,
@@ -234,46 +226,7 @@ fn every_page_renders_for_every_role_with_and_without_a_hall() {
 }
 
 async fn upload(base: &str, token: &str, start: &str, video: Vec<u8>, thumb: Vec<u8>) -> (u16, String) {
-    let meta = serde_json::json!({ "window": "w01", "rule": "slouching", "event_start": start, "trigger_ts": start });
-    let part = |b: Vec<u8>, name: &str| reqwest::multipart::Part::bytes(b).file_name(name.to_string());
-    let form = reqwest::multipart::Form::new()
-        .part("meta", part(meta.to_string().into_bytes(), "meta.json"))
-        .part("video", part(video, "clip.mp4"))
-        .part("thumbnail", part(thumb, "thumb.png"))
-        .part("sidecar", part(br#"{"values": {"trunk_deg": 12.5}}"#.to_vec(), "sidecar.json"));
-    let r = client().post(format!("{base}/api/v1/clips")).bearer_auth(token).multipart(form).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-fn grey_clip(dir: &std::path::Path) -> (Vec<u8>, Vec<u8>) {
-    let mp4 = dir.join("grey.mp4");
-    let ok = Command::new("ffmpeg")
-        .args([
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=gray:s=320x240",
-            "-t",
-            "1",
-            "-r",
-            "2",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-        ])
-        .arg(&mp4)
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let mut png = Vec::new();
-    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128]))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    (std::fs::read(&mp4).unwrap(), png)
+    upload_clip(base, token, "w01", "slouching", start, video, thumb).await
 }
 
 #[test]
@@ -283,7 +236,7 @@ fn keys_are_utc_milliseconds_and_clips_have_their_own_files() {
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
     hub.start();
     let base = hub.url.clone();
-    let (video, thumb) = grey_clip(dir.path());
+    let (video, thumb) = clip_parts(dir.path(), false);
     let day = hub_support::recent_day();
     let event = |start: &str, end: &str| {
         serde_json::json!({"events": [{"window": "w01", "rule": "slouching", "start": start, "end": end, "duration_s": 30.0, "confidence": 0.9,

@@ -67,10 +67,7 @@ impl Subscriber {
 
 fn demo_dir(mqtt: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.path().join("street-walk.mp4")).unwrap();
-    let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
-    let config = dir.path().join("hall.toml");
-    std::fs::write(&config, format!("{demo}\n[mqtt]\n{mqtt}")).unwrap();
+    let config = common::demo_config(dir.path(), &format!("[mqtt]\n{mqtt}"));
     (dir, config)
 }
 

@@ -5,18 +5,10 @@ mod common;
 
 use std::path::Path;
 
-fn demo_config(dir: &Path, extra: &str) -> std::path::PathBuf {
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.join("street-walk.mp4")).unwrap();
-    let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
-    let config = dir.join("hall.toml");
-    std::fs::write(&config, format!("{demo}\n{extra}")).unwrap();
-    config
-}
-
 #[test]
 fn snapshot_is_redacted_and_drawn() {
     let dir = tempfile::tempdir().unwrap();
-    let config = demo_config(dir.path(), "");
+    let config = common::demo_config(dir.path(), "");
     let shots = dir.path().join("shots");
     std::fs::create_dir(&shots).unwrap();
     let out = shots.join("w01.png");
@@ -111,8 +103,10 @@ fn doctor_checks_the_token_at_a_real_hub() {
     common::wait_for(std::time::Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).ok()).unwrap();
     let check = |tok: &str| {
         std::fs::write(dir.path().join("hub.token"), tok).unwrap();
-        let config =
-            demo_config(dir.path(), &format!("[hub]\nurl = \"http://127.0.0.1:{port}\"\nbox = \"b1\"\ntoken_file = \"hub.token\"\n"));
+        let config = common::demo_config(
+            dir.path(),
+            &format!("[hub]\nurl = \"http://127.0.0.1:{port}\"\nbox = \"b1\"\ntoken_file = \"hub.token\"\n"),
+        );
         let r =
             common::liyi().args(["doctor", "--config"]).arg(&config).arg("--store").arg(dir.path().join("edge.sqlite")).output().unwrap();
         String::from_utf8_lossy(&r.stdout).into_owned()
@@ -160,7 +154,7 @@ fn replay_sweep_counts_events_per_threshold() {
 #[test]
 fn zone_editor_round_trip_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
-    let config = demo_config(dir.path(), "");
+    let config = common::demo_config(dir.path(), "");
     let before = std::fs::read_to_string(&config).unwrap();
     let store = dir.path().join("edge.sqlite");
     let agent = common::RunningAgent::spawn(&[
@@ -254,7 +248,7 @@ fn zone_editor_round_trip_in_a_real_browser() {
 #[test]
 fn the_agent_records_traces_for_tuning() {
     let dir = tempfile::tempdir().unwrap();
-    let config = demo_config(dir.path(), "");
+    let config = common::demo_config(dir.path(), "");
     let traces = dir.path().join("traces");
     let r = common::liyi()
         .args(["run", "--listen", "127.0.0.1:0", "--seconds", "8", "--config"])
@@ -322,11 +316,11 @@ fn lan_pages_need_the_installer_login() {
     assert!(!short.status.success() && String::from_utf8_lossy(&short.stderr).contains("at least 10"));
 
     // A LAN address without a password: refused, naming the field and the fix.
-    let open = demo_config(dir.path(), "[pages]\nlisten = \"0.0.0.0:8787\"\n");
+    let open = common::demo_config(dir.path(), "[pages]\nlisten = \"0.0.0.0:8787\"\n");
     let out = common::liyi().arg("check-config").arg(&open).output().unwrap();
     let err = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("pages.listen") && err.contains("password_file"), "{err}");
-    let plain = demo_config(dir.path(), "");
+    let plain = common::demo_config(dir.path(), "");
     let out = common::liyi()
         .args(["run", "--listen", "0.0.0.0:0", "--seconds", "5", "--config"])
         .arg(&plain)
@@ -337,13 +331,13 @@ fn lan_pages_need_the_installer_login() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("without a login") && err.contains("pages-password"), "{err}");
     assert!(!err.contains("status page:"), "nothing may listen: {err}");
-    let bad = demo_config(dir.path(), "[pages]\npassword_file = \"hall.toml\"\n");
+    let bad = common::demo_config(dir.path(), "[pages]\npassword_file = \"hall.toml\"\n");
     let out = common::liyi().arg("check-config").arg(&bad).output().unwrap();
     let err = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("pages.password_file") && err.contains("does not hold a password hash"), "{err}");
 
     // With the password: the login is required on every page.
-    let config = demo_config(dir.path(), "[pages]\npassword_file = \"pages.pass\"\n");
+    let config = common::demo_config(dir.path(), "[pages]\npassword_file = \"pages.pass\"\n");
     let before = std::fs::read_to_string(&config).unwrap();
     let store = dir.path().join("edge.sqlite");
     let agent = common::RunningAgent::spawn(&[

@@ -7,7 +7,6 @@ mod common;
 mod hub_support;
 
 use std::net::IpAddr;
-use std::path::Path;
 
 use hub_support::*;
 
@@ -91,21 +90,13 @@ fn hub_login_counts_parallel_wrong_passwords_atomically() {
     });
 }
 
-fn demo_config(dir: &Path, extra: &str) -> std::path::PathBuf {
-    std::fs::copy(common::repo().join("assets/street-walk.mp4"), dir.join("street-walk.mp4")).unwrap();
-    let demo = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
-    let config = dir.join("hall.toml");
-    std::fs::write(&config, format!("{demo}\n{extra}")).unwrap();
-    config
-}
-
 #[test]
 fn agent_login_counts_parallel_wrong_passwords_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let pass = dir.path().join("pages.pass");
     let out = common::liyi().args(["pages-password", "--out"]).arg(&pass).env("LIYI_PASSWORD", "ladder-and-laptop-7").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let config = demo_config(dir.path(), "[pages]\npassword_file = \"pages.pass\"\n");
+    let config = common::demo_config(dir.path(), "[pages]\npassword_file = \"pages.pass\"\n");
     let store = dir.path().join("edge.sqlite");
     let args = ["--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str(), "--seconds".as_ref(), "300".as_ref()];
     let agent = common::RunningAgent::spawn(&args);

@@ -69,6 +69,16 @@ pub fn street_config(dir: &Path, more: &str) -> PathBuf {
     config
 }
 
+/// Copies the sample video into `dir` and writes `dir/hall.toml`: the
+/// demo's two windows (assets/demo.toml) plus `extra`.
+pub fn demo_config(dir: &Path, extra: &str) -> PathBuf {
+    std::fs::copy(repo().join("assets/street-walk.mp4"), dir.join("street-walk.mp4")).unwrap();
+    let demo = std::fs::read_to_string(repo().join("assets/demo.toml")).unwrap();
+    let config = dir.join("hall.toml");
+    std::fs::write(&config, format!("{demo}\n{extra}")).unwrap();
+    config
+}
+
 /// A `liyi run` in the background, with the address of its status server.
 pub struct RunningAgent {
     pub child: std::process::Child,

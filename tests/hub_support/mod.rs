@@ -248,3 +248,51 @@ pub fn recent_day() -> String {
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     (today - chrono::Days::new(2)).format("%Y-%m-%d").to_string()
 }
+
+/// A tokio runtime for a test's async part.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+/// Today in the halls' zone, as `YYYY-MM-DD`.
+pub fn today() -> String {
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive().to_string()
+}
+
+/// A minimal clean clip (grey frames, no person) and, with `face`, one of a
+/// face photo; both with a plain grey PNG thumbnail.
+pub fn clip_parts(dir: &Path, face: bool) -> (Vec<u8>, Vec<u8>) {
+    let mp4 = dir.join(if face { "face.mp4" } else { "grey.mp4" });
+    let input: Vec<String> = if face {
+        let photo = common::fixture("astronaut.png");
+        vec!["-loop".into(), "1".into(), "-i".into(), photo.display().to_string()]
+    } else {
+        vec!["-f".into(), "lavfi".into(), "-i".into(), "color=c=gray:s=320x240".into()]
+    };
+    let ok = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y"])
+        .args(&input)
+        .args(["-t", "1", "-r", "2", "-pix_fmt", "yuv420p", "-vf", "scale=640:-2", "-c:v", "libx264"])
+        .arg(&mp4)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(64, 36, image::Rgb([128, 128, 128]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    (std::fs::read(&mp4).unwrap(), png)
+}
+
+/// `POST /api/v1/clips` as a box would: the status and the body.
+pub async fn upload_clip(base: &str, token: &str, window: &str, rule: &str, start: &str, video: Vec<u8>, thumb: Vec<u8>) -> (u16, String) {
+    let meta = serde_json::json!({ "window": window, "rule": rule, "event_start": start, "trigger_ts": start });
+    let part = |b: Vec<u8>, name: &str| reqwest::multipart::Part::bytes(b).file_name(name.to_string());
+    let form = reqwest::multipart::Form::new()
+        .part("meta", part(meta.to_string().into_bytes(), "meta.json"))
+        .part("video", part(video, "clip.mp4"))
+        .part("thumbnail", part(thumb, "thumb.png"))
+        .part("sidecar", part(br#"{"values": {"trunk_deg": 12.5}}"#.to_vec(), "sidecar.json"));
+    let r = client().post(format!("{base}/api/v1/clips")).bearer_auth(token).multipart(form).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
