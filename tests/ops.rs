@@ -49,8 +49,12 @@ fn doctor_names_every_failing_check() {
     let config = dir.path().join("hall.toml");
     std::fs::write(&config, format!("{text}\n[hub]\nurl = \"http://127.0.0.1:{port}\"\nbox = \"b1\"\ntoken_file = \"hub.token\"\n"))
         .unwrap();
+    // An existing store gets `liyi check`'s consistency check too.
+    let store = dir.path().join("edge.sqlite");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async { liyi::store::Store::open(&store).await.unwrap().close().await });
     // Each check is bounded inside the doctor; the test does not time it.
-    let r = common::liyi().args(["doctor", "--config"]).arg(&config).arg("--store").arg(dir.path().join("edge.sqlite")).output().unwrap();
+    let r = common::liyi().args(["doctor", "--config"]).arg(&config).arg("--store").arg(&store).output().unwrap();
     let out = String::from_utf8_lossy(&r.stdout);
     assert_eq!(r.status.code(), Some(1), "{out}");
     for needle in [
@@ -59,6 +63,9 @@ fn doctor_names_every_failing_check() {
         "ok   config",
         "ok   clock:",
         "disk:",
+        "ok   edge store:",
+        "integrity ok",
+        "ok   edge store schema: version",
         "FAIL window w01 source: rtsp://127.0.0.1:1/none",
         "FAIL window w02 source",
         "gone.mp4",

@@ -57,6 +57,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 checks.push(say(c));
             }
             checks.push(say(doctor::store_writable(&args.store)));
+            // An existing store: the same read-only consistency check as
+            // `liyi check --store` (integrity, schema, clip files).
+            if args.store.is_file() {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let clips = super::run::clips_beside(&args.store);
+                for c in rt.block_on(crate::check::check(crate::check::EDGE, &args.store, &clips)) {
+                    checks.push(say(c));
+                }
+            }
             checks.push(say(doctor::disk(&doctor::data_dir(&args.store), if cfg.clips.enabled { cfg.clips.quota_mb } else { 0.0 })));
             for c in doctor::sources(&cfg, Duration::from_secs(15)) {
                 checks.push(say(c));
