@@ -18,6 +18,21 @@ fn catalog() -> Catalog {
     Catalog::new(Some(common::repo().join("models")))
 }
 
+/// `liyi attire --person-crops enroll [extra…] --with DIR/with --without DIR/without --out OUT`.
+fn enroll(dir: &Path, extra: &[&str], out: &Path) -> std::process::Output {
+    common::liyi()
+        .args(["attire", "--person-crops", "enroll"])
+        .args(extra)
+        .arg("--with")
+        .arg(dir.join("with"))
+        .arg("--without")
+        .arg(dir.join("without"))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_halls_own_model_plugs_in_through_its_manifest() {
     let path = common::fixture("attire/tiny-attire.onnx");
@@ -113,15 +128,7 @@ fn reference_check_runs_on_real_photos() {
     let reference = dir.path().join("badge.json");
     // The crops are too small and blurred for the person detector, so the
     // chest is taken as a band of each crop (--person-crops).
-    let r = common::liyi()
-        .args(["attire", "--person-crops", "enroll", "--with"])
-        .arg(dir.path().join("with"))
-        .arg("--without")
-        .arg(dir.path().join("without"))
-        .arg("--out")
-        .arg(&reference)
-        .output()
-        .unwrap();
+    let r = enroll(dir.path(), &[], &reference);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stored = std::fs::read_to_string(&reference).unwrap();
     assert!(stored.contains("\"threshold\"") && !stored.contains("/9j/"), "numbers and names only");
@@ -169,18 +176,8 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
         }
     }
     let reference = dir.path().join("badge.json");
-    let enroll = |out: &Path| {
-        common::liyi()
-            .args(["attire", "--person-crops", "enroll", "--badge-boxes", "--with"])
-            .arg(dir.path().join("with"))
-            .arg("--without")
-            .arg(dir.path().join("without"))
-            .arg("--out")
-            .arg(out)
-            .output()
-            .unwrap()
-    };
-    let r = enroll(&reference);
+    let enroll_boxes = |out: &Path| enroll(dir.path(), &["--badge-boxes"], out);
+    let r = enroll_boxes(&reference);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&reference).unwrap()).unwrap();
     let patches = stored["patches"].as_array().unwrap();
@@ -244,15 +241,7 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
         std::fs::remove_file(f.path()).unwrap();
     }
     let found = dir.path().join("found.json");
-    let r = common::liyi()
-        .args(["attire", "--person-crops", "enroll", "--with"])
-        .arg(dir.path().join("with"))
-        .arg("--without")
-        .arg(dir.path().join("without"))
-        .arg("--out")
-        .arg(&found)
-        .output()
-        .unwrap();
+    let r = enroll(dir.path(), &[], &found);
     assert!(
         r.status.success() && String::from_utf8_lossy(&r.stdout).contains("found in the photos"),
         "{}",
@@ -276,7 +265,7 @@ fn badge_patches_tell_tag_from_no_tag_on_real_crops() {
         .unwrap()
         .path();
     std::fs::remove_file(&first).unwrap();
-    let r = enroll(&dir.path().join("again.json"));
+    let r = enroll_boxes(&dir.path().join("again.json"));
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(
         !r.status.success() && err.contains(first.with_extension("jpg").file_name().unwrap().to_str().unwrap()) && err.contains("YOLO"),

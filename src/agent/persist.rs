@@ -165,7 +165,8 @@ impl<T> RetryQueue<T> {
 /// The store writer's state as the status server sees it.
 #[derive(Debug, Default)]
 pub struct StoreHealth {
-    /// Rows made but not yet stored (waiting in memory).
+    /// Rows made but not yet stored (waiting in memory): added when a row
+    /// is queued, taken off when it is written or dropped.
     pub unsaved: AtomicU64,
     /// Write attempts the store refused (cumulative).
     pub write_failures: AtomicU64,
@@ -182,6 +183,10 @@ impl StoreHealth {
         let mut f = lock(&self.failing);
         let since = f.as_ref().map_or(since_ms, |(s, _)| *s);
         *f = Some((since, error.to_string()));
+    }
+
+    pub fn is_failing(&self) -> bool {
+        lock(&self.failing).is_some()
     }
 
     pub fn set_ok(&self) {

@@ -117,6 +117,7 @@ impl StoreWriter {
             match msg {
                 Ok(output) => {
                     if let Some(w) = self.prepare(output, &mut done) {
+                        self.agent.store.unsaved.fetch_add(w.rows(), Ordering::Relaxed);
                         queue.push(w);
                     }
                 }
@@ -198,7 +199,10 @@ impl StoreWriter {
             self.clock.elapsed(),
             force,
             |w| match self.write(w, done) {
-                Ok(()) => Attempt::Written,
+                Ok(()) => {
+                    health.unsaved.fetch_sub(w.rows(), Ordering::Relaxed);
+                    Attempt::Written
+                }
                 Err(e) if e.is_storage_failure() => {
                     health.write_failures.fetch_add(1, Ordering::Relaxed);
                     Attempt::StoreFailed(e.to_string())
@@ -206,20 +210,20 @@ impl StoreWriter {
                 Err(e) => Attempt::Rejected(e.to_string()),
             },
             |w, why| {
+                health.unsaved.fetch_sub(w.rows(), Ordering::Relaxed);
                 health.rows_rejected.fetch_add(w.rows(), Ordering::Relaxed);
                 tracing::error!(what = w.what(), error = %why, "rows refused by the store and dropped");
             },
         );
-        health.unsaved.store(queue.iter().map(Write::rows).sum(), Ordering::Relaxed);
         match (&verdict, queue.last_error()) {
             (Flush::Clear, _) => {
-                if !health.snapshot().ok {
+                if health.is_failing() {
                     tracing::info!("the store takes rows again");
                 }
                 health.set_ok();
             }
             (_, Some(e)) => {
-                if health.snapshot().ok {
+                if !health.is_failing() {
                     tracing::error!(store = %self.store.path().display(), error = %e, unsaved = queue.len(), "store write failed: rows wait in memory and are retried");
                 }
                 health.set_failing(self.clock.now_ms(), e);
