@@ -76,18 +76,18 @@ fn a_bad_stored_number_is_named_and_skipped() {
     let day = today();
     rt().block_on(async {
         let mut c = raw(&hub.store()).await;
-        sqlx::query("INSERT INTO camera_day (box, window, day, offline_s, dropped) VALUES ('box-a', 'w01', ?1, 0, 9.3e18), ('box-a', 'w02', ?1, 5, 3)")
+        sqlx::query("INSERT INTO camera_day (box, window_id, day, offline_s, dropped) VALUES ('box-a', 'w01', ?1, 0, 9.3e18), ('box-a', 'w02', ?1, 5, 3)")
             .bind(&day)
             .execute(&mut c)
             .await
             .unwrap();
-        let t: String = sqlx::query_scalar("SELECT typeof(dropped) FROM camera_day WHERE window = 'w01'").fetch_one(&mut c).await.unwrap();
+        let t: String = sqlx::query_scalar("SELECT typeof(dropped) FROM camera_day WHERE window_id = 'w01'").fetch_one(&mut c).await.unwrap();
         assert_eq!(t, "real");
     });
     let out = Command::new(bin()).args(["report", "--format", "json", "--date", &day, "--config"]).arg(&hub.config).output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "liyi report: {stderr}");
-    assert!(stderr.contains("camera_day box=box-a window=w01") && stderr.contains("dropped"), "the bad row is named: {stderr}");
+    assert!(stderr.contains("camera_day box=box-a window_id=w01") && stderr.contains("dropped"), "the bad row is named: {stderr}");
     assert!(stdout.contains("skipped_rows") && stdout.contains("w01"), "{stdout}");
     // The hub: the summary page and API work, and health alerts go on.
     hub.start();
@@ -297,7 +297,7 @@ fn a_version_1_store_is_repaired() {
     rt().block_on(async {
         let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
         let mut c = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
-        sqlx::raw_sql(include_str!("../src/hub/schema/v1.sql")).execute(&mut c).await.unwrap();
+        sqlx::raw_sql(include_str!("../src/hub/schema/sqlite/v1.sql")).execute(&mut c).await.unwrap();
         sqlx::raw_sql("PRAGMA user_version = 1").execute(&mut c).await.unwrap();
         let t0 = 1_795_827_620.0; // 2026-11-28T09:00:20+08:00
         sqlx::raw_sql(&format!(
