@@ -27,6 +27,43 @@ pub const EDGE: Kind =
     Kind { name: "edge store", schema_version: crate::store::SCHEMA_VERSION, file_columns: &["video", "thumbnail", "sidecar"] };
 pub const HUB: Kind = Kind { name: "hub store", schema_version: crate::hub::db::SCHEMA_VERSION, file_columns: &["video", "thumbnail"] };
 
+/// Checks the hub's store, on either engine, and its clips folder. On
+/// PostgreSQL the server keeps its own integrity (and references); the
+/// schema version and the clip rows against the files are checked.
+pub async fn check_hub(url: &crate::hub::db::StoreUrl, clips: &Path) -> Vec<Check> {
+    use crate::hub::db::{Backend, HubDb, PG_SCHEMA_VERSION, backend};
+    let url = match url {
+        crate::hub::db::StoreUrl::Sqlite(path) => return check(HUB, path, clips).await,
+        pg => pg,
+    };
+    let what = HUB.name;
+    let db = match HubDb::connect_unmigrated(url).await {
+        Ok(db) => db,
+        Err(e) => return vec![Check::fail(what, e.to_string(), "check [store] url in hub.toml and that the server runs")],
+    };
+    let kind = Kind { schema_version: PG_SCHEMA_VERSION, ..HUB };
+    let mut out = vec![match backend::version(db.pool(), Backend::Postgres).await {
+        Ok(v) => version_check(v, kind),
+        Err(e) => Check::fail(format!("{what} schema"), e.to_string(), "check that the URL names the hub's database"),
+    }];
+    let rows = sqlx::query("SELECT id, video, thumbnail FROM clip ORDER BY id").fetch_all(db.pool()).await.and_then(|rows| {
+        let mut out = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            for c in HUB.file_columns {
+                out.push((id, r.try_get::<String, _>(*c)?));
+            }
+        }
+        Ok(out)
+    });
+    match rows {
+        Ok(rows) => out.extend(files(&rows, clips)),
+        Err(e) => out.push(Check::fail(format!("{what} clips"), format!("the clip rows cannot be read: {e}"), "see the lines above")),
+    }
+    db.close().await;
+    out
+}
+
 /// How many paths a line names before "and N more".
 const SHOWN: usize = 5;
 
@@ -94,20 +131,28 @@ async fn foreign_keys(c: &mut SqliteConnection, what: &str) -> Check {
 }
 
 async fn version(c: &mut SqliteConnection, kind: Kind) -> Check {
-    let what = format!("{} schema", kind.name);
     match sqlx::query_scalar::<_, i64>("PRAGMA user_version").fetch_one(&mut *c).await {
-        Ok(v) if v == kind.schema_version => Check::ok(what, format!("version {v}, this liyi's")),
-        Ok(v) if v < kind.schema_version => Check::warn(
+        Ok(v) => version_check(v, kind),
+        Err(e) => Check::fail(format!("{} schema", kind.name), e.to_string(), "restore the file from a backup"),
+    }
+}
+
+fn version_check(v: i64, kind: Kind) -> Check {
+    let what = format!("{} schema", kind.name);
+    if v == kind.schema_version {
+        Check::ok(what, format!("version {v}, this liyi's"))
+    } else if v < kind.schema_version {
+        Check::warn(
             what,
             format!("version {v}; this liyi writes {}", kind.schema_version),
-            "nothing to do: the next start of this liyi upgrades it (keep a copy of the file first)",
-        ),
-        Ok(v) => Check::fail(
+            "nothing to do: the next start of this liyi upgrades it (keep a backup first)",
+        )
+    } else {
+        Check::fail(
             what,
             format!("version {v} is newer than this liyi understands ({})", kind.schema_version),
             "run the liyi that wrote it, or upgrade this one",
-        ),
-        Err(e) => Check::fail(what, e.to_string(), "restore the file from a backup"),
+        )
     }
 }
 

@@ -13,7 +13,6 @@ use std::process::Command;
 
 use base64::Engine;
 use hub_support::*;
-use liyi::hub::HubDb;
 
 fn ffmpeg(args: &[&str]) {
     let out = Command::new("ffmpeg").args(["-loglevel", "error", "-y"]).args(args).output().unwrap();
@@ -278,11 +277,16 @@ fn privacy_audit_fails_on_every_raw_attack_file() {
     common::liyi().arg("privacy-audit").arg(dir.path().join("attack2")).assert().failure().stdout(predicates::str::contains("FAIL"));
 }
 
-#[test]
-fn the_hub_refuses_each_attack_and_stores_only_its_own_shape() {
+on_both_engines!(
+    the_hub_refuses_each_attack_and_stores_only_its_own_shape,
+    the_hub_refuses_each_attack_and_stores_only_its_own_shape_on_postgres,
+    the_hub_refuses_each_attack_and_stores_only_its_own_shape_on
+);
+
+fn the_hub_refuses_each_attack_and_stores_only_its_own_shape_on(engine: hub_support::Engine) {
     let dir = tempfile::tempdir().unwrap();
     let (kit, attacks) = attacks(dir.path());
-    let mut hub = HubProc::configure(dir.path(), "[limits]\nclip_mb = 64\n");
+    let mut hub = HubProc::configure_on(dir.path(), "[limits]\nclip_mb = 64\n", engine);
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
     hub.start();
     let base = hub.url.clone();
@@ -297,7 +301,7 @@ fn the_hub_refuses_each_attack_and_stores_only_its_own_shape() {
             assert!(body.contains(a.reason), "{}: {body}", a.name);
             assert!(files(&clips).is_empty(), "{}: something was stored: {:?}", a.name, files(&clips));
         }
-        let db = HubDb::open(&hub.store()).await.unwrap();
+        let db = hub.db().await;
         assert_eq!(db.refused_clips().await.unwrap(), attacks.len() as i64);
         assert_eq!(db.clips(&Default::default()).await.unwrap().len(), 0);
         let log = db.audit_log(1000).await.unwrap();

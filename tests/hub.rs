@@ -41,8 +41,8 @@ fn ms(v: &[f64; 5]) -> [i64; 5] {
     v.map(|x| (x * 1000.0).round() as i64)
 }
 
-async fn hub_rows(hub: &Path) -> Rows {
-    let db = HubDb::open(hub).await.unwrap();
+async fn hub_rows(hub: &liyi::hub::db::StoreUrl) -> Rows {
+    let db = HubDb::connect(hub).await.unwrap();
     let minutes = db
         .minutes_between(0.0, 1e12, None)
         .await
@@ -104,10 +104,15 @@ fn replay_scenario(dir: &Path, k: usize, hub_section: &str, store: &Path) -> Pat
     cfg
 }
 
-#[test]
-fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates() {
+on_both_engines!(
+    outbox_survives_kill_9_of_either_side_without_loss_or_duplicates,
+    outbox_survives_kill_9_of_either_side_without_loss_or_duplicates_on_postgres,
+    outbox_survives_kill_9_of_either_side_without_loss_or_duplicates_on
+);
+
+fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = HubProc::configure(dir.path(), "");
+    let mut hub = HubProc::configure_on(dir.path(), "", engine);
     let token = hub.admin(&["box-add", "box-k", "--hall", "城关镇"], None);
     let token_file = dir.path().join("box.token");
     std::fs::write(&token_file, &token).unwrap();
@@ -177,22 +182,28 @@ fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates() {
         String::from_utf8_lossy(&out.stdout)
     );
     hub.kill();
-    let on_hub = rt().block_on(hub_rows(&hub.store()));
+    let on_hub = rt().block_on(hub_rows(&hub.store_url()));
     assert_eq!(on_hub.0, edge.0, "every minute arrived once, with its values");
     assert_eq!(on_hub.1, edge.1, "every event arrived once");
 }
 
-#[test]
-fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary() {
+on_both_engines!(
+    agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary,
+    agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary_on_postgres,
+    agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary_on
+);
+
+fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
     let hook = WebhookSink::start();
     let smtp = SmtpSink::start(dir.path());
-    let mut hub = HubProc::configure(
+    let mut hub = HubProc::configure_on(
         dir.path(),
         &format!(
             "[report]\nat = \"00:00\"\n[health]\nbox_silent_s = 8\ncamera_down_s = 5\n[email]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"liyi@hub.test\"\nto = [\"zhang@hall.test\"]\n[webhook]\nurl = \"{}\"\nformat = \"wecom\"\n",
             smtp.port, hook.url
         ),
+        engine,
     );
     let token = hub.admin(&["box-add", "box1", "--hall", "演示大厅"], None);
     hub.admin(&["user-add", "sup", "--role", "supervisor"], Some("supervisor-pass"));
@@ -216,10 +227,10 @@ fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary() {
     // An outage of the hub in the middle of the run: once the box has
     // reached it, kill it; once rows wait in the box's outbox (or a generous
     // cap has passed, which is not asserted), start it again.
-    let hub_store = hub.store();
+    let hub_store = hub.store_url();
     common::wait_for(Duration::from_secs(60), || {
         rt().block_on(async {
-            HubDb::open(&hub_store).await.ok()?.boxes().await.ok()?.into_iter().find(|b| b.id == "box1")?.last_seen_unix
+            HubDb::connect(&hub_store).await.ok()?.boxes().await.ok()?.into_iter().find(|b| b.id == "box1")?.last_seen_unix
         })
     })
     .expect("the box reaches the hub");
@@ -235,7 +246,7 @@ fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary() {
     let stats = rt().block_on(async { Store::open(&store).await.unwrap().outbox_stats().await.unwrap() });
     assert_eq!((stats.minutes, stats.events, stats.clips), (0, 0, 0), "outbox drained");
     let edge = rt().block_on(edge_rows(&store));
-    let on_hub = rt().block_on(hub_rows(&hub.store()));
+    let on_hub = rt().block_on(hub_rows(&hub.store_url()));
     assert!(!edge.0.is_empty() && !edge.1.is_empty());
     assert_eq!(on_hub, edge, "the hub holds exactly the agent's minutes and events");
 
@@ -328,23 +339,29 @@ fn browser_check(hub: &HubProc) {
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(shots.join("trainer-kept.png").is_file() && shots.join("supervisor-summary.png").is_file());
     let kept = rt().block_on(async {
-        let db = HubDb::open(&hub.store()).await.unwrap();
+        let db = hub.db().await;
         db.clips(&Default::default()).await.unwrap().into_iter().filter(|c| c.status == "kept").count()
     });
     assert_eq!(kept, 1, "the trainer's click kept the clip as a teaching case");
 }
 
-#[test]
-fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
+on_both_engines!(
+    hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces,
+    hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces_on_postgres,
+    hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces_on
+);
+
+fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
     let hook = WebhookSink::start();
     let smtp = SmtpSink::start(dir.path());
-    let mut hub = HubProc::configure(
+    let mut hub = HubProc::configure_on(
         dir.path(),
         &format!(
             "language = \"zh-CN\"\n[report]\nat = \"23:59\"\n[limits]\nbatch_mb = 0.02\n[email]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"liyi@hub.test\"\nto = [\"li@hall.test\"]\n[webhook]\nurl = \"{}\"\nformat = \"dingtalk\"\n",
             smtp.port, hook.url
         ),
+        engine,
     );
     let token_a = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
     let token_b = hub.admin(&["box-add", "box-b", "--hall", "乙大厅"], None);
@@ -376,7 +393,7 @@ fn hub_refuses_wrong_tokens_roles_csrf_bad_payloads_and_faces() {
             post_json(&base, "/api/v1/ingest", Some(&token_a), format!("{{\"minutes\": [], \"pad\": \"{}\"}}", "x".repeat(30_000))).await;
         assert_eq!(code, 400, "{body}");
         assert!(body.contains("too large"), "{body}");
-        let db = HubDb::open(&hub.store()).await.unwrap();
+        let db = hub.db().await;
         assert_eq!(db.counts().await.unwrap(), (0, 0, 0), "nothing of a refused request is stored");
         // A good batch, twice: stored once.
         for _ in 0..2 {

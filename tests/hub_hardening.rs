@@ -29,12 +29,17 @@ async fn raw(path: &std::path::Path) -> sqlx::SqliteConnection {
     sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap()
 }
 
-/// Two heartbeats whose `frames_stale` add past `i64::MAX` made SQLite store
-/// a REAL, and every summary panicked from then on. Now each is refused.
-#[test]
-fn counters_past_the_store_are_refused_and_summaries_go_on() {
+// Two heartbeats whose `frames_stale` add past `i64::MAX` made SQLite store
+// a REAL, and every summary panicked from then on. Now each is refused.
+on_both_engines!(
+    counters_past_the_store_are_refused_and_summaries_go_on,
+    counters_past_the_store_are_refused_and_summaries_go_on_on_postgres,
+    counters_past_the_store_are_refused_and_summaries_go_on_on
+);
+
+fn counters_past_the_store_are_refused_and_summaries_go_on_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = HubProc::configure(dir.path(), "");
+    let mut hub = HubProc::configure_on(dir.path(), "", engine);
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
     hub.admin(&["user-add", "sup", "--role", "supervisor"], Some("supervisor-pass"));
     hub.start();
@@ -165,10 +170,15 @@ fn get_routes() -> Vec<String> {
     out
 }
 
-#[test]
-fn every_page_renders_for_every_role_with_and_without_a_hall() {
+on_both_engines!(
+    every_page_renders_for_every_role_with_and_without_a_hall,
+    every_page_renders_for_every_role_with_and_without_a_hall_on_postgres,
+    every_page_renders_for_every_role_with_and_without_a_hall_on
+);
+
+fn every_page_renders_for_every_role_with_and_without_a_hall_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = HubProc::configure(dir.path(), "");
+    let mut hub = HubProc::configure_on(dir.path(), "", engine);
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲 & 大厅"], None);
     hub.admin(&["box-add", "box-b", "--hall", "乙大厅"], None);
     let users = [
@@ -199,7 +209,7 @@ fn every_page_renders_for_every_role_with_and_without_a_hall() {
         assert_eq!(post_json(&base, "/api/v1/ingest", Some(&token), batch.to_string()).await.0, 200);
         assert_eq!(post_json(&base, "/api/v1/heartbeat", Some(&token), beat(100.0, "3")).await.0, 200);
         // A clip, indexed directly (its files need not be real here).
-        let db = HubDb::open(&hub.store()).await.unwrap();
+        let db = hub.db().await;
         let start = chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:20+08:00")).unwrap();
         let meta = liyi::wire::ClipMeta { window: "w01".into(), rule: "slouching".into(), event_start: start, trigger_ts: start };
         let (clip, _) = db.insert_clip("box-a", &meta, "box-a/x.mp4", "box-a/x.png", "{\"values\": {}}", 10, liyi::hub::db::now_unix()).await.unwrap();
@@ -229,10 +239,15 @@ async fn upload(base: &str, token: &str, start: &str, video: Vec<u8>, thumb: Vec
     upload_clip(base, token, "w01", "slouching", start, video, thumb).await
 }
 
-#[test]
-fn keys_are_utc_milliseconds_and_clips_have_their_own_files() {
+on_both_engines!(
+    keys_are_utc_milliseconds_and_clips_have_their_own_files,
+    keys_are_utc_milliseconds_and_clips_have_their_own_files_on_postgres,
+    keys_are_utc_milliseconds_and_clips_have_their_own_files_on
+);
+
+fn keys_are_utc_milliseconds_and_clips_have_their_own_files_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = HubProc::configure(dir.path(), "");
+    let mut hub = HubProc::configure_on(dir.path(), "", engine);
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
     hub.start();
     let base = hub.url.clone();
@@ -254,7 +269,7 @@ fn keys_are_utc_milliseconds_and_clips_have_their_own_files() {
                 .await;
         assert_eq!(code, 200, "{body}");
         assert!(body.contains("\"events_new\":0"), "the resend is the same event: {body}");
-        let db = HubDb::open(&hub.store()).await.unwrap();
+        let db = hub.db().await;
         assert_eq!(db.counts().await.unwrap().1, 1);
         // Its clip, stamped +08:00, links to it.
         let (code, body) = upload(&base, &token, &format!("{day}T09:00:20+08:00"), video.clone(), thumb.clone()).await;
@@ -362,13 +377,18 @@ fn a_version_1_store_is_repaired() {
     });
 }
 
-/// Years 0001 and 9999, and a `duration_s` that disagrees with its event's
-/// end - start, were stored. Now each is refused with 422 naming the field,
-/// and a time within the window around the hub's clock still goes in.
-#[test]
-fn ingest_times_are_bounded_to_the_hub_clock() {
+// Years 0001 and 9999, and a `duration_s` that disagrees with its event's
+// end - start, were stored. Now each is refused with 422 naming the field,
+// and a time within the window around the hub's clock still goes in.
+on_both_engines!(
+    ingest_times_are_bounded_to_the_hub_clock,
+    ingest_times_are_bounded_to_the_hub_clock_on_postgres,
+    ingest_times_are_bounded_to_the_hub_clock_on
+);
+
+fn ingest_times_are_bounded_to_the_hub_clock_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = HubProc::configure(dir.path(), "");
+    let mut hub = HubProc::configure_on(dir.path(), "", engine);
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
     hub.start();
     let base = hub.url.clone();

@@ -160,14 +160,19 @@ fn an_unreachable_broker_never_stops_analysis() {
     assert!(exit.success(), "{exit:?}");
 }
 
-/// The hub publishes its health alerts on `<prefix>/<hall>/alerts`: here a
-/// box whose store fails, and its recovery.
-#[test]
-fn hub_publishes_its_alerts() {
+// The hub publishes its health alerts on `<prefix>/<hall>/alerts`: here a
+// box whose store fails, and its recovery.
+on_both_engines!(hub_publishes_its_alerts, hub_publishes_its_alerts_on_postgres, hub_publishes_its_alerts_on);
+
+fn hub_publishes_its_alerts_on(engine: hub_support::Engine) {
     let prefix = unique("hub");
     let sub = Subscriber::start(&prefix);
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = hub_support::HubProc::configure(dir.path(), &format!("[mqtt]\nurl = \"mqtt://127.0.0.1:1883\"\nprefix = \"{prefix}\"\n"));
+    let mut hub = hub_support::HubProc::configure_on(
+        dir.path(),
+        &format!("[mqtt]\nurl = \"mqtt://127.0.0.1:1883\"\nprefix = \"{prefix}\"\n"),
+        engine,
+    );
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
     hub.start();
     let base = hub.url.clone();
@@ -199,7 +204,7 @@ fn hub_publishes_its_alerts() {
     common::wait_for(Duration::from_secs(60), || alerts("box_store_ok").into_iter().next()).expect("the recovery is published");
     // Each once, though the health job ran several times: once both are
     // delivered (no webhook here), none can be published again.
-    let db = rt.block_on(liyi::hub::db::HubDb::open(&hub.store())).unwrap();
+    let db = rt.block_on(hub.db());
     common::wait_for(Duration::from_secs(60), || rt.block_on(db.undelivered_alerts()).ok().filter(|a| a.is_empty()))
         .expect("the alerts are delivered");
     rt.block_on(db.close());

@@ -55,10 +55,15 @@ async fn hub_login_form(client: &reqwest::Client, base: &str) -> (String, String
     (cookie, hidden(&page.text().await.unwrap(), "csrf"))
 }
 
-#[test]
-fn hub_login_counts_parallel_wrong_passwords_atomically() {
+on_both_engines!(
+    hub_login_counts_parallel_wrong_passwords_atomically,
+    hub_login_counts_parallel_wrong_passwords_atomically_on_postgres,
+    hub_login_counts_parallel_wrong_passwords_atomically_on
+);
+
+fn hub_login_counts_parallel_wrong_passwords_atomically_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = HubProc::configure(dir.path(), "");
+    let mut hub = HubProc::configure_on(dir.path(), "", engine);
     hub.admin(&["user-add", "root", "--role", "admin"], Some("admin-password"));
     hub.start();
     let base = hub.url.clone();

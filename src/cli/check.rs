@@ -25,8 +25,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (kind, store, clips) = match (&args.store, &args.hub_config) {
-        (Some(store), _) => (check::EDGE, store.clone(), args.clips.clone().unwrap_or_else(|| super::run::clips_beside(store))),
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let checks = match (&args.store, &args.hub_config) {
+        (Some(store), _) => {
+            let clips = args.clips.clone().unwrap_or_else(|| super::run::clips_beside(store));
+            rt.block_on(check::check(check::EDGE, store, &clips))
+        }
         (None, Some(config)) => {
             let cfg = match crate::hub::config::load(config) {
                 Ok(c) => c,
@@ -35,12 +39,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             };
-            (check::HUB, crate::hub::Hub::store_path(&cfg), cfg.data_dir.join("clips"))
+            rt.block_on(check::check_hub(&cfg.store, &cfg.data_dir.join("clips")))
         }
         (None, None) => anyhow::bail!("give --store FILE (an edge store) or --hub-config FILE (the hub's)"),
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let checks = rt.block_on(check::check(kind, &store, &clips));
     for c in &checks {
         println!("{c}");
     }

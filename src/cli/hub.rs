@@ -55,6 +55,18 @@ enum Admin {
         #[arg(long)]
         hall: Option<String>,
     },
+    /// Copy a hub store into an empty one on another engine, e.g. a county
+    /// hub's SQLite file into PostgreSQL, then compare the two row for row.
+    /// Stop the hub first. Needs no hub.toml.
+    #[command(name = "migrate-store")]
+    MigrateStore {
+        /// The store to copy: sqlite://FILE or postgres://USER@HOST:PORT/DB.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The empty store to fill (made and brought to this liyi's schema).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 fn load(path: &std::path::Path) -> anyhow::Result<HubConfig> {
@@ -62,6 +74,9 @@ fn load(path: &std::path::Path) -> anyhow::Result<HubConfig> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(Admin::MigrateStore { from, to }) = &args.admin {
+        return migrate_store(from, to);
+    }
     let cfg = load(&args.config)?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match args.admin {
@@ -96,7 +111,7 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
         .await
         .with_context(|| format!("cannot listen on {listen}; is another hub running? Fix: change `listen` in the config"))?;
     let bound = listener.local_addr()?;
-    eprintln!("hub: http://{bound}/  (store {})", Hub::store_path(&hub.cfg).display());
+    eprintln!("hub: http://{bound}/  (store {})", hub.cfg.store.shown());
     tracing::info!(%bound, "hub started");
     // Ctrl-C or SIGTERM: stop taking requests, let those under way finish,
     // stop the scheduler, and close the store (checkpointing its WAL).
@@ -110,6 +125,7 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
         .await;
     scheduler.abort();
     let _ = scheduler.await;
+    hub::tasks::release(&hub).await;
     if let Some(m) = mqtt {
         let _ = tokio::task::spawn_blocking(move || m.close(std::time::Duration::from_secs(3))).await;
     }
@@ -121,8 +137,9 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
 }
 
 async fn admin(cfg: HubConfig, cmd: Admin) -> anyhow::Result<ExitCode> {
-    let db = hub::HubDb::open(&Hub::store_path(&cfg)).await?;
+    let db = hub::HubDb::connect(&cfg.store).await?;
     match cmd {
+        Admin::MigrateStore { .. } => anyhow::bail!("migrate-store runs without the hub's store open"),
         Admin::BoxAdd { id, hall } => {
             let token = db.add_box(&id, &hall, crate::base::clock::now_unix()).await?;
             println!("{token}");
@@ -258,6 +275,38 @@ pub fn push(args: PushArgs) -> anyhow::Result<ExitCode> {
             moved.rows, moved.clips, moved.clips_refused, left.minutes, left.events, left.clips
         );
         store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn migrate_store(from: &str, to: &str) -> anyhow::Result<ExitCode> {
+    use crate::hub::db::{HubDb, StoreUrl, copy};
+    let here = std::env::current_dir()?;
+    let from = StoreUrl::parse(from, &here).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let to = StoreUrl::parse(to, &here).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    if from == to {
+        anyhow::bail!("--from and --to are the same store; give an empty store as --to");
+    }
+    if let StoreUrl::Sqlite(p) = &from {
+        if !p.is_file() {
+            anyhow::bail!("--from: {} does not exist. Fix: give the hub's store, e.g. sqlite:///var/lib/liyi-hub/hub.sqlite", p.display());
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(async {
+        // The source is brought to this liyi's schema first (as `liyi hub`
+        // would on its next start), so both sides have the same tables.
+        let a = HubDb::connect(&from).await?;
+        let b = HubDb::connect(&to).await?;
+        eprintln!("copying {} -> {}", from.shown(), to.shown());
+        let copied = copy::copy_store(&a, &b).await?;
+        for (table, n) in &copied.tables {
+            println!("{table}\t{n}");
+        }
+        println!("copied {} rows; every row read back and compared equal", copied.rows());
+        a.close().await;
+        b.close().await;
+        eprintln!("Next: set [store] url = \"{}\" in hub.toml (the clips folder stays under data_dir) and start the hub.", to.shown());
         Ok(ExitCode::SUCCESS)
     })
 }

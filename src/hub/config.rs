@@ -19,8 +19,11 @@ use crate::i18n::Lang;
 pub struct HubConfig {
     pub file: PathBuf,
     pub listen: SocketAddr,
-    /// The store (`hub.sqlite`) and clips (`clips/`) live here.
+    /// The clips (`clips/`) live here, and the SQLite store by default.
     pub data_dir: PathBuf,
+    /// The store: `[store] url`, by default `sqlite://hub.sqlite` under
+    /// `data_dir`; `postgres://…` for a cluster of hub processes.
+    pub store: crate::hub::db::StoreUrl,
     /// How people reach the hub; links in e-mails and webhooks point here.
     pub public_url: String,
     pub language: Lang,
@@ -105,6 +108,13 @@ struct Raw {
     email: Option<Spanned<RawEmail>>,
     webhook: Option<Spanned<RawWebhook>>,
     mqtt: Option<Spanned<crate::config::mqtt::RawMqtt>>,
+    store: Option<RawStore>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -177,6 +187,18 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
         }
         Some(d) => base.join(d.get_ref()),
         None => base.join("hub-data"),
+    };
+    let store = match raw.store.as_ref().and_then(|s| s.url.as_ref()) {
+        Some(u) => crate::hub::db::StoreUrl::parse(u.get_ref(), &data_dir).unwrap_or_else(|e| {
+            r.error(
+                u.span().start,
+                "store.url",
+                e,
+                "e.g. url = \"postgres://liyi@db.example:5432/liyi\"; leave [store] out for the SQLite file",
+            );
+            crate::hub::db::StoreUrl::Sqlite(data_dir.join("hub.sqlite"))
+        }),
+        None => crate::hub::db::StoreUrl::Sqlite(data_dir.join("hub.sqlite")),
     };
     let public_url = match &raw.public_url {
         Some(u) if u.get_ref().starts_with("http://") || u.get_ref().starts_with("https://") => {
@@ -366,6 +388,7 @@ pub fn parse(text: &str, path: &Path) -> Result<HubConfig, ConfigErrors> {
         file: path.to_path_buf(),
         listen,
         data_dir,
+        store,
         public_url,
         language,
         timezone,

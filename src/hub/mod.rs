@@ -49,6 +49,9 @@ pub struct Hub {
     pub clock: Arc<dyn crate::base::clock::Clock>,
     /// Publishes alerts on MQTT (`[mqtt]`).
     pub mqtt: Option<Arc<crate::mqtt::Publisher>>,
+    /// This process among the hub processes that may share the store: the
+    /// schedule's lease and report claims are held under this name.
+    pub holder: String,
 }
 
 impl Hub {
@@ -67,10 +70,6 @@ impl Hub {
         self.cfg.data_dir.join("clips")
     }
 
-    pub fn store_path(cfg: &HubConfig) -> PathBuf {
-        cfg.data_dir.join("hub.sqlite")
-    }
-
     /// Opens the hub's store; `mqtt` publishes its alerts (only the serving
     /// hub has one: one client per broker session).
     pub async fn open(
@@ -85,7 +84,7 @@ impl Hub {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700));
         }
-        let db = HubDb::open(&Hub::store_path(&cfg)).await?;
+        let db = HubDb::connect(&cfg.store).await?;
         Ok(Arc::new(Hub {
             cfg,
             db,
@@ -94,6 +93,14 @@ impl Hub {
             passwords: crate::signin::PasswordPool::for_this_machine(),
             clock: crate::base::clock::RealClock::shared(),
             mqtt,
+            holder: holder_id(),
         }))
     }
+}
+
+/// A name for this hub process: host, process id and a random part (a
+/// restarted process is a new holder).
+pub fn holder_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    format!("{}:{}:{}", if host.is_empty() { "hub" } else { &host }, std::process::id(), &crate::secret::random_token()[..8])
 }

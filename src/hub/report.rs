@@ -3,6 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::Hub;
+use super::db::Claim;
 use super::summary::{self, DaySummary, Thresholds};
 use super::{deliver, render};
 use crate::store::StoreError;
@@ -80,41 +81,90 @@ pub fn link(hub: &Hub, date: NaiveDate) -> String {
     format!("{}/summary?date={date}", hub.cfg.public_url)
 }
 
+/// A claim older than this whose holder never said the report went out:
+/// that process died while sending. The report may or may not have gone
+/// out, so it is not sent again; an alert asks a person to check.
+pub const CLAIM_STALE_S: f64 = 600.0;
+
 /// Sends `date`'s summary on every configured channel that has not had it
 /// yet; returns the channels that failed (tried again on the next tick).
+/// Each channel is claimed in the store before it is sent, so of several
+/// hub processes one sends it, once.
 pub async fn deliver_day(hub: &Hub, date: NaiveDate) -> Result<Vec<String>, StoreError> {
     let lang = hub.cfg.language;
     let mut failed = Vec::new();
-    let s = build(hub, date, None).await?;
-    let link = link(hub, date);
-    if let Some(email) = &hub.cfg.email {
-        if !hub.db.report_sent(date, "email").await? {
-            let html = render::summary_html(&s, lang, None, "", None, &[], hub.now_utc()).unwrap_or_default();
-            match deliver::email(email, &render::subject(&s, lang), &render::summary_text(&s, lang, &link), &html).await {
-                Ok(()) => {
-                    hub.db.mark_report_sent(date, "email", hub.clock.now_unix()).await?;
-                    tracing::info!(%date, to = ?email.to, "daily summary e-mailed");
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "daily summary not e-mailed; will retry");
-                    failed.push(e.to_string());
-                }
-            }
+    let mut channels: Vec<&str> = Vec::new();
+    for (channel, configured) in [("email", hub.cfg.email.is_some()), ("webhook", hub.cfg.webhook.is_some())] {
+        if configured && claim(hub, date, channel).await? {
+            channels.push(channel);
         }
     }
-    if let Some(hook) = &hub.cfg.webhook {
-        if !hub.db.report_sent(date, "webhook").await? {
-            match deliver::webhook(hook, &render::subject(&s, lang), &render::summary_markdown(&s, lang, &link)).await {
-                Ok(()) => {
-                    hub.db.mark_report_sent(date, "webhook", hub.clock.now_unix()).await?;
-                    tracing::info!(%date, "daily summary posted to the webhook");
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "daily summary not posted; will retry");
-                    failed.push(e.to_string());
-                }
+    if channels.is_empty() {
+        return Ok(failed);
+    }
+    let s = match build(hub, date, None).await {
+        Ok(s) => s,
+        Err(e) => {
+            for channel in &channels {
+                hub.db.release_report(date, channel, &hub.holder).await?;
+            }
+            return Err(e);
+        }
+    };
+    let link = link(hub, date);
+    for channel in channels {
+        let sent = match (channel, &hub.cfg.email, &hub.cfg.webhook) {
+            ("email", Some(email), _) => {
+                let html = render::summary_html(&s, lang, None, "", None, &[], hub.now_utc()).unwrap_or_default();
+                deliver::email(email, &render::subject(&s, lang), &render::summary_text(&s, lang, &link), &html)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            (_, _, Some(hook)) => deliver::webhook(hook, &render::subject(&s, lang), &render::summary_markdown(&s, lang, &link))
+                .await
+                .map_err(|e| e.to_string()),
+            _ => continue,
+        };
+        match sent {
+            Ok(()) => {
+                hub.db.report_delivered(date, channel, hub.clock.now_unix()).await?;
+                tracing::info!(%date, channel, "daily summary delivered");
+            }
+            Err(e) => {
+                hub.db.release_report(date, channel, &hub.holder).await?;
+                tracing::warn!(error = %e, channel, "daily summary not delivered; will retry");
+                failed.push(e);
             }
         }
     }
     Ok(failed)
 }
+
+/// Whether this process may send `date`'s report on `channel` now.
+async fn claim(hub: &Hub, date: NaiveDate, channel: &str) -> Result<bool, StoreError> {
+    let now = hub.clock.now_unix();
+    match hub.db.claim_report(date, channel, &hub.holder, now).await? {
+        Claim::Mine => Ok(true),
+        Claim::Sent => Ok(false),
+        Claim::Taken { holder, since } => {
+            if now - since > CLAIM_STALE_S && !holder.starts_with(UNCONFIRMED) {
+                // Said once: the claim is renamed so later ticks keep quiet.
+                hub.db.rename_claim(date, channel, &holder, &format!("{UNCONFIRMED}{holder}")).await?;
+                hub.db
+                    .raise_hub_alert(
+                        now,
+                        "report",
+                        &format!(
+                            "the {date} report on {channel} was being sent by {holder}, which stopped before saying it went out; \
+                             it is not sent again: check, and send it with `liyi report --date {date} --send` if it did not arrive"
+                        ),
+                    )
+                    .await?;
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// The prefix of a claim whose holder died while sending.
+const UNCONFIRMED: &str = "unconfirmed:";

@@ -129,19 +129,55 @@ pub fn jobs(hub: &Arc<Hub>) -> Vec<Job> {
     vec![report, health, retention]
 }
 
-/// Runs the hub's jobs on the hub's clock until the process ends.
+/// How long the schedule's lease lasts without renewal: a replica that
+/// dies is replaced within this plus one tick.
+pub const LEASE_S: f64 = 30.0;
+
+/// Runs the hub's jobs on the hub's clock until the process ends, while this
+/// process holds the schedule's lease: of hub processes sharing a store,
+/// one runs the schedule; when it stops renewing (it died), another takes
+/// over.
 pub async fn run(hub: Arc<Hub>, tick_every: Duration) {
-    let jobs = jobs(&hub);
-    let clock = Arc::clone(&hub.clock);
-    schedule(jobs, clock, tick_every, None, move |now, job, error| {
-        let hub = Arc::clone(&hub);
-        async move {
-            if let Err(e) = hub.db.raise_hub_alert(now, job, &error).await {
-                tracing::error!(job, error = %e, "the health alert for a failed job could not be stored");
+    let mut jobs = jobs(&hub);
+    let mut held = false;
+    loop {
+        let now = hub.clock.now_unix();
+        let holds = match hub.db.hold_lease(super::db::SCHEDULE, &hub.holder, now, LEASE_S).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "the schedule's lease cannot be read; no scheduled work this tick");
+                false
             }
+        };
+        if holds != held {
+            if holds {
+                tracing::info!(holder = %hub.holder, "this hub process runs the schedule (reports, alerts, retention)");
+            } else {
+                tracing::info!(holder = %hub.holder, "another hub process runs the schedule");
+            }
+            held = holds;
         }
-    })
-    .await;
+        if holds {
+            jobs = schedule(jobs, Arc::clone(&hub.clock), Duration::ZERO, Some(1), |now, job, error| {
+                let hub = Arc::clone(&hub);
+                async move {
+                    if let Err(e) = hub.db.raise_hub_alert(now, job, &error).await {
+                        tracing::error!(job, error = %e, "the health alert for a failed job could not be stored");
+                    }
+                }
+            })
+            .await;
+        }
+        hub.clock.sleep(tick_every).await;
+    }
+}
+
+/// Gives the schedule's lease up at a clean stop, so another process takes
+/// it at once.
+pub async fn release(hub: &Hub) {
+    if let Err(e) = hub.db.release_lease(super::db::SCHEDULE, &hub.holder).await {
+        tracing::warn!(error = %e, "the schedule's lease was not released; another process takes it when it runs out");
+    }
 }
 
 /// The scheduler's loop: a [`tick`] at the clock's time, then a sleep of

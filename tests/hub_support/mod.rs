@@ -17,26 +17,96 @@ pub fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("liyi")
 }
 
+/// Which engine a test hub's store runs on.
+pub enum Engine {
+    Sqlite,
+    /// A scratch database on the `LIYI_TEST_PG` server, dropped with the hub.
+    Postgres(liyi::hub::db::scratch::ScratchPg),
+}
+
+impl Engine {
+    /// A scratch PostgreSQL database for `test`, or `None` (the test says it
+    /// did not run) when `LIYI_TEST_PG` is not set.
+    pub fn postgres(test: &str) -> Option<Engine> {
+        rt().block_on(liyi::hub::db::scratch::ScratchPg::new(test)).map(Engine::Postgres)
+    }
+}
+
+/// Runs a hub test on SQLite and, where `LIYI_TEST_PG` names a server, on
+/// PostgreSQL: `on_both_engines!(name, body_fn)` makes `name` (SQLite) and
+/// `name_on_postgres`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($name:ident, $pg:ident, $body:ident) => {
+        #[test]
+        fn $name() {
+            $body(hub_support::Engine::Sqlite);
+        }
+        #[test]
+        fn $pg() {
+            if let Some(e) = hub_support::Engine::postgres(stringify!($pg)) {
+                $body(e);
+            }
+        }
+    };
+}
+
 /// A hub process over `dir/hub.toml`.
 pub struct HubProc {
     pub child: Option<Child>,
     pub config: PathBuf,
     pub url: String,
     pub port: u16,
+    pub engine: Engine,
 }
 
 impl HubProc {
     /// Writes `dir/hub.toml` (listen on a free port, data in `dir/hub-data`)
     /// with `extra` appended, without starting it.
     pub fn configure(dir: &Path, extra: &str) -> HubProc {
+        HubProc::configure_on(dir, extra, Engine::Sqlite)
+    }
+
+    /// As [`HubProc::configure`], with the store on `engine`.
+    pub fn configure_on(dir: &Path, extra: &str, engine: Engine) -> HubProc {
         let port = free_port();
         let config = dir.join("hub.toml");
+        let store = match &engine {
+            Engine::Sqlite => String::new(),
+            Engine::Postgres(pg) => format!("\n[store]\nurl = \"{}\"\n", pg.url),
+        };
         std::fs::write(
             &config,
-            format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\npublic_url = \"http://127.0.0.1:{port}\"\n{extra}"),
+            format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\npublic_url = \"http://127.0.0.1:{port}\"\n{extra}{store}"),
         )
         .unwrap();
-        HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port }
+        HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port, engine }
+    }
+
+    /// A second hub process on the same store and clips folder (a replica
+    /// behind a load balancer), with its own port and `dir/hub.toml`.
+    pub fn replica(&self, dir: &Path) -> HubProc {
+        let port = free_port();
+        let text = std::fs::read_to_string(&self.config).unwrap().replace(&self.port.to_string(), &port.to_string());
+        let data = self.config.parent().unwrap().join("hub-data");
+        let text = text.replace("data_dir = \"hub-data\"", &format!("data_dir = \"{}\"", data.display()));
+        let config = dir.join("hub.toml");
+        std::fs::write(&config, text).unwrap();
+        HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port, engine: Engine::Sqlite }
+    }
+
+    /// The store's URL as `[store] url` says it.
+    pub fn store_url(&self) -> liyi::hub::db::StoreUrl {
+        let data = self.config.parent().unwrap().join("hub-data");
+        match &self.engine {
+            Engine::Sqlite => liyi::hub::db::StoreUrl::Sqlite(self.store()),
+            Engine::Postgres(pg) => liyi::hub::db::StoreUrl::parse(&pg.url, &data).unwrap(),
+        }
+    }
+
+    /// The hub's store, opened (and upgraded) from the test.
+    pub async fn db(&self) -> liyi::hub::HubDb {
+        liyi::hub::HubDb::connect(&self.store_url()).await.unwrap()
     }
 
     pub fn start(&mut self) {

@@ -59,13 +59,17 @@ impl HubDb {
         Ok(())
     }
 
+    /// Forgets that `day`'s report went out on `channel`, and any claim on
+    /// it (`liyi report --send`: a person resends it).
     pub async fn forget_report(&self, day: NaiveDate, channel: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM report_sent WHERE day = $1 AND channel = $2")
-            .bind(day.to_string())
-            .bind(channel)
-            .execute(&self.pool)
-            .await
-            .map_err(self.sql())?;
+        for table in ["report_sent", "report_claim"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE day = $1 AND channel = $2"))
+                .bind(day.to_string())
+                .bind(channel)
+                .execute(&self.pool)
+                .await
+                .map_err(self.sql())?;
+        }
         Ok(())
     }
 

@@ -134,6 +134,19 @@ impl HubDb {
         Ok(())
     }
 
+    /// Renames a claim's holder (to mark a dead holder's claim as seen).
+    pub async fn rename_claim(&self, day: NaiveDate, channel: &str, holder: &str, to: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE report_claim SET holder = $1 WHERE day = $2 AND channel = $3 AND holder = $4")
+            .bind(to)
+            .bind(day.to_string())
+            .bind(channel)
+            .bind(holder)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
     // ---- sign-in failures, shared by every hub process ----------------------
 
     /// Records a wrong password for each of `keys` at `now`; failures older

@@ -29,11 +29,12 @@ mod clips;
 pub mod copy;
 mod health;
 mod ingest;
-mod lease;
+pub mod lease;
 mod reads;
 pub mod scratch;
 
 pub use backend::{Backend, StoreUrl};
+pub use lease::{Claim, SCHEDULE};
 
 /// The SQLite schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = backend::SQLITE.len() as i64;

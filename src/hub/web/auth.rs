@@ -141,6 +141,17 @@ pub async fn login(
             return Ok((StatusCode::TOO_MANY_REQUESTS, retry, WebError::Page(StatusCode::TOO_MANY_REQUESTS, message)).into_response());
         }
     };
+    // The counts every hub process sharing the store keeps: a replica
+    // behind a load balancer sees the wrong passwords the others saw.
+    let now = hub.clock.now_unix();
+    let keys = [format!("addr:{address}"), format!("user:{}", f.name.trim())];
+    if let Some(wait) = shared_refusal(&hub, &keys, now).await.map_err(WebError::internal)? {
+        drop(attempt);
+        tracing::warn!(name = %f.name, %address, "sign-in refused: too many wrong passwords (counted by all hub processes)");
+        let message = format!("{} ({} s)", lang.t("login.too_many"), wait);
+        let retry = [(header::RETRY_AFTER, wait.to_string())];
+        return Ok((StatusCode::TOO_MANY_REQUESTS, retry, WebError::Page(StatusCode::TOO_MANY_REQUESTS, message)).into_response());
+    }
     let found = hub.db.user_and_hash(&f.name).await.map_err(WebError::internal)?;
     let password = f.password.clone();
     let checked = hub
@@ -161,6 +172,8 @@ pub async fn login(
     };
     let Some(user) = checked else {
         attempt.failed();
+        let window = crate::signin::WINDOW.as_secs_f64();
+        hub.db.record_signin_failure(&keys, now, now - window).await.map_err(WebError::internal)?;
         tracing::warn!(name = %f.name, %address, "sign-in refused");
         let token = secret();
         let body = render::page("login.html", lang, None, "", minijinja::context! { title => lang.t("login.title"), login_csrf => &token, next => safe_next(Some(&f.next)), error => lang.t("login.failed") })
@@ -168,11 +181,25 @@ pub async fn login(
         return Ok((StatusCode::UNAUTHORIZED, jar.add(cookie(&hub, LOGIN_COOKIE, token)), Html(body)).into_response());
     };
     attempt.succeeded();
-    let now = hub.clock.now_unix();
+    hub.db.clear_signin_failures(&keys[1]).await.map_err(WebError::internal)?;
     let (token, _) = hub.db.new_session(&user, now).await.map_err(WebError::internal)?;
     hub.db.audit(&user.name, "sign_in", "", "", now).await.map_err(WebError::internal)?;
     let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path("/")).add(cookie(&hub, SESSION_COOKIE, token));
     Ok((jar, Redirect::to(&safe_next(Some(&f.next)))).into_response())
+}
+
+/// Seconds to wait if the store's counts refuse this sign-in: the address
+/// or the account has had its limit of wrong passwords within
+/// [`crate::signin::WINDOW`].
+async fn shared_refusal(hub: &crate::hub::Hub, keys: &[String; 2], now: f64) -> Result<Option<u64>, crate::store::StoreError> {
+    let window = crate::signin::WINDOW.as_secs_f64();
+    for (key, limit) in keys.iter().zip([crate::signin::ADDRESS_LIMIT, crate::signin::ACCOUNT_LIMIT]) {
+        let (n, last) = hub.db.signin_failures(key, now - window).await?;
+        if n >= i64::from(limit) {
+            return Ok(Some((last.unwrap_or(now) + window - now).ceil().max(1.0) as u64));
+        }
+    }
+    Ok(None)
 }
 
 #[derive(Deserialize)]
