@@ -92,7 +92,9 @@ fn two_replicas_share_one_store_and_survive_a_kill_9() {
         a.kill();
         a
     });
-    rt().block_on(async {
+    let after_kill = std::sync::atomic::AtomicU32::new(u32::MAX);
+    // The killed replica's handle holds the scratch database: kept to the end.
+    let _a = rt().block_on(async {
         let beat = serde_json::json!({"boot_unix": 100.0, "version": "t", "windows": [
             {"id": "w01", "name": "1号", "source_up": true, "frames_in": 1, "frames_analysed": 1, "frames_stale": 0, "errors": 0}
         ]})
@@ -114,6 +116,7 @@ fn two_replicas_share_one_store_and_survive_a_kill_9() {
         let start = format!("{day}T09:00:10+08:00");
         let a = killer.join().unwrap();
         assert!(a.child.is_none(), "a was killed");
+        after_kill.store(hook.texts().len() as u32, std::sync::atomic::Ordering::SeqCst);
         for base in [&ua, &ub] {
             // a is dead: the box's retry goes to b.
             let (mut code, mut body) = (0, String::new());
@@ -125,15 +128,18 @@ fn two_replicas_share_one_store_and_survive_a_kill_9() {
             }
             assert!(code == 200 || code == 201, "{code} {body}");
         }
+        a
     });
 
     // b takes the schedule over once a's lease runs out (30 s), and the box,
     // silent from now on, is announced by b.
     let taken = common::wait_for(Duration::from_secs(60), || holder(&b).filter(|h| h.0 != first.0)).expect("b takes over the schedule");
     assert_ne!(taken.0, first.0);
-    let about_box = || hook.texts().iter().filter(|t| t.contains("box-r")).count();
-    let seen = about_box();
-    common::wait_for(Duration::from_secs(40), || (about_box() > seen).then_some(())).expect("the survivor raises the box's alerts");
+    // Anything the webhook got after the kill came from b: the box, silent
+    // since its last beat, is announced offline by the survivor.
+    let from_b = || hook.texts().into_iter().skip(after_kill.load(std::sync::atomic::Ordering::SeqCst) as usize).collect::<Vec<_>>();
+    common::wait_for(Duration::from_secs(40), || from_b().iter().any(|t| t.contains("已离线") && t.contains("box-r")).then_some(()))
+        .unwrap_or_else(|| panic!("the survivor announces the silent box; after the kill the webhook got {:?}", from_b()));
     assert_eq!(report_count(), 1, "the day's report went out once, not again after the takeover: {:?}", hook.texts());
 
     rt().block_on(async {

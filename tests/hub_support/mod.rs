@@ -58,6 +58,8 @@ pub struct HubProc {
     pub url: String,
     pub port: u16,
     pub engine: Engine,
+    /// A replica's store: the one it shares with the hub it was made from.
+    pub shared: Option<liyi::hub::db::StoreUrl>,
 }
 
 impl HubProc {
@@ -80,7 +82,7 @@ impl HubProc {
             format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\npublic_url = \"http://127.0.0.1:{port}\"\n{extra}{store}"),
         )
         .unwrap();
-        HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port, engine }
+        HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port, engine, shared: None }
     }
 
     /// A second hub process on the same store and clips folder (a replica
@@ -92,11 +94,21 @@ impl HubProc {
         let text = text.replace("data_dir = \"hub-data\"", &format!("data_dir = \"{}\"", data.display()));
         let config = dir.join("hub.toml");
         std::fs::write(&config, text).unwrap();
-        HubProc { child: None, config, url: format!("http://127.0.0.1:{port}"), port, engine: Engine::Sqlite }
+        HubProc {
+            child: None,
+            config,
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            engine: Engine::Sqlite,
+            shared: Some(self.store_url()),
+        }
     }
 
     /// The store's URL as `[store] url` says it.
     pub fn store_url(&self) -> liyi::hub::db::StoreUrl {
+        if let Some(u) = &self.shared {
+            return u.clone();
+        }
         let data = self.config.parent().unwrap().join("hub-data");
         match &self.engine {
             Engine::Sqlite => liyi::hub::db::StoreUrl::Sqlite(self.store()),
