@@ -420,6 +420,11 @@ mod tests {
         assert!(e.contains("webhook.url") && e.contains("webhook.format"), "{e}");
         let e = parse("listn = 1", Path::new("hub.toml")).unwrap_err().to_string();
         assert!(e.contains("unknown field"), "{e}");
+        assert_eq!(c.store, crate::hub::db::StoreUrl::Sqlite("/etc/liyi/hub-data/hub.sqlite".into()));
+        let c = parse("[store]\nurl = \"postgres://liyi@db:5432/liyi\"\n", Path::new("hub.toml")).unwrap();
+        assert_eq!(c.store.backend(), crate::hub::db::Backend::Postgres);
+        let e = parse("\n[store]\nurl = \"mysql://db/liyi\"\n", Path::new("hub.toml")).unwrap_err().to_string();
+        assert!(e.contains("hub.toml:3:7: store.url") && e.contains("postgres://"), "{e}");
     }
 
     #[test]
