@@ -8,22 +8,25 @@ use super::summary::{self, DaySummary, Thresholds};
 use super::{deliver, render};
 use crate::store::StoreError;
 
-/// The summary of `date` (hub timezone), optionally for one hall.
+/// The summary of `date` (hub timezone), optionally for one hall. It reads
+/// the quarter-hour roll-ups, and the minutes only of the quarters a false
+/// alarm touches (their time is given back minute by minute).
 pub async fn build(hub: &Hub, date: NaiveDate, hall: Option<&str>) -> Result<DaySummary, StoreError> {
     let tz = hub.cfg.timezone;
     let (from, to) = summary::day_bounds(date, tz);
     // Rows that do not read are named and left out, not fatal.
-    let (minutes, mut skipped) = hub.db.minutes_checked(from, to, hall).await?;
+    let (mut minutes, mut skipped) = hub.db.quarters_checked(from, to, hall).await?;
     let (events, bad) = hub.db.events_checked(from, to, hall).await?;
     skipped.extend(bad);
+    credit_false_alarms(&hub.db, &mut minutes, &events).await?;
     let (health, bad) = hub.db.health_checked(date, hall).await?;
     skipped.extend(bad);
     let week_from = summary::day_bounds(date - chrono::Days::new(7), tz).0;
-    let (mut past, bad) = hub.db.minutes_checked(week_from, from, hall).await?;
+    let (mut past, bad) = hub.db.quarters_checked(week_from, from, hall).await?;
     skipped.extend(bad);
     let (past_events, bad) = hub.db.events_checked(week_from - 86_400.0, from, hall).await?;
     skipped.extend(bad);
-    summary::without_false_alarms(&mut past, &past_events);
+    credit_false_alarms(&hub.db, &mut past, &past_events).await?;
     let history = summary::daily_rates(&past, tz);
     let th = Thresholds { attention_below: hub.cfg.report.attention_below, attention_unknown: hub.cfg.report.attention_unknown };
     let mut s = summary::summarise(date, tz, minutes, events, &health, &history, th);
@@ -31,6 +34,48 @@ pub async fn build(hub: &Hub, date: NaiveDate, hall: Option<&str>) -> Result<Day
     skipped.dedup();
     s.skipped_rows = skipped;
     Ok(s)
+}
+
+/// Gives false alarms' time back in quarter-hour rows: each quarter a
+/// false alarm touches is summed again from its minutes, credited minute by
+/// minute ([`summary::without_false_alarms`]), as the minutes would be.
+pub async fn credit_false_alarms(
+    db: &super::HubDb,
+    quarters: &mut [summary::MinuteRow],
+    events: &[summary::EventRow],
+) -> Result<(), StoreError> {
+    use super::db::quarters::{QUARTER_MS, Sums, quarter_of};
+    let q_s = (QUARTER_MS / 1000) as f64;
+    let mut touched: std::collections::BTreeSet<(String, String, i64)> = Default::default();
+    for e in events.iter().filter(|e| e.false_alarm) {
+        let mut q = quarter_of((e.start_unix * 1000.0).floor() as i64);
+        while (q as f64) / 1000.0 < e.end_unix {
+            touched.insert((e.box_id.clone(), e.window.clone(), q));
+            q += QUARTER_MS;
+        }
+    }
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let index: std::collections::HashMap<(&str, &str, i64), usize> = quarters
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.box_id.as_str(), r.window.as_str(), (r.minute_unix * 1000.0).round() as i64), i))
+        .collect();
+    let found: Vec<(usize, i64)> =
+        touched.iter().filter_map(|(b, w, q)| index.get(&(b.as_str(), w.as_str(), *q)).map(|&i| (i, *q))).collect();
+    for (i, q) in found {
+        let start = q as f64 / 1000.0;
+        let (b, w) = (quarters[i].box_id.clone(), quarters[i].window.clone());
+        let mut minutes = db.window_minutes(&b, &w, start, start + q_s).await?;
+        summary::without_false_alarms(&mut minutes, events);
+        let mut sums = Sums::default();
+        for m in &minutes {
+            sums.add(m);
+        }
+        quarters[i] = sums.row(&quarters[i], start);
+    }
+    Ok(())
 }
 
 /// Weekly rates (Monday-start weeks, newest last) for the trend page:
@@ -46,9 +91,9 @@ pub async fn weekly(
     let first = this_monday - chrono::Days::new(7 * (weeks.max(1) as u64 - 1));
     let (from, _) = summary::day_bounds(first, tz);
     let (_, to) = summary::day_bounds(today, tz);
-    let mut minutes = hub.db.minutes_between(from, to, hall).await?;
+    let mut minutes = hub.db.quarters_checked(from, to, hall).await?.0;
     let events = hub.db.events_between(from, to, hall).await?;
-    summary::without_false_alarms(&mut minutes, &events);
+    credit_false_alarms(&hub.db, &mut minutes, &events).await?;
     let daily = summary::daily_rates(&minutes, tz);
     let labels: Vec<String> = (0..weeks.max(1)).map(|k| (first + chrono::Days::new(7 * k as u64)).format("%m-%d").to_string()).collect();
     let mut keys: Vec<String> = vec![String::new()];

@@ -248,18 +248,19 @@ fn window_key(m: &MinuteRow) -> String {
     format!("win:{}/{}", m.box_id, m.window)
 }
 
-/// Builds one day's summary. `minutes`/`events` cover the day; `history`
-/// covers (at least) the seven days before it, with false alarms removed.
+/// Builds one day's summary. `minutes` (minute rows, or sums of them over
+/// quarter hours) cover the day with false alarms' time already given back
+/// ([`without_false_alarms`]); `events` cover the day; `history` covers (at
+/// least) the seven days before it, with false alarms removed.
 pub fn summarise(
     date: NaiveDate,
     tz: Tz,
-    mut minutes: Vec<MinuteRow>,
+    minutes: Vec<MinuteRow>,
     events: Vec<EventRow>,
     health: &[HealthRow],
     history: &BTreeMap<(NaiveDate, String), (f64, f64)>,
     th: Thresholds,
 ) -> DaySummary {
-    without_false_alarms(&mut minutes, &events);
     let compare = |key: &str, f: &mut Figures| {
         let rate_of = |d: NaiveDate| history.get(&(d, key.to_string())).filter(|(_, s)| *s > 0.0).map(|(c, s)| c / s);
         f.prev_rate = date.pred_opt().and_then(rate_of);
@@ -423,8 +424,9 @@ mod tests {
         let date = local(T0 + 9.0 * 3600.0, tz).date_naive();
         let base = day_bounds(date, tz).0 + 9.0 * 3600.0;
         // 40 s of slouching, 20 s of it also crossed legs (another rule).
-        let minutes = vec![minute("w1", base, 60.0, 20.0, 0.0, &[(RuleCode::Slouching, 40.0), (RuleCode::CrossedLegs, 20.0)])];
+        let mut minutes = vec![minute("w1", base, 60.0, 20.0, 0.0, &[(RuleCode::Slouching, 40.0), (RuleCode::CrossedLegs, 20.0)])];
         let events = vec![event("w1", RuleCode::Slouching, base + 20.0, base + 60.0, true)];
+        without_false_alarms(&mut minutes, &events);
         let s = summarise(date, tz, minutes, events, &[], &BTreeMap::new(), th());
         // Back to compliant: 40 s minus the 20 s crossed legs still covers.
         assert_eq!(s.total.compliant_s, 40.0);

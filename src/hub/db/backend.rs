@@ -20,17 +20,19 @@ use crate::store::StoreError;
 /// - v2: identity keys in UTC milliseconds, and the repair of v1 rows;
 /// - v3: the boxes' store health, alerts published on MQTT;
 /// - v4: names PostgreSQL also reads unquoted, the scheduler's lease and
-///   report claims.
+///   report claims;
+/// - v5: quarter-hour roll-ups of the minutes.
 pub const SQLITE: &[&str] = &[
     include_str!("../schema/sqlite/v1.sql"),
     include_str!("../schema/sqlite/v2.sql"),
     include_str!("../schema/sqlite/v3.sql"),
     include_str!("../schema/sqlite/v4.sql"),
+    include_str!("../schema/sqlite/v5.sql"),
 ];
 
 /// PostgreSQL upgrades, in order (tracked in the `liyi_schema` table).
-/// v1 is the shape SQLite reaches at its v4.
-pub const POSTGRES: &[&str] = &[include_str!("../schema/postgres/v1.sql")];
+/// v1 is the shape SQLite reaches at its v4; v2 adds the roll-ups (v5).
+pub const POSTGRES: &[&str] = &[include_str!("../schema/postgres/v1.sql"), include_str!("../schema/postgres/v2.sql")];
 
 /// A lock number for migrations, so that replicas starting together
 /// upgrade one at a time.

@@ -19,6 +19,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ("camera", &["box", "window_id"]),
     ("camera_day", &["box", "window_id", "day"]),
     ("minute", &["box", "window_id", "minute_ms"]),
+    ("minute_quarter", &["box", "window_id", "quarter_ms"]),
     ("event", &["id"]),
     ("clip", &["id"]),
     ("clip_file_gone", &["path"]),

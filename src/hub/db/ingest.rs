@@ -11,8 +11,10 @@ impl HubDb {
     pub async fn ingest(&self, box_id: &str, b: &IngestBatch, now: f64) -> Result<IngestReply, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
         let mut reply = IngestReply::default();
+        let mut quarters = std::collections::BTreeSet::new();
         for m in &b.minutes {
             let Some(minute) = m.minute else { continue };
+            quarters.insert((m.window.clone(), quarters::quarter_of(minute.timestamp_millis())));
             sqlx::query(
                 "INSERT INTO minute (box, window_id, minute, minute_ms, minute_unix, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json,
                                      received_unix)
@@ -68,6 +70,9 @@ impl HubDb {
             .map_err(self.sql())?;
             reply.events_new += r.rows_affected();
         }
+        // The roll-ups of the quarters these minutes fall in, in the same
+        // transaction: they never disagree with the minutes.
+        self.refresh_quarters(&mut tx, box_id, &quarters).await?;
         tx.commit().await.map_err(self.sql())?;
         Ok(reply)
     }

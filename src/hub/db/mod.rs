@@ -30,6 +30,7 @@ pub mod copy;
 mod health;
 mod ingest;
 pub mod lease;
+pub mod quarters;
 mod reads;
 pub mod scratch;
 
@@ -204,6 +205,7 @@ impl HubDb {
     pub async fn connect(url: &StoreUrl) -> Result<HubDb, StoreError> {
         let db = HubDb::connect_unmigrated(url).await?;
         backend::migrate(&db.pool, db.backend, &db.path).await?;
+        db.rebuild_quarters_if_missing().await?;
         Ok(db)
     }
 
