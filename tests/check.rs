@@ -101,3 +101,24 @@ fn the_hub_store_is_checked_from_its_config() {
     let (ok, text) = check(&[]);
     assert!(!ok && text.contains("--store"), "{text}");
 }
+
+/// On PostgreSQL: the schema version and every clip row against the files.
+#[test]
+fn the_hub_store_on_postgres_is_checked_from_its_config() {
+    let Some(engine) = hub_support::Engine::postgres("the_hub_store_on_postgres_is_checked_from_its_config") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let hub = hub_support::HubProc::configure_on(dir.path(), "", engine);
+    hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    let (ok, text) = check(&["--hub-config".as_ref(), hub.config.as_os_str()]);
+    assert!(ok, "{text}");
+    assert!(text.contains("hub store schema") && text.contains("this liyi's"), "{text}");
+    // A clip row whose files are not there: named, and the check fails.
+    hub_support::rt().block_on(async {
+        let db = hub.db().await;
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
+        let meta = liyi::wire::ClipMeta { window: "w1".into(), rule: "absent".into(), event_start: t, trigger_ts: t };
+        db.insert_clip("box-a", &meta, "box-a/gone.mp4", "box-a/gone.png", "{}", 1, 0.0).await.unwrap();
+    });
+    let (ok, text) = check(&["--hub-config".as_ref(), hub.config.as_os_str()]);
+    assert!(!ok && text.contains("gone.mp4"), "{text}");
+}

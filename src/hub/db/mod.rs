@@ -5,8 +5,8 @@
 //! says so ([`HubDb::backend`]).
 //!
 //! One file per concern: boxes, accounts and sessions, ingest, health,
-//! what summaries read, clips, the audit log and reports, the schedule's
-//! lease.
+//! what summaries read, quarter-hour roll-ups, clips, the audit log and
+//! reports, the schedule's lease.
 
 use std::path::{Path, PathBuf};
 
