@@ -352,6 +352,9 @@ fn a_version_1_store_is_repaired() {
         assert_eq!(events[0].id, 2, "the newest revision stays");
         assert!(events[0].false_alarm, "the false-alarm mark of the merged row is kept");
         assert_eq!(db.minutes_between(0.0, 1e12, None).await.unwrap().len(), 1);
+        // The roll-ups (version 5) were filled from the stored minute.
+        let (quarters, _) = db.quarters_checked(0.0, 1e12, None).await.unwrap();
+        assert_eq!((quarters.len(), quarters[0].compliant_s), (1, 30.0));
         let clips = db.clips(&Default::default()).await.unwrap();
         let ids: Vec<i64> = clips.iter().map(|c| c.id).collect();
         assert!(ids.contains(&7) && !ids.contains(&8), "the kept clip stays: {ids:?}");
