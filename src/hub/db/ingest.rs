@@ -10,6 +10,12 @@ impl HubDb {
     /// stamped as received at `now` (unix seconds).
     pub async fn ingest(&self, box_id: &str, b: &IngestBatch, now: f64) -> Result<IngestReply, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        // One batch of a box at a time. Two batches of one box in flight at
+        // once (a resend to another replica while the first still runs, or a
+        // broken box) would each rewrite a shared quarter from the minutes
+        // it sees, without the other's; this row lock (PostgreSQL; SQLite
+        // has one writer anyway) makes the second wait for the first.
+        sqlx::query("UPDATE box SET token_sha256 = token_sha256 WHERE id = $1").bind(box_id).execute(&mut *tx).await.map_err(self.sql())?;
         let mut reply = IngestReply::default();
         let mut quarters = std::collections::BTreeSet::new();
         for m in &b.minutes {

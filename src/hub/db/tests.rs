@@ -528,3 +528,42 @@ async fn quarter_roll_ups_are_the_sums_of_their_minutes_and_summaries_agree() {
         assert_eq!(rounded(serde_json::to_value(&a).unwrap()), rounded(serde_json::to_value(&b).unwrap()));
     }
 }
+
+/// Two batches of one box in flight at once, minutes of the same quarter:
+/// the roll-up is still the sum of all its minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_of_one_box_keep_the_roll_up_whole() {
+    for (_g, db) in dbs("concurrent_batches_of_one_box_keep_the_roll_up_whole").await {
+        db.add_box("b1", "甲", T).await.unwrap();
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
+        let minute = |i: i64| crate::rules::MinuteMetrics {
+            window: "w1".into(),
+            minute: Some(t0 + chrono::Duration::minutes(i)),
+            observed_s: 60.0,
+            in_service_s: 60.0,
+            staffed_s: 60.0,
+            compliant_s: 1.0 + i as f64,
+            unknown_s: 0.0,
+            rules: Default::default(),
+        };
+        for round in 0..96 {
+            let base = round * 15;
+            let a = IngestBatch { minutes: (base..base + 7).map(minute).collect(), events: vec![] };
+            let b = IngestBatch { minutes: (base + 7..base + 15).map(minute).collect(), events: vec![] };
+            let (x, y) = tokio::join!(db.ingest("b1", &a, T), db.ingest("b1", &b, T));
+            x.unwrap();
+            y.unwrap();
+        }
+        let (minutes, _) = db.minutes_checked(0.0, 1e12, None).await.unwrap();
+        let (quarters, _) = db.quarters_checked(0.0, 1e12, None).await.unwrap();
+        assert_eq!((minutes.len(), quarters.len()), (1440, 96));
+        for q in &quarters {
+            let own: f64 = minutes
+                .iter()
+                .filter(|m| m.minute_unix >= q.minute_unix && m.minute_unix < q.minute_unix + 900.0)
+                .map(|m| m.compliant_s)
+                .sum();
+            assert_eq!(q.compliant_s, own, "quarter at {} lost a concurrent batch", q.minute_unix);
+        }
+    }
+}
