@@ -98,7 +98,17 @@ impl HubDb {
             });
         };
         let (who, since): (String, f64) = (col(&r, "holder").map_err(self.bad())?, col(&r, "claimed_unix").map_err(self.bad())?);
-        Ok(if who == holder { Claim::Mine } else { Claim::Taken { holder: who, since } })
+        if who != holder {
+            return Ok(Claim::Taken { holder: who, since });
+        }
+        // Another process may have sent it and settled its claim between
+        // the first look and this claim: looked at again, now that the
+        // claim is ours (it committed before our insert, so it is seen).
+        if self.report_sent(day, channel).await? {
+            self.release_report(day, channel, holder).await?;
+            return Ok(Claim::Sent);
+        }
+        Ok(Claim::Mine)
     }
 
     /// The report went out: recorded as sent, the claim settled, in one
