@@ -188,9 +188,21 @@ fn a_county_hub_moves_from_sqlite_to_postgres_without_loss() {
         })
     };
     let before = summary(&county.url);
-    county.kill();
-
     let Engine::Postgres(pg) = &engine else { unreachable!() };
+    // While the hub serves the store: refused, it would miss new rows.
+    let live = std::process::Command::new(bin())
+        .args(["hub", "migrate-store", "--from"])
+        .arg(format!("sqlite://{}", county.store().display()))
+        .args(["--to", &pg.url])
+        .output()
+        .unwrap();
+    assert!(!live.status.success() && String::from_utf8_lossy(&live.stderr).contains("is running on this store"));
+    // Stopped as systemd stops it (SIGTERM): it gives the schedule's lease
+    // up, so the copy may start at once.
+    let mut child = county.child.take().unwrap();
+    std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    assert!(child.wait().unwrap().success());
+
     let out = std::process::Command::new(bin())
         .args(["hub", "migrate-store", "--from"])
         .arg(format!("sqlite://{}", county.store().display()))

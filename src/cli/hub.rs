@@ -297,6 +297,12 @@ fn migrate_store(from: &str, to: &str) -> anyhow::Result<ExitCode> {
         // The source is brought to this liyi's schema first (as `liyi hub`
         // would on its next start), so both sides have the same tables.
         let a = HubDb::connect(&from).await?;
+        // A hub still serving this store would write rows the copy misses.
+        if let Some((holder, until)) = a.lease_holder(crate::hub::db::SCHEDULE).await? {
+            if until > crate::base::clock::now_unix() {
+                anyhow::bail!("--from: hub process {holder} is running on this store. Fix: stop every hub process on it (one that was killed rather than stopped holds the store for up to 30 s more), then copy");
+            }
+        }
         let b = HubDb::connect(&to).await?;
         eprintln!("copying {} -> {}", from.shown(), to.shown());
         let copied = copy::copy_store(&a, &b).await?;
@@ -306,7 +312,7 @@ fn migrate_store(from: &str, to: &str) -> anyhow::Result<ExitCode> {
         println!("copied {} rows; every row read back and compared equal", copied.rows());
         a.close().await;
         b.close().await;
-        eprintln!("Next: set [store] url = \"{}\" in hub.toml (the clips folder stays under data_dir) and start the hub.", to.shown());
+        eprintln!("Next: set [store] url in hub.toml to the --to URL (the clips folder stays under data_dir), and start the hub.");
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -139,8 +139,13 @@ pub async fn deliver_day(hub: &Hub, date: NaiveDate) -> Result<Vec<String>, Stor
     let lang = hub.cfg.language;
     let mut failed = Vec::new();
     let mut channels: Vec<&str> = Vec::new();
+    // Each attempt claims under its own name: if a report went out and
+    // recording that failed, the next attempt finds the claim taken (by
+    // the earlier attempt) and does not send it again.
+    let attempt = format!("{}#{}", hub.holder, &crate::secret::random_token()[..8]);
+    let attempt = attempt.as_str();
     for (channel, configured) in [("email", hub.cfg.email.is_some()), ("webhook", hub.cfg.webhook.is_some())] {
-        if configured && claim(hub, date, channel).await? {
+        if configured && claim(hub, date, channel, attempt).await? {
             channels.push(channel);
         }
     }
@@ -151,7 +156,7 @@ pub async fn deliver_day(hub: &Hub, date: NaiveDate) -> Result<Vec<String>, Stor
         Ok(s) => s,
         Err(e) => {
             for channel in &channels {
-                hub.db.release_report(date, channel, &hub.holder).await?;
+                hub.db.release_report(date, channel, attempt).await?;
             }
             return Err(e);
         }
@@ -176,7 +181,7 @@ pub async fn deliver_day(hub: &Hub, date: NaiveDate) -> Result<Vec<String>, Stor
                 tracing::info!(%date, channel, "daily summary delivered");
             }
             Err(e) => {
-                hub.db.release_report(date, channel, &hub.holder).await?;
+                hub.db.release_report(date, channel, attempt).await?;
                 tracing::warn!(error = %e, channel, "daily summary not delivered; will retry");
                 failed.push(e);
             }
@@ -186,9 +191,9 @@ pub async fn deliver_day(hub: &Hub, date: NaiveDate) -> Result<Vec<String>, Stor
 }
 
 /// Whether this process may send `date`'s report on `channel` now.
-async fn claim(hub: &Hub, date: NaiveDate, channel: &str) -> Result<bool, StoreError> {
+async fn claim(hub: &Hub, date: NaiveDate, channel: &str, attempt: &str) -> Result<bool, StoreError> {
     let now = hub.clock.now_unix();
-    match hub.db.claim_report(date, channel, &hub.holder, now).await? {
+    match hub.db.claim_report(date, channel, attempt, now).await? {
         Claim::Mine => Ok(true),
         Claim::Sent => Ok(false),
         Claim::Taken { holder, since } => {

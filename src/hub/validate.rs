@@ -79,6 +79,11 @@ fn event(e: &Event) -> Result<(), String> {
     if e.closed_by.len() > 64 {
         return Err("closed_by: longer than 64 characters".into());
     }
+    // A NUL is refused by PostgreSQL's text: stored on one engine and a
+    // failure resent for ever on the other. No control character at all.
+    if e.closed_by.chars().any(char::is_control) {
+        return Err("closed_by: holds a control character".into());
+    }
     if e.values.len() > 32 || e.values.values().any(|v| !v.is_finite()) {
         return Err("values: at most 32 finite numbers".into());
     }
@@ -574,6 +579,16 @@ mod tests {
         let mut e: Event = serde_json::from_value(e).unwrap();
         e.duration_s = duration_s;
         e
+    }
+
+    #[test]
+    fn an_event_closed_by_a_control_character_is_refused() {
+        // A NUL is text SQLite keeps and PostgreSQL refuses: never stored.
+        for bad in ["re\u{0}solved", "a\nb", "\u{7f}"] {
+            let e = Event { closed_by: bad.into(), ..event_at("2026-11-28T09:00:00+08:00", 30, 30.0) };
+            let b = IngestBatch { minutes: vec![], events: vec![e] };
+            assert!(batch(&b).unwrap_err().contains("closed_by: holds a control character"), "{bad:?}");
+        }
     }
 
     /// 2026-11-28T09:01:00+08:00, as the hub's clock.

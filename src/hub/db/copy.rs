@@ -78,7 +78,7 @@ pub enum CopyError {
     #[error("{table} {key}: {message}. Fix: run `liyi check` on the source, repair or remove the row, then copy again")]
     Row { table: String, key: String, message: String },
     #[error(
-        "after the copy, {table} differs from the source ({detail}). Nothing in the source was changed; the target is incomplete: drop it and copy again"
+        "after the copy, {table} differs from the source ({detail}). The source's rows were not changed (it was only brought to this liyi's schema); the target is incomplete: drop it and copy again"
     )]
     Mismatch { table: String, detail: String },
 }
