@@ -130,6 +130,12 @@ fn hull(cam: &Camera, pts: &[(f32, f32)]) -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// The area of a normalised polygon, as a share of the frame.
+pub fn area(poly: &[[f32; 2]]) -> f32 {
+    let n = poly.len();
+    (0..n).map(|i| poly[i][0] * poly[(i + 1) % n][1] - poly[(i + 1) % n][0] * poly[i][1]).sum::<f32>().abs() / 2.0
+}
+
 /// Point-in-polygon (even–odd rule) for normalised coordinates.
 pub fn contains(poly: &[[f32; 2]], x: f32, y: f32) -> bool {
     let mut inside = false;
