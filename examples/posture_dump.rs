@@ -14,7 +14,7 @@ fn main() {
     let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(80);
     let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
     println!(
-        "win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p,f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12"
+        "win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p,f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15"
     );
     for i in 0..n {
         let w = draw_window(family::TUNING, i, minutes);
@@ -53,17 +53,24 @@ fn main() {
                 s(o.trunk_deg),
                 s(o.neck_deg),
                 s(o.head_on_desk_p),
-                liyi::rules::posture::head_features(&m, &o.motion.unwrap_or_default(), elevation(&w, &window, &m))
-                    .iter()
-                    .map(|v| format!("{v:.3}"))
-                    .collect::<Vec<_>>()
-                    .join(","),
+                liyi::rules::posture::head_features(
+                    &m,
+                    &o.motion.unwrap_or_default(),
+                    elevation(rules.baseline(), &window, fr.width, fr.height)
+                )
+                .iter()
+                .map(|v| format!("{v:.3}"))
+                .collect::<Vec<_>>()
+                .join(","),
             );
         }
     }
 }
 
-/// The sight elevation the rules use for this window (configured tilt).
-fn elevation(_w: &liyi::sim::family::WindowDraw, window: &liyi::config::Window, _m: &liyi::rules::posture::Measures) -> f32 {
-    window.camera_tilt_deg
+/// The sight elevation the rules use for this window: the configured tilt
+/// corrected for where the clerk's shoulders sit in the frame.
+fn elevation(b: Option<liyi::rules::baseline::Baseline>, window: &liyi::config::Window, width: u32, height: u32) -> f32 {
+    use liyi::rules::posture::{DEFAULT_HFOV_DEG, sight_elevation_deg};
+    let y = b.map_or(height as f32 / 2.0, |b| b.rescaled(width, height).shoulder_px[1]);
+    sight_elevation_deg(window.camera_tilt_deg, y, width, height, DEFAULT_HFOV_DEG)
 }

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.ensemble import GradientBoostingClassifier
 
 HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead"}
-N_FEATURES = 12
+N_FEATURES = 15
 PARAMS = dict(n_estimators=80, max_depth=3, learning_rate=0.15, subsample=0.8, random_state=1)
 
 

@@ -398,6 +398,7 @@ fn values_of(obs: &Observation) -> std::collections::BTreeMap<String, f64> {
     [
         ("trunk_deg", obs.trunk_deg),
         ("neck_deg", obs.neck_deg),
+        ("sink", obs.sink),
         ("shoulder_drop", obs.measures.map(|m| m.drop)),
         ("head_on_desk_p", obs.head_on_desk_p),
         ("confidence", Some(obs.confidence)),

@@ -164,6 +164,13 @@ fn thresholds_out_of_range_globally_and_per_window() {
     assert!(errors(&text)[0].fix.contains("bending"));
     let text = format!("{GOOD}[window.rules.slouching]\ntrunk = 3\n");
     assert!(errors(&text)[0].message.contains("unknown field"));
+    let text = format!("{GOOD}[window.rules.slouching]\nsink = 0.05\n");
+    let errs = errors(&text);
+    assert_eq!(errs[0].field, "window[0].rules.slouching.sink");
+    assert!(errs[0].fix.contains("shoulder widths"), "{}", errs[0]);
+    let text = format!("{GOOD}[window.rules.slouching]\nsink = 0.3\n");
+    let cfg = crate::config::parse(&text, std::path::Path::new("t.toml")).unwrap();
+    assert_eq!(cfg.windows[0].thresholds.slouching.sink, 0.3);
 }
 
 #[test]

@@ -37,6 +37,10 @@ pub struct Slouching {
     pub trunk_deg: f32,
     /// Neck flexion above this is poor (RULA: 20°).
     pub neck_deg: f32,
+    /// Sunk down in the chair: the shoulders this many of the clerk's own
+    /// shoulder widths below their upright place, more than the head has
+    /// sunk relative to them (a trunk that slides down without bending).
+    pub sink: f32,
     pub min_s: f64,
     pub exit_s: f64,
 }
@@ -94,7 +98,7 @@ impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             absent: Absent { tolerance_s: 120.0, exit_s: 10.0 },
-            slouching: Slouching { trunk_deg: 20.0, neck_deg: 20.0, min_s: 30.0, exit_s: 10.0 },
+            slouching: Slouching { trunk_deg: 20.0, neck_deg: 20.0, sink: 0.2, min_s: 30.0, exit_s: 10.0 },
             head_on_desk: Sustained { min_s: 30.0, exit_s: 10.0 },
             crossed_legs: CrossedLegs { min_s: 30.0, exit_s: 10.0, min_leg_conf: 0.6 },
             not_standing_to_greet: Greeting { timeout_s: 20.0, arrival_s: 3.0 },
@@ -141,6 +145,7 @@ pub struct RawAbsent {
 pub struct RawSlouching {
     pub trunk_deg: Num,
     pub neck_deg: Num,
+    pub sink: Num,
     pub min_s: Num,
     pub exit_s: Num,
 }
@@ -200,6 +205,9 @@ pub(crate) fn apply(base: Thresholds, raw: &RawRules, prefix: &str, r: &mut Repo
         set(&s.neck_deg, "slouching.neck_deg", 10.0, 60.0, "use 10-60 degrees (RULA: over 20 is poor)", &mut neck);
         t.slouching.trunk_deg = trunk as f32;
         t.slouching.neck_deg = neck as f32;
+        let mut sink = t.slouching.sink as f64;
+        set(&s.sink, "slouching.sink", 0.1, 1.0, "use 0.1-1.0 shoulder widths (0.2: about 8 cm down in the chair)", &mut sink);
+        t.slouching.sink = sink as f32;
         set(&s.min_s, "slouching.min_s", 10.0, 120.0, posture, &mut t.slouching.min_s);
         set(&s.exit_s, "slouching.exit_s", 0.0, 60.0, exit, &mut t.slouching.exit_s);
     }

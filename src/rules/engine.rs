@@ -33,6 +33,19 @@ const HEAD_NO: f32 = 0.3;
 /// resting on the desk is still possible and slouching is unknown.
 const SLOUCH_HEAD_MAX: f32 = 0.15;
 
+/// The head within this share of its usual height above the desk line is
+/// low: a deep slouch or resting on the desk, which only how still the head
+/// and hands stay tells apart.
+const HEAD_LOW: f32 = 0.3;
+const HEAD_UP: f32 = 0.5;
+/// How long a low head is watched before slouching may begin: the motion
+/// window and its running mean, so that the way down has left it.
+const HEAD_SETTLE_MS: i64 = super::posture::MOTION_WINDOW_MS + 10_000;
+
+/// A slouch under way ends when its measures fall below this share of the
+/// thresholds.
+const SLOUCH_HOLD: f32 = 0.8;
+
 /// Attire unknown for longer than this ends a badge or dress-code rule's
 /// pending or active state (it is judged every few seconds, and a turned
 /// clerk hides the chest for a while).
@@ -40,6 +53,8 @@ const ATTIRE_UNKNOWN_S: f64 = 120.0;
 
 /// Index of the greeting rule in `RuleCode::ALL` order.
 const GREET: usize = 4;
+/// Index of the slouching rule in `RuleCode::ALL` order.
+const SLOUCH: usize = 1;
 
 /// Values gathered while a rule's condition holds, for the event record.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +80,17 @@ impl Tally {
     }
 }
 
+/// One frame's judgements, kept for smoothing.
+#[derive(Debug, Clone, Copy)]
+struct Recent {
+    trunk: Option<f32>,
+    neck: Option<f32>,
+    sink: Option<f32>,
+    head: Option<bool>,
+    legs: Option<bool>,
+    head_p: Option<f32>,
+}
+
 /// The rules of one window.
 pub struct WindowRules {
     window: Window,
@@ -74,10 +100,12 @@ pub struct WindowRules {
     learner: Learner,
     motion: super::posture::MotionTracker,
     citizen_since: Option<Ts>,
+    /// Since when the clerk's head has been low over the desk.
+    head_low_since: Option<Ts>,
     citizen_seen: Option<Ts>,
     greeted: bool,
     prev: Option<(Ts, Stretch)>,
-    recent: VecDeque<(Option<f32>, Option<f32>, Option<bool>, Option<bool>, Option<f32>)>,
+    recent: VecDeque<Recent>,
     was_in_service: bool,
     last_ts: Option<Ts>,
 }
@@ -101,6 +129,7 @@ impl WindowRules {
             learner: Learner::new(),
             motion: Default::default(),
             citizen_since: None,
+            head_low_since: None,
             citizen_seen: None,
             greeted: false,
             prev: None,
@@ -232,7 +261,7 @@ impl WindowRules {
         if in_service {
             let values: [Vec<(&'static str, Option<f32>)>; N_RULES] = [
                 vec![],
-                vec![("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg)],
+                vec![("trunk_deg", obs.trunk_deg), ("neck_deg", obs.neck_deg), ("sink", obs.sink)],
                 vec![("trunk_deg", obs.trunk_deg)],
                 vec![],
                 vec![],
@@ -267,7 +296,8 @@ impl WindowRules {
         // Time counts as a violation while a rule is active; a clearing spell
         // counts as compliant unless the violation resumes (then it is backdated).
         let active = std::array::from_fn(|i| matches!(self.machines[i].phase, Phase::Active { .. }));
-        let posture_known = obs.present && (obs.trunk_deg.is_some() || obs.neck_deg.is_some() || obs.head_on_desk == Some(true));
+        let posture_known =
+            obs.present && (obs.trunk_deg.is_some() || obs.neck_deg.is_some() || obs.sink.is_some() || obs.head_on_desk == Some(true));
         self.prev = Some((ts, Stretch { observed: true, in_service, present: obs.present, posture_known, active }));
         events
     }
@@ -277,6 +307,19 @@ impl WindowRules {
         let t = self.window.thresholds;
         let present = obs.present;
         let head = if present { obs.head_on_desk } else { None };
+        // Low from `HEAD_LOW`, up again only above `HEAD_UP` (or gone).
+        let above = obs.measures.and_then(|m| m.head_above_desk);
+        self.head_low_since = match (present, above, self.head_low_since) {
+            (false, ..) => None,
+            (true, Some(h), None) if h <= HEAD_LOW => Some(ts),
+            (true, Some(h), Some(_)) if h > HEAD_UP => None,
+            (true, _, since) => since,
+        };
+        // The head has just come down near the desk: until the head and
+        // hands have been watched still or moving for a while, resting on
+        // the desk and a deep slouch look alike, so a slouch may be pending
+        // but does not begin. One already under way carries on.
+        self.machines[SLOUCH].hold = self.head_low_since.is_some_and(|since| (ts - since).num_milliseconds() < HEAD_SETTLE_MS);
         let slouch = if !present {
             None
         } else if obs.posture == Some(Posture::Standing) {
@@ -290,11 +333,16 @@ impl WindowRules {
             // slouching instead.
             None
         } else {
-            let trunk = obs.trunk_deg.map(|v| v > t.slouching.trunk_deg);
-            let neck = obs.neck_deg.map(|v| v > t.slouching.neck_deg);
-            match (trunk, neck) {
-                (None, None) => None,
-                (a, b) => Some(a.unwrap_or(false) || b.unwrap_or(false)),
+            // Hysteresis: a slouch under way holds until the measures fall
+            // clearly below where it began, so that a slouch hovering at
+            // the threshold is one event, not several.
+            let k = if self.machines[SLOUCH].is_active() { SLOUCH_HOLD } else { 1.0 };
+            let trunk = obs.trunk_deg.map(|v| v > k * t.slouching.trunk_deg);
+            let neck = obs.neck_deg.map(|v| v > k * t.slouching.neck_deg);
+            let sunk = obs.sink.map(|v| v > k * t.slouching.sink);
+            match (trunk, neck, sunk) {
+                (None, None, None) => None,
+                (a, b, c) => Some(a.unwrap_or(false) || b.unwrap_or(false) || c.unwrap_or(false)),
             }
         };
         let legs = if present && obs.posture != Some(Posture::Standing) { obs.legs_crossed } else { None };
@@ -341,7 +389,14 @@ impl WindowRules {
             self.recent.clear();
             return obs.clone();
         }
-        self.recent.push_back((obs.trunk_deg, obs.neck_deg, obs.head_on_desk, obs.legs_crossed, obs.head_on_desk_p));
+        self.recent.push_back(Recent {
+            trunk: obs.trunk_deg,
+            neck: obs.neck_deg,
+            sink: obs.sink,
+            head: obs.head_on_desk,
+            legs: obs.legs_crossed,
+            head_p: obs.head_on_desk_p,
+        });
         if self.recent.len() > SMOOTH_FRAMES {
             self.recent.pop_front();
         }
@@ -355,11 +410,12 @@ impl WindowRules {
         };
         // Yes/no judgements by majority of the known votes (at least 3).
         let vote = |vals: Vec<bool>| (vals.len() >= 3).then(|| vals.iter().filter(|v| **v).count() * 2 > vals.len());
-        let trunk = median(self.recent.iter().filter_map(|r| r.0).collect());
-        let neck = median(self.recent.iter().filter_map(|r| r.1).collect());
+        let trunk = median(self.recent.iter().filter_map(|r| r.trunk).collect());
+        let neck = median(self.recent.iter().filter_map(|r| r.neck).collect());
+        let sink = median(self.recent.iter().filter_map(|r| r.sink).collect());
         // The head cue model's probability by median too; yes/no beyond the
         // thresholds, unknown between.
-        let p = median(self.recent.iter().filter_map(|r| r.4).collect());
+        let p = median(self.recent.iter().filter_map(|r| r.head_p).collect());
         let head = match p {
             Some(p) if obs.head_on_desk_p.is_some() => {
                 if p >= HEAD_SURE {
@@ -370,13 +426,14 @@ impl WindowRules {
                     None
                 }
             }
-            _ => vote(self.recent.iter().filter_map(|r| r.2).collect()),
+            _ => vote(self.recent.iter().filter_map(|r| r.head).collect()),
         };
-        let legs = vote(self.recent.iter().filter_map(|r| r.3).collect());
+        let legs = vote(self.recent.iter().filter_map(|r| r.legs).collect());
         let young = self.recent.len() < 3;
         Observation {
             trunk_deg: trunk.or(obs.trunk_deg.filter(|_| young)),
             neck_deg: neck.or(obs.neck_deg.filter(|_| young)),
+            sink: sink.or(obs.sink.filter(|_| young)),
             head_on_desk: head.or(obs.head_on_desk.filter(|_| young)),
             head_on_desk_p: p.or(obs.head_on_desk_p),
             legs_crossed: legs.or(obs.legs_crossed.filter(|_| young)),

@@ -45,6 +45,11 @@ pub struct Closed {
 pub struct Machine {
     pub timing: Timing,
     pub phase: Phase,
+    /// While set, a pending violation stays pending however long it lasts:
+    /// the evidence that would tell it from another rule is not in yet.
+    /// Once cleared, a violation pending long enough begins where its
+    /// pending began.
+    pub hold: bool,
     /// Last time the condition was observed true / known.
     last_true: Option<Ts>,
     last_known: Option<Ts>,
@@ -52,7 +57,7 @@ pub struct Machine {
 
 impl Machine {
     pub fn new(timing: Timing) -> Machine {
-        Machine { timing, phase: Phase::Idle, last_true: None, last_known: None }
+        Machine { timing, phase: Phase::Idle, hold: false, last_true: None, last_known: None }
     }
 
     pub fn is_active(&self) -> bool {
@@ -87,7 +92,7 @@ impl Machine {
                 self.last_true = Some(t);
                 self.phase = match self.phase {
                     Phase::Idle => Phase::Pending { since: t },
-                    Phase::Pending { since } if secs(since, t) >= self.timing.min_s => Phase::Active { start: since },
+                    Phase::Pending { since } if !self.hold && secs(since, t) >= self.timing.min_s => Phase::Active { start: since },
                     Phase::Clearing { start, .. } => Phase::Active { start },
                     other => other,
                 };
@@ -166,6 +171,24 @@ mod tests {
         assert!(matches!(m.phase, Phase::Pending { .. }));
         m.step(t(30.0), Some(true));
         assert_eq!(m.phase, Phase::Active { start: t(0.0) });
+    }
+
+    #[test]
+    fn a_held_violation_stays_pending_then_begins_where_it_began() {
+        let mut m = machine();
+        m.hold = true;
+        run(&mut m, 0.0, 45.0, Some(true));
+        assert_eq!(m.phase, Phase::Pending { since: t(0.0) }, "held past min_s");
+        m.hold = false;
+        m.step(t(45.0), Some(true));
+        assert_eq!(m.phase, Phase::Active { start: t(0.0) });
+        // Held and then cleared by the condition ending: nothing begins.
+        let mut m = machine();
+        m.hold = true;
+        run(&mut m, 0.0, 45.0, Some(true));
+        m.hold = false;
+        assert!(run(&mut m, 45.0, 60.0, Some(false)).is_empty());
+        assert_eq!(m.phase, Phase::Idle);
     }
 
     #[test]

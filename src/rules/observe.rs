@@ -16,6 +16,11 @@ pub const HIP_CONF: f32 = 0.7;
 /// when they give at most `1 - HEAD_SURE`; between, unknown.
 pub const HEAD_SURE: f32 = 0.7;
 
+/// Legs are judged only with the shoulders at least this share of their
+/// usual width: turned further, knees and ankles overlap in the image and
+/// read as crossed.
+const LEGS_FACING: f32 = 0.85;
+
 const LEFT_KNEE: usize = 13;
 const RIGHT_KNEE: usize = 14;
 const LEFT_ANKLE: usize = 15;
@@ -69,6 +74,10 @@ pub struct Observation {
     pub trunk_deg: Option<f32>,
     /// Neck flexion relative to the trunk, degrees.
     pub neck_deg: Option<f32>,
+    /// Sunk down in the chair, in the clerk's shoulder widths
+    /// ([`posture::sink`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sink: Option<f32>,
     pub head_on_desk: Option<bool>,
     pub legs_crossed: Option<bool>,
     pub citizen_at_counter: bool,
@@ -111,6 +120,7 @@ impl Observation {
             posture: None,
             trunk_deg: None,
             neck_deg: None,
+            sink: None,
             head_on_desk: None,
             legs_crossed: None,
             citizen_at_counter,
@@ -170,6 +180,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             let seated = obs.posture == Some(Posture::Sitting);
             obs.trunk_deg = seated.then_some(trunk);
             obs.neck_deg = neck.filter(|_| seated);
+            obs.sink = posture::sink(&m).filter(|_| seated);
             // The learnt cue model, never below what the cues' plain
             // agreement allows: a model fitted on one simulator may miss a
             // head on the desk that several cues agree on elsewhere.
@@ -205,7 +216,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             }
             // Legs are judged facing the camera only: a turned body's knees
             // and ankles overlap in the image.
-            let facing = baseline.as_ref().is_none_or(|b| Point::distance(l, r) >= 0.75 * b.shoulder_width_px);
+            let facing = baseline.as_ref().is_none_or(|b| Point::distance(l, r) >= LEGS_FACING * b.shoulder_width_px);
             obs.legs_crossed = if facing { legs_crossed(p, Point::distance(l, r), g) } else { None };
         }
     } else {

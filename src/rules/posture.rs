@@ -187,11 +187,30 @@ pub fn flexion_deg(drop: f32, len: f32, elevation_deg: f32) -> f32 {
     (c.acos() - a).to_degrees().max(0.0)
 }
 
+/// How far the clerk has sunk down in the chair, in their own shoulder
+/// widths: the shoulders' sink less the head's sink relative to them. A
+/// trunk that slides down without bending lowers shoulders and head
+/// together (the head, if anything, rises against the shoulders); a bend
+/// forward drops the head further than the shoulders, and a bent neck drops
+/// the head alone, so both read lower here than in [`Measures::drop`].
+pub fn sink(m: &Measures) -> Option<f32> {
+    // The head risen against the shoulders counts for little: a neck held
+    // straighter than in the baseline is not sinking.
+    m.head_drop.map(|hd| m.drop - hd.max(-SINK_HEAD_RISE))
+}
+
+/// How much a head risen against the shoulders adds to [`sink`], in
+/// shoulder widths.
+const SINK_HEAD_RISE: f32 = 0.1;
+
 /// Trunk and neck flexion against the baseline, degrees.
 pub fn angles(m: &Measures, elevation_deg: f32) -> (f32, Option<f32>) {
     let trunk = flexion_deg(m.drop, TORSO_PER_SHOULDER, elevation_deg);
-    // The face swings with the trunk and the neck together.
-    let neck = m.head_drop.map(|hd| (flexion_deg(hd, FACE_SWING_PER_SHOULDER, elevation_deg) - trunk).max(0.0));
+    // The face swings with the trunk and the neck together. Shoulders
+    // raised (a shrug, or a turn seen from above) lift them away from the
+    // head: that is not the head bending down, so the head's sink counts
+    // from its own place then.
+    let neck = m.head_drop.map(|hd| (flexion_deg(hd + m.drop.min(0.0), FACE_SWING_PER_SHOULDER, elevation_deg) - trunk).max(0.0));
     (trunk, neck)
 }
 
@@ -225,13 +244,16 @@ pub fn head_on_desk_p(m: &Measures, motion: &Motion, elevation_deg: f32) -> f32 
     1.0 / (1.0 + (-z).exp())
 }
 
-pub const HEAD_FEATURES: usize = 12;
+pub const HEAD_FEATURES: usize = 15;
 
 /// The cue model's inputs, missing values imputed and flagged: drop,
 /// head drop, head drop missing, head above the desk, that missing, face
 /// lost, wrist to head, head motion, wrist motion, motion missing, and the
 /// trunk's and the head's pitch (degrees / 90) that the sinks imply from
-/// this camera's elevation.
+/// this camera's elevation; the shoulder line's slope (degrees / 30) and
+/// sideways shift, which a lean on one elbow gives and a head resting on
+/// the desk mostly does not; and the shoulder width against the
+/// baseline's.
 pub fn head_features(m: &Measures, motion: &Motion, elevation_deg: f32) -> [f32; HEAD_FEATURES] {
     let (trunk, _) = angles(m, elevation_deg);
     let pitch = flexion_deg(m.head_drop.unwrap_or(m.drop), FACE_SWING_PER_SHOULDER, elevation_deg);
@@ -252,6 +274,9 @@ pub fn head_features(m: &Measures, motion: &Motion, elevation_deg: f32) -> [f32;
         f32::from(u8::from(moving)),
         trunk / 90.0,
         pitch / 90.0,
+        (m.roll_deg.abs() / 30.0).min(2.0),
+        m.shift.abs().min(2.0),
+        m.scale.clamp(0.0, 2.0),
     ]
 }
 
@@ -371,5 +396,54 @@ impl HeadCues {
             (true, n) if n >= 3 => Some(0.5),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measures(drop: f32, head_drop: Option<f32>) -> Measures {
+        Measures {
+            drop,
+            shift: 0.0,
+            scale: 1.0,
+            facing: true,
+            roll_deg: 0.0,
+            head_drop,
+            head_above_desk: None,
+            face_seen: 3,
+            face_usual: 3,
+            wrist_to_head: None,
+            torso_ratio: None,
+            head_at: None,
+            wrists_at: [None, None],
+        }
+    }
+
+    #[test]
+    fn sinking_in_the_chair_reads_as_sink_bending_does_not() {
+        // Slid down: shoulders 0.25 lower, the head a little higher against them.
+        assert!((sink(&measures(0.25, Some(-0.05))).unwrap() - 0.30).abs() < 1e-6);
+        // Upright with the neck straighter than usual: the head well above
+        // its usual place against the shoulders, which have not sunk.
+        assert!(sink(&measures(0.0, Some(-0.3))).unwrap() <= 0.1);
+        // A bent neck drops the head alone: no sink at all.
+        assert!(sink(&measures(0.0, Some(0.4))).unwrap() < 0.0);
+        // Bent forward, the head drops further than the shoulders.
+        assert!(sink(&measures(0.5, Some(0.45))).unwrap() < 0.1);
+        // Without the face, it cannot be told.
+        assert_eq!(sink(&measures(0.3, None)), None);
+    }
+
+    #[test]
+    fn raised_shoulders_do_not_read_as_a_bent_neck() {
+        // Turned aside seen from above: the shoulders rise 0.15 and the head,
+        // which did not move, reads 0.15 lower against them.
+        let (_, neck) = angles(&measures(-0.15, Some(0.15)), 25.0);
+        assert!(neck.unwrap() < 1.0, "{neck:?}");
+        // The head itself down by 0.35: a bent neck.
+        let (_, neck) = angles(&measures(0.0, Some(0.35)), 25.0);
+        assert!(neck.unwrap() > 20.0, "{neck:?}");
     }
 }

@@ -32,6 +32,7 @@ use super::scene::Scene;
 use super::script::random_script;
 use super::simulate::{SimConfig, Simulation, simulate};
 use super::vec3::Vec3;
+use super::zones::zones;
 use crate::config::{self, Window};
 use crate::rules::RuleCode;
 
@@ -96,7 +97,9 @@ pub fn draw_window(family: u64, index: usize, minutes: f32) -> WindowDraw {
         let mut cam = cam.aimed_at(chest(&traits, &scene));
         cam.tilt_deg = (cam.tilt_deg + miss).clamp(0.0, 45.0);
         let framed = points.iter().all(|p| cam.in_frame(&cam.project(*p)));
-        if framed && cam.distance_m >= scene.counter_z + 0.3 {
+        // The installer frames the counter too: a citizen standing there is
+        // at least partly in view.
+        if framed && cam.distance_m >= scene.counter_z + 0.3 && super::zones::area(&zones(&cam, &traits, &scene).counter_zone) >= 0.01 {
             break cam;
         }
     };
@@ -308,10 +311,22 @@ pub fn evaluate_window(w: &WindowDraw, start: Start) -> WindowResult {
             missed.push((rule, secs(t.start), t.form.clone()));
         }
     }
+    // As [`score`] counts them: an event matches the first truth event it
+    // overlaps that no earlier event matched; a second event over one truth
+    // event is false (it is listed as "again").
+    let mut used = vec![false; sim.truth_events.len()];
     for e in &events {
-        let matched = sim.truth_events.iter().any(|t| t.rule == e.rule.as_str() && overlaps((e.start, e.end), (t.start, t.end), 5));
-        if !matched {
+        let hit = sim
+            .truth_events
+            .iter()
+            .enumerate()
+            .find(|(i, t)| !used[*i] && t.rule == e.rule.as_str() && overlaps((e.start, e.end), (t.start, t.end), 5));
+        if let Some((i, _)) = hit {
+            used[i] = true;
+        } else {
+            let again = sim.truth_events.iter().any(|t| t.rule == e.rule.as_str() && overlaps((e.start, e.end), (t.start, t.end), 5));
             let form = sim.frames.iter().find(|f| f.trace.ts >= e.start).map_or_else(String::new, |f| f.truth.form.clone());
+            let form = if again { format!("{form} (again)") } else { form };
             forms.entry((e.rule, form.clone())).or_default().false_events += 1;
             false_events.push((e.rule, secs(e.start), form));
         }
@@ -382,13 +397,13 @@ mod held_out {
         let all = report.total(|_| true);
         // The measured figures (docs/accuracy.md), rounded down: they guard
         // against regressions. The target (0.95 / 0.90 for every
-        // rule) is not met yet by slouching, head on desk, crossed legs and
-        // greeting; raise a floor when a change lifts its figure.
+        // rule) is not met yet by absent (precision) and head on desk
+        // (both); raise a floor when a change lifts its figure.
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.94, 0.99),
-            (RuleCode::Slouching, 0.93, 0.84),
-            (RuleCode::HeadOnDesk, 0.94, 0.87),
-            (RuleCode::CrossedLegs, 0.91, 0.95),
+            (RuleCode::Slouching, 0.95, 0.91),
+            (RuleCode::HeadOnDesk, 0.94, 0.89),
+            (RuleCode::CrossedLegs, 0.95, 0.99),
             (RuleCode::NotStandingToGreet, 0.99, 0.92),
         ];
         for (rule, p, r) in floors {
@@ -397,7 +412,7 @@ mod held_out {
         }
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        for (rule, p, r) in [(RuleCode::Slouching, 0.93, 0.91), (RuleCode::HeadOnDesk, 0.95, 0.88)] {
+        for (rule, p, r) in [(RuleCode::Slouching, 0.95, 0.96), (RuleCode::HeadOnDesk, 0.94, 0.92)] {
             let s = inside[&rule];
             assert!(s.precision().unwrap_or(0.0) >= p && s.recall().unwrap_or(0.0) >= r, "recommended placement, {rule}: {s:?}");
         }

@@ -31,6 +31,7 @@ fn upright() -> Observation {
         posture: Some(Posture::Sitting),
         trunk_deg: Some(5.0),
         neck_deg: Some(8.0),
+        sink: Some(0.0),
         head_on_desk: Some(false),
         legs_crossed: None,
         citizen_at_counter: false,
@@ -138,7 +139,7 @@ fn neck_alone_can_trigger_and_unknown_posture_never_does() {
     let mut r = WindowRules::new(&window());
     let t0 = at("09:00:00");
     let neck = Observation { neck_deg: Some(35.0), ..upright() };
-    let unknown = Observation { trunk_deg: None, neck_deg: None, head_on_desk: None, ..upright() };
+    let unknown = Observation { trunk_deg: None, neck_deg: None, sink: None, head_on_desk: None, ..upright() };
     let mut ev = feed(&mut r, t0, 0.0, 60.0, &neck);
     ev.extend(feed(&mut r, t0, 60.0, 300.0, &unknown));
     let (events, minutes) = all_events(r, ev);
@@ -240,6 +241,98 @@ fn head_on_desk_takes_precedence_over_slouching() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].rule, RuleCode::HeadOnDesk);
     assert_eq!(events[0].closed_by, "end_of_input");
+}
+
+fn slouch_events(events: &[Event]) -> Vec<&Event> {
+    events.iter().filter(|e| e.rule == RuleCode::Slouching).collect()
+}
+
+#[test]
+fn sinking_down_in_the_chair_is_slouching_a_little_sway_is_not() {
+    // Trunk and neck read upright: only the shoulders and head have sunk
+    // together, by 0.3 of the clerk's shoulder widths (slid down in the
+    // chair), then by 0.15 (sway, a chair wound down a little).
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let slid = Observation { sink: Some(0.3), ..upright() };
+    let sway = Observation { sink: Some(0.15), ..upright() };
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 100.0, &slid));
+    ev.extend(feed(&mut r, t0, 100.0, 160.0, &upright()));
+    ev.extend(feed(&mut r, t0, 160.0, 400.0, &sway));
+    let (events, _) = all_events(r, ev);
+    let s = slouch_events(&events);
+    assert_eq!(s.len(), 1, "{events:#?}");
+    assert_eq!(s[0].start, t0 + chrono::Duration::seconds(22));
+    assert!((s[0].values["peak_sink"] - 0.3).abs() < 1e-6, "{:?}", s[0].values);
+}
+
+#[test]
+fn a_slouch_under_way_holds_until_clearly_below_its_threshold() {
+    // 25° begins it; 18° (under 20° but above 0.8 × 20° = 16°) keeps it;
+    // 12° ends it. Without the hold it would be two events and a gap.
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let trunk = |deg: f32| Observation { trunk_deg: Some(deg), ..upright() };
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 80.0, &trunk(25.0)));
+    ev.extend(feed(&mut r, t0, 80.0, 140.0, &trunk(18.0)));
+    ev.extend(feed(&mut r, t0, 140.0, 200.0, &trunk(25.0)));
+    ev.extend(feed(&mut r, t0, 200.0, 260.0, &trunk(12.0)));
+    // 18° from upright does not begin one.
+    ev.extend(feed(&mut r, t0, 260.0, 420.0, &trunk(18.0)));
+    let (events, _) = all_events(r, ev);
+    let s = slouch_events(&events);
+    assert_eq!(s.len(), 1, "{events:#?}");
+    assert_eq!(s[0].start, t0 + chrono::Duration::seconds(22));
+    assert_eq!(s[0].end, t0 + chrono::Duration::milliseconds(201_500));
+}
+
+/// A seated observation whose head sits `head_above_desk` of its usual
+/// height above the desk line, bent `trunk_deg`, with the head cue `p`.
+fn low_head(head_above_desk: f32, trunk_deg: f32, p: f32) -> Observation {
+    let m = crate::rules::posture::Measures {
+        drop: 0.6,
+        shift: 0.0,
+        scale: 1.0,
+        facing: true,
+        roll_deg: 0.0,
+        head_drop: Some(0.4),
+        head_above_desk: Some(head_above_desk),
+        face_seen: 3,
+        face_usual: 3,
+        wrist_to_head: Some(1.0),
+        torso_ratio: None,
+        head_at: None,
+        wrists_at: [None, None],
+    };
+    Observation { trunk_deg: Some(trunk_deg), measures: Some(m), head_on_desk_p: Some(p), head_on_desk: Some(false), ..upright() }
+}
+
+#[test]
+fn a_head_just_come_down_is_watched_before_a_slouch_begins() {
+    // The head comes down near the desk, the cue model not yet sure it
+    // rests there (p low while the way down is still in its motion window).
+    // After 40 s of watching, the model says resting (p 0.8): head on the
+    // desk, and no slouching was ever reported.
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 55.0, &low_head(0.1, 45.0, 0.05)));
+    ev.extend(feed(&mut r, t0, 55.0, 200.0, &Observation { head_on_desk: Some(true), ..low_head(0.1, 45.0, 0.8) }));
+    let (events, _) = all_events(r, ev);
+    assert!(slouch_events(&events).is_empty(), "{events:#?}");
+    assert!(events.iter().any(|e| e.rule == RuleCode::HeadOnDesk), "{events:#?}");
+
+    // The same descent where the cues stay clear of resting (a deep hunch
+    // over work): the slouch begins once watched, dated from its start.
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 200.0, &low_head(0.1, 45.0, 0.05)));
+    let (events, _) = all_events(r, ev);
+    let s = slouch_events(&events);
+    assert_eq!(s.len(), 1, "{events:#?}");
+    assert_eq!(s[0].start, t0 + chrono::Duration::seconds(22), "dated from when it began, not from when the watching ended");
 }
 
 #[test]
