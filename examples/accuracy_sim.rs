@@ -21,7 +21,8 @@ fn main() {
     let seed = match family_name.as_str() {
         "tuning" => family::TUNING,
         "held-out" => family::HELD_OUT,
-        other => other.parse().unwrap_or_else(|_| panic!("--family tuning|held-out|SEED, not {other}")),
+        "fresh" => family::FRESH,
+        other => other.parse().unwrap_or_else(|_| panic!("--family tuning|held-out|fresh|SEED, not {other}")),
     };
     let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(200);
     let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);

@@ -53,8 +53,9 @@ const ATTIRE_UNKNOWN_S: f64 = 120.0;
 
 /// Index of the greeting rule in `RuleCode::ALL` order.
 const GREET: usize = 4;
-/// Index of the slouching rule in `RuleCode::ALL` order.
+/// Indices of the slouching and head-on-desk rules in `RuleCode::ALL` order.
 const SLOUCH: usize = 1;
+const HEAD: usize = 2;
 
 /// Values gathered while a rule's condition holds, for the event record.
 #[derive(Debug, Clone, Default)]
@@ -416,9 +417,12 @@ impl WindowRules {
         // The head cue model's probability by median too; yes/no beyond the
         // thresholds, unknown between.
         let p = median(self.recent.iter().filter_map(|r| r.head_p).collect());
+        // A rest under way holds while the cues leave it possible: only a
+        // clear "not resting" ends it.
+        let resting = self.machines[HEAD].is_active();
         let head = match p {
             Some(p) if obs.head_on_desk_p.is_some() => {
-                if p >= HEAD_SURE {
+                if p >= HEAD_SURE || (resting && p > HEAD_NO) {
                     Some(true)
                 } else if p <= HEAD_NO {
                     Some(false)

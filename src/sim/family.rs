@@ -40,6 +40,10 @@ use crate::rules::RuleCode;
 pub const TUNING: u64 = 0x7E57_0001;
 /// The family reported on: never used while choosing thresholds.
 pub const HELD_OUT: u64 = 0x4E1D_0002;
+/// A second report family, drawn for the first time at the end of the
+/// round that followed two readings of [`HELD_OUT`]: a check that those
+/// readings did not flatter.
+pub const FRESH: u64 = 0x4E1D_0003;
 
 /// One drawn window.
 #[derive(Debug, Clone)]
@@ -398,11 +402,11 @@ mod held_out {
         // The measured figures (docs/accuracy.md), rounded down: they guard
         // against regressions. The target (0.95 / 0.90 for every
         // rule) is not met yet by absent (precision) and head on desk
-        // (both); raise a floor when a change lifts its figure.
+        // (recall); raise a floor when a change lifts its figure.
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.94, 0.99),
             (RuleCode::Slouching, 0.95, 0.91),
-            (RuleCode::HeadOnDesk, 0.94, 0.89),
+            (RuleCode::HeadOnDesk, 0.95, 0.89),
             (RuleCode::CrossedLegs, 0.95, 0.99),
             (RuleCode::NotStandingToGreet, 0.99, 0.92),
         ];
@@ -412,9 +416,26 @@ mod held_out {
         }
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        for (rule, p, r) in [(RuleCode::Slouching, 0.95, 0.96), (RuleCode::HeadOnDesk, 0.94, 0.92)] {
+        for (rule, p, r) in [(RuleCode::Slouching, 0.95, 0.96), (RuleCode::HeadOnDesk, 0.96, 0.92)] {
             let s = inside[&rule];
             assert!(s.precision().unwrap_or(0.0) >= p && s.recall().unwrap_or(0.0) >= r, "recommended placement, {rule}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn fresh_family_meets_its_measured_figures() {
+        // The second report family (docs/accuracy.md), rounded down.
+        let all = evaluate(FRESH, 200, 60.0, 2, Start::Cold).total(|_| true);
+        let floors: [(RuleCode, f64, f64); 5] = [
+            (RuleCode::Absent, 0.92, 0.99),
+            (RuleCode::Slouching, 0.94, 0.90),
+            (RuleCode::HeadOnDesk, 0.97, 0.90),
+            (RuleCode::CrossedLegs, 0.95, 0.86),
+            (RuleCode::NotStandingToGreet, 0.97, 0.93),
+        ];
+        for (rule, p, r) in floors {
+            let s = all[&rule];
+            assert!(s.precision().unwrap_or(0.0) >= p && s.recall().unwrap_or(0.0) >= r, "{rule}: {s:?} (floors {p} / {r})");
         }
     }
 }

@@ -336,6 +336,28 @@ fn a_head_just_come_down_is_watched_before_a_slouch_begins() {
 }
 
 #[test]
+fn a_rest_under_way_holds_while_the_cues_leave_it_possible() {
+    // Resting (p 0.9) for a minute, then a minute where the cues are unsure
+    // (p 0.5), then clearly not (p 0.1): one event, ending when the cues
+    // cleared. Unsure from the start (p 0.5 alone) never begins one.
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let rest = |p: f32| Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) };
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
+    ev.extend(feed(&mut r, t0, 80.0, 140.0, &rest(0.5)));
+    ev.extend(feed(&mut r, t0, 140.0, 200.0, &rest(0.1)));
+    ev.extend(feed(&mut r, t0, 200.0, 260.0, &upright()));
+    ev.extend(feed(&mut r, t0, 260.0, 400.0, &rest(0.5)));
+    let (events, _) = all_events(r, ev);
+    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
+    assert_eq!(h.len(), 1, "{events:#?}");
+    // The cue's median needs three frames that carry it (upright frames do not).
+    assert_eq!(h[0].start, t0 + chrono::Duration::seconds(21));
+    assert_eq!(h[0].end, t0 + chrono::Duration::milliseconds(141_500));
+}
+
+#[test]
 fn crossed_legs_only_when_judged() {
     let mut r = WindowRules::new(&window());
     let t0 = at("09:00:00");
