@@ -38,6 +38,9 @@ const SLOUCH_HEAD_MAX: f32 = 0.15;
 /// and hands stay tells apart.
 const HEAD_LOW: f32 = 0.3;
 const HEAD_UP: f32 = 0.5;
+/// A low head not seen low for this long is up again (its height may be
+/// unknown meanwhile).
+const HEAD_LOW_LAPSE_MS: i64 = 10_000;
 /// How long a low head is watched before slouching may begin: the motion
 /// window and its running mean, so that the way down has left it.
 const HEAD_SETTLE_MS: i64 = super::posture::MOTION_WINDOW_MS + 10_000;
@@ -103,6 +106,12 @@ pub struct WindowRules {
     citizen_since: Option<Ts>,
     /// Since when the clerk's head has been low over the desk.
     head_low_since: Option<Ts>,
+    /// When the head was last seen low.
+    head_low_seen: Option<Ts>,
+    /// Whether a rest on the desk may carry on at a cue below `HEAD_SURE`:
+    /// set when the cue is sure, cleared by a clear "no", by standing and by
+    /// the clerk leaving, so that the hold never spans them.
+    rest_hold: bool,
     citizen_seen: Option<Ts>,
     greeted: bool,
     prev: Option<(Ts, Stretch)>,
@@ -131,6 +140,8 @@ impl WindowRules {
             motion: Default::default(),
             citizen_since: None,
             head_low_since: None,
+            head_low_seen: None,
+            rest_hold: false,
             citizen_seen: None,
             greeted: false,
             prev: None,
@@ -308,19 +319,33 @@ impl WindowRules {
         let t = self.window.thresholds;
         let present = obs.present;
         let head = if present { obs.head_on_desk } else { None };
-        // Low from `HEAD_LOW`, up again only above `HEAD_UP` (or gone).
+        // Low from `HEAD_LOW`, up again only above `HEAD_UP`, or when not
+        // seen low for a while, or the clerk stood or left.
         let above = obs.measures.and_then(|m| m.head_above_desk);
-        self.head_low_since = match (present, above, self.head_low_since) {
+        if above.is_some_and(|h| h <= HEAD_LOW) {
+            self.head_low_seen = Some(ts);
+        }
+        let seen_low_lately = self.head_low_seen.is_some_and(|l| (ts - l).num_milliseconds() <= HEAD_LOW_LAPSE_MS);
+        self.head_low_since = match (present && obs.posture != Some(Posture::Standing), above, self.head_low_since) {
             (false, ..) => None,
             (true, Some(h), None) if h <= HEAD_LOW => Some(ts),
             (true, Some(h), Some(_)) if h > HEAD_UP => None,
+            (true, _, Some(_)) if !seen_low_lately => None,
             (true, _, since) => since,
         };
         // The head has just come down near the desk: until the head and
         // hands have been watched still or moving for a while, resting on
         // the desk and a deep slouch look alike, so a slouch may be pending
-        // but does not begin. One already under way carries on.
-        self.machines[SLOUCH].hold = self.head_low_since.is_some_and(|since| (ts - since).num_milliseconds() < HEAD_SETTLE_MS);
+        // but does not begin. One already under way carries on. A pending
+        // slouch is held once: a head bobbing around the line cannot put
+        // it off for ever.
+        let pending_s = match self.machines[SLOUCH].phase {
+            Phase::Pending { since } => (ts - since).num_milliseconds(),
+            _ => 0,
+        };
+        let held_enough = pending_s as f64 >= t.slouching.min_s * 1000.0 + HEAD_SETTLE_MS as f64;
+        self.machines[SLOUCH].hold =
+            !held_enough && self.head_low_since.is_some_and(|since| (ts - since).num_milliseconds() < HEAD_SETTLE_MS);
         let slouch = if !present {
             None
         } else if obs.posture == Some(Posture::Standing) {
@@ -388,7 +413,11 @@ impl WindowRules {
     fn smoothed(&mut self, obs: &Observation) -> Observation {
         if !obs.present {
             self.recent.clear();
+            self.rest_hold = false;
             return obs.clone();
+        }
+        if obs.posture == Some(Posture::Standing) {
+            self.rest_hold = false;
         }
         self.recent.push_back(Recent {
             trunk: obs.trunk_deg,
@@ -418,8 +447,15 @@ impl WindowRules {
         // thresholds, unknown between.
         let p = median(self.recent.iter().filter_map(|r| r.head_p).collect());
         // A rest under way holds while the cues leave it possible: only a
-        // clear "not resting" ends it.
-        let resting = self.machines[HEAD].is_active();
+        // clear "not resting", standing or leaving ends it.
+        if let Some(p) = p.filter(|_| obs.head_on_desk_p.is_some()) {
+            if p >= HEAD_SURE {
+                self.rest_hold = true;
+            } else if p <= HEAD_NO {
+                self.rest_hold = false;
+            }
+        }
+        let resting = self.rest_hold && self.machines[HEAD].is_active();
         let head = match p {
             Some(p) if obs.head_on_desk_p.is_some() => {
                 if p >= HEAD_SURE || (resting && p > HEAD_NO) {
@@ -492,8 +528,10 @@ impl WindowRules {
         let tally = std::mem::take(&mut self.tallies[i]);
         let mut values = BTreeMap::new();
         for (k, v) in &tally.peaks {
-            values.insert(format!("peak_{k}"), (v * 10.0).round() / 10.0);
-            values.insert(format!("mean_{k}"), (tally.sums[k] / f64::from(tally.n.max(1)) * 10.0).round() / 10.0);
+            // Angles to 0.1°, the sink (in shoulder widths) to 0.01.
+            let scale = if *k == "sink" { 100.0 } else { 10.0 };
+            values.insert(format!("peak_{k}"), (v * scale).round() / scale);
+            values.insert(format!("mean_{k}"), (tally.sums[k] / f64::from(tally.n.max(1)) * scale).round() / scale);
         }
         let duration_s = (c.end - c.start).num_milliseconds() as f64 / 1000.0;
         if i == GREET {

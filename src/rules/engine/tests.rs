@@ -358,6 +358,55 @@ fn a_rest_under_way_holds_while_the_cues_leave_it_possible() {
 }
 
 #[test]
+fn a_head_bobbing_at_the_desk_line_cannot_put_a_slouch_off() {
+    // Bent 30° over writing for ten minutes, the head dipping near the desk
+    // for 30 s and up for 5 s, again and again: each dip would restart the
+    // watch, but a pending slouch is held once only.
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    let mut s = 20.0;
+    while s < 620.0 {
+        ev.extend(feed(&mut r, t0, s, s + 30.0, &low_head(0.2, 30.0, 0.05)));
+        ev.extend(feed(&mut r, t0, s + 30.0, s + 35.0, &low_head(0.6, 30.0, 0.05)));
+        s += 35.0;
+    }
+    ev.extend(feed(&mut r, t0, s, s + 60.0, &upright()));
+    let (events, _) = all_events(r, ev);
+    let sl = slouch_events(&events);
+    assert_eq!(sl.len(), 1, "{events:#?}");
+    assert!(sl[0].end - sl[0].start > chrono::Duration::minutes(9), "{:?}", sl[0]);
+}
+
+#[test]
+fn a_rest_does_not_carry_on_across_leaving_or_standing() {
+    // Resting (p 0.9), away for 15 s (under the 20 s unknown limit), back
+    // hunched with the cue unsure (0.4): the rest ended when the clerk left.
+    let t0 = at("09:00:00");
+    let rest = |p: f32| Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) };
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
+    ev.extend(feed(&mut r, t0, 80.0, 95.0, &Observation::absent(false)));
+    ev.extend(feed(&mut r, t0, 95.0, 200.0, &rest(0.4)));
+    let (events, _) = all_events(r, ev);
+    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
+    assert_eq!(h.len(), 1, "{events:#?}");
+    assert!(h[0].end <= t0 + chrono::Duration::seconds(80), "{:?}", h[0]);
+    // The same with standing for 5 s instead of leaving.
+    let mut r = WindowRules::new(&window());
+    let standing = Observation { posture: Some(Posture::Standing), head_on_desk: Some(false), ..upright() };
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
+    ev.extend(feed(&mut r, t0, 80.0, 85.0, &standing));
+    ev.extend(feed(&mut r, t0, 85.0, 200.0, &rest(0.4)));
+    let (events, _) = all_events(r, ev);
+    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
+    assert_eq!(h.len(), 1, "{events:#?}");
+    assert!(h[0].end <= t0 + chrono::Duration::seconds(82), "{:?}", h[0]);
+}
+
+#[test]
 fn crossed_legs_only_when_judged() {
     let mut r = WindowRules::new(&window());
     let t0 = at("09:00:00");
