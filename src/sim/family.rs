@@ -395,6 +395,14 @@ mod tests {
 mod held_out {
     use super::*;
 
+    /// Each rule's precision and recall at least its floors.
+    fn assert_floors(scores: &Scores, floors: &[(RuleCode, f64, f64)], what: &str) {
+        for &(rule, p, r) in floors {
+            let s = scores[&rule];
+            assert!(s.precision().unwrap_or(0.0) >= p && s.recall().unwrap_or(0.0) >= r, "{what}, {rule}: {s:?} (floors {p} / {r})");
+        }
+    }
+
     #[test]
     fn held_out_family_meets_its_measured_figures() {
         let report = evaluate(HELD_OUT, 200, 60.0, 2, Start::Cold);
@@ -410,16 +418,10 @@ mod held_out {
             (RuleCode::CrossedLegs, 0.95, 0.99),
             (RuleCode::NotStandingToGreet, 0.99, 0.92),
         ];
-        for (rule, p, r) in floors {
-            let s = all[&rule];
-            assert!(s.precision().unwrap_or(0.0) >= p && s.recall().unwrap_or(0.0) >= r, "{rule}: {s:?} (floors {p} / {r})");
-        }
+        assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        for (rule, p, r) in [(RuleCode::Slouching, 0.95, 0.96), (RuleCode::HeadOnDesk, 0.95, 0.92)] {
-            let s = inside[&rule];
-            assert!(s.precision().unwrap_or(0.0) >= p && s.recall().unwrap_or(0.0) >= r, "recommended placement, {rule}: {s:?}");
-        }
+        assert_floors(&inside, &[(RuleCode::Slouching, 0.95, 0.96), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
     }
 
     #[test]
@@ -433,9 +435,6 @@ mod held_out {
             (RuleCode::CrossedLegs, 0.95, 0.86),
             (RuleCode::NotStandingToGreet, 0.97, 0.93),
         ];
-        for (rule, p, r) in floors {
-            let s = all[&rule];
-            assert!(s.precision().unwrap_or(0.0) >= p && s.recall().unwrap_or(0.0) >= r, "{rule}: {s:?} (floors {p} / {r})");
-        }
+        assert_floors(&all, &floors, "every window");
     }
 }
