@@ -1,6 +1,7 @@
 //! Events on MQTT, the convention of edge video analytics: each event's
 //! start and end, each window's rule states (retained) and the box's
-//! availability (retained, with a last will). Numbers and codes only:
+//! availability (retained, with a last will). The connection is a task on
+//! the caller's async runtime (the box's one). Numbers and codes only:
 //! window ids, rule codes, times, durations; never pixels, never names of
 //! people. Publishing never waits: messages queue in a bounded channel and
 //! are dropped, and counted, when the broker is away long enough to fill
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use rumqttc::{Client, Event as MqttEvent, LastWill, MqttOptions, Outgoing, Packet, QoS, Transport};
+use rumqttc::{AsyncClient, Event as MqttEvent, LastWill, MqttOptions, Outgoing, Packet, QoS, Transport};
 use serde::Serialize;
 use serde_json::json;
 
@@ -133,13 +134,13 @@ struct Counters {
 /// The box's publisher. Cheap to share (`Arc`); every method returns at
 /// once.
 pub struct Publisher {
-    client: Client,
+    client: AsyncClient,
     topics: Topics,
     counters: Arc<Counters>,
     /// Each window's last state, published again after a reconnection (a
     /// broker without persistence forgets retained messages).
     states: Arc<std::sync::Mutex<BTreeMap<String, String>>>,
-    done: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    done: std::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -149,9 +150,9 @@ impl std::fmt::Debug for Publisher {
 }
 
 impl Publisher {
-    /// Connects in the background (a thread of its own); nothing here
-    /// waits for the broker.
-    pub fn start(settings: &MqttSettings, hall: &str) -> std::io::Result<Publisher> {
+    /// Connects in the background (a task on `rt`); nothing here waits for
+    /// the broker.
+    pub fn start(rt: &tokio::runtime::Handle, settings: &MqttSettings, hall: &str) -> Publisher {
         let topics = Topics::new(&settings.prefix, hall, &settings.box_id);
         let client_id = format!("liyi-{}", level(&settings.box_id));
         let mut opts = MqttOptions::new(client_id, settings.host.clone(), settings.port);
@@ -163,17 +164,17 @@ impl Publisher {
         if settings.tls {
             opts.set_transport(Transport::tls_with_default_config());
         }
-        let (client, mut connection) = Client::new(opts, settings.queue);
+        let (client, mut events) = AsyncClient::new(opts, settings.queue);
         let counters = Arc::new(Counters::default());
         let states: Arc<std::sync::Mutex<BTreeMap<String, String>>> = Arc::default();
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let (c, s, k, available) = (client.clone(), Arc::clone(&states), Arc::clone(&counters), topics.available());
         let state_topics = topics.clone();
-        std::thread::Builder::new().name("mqtt".into()).spawn(move || {
+        rt.spawn(async move {
             let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
             let mut warned = false;
-            for notification in connection.iter() {
-                match notification {
+            loop {
+                match events.poll().await {
                     Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                         k.connected.store(true, Ordering::Relaxed);
                         k.connects.fetch_add(1, Ordering::Relaxed);
@@ -181,8 +182,9 @@ impl Publisher {
                         warned = false;
                         tracing::info!("mqtt: connected");
                         let _ = c.try_publish(available.clone(), QoS::AtLeastOnce, true, "online");
-                        for (window, payload) in lock(&s).iter() {
-                            let _ = c.try_publish(state_topics.state(window), QoS::AtLeastOnce, true, payload.clone());
+                        let kept: Vec<(String, String)> = lock(&s).iter().map(|(w, p)| (w.clone(), p.clone())).collect();
+                        for (window, payload) in kept {
+                            let _ = c.try_publish(state_topics.state(&window), QoS::AtLeastOnce, true, payload);
                         }
                     }
                     Ok(MqttEvent::Outgoing(Outgoing::Disconnect)) => break,
@@ -196,14 +198,14 @@ impl Publisher {
                             tracing::warn!(error = %e, "mqtt: broker unreachable; retrying (messages wait in a bounded queue)");
                             warned = true;
                         }
-                        std::thread::sleep(backoff.next_wait());
+                        tokio::time::sleep(backoff.next_wait()).await;
                     }
                 }
             }
             k.connected.store(false, Ordering::Relaxed);
             let _ = done_tx.send(());
-        })?;
-        Ok(Publisher { client, topics, counters, states, done: std::sync::Mutex::new(Some(done_rx)) })
+        });
+        Publisher { client, topics, counters, states, done: std::sync::Mutex::new(Some(done_rx)) }
     }
 
     fn send(&self, topic: String, retain: bool, payload: String) {
@@ -252,12 +254,13 @@ impl Publisher {
 
     /// Says `offline` (retained) and disconnects, waiting at most `limit`
     /// for what is queued to go out.
-    pub fn close(&self, limit: Duration) {
+    pub async fn close(&self, limit: Duration) {
         self.counters.stop.store(true, Ordering::Relaxed);
         self.send(self.topics.available(), true, "offline".into());
         let _ = self.client.try_disconnect();
-        if let Some(done) = lock(&self.done).take() {
-            let _ = done.recv_timeout(limit);
+        let done = lock(&self.done).take();
+        if let Some(done) = done {
+            let _ = tokio::time::timeout(limit, done).await;
         }
     }
 }

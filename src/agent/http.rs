@@ -119,8 +119,9 @@ async fn preview(State(agent): State<Arc<Agent>>, Path(id): Path<String>) -> Res
         Ok(w) => w,
         Err(r) => return r,
     };
-    *lock(&w.preview_wanted) = Some(std::time::Instant::now());
-    match lock(&w.preview).as_ref() {
+    let mut shown = lock(&w.shown);
+    shown.preview_wanted = Some(std::time::Instant::now());
+    match shown.preview.as_ref() {
         Some((_, png)) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png.clone()).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "preview not ready yet").into_response(),
     }
@@ -134,7 +135,7 @@ async fn layout(State(agent): State<Arc<Agent>>, Path(id): Path<String>) -> Resp
     let rules = lock(&w.rules);
     let win = rules.window();
     let pts = |p: &crate::geometry::Polygon| p.0.iter().map(|q| [q.x, q.y]).collect::<Vec<_>>();
-    let masks = lock(&w.masks).iter().map(pts).collect();
+    let masks = lock(&w.shown).masks.iter().map(pts).collect();
     Json(Layout { staff_zone: pts(&win.staff_zone), counter_zone: pts(&win.counter_zone), desk_y: win.desk_y, masks: Some(masks) })
         .into_response()
 }
@@ -185,26 +186,27 @@ async fn save_layout(
     Json(serde_json::json!({ "ok": true })).into_response()
 }
 
-/// Binds `addr` and serves on a runtime thread of its own; returns the bound
+/// Binds `addr` and serves on `rt` (the box's runtime); returns the bound
 /// address (useful with port 0). A LAN address needs `login`.
-pub fn spawn(agent: Arc<Agent>, addr: SocketAddr, login: Option<Arc<PagesLogin>>) -> anyhow::Result<SocketAddr> {
+pub fn spawn(
+    rt: &tokio::runtime::Handle,
+    agent: Arc<Agent>,
+    addr: SocketAddr,
+    login: Option<Arc<PagesLogin>>,
+) -> anyhow::Result<SocketAddr> {
     if !addr.ip().is_loopback() && login.is_none() {
         anyhow::bail!(
             "refusing to serve the agent's pages on {addr} without a login. Fix: set [pages] password_file, or listen on 127.0.0.1"
         );
     }
-    // Two threads: an argon2 check (tens of ms) must not stall the pages.
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).max_blocking_threads(2).enable_all().build()?;
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(addr))
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}. Fix: choose a free port with --listen"))?;
     let bound = listener.local_addr()?;
-    std::thread::spawn(move || {
-        rt.block_on(async move {
-            if let Err(e) = axum::serve(listener, router(agent, login).into_make_service_with_connect_info::<SocketAddr>()).await {
-                tracing::error!(error = %e, "status server stopped");
-            }
-        });
+    rt.spawn(async move {
+        if let Err(e) = axum::serve(listener, router(agent, login).into_make_service_with_connect_info::<SocketAddr>()).await {
+            tracing::error!(error = %e, "status server stopped");
+        }
     });
     Ok(bound)
 }

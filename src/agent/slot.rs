@@ -1,7 +1,9 @@
 //! The latest-frame slot between a window's capture thread and the
 //! inference workers: a new frame replaces an unread one (counted as stale),
 //! so nothing queues without bound. Every window's slot rings one shared
-//! [`Bell`], on which idle workers wait: no polling.
+//! [`Bell`], on which idle workers wait: no polling. A window is analysed
+//! by one worker at a time ([`Turn`]), so its frames reach the rules in
+//! order and no window takes two workers while others wait.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -51,6 +53,28 @@ struct SlotState {
     frame: Option<Frame>,
     stale: u64,
     closed: bool,
+    /// A worker is analysing this window's previous frame.
+    busy: bool,
+}
+
+/// A worker's turn at a window: the window is given to no other worker
+/// until the turn is dropped.
+#[must_use]
+pub struct Turn<'a> {
+    slot: &'a Slot,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut s = lock(&self.slot.inner);
+        s.busy = false;
+        let waiting = s.frame.is_some() || s.closed;
+        drop(s);
+        // A frame that came in meanwhile (or the end) wakes a worker.
+        if waiting {
+            self.slot.bell.ring(false);
+        }
+    }
 }
 
 impl Slot {
@@ -69,9 +93,16 @@ impl Slot {
         Slot { inner: Mutex::default(), bell }
     }
 
-    /// Takes the frame, if one is waiting.
-    pub fn take(&self) -> Option<Frame> {
-        lock(&self.inner).frame.take()
+    /// Takes the frame, if one is waiting and no worker has the window;
+    /// the window is this caller's until the [`Turn`] is dropped.
+    pub fn take(&self) -> Option<(Frame, Turn<'_>)> {
+        let mut s = lock(&self.inner);
+        if s.busy {
+            return None;
+        }
+        let frame = s.frame.take()?;
+        s.busy = true;
+        Some((frame, Turn { slot: self }))
     }
 
     /// Marks the source finished (end of file, or shutdown).
@@ -105,10 +136,31 @@ mod tests {
         s.put(frame(1));
         s.put(frame(2));
         assert_eq!(s.stale(), 1);
-        assert_eq!(s.take().unwrap().index, 2);
+        assert_eq!(s.take().unwrap().0.index, 2);
         assert!(s.take().is_none());
         s.close();
         assert!(s.is_closed_and_empty());
+    }
+
+    /// While a worker has a window, its next frame waits (and is still
+    /// replaced by newer ones); ending the turn gives it out and rings.
+    #[test]
+    fn one_worker_at_a_time_per_window() {
+        let bell = Arc::new(Bell::default());
+        let s = Slot::with_bell(Arc::clone(&bell));
+        s.put(frame(1));
+        let (f1, turn) = s.take().unwrap();
+        assert_eq!(f1.index, 1);
+        s.put(frame(2));
+        s.put(frame(3));
+        assert!(s.take().is_none(), "the window is busy");
+        assert!(!s.is_closed_and_empty());
+        let seen = bell.count();
+        drop(turn);
+        assert!(bell.count() > seen, "the waiting frame rings when the turn ends");
+        let (f3, _turn) = s.take().unwrap();
+        assert_eq!(f3.index, 3);
+        assert_eq!(s.stale(), 1);
     }
 
     #[test]
@@ -124,7 +176,7 @@ mod tests {
         let now = bell.wait(seen, Duration::from_secs(60));
         assert!(now > seen);
         putter.join().unwrap();
-        assert_eq!(slot.take().unwrap().index, 7);
+        assert_eq!(slot.take().unwrap().0.index, 7);
         // Rung before the wait began: it does not sleep through it.
         let seen = bell.count();
         slot.close();

@@ -75,7 +75,7 @@ impl Agent {
                     let r = lock(&w.rules);
                     (r.phases(), r.countdowns(), r.baseline_status())
                 };
-                let attire = lock(&w.attire).map(|(_, a)| a).unwrap_or_default();
+                let observation = lock(&w.shown).last_observation.clone();
                 WindowStatus {
                     id: w.window.id.clone(),
                     name: w.window.name.clone(),
@@ -99,9 +99,9 @@ impl Agent {
                     last_error: lock(&s.last_error).clone(),
                     rules: phases.into_iter().map(|(r, p)| (r.as_str().to_string(), p.to_string())).collect(),
                     countdowns: countdowns.into_iter().map(|(r, s)| (r.as_str().to_string(), (s * 10.0).round() / 10.0)).collect(),
-                    badge: attire.badge,
-                    uniform: attire.uniform,
-                    observation: lock(&w.last_observation).clone(),
+                    badge: observation.as_ref().and_then(|o| o.badge),
+                    uniform: observation.as_ref().and_then(|o| o.uniform),
+                    observation,
                     baseline,
                 }
             })

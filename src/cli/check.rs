@@ -28,7 +28,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let checks = match (&args.store, &args.hub_config) {
         (Some(store), _) => {
-            let clips = args.clips.clone().unwrap_or_else(|| super::run::clips_beside(store));
+            let clips = args.clips.clone().unwrap_or_else(|| crate::agent::service::clips_beside(store));
             rt.block_on(check::check(check::EDGE, store, &clips))
         }
         (None, Some(config)) => {

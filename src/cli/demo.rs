@@ -8,8 +8,9 @@ use std::sync::atomic::AtomicBool;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::run::{cores, print_summary, run_agent, watch_signals};
+use super::run::print_summary;
 use super::{RuntimeArgs, load_config};
+use crate::agent::service::{RunPlan, box_runtime, cores, run_agent, watch_signals};
 use crate::agent::{AgentOptions, motion::GateOptions};
 use crate::paths;
 use crate::replay::Summary;
@@ -76,27 +77,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     bar.set_style(ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} s {msg}").expect("static template").progress_chars("=> "));
     let tick_bar = bar.clone();
     let stop = Arc::new(AtomicBool::new(false));
-    watch_signals(Arc::clone(&stop));
+    let rt = box_runtime()?;
+    watch_signals(rt.handle(), Arc::clone(&stop));
     let runtime = args.runtime.runtime()?;
-    let done = run_agent(
-        &cfg,
-        runtime,
-        &args.runtime.catalog(),
-        &store_path,
-        &clips_dir,
-        &options,
-        Some(seconds),
-        "127.0.0.1:0".parse()?,
-        stop,
-        move |t| tick_bar.set_position(t as u64),
-    )?;
+    let plan = RunPlan { store: &store_path, clips_dir: &clips_dir, seconds: Some(seconds), listen: "127.0.0.1:0".parse()? };
+    let done =
+        run_agent(rt.handle(), &cfg, runtime, &args.runtime.catalog(), plan, &options, stop, move |t| tick_bar.set_position(t as u64))?;
     bar.finish_and_clear();
     print_summary(&done, &store_path, &clips_dir);
     if let Some(failure) = done.store_failure {
         anyhow::bail!(failure);
     }
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (events, minutes) = rt.block_on(async {
         let s = Store::open(&store_path).await?;
         let r = (s.events(None).await?, s.minutes(None).await?);

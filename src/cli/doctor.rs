@@ -61,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             // `liyi check --store` (integrity, schema, clip files).
             if args.store.is_file() {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-                let clips = super::run::clips_beside(&args.store);
+                let clips = crate::agent::service::clips_beside(&args.store);
                 for c in rt.block_on(crate::check::check(crate::check::EDGE, &args.store, &clips)) {
                     checks.push(say(c));
                 }

@@ -100,12 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDetector, String>) -> anyhow::Result<ExitCode> {
     let listen = cfg.listen;
-    let mqtt = match &cfg.mqtt {
-        Some(m) => Some(Arc::new(
-            crate::mqtt::Publisher::start(m, "hub").map_err(|e| anyhow::anyhow!("cannot start the MQTT publisher thread: {e}"))?,
-        )),
-        None => None,
-    };
+    let mqtt = cfg.mqtt.as_ref().map(|m| Arc::new(crate::mqtt::Publisher::start(&tokio::runtime::Handle::current(), m, "hub")));
     let hub = Hub::open(cfg, faces, mqtt.clone()).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -127,7 +122,7 @@ async fn serve(cfg: HubConfig, faces: Result<crate::vision::retinaface::FaceDete
     let _ = scheduler.await;
     hub::tasks::release(&hub).await;
     if let Some(m) = mqtt {
-        let _ = tokio::task::spawn_blocking(move || m.close(std::time::Duration::from_secs(3))).await;
+        m.close(std::time::Duration::from_secs(3)).await;
     }
     hub.db.close().await;
     tracing::info!("hub stopped");
@@ -263,7 +258,7 @@ pub struct PushArgs {
 pub fn push(args: PushArgs) -> anyhow::Result<ExitCode> {
     let Some(cfg) = super::load_config(&args.config) else { return Ok(ExitCode::FAILURE) };
     let Some(link) = cfg.hub.clone() else { anyhow::bail!("{}: no [hub] section; add url, box and token_file", args.config.display()) };
-    let clips = args.clips.clone().unwrap_or_else(|| super::run::clips_beside(&args.store));
+    let clips = args.clips.clone().unwrap_or_else(|| crate::agent::service::clips_beside(&args.store));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let store = crate::store::Store::open(&args.store).await?.with_outbox();

@@ -15,7 +15,6 @@ mod replay;
 mod run;
 mod simulate;
 mod snapshot;
-mod store_thread;
 mod trace;
 
 use std::path::PathBuf;

@@ -25,7 +25,7 @@ use crate::store::{ClipRow, Store, StoreError};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
 
 /// Where and how the store thread writes clips.
-pub(super) struct ClipSink {
+pub struct ClipSink {
     pub root: PathBuf,
     pub windows: Vec<crate::config::Window>,
     pub fps: f64,
@@ -84,7 +84,7 @@ impl Write {
 }
 
 /// What the writer did.
-pub(super) struct WriterDone {
+pub struct WriterDone {
     pub events: u64,
     pub minutes: usize,
     pub clips: Vec<String>,
@@ -94,8 +94,9 @@ pub(super) struct WriterDone {
 }
 
 /// Everything the writer thread holds.
-pub(super) struct StoreWriter {
-    pub rt: tokio::runtime::Runtime,
+pub struct StoreWriter {
+    /// The box's runtime: the writer blocks on it from its own thread.
+    pub rt: tokio::runtime::Handle,
     pub store: Store,
     pub clip_sink: Option<ClipSink>,
     pub agent: Arc<agent::Agent>,

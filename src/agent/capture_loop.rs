@@ -1,0 +1,167 @@
+//! A window's capture loop: reads the source into the window's slot,
+//! reopening it with backoff when it fails, and paces recordings at the
+//! analysis rate as a camera would. Waits go through a [`Clock`], so tests
+//! drive them.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::state::WindowState;
+use super::{FIRST_BACKOFF, MAX_BACKOFF};
+use crate::base::clock::{Backoff, Clock};
+use crate::capture::{self, CaptureOptions};
+use crate::sync::lock;
+
+/// How often a waiting capture thread looks at the stop flag.
+pub(super) const STOP_POLL: Duration = Duration::from_millis(50);
+
+/// Reads one window's source into its slot, reopening it with backoff
+/// (0.5 s doubling to [`MAX_BACKOFF`]) when it fails. Waits (the backoff,
+/// and a recording's pace) go through `clock`, so tests drive them.
+pub(super) fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &AtomicBool, clock: &dyn Clock) {
+    let spec = w.window.source.clone().expect("windows without a source are skipped");
+    let is_file = matches!(spec, crate::config::SourceSpec::File { .. } | crate::config::SourceSpec::Images { .. });
+    let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF);
+    let mut opened_once = false;
+    while !stop.load(Ordering::Relaxed) {
+        match capture::open(&spec, opts) {
+            Ok(mut src) => {
+                w.stats.source_up.store(true, Ordering::Relaxed);
+                // A looping file starting over is not a reconnection.
+                if opened_once && !is_file {
+                    w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                }
+                opened_once = true;
+                backoff.reset();
+                // Recordings play at the analysis rate, as a camera would:
+                // each frame is due one period after the last one.
+                let mut due = clock.elapsed();
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    match src.next_frame() {
+                        Ok(Some(frame)) => {
+                            w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                            *lock(&w.stats.last_frame) = Some(Instant::now());
+                            w.slot.put(frame);
+                            if is_file {
+                                due += Duration::from_secs_f64(1.0 / opts.fps);
+                                let now = clock.elapsed();
+                                if due > now {
+                                    clock.sleep_blocking(due - now);
+                                } else {
+                                    due = now;
+                                }
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                            *lock(&w.stats.last_error) = Some(e.to_string());
+                            tracing::warn!(window = %w.window.id, error = %e, "source failed; reopening");
+                            break;
+                        }
+                    }
+                }
+                w.stats.source_up.store(false, Ordering::Relaxed);
+                if is_file && !loop_files {
+                    break;
+                }
+            }
+            Err(e) => {
+                w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                *lock(&w.stats.last_error) = Some(e.to_string());
+                tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff.peek(), "cannot open source");
+                if is_file && !loop_files {
+                    break;
+                }
+            }
+        }
+        // Wait before the next attempt, in short steps so a stop is heard.
+        let wait = backoff.next_wait();
+        let until = clock.elapsed() + wait;
+        while !stop.load(Ordering::Relaxed) {
+            let now = clock.elapsed();
+            if now >= until {
+                break;
+            }
+            clock.sleep_blocking((until - now).min(STOP_POLL));
+        }
+    }
+    w.slot.close();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::agent::Agent;
+    use crate::base::clock::{Clock, SimulatedClock, Sleep};
+
+    /// A simulated clock that raises `stop` once `limit` of time has been
+    /// slept through: the capture loop runs its schedule in microseconds.
+    struct StopAfter {
+        clock: SimulatedClock,
+        stop: Arc<AtomicBool>,
+        limit: Duration,
+    }
+
+    impl Clock for StopAfter {
+        fn now_ms(&self) -> i64 {
+            self.clock.now_ms()
+        }
+        fn elapsed(&self) -> Duration {
+            self.clock.elapsed()
+        }
+        fn sleep(&self, d: Duration) -> Sleep {
+            self.clock.sleep(d)
+        }
+        fn sleep_blocking(&self, d: Duration) {
+            self.clock.sleep_blocking(d);
+            if self.clock.elapsed() >= self.limit {
+                self.stop.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    fn dead_camera_agent() -> Arc<Agent> {
+        let text = r#"hall = "t"
+[[window]]
+id = "w1"
+source = "rtsp://127.0.0.1:9/cam"
+staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
+counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
+hours = ["00:00-23:59"]
+"#;
+        let cfg = crate::config::parse(text, std::path::Path::new("t.toml")).expect("test config");
+        Agent::new(&cfg, &BTreeMap::new()).unwrap()
+    }
+
+    #[test]
+    fn a_dead_camera_is_retried_on_a_doubling_backoff_capped_at_two_seconds() {
+        let agent = dead_camera_agent();
+        let stop = Arc::new(AtomicBool::new(false));
+        // Attempts at 0, 0.5, 1.5, 3.5, 5.5, 7.5 and 9.5 s (waits 0.5, 1, 2, 2…).
+        let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_millis(9_600) };
+        capture_loop(&agent.windows[0], CaptureOptions::default(), false, &stop, &clock);
+        let s = &agent.windows[0].stats;
+        assert_eq!(s.errors.load(Ordering::Relaxed), 7);
+        assert_eq!(s.reconnects.load(Ordering::Relaxed), 0, "never opened, so never reopened");
+        assert!(!s.source_up.load(Ordering::Relaxed));
+        assert!(lock(&s.last_error).as_deref().is_some_and(|e| e.contains("127.0.0.1:9")));
+    }
+
+    #[test]
+    fn a_stop_ends_the_wait_at_once() {
+        let agent = dead_camera_agent();
+        let stop = Arc::new(AtomicBool::new(false));
+        // Stopped 0.1 s into the first 0.5 s wait: the loop polls the flag.
+        let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_millis(100) };
+        capture_loop(&agent.windows[0], CaptureOptions::default(), false, &stop, &clock);
+        assert_eq!(agent.windows[0].stats.errors.load(Ordering::Relaxed), 1);
+        assert!(clock.elapsed() <= Duration::from_millis(100), "{:?}", clock.elapsed());
+    }
+}

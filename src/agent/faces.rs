@@ -1,0 +1,104 @@
+//! The face model's role in the agent: faces for clip frames (searched, or
+//! reused while the frame is unchanged) and for the editor's preview.
+//! Fail closed: when the model is missing or fails, the evidence says so
+//! and the redaction gate fills the whole frame.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, FixedOffset};
+use image::RgbImage;
+
+use super::motion::{FaceGate, Thumb};
+use crate::privacy::FaceEvidence;
+use crate::sync::lock;
+use crate::vision::catalog::Catalog;
+use crate::vision::pose::{ModelId, PoseSpec};
+use crate::vision::retinaface::FaceDetector;
+use crate::vision::runtime::Runtime;
+
+/// Faces from this score are filled in clips: lower than a detector's usual
+/// 0.5, because a false face costs a grey patch and a missed one a person's
+/// privacy.
+pub const REDACT_FACE_SCORE: f32 = 0.3;
+
+/// The previews' face search runs at least at this size (long side).
+const PREVIEW_LONG_SIDE: u32 = 960;
+
+/// The box's one face model, shared by its workers, or why there is none.
+pub struct Faces(Result<Mutex<FaceDetector>, String>);
+
+impl Faces {
+    /// Loads the face model; when it cannot load, says so once and every
+    /// clip and preview frame is filled whole.
+    pub fn load(runtime: &Runtime, catalog: &Catalog, pose: &PoseSpec) -> Faces {
+        let loaded = FaceDetector::load(runtime, catalog, pose.engine).map_err(|e| e.to_string()).map(|mut f| {
+            f.thresholds.score = REDACT_FACE_SCORE;
+            Mutex::new(f)
+        });
+        if let Err(e) = &loaded {
+            tracing::error!(error = %e, "the face model did not load: every clip and preview frame will be filled whole");
+        }
+        Faces(loaded)
+    }
+
+    /// No face model: every frame is filled whole.
+    pub fn unavailable(why: &str) -> Faces {
+        Faces(Err(why.to_string()))
+    }
+
+    /// The model's name and digest, for clip sidecars.
+    pub fn model(&self) -> Option<ModelId> {
+        let f = self.0.as_ref().ok()?;
+        let f = lock(f);
+        Some(ModelId { name: f.engine().name().to_string(), sha256: f.engine().sha256.clone() })
+    }
+
+    /// Faces in a clip frame: the last search's, while the frame's
+    /// thumbnail has not changed since (`gate`), else a new search.
+    pub fn for_clip(
+        &self,
+        window: &str,
+        gate: &mut FaceGate,
+        image: &RgbImage,
+        ts: DateTime<FixedOffset>,
+        thumb: Option<Thumb>,
+    ) -> FaceEvidence {
+        let f = match &self.0 {
+            Ok(f) => f,
+            Err(e) => return FaceEvidence::Unavailable(e.clone()),
+        };
+        if let Some(found) = thumb.as_ref().and_then(|t| gate.reuse(t, ts)) {
+            return FaceEvidence::Detected(found);
+        }
+        match lock(f).detect(image) {
+            Ok(found) => {
+                if let Some(t) = thumb {
+                    gate.searched(t, ts, &found);
+                }
+                FaceEvidence::Detected(found)
+            }
+            Err(e) => {
+                tracing::warn!(window, error = %e, "face detector failed; the frame is filled whole");
+                FaceEvidence::Unavailable(e.to_string())
+            }
+        }
+    }
+
+    /// Faces in a preview frame, searched at full size (the editor shows
+    /// it large).
+    pub fn for_preview(&self, image: &RgbImage) -> FaceEvidence {
+        let f = match &self.0 {
+            Ok(f) => f,
+            Err(e) => return FaceEvidence::Unavailable(e.clone()),
+        };
+        let mut f = lock(f);
+        let long = f.long_side;
+        f.long_side = image.width().max(image.height()).max(PREVIEW_LONG_SIDE);
+        let found = f.detect(image);
+        f.long_side = long;
+        match found {
+            Ok(found) => FaceEvidence::Detected(found),
+            Err(e) => FaceEvidence::Unavailable(e.to_string()),
+        }
+    }
+}

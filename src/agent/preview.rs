@@ -1,0 +1,39 @@
+//! The zone editor's live preview: while the editor is open (a preview
+//! asked for in the last minute), a redacted, skeleton-drawn PNG of the
+//! window every 2 s. It passes the same redaction gate as clips.
+
+use std::time::{Duration, Instant};
+
+use super::faces::Faces;
+use super::state::WindowState;
+use crate::capture::Frame;
+use crate::privacy::{RedactOptions, TemporalRedactor};
+use crate::sync::lock;
+use crate::vision::Person;
+
+/// Previews stop this long after the last request.
+const WANTED_FOR: Duration = Duration::from_secs(60);
+/// At most one preview per this.
+const EVERY: Duration = Duration::from_secs(2);
+/// Long side of the PNG.
+const LONG_SIDE: u32 = 960;
+
+/// Makes the window's preview from this frame, if one is wanted and due.
+pub(super) fn preview_frame(w: &WindowState, frame: &Frame, people: &[Person], faces: &Faces) {
+    let masks = {
+        let shown = lock(&w.shown);
+        let wanted = shown.preview_wanted.is_some_and(|t| t.elapsed() < WANTED_FOR);
+        if !wanted || shown.preview.as_ref().is_some_and(|(t, _)| t.elapsed() < EVERY) {
+            return;
+        }
+        shown.masks.clone()
+    };
+    let evidence = faces.for_preview(&frame.image);
+    let mut r = TemporalRedactor::new(0, RedactOptions::default(), masks);
+    let Some((mut shot, ())) = r.push(frame.image.clone(), people, &evidence, ()) else { return };
+    shot.draw_people(people, w.window.thresholds.min_keypoint_conf);
+    match shot.downscaled(LONG_SIDE).png_bytes() {
+        Ok(png) => lock(&w.shown).preview = Some((Instant::now(), png)),
+        Err(e) => tracing::warn!(window = %w.window.id, error = %e, "preview not encoded"),
+    }
+}

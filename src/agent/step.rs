@@ -1,0 +1,362 @@
+//! One analysed frame of one window, as a plain function: people (found,
+//! or reused while the zones are unchanged), the rules, attire, traces,
+//! MQTT, the preview and the clip recorder. What it produces for the store
+//! comes back as [`Output`]s. The pose model comes in through [`Estimate`],
+//! so tests drive the step with a stub.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use image::RgbImage;
+
+use super::faces::Faces;
+use super::state::{WindowState, Work};
+use super::{AgentOptions, Output, motion, preview, region, traces};
+use crate::capture::Frame;
+use crate::clips::FinishedClip;
+use crate::geometry::BBox;
+use crate::rules::{Observation, RuleCode};
+use crate::sync::lock;
+use crate::vision::pose::{ModelId, PoseEstimator};
+use crate::vision::{Person, VisionError};
+
+/// How often each window's baseline is handed to the store.
+const BASELINE_SAVE_EVERY: Duration = Duration::from_secs(300);
+
+/// Finds people in a frame, or in a region of it.
+pub trait Estimate: Sync {
+    fn people(&self, image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError>;
+}
+
+impl Estimate for PoseEstimator {
+    fn people(&self, image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError> {
+        self.estimate_in(image, region)
+    }
+}
+
+/// What every step shares: the options and the box's models.
+pub struct Kit<'a> {
+    pub options: &'a AgentOptions,
+    pub faces: &'a Faces,
+    pub judge: Option<&'a crate::attire::Judge>,
+    /// The models clips name in their sidecars.
+    pub models: &'a Arc<Vec<ModelId>>,
+}
+
+/// Analyses `frame` of window `w` with `est`; returns what goes to the
+/// store, in order. An inference failure is counted and logged, and the
+/// frame produces nothing.
+pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec<Output> {
+    let options = kit.options;
+    let thumb = (options.motion_gate.is_some() || options.clips.is_some()).then(|| motion::Thumb::of(&frame.image));
+    let reused = thumb.as_ref().and_then(|t| lock(&w.work).gate.as_ref()?.reuse(t, frame.ts));
+    let people = match reused {
+        Some(people) => {
+            w.stats.frames_gated.fetch_add(1, Ordering::Relaxed);
+            people
+        }
+        None => {
+            let t0 = Instant::now();
+            let (fw, fh) = (frame.image.width(), frame.image.height());
+            let region = if options.zone_crop { region::analysis_region(lock(&w.rules).window(), fw, fh) } else { None };
+            match est.people(&frame.image, region) {
+                Ok(people) => {
+                    w.stats.observe_latency(t0.elapsed().as_secs_f64());
+                    if let (Some(t), Some(gate)) = (&thumb, lock(&w.work).gate.as_mut()) {
+                        gate.analysed(t.clone(), frame.ts, &people);
+                    }
+                    people
+                }
+                Err(e) => {
+                    w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(window = %w.window.id, error = %e, "inference failed");
+                    return Vec::new();
+                }
+            }
+        }
+    };
+    w.stats.frames_analysed.fetch_add(1, Ordering::Relaxed);
+    let mut out = Vec::new();
+    let (w_px, h_px) = (frame.image.width(), frame.image.height());
+    let mut rules = lock(&w.rules);
+    let before = rules.active();
+    let mut obs = rules.observe(&people, w_px, h_px);
+    let mut work = lock(&w.work);
+    if let Some(j) = kit.judge {
+        let a = attire_of(&w.window.id, &mut work, j, &frame, &people, obs.clerk, rules.window().desk_y);
+        (obs.badge, obs.uniform) = (a.badge, a.uniform);
+    }
+    let events = rules.push_observation(frame.ts, &obs);
+    if let Some(t) = work.traces.as_mut() {
+        let line = traces::line(frame.ts, &w.window.id, w_px, h_px, &kit.models[0].name, &people, obs.badge, obs.uniform);
+        if let Err(e) = t.record(line) {
+            tracing::warn!(window = %w.window.id, error = %e, "trace not recorded");
+        }
+    }
+    let began: Vec<_> = rules.active().into_iter().filter(|a| !before.contains(a)).collect();
+    let rules_idle = rules.all_idle() && options.clips.is_some_and(|c| c.pre_roll_s <= rules.window().thresholds.shortest_onset_s());
+    if let Some(m) = &options.mqtt {
+        for (rule, start) in &began {
+            m.started(&w.window.id, *rule, start);
+        }
+        for e in &events {
+            m.ended(e);
+        }
+        if !began.is_empty() || !events.is_empty() || !m.has_state(&w.window.id) {
+            m.state(&w.window.id, &frame.ts, &rules.active());
+        }
+    }
+    let minutes = rules.take_closed_minutes(frame.ts);
+    if work.baseline_saved.elapsed() >= BASELINE_SAVE_EVERY {
+        work.baseline_saved = Instant::now();
+        out.push(Output::Baseline(w.window.id.clone(), rules.learner().to_json()));
+    }
+    if !began.is_empty() {
+        // In the hall's offset, as the closed event's start will be, so
+        // that both are one row (the edge store keys on the text).
+        let schedule = &rules.window().schedule;
+        let opened = began.iter().map(|(r, t)| (*r, schedule.localize(*t))).collect();
+        out.push(Output::Opened(w.window.id.clone(), opened));
+    }
+    drop(rules);
+    drop(work);
+    lock(&w.shown).last_observation = Some(obs.clone());
+    if !events.is_empty() {
+        out.push(Output::Events(events));
+    }
+    if !minutes.is_empty() {
+        out.push(Output::Minutes(minutes));
+    }
+    preview::preview_frame(w, &frame, &people, kit.faces);
+    let shot = Shot { frame, people, obs, began, thumb, rules_idle };
+    for clip in record_clip_frame(w, shot, kit.faces) {
+        out.push(Output::Clip(Box::new(clip), Arc::clone(kit.models)));
+    }
+    out
+}
+
+/// One analysed frame, on its way to the window's clip recorder.
+struct Shot {
+    frame: Frame,
+    people: Vec<Person>,
+    obs: Observation,
+    /// Violations that began with this frame.
+    began: Vec<(RuleCode, DateTime<FixedOffset>)>,
+    thumb: Option<motion::Thumb>,
+    /// Every rule idle, and the pre-roll no longer than the quickest rule's
+    /// onset: no clip can need this frame.
+    rules_idle: bool,
+}
+
+/// Passes a frame to the window's clip recorder (if clips are on): faces
+/// first, then the triggers, then the frame. Returns the clips it
+/// completed.
+fn record_clip_frame(w: &WindowState, shot: Shot, faces: &Faces) -> Vec<FinishedClip> {
+    let mut work = lock(&w.work);
+    let Work { clips, face_gate, .. } = &mut *work;
+    let Some(rec) = clips.as_mut() else { return Vec::new() };
+    let Shot { frame, people, obs, began, thumb, rules_idle } = shot;
+    // A frame can end up in a clip only while a rule is pending (every
+    // rule is pending at least `shortest_onset_s` before it becomes a
+    // violation, which is checked to be no shorter than the pre-roll) or a
+    // clip is under way: other frames need no face search and no redaction.
+    if rules_idle && began.is_empty() && !rec.is_recording() {
+        w.stats.clip_frames_skipped.fetch_add(1, Ordering::Relaxed);
+        return Vec::new();
+    }
+    let evidence = faces.for_clip(&w.window.id, face_gate, &frame.image, frame.ts, thumb);
+    for (rule, start) in began {
+        rec.trigger(rule, start, frame.ts, values_of(&obs));
+    }
+    rec.push(frame.image, &people, &evidence, obs.clerk, frame.ts)
+}
+
+/// The clerk's attire: judged every `every_s`, and the last verdict held
+/// for up to three periods in between (then unknown).
+fn attire_of(
+    window: &str,
+    work: &mut Work,
+    judge: &crate::attire::Judge,
+    frame: &Frame,
+    people: &[Person],
+    clerk: Option<usize>,
+    desk_y: Option<f32>,
+) -> crate::attire::Attire {
+    let last = &mut work.attire;
+    let age = |t: DateTime<FixedOffset>| (frame.ts - t).num_milliseconds() as f64 / 1000.0;
+    let due = last.as_ref().is_none_or(|(t, _)| age(*t) >= judge.every_s());
+    if due {
+        if let Some(p) = clerk.and_then(|i| people.get(i)) {
+            let desk = desk_y.map(|y| y * frame.image.height() as f32);
+            match judge.judge(&frame.image, p, desk) {
+                Ok(a) => *last = Some((frame.ts, a)),
+                Err(e) => tracing::warn!(window, error = %e, "attire check failed"),
+            }
+        }
+    }
+    match last.as_ref() {
+        Some((t, a)) if age(*t) <= 3.0 * judge.every_s() && clerk.is_some() => *a,
+        _ => crate::attire::Attire::default(),
+    }
+}
+
+/// The measurements a clip's sidecar keeps from the trigger frame.
+fn values_of(obs: &Observation) -> BTreeMap<String, f64> {
+    [
+        ("trunk_deg", obs.trunk_deg),
+        ("neck_deg", obs.neck_deg),
+        ("sink", obs.sink),
+        ("shoulder_drop", obs.measures.map(|m| m.drop)),
+        ("head_on_desk_p", obs.head_on_desk_p),
+        ("confidence", Some(obs.confidence)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), f64::from(v?))))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::agent::Agent;
+
+    /// Counts its calls; finds nobody, or fails when told to.
+    #[derive(Default)]
+    struct Stub {
+        calls: AtomicUsize,
+        fail: bool,
+        regions: Mutex<Vec<Option<BBox>>>,
+    }
+
+    impl Estimate for Stub {
+        fn people(&self, _image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError> {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            lock(&self.regions).push(region);
+            if self.fail { Err(VisionError::Inference { model: "stub".into(), message: "told to fail".into() }) } else { Ok(Vec::new()) }
+        }
+    }
+
+    fn agent() -> Arc<Agent> {
+        let text = r#"hall = "t"
+[[window]]
+id = "w1"
+source = "rtsp://127.0.0.1:9/cam"
+staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
+counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
+hours = ["00:00-23:59"]
+"#;
+        let cfg = crate::config::parse(text, std::path::Path::new("t.toml")).expect("test config");
+        Agent::new(&cfg, &BTreeMap::new()).unwrap()
+    }
+
+    fn options(gate: bool) -> AgentOptions {
+        AgentOptions {
+            fps: 2.0,
+            workers: 1,
+            model_copies: 1,
+            loop_files: false,
+            pose: Default::default(),
+            motion_gate: gate.then(motion::GateOptions::default),
+            clips: None,
+            attire: None,
+            record_traces: None,
+            mqtt: None,
+            zone_crop: true,
+            store_give_up: Duration::from_secs(60),
+        }
+    }
+
+    fn frame(i: u64, shade: u8) -> Frame {
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+        Frame {
+            ts: t0 + chrono::Duration::milliseconds(500 * i as i64),
+            index: i,
+            image: RgbImage::from_pixel(64, 36, image::Rgb([shade; 3])),
+        }
+    }
+
+    fn run(w: &WindowState, est: &Stub, gate: bool, frames: impl Iterator<Item = Frame>) -> Vec<Output> {
+        if gate {
+            lock(&w.work).gate =
+                Some(motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, motion::GateOptions::default()));
+        }
+        let opts = options(gate);
+        let faces = Faces::unavailable("no face model in this test");
+        let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
+        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
+        frames.flat_map(|f| step(w, f, est, &kit)).collect()
+    }
+
+    /// An empty post for three minutes at 2 fps: the step opens `absent`
+    /// once the tolerance has passed, dated from when the post emptied,
+    /// and hands over the closed minutes; pose ran on the zones' region.
+    #[test]
+    fn an_empty_post_opens_absent_and_closes_minutes() {
+        let agent = agent();
+        let w = &agent.windows[0];
+        let est = Stub::default();
+        let out = run(w, &est, false, (0..360).map(|i| frame(i, (i % 200) as u8)));
+        assert_eq!(est.calls.load(Ordering::Relaxed), 360);
+        assert_eq!(w.stats.frames_analysed.load(Ordering::Relaxed), 360);
+        assert!(lock(&est.regions).iter().all(|r| r.is_some()), "zone crop on: pose looks at the zones' region");
+        let opened: Vec<_> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Opened(window, began) => Some((window.clone(), began.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(opened.len(), 1, "absent opened once");
+        assert_eq!(opened[0].0, "w1");
+        assert_eq!(opened[0].1[0].0, RuleCode::Absent);
+        assert_eq!(opened[0].1[0].1, frame(0, 0).ts, "dated from the first empty frame");
+        // 09:00 and 09:01 closed by 09:02:59.5; 09:00 is handed over again
+        // when the absence is backdated into it.
+        let minutes: std::collections::BTreeSet<String> = out
+            .iter()
+            .flat_map(|o| {
+                if let Output::Minutes(m) = o {
+                    m.iter().filter_map(|m| m.minute).map(|t| t.format("%H:%M").to_string()).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        assert_eq!(minutes.into_iter().collect::<Vec<_>>(), ["09:00", "09:01"]);
+        assert!(lock(&w.shown).last_observation.as_ref().is_some_and(|o| !o.present));
+    }
+
+    /// Unchanged frames reuse the last people: no inference, counted as
+    /// gated, and the rules still see every frame.
+    #[test]
+    fn unchanged_frames_are_judged_without_inference() {
+        let agent = agent();
+        let w = &agent.windows[0];
+        let est = Stub::default();
+        run(w, &est, true, (0..10).map(|i| frame(i, 90)));
+        assert_eq!(est.calls.load(Ordering::Relaxed), 1);
+        assert_eq!(w.stats.frames_gated.load(Ordering::Relaxed), 9);
+        assert_eq!(w.stats.frames_analysed.load(Ordering::Relaxed), 10);
+    }
+
+    /// A failing model counts errors and produces nothing: no rule sees a
+    /// frame nobody looked at.
+    #[test]
+    fn a_failed_inference_produces_nothing() {
+        let agent = agent();
+        let w = &agent.windows[0];
+        let est = Stub { fail: true, ..Stub::default() };
+        let out = run(w, &est, false, (0..400).map(|i| frame(i, 0)));
+        assert!(out.is_empty());
+        assert_eq!(w.stats.errors.load(Ordering::Relaxed), 400);
+        assert_eq!(w.stats.frames_analysed.load(Ordering::Relaxed), 0);
+        assert!(lock(&w.shown).last_observation.is_none());
+    }
+}
