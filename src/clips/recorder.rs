@@ -30,6 +30,8 @@ pub struct ClipFrame {
 /// What travels with a raw frame through the redaction delay.
 struct Pending {
     ts: Ts,
+    /// The width people were found at (frames come out at clip size).
+    analysed_width: f32,
     people: Vec<Person>,
     clerk: Option<usize>,
 }
@@ -69,7 +71,8 @@ impl ClipRecorder {
             settings,
             options,
             masks: window.masks.clone(),
-            redactor: TemporalRedactor::new(settings.dilate_frames, options, window.masks.clone()),
+            // Frames wait in the redaction delay at clip size.
+            redactor: TemporalRedactor::new(settings.dilate_frames, options, window.masks.clone()).shrinking_to(settings.max_side),
             ring: VecDeque::new(),
             recording: Vec::new(),
         }
@@ -85,7 +88,7 @@ impl ClipRecorder {
     /// face detector's verdict and the clerk's index; returns the clips it
     /// completed.
     pub fn push(&mut self, frame: RgbImage, people: &[Person], faces: &FaceEvidence, clerk: Option<usize>, ts: Ts) -> Vec<FinishedClip> {
-        let pending = Pending { ts, people: people.to_vec(), clerk };
+        let pending = Pending { ts, analysed_width: frame.width() as f32, people: people.to_vec(), clerk };
         let released = if self.settings.skeleton_only {
             // No camera pixels of people at all: nothing to dilate.
             Some((skeleton_only(&frame, people, &self.masks, &self.options), pending))
@@ -126,9 +129,8 @@ impl ClipRecorder {
     }
 
     fn accept(&mut self, red: RedactedFrame, p: Pending) -> Vec<FinishedClip> {
-        let analysed_width = red.image().width() as f32;
         let frame = red.downscaled(self.settings.max_side);
-        let s = frame.image().width() as f32 / analysed_width.max(1.0);
+        let s = frame.image().width() as f32 / p.analysed_width.max(1.0);
         let people = p.people.iter().map(|person| scaled(person, s)).collect();
         let clip_frame = Arc::new(ClipFrame { ts: p.ts, frame, people, clerk: p.clerk });
         let keep_from = p.ts - chrono::Duration::milliseconds((self.settings.pre_roll_s * 1000.0) as i64);

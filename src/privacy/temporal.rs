@@ -15,6 +15,8 @@ use crate::geometry::{BBox, Polygon};
 use crate::vision::Person;
 
 struct Waiting<T> {
+    /// The frame's size as it came in (a change means a new stream mode).
+    source: (u32, u32),
     image: RgbImage,
     regions: Vec<BBox>,
     whole: bool,
@@ -27,6 +29,8 @@ pub struct TemporalRedactor<T> {
     dilate: usize,
     options: RedactOptions,
     masks: Vec<Polygon>,
+    /// Frames wait shrunk to this long side (see [`TemporalRedactor::shrinking_to`]).
+    max_side: Option<u32>,
     /// Frames not yet released, oldest first, then the `dilate` frames
     /// already released, which still lend their regions to later frames.
     waiting: VecDeque<Waiting<T>>,
@@ -42,22 +46,35 @@ impl<T> TemporalRedactor<T> {
 
     /// `masks` are normalised polygons filled in every frame.
     pub fn new(dilate: usize, options: RedactOptions, masks: Vec<Polygon>) -> TemporalRedactor<T> {
-        TemporalRedactor { dilate, options, masks, waiting: VecDeque::new(), released: VecDeque::new() }
+        TemporalRedactor { dilate, options, masks, max_side: None, waiting: VecDeque::new(), released: VecDeque::new() }
+    }
+
+    /// Frames wait (and come out) no larger than `max_side` on their long
+    /// side: a clip's size, a quarter of the memory of a 1280×720 frame for
+    /// each frame in the delay. Regions are found on the full frame, then
+    /// scaled with it and grown by [`SHRINK_MARGIN`] pixels, the reach of
+    /// the resize filter, so no pixel near a region carries its content.
+    pub fn shrinking_to(mut self, max_side: u32) -> TemporalRedactor<T> {
+        self.max_side = Some(max_side);
+        self
     }
 
     /// Takes one frame with what was found in it; returns the frame from
     /// `dilate` frames ago, redacted with the regions of every frame within
     /// `dilate` of it, once that many have followed.
     pub fn push(&mut self, frame: RgbImage, people: &[Person], faces: &FaceEvidence, payload: T) -> Option<(RedactedFrame, T)> {
+        let source = frame.dimensions();
         let (regions, whole) = regions_for(frame.width(), frame.height(), people, faces, &self.options);
-        if let Some(last) = self.waiting.back() {
-            if last.image.dimensions() != frame.dimensions() {
-                // A new stream size (the camera changed mode): regions of the
-                // old size mean nothing here. Whatever waits goes out whole.
-                self.whole_out_all();
-            }
+        if self.waiting.back().is_some_and(|last| last.source != source) {
+            // A new stream size (the camera changed mode): regions of the
+            // old size mean nothing here. Whatever waits goes out whole.
+            self.whole_out_all();
         }
-        self.waiting.push_back(Waiting { image: frame, regions, whole, payload });
+        let (image, regions) = match self.max_side {
+            Some(m) => shrink(frame, regions, m),
+            None => (frame, regions),
+        };
+        self.waiting.push_back(Waiting { source, image, regions, whole, payload });
         (self.waiting.len() > self.dilate).then(|| self.release()).flatten()
     }
 
@@ -85,6 +102,24 @@ impl<T> TemporalRedactor<T> {
         }
         Some((apply(first.image, regions, first.whole, &self.masks, &self.options), first.payload))
     }
+}
+
+/// How far (in shrunk pixels) a region grows when its frame is shrunk:
+/// the antialiased bilinear filter (`imageio::resize_rgb`) mixes source
+/// pixels up to one output pixel away.
+pub const SHRINK_MARGIN: f32 = 2.0;
+
+/// The frame at no more than `max_side`, with its regions scaled and grown.
+fn shrink(frame: RgbImage, regions: Vec<BBox>, max_side: u32) -> (RgbImage, Vec<BBox>) {
+    let (w, h) = frame.dimensions();
+    let (nw, nh) = crate::imageio::analysis_size(w, h, max_side);
+    if (nw, nh) == (w, h) {
+        return (frame, regions);
+    }
+    let (sx, sy) = (nw as f32 / w as f32, nh as f32 / h as f32);
+    let m = SHRINK_MARGIN;
+    let regions = regions.iter().map(|r| BBox::new(r.x1 * sx - m, r.y1 * sy - m, r.x2 * sx + m, r.y2 * sy + m)).collect();
+    (crate::imageio::resize_rgb(&frame, nw, nh), regions)
 }
 
 #[cfg(test)]
@@ -120,6 +155,27 @@ mod tests {
         for (f, i) in &out {
             let filled = flat(f.image(), 42, 12, 58, 28);
             assert_eq!(filled, (1..=5).contains(i), "frame {i}");
+        }
+    }
+
+    /// Shrunk while waiting: the frames come out at the clip's size, the
+    /// face filled at its scaled place and the filter's reach around it,
+    /// and the rest of the picture kept.
+    #[test]
+    fn shrunk_frames_fill_the_scaled_region_and_its_margin() {
+        let big = || RgbImage::from_fn(200, 120, |x, y| Rgb([(x * 9 % 256) as u8, (y * 17 % 256) as u8, 90]));
+        let mut t = TemporalRedactor::new(1, RedactOptions::default(), Vec::new()).shrinking_to(100);
+        let none = FaceEvidence::Detected(vec![]);
+        // A face at x 81..121, y 20..60 in the full frame: 40.5..60.5,
+        // 10..30 at half size.
+        let face = FaceEvidence::Detected(vec![Detection { bbox: BBox::new(81.0, 20.0, 121.0, 60.0), score: 0.9 }]);
+        assert!(t.push(big(), &[], &none, 0).is_none());
+        let (f0, _) = t.push(big(), &[], &face, 1).unwrap();
+        let (f1, _) = t.push(big(), &[], &none, 2).unwrap();
+        for f in [&f0, &f1] {
+            assert_eq!(f.image().dimensions(), (100, 60));
+            assert!(flat(f.image(), 39, 8, 63, 32), "the face, the rounding and the margin are filled");
+            assert!(!flat(f.image(), 0, 40, 30, 60), "the rest is kept");
         }
     }
 

@@ -59,6 +59,14 @@ impl Engine {
             // from 300 to 240 MB at the same CPU time (docs/design.md).
             .with_memory_pattern(false)
             .map_err(|e| load_err(&e))?
+            // The CPU arena stays on, deliberately. Off, it would free the
+            // 84 MB it keeps for the pose pair and the face model on a
+            // 1280×720 frame, but every run would then map and fault in its
+            // tensors afresh (the agent pins glibc's mmap threshold): 24
+            // windows fell from 0.93 to 0.29 analysed frames/s each
+            // (`scripts/bench-agent.sh 24 60`; README, "Where the memory goes").
+            .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(true).build()])
+            .map_err(|e| load_err(&e))?
             .commit_from_memory(&bytes)
             .map_err(|e| load_err(&e))?;
 
