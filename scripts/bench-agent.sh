@@ -8,6 +8,11 @@
 # decoding is included. Prints the analysed frames per second per window (the
 # target is the --fps rate, 2 by default), the inference load, and the peak
 # resident memory (VmHWM) of the whole process.
+#
+# BENCH_PRE_ROLL=SECONDS sets `[clips] pre_roll_s`. Longer than the quickest
+# rule's onset (20 s by default), every analysed frame is prepared for a
+# clip (face search, redaction, the pre-roll ring): the worst case, which
+# the street scene otherwise never reaches because its rules stay idle.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -28,6 +33,9 @@ fi
 config="$work/hall-$windows.toml"
 {
   echo 'hall = "bench"'
+  if [[ -n ${BENCH_PRE_ROLL:-} ]]; then
+    printf '[clips]\npre_roll_s = %s\n' "$BENCH_PRE_ROLL"
+  fi
   for i in $(seq -w 1 "$windows"); do
     ln -sf "cam-720p-5fps.mp4" "$work/cam$i.mp4"
     cat <<EOF
