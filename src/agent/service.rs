@@ -22,12 +22,14 @@ use crate::vision::catalog::Catalog;
 use crate::vision::runtime::Runtime;
 
 /// Async threads of the box's runtime: pages, store, uplink and MQTT are
-/// light, and inference has the cores.
-const ASYNC_THREADS: usize = 1;
+/// light, and inference has the cores. Two, so that a page waiting on a
+/// window's lock (held through a face search) never holds up the uplink,
+/// MQTT or the timer.
+const ASYNC_THREADS: usize = 2;
 /// Blocking threads (argon2 checks for the pages' login, file work).
 const BLOCKING_THREADS: usize = 4;
 
-/// The box's one async runtime. One async thread of its own also lets sqlx
+/// The box's one async runtime. Async threads of its own also let sqlx
 /// hand connections back to the pool between the store writer's writes (a
 /// current-thread runtime would hold them until the next write, starving the
 /// uplink that shares the pool).

@@ -115,11 +115,12 @@ pub fn run_with(
                         continue;
                     };
                     seen = bell.count();
-                    let outputs = step(w, frame, est, kit);
-                    drop(turn);
-                    for o in outputs {
+                    // Sent before the window is given up, so that the store
+                    // gets each window's outputs in frame order.
+                    for o in step(w, frame, est, kit) {
                         let _ = out.send(o);
                     }
+                    drop(turn);
                 }
             });
         }
@@ -136,15 +137,16 @@ fn finish(
     models: &Arc<Vec<crate::vision::pose::ModelId>>,
     out: &std::sync::mpsc::Sender<Output>,
 ) -> WindowSummary {
-    let mut work = lock(&w.work);
-    if let Some(t) = work.traces.as_mut() {
-        let _ = t.flush();
-    }
+    // Locks in the usual order: rules, then work.
     let (events, minutes, baseline) = {
         let mut rules = lock(&w.rules);
         let (events, minutes) = rules.finish();
         (events, minutes, rules.learner().to_json())
     };
+    let mut work = lock(&w.work);
+    if let Some(t) = work.traces.as_mut() {
+        let _ = t.flush();
+    }
     if let Some(m) = &options.mqtt {
         for e in &events {
             m.ended(e);

@@ -85,7 +85,14 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
     let mut encoder = ClipEncoder::create(&ctx.root.join(&video), w, h, ctx.fps)?;
     let mut thumb: Option<(i64, RedactedFrame)> = None;
     for f in clip.frames.iter().filter(|f| f.frame.dimensions() == (w, h)) {
-        let drawn = drawn(f, clip.rule, ctx.window)?;
+        // A frame that does not unpack is left out, not the whole clip.
+        let drawn = match drawn(f, clip.rule, ctx.window) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(window = %clip.window, error = %e, "a clip frame did not unpack; left out");
+                continue;
+            }
+        };
         encoder.push(&drawn)?;
         let distance = (f.ts - clip.trigger_ts).num_milliseconds().abs();
         if thumb.as_ref().is_none_or(|(d, _)| distance < *d) {

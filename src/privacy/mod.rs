@@ -163,10 +163,24 @@ fn apply(mut image: RgbImage, mut regions: Vec<BBox>, whole: bool, masks: &[Poly
     for r in &regions {
         fill_region(&mut image, r, options.noise, &mut rng);
     }
-    for m in masks {
-        fill_polygon(&mut image, &m.to_pixels(w, h), options.noise, &mut rng);
-    }
+    fill_masks(&mut image, masks, options.noise, &mut rng);
     RedactedFrame { image, regions, whole_frame: whole }
+}
+
+/// Fills the static `masks` (normalised polygons) of `image`.
+fn fill_masks(image: &mut RgbImage, masks: &[Polygon], noise: u8, rng: &mut SmallRng) {
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    for m in masks {
+        fill_polygon(image, &m.to_pixels(w, h), noise, rng);
+    }
+}
+
+/// Fills the static masks of a frame about to be shrunk, at its full size,
+/// so that the resize mixes the fill, not what is behind a mask, into the
+/// pixels along the mask's edge ([`TemporalRedactor::shrinking_to`]).
+fn fill_masks_before_shrinking(image: &mut RgbImage, masks: &[Polygon], noise: u8) {
+    let mut rng = SmallRng::seed_from_u64(u64::from(image.width()) << 32 | u64::from(image.height()));
+    fill_masks(image, masks, noise, &mut rng);
 }
 
 /// Fills the inside of a polygon (pixels) with its mean colour plus noise.

@@ -71,7 +71,7 @@ impl<T> TemporalRedactor<T> {
             self.whole_out_all();
         }
         let (image, regions) = match self.max_side {
-            Some(m) => shrink(frame, regions, m),
+            Some(m) => shrink(frame, regions, m, &self.masks, self.options.noise),
             None => (frame, regions),
         };
         self.waiting.push_back(Waiting { source, image, regions, whole, payload });
@@ -109,13 +109,17 @@ impl<T> TemporalRedactor<T> {
 /// pixels up to one output pixel away.
 pub const SHRINK_MARGIN: f32 = 2.0;
 
-/// The frame at no more than `max_side`, with its regions scaled and grown.
-fn shrink(frame: RgbImage, regions: Vec<BBox>, max_side: u32) -> (RgbImage, Vec<BBox>) {
+/// The frame at no more than `max_side`, with its regions scaled and
+/// grown. The masks are filled before the frame is shrunk (and again after,
+/// with the regions), so no pixel along a mask's edge mixes in what is
+/// behind it.
+fn shrink(mut frame: RgbImage, regions: Vec<BBox>, max_side: u32, masks: &[Polygon], noise: u8) -> (RgbImage, Vec<BBox>) {
     let (w, h) = frame.dimensions();
     let (nw, nh) = crate::imageio::analysis_size(w, h, max_side);
     if (nw, nh) == (w, h) {
         return (frame, regions);
     }
+    super::fill_masks_before_shrinking(&mut frame, masks, noise);
     let (sx, sy) = (nw as f32 / w as f32, nh as f32 / h as f32);
     let m = SHRINK_MARGIN;
     let regions = regions.iter().map(|r| BBox::new(r.x1 * sx - m, r.y1 * sy - m, r.x2 * sx + m, r.y2 * sy + m)).collect();
@@ -177,6 +181,40 @@ mod tests {
             assert!(flat(f.image(), 39, 8, 63, 32), "the face, the rounding and the margin are filled");
             assert!(!flat(f.image(), 0, 40, 30, 60), "the rest is kept");
         }
+    }
+
+    /// Behind a mask, the picture changes from frame to frame; in front of
+    /// it, it does not. Shrunk, the column just outside the mask must not
+    /// change either: the resize must mix in the fill, not what is behind.
+    #[test]
+    fn shrinking_does_not_bleed_what_is_behind_a_mask() {
+        let mask = Polygon(vec![
+            crate::geometry::Point::new(0.5, 0.0),
+            crate::geometry::Point::new(1.0, 0.0),
+            crate::geometry::Point::new(1.0, 1.0),
+            crate::geometry::Point::new(0.5, 1.0),
+        ]);
+        let options = RedactOptions { noise: 0, ..RedactOptions::default() };
+        let mut t = TemporalRedactor::new(0, options, vec![mask]).shrinking_to(100);
+        let none = FaceEvidence::Detected(vec![]);
+        let mut edges = Vec::new();
+        for k in 0..4u32 {
+            // Left half grey; right half (masked) a pattern that differs in
+            // every frame, with the same mean.
+            let img = RgbImage::from_fn(200, 120, |x, y| {
+                if x < 100 {
+                    Rgb([80, 80, 80])
+                } else if (x + y + k) % 2 == 0 {
+                    Rgb([255, 255, 255])
+                } else {
+                    Rgb([0, 0, 0])
+                }
+            });
+            let (f, ()) = t.push(img, &[], &none, ()).unwrap();
+            assert_eq!(f.image().dimensions(), (100, 60));
+            edges.push((0..60).map(|y| f.image().get_pixel(49, y).0).collect::<Vec<_>>());
+        }
+        assert!(edges.windows(2).all(|p| p[0] == p[1]), "the pixels beside the mask carry nothing from behind it");
     }
 
     #[test]
