@@ -1,4 +1,4 @@
-//! The store writer: one thread, with its own async runtime, takes the
+//! The store writer: one thread, blocking on the box's async runtime, takes the
 //! agent's outputs in order and writes them. Clip files are written at
 //! once; rows the store refuses wait in a [`RetryQueue`] and are retried
 //! with backoff, and [`StoreHealth`] says so to `/status`, `/metrics` and

@@ -9,7 +9,6 @@
 mod draw;
 pub mod faces;
 mod mp4;
-mod packed;
 pub mod png;
 mod regions;
 pub mod signatures;
@@ -30,7 +29,6 @@ use crate::vision::detector::Detection;
 
 pub use draw::Cue;
 pub use mp4::{CLIP_BOXES, top_level_boxes};
-pub use packed::{PACK_QUALITY, PackedFrame};
 pub use regions::{RedactOptions, head_region};
 pub use temporal::TemporalRedactor;
 
