@@ -94,11 +94,9 @@ pub(super) fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bo
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use super::*;
-    use crate::agent::Agent;
     use crate::base::clock::{Clock, SimulatedClock, Sleep};
 
     /// A simulated clock that raises `stop` once `limit` of time has been
@@ -127,22 +125,9 @@ mod tests {
         }
     }
 
-    fn dead_camera_agent() -> Arc<Agent> {
-        let text = r#"hall = "t"
-[[window]]
-id = "w1"
-source = "rtsp://127.0.0.1:9/cam"
-staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
-counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
-hours = ["00:00-23:59"]
-"#;
-        let cfg = crate::config::parse(text, std::path::Path::new("t.toml")).expect("test config");
-        Agent::new(&cfg, &BTreeMap::new()).unwrap()
-    }
-
     #[test]
     fn a_dead_camera_is_retried_on_a_doubling_backoff_capped_at_two_seconds() {
-        let agent = dead_camera_agent();
+        let agent = crate::agent::state::one_window_agent();
         let stop = Arc::new(AtomicBool::new(false));
         // Attempts at 0, 0.5, 1.5, 3.5, 5.5, 7.5 and 9.5 s (waits 0.5, 1, 2, 2…).
         let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_millis(9_600) };
@@ -156,7 +141,7 @@ hours = ["00:00-23:59"]
 
     #[test]
     fn a_stop_ends_the_wait_at_once() {
-        let agent = dead_camera_agent();
+        let agent = crate::agent::state::one_window_agent();
         let stop = Arc::new(AtomicBool::new(false));
         // Stopped 0.1 s into the first 0.5 s wait: the loop polls the flag.
         let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_millis(100) };

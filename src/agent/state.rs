@@ -194,3 +194,18 @@ fn rules_with_baseline(w: &Window, kept: Option<&String>) -> WindowRules {
     }
     rules
 }
+
+/// A box of one window on a dead camera, for the agent's unit tests.
+#[cfg(test)]
+pub(super) fn one_window_agent() -> Arc<Agent> {
+    let text = r#"hall = "t"
+[[window]]
+id = "w1"
+source = "rtsp://127.0.0.1:9/cam"
+staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
+counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
+hours = ["00:00-23:59"]
+"#;
+    let cfg = crate::config::parse(text, std::path::Path::new("t.toml")).expect("test config");
+    Agent::new(&cfg, &BTreeMap::new()).expect("test agent")
+}

@@ -220,12 +220,10 @@ fn values_of(obs: &Observation) -> BTreeMap<String, f64> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::sync::Mutex;
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
-    use crate::agent::Agent;
 
     /// Counts its calls; finds nobody, or fails when told to.
     #[derive(Default)]
@@ -241,19 +239,6 @@ mod tests {
             lock(&self.regions).push(region);
             if self.fail { Err(VisionError::Inference { model: "stub".into(), message: "told to fail".into() }) } else { Ok(Vec::new()) }
         }
-    }
-
-    fn agent() -> Arc<Agent> {
-        let text = r#"hall = "t"
-[[window]]
-id = "w1"
-source = "rtsp://127.0.0.1:9/cam"
-staff_zone = [[0.0, 0.3], [0.5, 0.3], [0.5, 1.0], [0.0, 1.0]]
-counter_zone = [[0.5, 0.3], [1.0, 0.3], [1.0, 1.0], [0.5, 1.0]]
-hours = ["00:00-23:59"]
-"#;
-        let cfg = crate::config::parse(text, std::path::Path::new("t.toml")).expect("test config");
-        Agent::new(&cfg, &BTreeMap::new()).unwrap()
     }
 
     fn options(gate: bool) -> AgentOptions {
@@ -299,7 +284,7 @@ hours = ["00:00-23:59"]
     /// and hands over the closed minutes; pose ran on the zones' region.
     #[test]
     fn an_empty_post_opens_absent_and_closes_minutes() {
-        let agent = agent();
+        let agent = crate::agent::state::one_window_agent();
         let w = &agent.windows[0];
         let est = Stub::default();
         let out = run(w, &est, false, (0..360).map(|i| frame(i, (i % 200) as u8)));
@@ -337,7 +322,7 @@ hours = ["00:00-23:59"]
     /// gated, and the rules still see every frame.
     #[test]
     fn unchanged_frames_are_judged_without_inference() {
-        let agent = agent();
+        let agent = crate::agent::state::one_window_agent();
         let w = &agent.windows[0];
         let est = Stub::default();
         run(w, &est, true, (0..10).map(|i| frame(i, 90)));
@@ -350,7 +335,7 @@ hours = ["00:00-23:59"]
     /// frame nobody looked at.
     #[test]
     fn a_failed_inference_produces_nothing() {
-        let agent = agent();
+        let agent = crate::agent::state::one_window_agent();
         let w = &agent.windows[0];
         let est = Stub { fail: true, ..Stub::default() };
         let out = run(w, &est, false, (0..400).map(|i| frame(i, 0)));
