@@ -29,6 +29,7 @@ pub mod status;
 pub mod step;
 pub mod store_writer;
 pub mod traces;
+pub mod track;
 pub mod workers;
 
 use std::sync::Arc;
@@ -71,6 +72,10 @@ pub struct AgentOptions {
     /// Find people only in the window's zones and around them
     /// ([`region::analysis_region`]); `false` analyses whole frames.
     pub zone_crop: bool,
+    /// Follow the clerk with single-person pose between detections
+    /// ([`track::ClerkTrack`]); `None` runs the detector on every inferred
+    /// frame.
+    pub track: Option<track::TrackOptions>,
     /// How long the store may refuse rows (they wait in memory) before the
     /// agent stops with an error.
     pub store_give_up: Duration,

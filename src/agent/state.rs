@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::slot::{Bell, Slot};
-use super::{LATENCY_BUCKETS, motion, persist, traces};
+use super::{LATENCY_BUCKETS, motion, persist, traces, track};
 use crate::clips::ClipRecorder;
 use crate::config::{Config, Window};
 use crate::rules::{Observation, WindowRules};
@@ -28,6 +28,9 @@ pub struct WindowStats {
     pub frames_analysed: AtomicU64,
     /// Frames whose zones had not changed, judged without inference.
     pub frames_gated: AtomicU64,
+    /// Inferred frames where only the followed clerk's pose ran (no person
+    /// detector).
+    pub frames_followed: AtomicU64,
     /// Analysed frames no clip could need (every rule idle): no face
     /// search, no redaction.
     pub clip_frames_skipped: AtomicU64,
@@ -59,6 +62,8 @@ pub(super) struct Work {
     /// The last attire verdict and when it was made.
     pub attire: Option<(chrono::DateTime<chrono::FixedOffset>, crate::attire::Attire)>,
     pub traces: Option<traces::TraceRecorder>,
+    /// The clerk, followed between detections (`None`: detect every frame).
+    pub track: Option<track::ClerkTrack>,
 }
 
 /// What the pages read.
@@ -100,6 +105,7 @@ impl WindowState {
                 face_gate: motion::FaceGate::new(),
                 attire: None,
                 traces: None,
+                track: None,
             }),
             shown: Mutex::new(Shown { masks: window.masks.clone(), ..Shown::default() }),
             stats: WindowStats::default(),
@@ -166,6 +172,9 @@ impl Agent {
             let mut work = lock(&w.work);
             if let Some(o) = gate_options {
                 work.gate = Some(motion::MotionGate::new(&staff, &counter, o));
+            }
+            if let Some(t) = work.track.as_mut() {
+                t.reset();
             }
             // Previews and clips made from now on fill the new masks.
             if let (Some(c), Some(masks)) = (work.clips.as_mut(), masks.as_ref()) {

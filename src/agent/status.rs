@@ -32,6 +32,9 @@ pub struct WindowStatus {
     pub frames_stale: u64,
     /// Frames judged without inference (nothing changed in the zones).
     pub frames_gated: u64,
+    /// Inferred frames where only the followed clerk's pose ran (no person
+    /// detector).
+    pub frames_followed: u64,
     /// Frames no clip could need (every rule idle): no face search.
     pub clip_frames_skipped: u64,
     pub reconnects: u64,
@@ -85,6 +88,7 @@ impl Agent {
                     frames_analysed: fout,
                     frames_stale: w.stale(),
                     frames_gated: s.frames_gated.load(Ordering::Relaxed),
+                    frames_followed: s.frames_followed.load(Ordering::Relaxed),
                     clip_frames_skipped: s.clip_frames_skipped.load(Ordering::Relaxed),
                     reconnects: s.reconnects.load(Ordering::Relaxed),
                     errors: s.errors.load(Ordering::Relaxed),
@@ -132,6 +136,12 @@ impl Agent {
             "counter",
             "Frames judged without inference because the zones had not changed.",
             per(&|w| w.frames_gated as f64),
+        );
+        family(
+            "liyi_frames_followed_total",
+            "counter",
+            "Inferred frames where only the followed clerk's pose ran, without the person detector.",
+            per(&|w| w.frames_followed as f64),
         );
         family(
             "liyi_clip_frames_skipped_total",

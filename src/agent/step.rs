@@ -29,11 +29,21 @@ const BASELINE_SAVE_EVERY: Duration = Duration::from_secs(300);
 /// Finds people in a frame, or in a region of it.
 pub trait Estimate: Sync {
     fn people(&self, image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError>;
+
+    /// The pose of the one person in `bbox`, without the detector; `None`
+    /// when the pipeline cannot (then the clerk is not followed).
+    fn pose_at(&self, _image: &RgbImage, _bbox: BBox, _score: f32) -> Result<Option<Person>, VisionError> {
+        Ok(None)
+    }
 }
 
 impl Estimate for PoseEstimator {
     fn people(&self, image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError> {
         self.estimate_in(image, region)
+    }
+
+    fn pose_at(&self, image: &RgbImage, bbox: BBox, score: f32) -> Result<Option<Person>, VisionError> {
+        self.pose_in_box(image, bbox, score)
     }
 }
 
@@ -53,22 +63,25 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
     let options = kit.options;
     let thumb = (options.motion_gate.is_some() || options.clips.is_some()).then(|| motion::Thumb::of(&frame.image));
     let reused = thumb.as_ref().and_then(|t| lock(&w.work).gate.as_ref()?.reuse(t, frame.ts));
-    let people = match reused {
+    // `Some(true)`: the detector ran; `Some(false)`: the clerk was followed;
+    // `None`: the people were reused.
+    let (people, detected) = match reused {
         Some(people) => {
             w.stats.frames_gated.fetch_add(1, Ordering::Relaxed);
-            people
+            (people, None)
         }
         None => {
             let t0 = Instant::now();
-            let (fw, fh) = (frame.image.width(), frame.image.height());
-            let region = if options.zone_crop { region::analysis_region(lock(&w.rules).window(), fw, fh) } else { None };
-            match est.people(&frame.image, region) {
-                Ok(people) => {
+            match infer(w, &frame, est, options) {
+                Ok((people, detected)) => {
                     w.stats.observe_latency(t0.elapsed().as_secs_f64());
+                    if !detected {
+                        w.stats.frames_followed.fetch_add(1, Ordering::Relaxed);
+                    }
                     if let (Some(t), Some(gate)) = (&thumb, lock(&w.work).gate.as_mut()) {
                         gate.analysed(t.clone(), frame.ts, &people);
                     }
-                    people
+                    (people, Some(detected))
                 }
                 Err(e) => {
                     w.stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -85,6 +98,9 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
     let before = rules.active();
     let mut obs = rules.observe(&people, w_px, h_px);
     let mut work = lock(&w.work);
+    if let (Some(track), Some(detected)) = (work.track.as_mut(), detected) {
+        track.judged(frame.ts, &people, obs.clerk, detected, rules.window().thresholds.min_keypoint_conf);
+    }
     if let Some(j) = kit.judge {
         let a = attire_of(&w.window.id, &mut work, j, &frame, &people, obs.clerk, rules.window().desk_y);
         (obs.badge, obs.uniform) = (a.badge, a.uniform);
@@ -136,6 +152,28 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
         out.push(Output::Clip(Box::new(clip), Arc::clone(kit.models)));
     }
     out
+}
+
+/// The frame's people from the models: the followed clerk's pose when the
+/// window's [`ClerkTrack`](super::track::ClerkTrack) holds them (`false`), else the person detector on
+/// the zones' region (or the whole frame) and pose for everyone it finds
+/// (`true`).
+fn infer(w: &WindowState, frame: &Frame, est: &dyn Estimate, options: &AgentOptions) -> Result<(Vec<Person>, bool), VisionError> {
+    let (fw, fh) = (frame.image.width(), frame.image.height());
+    let (region, min_conf) = {
+        let rules = lock(&w.rules);
+        let region = if options.zone_crop { region::analysis_region(rules.window(), fw, fh) } else { None };
+        (region, rules.window().thresholds.min_keypoint_conf)
+    };
+    let detect = || est.people(&frame.image, region);
+    // Taken out while the models run, so that the lock is not held.
+    let Some(mut track) = lock(&w.work).track.take() else { return Ok((detect()?, true)) };
+    let found = track.people(frame.ts, min_conf, |bbox, score| est.pose_at(&frame.image, bbox, score), detect);
+    if found.is_err() {
+        track.reset();
+    }
+    lock(&w.work).track = Some(track);
+    found
 }
 
 /// One analysed frame, on its way to the window's clip recorder.
@@ -225,20 +263,82 @@ mod tests {
 
     use super::*;
 
-    /// Counts its calls; finds nobody, or fails when told to.
+    /// Counts its calls; finds nobody (or `clerk`), or fails when told to.
     #[derive(Default)]
     struct Stub {
         calls: AtomicUsize,
+        pose_calls: AtomicUsize,
         fail: bool,
         regions: Mutex<Vec<Option<BBox>>>,
+        /// Found by the detector; its pose in a followed box is seen at
+        /// `follow_conf`.
+        clerk: Option<Person>,
+        follow_conf: f32,
     }
 
     impl Estimate for Stub {
         fn people(&self, _image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError> {
             self.calls.fetch_add(1, Ordering::Relaxed);
             lock(&self.regions).push(region);
-            if self.fail { Err(VisionError::Inference { model: "stub".into(), message: "told to fail".into() }) } else { Ok(Vec::new()) }
+            if self.fail {
+                Err(VisionError::Inference { model: "stub".into(), message: "told to fail".into() })
+            } else {
+                Ok(self.clerk.iter().cloned().collect())
+            }
         }
+
+        fn pose_at(&self, _image: &RgbImage, bbox: BBox, score: f32) -> Result<Option<Person>, VisionError> {
+            self.pose_calls.fetch_add(1, Ordering::Relaxed);
+            Ok(self.clerk.clone().map(|mut p| {
+                p.keypoints.iter_mut().for_each(|k| k.conf = self.follow_conf);
+                Person { bbox, score, ..p }
+            }))
+        }
+    }
+
+    /// A clerk seated in the test window's staff zone (the left half of a
+    /// 64×36 frame), seen whole.
+    fn seated_clerk() -> Person {
+        use crate::vision::person::{COCO_KEYPOINTS, Keypoint};
+        let mut keypoints = vec![Keypoint::new(16.0, 22.0, 0.9); COCO_KEYPOINTS];
+        let at =
+            [(16.0, 14.0), (15.0, 13.0), (17.0, 13.0), (14.0, 14.0), (18.0, 14.0), (12.0, 19.0), (20.0, 19.0), (11.0, 24.0), (21.0, 24.0)];
+        for (k, (x, y)) in at.iter().enumerate() {
+            keypoints[k] = Keypoint::new(*x, *y, 0.9);
+        }
+        for (k, x) in [(11, 13.0), (12, 19.0)] {
+            keypoints[k] = Keypoint::new(x, 30.0, 0.9);
+        }
+        Person { bbox: BBox::new(8.0, 10.0, 24.0, 36.0), score: 0.9, keypoints, landmarks: None, presence: None }
+    }
+
+    /// Once the detector has found the clerk, only their pose runs, and the
+    /// detector looks again every `redetect_s`; the rules see the clerk on
+    /// every frame.
+    #[test]
+    fn a_found_clerk_is_followed_and_the_detector_runs_at_its_low_rate() {
+        let agent = crate::agent::state::one_window_agent();
+        let w = &agent.windows[0];
+        let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.9, ..Stub::default() };
+        // 10 s at 2 fps: detections at 0, 2, 4, 6 and 8 s.
+        run(w, &est, false, (0..20).map(|i| frame(i, (i * 10) as u8)));
+        assert_eq!(est.calls.load(Ordering::Relaxed), 5);
+        assert_eq!(est.pose_calls.load(Ordering::Relaxed), 15);
+        assert_eq!(w.stats.frames_followed.load(Ordering::Relaxed), 15);
+        assert!(lock(&w.shown).last_observation.as_ref().is_some_and(|o| o.present && o.clerk == Some(0)));
+    }
+
+    /// A followed pose that fades (the clerk left, or turned away) sends the
+    /// frame to the detector at once.
+    #[test]
+    fn a_clerk_lost_while_followed_is_looked_for_by_the_detector() {
+        let agent = crate::agent::state::one_window_agent();
+        let w = &agent.windows[0];
+        let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.1, ..Stub::default() };
+        run(w, &est, false, (0..20).map(|i| frame(i, (i * 10) as u8)));
+        assert_eq!(est.calls.load(Ordering::Relaxed), 20, "every frame detected");
+        assert_eq!(est.pose_calls.load(Ordering::Relaxed), 19, "every frame after the first tried to follow");
+        assert_eq!(w.stats.frames_followed.load(Ordering::Relaxed), 0);
     }
 
     fn options(gate: bool) -> AgentOptions {
@@ -254,6 +354,7 @@ mod tests {
             record_traces: None,
             mqtt: None,
             zone_crop: true,
+            track: Some(Default::default()),
             store_give_up: Duration::from_secs(60),
         }
     }
@@ -268,11 +369,8 @@ mod tests {
     }
 
     fn run(w: &WindowState, est: &Stub, gate: bool, frames: impl Iterator<Item = Frame>) -> Vec<Output> {
-        if gate {
-            lock(&w.work).gate =
-                Some(motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, motion::GateOptions::default()));
-        }
         let opts = options(gate);
+        crate::agent::workers::prepare(w, &opts);
         let faces = Faces::unavailable("no face model in this test");
         let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
         let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };

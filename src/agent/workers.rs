@@ -11,7 +11,7 @@ use super::capture_loop::{STOP_POLL, capture_loop};
 use super::faces::Faces;
 use super::state::{Agent, WindowState};
 use super::step::{Estimate, Kit, step};
-use super::{AgentOptions, Output, motion, traces};
+use super::{AgentOptions, Output, motion, traces, track};
 use crate::base::clock::RealClock;
 use crate::capture::CaptureOptions;
 use crate::clips::ClipRecorder;
@@ -21,9 +21,19 @@ use crate::vision::catalog::Catalog;
 use crate::vision::pose::PoseEstimator;
 use crate::vision::runtime::Runtime;
 
-/// What one window did in a run: frames in, analysed, of which judged by
-/// the motion gate, stale drops, reconnects.
-pub type WindowSummary = (u64, u64, u64, u64, u64);
+/// What one window did in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowSummary {
+    pub frames: u64,
+    pub analysed: u64,
+    /// Analysed frames judged without inference (the motion gate).
+    pub gated: u64,
+    /// Frames replaced in the slot before a worker took them.
+    pub stale: u64,
+    pub reconnects: u64,
+    /// Inferred frames where only the followed clerk's pose ran.
+    pub followed: u64,
+}
 
 /// Runs the agent until `stop` is set or every source has ended; sends what
 /// it produces to `out`. Returns each window's [`WindowSummary`].
@@ -73,16 +83,7 @@ pub fn run_with(
     let _ = agent.target_fps.set(options.fps);
     *lock(&agent.gate_options) = options.motion_gate;
     for w in windows {
-        let mut work = lock(&w.work);
-        if let Some((dir, days)) = &options.record_traces {
-            work.traces = Some(traces::TraceRecorder::new(dir, &w.window.id, *days));
-        }
-        work.gate = options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
-        if let Some(settings) = options.clips {
-            let mut recorder = ClipRecorder::new(&w.window, settings, RedactOptions::default());
-            recorder.set_masks(lock(&w.shown).masks.clone());
-            work.clips = Some(recorder);
-        }
+        prepare(w, options);
     }
     let workers = options.workers.clamp(1, windows.len());
     let kit = Kit { options, faces, judge, models: &models };
@@ -129,6 +130,22 @@ pub fn run_with(
     windows.iter().map(|w| (w.window.id.clone(), finish(w, options, &models, &out))).collect()
 }
 
+/// Gives a window what `options` ask for: traces, the followed clerk, the
+/// motion gate, the clip recorder.
+pub(super) fn prepare(w: &WindowState, options: &AgentOptions) {
+    let mut work = lock(&w.work);
+    if let Some((dir, days)) = &options.record_traces {
+        work.traces = Some(traces::TraceRecorder::new(dir, &w.window.id, *days));
+    }
+    work.track = options.track.map(track::ClerkTrack::new);
+    work.gate = options.motion_gate.map(|o| motion::MotionGate::new(&w.window.staff_zone, &w.window.counter_zone, o));
+    if let Some(settings) = options.clips {
+        let mut recorder = ClipRecorder::new(&w.window, settings, RedactOptions::default());
+        recorder.set_masks(lock(&w.shown).masks.clone());
+        work.clips = Some(recorder);
+    }
+}
+
 /// Closes a window's open events, flushes its minutes, traces and clips,
 /// and keeps its baseline.
 fn finish(
@@ -163,11 +180,12 @@ fn finish(
         }
     }
     let s = &w.stats;
-    (
-        s.frames_in.load(Ordering::Relaxed),
-        s.frames_analysed.load(Ordering::Relaxed),
-        s.frames_gated.load(Ordering::Relaxed),
-        w.slot.stale(),
-        s.reconnects.load(Ordering::Relaxed),
-    )
+    WindowSummary {
+        frames: s.frames_in.load(Ordering::Relaxed),
+        analysed: s.frames_analysed.load(Ordering::Relaxed),
+        gated: s.frames_gated.load(Ordering::Relaxed),
+        stale: w.slot.stale(),
+        reconnects: s.reconnects.load(Ordering::Relaxed),
+        followed: s.frames_followed.load(Ordering::Relaxed),
+    }
 }

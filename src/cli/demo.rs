@@ -67,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         attire: cfg.attire.clone(),
         record_traces: None,
         zone_crop: true,
+        track: Some(Default::default()),
         mqtt: None,
         store_give_up: crate::agent::persist::DEFAULT_GIVE_UP,
     };

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::agent::service::{RunDone, RunPlan, box_runtime, clips_beside, cores, run_agent, watch_signals};
+use crate::agent::workers::WindowSummary;
 use crate::agent::{self, AgentOptions};
 
 /// Run the agent: every window's camera or video through pose and the
@@ -56,6 +57,16 @@ pub struct Args {
     #[arg(long)]
     whole_frame: bool,
 
+    /// Run the person detector on every inferred frame instead of following
+    /// the clerk with the pose model between detections (for comparison).
+    #[arg(long)]
+    no_track: bool,
+
+    /// While the clerk is followed, the person detector still runs this
+    /// often (new people at the counter are found within this time).
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    redetect_s: f64,
+
     /// Record keypoint traces (no pixels) of every analysed frame here, one
     /// file per window and day, kept as long as clips; for
     /// `liyi replay --sweep` on the hall's own days.
@@ -92,6 +103,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(0.1..=30.0).contains(&args.fps) {
         anyhow::bail!("--fps must be between 0.1 and 30");
     }
+    if !(0.1..=60.0).contains(&args.redetect_s) {
+        anyhow::bail!("--redetect-s must be between 0.1 and 60 seconds");
+    }
     if !(1.0..=86_400.0).contains(&args.store_give_up_s) {
         anyhow::bail!("--store-give-up-s must be between 1 and 86400 seconds");
     }
@@ -110,6 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         attire: cfg.attire.clone(),
         record_traces: args.record_traces.clone().map(|d| (d, cfg.clips.max_age_days)),
         zone_crop: !args.whole_frame,
+        track: (!args.no_track).then_some(agent::track::TrackOptions { redetect_s: args.redetect_s }),
         mqtt: mqtt.clone(),
         store_give_up: Duration::from_secs_f64(args.store_give_up_s),
     };
@@ -132,9 +147,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn print_summary(done: &RunDone, store: &Path, clips_dir: &Path) {
-    println!("{:<10} {:>9} {:>9} {:>7} {:>7} {:>10}", "window", "frames", "analysed", "gated", "stale", "reconnects");
-    for (id, (frames, analysed, gated, stale, reconnects)) in &done.windows {
-        println!("{id:<10} {frames:>9} {analysed:>9} {gated:>7} {stale:>7} {reconnects:>10}");
+    println!("{:<10} {:>9} {:>9} {:>7} {:>7} {:>10} {:>8}", "window", "frames", "analysed", "gated", "stale", "reconnects", "followed");
+    for (id, w) in &done.windows {
+        let WindowSummary { frames, analysed, gated, stale, reconnects, followed } = w;
+        println!("{id:<10} {frames:>9} {analysed:>9} {gated:>7} {stale:>7} {reconnects:>10} {followed:>8}");
     }
     println!("{} event(s) and {} minute row(s) written to {}", done.events, done.minutes, store.display());
     if !done.clips.is_empty() {

@@ -57,6 +57,23 @@ enum CropModel {
 }
 
 impl CropModel {
+    /// The person in `bbox`, or `None` when BlazePose says nobody is there.
+    fn pose(&mut self, img: &RgbImage, bbox: BBox, score: f32) -> Result<Option<Person>, VisionError> {
+        Ok(match self {
+            CropModel::MoveNet(m) => Some(Person { bbox, score, keypoints: m.keypoints(img, &bbox)?, landmarks: None, presence: None }),
+            CropModel::BlazePose(b) => {
+                let r = b.landmarks(img, &bbox)?;
+                (r.presence >= MIN_PRESENCE).then(|| Person {
+                    bbox,
+                    score,
+                    keypoints: r.keypoints,
+                    landmarks: Some(r.landmarks),
+                    presence: Some(r.presence),
+                })
+            }
+        })
+    }
+
     fn engine(&self) -> &Engine {
         match self {
             CropModel::MoveNet(m) => m.engine(),
@@ -197,31 +214,25 @@ impl PoseEstimator {
                 for det in found {
                     let b = det.bbox;
                     let bbox = BBox::new(b.x1 + dx, b.y1 + dy, b.x2 + dx, b.y2 + dy);
-                    let person = match &mut *model {
-                        CropModel::MoveNet(m) => {
-                            Person { bbox, score: det.score, keypoints: m.keypoints(img, &bbox)?, landmarks: None, presence: None }
-                        }
-                        CropModel::BlazePose(b) => {
-                            let r = b.landmarks(img, &bbox)?;
-                            if r.presence < MIN_PRESENCE {
-                                continue;
-                            }
-                            Person {
-                                bbox,
-                                score: det.score,
-                                keypoints: r.keypoints,
-                                landmarks: Some(r.landmarks),
-                                presence: Some(r.presence),
-                            }
-                        }
-                    };
-                    people.push(person);
+                    people.extend(model.pose(img, bbox, det.score)?);
                 }
                 people
             }
         };
         sort_by_score(&mut people);
         Ok(people)
+    }
+
+    /// The pose of the one person in `bbox` (a box the detector found
+    /// earlier, moved along), without running the detector: `Ok(None)` when
+    /// the pipeline has no single-person model (bottom-up models find
+    /// everyone at once) or BlazePose finds nobody there. `score` is carried
+    /// over as the person's.
+    pub fn pose_in_box(&self, img: &RgbImage, bbox: BBox, score: f32) -> Result<Option<Person>, VisionError> {
+        match &self.pipeline {
+            Pipeline::BottomUp(_) => Ok(None),
+            Pipeline::TopDown { model, .. } => lock(model).pose(img, bbox, score),
+        }
     }
 
     /// Like [`estimate`](Self::estimate), also timing the frame.
