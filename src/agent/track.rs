@@ -239,4 +239,71 @@ mod tests {
         t.reset();
         assert_eq!(t.plan(at(0.5)), Plan::Detect);
     }
+
+    /// Whatever poses and times come in (NaN points, clocks that jump
+    /// either way, faint or wild poses), the detector is never skipped for
+    /// longer than `redetect_s` after the detection that found the clerk,
+    /// and a followed clerk's box keeps the detector's size.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Detect { at_ms: i64, conf: f32, clerk: bool },
+            Follow { at_ms: i64, dx: f32, conf: f32, nan: bool, none: bool },
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (-5_000i64..20_000, 0.0f32..1.0, any::<bool>()).prop_map(|(at_ms, conf, clerk)| Op::Detect { at_ms, conf, clerk }),
+                (-5_000i64..20_000, -200.0f32..200.0, 0.0f32..1.0, any::<bool>(), any::<bool>())
+                    .prop_map(|(at_ms, dx, conf, nan, none)| Op::Follow { at_ms, dx, conf, nan, none }),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn the_detector_is_never_skipped_for_long(ops in proptest::collection::vec(op(), 1..60), redetect_s in 0.1f64..10.0) {
+                let mut t = ClerkTrack::new(TrackOptions { redetect_s });
+                // When the clerk now followed was detected, and their box's size then.
+                let mut found: Option<(f64, f32, f32)> = None;
+                for o in ops {
+                    match o {
+                        Op::Detect { at_ms, conf, clerk } => {
+                            let p = person(0.0, conf);
+                            t.judged(at(at_ms as f64 / 1000.0), &[citizen(), p.clone()], clerk.then_some(1), true, 0.5);
+                            found = t.is_following().then(|| (at_ms as f64 / 1000.0, p.bbox.width(), p.bbox.height()));
+                        }
+                        Op::Follow { at_ms, dx, conf, nan, none } => {
+                            let now = at_ms as f64 / 1000.0;
+                            match t.plan(at(now)) {
+                                Plan::Follow { bbox, .. } => {
+                                    let (since, w, h) = found.expect("following only after a detection that found the clerk");
+                                    prop_assert!((0.0..redetect_s).contains(&(now - since)));
+                                    prop_assert!((bbox.width() - w).abs() < 1e-3 && (bbox.height() - h).abs() < 1e-3);
+                                    let mut p = person(dx, conf);
+                                    if nan {
+                                        p.keypoints[kp::NOSE].x = f32::NAN;
+                                    }
+                                    match t.followed((!none).then_some(p), 0.5) {
+                                        Some(people) => {
+                                            prop_assert_eq!(people.len(), 2);
+                                            prop_assert!(people[0].bbox.x1.is_finite());
+                                        }
+                                        None => found = None,
+                                    }
+                                }
+                                Plan::Detect => {}
+                            }
+                        }
+                    }
+                    if !t.is_following() {
+                        found = None;
+                    }
+                }
+            }
+        }
+    }
 }
