@@ -29,7 +29,8 @@ windows=${1:?usage: bench-agent.sh WINDOWS [SECONDS] [flags]}
 seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 liyi=target/release/liyi
-[[ -x $liyi ]] || cargo build --release --locked
+# Always (a no-op when fresh): an older binary would print fewer columns.
+cargo build --release --locked --quiet
 work=target/bench-agent
 mkdir -p "$work"
 video="$work/cam-720p-5fps.mp4"
@@ -53,7 +54,8 @@ config="$work/hall-$windows.toml"
       phased="$work/cam-720p-5fps-from$offset.mp4"
       if [[ ! -f $phased ]]; then
         printf "file '%s'\ninpoint %d\nfile '%s'\noutpoint %d\n" "$root/$video" "$offset" "$root/$video" "$offset" >"$work/concat.txt"
-        ffmpeg -v error -y -f concat -safe 0 -i "$work/concat.txt" -c copy "$phased"
+        ffmpeg -nostdin -v error -y -f concat -safe 0 -i "$work/concat.txt" -c copy "$phased.tmp.mp4"
+        mv "$phased.tmp.mp4" "$phased"
       fi
       ln -sf "$(basename "$phased")" "$work/cam$i.mp4"
     fi

@@ -70,7 +70,16 @@ pub fn change(a: &Thumb, b: &Thumb, mask: &[bool]) -> f32 {
 pub struct MotionGate {
     options: GateOptions,
     mask: Vec<bool>,
-    last: Option<(Thumb, DateTime<FixedOffset>, Vec<Person>)>,
+    last: Option<Last>,
+}
+
+/// The last analysed frame: its thumbnail, time and people, and until when
+/// those people may stand for the scene.
+struct Last {
+    thumb: Thumb,
+    at: DateTime<FixedOffset>,
+    people: Vec<Person>,
+    until: Option<DateTime<FixedOffset>>,
 }
 
 impl MotionGate {
@@ -81,14 +90,18 @@ impl MotionGate {
     /// The people of the last analysed frame when this one may skip
     /// inference; `None` when it must be analysed. `thumb` is this frame's.
     pub fn reuse(&self, thumb: &Thumb, ts: DateTime<FixedOffset>) -> Option<Vec<Person>> {
-        let (last, at, people) = self.last.as_ref()?;
-        let since = (ts - *at).num_milliseconds() as f64 / 1000.0;
-        (since < self.options.max_skip_s && change(thumb, last, &self.mask) < self.options.threshold).then(|| people.clone())
+        let last = self.last.as_ref()?;
+        let since = (ts - last.at).num_milliseconds() as f64 / 1000.0;
+        let fresh = last.until.is_none_or(|u| ts < u);
+        (fresh && since < self.options.max_skip_s && change(thumb, &last.thumb, &self.mask) < self.options.threshold)
+            .then(|| last.people.clone())
     }
 
-    /// Records an analysed frame.
-    pub fn analysed(&mut self, thumb: Thumb, ts: DateTime<FixedOffset>, people: &[Person]) {
-        self.last = Some((thumb, ts, people.to_vec()));
+    /// Records an analysed frame. `until`: its people may be reused only
+    /// before then (a followed frame's others are the last detection's, and
+    /// must not outlive its next one).
+    pub fn analysed(&mut self, thumb: Thumb, ts: DateTime<FixedOffset>, people: &[Person], until: Option<DateTime<FixedOffset>>) {
+        self.last = Some(Last { thumb, at: ts, people: people.to_vec(), until });
     }
 }
 
@@ -162,10 +175,20 @@ mod tests {
         let mut g = MotionGate::new(&staff, &counter, GateOptions::default());
         let first = Thumb::of(&scene(20));
         assert!(g.reuse(&first, ts(0)).is_none(), "nothing analysed yet");
-        g.analysed(first, ts(0), &[]);
+        g.analysed(first, ts(0), &[], None);
         assert!(g.reuse(&Thumb::of(&scene(20)), ts(1)).is_some(), "unchanged");
         assert!(g.reuse(&Thumb::of(&scene(60)), ts(1)).is_none(), "the block moved inside the staff zone");
         assert!(g.reuse(&Thumb::of(&scene(20)), ts(11)).is_none(), "analysed at least every 10 s");
+    }
+
+    #[test]
+    fn people_are_not_reused_past_their_freshness() {
+        let staff = zone(0.0, 0.0, 0.5, 1.0);
+        let counter = zone(0.5, 0.6, 1.0, 1.0);
+        let mut g = MotionGate::new(&staff, &counter, GateOptions::default());
+        g.analysed(Thumb::of(&scene(20)), ts(0), &[], Some(ts(2)));
+        assert!(g.reuse(&Thumb::of(&scene(20)), ts(1)).is_some());
+        assert!(g.reuse(&Thumb::of(&scene(20)), ts(2)).is_none(), "a followed frame's others are due for the detector");
     }
 
     #[test]
@@ -173,7 +196,7 @@ mod tests {
         let staff = zone(0.0, 0.0, 0.3, 1.0);
         let counter = zone(0.0, 0.9, 0.3, 1.0);
         let mut g = MotionGate::new(&staff, &counter, GateOptions::default());
-        g.analysed(Thumb::of(&scene(200)), ts(0), &[]);
+        g.analysed(Thumb::of(&scene(200)), ts(0), &[], None);
         assert!(g.reuse(&Thumb::of(&scene(240)), ts(1)).is_some(), "the block moved only outside both zones");
     }
 
@@ -181,7 +204,7 @@ mod tests {
     fn empty_mask_never_skips() {
         let empty = Polygon(vec![]);
         let mut g = MotionGate::new(&empty, &empty, GateOptions::default());
-        g.analysed(Thumb::of(&scene(0)), ts(0), &[]);
+        g.analysed(Thumb::of(&scene(0)), ts(0), &[], None);
         assert!(g.reuse(&Thumb::of(&scene(0)), ts(1)).is_none());
     }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::faces::Faces;
 use super::state::WindowState;
+use super::step::Redactees;
 use crate::capture::Frame;
 use crate::privacy::{RedactOptions, TemporalRedactor};
 use crate::sync::lock;
@@ -19,7 +20,7 @@ const EVERY: Duration = Duration::from_secs(2);
 const LONG_SIDE: u32 = 960;
 
 /// Makes the window's preview from this frame, if one is wanted and due.
-pub(super) fn preview_frame(w: &WindowState, frame: &Frame, people: &[Person], faces: &Faces) {
+pub(super) fn preview_frame(w: &WindowState, frame: &Frame, people: &[Person], redactees: &Redactees, faces: &Faces) {
     let masks = {
         let shown = lock(&w.shown);
         let wanted = shown.preview_wanted.is_some_and(|t| t.elapsed() < WANTED_FOR);
@@ -28,9 +29,11 @@ pub(super) fn preview_frame(w: &WindowState, frame: &Frame, people: &[Person], f
         }
         shown.masks.clone()
     };
+    // Without the people to fill (the detector failed), no preview.
+    let Some(all) = redactees.people(&frame.image, people) else { return };
     let evidence = faces.for_preview(&frame.image);
     let mut r = TemporalRedactor::new(0, RedactOptions::default(), masks);
-    let Some((mut shot, ())) = r.push(frame.image.clone(), people, &evidence, ()) else { return };
+    let Some((mut shot, ())) = r.push(frame.image.clone(), &all, &evidence, ()) else { return };
     shot.draw_people(people, w.window.thresholds.min_keypoint_conf);
     match shot.downscaled(LONG_SIDE).png_bytes() {
         Ok(png) => lock(&w.shown).preview = Some((Instant::now(), png)),

@@ -3,7 +3,8 @@
 //! Each window has three locks, by who shares them:
 //! - `rules`: the window's rules, read by `/status` and the zone editor;
 //! - `work`: what only the per-frame step and a layout edit touch (motion
-//!   gate, clip recorder, face reuse, attire verdict, traces);
+//!   gate, clip recorder, face reuse, attire verdict, traces, the followed
+//!   clerk);
 //! - `shown`: what the pages read (last observation, preview, masks).
 //!
 //! Locks are taken in that order, and a worker holds a window alone
@@ -64,6 +65,9 @@ pub(super) struct Work {
     pub traces: Option<traces::TraceRecorder>,
     /// The clerk, followed between detections (`None`: detect every frame).
     pub track: Option<track::ClerkTrack>,
+    /// Counts layout edits, so that a step that had the track out while
+    /// the zones changed forgets the clerk.
+    pub layout_generation: u64,
 }
 
 /// What the pages read.
@@ -106,6 +110,7 @@ impl WindowState {
                 attire: None,
                 traces: None,
                 track: None,
+                layout_generation: 0,
             }),
             shown: Mutex::new(Shown { masks: window.masks.clone(), ..Shown::default() }),
             stats: WindowStats::default(),
@@ -176,6 +181,7 @@ impl Agent {
             if let Some(t) = work.track.as_mut() {
                 t.reset();
             }
+            work.layout_generation += 1;
             // Previews and clips made from now on fill the new masks.
             if let (Some(c), Some(masks)) = (work.clips.as_mut(), masks.as_ref()) {
                 c.set_masks(masks.clone());

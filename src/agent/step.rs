@@ -18,6 +18,7 @@ use super::{AgentOptions, Output, motion, preview, region, traces};
 use crate::capture::Frame;
 use crate::clips::FinishedClip;
 use crate::geometry::BBox;
+use crate::privacy::FaceEvidence;
 use crate::rules::{Observation, RuleCode};
 use crate::sync::lock;
 use crate::vision::pose::{ModelId, PoseEstimator};
@@ -78,9 +79,12 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
                     if !detected {
                         w.stats.frames_followed.fetch_add(1, Ordering::Relaxed);
                     }
-                    if let (Some(t), Some(gate)) = (&thumb, lock(&w.work).gate.as_mut()) {
-                        gate.analysed(t.clone(), frame.ts, &people);
+                    let mut work = lock(&w.work);
+                    let until = if detected { None } else { work.track.as_ref().and_then(|t| t.fresh_until()) };
+                    if let (Some(t), Some(gate)) = (&thumb, work.gate.as_mut()) {
+                        gate.analysed(t.clone(), frame.ts, &people, until);
                     }
+                    drop(work);
                     (people, Some(detected))
                 }
                 Err(e) => {
@@ -146,8 +150,9 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
     if !minutes.is_empty() {
         out.push(Output::Minutes(minutes));
     }
-    preview::preview_frame(w, &frame, &people, kit.faces);
-    let shot = Shot { frame, people, obs, began, thumb, rules_idle };
+    let redactees = Redactees { recheck: (detected == Some(false)).then(|| (est, region_of(w, &frame, options))) };
+    preview::preview_frame(w, &frame, &people, &redactees, kit.faces);
+    let shot = Shot { frame, people, obs, began, thumb, rules_idle, redactees };
     for clip in record_clip_frame(w, shot, kit.faces) {
         out.push(Output::Clip(Box::new(clip), Arc::clone(kit.models)));
     }
@@ -159,26 +164,58 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
 /// the zones' region (or the whole frame) and pose for everyone it finds
 /// (`true`).
 fn infer(w: &WindowState, frame: &Frame, est: &dyn Estimate, options: &AgentOptions) -> Result<(Vec<Person>, bool), VisionError> {
-    let (fw, fh) = (frame.image.width(), frame.image.height());
-    let (region, min_conf) = {
-        let rules = lock(&w.rules);
-        let region = if options.zone_crop { region::analysis_region(rules.window(), fw, fh) } else { None };
-        (region, rules.window().thresholds.min_keypoint_conf)
-    };
+    let region = region_of(w, frame, options);
+    let min_conf = lock(&w.rules).window().thresholds.min_keypoint_conf;
     let detect = || est.people(&frame.image, region);
-    // Taken out while the models run, so that the lock is not held.
-    let Some(mut track) = lock(&w.work).track.take() else { return Ok((detect()?, true)) };
+    // Taken out while the models run, so that the lock is not held; a
+    // layout edit meanwhile (the generation moved on) forgets the clerk.
+    let (taken, generation) = {
+        let mut work = lock(&w.work);
+        (work.track.take(), work.layout_generation)
+    };
+    let Some(mut track) = taken else { return Ok((detect()?, true)) };
     let found = track.people(frame.ts, min_conf, |bbox, score| est.pose_at(&frame.image, bbox, score), detect);
-    if found.is_err() {
+    let mut work = lock(&w.work);
+    if found.is_err() || work.layout_generation != generation {
         track.reset();
     }
-    lock(&w.work).track = Some(track);
+    work.track = Some(track);
     found
 }
 
+/// Where the person detector looks in `frame`: the zones' region, or the
+/// whole frame (`None`).
+fn region_of(w: &WindowState, frame: &Frame, options: &AgentOptions) -> Option<BBox> {
+    let (fw, fh) = (frame.image.width(), frame.image.height());
+    if options.zone_crop { region::analysis_region(lock(&w.rules).window(), fw, fh) } else { None }
+}
+
+/// The people whose boxes a redaction of this frame fills. On a followed
+/// frame everyone but the clerk comes from the last detection, so the
+/// detector looks again first and its people are added; `None` when it
+/// fails (then the frame is filled whole, or no preview is made).
+pub(super) struct Redactees<'a> {
+    /// On followed frames: the detector, and where it looks.
+    pub recheck: Option<(&'a dyn Estimate, Option<BBox>)>,
+}
+
+impl Redactees<'_> {
+    pub(super) fn people(&self, image: &RgbImage, people: &[Person]) -> Option<Vec<Person>> {
+        let Some((est, region)) = self.recheck else { return Some(people.to_vec()) };
+        match est.people(image, region) {
+            Ok(found) => Some(people.iter().cloned().chain(found).collect()),
+            Err(e) => {
+                tracing::warn!(error = %e, "the detector failed on a frame to redact; it is filled whole");
+                None
+            }
+        }
+    }
+}
+
 /// One analysed frame, on its way to the window's clip recorder.
-struct Shot {
+struct Shot<'a> {
     frame: Frame,
+    redactees: Redactees<'a>,
     people: Vec<Person>,
     obs: Observation,
     /// Violations that began with this frame.
@@ -192,11 +229,11 @@ struct Shot {
 /// Passes a frame to the window's clip recorder (if clips are on): faces
 /// first, then the triggers, then the frame. Returns the clips it
 /// completed.
-fn record_clip_frame(w: &WindowState, shot: Shot, faces: &Faces) -> Vec<FinishedClip> {
+fn record_clip_frame(w: &WindowState, shot: Shot<'_>, faces: &Faces) -> Vec<FinishedClip> {
     let mut work = lock(&w.work);
     let Work { clips, face_gate, .. } = &mut *work;
     let Some(rec) = clips.as_mut() else { return Vec::new() };
-    let Shot { frame, people, obs, began, thumb, rules_idle } = shot;
+    let Shot { frame, people, obs, began, thumb, rules_idle, redactees } = shot;
     // A frame can end up in a clip only while a rule is pending (every
     // rule is pending at least `shortest_onset_s` before it becomes a
     // violation, which is checked to be no shorter than the pre-roll) or a
@@ -205,7 +242,13 @@ fn record_clip_frame(w: &WindowState, shot: Shot, faces: &Faces) -> Vec<Finished
         w.stats.clip_frames_skipped.fetch_add(1, Ordering::Relaxed);
         return Vec::new();
     }
-    let evidence = faces.for_clip(&w.window.id, face_gate, &frame.image, frame.ts, thumb);
+    let (people, evidence) = match redactees.people(&frame.image, &people) {
+        Some(all) => {
+            let evidence = faces.for_clip(&w.window.id, face_gate, &frame.image, frame.ts, thumb);
+            (all, evidence)
+        }
+        None => (people, FaceEvidence::Unavailable("the detector failed on a followed frame".into())),
+    };
     for (rule, start) in began {
         rec.trigger(rule, start, frame.ts, values_of(&obs));
     }
@@ -337,8 +380,46 @@ mod tests {
         let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.1, ..Stub::default() };
         run(w, &est, false, (0..20).map(|i| frame(i, (i * 10) as u8)));
         assert_eq!(est.calls.load(Ordering::Relaxed), 20, "every frame detected");
-        assert_eq!(est.pose_calls.load(Ordering::Relaxed), 19, "every frame after the first tried to follow");
+        // A loss at 0.5 s; no new follow until the detection at 2.5 s, lost
+        // again at 3 s, and so on: one failed follow per 2.5 s, not per frame.
+        assert_eq!(est.pose_calls.load(Ordering::Relaxed), 4);
         assert_eq!(w.stats.frames_followed.load(Ordering::Relaxed), 0);
+    }
+
+    /// A followed frame's others are the last detection's: a still scene
+    /// after it reuses them only until the detector is due again.
+    #[test]
+    fn a_still_scene_after_following_reuses_people_only_until_the_next_detection() {
+        let agent = crate::agent::state::one_window_agent();
+        let w = &agent.windows[0];
+        let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.9, ..Stub::default() };
+        // Moving for 1.5 s (detect at 0, follow at 0.5, 1 and 1.5), then
+        // still until 6 s.
+        run(w, &est, true, (0..13).map(|i| frame(i, (i.min(3) * 40) as u8)));
+        assert_eq!(est.pose_calls.load(Ordering::Relaxed), 3);
+        assert_eq!(est.calls.load(Ordering::Relaxed), 2, "the detector looked again at 2 s, though nothing moved");
+        assert_eq!(w.stats.frames_gated.load(Ordering::Relaxed), 8);
+    }
+
+    /// A followed frame that a clip may need is not redacted with the last
+    /// detection's people: the detector looks at it again first.
+    #[test]
+    fn a_followed_frame_for_a_clip_is_redacted_with_a_fresh_detection() {
+        let agent = crate::agent::state::one_window_agent();
+        let w = &agent.windows[0];
+        let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.9, ..Stub::default() };
+        // A pre-roll longer than the quickest rule's onset: every frame is
+        // prepared for a clip.
+        let opts = AgentOptions { clips: Some(crate::config::ClipSettings { pre_roll_s: 60.0, ..Default::default() }), ..options(false) };
+        crate::agent::workers::prepare(w, &opts);
+        let faces = Faces::unavailable("no face model in this test");
+        let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
+        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
+        for i in 0..20 {
+            step(w, frame(i, (i * 10) as u8), &est, &kit);
+        }
+        assert_eq!(w.stats.frames_followed.load(Ordering::Relaxed), 15);
+        assert_eq!(est.calls.load(Ordering::Relaxed), 20, "5 detections, and 15 for the followed frames' redaction");
     }
 
     fn options(gate: bool) -> AgentOptions {

@@ -49,6 +49,10 @@ pub enum Plan {
 pub struct ClerkTrack {
     options: TrackOptions,
     held: Option<Held>,
+    /// When the clerk was last lost: no new follow starts before the next
+    /// detection is due, so a clerk at the edge of holding does not cost a
+    /// failed follow and a detection on every frame.
+    lost: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +66,15 @@ struct Held {
 
 impl ClerkTrack {
     pub fn new(options: TrackOptions) -> ClerkTrack {
-        ClerkTrack { options, held: None }
+        ClerkTrack { options, held: None, lost: None }
+    }
+
+    /// Until when the people of a followed frame may stand for the scene:
+    /// the others in them come from the detection, which is due again then
+    /// (`None` while nothing is followed).
+    pub fn fresh_until(&self) -> Option<DateTime<FixedOffset>> {
+        let ms = (self.options.redetect_s * 1000.0) as i64;
+        self.held.as_ref().map(|h| h.detected + chrono::Duration::milliseconds(ms))
     }
 
     /// Whether a clerk is being followed.
@@ -83,7 +95,7 @@ impl ClerkTrack {
 
     /// This frame's people and whether the detector found them: the
     /// followed clerk's pose (`pose_at` on their box) while that holds,
-    /// else `detect`.
+    /// else `detect`. A failed `pose_at` loses the clerk and detects.
     pub fn people<E>(
         &mut self,
         ts: DateTime<FixedOffset>,
@@ -92,10 +104,11 @@ impl ClerkTrack {
         detect: impl FnOnce() -> Result<Vec<Person>, E>,
     ) -> Result<(Vec<Person>, bool), E> {
         if let Plan::Follow { bbox, score } = self.plan(ts) {
-            let pose = pose_at(bbox, score)?;
+            let pose = pose_at(bbox, score).ok().flatten();
             if let Some(people) = self.followed(pose, min_conf) {
                 return Ok((people, false));
             }
+            self.lost = Some(ts);
         }
         Ok((detect()?, true))
     }
@@ -126,6 +139,12 @@ impl ClerkTrack {
     /// clerk (index 0) ends it.
     pub fn judged(&mut self, ts: DateTime<FixedOffset>, people: &[Person], clerk: Option<usize>, detected: bool, min_conf: f32) {
         if detected {
+            let ms = (self.options.redetect_s * 1000.0) as i64;
+            if self.lost.is_some_and(|l| (l..l + chrono::Duration::milliseconds(ms)).contains(&ts)) {
+                self.held = None;
+                return;
+            }
+            self.lost = None;
             self.held = clerk.and_then(|i| Some((i, people.get(i)?))).filter(|(_, p)| holds(p, min_conf)).map(|(i, p)| Held {
                 clerk: p.clone(),
                 others: people.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, q)| q.clone()).collect(),
@@ -139,6 +158,7 @@ impl ClerkTrack {
     /// Forget the clerk (the zones changed).
     pub fn reset(&mut self) {
         self.held = None;
+        self.lost = None;
     }
 }
 
@@ -146,18 +166,24 @@ fn seconds(d: chrono::Duration) -> f64 {
     d.num_milliseconds() as f64 / 1000.0
 }
 
-/// Enough of the head and shoulders in view, one shoulder among them.
+/// Enough of the head and shoulders in view, one shoulder among them, in a
+/// box that can be cropped.
 fn holds(p: &Person, min_conf: f32) -> bool {
+    let b = p.bbox;
+    if ![b.x1, b.y1, b.x2, b.y2].iter().all(|v| v.is_finite()) || b.width() <= 0.0 || b.height() <= 0.0 {
+        return false;
+    }
     let seen = UPPER.iter().filter(|&&i| p.confident(i, min_conf).is_some()).count();
     let shoulder = [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().any(|&i| p.confident(i, min_conf).is_some());
     seen >= MIN_UPPER && shoulder
 }
 
-/// How far the points seen in both poses moved, on average; `None` with no
+/// How far the head and shoulder points seen in both poses moved, on
+/// average (hands handing papers over do not drag the box); `None` with no
 /// point in common.
 fn shift(before: &Person, after: &Person, min_conf: f32) -> Option<(f32, f32)> {
     let (mut dx, mut dy, mut n) = (0.0, 0.0, 0u32);
-    for i in 0..before.keypoints.len().min(after.keypoints.len()) {
+    for i in UPPER {
         if let (Some(a), Some(b)) = (before.confident(i, min_conf), after.confident(i, min_conf)) {
             dx += b.x - a.x;
             dy += b.y - a.y;
@@ -238,6 +264,28 @@ mod tests {
         t.judged(at(0.0), &[person(0.0, 0.9)], Some(0), true, 0.5);
         t.reset();
         assert_eq!(t.plan(at(0.5)), Plan::Detect);
+    }
+
+    /// A clerk lost while followed is not followed again before the next
+    /// detection is due: no failed follow plus detection on every frame.
+    #[test]
+    fn after_a_loss_the_detector_alone_looks_until_the_next_detection_is_due() {
+        let mut t = ClerkTrack::new(TrackOptions { redetect_s: 2.0 });
+        let detect = || Ok::<_, ()>(vec![person(0.0, 0.9)]);
+        let (people, detected) = t.people(at(0.0), 0.5, |_, _| Ok(None), detect).unwrap();
+        assert!(detected);
+        t.judged(at(0.0), &people, Some(0), true, 0.5);
+        let (people, detected) = t.people(at(0.5), 0.5, |_, _| Ok(Some(person(0.0, 0.1))), detect).unwrap();
+        assert!(detected, "the faint pose lost the clerk; the detector looked");
+        t.judged(at(0.5), &people, Some(0), true, 0.5);
+        assert!(!t.is_following(), "not followed again within 2 s of the loss");
+        let (_, detected) = t.people(at(1.0), 0.5, |_, _| panic!("no follow"), detect).unwrap();
+        assert!(detected);
+        t.judged(at(2.5), &people, Some(0), true, 0.5);
+        assert!(t.is_following(), "followed again once the next detection is due");
+        assert_eq!(t.fresh_until(), Some(at(4.5)));
+        let (_, detected) = t.people(at(3.0), 0.5, |_, _| Err(()), detect).unwrap();
+        assert!(detected, "a failing pose model falls back to the detector");
     }
 
     /// Whatever poses and times come in (NaN points, clocks that jump
