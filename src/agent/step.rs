@@ -411,13 +411,7 @@ mod tests {
         // A pre-roll longer than the quickest rule's onset: every frame is
         // prepared for a clip.
         let opts = AgentOptions { clips: Some(crate::config::ClipSettings { pre_roll_s: 60.0, ..Default::default() }), ..options(false) };
-        crate::agent::workers::prepare(w, &opts);
-        let faces = Faces::unavailable("no face model in this test");
-        let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
-        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
-        for i in 0..20 {
-            step(w, frame(i, (i * 10) as u8), &est, &kit);
-        }
+        run_with(w, &est, &opts, (0..20).map(|i| frame(i, (i * 10) as u8)));
         assert_eq!(w.stats.frames_followed.load(Ordering::Relaxed), 15);
         assert_eq!(est.calls.load(Ordering::Relaxed), 20, "5 detections, and 15 for the followed frames' redaction");
     }
@@ -450,11 +444,14 @@ mod tests {
     }
 
     fn run(w: &WindowState, est: &Stub, gate: bool, frames: impl Iterator<Item = Frame>) -> Vec<Output> {
-        let opts = options(gate);
-        crate::agent::workers::prepare(w, &opts);
+        run_with(w, est, &options(gate), frames)
+    }
+
+    fn run_with(w: &WindowState, est: &Stub, opts: &AgentOptions, frames: impl Iterator<Item = Frame>) -> Vec<Output> {
+        crate::agent::workers::prepare(w, opts);
         let faces = Faces::unavailable("no face model in this test");
         let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
-        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
+        let kit = Kit { options: opts, faces: &faces, judge: None, models: &models };
         frames.flat_map(|f| step(w, f, est, &kit)).collect()
     }
 

@@ -73,8 +73,12 @@ impl ClerkTrack {
     /// the others in them come from the detection, which is due again then
     /// (`None` while nothing is followed).
     pub fn fresh_until(&self) -> Option<DateTime<FixedOffset>> {
-        let ms = (self.options.redetect_s * 1000.0) as i64;
-        self.held.as_ref().map(|h| h.detected + chrono::Duration::milliseconds(ms))
+        self.held.as_ref().map(|h| h.detected + self.redetect())
+    }
+
+    /// How long a detection stands.
+    fn redetect(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds((self.options.redetect_s * 1000.0) as i64)
     }
 
     /// Whether a clerk is being followed.
@@ -86,7 +90,7 @@ impl ClerkTrack {
     /// future: a clock that went back detects).
     pub fn plan(&self, ts: DateTime<FixedOffset>) -> Plan {
         match &self.held {
-            Some(h) if (0.0..self.options.redetect_s).contains(&seconds(ts - h.detected)) => {
+            Some(h) if (h.detected..h.detected + self.redetect()).contains(&ts) => {
                 Plan::Follow { bbox: h.clerk.bbox, score: h.clerk.score }
             }
             _ => Plan::Detect,
@@ -139,8 +143,7 @@ impl ClerkTrack {
     /// clerk (index 0) ends it.
     pub fn judged(&mut self, ts: DateTime<FixedOffset>, people: &[Person], clerk: Option<usize>, detected: bool, min_conf: f32) {
         if detected {
-            let ms = (self.options.redetect_s * 1000.0) as i64;
-            if self.lost.is_some_and(|l| (l..l + chrono::Duration::milliseconds(ms)).contains(&ts)) {
+            if self.lost.is_some_and(|l| (l..l + self.redetect()).contains(&ts)) {
                 self.held = None;
                 return;
             }
@@ -160,10 +163,6 @@ impl ClerkTrack {
         self.held = None;
         self.lost = None;
     }
-}
-
-fn seconds(d: chrono::Duration) -> f64 {
-    d.num_milliseconds() as f64 / 1000.0
 }
 
 /// Enough of the head and shoulders in view, one shoulder among them, in a
