@@ -128,8 +128,16 @@ fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates_on(engine: E
         rng_state ^= rng_state << 17;
         rng_state % n
     };
+    // How long after the push starts to kill, adapted to this machine: a
+    // trial that killed before anything moved waits longer next time, one
+    // that let everything through waits less. At least eight trials, and
+    // more (up to 20) until one has stopped a transfer half-way.
+    let mut delay_ms: u64 = 60;
     let mut interrupted = 0;
-    for trial in 0..8 {
+    for trial in 0..20 {
+        if trial >= 8 && interrupted > 0 {
+            break;
+        }
         // New rows arrive between trials, as from a running agent.
         if trial > 0 {
             config = replay_scenario(dir.path(), trial, &section, &store);
@@ -146,7 +154,7 @@ fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates_on(engine: E
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(15 + rand(120)));
+        std::thread::sleep(Duration::from_millis(delay_ms / 2 + rand(delay_ms)));
         match rand(3) {
             0 => {
                 let _ = pusher.kill();
@@ -166,7 +174,12 @@ fn outbox_survives_kill_9_of_either_side_without_loss_or_duplicates_on(engine: E
         hub.kill();
         let waiting = rt().block_on(async { Store::open(&store).await.unwrap().outbox_stats().await.unwrap() });
         eprintln!("  waiting after trial {trial}: {} minute(s), {} event(s)", waiting.minutes, waiting.events);
-        if waiting.minutes + waiting.events > 0 && waiting.minutes + waiting.events < total {
+        let left = waiting.minutes + waiting.events;
+        if left >= total {
+            delay_ms = delay_ms * 3 / 2 + 10;
+        } else if left == 0 {
+            delay_ms = (delay_ms * 2 / 3).max(10);
+        } else {
             interrupted += 1;
         }
     }
