@@ -34,7 +34,7 @@ pub struct VideoSource {
     decoder: ffmpeg::decoder::Video,
     stream: usize,
     time_base: f64,
-    scaler: Option<(Scaler, u32, u32)>,
+    scaler: Option<Scaler>,
     gate: RateGate,
     options: CaptureOptions,
     /// Wall-clock start for live streams, or the configured start.
@@ -139,13 +139,16 @@ impl VideoSource {
     fn convert(&mut self, frame: &ffmpeg::frame::Video) -> Result<RgbImage, CaptureError> {
         let (w, h) = (frame.width(), frame.height());
         let (ow, oh) = analysis_size(w, h, self.options.max_side);
-        let rebuild = !matches!(&self.scaler, Some((_, sw, sh)) if *sw == w && *sh == h);
-        if rebuild {
+        let fits = |s: &Scaler| {
+            let input = s.0.input();
+            (input.format, input.width, input.height) == (frame.format(), w, h)
+        };
+        if !self.scaler.as_ref().is_some_and(fits) {
             let ctx = scaling::Context::get(frame.format(), w, h, Pixel::RGB24, ow, oh, scaling::Flags::BILINEAR)
                 .map_err(|e| CaptureError::Decode { source_name: self.name.clone(), message: format!("cannot convert frames: {e}") })?;
-            self.scaler = Some((Scaler(ctx), w, h));
+            self.scaler = Some(Scaler(ctx));
         }
-        let (scaler, ..) = self.scaler.as_mut().expect("just built");
+        let scaler = self.scaler.as_mut().expect("just built");
         scale_rgb(&mut scaler.0, frame, ow, oh).map_err(|message| CaptureError::Decode { source_name: self.name.clone(), message })
     }
 
@@ -172,6 +175,14 @@ impl VideoSource {
 /// sizes and formats), written by swscale in one pass straight into the
 /// image's own buffer: no intermediate picture, no copy.
 fn scale_rgb(scaler: &mut scaling::Context, frame: &ffmpeg::frame::Video, ow: u32, oh: u32) -> Result<RgbImage, String> {
+    // swscale reads the planes the context was made for: a frame of
+    // another size or format (a camera changing mode) must not reach it.
+    let (input, output) = (scaler.input(), scaler.output());
+    if (input.format, input.width, input.height) != (frame.format(), frame.width(), frame.height())
+        || (output.format, output.width, output.height) != (Pixel::RGB24, ow, oh)
+    {
+        return Err("cannot convert frames: the picture does not match the scaler made for this stream".into());
+    }
     let row = ow as usize * 3;
     let len = row * oh as usize;
     // Zeroed memory of this size comes from fresh pages, not a memset. The
@@ -295,5 +306,10 @@ mod tests {
                 assert!(direct.as_raw() == &theirs, "{ow}x{oh}: the bytes differ");
             }
         }
+        // A picture of another size than the scaler was made for is refused,
+        // never read past its planes.
+        let mut small = scaling::Context::get(frames[0].format(), w / 2, h / 2, Pixel::RGB24, 320, 180, scaling::Flags::BILINEAR).unwrap();
+        let e = scale_rgb(&mut small, &frames[0], 320, 180).unwrap_err();
+        assert!(e.contains("does not match"), "{e}");
     }
 }
