@@ -22,7 +22,8 @@ fn main() {
         "tuning" => family::TUNING,
         "held-out" => family::HELD_OUT,
         "fresh" => family::FRESH,
-        other => other.parse().unwrap_or_else(|_| panic!("--family tuning|held-out|fresh|SEED, not {other}")),
+        "third" => family::THIRD,
+        other => other.parse().unwrap_or_else(|_| panic!("--family tuning|held-out|fresh|third|SEED, not {other}")),
     };
     let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(200);
     let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
@@ -191,9 +192,13 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
             .iter()
             .map(|p| format!("{:.0}:{}", p.bbox.center().1, p.keypoints.iter().filter(|k| k.conf >= 0.5).count()))
             .collect();
+        let phases = rules.phases();
         let seen = format!(
-            "{} b {}",
+            "{} ph abs:{} sl:{} hd:{} b {}",
             seen.join(","),
+            phases[0].1,
+            phases[1].1,
+            phases[2].1,
             rules.baseline().map_or("-".into(), |b| format!(
                 "sy {:.0} sw {:.0} up {:?} n {}",
                 b.shoulder_px[1],

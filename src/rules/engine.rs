@@ -10,6 +10,7 @@ use super::event::{Event, N_RULES, RuleCode};
 use super::machine::{Closed, Machine, Phase, Timing};
 use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
 use super::observe::{Geometry, Observation, Posture, observe};
+use super::vanish::Vanish;
 use crate::config::{Service, Window};
 use crate::vision::Person;
 
@@ -24,6 +25,9 @@ const CITIZEN_GONE_S: f64 = 5.0;
 /// Angles are judged on the median of the last few frames, and yes/no
 /// judgements on their majority, so one noisy keypoint does not flip a rule.
 const SMOOTH_FRAMES: usize = 9;
+/// How long a frame that placed the head keeps its say in the head cue's
+/// median, over frames that lost the head.
+const PLACED_MS: i64 = 15_000;
 
 /// Head on the desk from this smoothed cue probability; not on it at or
 /// below `HEAD_NO`; unknown between.
@@ -113,9 +117,13 @@ pub struct WindowRules {
     /// the clerk leaving, so that the hold never spans them.
     rest_hold: bool,
     citizen_seen: Option<Ts>,
+    /// Whether the clerk went out of sight sinking, not getting up.
+    vanish: Vanish,
     greeted: bool,
     prev: Option<(Ts, Stretch)>,
     recent: VecDeque<Recent>,
+    /// The head cue's probability in the last frames that placed the head.
+    placed: VecDeque<(Ts, f32)>,
     was_in_service: bool,
     last_ts: Option<Ts>,
 }
@@ -143,9 +151,11 @@ impl WindowRules {
             head_low_seen: None,
             rest_hold: false,
             citizen_seen: None,
+            vanish: Vanish::default(),
             greeted: false,
             prev: None,
             recent: VecDeque::new(),
+            placed: VecDeque::new(),
             was_in_service: false,
             last_ts: None,
             window: window.clone(),
@@ -268,7 +278,7 @@ impl WindowRules {
         self.last_ts = Some(ts);
 
         self.learn_baseline(ts, obs);
-        let obs = &self.smoothed(obs);
+        let obs = &self.smoothed(ts, obs);
         let conds = self.conditions(ts, obs);
         if in_service {
             let values: [Vec<(&'static str, Option<f32>)>; N_RULES] = [
@@ -375,7 +385,11 @@ impl WindowRules {
         // Attire is judged only on a clerk at the post.
         let badge = obs.badge.filter(|_| present).map(|p| p < t.missing_badge.below);
         let dress = obs.uniform.filter(|_| present).map(|p| p < t.dress_code.below);
-        let absent = if !present && obs.clerk_hidden { None } else { Some(!present) };
+        // Not seen is absent, unless someone at the counter may hide the
+        // clerk, or the clerk sank out of sight (head going down behind a
+        // monitor) rather than getting up.
+        let sunk = self.vanish.push(ts, obs);
+        let absent = if !present && (obs.clerk_hidden || sunk) { None } else { Some(!present) };
         [absent, slouch, head, legs, self.greeting(ts, obs), badge, dress]
     }
 
@@ -410,14 +424,16 @@ impl WindowRules {
 
     /// The observation with trunk and neck angles replaced by the median of
     /// the last frames that saw them (at least 3 of the last 5).
-    fn smoothed(&mut self, obs: &Observation) -> Observation {
+    fn smoothed(&mut self, ts: Ts, obs: &Observation) -> Observation {
         if !obs.present {
             self.recent.clear();
+            self.placed.clear();
             self.rest_hold = false;
             return obs.clone();
         }
         if obs.posture == Some(Posture::Standing) {
             self.rest_hold = false;
+            self.placed.clear();
         }
         self.recent.push_back(Recent {
             trunk: obs.trunk_deg,
@@ -445,7 +461,18 @@ impl WindowRules {
         let sink = median(self.recent.iter().filter_map(|r| r.sink).collect());
         // The head cue model's probability by median too; yes/no beyond the
         // thresholds, unknown between.
-        let p = median(self.recent.iter().filter_map(|r| r.head_p).collect());
+        // Frames that placed the head outvote frames that lost it (the cue
+        // model reads a head it cannot place as not resting), while enough
+        // of them are recent.
+        let head_placed = obs.measures.is_some_and(|m| m.head_drop.is_some() || m.head_above_desk.is_some());
+        if let (true, Some(p)) = (head_placed, obs.head_on_desk_p) {
+            self.placed.push_back((ts, p));
+        }
+        while self.placed.front().is_some_and(|(t, _)| (ts - *t).num_milliseconds() > PLACED_MS) || self.placed.len() > SMOOTH_FRAMES {
+            self.placed.pop_front();
+        }
+        let placed = median(self.placed.iter().map(|(_, p)| *p).collect());
+        let p = placed.or_else(|| median(self.recent.iter().filter_map(|r| r.head_p).collect()));
         // A rest under way holds while the cues leave it possible: only a
         // clear "not resting", standing or leaving ends it.
         if let Some(p) = p.filter(|_| obs.head_on_desk_p.is_some()) {

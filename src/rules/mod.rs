@@ -10,6 +10,7 @@ pub mod machine;
 pub mod metrics;
 pub mod observe;
 pub mod posture;
+mod vanish;
 
 pub use engine::WindowRules;
 pub use event::{Event, N_RULES, RuleCode};

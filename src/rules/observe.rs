@@ -85,6 +85,10 @@ pub struct Observation {
     /// zone and may hide them: absence is unknown, not seen.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub clerk_hidden: bool,
+    /// How many people the frame shows, the clerk included (a clerk who
+    /// walks off is seen as someone who is not the clerk any more).
+    #[serde(skip)]
+    pub people: usize,
     /// Posture measures against the clerk's baseline (`None` before there
     /// is one, or without both shoulders).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,6 +129,7 @@ impl Observation {
             legs_crossed: None,
             citizen_at_counter,
             clerk_hidden: false,
+            people: 0,
             measures: None,
             motion: None,
             head_on_desk_p: None,
@@ -146,7 +151,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
     let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && in_counter_zone(p, g));
     let Some(ci) = clerk else {
         let hidden = people.iter().any(|p| in_counter_zone(p, g) && covers_staff_zone(p, g));
-        return Observation { clerk_hidden: hidden, ..Observation::absent(citizen) };
+        return Observation { clerk_hidden: hidden, people: people.len(), ..Observation::absent(citizen) };
     };
     let p = &people[ci];
     let mut obs = Observation {
@@ -154,6 +159,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         present: true,
         citizen_at_counter: citizen,
         frame: [g.width, g.height],
+        people: people.len(),
         ..Observation::absent(citizen)
     };
     let both = posture::shoulders(p, g.min_conf);

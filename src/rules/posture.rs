@@ -14,7 +14,7 @@ const RIGHT_WRIST: usize = 10;
 
 /// One frame's posture measures relative to the baseline. Distances are in
 /// the baseline's shoulder widths; positive drops are downwards in the image.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Measures {
     /// How far the shoulders' midpoint has sunk in the image.
     pub drop: f32,

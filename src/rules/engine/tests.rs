@@ -36,6 +36,7 @@ fn upright() -> Observation {
         legs_crossed: None,
         citizen_at_counter: false,
         clerk_hidden: false,
+        people: 1,
         measures: None,
         motion: None,
         head_on_desk_p: None,
@@ -64,14 +65,41 @@ fn all_events(mut r: WindowRules, mut events: Vec<Event>) -> (Vec<Event>, Vec<Mi
     (events, minutes)
 }
 
+/// No clerk, but the person who was the clerk seen walking out of the
+/// staff zone.
+fn walking_off() -> Observation {
+    Observation { people: 1, ..Observation::absent(false) }
+}
+
+#[test]
+fn a_clerk_vanishing_in_place_is_not_called_absent() {
+    // Lowering the head behind a monitor: the detector loses the clerk,
+    // and nobody rises or walks off.
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let mut ev = feed(&mut r, t0, 0.0, 60.0, &upright());
+    ev.extend(feed(&mut r, t0, 60.0, 460.0, &Observation::absent(false))); // 400 s out of sight
+    ev.extend(feed(&mut r, t0, 460.0, 520.0, &upright()));
+    // Out of sight for longer than anyone rests unseen: absent from the
+    // bound on.
+    ev.extend(feed(&mut r, t0, 520.0, 1420.0, &Observation::absent(false)));
+    let (events, _) = all_events(r, ev);
+    let absent: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Absent).collect();
+    assert_eq!(absent.len(), 1, "{absent:#?}");
+    let bound = crate::rules::vanish::SUNK_UNKNOWN_MS / 1000;
+    assert_eq!(absent[0].start, t0 + chrono::Duration::seconds(520 + bound));
+}
+
 #[test]
 fn absence_needs_the_tolerance() {
     let mut r = WindowRules::new(&window());
     let t0 = at("09:00:00");
     let mut ev = feed(&mut r, t0, 0.0, 60.0, &upright());
-    ev.extend(feed(&mut r, t0, 60.0, 150.0, &Observation::absent(false))); // 90 s away: under 120
+    ev.extend(feed(&mut r, t0, 60.0, 61.0, &walking_off()));
+    ev.extend(feed(&mut r, t0, 61.0, 150.0, &Observation::absent(false))); // 90 s away: under 120
     ev.extend(feed(&mut r, t0, 150.0, 200.0, &upright()));
-    ev.extend(feed(&mut r, t0, 200.0, 400.0, &Observation::absent(false))); // 200 s away
+    ev.extend(feed(&mut r, t0, 200.0, 201.0, &walking_off()));
+    ev.extend(feed(&mut r, t0, 201.0, 400.0, &Observation::absent(false))); // 200 s away
     ev.extend(feed(&mut r, t0, 400.0, 460.0, &upright()));
     let (events, _) = all_events(r, ev);
     let absent: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::Absent).collect();
@@ -477,4 +505,27 @@ fn dress_code_is_judged_only_on_a_present_clerk() {
     let dress: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::DressCode).collect();
     assert_eq!(dress.len(), 1, "{events:#?}");
     assert_eq!(dress[0].start, t0 + chrono::Duration::seconds(100));
+}
+
+#[test]
+fn frames_that_lose_the_head_do_not_outvote_frames_that_place_it() {
+    // Resting on folded arms: two frames in three lose the head's keypoints,
+    // and the cue model reads a head it cannot place as not resting.
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let m = crate::rules::posture::Measures { drop: 0.8, head_drop: Some(0.7), head_above_desk: Some(-0.3), ..Default::default() };
+    let placed =
+        Observation { trunk_deg: Some(45.0), head_on_desk: Some(true), head_on_desk_p: Some(0.95), measures: Some(m), ..upright() };
+    let lost_m = crate::rules::posture::Measures { head_drop: None, head_above_desk: None, ..m };
+    let lost = Observation { head_on_desk: Some(false), head_on_desk_p: Some(0.1), measures: Some(lost_m), ..placed.clone() };
+    let mut ev = Vec::new();
+    for i in 0..240 {
+        let obs = if i % 3 == 0 { &placed } else { &lost };
+        ev.extend(r.push_observation(t0 + chrono::Duration::milliseconds(i * 500), obs));
+    }
+    ev.extend(feed(&mut r, t0, 120.0, 180.0, &upright()));
+    let (events, _) = all_events(r, ev);
+    let rests: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
+    assert_eq!(rests.len(), 1, "{events:#?}");
+    assert!(events.iter().all(|e| e.rule != RuleCode::Slouching), "{events:#?}");
 }
