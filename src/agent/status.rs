@@ -60,6 +60,9 @@ pub struct WindowStatus {
     /// What the rules saw in the last analysed frame: presence, posture,
     /// angles, legs, citizen (numbers and states only).
     pub observation: Option<crate::rules::Observation>,
+    /// The clerk went out of sight in place, without rising or walking off
+    /// (a head lowered behind a monitor): absence is unknown for now.
+    pub clerk_out_of_sight: bool,
     /// The clerk's baseline (pixels) and what weakens the posture rules at
     /// this placement.
     pub baseline: crate::rules::baseline::BaselineStatus,
@@ -74,9 +77,9 @@ impl Agent {
             .map(|w| {
                 let s = &w.stats;
                 let (fin, fout) = (s.frames_in.load(Ordering::Relaxed), s.frames_analysed.load(Ordering::Relaxed));
-                let (phases, countdowns, baseline) = {
+                let (phases, countdowns, baseline, clerk_out_of_sight) = {
                     let r = lock(&w.rules);
-                    (r.phases(), r.countdowns(), r.baseline_status())
+                    (r.phases(), r.countdowns(), r.baseline_status(), r.clerk_out_of_sight())
                 };
                 let observation = lock(&w.shown).last_observation.clone();
                 WindowStatus {
@@ -106,6 +109,7 @@ impl Agent {
                     badge: observation.as_ref().and_then(|o| o.badge),
                     uniform: observation.as_ref().and_then(|o| o.uniform),
                     observation,
+                    clerk_out_of_sight,
                     baseline,
                 }
             })

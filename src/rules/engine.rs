@@ -178,6 +178,12 @@ impl WindowRules {
         self.window.desk_y = desk_y;
     }
 
+    /// Whether the clerk went out of sight in place (nobody rose or walked
+    /// off), so that absence is unknown for now.
+    pub fn clerk_out_of_sight(&self) -> bool {
+        self.vanish.in_place()
+    }
+
     /// The clerk's baseline, once enough seated frames are seen.
     pub fn baseline(&self) -> Option<Baseline> {
         self.learner.baseline()

@@ -53,6 +53,11 @@ pub struct Vanish {
 }
 
 impl Vanish {
+    /// Whether the clerk vanished in place and may still be there.
+    pub fn in_place(&self) -> bool {
+        matches!(self.state, State::InPlace { .. })
+    }
+
     /// Feeds one frame's observation; returns whether the clerk, not seen
     /// now, may be sitting out of sight (absence unknown).
     pub fn push(&mut self, ts: Ts, obs: &Observation) -> bool {

@@ -79,7 +79,9 @@ fn a_clerk_vanishing_in_place_is_not_called_absent() {
     let t0 = at("09:00:00");
     let mut ev = feed(&mut r, t0, 0.0, 60.0, &upright());
     ev.extend(feed(&mut r, t0, 60.0, 460.0, &Observation::absent(false))); // 400 s out of sight
+    assert!(r.clerk_out_of_sight());
     ev.extend(feed(&mut r, t0, 460.0, 520.0, &upright()));
+    assert!(!r.clerk_out_of_sight());
     // Out of sight for longer than anyone rests unseen: absent from the
     // bound on.
     ev.extend(feed(&mut r, t0, 520.0, 1420.0, &Observation::absent(false)));
