@@ -117,7 +117,7 @@ pub struct WindowRules {
     /// the clerk leaving, so that the hold never spans them.
     rest_hold: bool,
     citizen_seen: Option<Ts>,
-    /// Whether the clerk went out of sight sinking, not getting up.
+    /// How the clerk went out of sight: in place, or getting up to leave.
     vanish: Vanish,
     greeted: bool,
     prev: Option<(Ts, Stretch)>,

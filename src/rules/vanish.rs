@@ -8,15 +8,14 @@
 //!
 //! Pure: fed one frame at a time with the frame's timestamp.
 
-use std::collections::VecDeque;
-
 use chrono::{DateTime, FixedOffset};
 
 use super::observe::{Observation, Posture};
 
 type Ts = DateTime<FixedOffset>;
 
-/// How far back the frames before a vanish are looked at for a rise.
+/// How far back from the last sighting a rise counts, and how soon after
+/// it a vanish must follow to be judged by it.
 const LOOKBACK_MS: i64 = 8_000;
 /// The shoulders risen past where sitting is sure: getting up (leaning
 /// back raises them too, but less).
@@ -35,20 +34,18 @@ enum State {
     /// Not seen, and nothing says they are still there.
     #[default]
     Gone,
-    /// Seen; `others` people besides them.
-    Seen { others: usize },
+    /// Last seen `at`, with `others` people besides them; last rose at
+    /// `rose_at` (since they were last out of sight).
+    Seen { at: Ts, others: usize, rose_at: Option<Ts> },
     /// Vanished at `since` without rising; watching for someone walking off.
     Watching { since: Ts, others: usize },
     /// Vanished in place at `since`: possibly still there, out of sight.
     InPlace { since: Ts },
 }
 
-/// Tracks the last seconds of the clerk's height, and how the clerk went
-/// out of sight.
+/// Tracks when the clerk last rose, and how the clerk went out of sight.
 #[derive(Debug, Default)]
 pub struct Vanish {
-    /// When the clerk was seen lately, and whether they rose.
-    recent: VecDeque<(Ts, bool)>,
     state: State,
 }
 
@@ -63,18 +60,17 @@ impl Vanish {
     pub fn push(&mut self, ts: Ts, obs: &Observation) -> bool {
         if obs.present {
             let rose = obs.posture == Some(Posture::Standing) || obs.measures.is_some_and(|m| m.drop <= -SHOULDERS_RISEN);
-            self.recent.push_back((ts, rose));
-            while self.recent.front().is_some_and(|(t, _)| (ts - *t).num_milliseconds() > LOOKBACK_MS) {
-                self.recent.pop_front();
-            }
-            self.state = State::Seen { others: obs.people.saturating_sub(1) };
+            let earlier = match self.state {
+                State::Seen { rose_at, .. } => rose_at,
+                _ => None,
+            };
+            self.state = State::Seen { at: ts, others: obs.people.saturating_sub(1), rose_at: if rose { Some(ts) } else { earlier } };
             return false;
         }
-        if let State::Seen { others } = self.state {
-            let fresh = self.recent.back().is_some_and(|(t, _)| (ts - *t).num_milliseconds() <= LOOKBACK_MS);
-            let rose = self.recent.iter().any(|(_, rose)| *rose);
-            self.state = if fresh && !rose { State::Watching { since: ts, others } } else { State::Gone };
-            self.recent.clear();
+        if let State::Seen { at, others, rose_at } = self.state {
+            let within = |a: Ts, b: Ts| (b - a).num_milliseconds() <= LOOKBACK_MS;
+            let rose = rose_at.is_some_and(|r| within(r, at));
+            self.state = if within(at, ts) && !rose { State::Watching { since: ts, others } } else { State::Gone };
         }
         match self.state {
             State::Watching { since, others } => {
