@@ -79,6 +79,9 @@ impl Iterator for TraceReader {
 /// Parses and checks one trace line.
 pub fn parse_line(text: &str) -> Result<TraceFrame, String> {
     let f: TraceFrame = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if !(1970..=9999).contains(&chrono::Datelike::year(&f.ts)) {
+        return Err(format!("`ts` {} is out of range: use a time from 1970 to 9999", f.ts));
+    }
     if f.frame.width == 0 || f.frame.height == 0 {
         return Err("`width` and `height` must be the frame's size in pixels".into());
     }
@@ -121,6 +124,11 @@ mod tests {
         assert!(parse_line(&LINE.replace(r#""window":"w1","#, "")).unwrap_err().contains("window"));
         let bad_person = LINE.replace(r#""people":[]"#, r#""people":[{"box":[0,0,1,1],"score":1,"keypoints":[[0,0,1]]}]"#);
         assert!(parse_line(&bad_person).unwrap_err().contains("17 keypoints"));
+        for ts in ["+262142-12-31T23:59:59+08:00", "-262143-01-01T00:00:00+00:00", "1969-12-31T23:59:59+00:00", "+10000-01-01T00:00:00Z"] {
+            let line = LINE.replace("2026-03-02T09:00:00.5+08:00", ts);
+            assert!(parse_line(&line).is_err(), "{ts}");
+        }
+        assert!(parse_line(&LINE.replace("2026-03-02T09:00:00.5+08:00", "1969-12-31T23:59:59+00:00")).unwrap_err().contains("out of range"));
     }
 
     #[test]

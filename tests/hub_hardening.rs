@@ -442,3 +442,45 @@ async fn the_scheduler_runs_on_a_simulated_clock() {
     assert_eq!(seen.len(), 24);
     assert!(seen.windows(2).all(|w| (w[1] - w[0] - 3600.0).abs() < 1e-6), "{seen:?}");
 }
+
+/// `?date=` takes chrono's `%Y`, which reads years such as -262143: the
+/// week before it overflowed and the request's task died. Dates outside
+/// 2000–2200 are refused with a 400 that names the field; the hub serves on,
+/// and `liyi report --date` refuses them the same way.
+#[test]
+fn report_dates_out_of_range_are_refused_and_the_hub_serves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    hub.admin(&["user-add", "sup", "--role", "supervisor"], Some("supervisor-pass"));
+    hub.admin(&["user-add", "tra", "--role", "trainer"], Some("trainer-pass"));
+    hub.start();
+    let hostile = ["-262143-01-01", "262142-12-31", "0000-01-01", "1999-12-31", "2201-01-01", "+99999-01-01", "2026-02-30"];
+    rt().block_on(async {
+        let sup = Browser::sign_in(&hub.url, "sup", "supervisor-pass").await;
+        let tra = Browser::sign_in(&hub.url, "tra", "trainer-pass").await;
+        for d in hostile {
+            let q = urlencode(d);
+            for (who, path) in [(&sup, "/api/v1/summary"), (&sup, "/summary"), (&tra, "/events")] {
+                let r = who.get(&format!("{path}?date={q}")).await;
+                assert_eq!(r.status(), 400, "{path}?date={d}");
+                let body = r.text().await.unwrap();
+                assert!(body.contains("date"), "{path}?date={d}: the error names the field: {body}");
+            }
+        }
+        // The edges of the range are served.
+        for d in ["2000-01-01", "2200-12-31", &today()] {
+            assert_eq!(sup.get(&format!("/api/v1/summary?date={d}")).await.status(), 200, "{d}");
+        }
+        assert_eq!(sup.get("/health").await.status(), 200);
+    });
+    for d in ["-262143-01-01", "1999-12-31"] {
+        let out = Command::new(bin()).args(["report", &format!("--date={d}"), "--config"]).arg(&hub.config).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "liyi report --date={d}: {stderr}");
+        assert!(stderr.contains("--date") && stderr.contains("2000"), "{stderr}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B")
+}

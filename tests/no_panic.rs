@@ -199,4 +199,45 @@ proptest! {
         };
         let _ = liyi::hub::config::parse(&mangle(text, cut, byte), Path::new("hub.toml"));
     }
+
+    /// Trace lines for `liyi replay`: whatever the timestamps, keypoints
+    /// and sizes, reading them and running the rules over them (gaps of
+    /// years, frames out of order) never panics.
+    #[test]
+    fn trace_lines_and_their_replay_never_panic(lines in prop::collection::vec((timestamp(), prop_oneof![Just(1280u32), Just(0), any::<u32>()],
+            prop::collection::vec(prop::collection::vec(number(), 3), 0..18), number(), cut_at_char()), 1..5)) {
+        let cfg = liyi::config::parse(include_str!("../config/example.toml"), Path::new("window.toml")).unwrap();
+        let window = cfg.windows[0].id.clone();
+        let mut replay = liyi::replay::Replay::new(&cfg);
+        for (ts, width, kps, score, (cut, byte)) in lines {
+            let kps: Vec<String> = kps.iter().map(|k| format!("[{}]", k.join(","))).collect();
+            let line = format!(
+                r#"{{"ts":{},"window":{},"source":"cam","frame":7,"width":{width},"height":720,"model":"m","people":[{{"box":[0,0,{score},300],"score":{score},"keypoints":[{}]}}]}}"#,
+                serde_json::to_string(&ts).unwrap(), serde_json::to_string(&window).unwrap(), kps.join(",")
+            );
+            for candidate in [line.clone(), mangle(line, cut, byte)] {
+                if let Ok(f) = liyi::trace::parse_line(&candidate) {
+                    use chrono::Datelike;
+                    prop_assert!((1970..=9999).contains(&f.ts.year()));
+                    let _ = replay.push(&f);
+                }
+            }
+        }
+        let _ = replay.finish();
+    }
+}
+
+/// Timestamps for traces: any text, plausible times years apart, and the
+/// ends of chrono's range.
+fn timestamp() -> impl Strategy<Value = String> {
+    prop_oneof![
+        text(),
+        (1969i32..10001, 0u32..86_400).prop_map(|(y, s)| format!("{y:04}-03-02T{:02}:{:02}:{:02}+08:00", s / 3600, s / 60 % 60, s % 60)),
+        Just("+262142-12-31T23:59:59+08:00".to_string()),
+        Just("-262143-01-01T00:00:00Z".to_string()),
+    ]
+}
+
+fn cut_at_char() -> impl Strategy<Value = (usize, u8)> {
+    (any::<usize>(), any::<u8>())
 }

@@ -68,7 +68,7 @@ impl AttireModel {
             _ => {
                 // YOLOv8-style [1, 4 + n, anchors]: boxes, then class scores.
                 let shape = out.shape().to_vec();
-                if shape.len() != 3 || shape[1] != 4 + n {
+                if shape.len() != 3 || shape[0] != 1 || shape[1] != 4 + n {
                     return Err(bad(format!("expected [1, {}, anchors], got {shape:?}", 4 + n)));
                 }
                 (0..n).map(|c| (0..shape[2]).map(|a| out[[0, 4 + c, a]]).fold(0.0, f32::max)).collect()

@@ -148,7 +148,7 @@ impl Reference {
         for (i, p) in r.patches.iter().enumerate() {
             if p.w == 0
                 || p.h == 0
-                || p.values.len() != (p.w * p.h) as usize
+                || p.w.checked_mul(p.h).is_none_or(|n| p.values.len() as u64 != u64::from(n))
                 || !(p.rel_w.is_finite() && p.rel_w > 0.0)
                 || p.values.iter().any(|v| !v.is_finite())
             {
@@ -266,6 +266,9 @@ mod tests {
         // A damaged patch is an error, not an out-of-bounds panic later.
         let damaged = json.replace("\"w\":3", "\"w\":30");
         assert!(Reference::from_json(&damaged).unwrap_err().contains("badge patch 1 is damaged"));
+        // w × h past u32 wraps in release and panics in debug: refused.
+        let huge = json.replace("\"w\":3", "\"w\":65536").replace("\"h\":3", "\"h\":65536");
+        assert!(Reference::from_json(&huge).unwrap_err().contains("badge patch 1 is damaged"));
         assert!(Reference::from_json("{").is_err());
     }
 }

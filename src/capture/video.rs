@@ -19,6 +19,20 @@ pub(crate) use crate::av::init;
 /// Bytes past the last row that swscale may touch (its widest SIMD store).
 const SCALE_SLACK: usize = 64;
 
+/// How far from its start a file's frame may lie: a year. A stream's
+/// timestamps are the file's to say; one past this is broken or crafted.
+const MAX_FILE_SPAN_S: i64 = 366 * 86_400;
+
+/// The time of a file's frame `t` seconds after `start`; `None` when `t` is
+/// not a finite offset within [`MAX_FILE_SPAN_S`] (either side: some files
+/// start at a negative timestamp).
+fn file_frame_time(start: DateTime<FixedOffset>, t: f64) -> Option<DateTime<FixedOffset>> {
+    if !t.is_finite() || t.abs() > MAX_FILE_SPAN_S as f64 {
+        return None;
+    }
+    start.checked_add_signed(chrono::TimeDelta::try_milliseconds((t * 1000.0).round() as i64)?)
+}
+
 /// The scaler, owned by one source and used by one thread at a time.
 struct Scaler(scaling::Context);
 
@@ -164,7 +178,19 @@ impl VideoSource {
                 continue;
             }
             let image = self.convert(&decoded)?;
-            let ts = if self.live { Local::now().fixed_offset() } else { self.start + chrono::Duration::milliseconds((t * 1000.0) as i64) };
+            let ts = if self.live {
+                Local::now().fixed_offset()
+            } else {
+                file_frame_time(self.start, t).ok_or_else(|| CaptureError::Decode {
+                    source_name: self.name.clone(),
+                    message: format!(
+                        "frame {} has timestamp {t} s, out of range (a file's frames must fall within {} days of its start). \
+                         Fix: re-mux the file, e.g. `ffmpeg -i IN -c copy -reset_timestamps 1 OUT.mp4`",
+                        self.decoded - 1,
+                        MAX_FILE_SPAN_S / 86_400
+                    ),
+                })?
+            };
             return Ok(Some(Frame { ts, index: self.decoded - 1, image }));
         }
         Ok(None)
@@ -259,6 +285,28 @@ impl Source for VideoSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frame_times_out_of_range_are_refused_not_a_panic() {
+        let start = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+        assert_eq!(file_frame_time(start, 1.5), Some(start + chrono::TimeDelta::milliseconds(1500)));
+        assert_eq!(file_frame_time(start, -0.04), Some(start - chrono::TimeDelta::milliseconds(40)));
+        for t in [f64::NAN, f64::INFINITY, -f64::INFINITY, 1e300, -1e300, 9.3e15, i64::MAX as f64, 366.0 * 86_400.0 + 1.0] {
+            assert_eq!(file_frame_time(start, t), None, "{t}");
+        }
+        let late = chrono::DateTime::<chrono::Utc>::MAX_UTC.fixed_offset() - chrono::TimeDelta::hours(1);
+        assert_eq!(file_frame_time(late, 86_400.0), None, "a configured start near the end of time");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_timestamp_gives_a_time_or_none(t in proptest::num::f64::ANY) {
+            let start = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+            if let Some(ts) = file_frame_time(start, t) {
+                proptest::prop_assert!((ts - start).num_seconds().abs() <= MAX_FILE_SPAN_S);
+            }
+        }
+    }
 
     /// The first few decoded frames of the shipped street video.
     fn decoded(n: usize) -> Vec<ffmpeg::frame::Video> {

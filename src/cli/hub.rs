@@ -167,9 +167,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE", default_value = "hub.toml")]
     config: PathBuf,
 
-    /// The day, YYYY-MM-DD (hub timezone). Default: yesterday.
-    #[arg(long)]
-    date: Option<String>,
+    /// The day, YYYY-MM-DD (hub timezone), 2000 to 2200. Default: yesterday.
+    #[arg(long, value_parser = hub::summary::parse_report_date)]
+    date: Option<chrono::NaiveDate>,
 
     /// Only this hall.
     #[arg(long)]
@@ -193,8 +193,8 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let cfg = load(&args.config)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
-        let date = match &args.date {
-            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| anyhow::anyhow!("--date {d:?}: use YYYY-MM-DD"))?,
+        let date = match args.date {
+            Some(d) => d,
             None => chrono::Utc::now().with_timezone(&cfg.timezone).date_naive() - chrono::Days::new(1),
         };
         let lang = cfg.language;

@@ -30,9 +30,19 @@ pub struct CheckedLayout {
 /// Zones smaller than this share of the frame are refused.
 const MIN_AREA: f32 = 0.001;
 
+/// The most points a zone or mask outline may have. Halls draw 4 to 12;
+/// the crossing check is quadratic in the points, so a crafted outline of
+/// 10^5 points is refused before it runs.
+pub const MAX_ZONE_POINTS: usize = 64;
+/// The most privacy masks one window may have.
+pub const MAX_MASKS: usize = 32;
+
 fn polygon(points: &[[f32; 2]], name: &str) -> Result<Polygon, String> {
     if points.len() < 3 {
         return Err(format!("{name}: a zone needs at least 3 points, got {}", points.len()));
+    }
+    if points.len() > MAX_ZONE_POINTS {
+        return Err(format!("{name}: a zone has at most {MAX_ZONE_POINTS} points, got {}; trace its corners only", points.len()));
     }
     if let Some((i, p)) = points.iter().enumerate().find(|(_, p)| !(0.0..=1.0).contains(&p[0]) || !(0.0..=1.0).contains(&p[1])) {
         return Err(format!("{name}: point {} ({:.3}, {:.3}) is outside the frame", i + 1, p[0], p[1]));
@@ -78,6 +88,7 @@ impl Layout {
             return Err(format!("desk_y: {y:.3} is outside the frame"));
         }
         let masks = match &self.masks {
+            Some(ms) if ms.len() > MAX_MASKS => return Err(format!("masks: at most {MAX_MASKS} per window, got {}", ms.len())),
             Some(ms) => Some(ms.iter().enumerate().map(|(i, m)| polygon(m, &format!("mask {}", i + 1))).collect::<Result<Vec<_>, _>>()?),
             None => None,
         };
@@ -194,6 +205,27 @@ mod tests {
         let mut bad = layout();
         bad.masks = Some(vec![vec![[0.0, 0.8], [1.0, 0.8], [1.0, 1.0], [0.0, 1.0]], vec![[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]]);
         assert!(bad.check().unwrap_err().starts_with("mask 2: "));
+    }
+
+    #[test]
+    fn refuses_outlines_too_long_to_check() {
+        // 10^5 points on a circle: quadratic crossing checks would take
+        // minutes; refused at once, naming the zone.
+        let circle = |n: usize| {
+            (0..n)
+                .map(|i| {
+                    let a = i as f32 / n as f32 * std::f32::consts::TAU;
+                    [0.5 + 0.4 * a.cos(), 0.5 + 0.4 * a.sin()]
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut l = layout();
+        l.staff_zone = circle(100_000);
+        assert!(l.check().unwrap_err().starts_with("staff_zone: a zone has at most 64 points"));
+        l.staff_zone = circle(MAX_ZONE_POINTS);
+        assert!(l.check().is_ok());
+        l.masks = Some(vec![circle(8); MAX_MASKS + 1]);
+        assert!(l.check().unwrap_err().starts_with("masks: at most"));
     }
 
     #[test]

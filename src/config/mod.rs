@@ -376,6 +376,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
     }
 }
 
+/// The longest holiday or make-up span: each day is kept, so a span over
+/// chrono's whole range (190 million days) is refused, not built.
+const MAX_CALENDAR_SPAN_DAYS: i64 = 366;
+
 fn calendar(raw: Option<&RawCalendar>, r: &mut Reporter) -> Calendar {
     let mut cal = Calendar::default();
     let Some(raw) = raw else { return cal };
@@ -391,14 +395,25 @@ fn calendar(raw: Option<&RawCalendar>, r: &mut Reporter) -> Calendar {
         }
     }
     let fix = "use \"YYYY-MM-DD\" or \"YYYY-MM-DD..YYYY-MM-DD\"; the year's arrangement is published by the State Council each winter";
+    let too_long = |span: &DateSpan| span.days_count() > MAX_CALENDAR_SPAN_DAYS;
+    let long_fix = "list each year's days on their own; a span covers at most 366 days";
     for (i, h) in raw.holidays.iter().enumerate() {
         match DateSpan::parse(h.get_ref()) {
+            Ok(span) if too_long(&span) => {
+                r.error(h.span().start, format!("calendar.holidays[{i}]"), format!("{} days is too long a span", span.days_count()), long_fix)
+            }
             Ok(span) => cal.holidays.extend(span.days()),
             Err(m) => r.error(h.span().start, format!("calendar.holidays[{i}]"), m, fix),
         }
     }
     for (i, h) in raw.makeup_workdays.iter().enumerate() {
         match DateSpan::parse(h.get_ref()) {
+            Ok(span) if too_long(&span) => r.error(
+                h.span().start,
+                format!("calendar.makeup_workdays[{i}]"),
+                format!("{} days is too long a span", span.days_count()),
+                long_fix,
+            ),
             Ok(span) => {
                 for d in span.days() {
                     if cal.holidays.contains(&d) {
@@ -509,6 +524,13 @@ fn zone(raw: &Spanned<Vec<Spanned<Vec<f32>>>>, field: &str, r: &mut Reporter) ->
                 field,
                 format!("a zone needs at least 3 points, got {}", poly.0.len()),
                 "list the polygon's corners, e.g. [[0.3, 0.2], [0.7, 0.2], [0.7, 0.9], [0.3, 0.9]]",
+            );
+        } else if poly.0.len() > layout::MAX_ZONE_POINTS {
+            r.error(
+                start,
+                field,
+                format!("a zone has at most {} points, got {}", layout::MAX_ZONE_POINTS, poly.0.len()),
+                "trace the zone's corners only",
             );
         } else if poly.self_intersects() {
             r.error(

@@ -62,6 +62,11 @@ impl DateSpan {
         self.first <= d && d <= self.last
     }
 
+    /// How many days the span covers, both ends included.
+    pub fn days_count(&self) -> i64 {
+        (self.last - self.first).num_days() + 1
+    }
+
     pub fn days(&self) -> impl Iterator<Item = NaiveDate> {
         self.first.iter_days().take_while(move |d| *d <= self.last)
     }

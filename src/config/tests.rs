@@ -148,6 +148,15 @@ fn bad_leave_and_calendar() {
     assert!(e.field == "calendar.holidays[0]" && e.message.contains("before"), "{e}");
     let e = &cal("holidays = [\"2026-10-01\"]\nmakeup_workdays = [\"2026-10-01\"]")[0];
     assert!(e.message.contains("also listed as a holiday"), "{e}");
+    // chrono's whole range would be 190 million days: refused, not built.
+    let e = &cal("holidays = [\"-262143-01-01..+262142-12-31\"]")[0];
+    assert!(e.field == "calendar.holidays[0]", "{e}");
+    let e = &cal("holidays = [\"0001-01-01..9999-12-31\"]")[0];
+    assert!(e.field == "calendar.holidays[0]" && e.message.contains("too long") && e.fix.contains("366"), "{e}");
+    let e = &cal("makeup_workdays = [\"2000-01-01..2026-01-01\"]")[0];
+    assert!(e.field == "calendar.makeup_workdays[0]" && e.message.contains("too long"), "{e}");
+    let year = GOOD.replacen("[[window]]", "[calendar]\nholidays = [\"2026-01-01..2026-12-31\"]\n\n[[window]]", 1);
+    assert!(parse(&year, Path::new("hall.toml")).is_ok(), "a whole year is allowed");
 }
 
 #[test]

@@ -21,7 +21,8 @@ pub async fn build(hub: &Hub, date: NaiveDate, hall: Option<&str>) -> Result<Day
     credit_false_alarms(&hub.db, &mut minutes, &events).await?;
     let (health, bad) = hub.db.health_checked(date, hall).await?;
     skipped.extend(bad);
-    let week_from = summary::day_bounds(date - chrono::Days::new(7), tz).0;
+    let week_before = date.checked_sub_days(chrono::Days::new(7)).unwrap_or(date);
+    let week_from = summary::day_bounds(week_before, tz).0;
     let (mut past, bad) = hub.db.quarters_checked(week_from, from, hall).await?;
     skipped.extend(bad);
     let (past_events, bad) = hub.db.events_checked(week_from - 86_400.0, from, hall).await?;
@@ -87,21 +88,22 @@ pub async fn weekly(
     hall: Option<&str>,
 ) -> Result<(Vec<String>, Vec<(String, Vec<Option<f64>>)>), StoreError> {
     let tz = hub.cfg.timezone;
-    let this_monday = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
-    let first = this_monday - chrono::Days::new(7 * (weeks.max(1) as u64 - 1));
+    let weeks = weeks.clamp(1, 520);
+    let this_monday = today.checked_sub_days(chrono::Days::new(today.weekday().num_days_from_monday() as u64)).unwrap_or(today);
+    let first = this_monday.checked_sub_days(chrono::Days::new(7 * (weeks as u64 - 1))).unwrap_or(this_monday);
     let (from, _) = summary::day_bounds(first, tz);
     let (_, to) = summary::day_bounds(today, tz);
     let mut minutes = hub.db.quarters_checked(from, to, hall).await?.0;
     let events = hub.db.events_between(from, to, hall).await?;
     credit_false_alarms(&hub.db, &mut minutes, &events).await?;
     let daily = summary::daily_rates(&minutes, tz);
-    let labels: Vec<String> = (0..weeks.max(1)).map(|k| (first + chrono::Days::new(7 * k as u64)).format("%m-%d").to_string()).collect();
+    let labels: Vec<String> = (0..weeks).map(|k| (first + chrono::Days::new(7 * k as u64)).format("%m-%d").to_string()).collect();
     let mut keys: Vec<String> = vec![String::new()];
     keys.extend(daily.keys().filter(|(_, k)| k.starts_with("hall:")).map(|(_, k)| k.clone()).collect::<std::collections::BTreeSet<_>>());
     let series = keys
         .into_iter()
         .map(|key| {
-            let values = (0..weeks.max(1))
+            let values = (0..weeks)
                 .map(|k| {
                     let start = first + chrono::Days::new(7 * k as u64);
                     let (c, s) = (0..7)

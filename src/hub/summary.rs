@@ -182,6 +182,22 @@ pub struct Thresholds {
     pub attention_unknown: f64,
 }
 
+/// The years a report may be asked for. chrono's `%Y` also reads years
+/// such as `-262143`, where a week's arithmetic overflows; no hall was
+/// served before 2000, and 2200 leaves room.
+pub const REPORT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2200;
+
+/// A report date, `YYYY-MM-DD`, in [`REPORT_YEARS`]. The message says what
+/// to send instead; callers prefix the field's name.
+pub fn parse_report_date(s: &str) -> Result<NaiveDate, String> {
+    use chrono::Datelike;
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date: use YYYY-MM-DD"))?;
+    if !REPORT_YEARS.contains(&d.year()) {
+        return Err(format!("{s:?} is out of range: use a date from {}-01-01 to {}-12-31", REPORT_YEARS.start(), REPORT_YEARS.end()));
+    }
+    Ok(d)
+}
+
 /// `[from, to)` in unix seconds of a local day.
 pub fn day_bounds(date: NaiveDate, tz: Tz) -> (f64, f64) {
     let start = |d: NaiveDate| {
@@ -350,6 +366,32 @@ pub fn summarise(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_dates_outside_the_years_are_refused() {
+        assert_eq!(parse_report_date("2026-12-05"), Ok(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()));
+        assert!(parse_report_date("2000-01-01").is_ok() && parse_report_date("2200-12-31").is_ok());
+        for bad in ["-262143-01-01", "+262142-12-31", "1999-12-31", "2201-01-01", "0000-01-01"] {
+            let e = parse_report_date(bad).unwrap_err();
+            assert!(e.contains("out of range") && e.contains("2000-01-01"), "{bad}: {e}");
+        }
+        for bad in ["", "2026-02-30", "2026-13-01", "20261205", "２０２６-01-01", "262142-12-31"] {
+            assert!(parse_report_date(bad).unwrap_err().contains("YYYY-MM-DD"), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        // Whatever the text, a date comes back only inside the years, and
+        // the week before it and its bounds are computed without a panic.
+        #[test]
+        fn any_text_gives_a_date_in_range_or_an_error(s in "[-+]?[0-9]{1,7}-[0-9]{1,3}-[0-9]{1,3}|\\PC{0,16}") {
+            if let Ok(d) = parse_report_date(&s) {
+                use chrono::Datelike;
+                proptest::prop_assert!(REPORT_YEARS.contains(&d.year()));
+                let _ = day_bounds(d - chrono::Days::new(7), chrono_tz::Asia::Shanghai);
+            }
+        }
+    }
 
     fn minute(window: &str, unix: f64, in_service: f64, compliant: f64, unknown: f64, rules: &[(RuleCode, f64)]) -> MinuteRow {
         MinuteRow {

@@ -185,7 +185,7 @@ impl Learner {
     /// and height), so the same clerk keeps a long history and a new one
     /// gets their own baseline.
     pub fn seen(&mut self, t: i64) {
-        if self.last_seen.is_some_and(|l| t - l >= NEW_OCCUPANT_MS) && !self.samples.is_empty() {
+        if self.last_seen.is_some_and(|l| t.saturating_sub(l) >= NEW_OCCUPANT_MS) && !self.samples.is_empty() {
             self.resting = std::mem::take(&mut self.samples);
             self.current = None;
             self.computed_at = None;

@@ -18,6 +18,8 @@ type Ts = DateTime<FixedOffset>;
 
 /// Frames further apart than this leave the time between them unobserved.
 pub const MAX_GAP_S: f64 = 3.0;
+/// The longest gap between frames written out as unobserved minutes.
+pub const MAX_UNSEEN_S: i64 = 86_400;
 /// Unknown for longer than this ends a posture rule's pending or active state.
 const POSTURE_UNKNOWN_S: f64 = 20.0;
 /// A citizen out of the counter zone for this long has left.
@@ -269,8 +271,10 @@ impl WindowRules {
 
     /// Feeds one observation (already computed) at `ts`.
     pub fn push_observation(&mut self, ts: Ts, obs: &Observation) -> Vec<Event> {
-        if self.last_ts.is_some_and(|l| ts <= l) {
-            // Out of order or duplicate frames are ignored.
+        if self.last_ts.is_some_and(|l| ts <= l) || !(1970..=9999).contains(&chrono::Datelike::year(&ts)) {
+            // Out of order or duplicate frames are ignored, and so are
+            // frames timed where no hall's calendar reaches (the readers
+            // refuse them; this is the rules' own guard).
             return Vec::new();
         }
         let mut events = Vec::new();
@@ -531,9 +535,16 @@ impl WindowRules {
 
     /// Attributes the time since the previous frame to that frame's state,
     /// minute by minute; beyond `MAX_GAP_S` it is unobserved.
+    ///
+    /// Of a longer gap only the first [`MAX_UNSEEN_S`] are written, as
+    /// unobserved minutes: past that a missing minute says the same, and a
+    /// jump of years (a broken clock, a crafted timestamp) would otherwise
+    /// write a row for every minute of it.
     fn account_until(&mut self, ts: Ts) {
         let Some((prev_ts, stretch)) = self.prev else { return };
-        let seen_until = (prev_ts + chrono::Duration::milliseconds((MAX_GAP_S * 1000.0) as i64)).min(ts);
+        let after = |ms: i64| prev_ts.checked_add_signed(chrono::TimeDelta::milliseconds(ms)).unwrap_or(ts).min(ts);
+        let seen_until = after((MAX_GAP_S * 1000.0) as i64);
+        let ts = after(MAX_UNSEEN_S * 1000);
         for (a, b) in split_minutes(prev_ts, seen_until) {
             let in_service = self.window.schedule.at(a) == Service::InService;
             self.book.add(a, b, Stretch { in_service: stretch.in_service && in_service, ..stretch });
@@ -588,7 +599,7 @@ impl WindowRules {
         let events = match self.last_ts {
             Some(ts) => {
                 // Attribute one frame interval after the last frame.
-                self.account_until(ts + chrono::Duration::milliseconds(500));
+                self.account_until(ts.checked_add_signed(chrono::TimeDelta::milliseconds(500)).unwrap_or(ts));
                 self.interrupt_all(ts, "end_of_input")
             }
             None => Vec::new(),

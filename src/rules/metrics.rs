@@ -160,7 +160,7 @@ pub fn split_minutes(from: DateTime<FixedOffset>, to: DateTime<FixedOffset>) -> 
     let mut out = Vec::new();
     let mut a = from;
     while a < to {
-        let b = (minute_of(a) + TimeDelta::minutes(1)).min(to);
+        let b = minute_of(a).checked_add_signed(TimeDelta::minutes(1)).unwrap_or(to).min(to);
         out.push((a, b));
         a = b;
     }

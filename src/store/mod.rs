@@ -75,6 +75,40 @@ mod outbox;
 
 pub use outbox::{Batch, Kind, OutboxStats, Ticket};
 
+/// A stored row read column by column: a NULL or a value of the wrong type
+/// (the tables are not STRICT, and a damaged or hand-edited file may hold
+/// anything) is a [`StoreError::Row`] naming the table, the column and what
+/// was found, never a panic.
+struct Cols<'a, 'r> {
+    path: &'a Path,
+    table: &'static str,
+    r: &'r sqlx::sqlite::SqliteRow,
+}
+
+impl<'a, 'r> Cols<'a, 'r> {
+    fn of(path: &'a Path, table: &'static str, r: &'r sqlx::sqlite::SqliteRow) -> Self {
+        Cols { path, table, r }
+    }
+
+    fn get<T, I>(&self, column: I) -> Result<T, StoreError>
+    where
+        T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        I: sqlx::ColumnIndex<sqlx::sqlite::SqliteRow> + std::fmt::Display + Copy,
+    {
+        self.r.try_get(column).map_err(|e| {
+            let why = match e {
+                sqlx::Error::ColumnDecode { source, .. } => source.to_string(),
+                e => e.to_string(),
+            };
+            StoreError::Row { path: self.path.to_path_buf(), message: format!("{}.{column}: {why}", self.table) }
+        })
+    }
+
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        self.get(column)
+    }
+}
+
 /// An open edge store. Clones share the connection pool (one writer thread
 /// and the uploader use it side by side; WAL lets them).
 #[derive(Clone)]
@@ -160,7 +194,7 @@ impl Store {
             if let Some(r) = r {
                 added += 1;
                 if self.outbox {
-                    outbox::enqueue(&mut tx, Kind::Event, r.get(0), &e.window, 0).await.map_err(self.sql())?;
+                    outbox::enqueue(&mut tx, Kind::Event, Cols::of(&self.path, "event", &r).get(0)?, &e.window, 0).await.map_err(self.sql())?;
                 }
             }
         }
@@ -184,7 +218,7 @@ impl Store {
         let mut closed = Vec::new();
         for r in &rows {
             let mut e = self.event_from(r)?;
-            if let Some(last) = r.get::<Option<f64>, _>("last_minute") {
+            if let Some(last) = Cols::of(&self.path, "minute", r).get::<Option<f64>, _>("last_minute")? {
                 let ms = ((last + 60.0) * 1000.0).round() as i64;
                 if let Some(t) = DateTime::from_timestamp_millis(ms) {
                     e.end = t.with_timezone(e.start.offset()).max(e.start);
@@ -226,7 +260,7 @@ impl Store {
             .await
             .map_err(self.sql())?;
             if self.outbox {
-                outbox::enqueue(&mut tx, Kind::Minute, r.get(0), &m.window, 0).await.map_err(self.sql())?;
+                outbox::enqueue(&mut tx, Kind::Minute, Cols::of(&self.path, "minute", &r).get(0)?, &m.window, 0).await.map_err(self.sql())?;
             }
         }
         tx.commit().await.map_err(self.sql())
@@ -246,18 +280,19 @@ impl Store {
     }
 
     fn event_from(&self, r: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
-        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
-        let rule: String = r.get("rule");
+        let bad = |message: String| StoreError::Row { path: self.path.clone(), message: format!("event: {message}") };
+        let c = Cols::of(&self.path, "event", r);
+        let rule = c.text("rule")?;
         let rule = RuleCode::ALL.into_iter().find(|c| c.as_str() == rule).ok_or_else(|| bad(format!("unknown rule {rule:?}")))?;
         Ok(Event {
-            window: r.get("window"),
+            window: c.get("window")?,
             rule,
-            start: parse_ts(&r.get::<String, _>("start")).map_err(bad)?,
-            end: parse_ts(&r.get::<String, _>("end")).map_err(bad)?,
-            duration_s: r.get("duration_s"),
-            confidence: r.get::<f64, _>("confidence") as f32,
-            closed_by: r.get("closed_by"),
-            values: serde_json::from_str(&r.get::<String, _>("values_json")).map_err(|e| bad(e.to_string()))?,
+            start: parse_ts(&c.text("start")?).map_err(bad)?,
+            end: parse_ts(&c.text("end")?).map_err(bad)?,
+            duration_s: c.get("duration_s")?,
+            confidence: c.get::<f64, _>("confidence")? as f32,
+            closed_by: c.get("closed_by")?,
+            values: serde_json::from_str(&c.text("values_json")?).map_err(|e| bad(format!("values_json: {e}")))?,
         })
     }
 
@@ -275,16 +310,17 @@ impl Store {
     }
 
     fn minute_from(&self, r: &sqlx::sqlite::SqliteRow) -> Result<MinuteMetrics, StoreError> {
-        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
+        let bad = |message: String| StoreError::Row { path: self.path.clone(), message: format!("minute: {message}") };
+        let c = Cols::of(&self.path, "minute", r);
         Ok(MinuteMetrics {
-            window: r.get("window"),
-            minute: Some(parse_ts(&r.get::<String, _>("minute")).map_err(bad)?),
-            observed_s: r.get("observed_s"),
-            in_service_s: r.get("in_service_s"),
-            staffed_s: r.get("staffed_s"),
-            compliant_s: r.get("compliant_s"),
-            unknown_s: r.get("unknown_s"),
-            rules: serde_json::from_str(&r.get::<String, _>("rules_json")).map_err(|e| bad(e.to_string()))?,
+            window: c.get("window")?,
+            minute: Some(parse_ts(&c.text("minute")?).map_err(bad)?),
+            observed_s: c.get("observed_s")?,
+            in_service_s: c.get("in_service_s")?,
+            staffed_s: c.get("staffed_s")?,
+            compliant_s: c.get("compliant_s")?,
+            unknown_s: c.get("unknown_s")?,
+            rules: serde_json::from_str(&c.text("rules_json")?).map_err(|e| bad(format!("rules_json: {e}")))?,
         })
     }
 
@@ -309,7 +345,7 @@ impl Store {
         .await
         .map_err(self.sql())?;
         if let (Some(r), true) = (&done, self.outbox) {
-            outbox::enqueue(&mut tx, Kind::Clip, r.get(0), &c.window, c.bytes).await.map_err(self.sql())?;
+            outbox::enqueue(&mut tx, Kind::Clip, Cols::of(&self.path, "clip", r).get(0)?, &c.window, c.bytes).await.map_err(self.sql())?;
         }
         tx.commit().await.map_err(self.sql())?;
         Ok(done.is_some())
@@ -327,18 +363,19 @@ impl Store {
     }
 
     fn clip_from(&self, r: &sqlx::sqlite::SqliteRow) -> Result<ClipRow, StoreError> {
-        let bad = |message: String| StoreError::Row { path: self.path.clone(), message };
+        let bad = |message: String| StoreError::Row { path: self.path.clone(), message: format!("clip: {message}") };
+        let c = Cols::of(&self.path, "clip", r);
         Ok(ClipRow {
-            id: r.get("id"),
-            window: r.get("window"),
-            rule: r.get("rule"),
-            event_start: parse_ts(&r.get::<String, _>("event_start")).map_err(bad)?,
-            trigger_ts: parse_ts(&r.get::<String, _>("trigger_ts")).map_err(bad)?,
-            created_unix: r.get("created_unix"),
-            video: r.get("video"),
-            thumbnail: r.get("thumbnail"),
-            sidecar: r.get("sidecar"),
-            bytes: r.get::<i64, _>("bytes").max(0) as u64,
+            id: c.get("id")?,
+            window: c.get("window")?,
+            rule: c.get("rule")?,
+            event_start: parse_ts(&c.text("event_start")?).map_err(bad)?,
+            trigger_ts: parse_ts(&c.text("trigger_ts")?).map_err(bad)?,
+            created_unix: c.get("created_unix")?,
+            video: c.get("video")?,
+            thumbnail: c.get("thumbnail")?,
+            sidecar: c.get("sidecar")?,
+            bytes: c.get::<i64, _>("bytes")?.max(0) as u64,
         })
     }
 
@@ -368,19 +405,28 @@ impl Store {
         Ok(())
     }
 
-    /// Every window's kept baseline learner: `(window, JSON, updated)`.
+    /// Every window's kept baseline learner: `(window, JSON, updated)`;
+    /// unreadable rows are left out, with a warning.
     pub async fn baselines(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
         let rows = sqlx::query("SELECT window, learner_json, updated_unix FROM baseline ORDER BY window")
             .fetch_all(&self.pool)
             .await
             .map_err(self.sql())?;
-        Ok(rows.iter().map(|r| (r.get("window"), r.get("learner_json"), r.get("updated_unix"))).collect())
+        // One unreadable row costs its window its baseline, not every window.
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let c = Cols::of(&self.path, "baseline", r);
+                let read = || Ok::<_, StoreError>((c.get("window")?, c.get("learner_json")?, c.get("updated_unix")?));
+                read().map_err(|e| tracing::warn!(error = %e, "a kept baseline is unreadable; its window learns afresh")).ok()
+            })
+            .collect())
     }
 
     /// SQLite's own consistency check: `"ok"` when the file is sound.
     pub async fn integrity_check(&self) -> Result<String, StoreError> {
         let row = sqlx::query("PRAGMA integrity_check").fetch_one(&self.pool).await.map_err(self.sql())?;
-        Ok(row.get::<String, _>(0))
+        Cols::of(&self.path, "integrity_check", &row).get(0)
     }
 
     /// Flushes the write-ahead log into the main file and closes.
@@ -428,7 +474,7 @@ async fn schema_version(pool: &SqlitePool, path: &Path) -> Result<i64, StoreErro
         }
         StoreError::Sql { path: path.to_path_buf(), source: e }
     })?;
-    Ok(row.get::<i64, _>(0))
+    Cols::of(path, "user_version", &row).get(0)
 }
 
 /// Brings a database up to `steps.len()`, one transaction per step

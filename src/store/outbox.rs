@@ -7,9 +7,7 @@
 //! every row by box, window and minute / event / clip, so sending a row twice
 //! (confirmation lost in a crash) stores it once.
 
-use sqlx::Row;
-
-use super::{ClipRow, Store, StoreError};
+use super::{ClipRow, Cols, Store, StoreError};
 use crate::rules::{Event, MinuteMetrics};
 
 /// Kinds of outbox rows.
@@ -55,6 +53,12 @@ impl Batch {
     }
 }
 
+/// A queued row, read.
+enum Queued {
+    Minute(Ticket, MinuteMetrics),
+    Event(Ticket, Event),
+}
+
 /// How full the outbox is.
 #[derive(Debug, Default, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboxStats {
@@ -79,6 +83,10 @@ impl Store {
     }
 
     /// The oldest waiting minutes and events, at most `limit` in all.
+    ///
+    /// A queued row that cannot be read (a damaged or hand-edited file) is
+    /// named in a warning and leaves the queue, so it cannot hold back every
+    /// row behind it; the row itself stays in its table, as stored.
     pub async fn next_batch(&self, limit: usize) -> Result<Batch, StoreError> {
         let rows = sqlx::query(
             "SELECT o.seq, o.revision, o.kind, o.ref FROM outbox o WHERE o.kind IN ('minute', 'event') ORDER BY o.seq LIMIT ?1",
@@ -89,39 +97,45 @@ impl Store {
         .map_err(self.sql())?;
         let mut batch = Batch::default();
         for r in rows {
-            let ticket = Ticket { seq: r.get("seq"), revision: r.get("revision") };
-            let (kind, id): (String, i64) = (r.get("kind"), r.get("ref"));
-            if kind == "minute" {
-                let row = sqlx::query(
-                    "SELECT window, minute, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json FROM minute WHERE rowid = ?1",
-                )
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(self.sql())?;
-                match row {
-                    Some(row) => batch.minutes.push((ticket, self.minute_from(&row)?)),
-                    None => self.drop_orphan(ticket).await?,
-                }
-            } else {
-                let row =
-                    sqlx::query("SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event WHERE id = ?1")
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(self.sql())?;
-                match row {
-                    Some(row) => batch.events.push((ticket, self.event_from(&row)?)),
-                    None => self.drop_orphan(ticket).await?,
-                }
+            let c = Cols::of(&self.path, "outbox", &r);
+            let seq: i64 = c.get("seq")?;
+            match self.queued(&c).await {
+                Ok(Some(Queued::Minute(t, m))) => batch.minutes.push((t, m)),
+                Ok(Some(Queued::Event(t, e))) => batch.events.push((t, e)),
+                Ok(None) => self.drop_queued(seq, "it points at nothing").await?,
+                Err(e @ StoreError::Row { .. }) => self.drop_queued(seq, &format!("it cannot be read ({e})")).await?,
+                Err(e) => return Err(e),
             }
         }
         Ok(batch)
     }
 
-    async fn drop_orphan(&self, t: Ticket) -> Result<(), StoreError> {
-        tracing::warn!(seq = t.seq, "outbox row points at nothing; dropped");
-        sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(t.seq).execute(&self.pool).await.map_err(self.sql())?;
+    /// The minute or event a queued row points at; `None` if it is gone.
+    async fn queued(&self, c: &Cols<'_, '_>) -> Result<Option<Queued>, StoreError> {
+        let ticket = Ticket { seq: c.get("seq")?, revision: c.get("revision")? };
+        let (kind, id): (String, i64) = (c.get("kind")?, c.get("ref")?);
+        Ok(if kind == "minute" {
+            let row = sqlx::query(
+                "SELECT window, minute, observed_s, in_service_s, staffed_s, compliant_s, unknown_s, rules_json FROM minute WHERE rowid = ?1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.sql())?;
+            row.map(|row| self.minute_from(&row).map(|m| Queued::Minute(ticket, m))).transpose()?
+        } else {
+            let row = sqlx::query("SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.sql())?;
+            row.map(|row| self.event_from(&row).map(|e| Queued::Event(ticket, e))).transpose()?
+        })
+    }
+
+    async fn drop_queued(&self, seq: i64, why: &str) -> Result<(), StoreError> {
+        tracing::warn!(seq, "outbox row dropped: {why}; the stored row, if any, is kept");
+        sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&self.pool).await.map_err(self.sql())?;
         Ok(())
     }
 
@@ -135,8 +149,15 @@ impl Store {
         .await
         .map_err(self.sql())?;
         let Some(r) = row else { return Ok(None) };
-        let clip = self.clip_from(&r)?;
-        Ok(Some((Ticket { seq: r.get("seq"), revision: r.get("revision") }, clip)))
+        let c = Cols::of(&self.path, "outbox", &r);
+        match (self.clip_from(&r), c.get("revision")) {
+            (Ok(clip), Ok(revision)) => Ok(Some((Ticket { seq: c.get("seq")?, revision }, clip))),
+            (Err(e @ StoreError::Row { .. }), _) | (_, Err(e @ StoreError::Row { .. })) => {
+                self.drop_queued(c.get("seq")?, &format!("it cannot be read ({e})")).await?;
+                Box::pin(self.next_clip()).await
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
     }
 
     /// Removes rows the hub confirmed; a row rewritten since it was sent
@@ -165,7 +186,8 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(self.sql())?;
-        Ok(OutboxStats { minutes: r.get("m"), events: r.get("e"), clips: r.get("c"), clip_bytes: r.get("b"), oldest_unix: r.get("oldest") })
+        let c = Cols::of(&self.path, "outbox", &r);
+        Ok(OutboxStats { minutes: c.get("m")?, events: c.get("e")?, clips: c.get("c")?, clip_bytes: c.get("b")?, oldest_unix: c.get("oldest")? })
     }
 
     /// Keeps the outbox within bounds: clips queued before `now - max_age_s`
@@ -176,17 +198,27 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(self.sql())?;
-        let mut total: u64 = rows.iter().map(|r| r.get::<i64, _>("bytes").max(0) as u64).sum();
+        // (seq, ref, bytes, enqueued): a value that cannot be read counts as
+        // 0 bytes, queued long ago, so the bound takes it out first.
+        let rows: Vec<(i64, Option<i64>, u64, f64)> = rows
+            .iter()
+            .map(|r| {
+                let c = Cols::of(&self.path, "outbox", r);
+                let bytes = c.get::<i64, _>("bytes").map_or(0, |b| b.max(0) as u64);
+                Ok((c.get("seq")?, c.get("ref").ok(), bytes, c.get("enqueued_unix").unwrap_or(f64::NEG_INFINITY)))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let mut total: u64 = rows.iter().map(|r| r.2).fold(0, u64::saturating_add);
         let mut dropped = Vec::new();
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
-        for r in &rows {
-            let too_old = r.get::<f64, _>("enqueued_unix") < now_unix - max_age_s;
+        for &(seq, clip, bytes, enqueued) in &rows {
+            let too_old = enqueued.is_nan() || enqueued < now_unix - max_age_s;
             if !too_old && total <= max_clip_bytes {
                 break;
             }
-            total = total.saturating_sub(r.get::<i64, _>("bytes").max(0) as u64);
-            sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(r.get::<i64, _>("seq")).execute(&mut *tx).await.map_err(self.sql())?;
-            dropped.push(r.get::<i64, _>("ref"));
+            total = total.saturating_sub(bytes);
+            sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&mut *tx).await.map_err(self.sql())?;
+            dropped.extend(clip);
         }
         tx.commit().await.map_err(self.sql())?;
         Ok(dropped)

@@ -123,6 +123,51 @@ async fn outbox_queues_with_the_row_and_keeps_rewrites() {
     assert!(plain.next_batch(10).await.unwrap().is_empty());
 }
 
+/// A damaged or hand-edited file: bytes where text belongs, text where a
+/// number belongs (the tables are not STRICT). Reading names the table and
+/// column instead of panicking; the uploader skips the bad queued row, sends
+/// the rest, and the bad row stays stored.
+#[tokio::test]
+async fn damaged_rows_are_named_not_a_panic_and_do_not_block_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite");
+    let store = Store::open(&path).await.unwrap().with_outbox();
+    store.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 50.0), minute("2026-03-02T09:01:00+08:00", 60.0)]).await.unwrap();
+    store.insert_events(&[event("2026-03-02T09:00:10+08:00"), event("2026-03-02T09:05:10+08:00")]).await.unwrap();
+    store.insert_clip(&clip_row("w1", "2026-03-02T09:00:10+08:00", 10)).await.unwrap();
+    store.insert_clip(&clip_row("w1", "2026-03-02T09:05:10+08:00", 10)).await.unwrap();
+    for damage in [
+        "UPDATE minute SET observed_s = 'lots' WHERE minute LIKE '%09:00:00%'",
+        "UPDATE event SET window = x'ff' WHERE start LIKE '%09:00:10%'",
+        "UPDATE clip SET bytes = 'big', video = x'ff' WHERE event_start LIKE '%09:00:10%'",
+        "UPDATE outbox SET enqueued_unix = 'then', bytes = x'00ff' WHERE kind = 'clip' AND seq = (SELECT MIN(seq) FROM outbox WHERE kind = 'clip')",
+        "INSERT INTO baseline (window, learner_json, updated_unix) VALUES ('w9', x'00', 'now')",
+    ] {
+        sqlx::query(damage).execute(&store.pool).await.unwrap();
+    }
+    let err = store.minutes(None).await.unwrap_err().to_string();
+    assert!(err.contains("minute.observed_s"), "{err}");
+    let err = store.events(None).await.unwrap_err().to_string();
+    assert!(err.contains("event.window"), "{err}");
+    let err = store.clips().await.unwrap_err().to_string();
+    assert!(err.contains("clip."), "{err}");
+    store.save_baseline("w1", "{}", 7).await.unwrap();
+    assert_eq!(store.baselines().await.unwrap(), vec![("w1".to_string(), "{}".to_string(), 7)], "the unreadable one is left out");
+    // The uploader gets the readable rows; the unreadable ones leave the
+    // queue, not the store.
+    let batch = store.next_batch(10).await.unwrap();
+    assert_eq!((batch.minutes.len(), batch.events.len()), (1, 1));
+    assert_eq!(batch.minutes[0].1.compliant_s, 60.0);
+    store.ack(&batch.tickets()).await.unwrap();
+    assert!(store.next_batch(10).await.unwrap().is_empty());
+    let (_, clip) = store.next_clip().await.unwrap().expect("the readable clip");
+    assert!(clip.event_start.to_rfc3339().contains("09:05:10"));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM minute").fetch_one(&store.pool).await.unwrap();
+    assert_eq!(n, 2, "the damaged minute stays stored");
+    assert!(store.outbox_stats().await.is_ok());
+    store.bound_outbox(1e12, 1.0, 0).await.unwrap();
+}
+
 #[tokio::test]
 async fn outbox_bounds_drop_only_the_oldest_clips() {
     let dir = tempfile::tempdir().unwrap();

@@ -95,7 +95,7 @@ pub fn decode_ssd(
     min_score: f32,
 ) -> Result<Vec<Detection>, String> {
     let n_boxes = boxes.shape().get(1).copied().unwrap_or(0);
-    if boxes.ndim() != 3 || boxes.shape()[2] != 4 || scores.ndim() != 2 || scores.shape()[1] != n_boxes {
+    if boxes.ndim() != 3 || boxes.shape()[0] != 1 || boxes.shape()[2] != 4 || scores.ndim() != 2 || scores.shape() != [1, n_boxes] {
         return Err(format!("expected boxes [1, N, 4] and scores [1, N], got {:?} and {:?}", boxes.shape(), scores.shape()));
     }
     let n = count.iter().next().map_or(n_boxes, |&c| (c.max(0.0) as usize).min(n_boxes));
@@ -112,7 +112,7 @@ pub fn decode_ssd(
 /// CenterNet outputs: `[1, N, 6]` of `x1, y1, x2, y2, score, class` in
 /// input pixels; only class 0 (person) is kept.
 pub fn decode_centernet(dets: ArrayViewD<f32>, size: [f32; 2], w: f32, h: f32, min_score: f32) -> Result<Vec<Detection>, String> {
-    if dets.ndim() != 3 || dets.shape()[2] != 6 {
+    if dets.ndim() != 3 || dets.shape()[0] != 1 || dets.shape()[2] != 6 {
         return Err(format!("expected detections [1, N, 6], got {:?}", dets.shape()));
     }
     let (sx, sy) = (w / size[0], h / size[1]);
@@ -163,6 +163,30 @@ mod tests {
     fn wrong_shapes_are_errors() {
         let dets = Array2::<f32>::zeros((1, 6));
         assert!(decode_centernet(dets.view().into_dyn(), [512.0, 512.0], 1.0, 1.0, 0.3).is_err());
+        // A batch of none (a broken or hostile model) is refused, not indexed.
+        let none = Array3::<f32>::zeros((0, 3, 6));
+        assert!(decode_centernet(none.view().into_dyn(), [512.0, 512.0], 1.0, 1.0, 0.3).unwrap_err().contains("[1, N, 6]"));
+        let (boxes, scores, count) = (Array3::<f32>::zeros((0, 3, 4)), Array2::<f32>::zeros((0, 3)), Array1::from_vec(vec![3.0]));
+        assert!(decode_ssd(boxes.view().into_dyn(), scores.view().into_dyn(), count.view().into_dyn(), 1.0, 1.0, 0.0).is_err());
+        let (boxes, scores) = (Array3::<f32>::zeros((1, 3, 4)), Array2::<f32>::zeros((0, 3)));
+        assert!(decode_ssd(boxes.view().into_dyn(), scores.view().into_dyn(), count.view().into_dyn(), 1.0, 1.0, 0.0).is_err());
+    }
+
+    proptest::proptest! {
+        // Any output shapes and values a model could give: an error or
+        // detections inside the frame, never a panic.
+        #[test]
+        fn any_detector_output_decodes_or_is_refused(d0 in 0usize..3, n in 0usize..5, last in 3usize..8, sd0 in 0usize..3, sn in 0usize..6,
+                count in proptest::num::f32::ANY, v in proptest::num::f32::ANY) {
+            let dets = ndarray::ArrayD::<f32>::from_elem(ndarray::IxDyn(&[d0, n, last]), v);
+            if let Ok(d) = decode_centernet(dets.view(), [512.0, 512.0], 640.0, 360.0, 0.0) {
+                proptest::prop_assert!(d.iter().all(|d| d.bbox.is_finite()));
+            }
+            let boxes = ndarray::ArrayD::<f32>::from_elem(ndarray::IxDyn(&[d0, n, last]), v);
+            let scores = ndarray::ArrayD::<f32>::from_elem(ndarray::IxDyn(&[sd0, sn]), v);
+            let count = Array1::from_vec(vec![count]);
+            let _ = decode_ssd(boxes.view(), scores.view(), count.view().into_dyn(), 640.0, 360.0, 0.0);
+        }
     }
 
     #[test]

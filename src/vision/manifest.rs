@@ -46,6 +46,17 @@ impl Family {
         }
     }
 
+    /// How many outputs the family's decoder reads, the first of
+    /// `output.names` in order (more may be listed; they are not read).
+    pub fn output_count(self) -> usize {
+        match self {
+            Family::Ssd => 3,
+            Family::Blazepose | Family::Retinaface => 2,
+            Family::YoloPose | Family::Movenet | Family::Centernet | Family::PaddleTextDet => 1,
+            Family::AttireClasses | Family::AttireDetections => 1,
+        }
+    }
+
     /// Whether the pose model needs a person detector in front of it.
     pub fn is_top_down(self) -> bool {
         matches!(self, Family::Movenet | Family::Blazepose)
@@ -220,9 +231,20 @@ impl Manifest {
         if self.input.std.contains(&0.0) {
             return Err("`input.std` must not contain 0".into());
         }
+        let want = self.family.output_count();
+        if self.output.names.len() < want {
+            return Err(format!(
+                "`output.names` lists {} output(s); family `{}` reads {want}, in order: list them as in the model",
+                self.output.names.len(),
+                self.family
+            ));
+        }
+        if self.input.stride == Some(0) {
+            return Err("`input.stride` must be positive (e.g. 32), or left out".into());
+        }
         if self.input.dynamic {
             let stride = self.input.stride.unwrap_or(1);
-            if stride == 0 || self.input.size.iter().any(|s| s % stride != 0) {
+            if self.input.size.iter().any(|s| s % stride != 0) {
                 return Err(format!("`input.size` must be a multiple of `input.stride` ({stride})"));
             }
         }
@@ -304,6 +326,24 @@ mod tests {
         assert!(err.contains("sha256"), "{err}");
         let err = Manifest::parse("name = 3", Path::new("y.toml")).unwrap_err().to_string();
         assert!(err.contains("y.toml"), "{err}");
+    }
+
+    #[test]
+    fn manifests_a_decoder_would_trip_on_are_refused() {
+        // yolo11n-pose: one output, stride 32, dynamic.
+        let yolo = BUILT_IN.iter().find(|b| b.toml.contains("family = \"yolo_pose\"")).unwrap().toml;
+        let err = Manifest::parse(&yolo.replace(r#"names = ["output0"]"#, "names = []"), Path::new("y.toml")).unwrap_err().to_string();
+        assert!(err.contains("output.names") && err.contains("reads 1"), "{err}");
+        let err = Manifest::parse(&yolo.replace("stride = 32", "stride = 0"), Path::new("y.toml")).unwrap_err().to_string();
+        assert!(err.contains("input.stride"), "{err}");
+        let fixed = yolo.replace("dynamic = true", "dynamic = false").replace("stride = 32", "stride = 0");
+        let err = Manifest::parse(&fixed, Path::new("y.toml")).unwrap_err().to_string();
+        assert!(err.contains("input.stride"), "not dynamic, stride 0: {err}");
+        // The SSD detector reads three outputs.
+        let ssd = BUILT_IN.iter().find(|b| b.toml.contains("family = \"ssd\"")).unwrap().toml;
+        let two = ssd.replace(r#", "num_detections:0""#, "");
+        let err = Manifest::parse(&two, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(err.contains("lists 2") && err.contains("reads 3"), "{err}");
     }
 
     #[test]

@@ -56,7 +56,9 @@ impl HubDb {
             .fetch_optional(&self.pool)
             .await
             .map_err(self.sql())?;
-        Ok(row.and_then(|r| Some((user_from(&r)?, r.get("password_hash")))))
+        let Some(r) = row else { return Ok(None) };
+        let Some(user) = user_from(&r) else { return Ok(None) };
+        Ok(Some((user, col(&r, "password_hash").map_err(self.bad())?)))
     }
 
     /// Starts a session at `now` (unix seconds), live until `now` +

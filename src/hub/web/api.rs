@@ -191,11 +191,12 @@ pub async fn summary(State(hub): State<AppState>, headers: HeaderMap, Query(q): 
     }
 }
 
-/// `date=YYYY-MM-DD`, default today (hub timezone).
+/// `date=YYYY-MM-DD` in [`crate::hub::summary::REPORT_YEARS`], default
+/// today (hub timezone).
 pub fn parse_date(s: Option<&str>, hub: &AppState) -> Result<chrono::NaiveDate, String> {
     match s.filter(|s| !s.is_empty()) {
         None => Ok(hub.now_utc().with_timezone(&hub.cfg.timezone).date_naive()),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("date {s:?}: use YYYY-MM-DD")),
+        Some(s) => crate::hub::summary::parse_report_date(s).map_err(|m| format!("date: {m}")),
     }
 }
 

@@ -203,6 +203,27 @@ fn unknown_gap_in_frames_is_unobserved_time() {
 }
 
 #[test]
+fn a_jump_of_years_writes_a_day_of_unobserved_minutes_at_most() {
+    // A broken clock or a crafted timestamp: the frame after 09:00:30 is
+    // ten years on; one at the end of chrono's range is ignored.
+    let mut r = WindowRules::new(&window());
+    let t0 = at("09:00:00");
+    let mut ev = feed(&mut r, t0, 0.0, 30.0, &upright());
+    let later = t0.checked_add_signed(chrono::TimeDelta::days(3653)).unwrap();
+    ev.extend(feed(&mut r, later, 0.0, 10.0, &upright()));
+    let end = DateTime::<chrono::Utc>::MAX_UTC.fixed_offset();
+    assert!(r.push_observation(end, &upright()).is_empty());
+    ev.extend(r.push_observation(DateTime::parse_from_rfc3339("9999-12-31T23:59:59+08:00").unwrap(), &upright()));
+    let (_, minutes) = all_events(r, ev);
+    let per_gap = (MAX_UNSEEN_S / 60) as usize + 2;
+    assert!(minutes.len() <= 2 + 2 * per_gap + 2, "{} minute rows", minutes.len());
+    let observed: f64 = minutes.iter().map(|m| m.observed_s).sum();
+    // 0-29.5 s and 3 s after; 10 years on, 0-9.5 s and 3 s after; the frame
+    // at the end of 9999 and one interval after it.
+    assert!((observed - (29.5 + 3.0 + 9.5 + 3.0 + 0.5)).abs() < 0.01, "{observed}");
+}
+
+#[test]
 fn leave_suppresses_absence() {
     let mut r = WindowRules::new(&window());
     let t0 = DateTime::parse_from_rfc3339("2026-03-03T13:55:00+08:00").unwrap();
