@@ -128,7 +128,9 @@ mod tests {
             let line = LINE.replace("2026-03-02T09:00:00.5+08:00", ts);
             assert!(parse_line(&line).is_err(), "{ts}");
         }
-        assert!(parse_line(&LINE.replace("2026-03-02T09:00:00.5+08:00", "1969-12-31T23:59:59+00:00")).unwrap_err().contains("out of range"));
+        assert!(
+            parse_line(&LINE.replace("2026-03-02T09:00:00.5+08:00", "1969-12-31T23:59:59+00:00")).unwrap_err().contains("out of range")
+        );
     }
 
     #[test]

@@ -101,6 +101,36 @@ fn truncated_video_ends_or_errors_without_panic() {
     }
 }
 
+/// A file whose frame timestamps lie 463 days in (crafted, or a broken
+/// muxer): the frames' times are refused with an error naming the file and
+/// saying how to re-mux it; before, adding them to the start could panic.
+#[test]
+fn frame_timestamps_far_from_the_start_are_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let far = dir.path().join("far.mkv");
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=5:d=1",
+            "-c:v",
+            "libx264",
+            "-output_ts_offset",
+            "40000000",
+        ])
+        .arg(&far)
+        .status()
+        .expect("ffmpeg is installed by scripts/setup.sh");
+    assert!(made.success());
+    let mut src = capture::open(&SourceSpec::File { path: far }, opts()).unwrap();
+    let e = src.next_frame().err().expect("the first frame's time is refused").to_string();
+    assert!(e.contains("far.mkv") && e.contains("out of range") && e.contains("ffmpeg"), "{e}");
+}
+
 #[test]
 fn unreachable_rtsp_fails_within_the_timeout() {
     // Port 9 on loopback: nothing listens, so the connection is refused at once.

@@ -399,9 +399,12 @@ fn calendar(raw: Option<&RawCalendar>, r: &mut Reporter) -> Calendar {
     let long_fix = "list each year's days on their own; a span covers at most 366 days";
     for (i, h) in raw.holidays.iter().enumerate() {
         match DateSpan::parse(h.get_ref()) {
-            Ok(span) if too_long(&span) => {
-                r.error(h.span().start, format!("calendar.holidays[{i}]"), format!("{} days is too long a span", span.days_count()), long_fix)
-            }
+            Ok(span) if too_long(&span) => r.error(
+                h.span().start,
+                format!("calendar.holidays[{i}]"),
+                format!("{} days is too long a span", span.days_count()),
+                long_fix,
+            ),
             Ok(span) => cal.holidays.extend(span.days()),
             Err(m) => r.error(h.span().start, format!("calendar.holidays[{i}]"), m, fix),
         }

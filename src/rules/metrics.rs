@@ -106,10 +106,21 @@ impl MinuteBook {
     /// A rule's violation turned out to have begun at `from` (once its
     /// minimum duration had passed at `to`): moves that time from compliant
     /// to the rule's violation seconds.
+    ///
+    /// Only minutes already in the book are visited: after a jump of years
+    /// between frames the span is long, the minutes in it few.
     pub fn backdate(&mut self, rule: RuleCode, from: DateTime<FixedOffset>, to: DateTime<FixedOffset>) {
-        for (a, b) in split_minutes(from, to) {
+        if from >= to {
+            return;
+        }
+        for (start, m) in self.minutes.range_mut(minute_of(from)..to) {
+            let end = start.checked_add_signed(TimeDelta::minutes(1)).unwrap_or(to);
+            let (a, b) = (from.max(*start), to.min(end));
+            if a >= b {
+                continue;
+            }
             let secs = (b - a).num_milliseconds() as f64 / 1000.0;
-            if let Some(m) = self.minutes.get_mut(&minute_of(a)) {
+            {
                 let moved = secs.min(m.compliant_s);
                 m.compliant_s -= moved;
                 let r = m.rules.get_mut(&rule).expect("every rule has a slot");
@@ -173,6 +184,21 @@ mod tests {
 
     fn t(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn backdating_across_years_touches_only_the_minutes_in_the_book() {
+        let mut book = MinuteBook::new("w1");
+        let s = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
+        book.add(t("2026-03-02T09:00:30+08:00"), t("2026-03-02T09:01:00+08:00"), s);
+        book.add(t("9999-03-02T09:00:00+08:00"), t("9999-03-02T09:00:10+08:00"), s);
+        // Across 8,000 years of minutes: was one bucket per minute (OOM).
+        book.backdate(RuleCode::ALL[0], t("2026-03-02T09:00:40+08:00"), t("9999-03-02T09:00:05+08:00"));
+        let all = book.take_all();
+        assert_eq!(all.len(), 2);
+        let v: Vec<f64> = all.iter().map(|m| m.rules[&RuleCode::ALL[0]].violation_s).collect();
+        assert_eq!(v, vec![20.0, 5.0]);
+        assert_eq!(all.iter().map(|m| m.compliant_s).collect::<Vec<_>>(), vec![10.0, 5.0]);
     }
 
     #[test]

@@ -194,7 +194,9 @@ impl Store {
             if let Some(r) = r {
                 added += 1;
                 if self.outbox {
-                    outbox::enqueue(&mut tx, Kind::Event, Cols::of(&self.path, "event", &r).get(0)?, &e.window, 0).await.map_err(self.sql())?;
+                    outbox::enqueue(&mut tx, Kind::Event, Cols::of(&self.path, "event", &r).get(0)?, &e.window, 0)
+                        .await
+                        .map_err(self.sql())?;
                 }
             }
         }
@@ -260,7 +262,9 @@ impl Store {
             .await
             .map_err(self.sql())?;
             if self.outbox {
-                outbox::enqueue(&mut tx, Kind::Minute, Cols::of(&self.path, "minute", &r).get(0)?, &m.window, 0).await.map_err(self.sql())?;
+                outbox::enqueue(&mut tx, Kind::Minute, Cols::of(&self.path, "minute", &r).get(0)?, &m.window, 0)
+                    .await
+                    .map_err(self.sql())?;
             }
         }
         tx.commit().await.map_err(self.sql())

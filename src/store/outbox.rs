@@ -124,11 +124,12 @@ impl Store {
             .map_err(self.sql())?;
             row.map(|row| self.minute_from(&row).map(|m| Queued::Minute(ticket, m))).transpose()?
         } else {
-            let row = sqlx::query("SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event WHERE id = ?1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(self.sql())?;
+            let row =
+                sqlx::query("SELECT window, rule, start, end, duration_s, confidence, closed_by, values_json FROM event WHERE id = ?1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(self.sql())?;
             row.map(|row| self.event_from(&row).map(|e| Queued::Event(ticket, e))).transpose()?
         })
     }
@@ -187,7 +188,13 @@ impl Store {
         .await
         .map_err(self.sql())?;
         let c = Cols::of(&self.path, "outbox", &r);
-        Ok(OutboxStats { minutes: c.get("m")?, events: c.get("e")?, clips: c.get("c")?, clip_bytes: c.get("b")?, oldest_unix: c.get("oldest")? })
+        Ok(OutboxStats {
+            minutes: c.get("m")?,
+            events: c.get("e")?,
+            clips: c.get("c")?,
+            clip_bytes: c.get("b")?,
+            oldest_unix: c.get("oldest")?,
+        })
     }
 
     /// Keeps the outbox within bounds: clips queued before `now - max_age_s`
