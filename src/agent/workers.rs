@@ -68,7 +68,7 @@ pub fn run(
 /// [`run`] with the models loaded: `ests` are shared round-robin by the
 /// workers.
 #[allow(clippy::too_many_arguments)]
-pub fn run_with(
+fn run_with(
     agent: &Agent,
     ests: &[&dyn Estimate],
     faces: &Faces,
