@@ -133,10 +133,10 @@ pub fn store_writable(store: &Path) -> Check {
         return Check::fail("store", format!("cannot write in {}: {e}", dir.display()), fix);
     }
     for p in [store.to_path_buf(), PathBuf::from(format!("{}-wal", store.display())), PathBuf::from(format!("{}-shm", store.display()))] {
-        if p.exists() {
-            if let Err(e) = std::fs::OpenOptions::new().write(true).open(&p) {
-                return Check::fail("store", format!("cannot write {}: {e}", p.display()), fix);
-            }
+        if p.exists()
+            && let Err(e) = std::fs::OpenOptions::new().write(true).open(&p)
+        {
+            return Check::fail("store", format!("cannot write {}: {e}", p.display()), fix);
         }
     }
     Check::ok("store", format!("{} is writable", store.display()))
@@ -314,9 +314,8 @@ pub fn baselines(cfg: &Config, store: &Path) -> Vec<Check> {
             None => crate::rules::baseline::Learner::new(),
         };
         let st = learner.status(w.camera_tilt_deg, w.desk_y.is_some());
-        match &st.baseline {
-            Some(b) => out.push(Check::ok(what.clone(), format!("{} samples; shoulders {:.0} px wide", st.samples, b.shoulder_width_px))),
-            None => {}
+        if let Some(b) = &st.baseline {
+            out.push(Check::ok(what.clone(), format!("{} samples; shoulders {:.0} px wide", st.samples, b.shoulder_width_px)))
         }
         for p in &st.placement {
             let advice = p.advice();

@@ -190,10 +190,10 @@ impl Uplink {
                     tracing::debug!(error = %e, "heartbeat not delivered");
                 }
             }
-            if pacer.bound_due() {
-                if let Err(e) = self.bound().await {
-                    tracing::warn!(error = %e, "outbox bound check failed");
-                }
+            if pacer.bound_due()
+                && let Err(e) = self.bound().await
+            {
+                tracing::warn!(error = %e, "outbox bound check failed");
             }
             let wait = match self.step().await {
                 Ok(true) => {

@@ -47,10 +47,10 @@ fn batch(day: &str, w: &str, from: u32, to: u32) -> String {
 async fn send(first: &str, other: &str, path: &str, token: &str, body: String) -> u16 {
     for base in [first, other] {
         let req = client().post(format!("{base}{path}")).header("content-type", "application/json").bearer_auth(token).body(body.clone());
-        if let Ok(r) = req.timeout(Duration::from_secs(10)).send().await {
-            if r.status().is_success() {
-                return r.status().as_u16();
-            }
+        if let Ok(r) = req.timeout(Duration::from_secs(10)).send().await
+            && r.status().is_success()
+        {
+            return r.status().as_u16();
         }
     }
     panic!("neither replica took the batch");

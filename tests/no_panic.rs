@@ -137,8 +137,8 @@ proptest! {
             store[0], store[1], store[2], store[3], store[4], serde_json::to_string(&error).unwrap()
         );
         let body = mangle(body, cut, byte);
-        if let Ok(hb) = serde_json::from_str::<Heartbeat>(&body) {
-            if validate::heartbeat(&hb).is_ok() {
+        if let Ok(hb) = serde_json::from_str::<Heartbeat>(&body)
+            && validate::heartbeat(&hb).is_ok() {
                 for w in &hb.windows {
                     for v in [w.frames_in, w.frames_analysed, w.frames_stale, w.errors] {
                         prop_assert!(v <= validate::MAX_COUNT && i64::try_from(v).is_ok());
@@ -154,7 +154,6 @@ proptest! {
                 prop_assert!(st.failing_since_unix.is_none_or(f64::is_finite));
                 prop_assert!(st.last_error.as_ref().is_none_or(|e| e.chars().count() <= liyi::wire::MAX_ERROR_CHARS));
             }
-        }
     }
 
     #[test]

@@ -269,13 +269,11 @@ fn attire_of(
     let last = &mut work.attire;
     let age = |t: DateTime<FixedOffset>| (frame.ts - t).num_milliseconds() as f64 / 1000.0;
     let due = last.as_ref().is_none_or(|(t, _)| age(*t) >= judge.every_s());
-    if due {
-        if let Some(p) = clerk.and_then(|i| people.get(i)) {
-            let desk = desk_y.map(|y| y * frame.image.height() as f32);
-            match judge.judge(&frame.image, p, desk) {
-                Ok(a) => *last = Some((frame.ts, a)),
-                Err(e) => tracing::warn!(window, error = %e, "attire check failed"),
-            }
+    if due && let Some(p) = clerk.and_then(|i| people.get(i)) {
+        let desk = desk_y.map(|y| y * frame.image.height() as f32);
+        match judge.judge(&frame.image, p, desk) {
+            Ok(a) => *last = Some((frame.ts, a)),
+            Err(e) => tracing::warn!(window, error = %e, "attire check failed"),
         }
     }
     match last.as_ref() {

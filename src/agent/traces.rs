@@ -43,7 +43,7 @@ impl TraceRecorder {
         serde_json::to_writer(&mut *f, &line).map_err(std::io::Error::other)?;
         f.write_all(b"\n")?;
         // At most about 10 s of frames wait in memory.
-        if self.frame % 20 == 0 {
+        if self.frame.is_multiple_of(20) {
             f.flush()?;
         }
         Ok(())
@@ -62,12 +62,11 @@ fn prune(root: &Path, today: chrono::NaiveDate, max_age_days: f64) {
     let Ok(rd) = std::fs::read_dir(root) else { return };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if let Ok(d) = chrono::NaiveDate::parse_from_str(&name, "%Y-%m-%d") {
-            if ((today - d).num_days() as f64) > max_age_days {
-                if let Err(err) = std::fs::remove_dir_all(e.path()) {
-                    tracing::warn!(dir = %e.path().display(), error = %err, "old trace day not deleted");
-                }
-            }
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(&name, "%Y-%m-%d")
+            && ((today - d).num_days() as f64) > max_age_days
+            && let Err(err) = std::fs::remove_dir_all(e.path())
+        {
+            tracing::warn!(dir = %e.path().display(), error = %err, "old trace day not deleted");
         }
     }
 }

@@ -74,10 +74,10 @@ pub fn chest(p: &Person, width: u32, height: u32, desk_y: Option<f32>) -> Result
         _ => None,
     };
     let torso_len = hips.map(|(hx, hy)| (hx - sx).hypot(hy - sy));
-    if let Some(t) = torso_len {
-        if shoulder < 0.35 * t {
-            return Err(Unknown::TurnedAway);
-        }
+    if let Some(t) = torso_len
+        && shoulder < 0.35 * t
+    {
+        return Err(Unknown::TurnedAway);
     }
     let torso_w = shoulder.max(torso_len.map_or(0.0, |t| 0.5 * t));
     let top = sy + 0.1 * torso_w;

@@ -218,7 +218,7 @@ mod tests {
         let mut g = GrayImage::from_fn(w, h, |i, j| image::Luma([90 + ((i * 7 + j * 13) % 11) as u8]));
         for j in 0..4 * s {
             for i in 0..6 * s {
-                let v = if (i / s) % 2 == 0 { 240 } else { 30 };
+                let v = if (i / s).is_multiple_of(2) { 240 } else { 30 };
                 g.put_pixel(x + i, y + j, image::Luma([v]));
             }
         }

@@ -282,10 +282,10 @@ fn migrate_store(from: &str, to: &str) -> anyhow::Result<ExitCode> {
     if from == to {
         anyhow::bail!("--from and --to are the same store; give an empty store as --to");
     }
-    if let StoreUrl::Sqlite(p) = &from {
-        if !p.is_file() {
-            anyhow::bail!("--from: {} does not exist. Fix: give the hub's store, e.g. sqlite:///var/lib/liyi-hub/hub.sqlite", p.display());
-        }
+    if let StoreUrl::Sqlite(p) = &from
+        && !p.is_file()
+    {
+        anyhow::bail!("--from: {} does not exist. Fix: give the hub's store, e.g. sqlite:///var/lib/liyi-hub/hub.sqlite", p.display());
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async {
@@ -293,11 +293,10 @@ fn migrate_store(from: &str, to: &str) -> anyhow::Result<ExitCode> {
         // would on its next start), so both sides have the same tables.
         let a = HubDb::connect(&from).await?;
         // A hub still serving this store would write rows the copy misses.
-        if let Some((holder, until)) = a.lease_holder(crate::hub::db::SCHEDULE).await? {
-            if until > crate::base::clock::now_unix() {
+        if let Some((holder, until)) = a.lease_holder(crate::hub::db::SCHEDULE).await?
+            && until > crate::base::clock::now_unix() {
                 anyhow::bail!("--from: hub process {holder} is running on this store. Fix: stop every hub process on it (one that was killed rather than stopped holds the store for up to 30 s more), then copy");
             }
-        }
         let b = HubDb::connect(&to).await?;
         eprintln!("copying {} -> {}", from.shown(), to.shown());
         let copied = copy::copy_store(&a, &b).await?;

@@ -60,15 +60,15 @@ pub(super) fn attire(raw: &RawAttire, at: usize, base: &Path, r: &mut Reporter) 
     };
     let badge = reference(&raw.badge_reference, "badge_reference");
     let uniform = reference(&raw.uniform_reference, "uniform_reference");
-    if let (Some(b), Some(u)) = (&badge, &uniform) {
-        if b.cues == crate::attire::Cues::Uniform || u.cues == crate::attire::Cues::Badge {
-            r.error(
-                at,
-                "attire",
-                "badge_reference and uniform_reference are swapped",
-                "enrol the badge without --uniform and the uniform with it",
-            );
-        }
+    if let (Some(b), Some(u)) = (&badge, &uniform)
+        && (b.cues == crate::attire::Cues::Uniform || u.cues == crate::attire::Cues::Badge)
+    {
+        r.error(
+            at,
+            "attire",
+            "badge_reference and uniform_reference are swapped",
+            "enrol the badge without --uniform and the uniform with it",
+        );
     }
     let model = raw.model.as_ref().map(|m| {
         let path = base.join(m.get_ref());

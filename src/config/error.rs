@@ -99,37 +99,6 @@ impl<'a> Reporter<'a> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn positions_are_one_based_and_count_characters() {
-        let text = "a = 1\n窗口 = 2\n";
-        let r = Reporter::new(Path::new("x.toml"), text);
-        assert_eq!(r.position(0), (1, 1));
-        assert_eq!(r.position(6), (2, 1));
-        // The space after the two CJK characters is the line's third character.
-        assert_eq!(r.position(text.rfind(" =").unwrap()), (2, 3));
-    }
-
-    #[test]
-    fn display_has_location_field_and_fix() {
-        let e = ConfigError {
-            file: "hall.toml".into(),
-            line: 3,
-            column: 9,
-            field: "window[0].hours[1]".into(),
-            message: "expected HH:MM-HH:MM, got \"25:00-26:00\"".into(),
-            fix: "use 24-hour times such as \"13:30-17:30\"".into(),
-        };
-        assert_eq!(
-            e.to_string(),
-            "hall.toml:3:9: window[0].hours[1]: expected HH:MM-HH:MM, got \"25:00-26:00\". Fix: use 24-hour times such as \"13:30-17:30\""
-        );
-    }
-}
-
 /// The text of a configuration file, or one error naming it; `example` is
 /// the sample file to point people at.
 pub fn read_config(path: &Path, example: &str) -> Result<String, ConfigErrors> {
@@ -160,4 +129,35 @@ pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(text: &str, r: &mut Repo
         r.error(e.span().map_or(0, |s| s.start), "(syntax)", message, fix);
         ConfigErrors(std::mem::take(&mut r.errors))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let text = "a = 1\n窗口 = 2\n";
+        let r = Reporter::new(Path::new("x.toml"), text);
+        assert_eq!(r.position(0), (1, 1));
+        assert_eq!(r.position(6), (2, 1));
+        // The space after the two CJK characters is the line's third character.
+        assert_eq!(r.position(text.rfind(" =").unwrap()), (2, 3));
+    }
+
+    #[test]
+    fn display_has_location_field_and_fix() {
+        let e = ConfigError {
+            file: "hall.toml".into(),
+            line: 3,
+            column: 9,
+            field: "window[0].hours[1]".into(),
+            message: "expected HH:MM-HH:MM, got \"25:00-26:00\"".into(),
+            fix: "use 24-hour times such as \"13:30-17:30\"".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "hall.toml:3:9: window[0].hours[1]: expected HH:MM-HH:MM, got \"25:00-26:00\". Fix: use 24-hour times such as \"13:30-17:30\""
+        );
+    }
 }

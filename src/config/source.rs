@@ -79,10 +79,10 @@ impl SourceSpec {
             if name.is_empty() {
                 return Err(format!("`{s}`: the RTSP address has no host, e.g. rtsp://192.0.2.10:554/stream1"));
             }
-            if let Some(p) = port {
-                if p.parse::<u16>().is_err() {
-                    return Err(format!("`{s}`: the port `{p}` is not a number from 1 to 65535"));
-                }
+            if let Some(p) = port
+                && p.parse::<u16>().is_err()
+            {
+                return Err(format!("`{s}`: the port `{p}` is not a number from 1 to 65535"));
             }
             if s.chars().any(char::is_whitespace) {
                 return Err(format!("`{s}`: an RTSP address cannot contain spaces; percent-encode them as %20"));

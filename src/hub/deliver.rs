@@ -61,10 +61,10 @@ pub async fn webhook(settings: &WebhookSettings, title: &str, markdown: &str) ->
         return Err(err(format!("HTTP {status}: {text}")));
     }
     // Both robots answer 200 with {"errcode": 0} on success.
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-        if let Some(code) = v.get("errcode").and_then(|c| c.as_i64()).filter(|c| *c != 0) {
-            return Err(err(format!("errcode {code}: {}", v.get("errmsg").and_then(|m| m.as_str()).unwrap_or(""))));
-        }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Some(code) = v.get("errcode").and_then(|c| c.as_i64()).filter(|c| *c != 0)
+    {
+        return Err(err(format!("errcode {code}: {}", v.get("errmsg").and_then(|m| m.as_str()).unwrap_or(""))));
     }
     Ok(())
 }

@@ -314,7 +314,8 @@ pub fn summarise(
     }
     for h in health {
         if let Some(hall) = halls.get_mut(&h.hall) {
-            for f in [&mut hall.0] {
+            {
+                let f = &mut hall.0;
                 f.offline_min += h.offline_s / 60.0;
                 f.dropped_frames += h.dropped;
             }

@@ -254,10 +254,10 @@ async fn retention(hub: &Hub, now: f64) -> Result<(), String> {
     let files = hub.db.expire_clips(now, hub.cfg.retention_days * 86_400.0).await.map_err(|e| e.to_string())?;
     for f in &files {
         let path = hub.clips_dir().join(f);
-        if let Err(e) = std::fs::remove_file(&path) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(path = %path.display(), error = %e, "expired clip file not deleted");
-            }
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), error = %e, "expired clip file not deleted");
         }
     }
     if !files.is_empty() {

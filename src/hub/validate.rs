@@ -217,10 +217,10 @@ pub fn heartbeat(hb: &Heartbeat) -> Result<(), String> {
         {
             count(&format!("windows[{i}].{name}"), v)?;
         }
-        if let Some(age) = w.last_frame_age_s {
-            if !age.is_finite() || age < 0.0 {
-                return Err(format!("windows[{i}].last_frame_age_s: {age} is not a number of seconds"));
-            }
+        if let Some(age) = w.last_frame_age_s
+            && (!age.is_finite() || age < 0.0)
+        {
+            return Err(format!("windows[{i}].last_frame_age_s: {age} is not a number of seconds"));
         }
     }
     Ok(())

@@ -226,15 +226,15 @@ impl Learner {
         if !self.resting.is_empty() && self.samples.len() >= MIN_SAMPLES {
             let fresh = self.compute();
             let old = Learner { samples: std::mem::take(&mut self.resting), ..Learner::default() }.with_frame(self.frame, self.desk_y);
-            if let (Some(f), Some(o)) = (fresh, old.compute()) {
-                if Self::same_person(&f, &o) {
-                    let mut merged = old.samples;
-                    merged.extend(self.samples.drain(..));
-                    while merged.len() > MAX_SAMPLES {
-                        merged.pop_front();
-                    }
-                    self.samples = merged;
+            if let (Some(f), Some(o)) = (fresh, old.compute())
+                && Self::same_person(&f, &o)
+            {
+                let mut merged = old.samples;
+                merged.extend(self.samples.drain(..));
+                while merged.len() > MAX_SAMPLES {
+                    merged.pop_front();
                 }
+                self.samples = merged;
             }
             self.computed_at = None;
         }

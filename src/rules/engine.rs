@@ -314,11 +314,12 @@ impl WindowRules {
                 if conds[i] == Some(true) {
                     self.tallies[i].add(obs.confidence, &values[i]);
                 }
-                if !was_active && self.machines[i].is_active() {
-                    if let Phase::Active { start } = self.machines[i].phase {
-                        self.book.count_event(RuleCode::ALL[i], start);
-                        self.book.backdate(RuleCode::ALL[i], start, ts);
-                    }
+                if !was_active
+                    && self.machines[i].is_active()
+                    && let Phase::Active { start } = self.machines[i].phase
+                {
+                    self.book.count_event(RuleCode::ALL[i], start);
+                    self.book.backdate(RuleCode::ALL[i], start, ts);
                 }
                 if let Some(c) = closed {
                     events.push(self.event(i, c));

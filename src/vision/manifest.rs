@@ -217,10 +217,10 @@ impl Manifest {
                 self.task
             ));
         }
-        if let Some(h) = &self.sha256 {
-            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                return Err(format!("`sha256` must be 64 lowercase hex digits, got {h:?}"));
-            }
+        if let Some(h) = &self.sha256
+            && (h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+        {
+            return Err(format!("`sha256` must be 64 lowercase hex digits, got {h:?}"));
         }
         if self.task == Task::Attire && self.output.labels.as_ref().is_none_or(|l| l.is_empty()) {
             return Err("attire models need `output.labels`: the class names in output order (see docs/attire.md)".into());

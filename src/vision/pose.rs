@@ -63,7 +63,7 @@ impl CropModel {
             CropModel::MoveNet(m) => Some(Person { bbox, score, keypoints: m.keypoints(img, &bbox)?, landmarks: None, presence: None }),
             CropModel::BlazePose(b) => {
                 let r = b.landmarks(img, &bbox)?;
-                (r.presence >= MIN_PRESENCE).then(|| Person {
+                (r.presence >= MIN_PRESENCE).then_some(Person {
                     bbox,
                     score,
                     keypoints: r.keypoints,

@@ -39,7 +39,7 @@ impl YoloPose {
         let spec = &engine.manifest.input;
         let size = size.unwrap_or(spec.size[0]);
         let stride = spec.stride.unwrap_or(32);
-        if size == 0 || size % stride != 0 || size > 4096 {
+        if size == 0 || !size.is_multiple_of(stride) || size > 4096 {
             return Err(VisionError::BadInputSize {
                 model: engine.name().to_string(),
                 size,
