@@ -120,7 +120,7 @@ pub async fn copy_store(from: &HubDb, to: &HubDb) -> Result<Copied, CopyError> {
         let mut batch: Vec<Vec<Val>> = Vec::with_capacity(BATCH);
         let mut n = 0u64;
         while let Some(r) = rows.try_next().await.map_err(sql(from))? {
-            batch.push(read_row(&r, table, cols, &kinds)?);
+            batch.push(read_row(&r, table, key, cols, &kinds)?);
             if batch.len() == BATCH {
                 n += insert(&mut tx, table, &list, &col_kinds, &batch).await.map_err(sql(to))?;
                 batch.clear();
@@ -201,15 +201,19 @@ async fn kinds(db: &HubDb) -> Result<HashMap<(String, String), Kind>, CopyError>
     Ok(out)
 }
 
-fn read_row(r: &sqlx::any::AnyRow, table: &str, cols: &[String], kinds: &HashMap<(String, String), Kind>) -> Result<Vec<Val>, CopyError> {
+/// One row's values; an error names the row by the table's key columns
+/// (`key`) and the column that does not read.
+fn read_row(
+    r: &sqlx::any::AnyRow,
+    table: &str,
+    key: &[&str],
+    cols: &[String],
+    kinds: &HashMap<(String, String), Kind>,
+) -> Result<Vec<Val>, CopyError> {
     cols.iter()
         .map(|c| {
             let kind = kinds.get(&(table.to_string(), c.clone())).copied().unwrap_or(Kind::Text);
-            read_val(r, c, kind).map_err(|message| CopyError::Row {
-                table: table.to_string(),
-                key: super::row_key(r, &[c.as_str()]),
-                message,
-            })
+            read_val(r, c, kind).map_err(|message| CopyError::Row { table: table.to_string(), key: super::row_key(r, key), message })
         })
         .collect()
 }
@@ -290,7 +294,7 @@ async fn verify(
                     return Err(CopyError::Mismatch { table: table.to_string(), detail: format!("the row counts differ after {n} rows") });
                 }
                 (Some(x), Some(y)) => {
-                    let (x, y) = (read_row(&x, table, cols, kinds)?, read_row(&y, table, cols, kinds)?);
+                    let (x, y) = (read_row(&x, table, key, cols, kinds)?, read_row(&y, table, key, cols, kinds)?);
                     if x != y {
                         let at = cols.iter().zip(x.iter().zip(&y)).find(|(_, (p, q))| p != q).map(|(c, _)| c.as_str()).unwrap_or("?");
                         return Err(CopyError::Mismatch { table: table.to_string(), detail: format!("row {} differs in {at}", n + 1) });

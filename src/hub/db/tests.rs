@@ -457,6 +457,29 @@ async fn a_store_copies_to_the_other_engine_row_for_row() {
     }
 }
 
+/// A row the copy cannot carry (a count stored as a REAL past i64 by an
+/// older hub) stops the copy with the row named by its table's key, so the
+/// installer can find it.
+#[tokio::test]
+async fn a_row_that_does_not_copy_is_named_by_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = HubDb::open(&dir.path().join("src.sqlite")).await.unwrap();
+    source.add_box("b1", "甲", T).await.unwrap();
+    sqlx::query("INSERT INTO camera_day (box, window_id, day, offline_s, dropped) VALUES ('b1', 'w07', '2026-11-28', 0, 9.3e18)")
+        .execute(&source.pool)
+        .await
+        .unwrap();
+    let target = HubDb::open(&dir.path().join("dst.sqlite")).await.unwrap();
+    match copy::copy_store(&source, &target).await {
+        Err(e @ copy::CopyError::Row { .. }) => {
+            let m = e.to_string();
+            assert!(m.contains("camera_day") && m.contains("box=b1") && m.contains("window_id=w07") && m.contains("day="), "{m}");
+            assert!(m.contains("dropped"), "the column is named: {m}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn quarter_roll_ups_are_the_sums_of_their_minutes_and_summaries_agree() {
     use crate::hub::summary::{self, Thresholds};
