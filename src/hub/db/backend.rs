@@ -184,6 +184,12 @@ pub fn known(backend: Backend) -> i64 {
     }
 }
 
+/// Takes PostgreSQL's upgrade lock for the rest of `tx`: one replica at a
+/// time upgrades the schema or fills what an upgrade left empty.
+pub(super) async fn upgrade_lock(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut **tx).await.map(|_| ())
+}
+
 /// Brings the store up to this binary's schema, one transaction per step.
 /// A store newer than this binary is refused, untouched. On PostgreSQL the
 /// steps run under an advisory lock, so replicas that start together do not
@@ -197,7 +203,7 @@ pub async fn migrate(pool: &AnyPool, backend: Backend, shown: &Path) -> Result<(
     let known = steps.len() as i64;
     let mut tx = pool.begin().await.map_err(sql)?;
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await.map_err(sql)?;
+        upgrade_lock(&mut tx).await.map_err(sql)?;
         sqlx::raw_sql("CREATE TABLE IF NOT EXISTS liyi_schema (version BIGINT NOT NULL, upgraded_unix DOUBLE PRECISION NOT NULL)")
             .execute(&mut *tx)
             .await

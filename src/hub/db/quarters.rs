@@ -147,26 +147,57 @@ impl HubDb {
     /// Fills the roll-ups from the stored minutes when a store has minutes
     /// and no roll-ups (a store upgraded to them, or copied without them).
     /// Returns the quarters written.
+    ///
+    /// On PostgreSQL, replicas that start together fill once: the check and
+    /// the fill run under the upgrade lock, and minutes are locked against
+    /// writes until the fill commits, so a minute ingested by another
+    /// replica meanwhile cannot be left out of its quarter.
     pub async fn rebuild_quarters_if_missing(&self) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        if self.backend == Backend::Postgres {
+            backend::upgrade_lock(&mut tx).await.map_err(self.sql())?;
+        }
+        self.lock_minutes(&mut tx).await?;
         // Two probes of one row each: cheap on a store of millions of rows.
-        let any = |table: &'static str| async move {
-            sqlx::query(&format!("SELECT 1 AS one FROM {table} LIMIT 1")).fetch_optional(&self.pool).await.map(|r| r.is_some())
-        };
-        if any("minute_quarter").await.map_err(self.sql())? || !any("minute").await.map_err(self.sql())? {
-            return Ok(0);
+        for (table, want) in [("minute_quarter", false), ("minute", true)] {
+            let found = sqlx::query(&format!("SELECT 1 AS one FROM {table} LIMIT 1")).fetch_optional(&mut *tx).await.map_err(self.sql())?;
+            if found.is_some() != want {
+                return Ok(0);
+            }
         }
         tracing::info!(store = %self.path.display(), "filling the quarter-hour roll-ups from the stored minutes (once)");
-        self.rebuild_quarters().await
+        let n = self.rebuild_in(&mut tx).await?;
+        tx.commit().await.map_err(self.sql())?;
+        Ok(n)
     }
 
-    /// Rewrites every roll-up from the stored minutes, in one transaction.
+    /// Rewrites every roll-up from the stored minutes, in one transaction
+    /// that minute writes wait for.
     pub async fn rebuild_quarters(&self) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
-        sqlx::query("DELETE FROM minute_quarter").execute(&mut *tx).await.map_err(self.sql())?;
+        self.lock_minutes(&mut tx).await?;
+        let n = self.rebuild_in(&mut tx).await?;
+        tx.commit().await.map_err(self.sql())?;
+        Ok(n)
+    }
+
+    /// Holds minute writes off until `tx` ends. On PostgreSQL a SHARE lock
+    /// (reads go on); SQLite has one writer at a time, and `tx` takes the
+    /// write lock at its first write, before it reads the minutes.
+    async fn lock_minutes(&self, tx: &mut sqlx::Transaction<'_, Any>) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("LOCK TABLE minute IN SHARE MODE").execute(&mut **tx).await.map_err(self.sql())?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites every roll-up from the minutes `tx` sees.
+    async fn rebuild_in(&self, tx: &mut sqlx::Transaction<'_, Any>) -> Result<u64, StoreError> {
+        sqlx::query("DELETE FROM minute_quarter").execute(&mut **tx).await.map_err(self.sql())?;
         let mut sums: BTreeMap<(String, String, i64), Sums> = BTreeMap::new();
         {
             let sql = format!("SELECT {MINUTE_COLUMNS} FROM minute");
-            let mut rows = sqlx::query(&sql).fetch(&self.pool);
+            let mut rows = sqlx::query(&sql).fetch(&mut **tx);
             while let Some(r) = rows.try_next().await.map_err(self.sql())? {
                 let key = (col::<i64>(&r, "minute_ms"), minute_of(&r));
                 match key {
@@ -179,9 +210,8 @@ impl HubDb {
         }
         let n = sums.len() as u64;
         for ((b, w, q), s) in &sums {
-            self.write_quarter(&mut tx, b, w, *q, s).await?;
+            self.write_quarter(tx, b, w, *q, s).await?;
         }
-        tx.commit().await.map_err(self.sql())?;
         Ok(n)
     }
 

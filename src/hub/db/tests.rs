@@ -480,6 +480,42 @@ async fn a_row_that_does_not_copy_is_named_by_its_key() {
     }
 }
 
+/// Two replicas start together on a store with minutes and no roll-ups
+/// (one copied without them): the roll-ups are filled once, not twice at
+/// the same time (which fought over the same rows), and every minute is in
+/// its quarter; minutes sent afterwards roll up as usual.
+#[tokio::test]
+async fn replicas_starting_together_fill_the_roll_ups_once() {
+    let Some(pg) = super::scratch::ScratchPg::new("replicas_starting_together_fill_the_roll_ups_once").await else { return };
+    let url = StoreUrl::parse(&pg.url, Path::new("/")).unwrap();
+    let a = HubDb::connect(&url).await.unwrap();
+    a.add_box("b1", "甲", T).await.unwrap();
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
+    let minute = |i: i64| crate::rules::MinuteMetrics {
+        window: "w1".into(),
+        minute: Some(t0 + chrono::Duration::minutes(i)),
+        observed_s: 60.0,
+        in_service_s: 60.0,
+        staffed_s: 60.0,
+        compliant_s: 50.0,
+        unknown_s: 0.0,
+        rules: Default::default(),
+    };
+    let batch = |r: std::ops::Range<i64>| IngestBatch { minutes: r.map(minute).collect(), events: vec![] };
+    a.ingest("b1", &batch(0..600), T).await.unwrap();
+    sqlx::query("DELETE FROM minute_quarter").execute(&a.pool).await.unwrap();
+    // Opening a store fills its roll-ups if they are missing.
+    let (b, c) = tokio::join!(HubDb::connect(&url), HubDb::connect(&url));
+    let (b, c) = (b.unwrap(), c.unwrap());
+    assert_eq!((b.rebuild_quarters_if_missing().await.unwrap(), c.rebuild_quarters_if_missing().await.unwrap()), (0, 0), "filled");
+    b.ingest("b1", &batch(600..660), T).await.unwrap();
+    let (minutes, _) = a.minutes_checked(0.0, 1e12, None).await.unwrap();
+    let (quarters, _) = a.quarters_checked(0.0, 1e12, None).await.unwrap();
+    assert_eq!((minutes.len(), quarters.len()), (660, 44));
+    let sum = |rows: &[crate::hub::summary::MinuteRow]| rows.iter().map(|m| m.in_service_s).sum::<f64>();
+    assert_eq!(sum(&quarters), sum(&minutes), "every minute is in its quarter");
+}
+
 #[tokio::test]
 async fn quarter_roll_ups_are_the_sums_of_their_minutes_and_summaries_agree() {
     use crate::hub::summary::{self, Thresholds};
