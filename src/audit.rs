@@ -186,7 +186,7 @@ fn video(path: &Path, bytes: &[u8], faces: &mut FaceDetector, report: &mut Repor
         let mut frame = 0;
         let mut found = Vec::new();
         let read = open().and_then(|mut input| {
-            crate::av::frames::decode_stream(&mut input, *index, &format!("stream {index}"), |img| {
+            crate::av::frames::decode_stream(&mut input, *index, &format!("stream {index}"), None, |img| {
                 found.extend(search(faces, &img, path, frame));
                 frame += 1;
                 Ok(())

@@ -99,6 +99,7 @@ struct Kit {
     grey_mp4: Vec<u8>,
     grey_png: Vec<u8>,
     sidecar: Vec<u8>,
+    long_mp4: Vec<u8>,
 }
 
 fn attacks(dir: &Path) -> (Kit, Vec<Attack>) {
@@ -133,7 +134,11 @@ fn attacks(dir: &Path) -> (Kit, Vec<Attack>) {
         built(&["-i", &face, "-f", "lavfi", "-i", "sine=d=1", "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac"], "audio.mp4");
     let mkv = built(&["-i", &face, "-c", "copy", "-f", "matroska"], "matroska.mp4");
     let avi = built(&["-i", &face, "-c:v", "mpeg4", "-f", "avi"], "avi.mp4");
-    let big = built(&["-i", &face, "-vf", "pad=4160:512", "-c:v", "libx264"], "big.mp4");
+    let big = built(&["-i", &face, "-vf", "pad=2000:512", "-c:v", "libx264"], "big.mp4");
+    // 110 s of grey at 30 fps: 3,300 frames (a few kB), more than any clip
+    // the agent makes; refused from the stream's header, not decoded.
+    let long =
+        built(&["-f", "lavfi", "-i", "color=c=gray:s=160x120:r=30", "-t", "110", "-pix_fmt", "yuv420p", "-c:v", "libx264"], "long.mp4");
 
     let b64 = base64::engine::general_purpose::STANDARD.encode(&face_jpg);
     let sidecar = br#"{"window": "w01", "rule": "absent", "values": {"trunk_deg": 12.5}}"#.to_vec();
@@ -200,10 +205,10 @@ fn attacks(dir: &Path) -> (Kit, Vec<Attack>) {
         a("zTXt chunk", "thumb.png", &grey_mp4, &text(b"zTXt", [&b"Comment\0\0"[..], &face_jpg].concat()), s(), "chunk zTXt"),
         a("iTXt chunk", "thumb.png", &grey_mp4, &text(b"iTXt", [&b"Comment\0\0\0\0\0"[..], b64.as_bytes()].concat()), s(), "chunk iTXt"),
         a("100000 x 100000 PNG", "thumb.png", &grey_mp4, &huge, s(), "100000x100000 pixels"),
-        a("4160 px wide video", "clip.mp4", &big, &grey_png, s(), "at most 4096 pixels a side"),
+        a("2000 px wide video", "clip.mp4", &big, &grey_png, s(), "at most 1920 pixels a side"),
         a("a face in a plain thumbnail", "thumb.png", &grey_mp4, &face_png, s(), "a face"),
     ];
-    (Kit { grey_mp4, grey_png, sidecar }, list)
+    (Kit { grey_mp4, grey_png, sidecar, long_mp4: long }, list)
 }
 
 async fn upload(base: &str, token: &str, start: &str, video: Vec<u8>, thumb: Vec<u8>, sidecar: Vec<u8>) -> (u16, String) {
@@ -301,11 +306,17 @@ fn the_hub_refuses_each_attack_and_stores_only_its_own_shape_on(engine: hub_supp
             assert!(body.contains(a.reason), "{}: {body}", a.name);
             assert!(files(&clips).is_empty(), "{}: something was stored: {:?}", a.name, files(&clips));
         }
+        // Not a privacy attack but a load one (no face in it, so it is not
+        // in the audit's list): 3,300 frames are refused from the header.
+        let (code, body) =
+            upload(&base, &token, &format!("{day}T09:59:00+08:00"), kit.long_mp4.clone(), kit.grey_png.clone(), kit.sidecar.clone()).await;
+        assert_eq!(code, 422, "{body}");
+        assert!(body.contains("send at most 3000 frames"), "{body}");
         let db = hub.db().await;
-        assert_eq!(db.refused_clips().await.unwrap(), attacks.len() as i64);
+        assert_eq!(db.refused_clips().await.unwrap(), attacks.len() as i64 + 1);
         assert_eq!(db.clips(&Default::default()).await.unwrap().len(), 0);
         let log = db.audit_log(1000).await.unwrap();
-        assert_eq!(log.iter().filter(|e| e.action == "clip_refused").count(), attacks.len(), "each refusal is in the audit log");
+        assert_eq!(log.iter().filter(|e| e.action == "clip_refused").count(), attacks.len() + 1, "each refusal is in the audit log");
 
         // A clean clip is stored, in the hub's shape.
         let sidecar = br#"{ "values": {"trunk_deg": 12.5},   "rule": "absent" }"#.to_vec();

@@ -150,8 +150,8 @@ fn no_face_survives_redaction() {
         side.as_object().unwrap().keys().collect::<Vec<_>>(),
         "the hub keeps every field"
     );
-    let mut faces = face_detector(&Catalog::new(liyi::paths::models_dir())).unwrap();
-    let clean = liyi::privacy::upload::sanitize(&video, &thumb, &mut faces).unwrap();
+    let faces = std::sync::Mutex::new(face_detector(&Catalog::new(liyi::paths::models_dir())).unwrap());
+    let clean = liyi::privacy::upload::sanitize(&video, &thumb, &faces).unwrap();
     assert_eq!(clean.frames, n + 1, "the hub checks every frame and the thumbnail");
 }
 

@@ -127,3 +127,43 @@ fn agent_login_counts_parallel_wrong_passwords_atomically() {
 fn other_client() -> reqwest::Client {
     client_from("127.0.0.2")
 }
+
+/// A flood of sign-ins with names no account can have (64 KiB, or with
+/// control characters): each is refused with a 400 before the limiter, the
+/// store or the log sees it, so it costs neither memory nor disk; a real
+/// name's wrong password is still counted.
+#[test]
+fn hub_login_refuses_impossible_names_before_counting_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    hub.admin(&["user-add", "root", "--role", "admin"], Some("admin-password"));
+    hub.start();
+    let base = hub.url.clone();
+    rt().block_on(async {
+        let client = client_from("127.0.0.3");
+        let (cookie, csrf) = hub_login_form(&client, &base).await;
+        let post = |name: String| {
+            client.post(format!("{base}/login")).header("cookie", &cookie).form(&[
+                ("csrf", csrf.as_str()),
+                ("name", name.as_str()),
+                ("password", "wrong-password-x"),
+                ("next", "/"),
+            ])
+        };
+        for name in ["x".repeat(64 * 1024), "a".repeat(65), "root\n2026-12-05 forged log line".to_string(), "   ".to_string()] {
+            for _ in 0..20 {
+                let r = post(name.clone()).send().await.unwrap();
+                assert_eq!(r.status(), 400, "{:.40}", name);
+            }
+        }
+        let r = post("root".into()).send().await.unwrap();
+        assert_eq!(r.status(), 401, "a wrong password for a real name is checked, the 80 refusals did not use up the address's tries");
+    });
+    let rows = rt().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", hub.store().display())).await.unwrap();
+        sqlx::query_scalar::<_, String>("SELECT key FROM signin_failure").fetch_all(&mut c).await.unwrap()
+    });
+    assert!(rows.iter().all(|k| k.len() <= 70), "{:?}", rows.iter().map(|k| k.len()).collect::<Vec<_>>());
+    assert!(rows.iter().any(|k| k == "user:root"), "{rows:?}");
+}

@@ -220,6 +220,10 @@ pub fn enroll(checker: &mut AttireChecker, with: &Path, without: &Path, cues: Cu
     if patches.is_empty() && !boxes {
         return Ok(reference);
     }
+    // A reference keeps at most MAX_PATCHES (what `Reference::from_json`
+    // reads back); the calibration below scores with exactly those.
+    let mut patches = patches;
+    patches.truncate(super::reference::MAX_PATCHES);
     // A photo whose chest admits no patch at any scale counts as no match.
     let score = |p: &Enrolled, skip: Option<&str>| template::match_chest(&p.img, &p.chest, whole, &patches, skip).unwrap_or(-1.0);
     let pos: Vec<f32> = with_photos.iter().map(|p| score(p, Some(&p.name))).collect();

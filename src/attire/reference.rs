@@ -32,6 +32,10 @@ pub struct Sample {
     pub features: Features,
 }
 
+/// The most badge patches a reference keeps (one per reference photo
+/// with a badge; `attire reference` uses a few dozen photos at most).
+pub const MAX_PATCHES: usize = 64;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reference {
     pub cues: Cues,
@@ -145,11 +149,18 @@ impl Reference {
     /// (a hand-edited or truncated file is an error, not a crash).
     pub fn from_json(text: &str) -> Result<Reference, String> {
         let r: Reference = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if r.patches.len() > MAX_PATCHES {
+            return Err(format!("{} badge patches; a reference keeps at most {MAX_PATCHES}", r.patches.len()));
+        }
         for (i, p) in r.patches.iter().enumerate() {
+            // The matcher resizes the chest by `w / expected width`: a patch
+            // wider than `attire reference` makes (or a tiny `rel_w`) would
+            // blow the chest up to gigapixels.
             if p.w == 0
                 || p.h == 0
+                || p.w.max(p.h) > super::template::PATCH_MAX_SIDE
                 || p.w.checked_mul(p.h).is_none_or(|n| p.values.len() as u64 != u64::from(n))
-                || !(p.rel_w.is_finite() && p.rel_w > 0.0)
+                || !(p.rel_w.is_finite() && p.rel_w > 0.01 && p.rel_w <= 2.0)
                 || p.values.iter().any(|v| !v.is_finite())
             {
                 return Err(format!(
@@ -266,7 +277,12 @@ mod tests {
         // A damaged patch is an error, not an out-of-bounds panic later.
         let damaged = json.replace("\"w\":3", "\"w\":30");
         assert!(Reference::from_json(&damaged).unwrap_err().contains("badge patch 1 is damaged"));
-        // w × h past u32 wraps in release and panics in debug: refused.
+        // A patch wider than the matcher's (gigapixel resizes), or one whose
+        // w × h wraps u32: refused.
+        let wide = json
+            .replace("\"w\":3", "\"w\":4000")
+            .replace("\"values\":[0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0]", &format!("\"values\":[{}]", vec!["0.0"; 12000].join(",")));
+        assert!(Reference::from_json(&wide).unwrap_err().contains("badge patch 1 is damaged"));
         let huge = json.replace("\"w\":3", "\"w\":65536").replace("\"h\":3", "\"h\":65536");
         assert!(Reference::from_json(&huge).unwrap_err().contains("badge patch 1 is damaged"));
         assert!(Reference::from_json("{").is_err());

@@ -28,7 +28,7 @@ pub fn for_each_frame(path: &Path, mut f: impl FnMut(RgbImage)) -> Result<usize,
         return Err(format!("{name}: this is a text file, not a video"));
     }
     let index = input.streams().best(media::Type::Video).ok_or_else(|| format!("{name}: no video stream"))?.index();
-    decode_stream(&mut input, index, &name, |img| {
+    decode_stream(&mut input, index, &name, None, |img| {
         f(img);
         Ok(())
     })
@@ -37,19 +37,27 @@ pub fn for_each_frame(path: &Path, mut f: impl FnMut(RgbImage)) -> Result<usize,
 /// Decodes every frame of stream `index` of `input` to RGB at its native
 /// size, calling `f` for each in display order; an `Err` from `f` stops the
 /// decoding and is returned. Any read or decode error is an `Err` too.
-/// Returns how many frames there were.
+/// Returns how many frames there were. With `max_side`, the decoder
+/// refuses to allocate a larger picture (FFmpeg's `max_pixels`) and a larger
+/// frame is an `Err` before it is converted.
 pub(crate) fn decode_stream(
     input: &mut format::context::Input,
     index: usize,
     name: &str,
+    max_side: Option<u32>,
     mut f: impl FnMut(RgbImage) -> Result<(), String>,
 ) -> Result<usize, String> {
     let parameters = input.stream(index).ok_or_else(|| format!("{name}: no stream {index}"))?.parameters();
     let mut context = codec::context::Context::from_parameters(parameters).map_err(|e| format!("{name}: {e}"))?;
     context.set_threading(codec::threading::Config::count(1));
+    if let Some(side) = max_side {
+        // SAFETY: the context is ours and not opened yet; `max_pixels` is a
+        // plain field libavcodec reads when it allocates a picture.
+        unsafe { (*context.as_mut_ptr()).max_pixels = i64::from(side) * i64::from(side) };
+    }
     let mut decoder = context.decoder().video().map_err(|e| format!("{name}: cannot decode the video: {e}"))?;
 
-    let mut reader = FrameReader { name, scaler: None, count: 0 };
+    let mut reader = FrameReader { name, scaler: None, count: 0, max_side };
     let mut packet = Packet::empty();
     loop {
         // Not `input.packets()`: that iterator retries a failing read forever.
@@ -74,6 +82,7 @@ struct FrameReader<'a> {
     /// The scaler and the (format, width, height) it was built for.
     scaler: Option<(scaling::Context, (Pixel, u32, u32))>,
     count: usize,
+    max_side: Option<u32>,
 }
 
 impl FrameReader<'_> {
@@ -96,6 +105,9 @@ impl FrameReader<'_> {
         let (_, w, h) = key;
         if w == 0 || h == 0 {
             return Err(format!("{}: decoded an empty frame", self.name));
+        }
+        if let Some(side) = self.max_side.filter(|s| w > *s || h > *s) {
+            return Err(format!("{}: a {w}x{h} frame; at most {side} pixels a side", self.name));
         }
         // Built on the first frame, rebuilt if the stream changes size.
         if !matches!(&self.scaler, Some((_, k)) if *k == key) {

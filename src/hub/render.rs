@@ -290,6 +290,23 @@ pub fn plain_text(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().replace("://", ": //")
 }
 
+/// Robots refuse longer messages (WeCom's markdown limit is 4,096 bytes):
+/// lists in robot messages stop short of it, saying how many were left out.
+pub const ROBOT_LIST_BYTES: usize = 3_000;
+
+/// Appends `lines` to `out` while `out` stays within [`ROBOT_LIST_BYTES`],
+/// then one line saying how many were left out (the page has them all).
+pub fn push_capped(out: &mut String, lines: impl ExactSizeIterator<Item = String>, lang: Lang) {
+    let total = lines.len();
+    for (i, line) in lines.enumerate() {
+        if out.len() + line.len() > ROBOT_LIST_BYTES {
+            *out += &format!("- {}\n", lang.f("alert.more", &[("n", (total - i).to_string())]));
+            return;
+        }
+        *out += &line;
+    }
+}
+
 /// The robot message: the day's figures and a link to the full report.
 pub fn summary_markdown(s: &DaySummary, lang: Lang, link: &str) -> String {
     let mut out = format!("### {} {}\n", lang.t("summary.title"), s.date);
@@ -302,9 +319,11 @@ pub fn summary_markdown(s: &DaySummary, lang: Lang, link: &str) -> String {
         lang.t("summary.vs_prev"),
         delta(s.total.delta_prev())
     );
-    for h in &s.halls {
-        out += &format!("- {}: {} ({} {})\n", md_text(&h.hall), pct(h.figures.rate), lang.t("summary.events"), h.figures.events());
-    }
+    let halls = s
+        .halls
+        .iter()
+        .map(|h| format!("- {}: {} ({} {})\n", md_text(&h.hall), pct(h.figures.rate), lang.t("summary.events"), h.figures.events()));
+    push_capped(&mut out, halls, lang);
     let attention = s.attention();
     if !attention.is_empty() {
         out += &format!("\n**{}**\n", lang.t("summary.attention"));

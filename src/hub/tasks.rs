@@ -211,8 +211,13 @@ async fn health(hub: &Hub, now: f64, started: f64) -> Result<(), crate::store::S
     if alerts.is_empty() {
         return Ok(());
     }
-    for a in &alerts {
+    // Undelivered alerts come back every tick while the webhook fails: the
+    // log names at most 20 of them each time.
+    for a in alerts.iter().take(20) {
         tracing::warn!(kind = %a.kind, box_id = %a.box_id, window = ?a.window, "health alert");
+    }
+    if alerts.len() > 20 {
+        tracing::warn!(more = alerts.len() - 20, "more health alerts (see the health page)");
     }
     if let Some(m) = &hub.mqtt {
         let fresh: Vec<&Alert> = alerts.iter().filter(|a| !a.published).collect();
@@ -238,14 +243,18 @@ async fn health(hub: &Hub, now: f64, started: f64) -> Result<(), crate::store::S
 
 pub fn alert_markdown(alerts: &[Alert], lang: crate::i18n::Lang, tz: chrono_tz::Tz, link: &str) -> String {
     let mut s = format!("### {}\n", lang.t("alert.title"));
-    for a in alerts {
+    let lines = alerts.iter().map(|a| {
         let when = tz.timestamp_opt(a.ts_unix as i64, 0).single().map(|t| t.format("%m-%d %H:%M").to_string()).unwrap_or_default();
         let what = lang.f(
             &format!("alert.{}", a.kind),
             &[("box", a.box_id.clone()), ("hall", a.hall.clone()), ("window", a.window.clone().unwrap_or_default())],
         );
-        s += &format!("- {when} {what}\n");
-    }
+        format!("- {when} {what}\n")
+    });
+    // A hall-wide outage is many alerts: the robot gets what fits and the
+    // count of the rest (the health page lists them all), and every alert
+    // counts as delivered, so the message is not rebuilt and refused again.
+    crate::hub::render::push_capped(&mut s, lines, lang);
     s += &format!("\n[{}]({link})\n", lang.t("nav.health"));
     s
 }
@@ -264,4 +273,38 @@ async fn retention(hub: &Hub, now: f64) -> Result<(), String> {
         tracing::info!(files = files.len(), "expired clips deleted");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    /// A hall-wide outage: 300 cameras down at once. The robot message
+    /// stays under WeCom's 4,096-byte limit and says how many it left out;
+    /// a few alerts go out whole.
+    #[test]
+    fn alert_messages_fit_the_robots_however_many_alerts() {
+        let alert = |i: i64| Alert {
+            id: i,
+            ts_unix: 1_764_300_000.0 + i as f64,
+            kind: "camera_down".into(),
+            box_id: format!("box-{i:03}"),
+            hall: "城关镇便民服务中心".into(),
+            window: Some(format!("w{i:02}")),
+            published: false,
+        };
+        for lang in [Lang::Zh, Lang::En] {
+            let many: Vec<Alert> = (0..300).map(alert).collect();
+            let md = alert_markdown(&many, lang, chrono_tz::Asia::Shanghai, "http://hub/health");
+            assert!(md.len() < 4_096, "{} bytes", md.len());
+            let shown = md.lines().filter(|l| l.contains("box-")).count();
+            let more = lang.f("alert.more", &[("n", (300 - shown).to_string())]);
+            assert!(shown > 5 && md.contains(&more) && md.contains("(http://hub/health)"), "{md}");
+            let few: Vec<Alert> = (0..3).map(alert).collect();
+            let md = alert_markdown(&few, lang, chrono_tz::Asia::Shanghai, "http://hub/health");
+            assert_eq!(md.lines().filter(|l| l.contains("box-")).count(), 3);
+            assert!(!md.contains(&lang.f("alert.more", &[("n", "0".into())])));
+        }
+    }
 }

@@ -17,16 +17,19 @@
 //! The sidecar's schema is the hub's business (`hub::validate::sidecar`).
 
 use std::path::Path;
+use std::sync::Mutex;
 
 use image::RgbImage;
 
 use super::png::{MAX_THUMB_SIDE, check_plain};
 use crate::vision::retinaface::FaceDetector;
 
-/// Largest video side the hub accepts, in pixels.
-pub const MAX_VIDEO_SIDE: u32 = 4096;
-/// Most frames in one clip (ten minutes at 30 fps).
-pub const MAX_FRAMES: usize = 18_000;
+/// Largest video side the hub accepts, in pixels: the agent's largest
+/// `clips.max_side`.
+pub const MAX_VIDEO_SIDE: u32 = 1920;
+/// Most frames in one clip: the agent's longest clip (30 s before and 60 s
+/// after) at its highest analysis rate (30 fps) is 2,700.
+pub const MAX_FRAMES: usize = 3_000;
 
 /// An upload rewritten by the hub: these bytes, and nothing else, are stored.
 #[derive(Debug)]
@@ -40,22 +43,29 @@ pub struct CleanClip {
 /// Checks and rewrites an uploaded clip's video and thumbnail. `Err` names
 /// what was refused (a stream, a chunk, a face and where) and what to send
 /// instead; it never holds pixels.
-pub fn sanitize(video: &[u8], thumbnail: &[u8], faces: &mut FaceDetector) -> Result<CleanClip, String> {
-    faces.thresholds.score = super::faces::AUDIT_FACE_SCORE;
+///
+/// The face detector is locked one frame at a time, so one long clip does
+/// not hold every other box's upload behind it.
+pub fn sanitize(video: &[u8], thumbnail: &[u8], faces: &Mutex<FaceDetector>) -> Result<CleanClip, String> {
     let thumbnail = thumbnail_png(thumbnail, faces).map_err(|e| format!("thumbnail: {e}"))?;
     let (video, frames) = video_mp4(video, faces).map_err(|e| format!("video: {e}"))?;
     Ok(CleanClip { video, thumbnail, frames: frames + 1 })
 }
 
-fn first_face(faces: &mut FaceDetector, img: &RgbImage, what: &str, frame: usize) -> Result<(), String> {
-    match super::faces::search(faces, img, frame)?.first() {
+fn first_face(faces: &Mutex<FaceDetector>, img: &RgbImage, what: &str, frame: usize) -> Result<(), String> {
+    let found = {
+        let mut faces = crate::sync::lock(faces);
+        faces.thresholds.score = super::faces::AUDIT_FACE_SCORE;
+        super::faces::search(&mut faces, img, frame)?
+    };
+    match found.first() {
         Some(f) => Err(super::faces::describe(Path::new(what), f)),
         None => Ok(()),
     }
 }
 
 /// The thumbnail, checked chunk by chunk, decoded, searched and re-encoded.
-fn thumbnail_png(bytes: &[u8], faces: &mut FaceDetector) -> Result<Vec<u8>, String> {
+fn thumbnail_png(bytes: &[u8], faces: &Mutex<FaceDetector>) -> Result<Vec<u8>, String> {
     check_plain(bytes, MAX_THUMB_SIDE)?;
     if let Some((format, at)) = super::signatures::embedded_media_except(bytes, Some(0)) {
         return Err(format!("{format} data at byte {at}; send the thumbnail alone"));
@@ -75,7 +85,7 @@ fn thumbnail_png(bytes: &[u8], faces: &mut FaceDetector) -> Result<Vec<u8>, Stri
 
 /// The video: one H.264 stream, every frame decoded, searched and
 /// re-encoded; returns the new MP4 and the number of frames.
-fn video_mp4(bytes: &[u8], faces: &mut FaceDetector) -> Result<(Vec<u8>, usize), String> {
+fn video_mp4(bytes: &[u8], faces: &Mutex<FaceDetector>) -> Result<(Vec<u8>, usize), String> {
     use ffmpeg_next::{codec, media};
     for (kind, at, _) in super::mp4::top_level_boxes(bytes)? {
         if !super::mp4::CLIP_BOXES.contains(&&kind) {
@@ -110,12 +120,34 @@ fn video_mp4(bytes: &[u8], faces: &mut FaceDetector) -> Result<(Vec<u8>, usize),
     if !(fps > 0.0 && fps <= 120.0) {
         return Err(format!("frame rate {fps:.3} is not between 0 and 120 frames per second"));
     }
+    // What the stream declares is checked before a frame is decoded: a
+    // near-empty keyframe of 16000 x 16000 would take gigabytes to decode,
+    // and 18,000 skipped frames hours to search. The decoder is also told
+    // the largest picture it may allocate, in case the bitstream says
+    // otherwise than the container.
+    let (w, h) = codec::context::Context::from_parameters(params.clone())
+        .and_then(|c| c.decoder().video())
+        .map(|d| (d.width(), d.height()))
+        .map_err(|e| format!("cannot read the stream's size: {e}"))?;
+    if w == 0 || h == 0 || w > MAX_VIDEO_SIDE || h > MAX_VIDEO_SIDE {
+        return Err(format!("{w}x{h} frames; send even sizes of at most {MAX_VIDEO_SIDE} pixels a side"));
+    }
+    let declared = usize::try_from(s.frames()).unwrap_or(usize::MAX);
+    let tb = s.time_base();
+    let seconds = if s.duration() > 0 && tb.denominator() > 0 {
+        s.duration() as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())
+    } else {
+        0.0
+    };
+    if declared > MAX_FRAMES || seconds * fps > (MAX_FRAMES + 1) as f64 {
+        return Err(format!("{declared} frames over {seconds:.0} s; send at most {MAX_FRAMES} frames"));
+    }
     let index = s.index();
     drop(streams);
     let out = MemOut::new().map_err(|e| format!("cannot hold the re-encoded video in memory: {e}"))?;
     let mut writer: Option<super::mp4::Mp4Writer> = None;
     let mut size = None;
-    let frames = crate::av::frames::decode_stream(input, index, "stream 0", |img| {
+    let frames = crate::av::frames::decode_stream(input, index, "stream 0", Some(MAX_VIDEO_SIDE), |img| {
         let dims = img.dimensions();
         if *size.get_or_insert(dims) != dims {
             return Err(format!("frames change size ({:?} then {dims:?}); send frames of one size", size.unwrap_or(dims)));

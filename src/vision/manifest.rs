@@ -186,6 +186,10 @@ macro_rules! builtin {
     };
 }
 
+/// The largest input side a manifest may ask for: a 4096² RGB tensor is
+/// 200 MB of f32 per frame already.
+pub const MAX_INPUT_SIDE: u32 = 4096;
+
 /// Every manifest shipped in `models/`.
 pub const BUILT_IN: &[BuiltIn] = &[
     builtin!("pose", "movenet-thunder.toml"),
@@ -225,8 +229,8 @@ impl Manifest {
         if self.task == Task::Attire && self.output.labels.as_ref().is_none_or(|l| l.is_empty()) {
             return Err("attire models need `output.labels`: the class names in output order (see docs/attire.md)".into());
         }
-        if self.input.size.contains(&0) {
-            return Err("`input.size` must be positive".into());
+        if self.input.size.contains(&0) || self.input.size.iter().any(|s| *s > MAX_INPUT_SIDE) {
+            return Err(format!("`input.size` must be 1 to {MAX_INPUT_SIDE} on each side (each frame builds a tensor of that size)"));
         }
         if self.input.std.contains(&0.0) {
             return Err("`input.std` must not contain 0".into());
@@ -334,6 +338,10 @@ mod tests {
         let yolo = BUILT_IN.iter().find(|b| b.toml.contains("family = \"yolo_pose\"")).unwrap().toml;
         let err = Manifest::parse(&yolo.replace(r#"names = ["output0"]"#, "names = []"), Path::new("y.toml")).unwrap_err().to_string();
         assert!(err.contains("output.names") && err.contains("reads 1"), "{err}");
+        let huge = yolo.replacen("size = [640, 640]", "size = [65536, 65536]", 1);
+        assert_ne!(huge, yolo, "the manifest's size line");
+        let err = Manifest::parse(&huge, Path::new("y.toml")).unwrap_err().to_string();
+        assert!(err.contains("input.size") && err.contains("4096"), "{err}");
         let err = Manifest::parse(&yolo.replace("stride = 32", "stride = 0"), Path::new("y.toml")).unwrap_err().to_string();
         assert!(err.contains("input.stride"), "{err}");
         let fixed = yolo.replace("dynamic = true", "dynamic = false").replace("stride = 32", "stride = 0");

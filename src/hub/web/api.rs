@@ -105,7 +105,7 @@ pub async fn upload_clip(State(hub): State<AppState>, BoxAuth(b): BoxAuth, mut f
         Ok(sidecar) => {
             let hub = hub.clone();
             tokio::task::spawn_blocking(move || match &hub.faces {
-                Ok(f) => Ok(crate::privacy::upload::sanitize(&video, &thumb, &mut crate::sync::lock(f)).map(|c| (c, sidecar))),
+                Ok(f) => Ok(crate::privacy::upload::sanitize(&video, &thumb, f).map(|c| (c, sidecar))),
                 Err(e) => Err(e.clone()),
             })
             .await
