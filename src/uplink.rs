@@ -44,6 +44,7 @@ pub struct Uplink {
     store: Store,
     clips_dir: PathBuf,
     clock: Arc<dyn Clock>,
+    refused_rows: std::sync::atomic::AtomicU64,
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -56,7 +57,7 @@ impl Uplink {
             .user_agent(concat!("liyi/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| UplinkError::Unreachable { url: link.url.clone(), message: e.to_string() })?;
-        Ok(Uplink { link, client, store, clips_dir: clips_dir.to_path_buf(), clock: RealClock::shared() })
+        Ok(Uplink { link, client, store, clips_dir: clips_dir.to_path_buf(), clock: RealClock::shared(), refused_rows: Default::default() })
     }
 
     fn url(&self, path: &str) -> String {
@@ -64,7 +65,14 @@ impl Uplink {
     }
 
     /// Sends the oldest batch of minutes and events; returns how many rows
-    /// the hub confirmed (0: nothing was waiting).
+    /// left the outbox (0: nothing was waiting).
+    ///
+    /// A batch the hub refuses as such (400 or 422: a row it will never
+    /// take, such as a minute dated ahead of its clock by a broken camera
+    /// clock or a file's timestamps) is sent again row by row: the rows the
+    /// hub takes are confirmed, and each row it refuses leaves the queue
+    /// with an error naming it and the hub's reason. It stays in the edge
+    /// store. So one bad row cannot hold back every row behind it.
     pub async fn push_batch(&self) -> Result<u64, UplinkError> {
         let batch = self.store.next_batch(self.link.batch).await?;
         if batch.is_empty() {
@@ -74,9 +82,57 @@ impl Uplink {
             minutes: batch.minutes.iter().map(|(_, m)| m.clone()).collect(),
             events: batch.events.iter().map(|(_, e)| e.clone()).collect(),
         };
-        let reply: IngestReply = self.post_json(wire::INGEST_PATH, &body).await?;
-        tracing::debug!(minutes = reply.minutes, events_new = reply.events_new, "batch confirmed");
-        Ok(self.store.ack(&batch.tickets()).await?)
+        match self.post_json::<IngestReply>(wire::INGEST_PATH, &body).await {
+            Ok(reply) => {
+                tracing::debug!(minutes = reply.minutes, events_new = reply.events_new, "batch confirmed");
+                Ok(self.store.ack(&batch.tickets()).await?)
+            }
+            Err(UplinkError::Refused { status: 400 | 422, message, .. }) => {
+                tracing::warn!(rows = batch.tickets().len(), %message, "the hub refused a batch; sending its rows one by one");
+                self.one_by_one(batch).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Self::push_batch`]'s fallback: each row of `batch` on its own.
+    async fn one_by_one(&self, batch: crate::store::Batch) -> Result<u64, UplinkError> {
+        let mut done = 0;
+        let singles = batch
+            .minutes
+            .into_iter()
+            .map(|(t, m)| {
+                (
+                    t,
+                    format!("minute {} of window {}", m.minute.map(|m| m.to_rfc3339()).unwrap_or_default(), m.window),
+                    IngestBatch { minutes: vec![m], events: vec![] },
+                )
+            })
+            .chain(batch.events.into_iter().map(|(t, e)| {
+                (
+                    t,
+                    format!("{} event at {} in window {}", e.rule.as_str(), e.start.to_rfc3339(), e.window),
+                    IngestBatch { minutes: vec![], events: vec![e] },
+                )
+            }));
+        for (ticket, what, body) in singles {
+            match self.post_json::<IngestReply>(wire::INGEST_PATH, &body).await {
+                Ok(_) => done += self.store.ack(&[ticket]).await?,
+                Err(UplinkError::Refused { status: 400 | 422, message, .. }) => {
+                    tracing::error!(row = %what, reason = %message, "the hub refused this row; it will not be sent again (it stays in the box's store)");
+                    self.store.refuse_queued(ticket, &message).await?;
+                    self.refused_rows.fetch_add(1, Ordering::Relaxed);
+                    done += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Rows the hub refused for good since this uplink started.
+    pub fn refused_rows(&self) -> u64 {
+        self.refused_rows.load(Ordering::Relaxed)
     }
 
     /// Sends the oldest waiting clip; returns false when none waits.

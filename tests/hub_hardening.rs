@@ -484,3 +484,58 @@ fn report_dates_out_of_range_are_refused_and_the_hub_serves_on() {
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B")
 }
+
+/// A row the hub will never take (a minute dated a day ahead of its clock:
+/// a camera clock set wrong) must not hold back every row queued behind
+/// it. The box sends the refused batch row by row: the hub takes the
+/// others, and the refused row leaves the queue but stays in the box's
+/// store.
+#[test]
+fn a_row_the_hub_refuses_does_not_block_the_rows_behind_it() {
+    use chrono::{DurationRound, TimeDelta};
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    hub.start();
+    let token_file = dir.path().join("box.token");
+    std::fs::write(&token_file, &token).unwrap();
+    let config = dir.path().join("box.toml");
+    let example = std::fs::read_to_string(common::repo().join("config/example.toml")).unwrap();
+    std::fs::write(&config, format!("{example}\n{}", hub_section(&hub.url, "box-a", &token_file, ""))).unwrap();
+    let store = dir.path().join("edge.sqlite");
+    let now = chrono::Utc::now().fixed_offset().duration_trunc(TimeDelta::minutes(1)).unwrap();
+    let minute = |at: chrono::DateTime<chrono::FixedOffset>| liyi::rules::MinuteMetrics {
+        window: "w01".into(),
+        minute: Some(at),
+        observed_s: 60.0,
+        in_service_s: 60.0,
+        staffed_s: 60.0,
+        compliant_s: 60.0,
+        unknown_s: 0.0,
+        rules: Default::default(),
+    };
+    rt().block_on(async {
+        let s = liyi::store::Store::open(&store).await.unwrap().with_outbox();
+        let rows = [minute(now - TimeDelta::minutes(3)), minute(now + TimeDelta::days(1)), minute(now - TimeDelta::minutes(2))];
+        s.upsert_minutes(&rows).await.unwrap();
+        s.close().await;
+    });
+    let out = Command::new(bin()).args(["push", "--config"]).arg(&config).arg("--store").arg(&store).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("sent 2 row(s)") && stdout.contains("1 row(s) and 0 clip(s) refused") && stdout.contains("waiting: 0 minute(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("the hub refused this row") && stderr.contains("after the hub's clock"),
+        "the row and the reason are named: {stderr}"
+    );
+    rt().block_on(async {
+        let db = hub.db().await;
+        assert_eq!(db.counts().await.unwrap().0, 2, "the hub has the two good minutes");
+        db.close().await;
+        let s = liyi::store::Store::open(&store).await.unwrap();
+        assert_eq!(s.minutes(None).await.unwrap().len(), 3, "the refused minute stays in the box's store");
+    });
+}

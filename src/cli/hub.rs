@@ -266,8 +266,14 @@ pub fn push(args: PushArgs) -> anyhow::Result<ExitCode> {
         let moved = up.drain().await?;
         let left = store.outbox_stats().await?;
         println!(
-            "sent {} row(s) and {} clip(s); {} clip(s) refused by the hub; waiting: {} minute(s), {} event(s), {} clip(s)",
-            moved.rows, moved.clips, moved.clips_refused, left.minutes, left.events, left.clips
+            "sent {} row(s) and {} clip(s); {} row(s) and {} clip(s) refused by the hub; waiting: {} minute(s), {} event(s), {} clip(s)",
+            moved.rows.saturating_sub(up.refused_rows()),
+            moved.clips,
+            up.refused_rows(),
+            moved.clips_refused,
+            left.minutes,
+            left.events,
+            left.clips
         );
         store.close().await;
         Ok(ExitCode::SUCCESS)

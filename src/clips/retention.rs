@@ -27,7 +27,8 @@ pub async fn enforce(store: &Store, root: &Path, settings: &ClipSettings, now_un
     let clips = store.clips().await?;
     let quota = (settings.quota_mb * 1024.0 * 1024.0) as u64;
     let evict = plan(&clips, now_unix, settings.max_age_days, quota);
-    for c in clips.iter().filter(|c| evict.contains(&c.id)) {
+    let evicted: std::collections::HashSet<i64> = evict.iter().copied().collect();
+    for c in clips.iter().filter(|c| evicted.contains(&c.id)) {
         for f in [&c.video, &c.thumbnail, &c.sidecar] {
             match std::fs::remove_file(root.join(f)) {
                 Ok(()) => {}

@@ -218,10 +218,14 @@ pub fn without_false_alarms(minutes: &mut [MinuteRow], events: &[EventRow]) {
     for (i, m) in minutes.iter().enumerate() {
         index.insert((m.box_id.as_str(), m.window.as_str(), m.minute_unix.round() as i64), i);
     }
+    // Only the minutes given can be credited: a false alarm is walked where
+    // it overlaps them, however long it is.
+    let first = minutes.iter().map(|m| m.minute_unix).fold(f64::INFINITY, f64::min);
+    let last = minutes.iter().map(|m| m.minute_unix + 60.0).fold(f64::NEG_INFINITY, f64::max);
     let mut credits: Vec<(usize, RuleCode, f64)> = Vec::new();
     for e in events.iter().filter(|e| e.false_alarm) {
-        let mut t = (e.start_unix / 60.0).floor() * 60.0;
-        while t < e.end_unix {
+        let mut t = (e.start_unix.max(first) / 60.0).floor() * 60.0;
+        while t < e.end_unix.min(last) {
             let overlap = (e.end_unix.min(t + 60.0) - e.start_unix.max(t)).max(0.0);
             if let Some(&i) = index.get(&(e.box_id.as_str(), e.window.as_str(), t as i64)) {
                 credits.push((i, e.rule, overlap));

@@ -134,6 +134,20 @@ impl Store {
         })
     }
 
+    /// Takes a row the hub refused for good out of the queue (it stays in
+    /// its table), unless it was rewritten since it was sent: then the new
+    /// revision is sent in its turn.
+    pub async fn refuse_queued(&self, t: Ticket, why: &str) -> Result<(), StoreError> {
+        tracing::warn!(seq = t.seq, "outbox row dropped: the hub refused it ({why}); the stored row is kept");
+        sqlx::query("DELETE FROM outbox WHERE seq = ?1 AND revision = ?2")
+            .bind(t.seq)
+            .bind(t.revision)
+            .execute(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
     async fn drop_queued(&self, seq: i64, why: &str) -> Result<(), StoreError> {
         tracing::warn!(seq, "outbox row dropped: {why}; the stored row, if any, is kept");
         sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&self.pool).await.map_err(self.sql())?;

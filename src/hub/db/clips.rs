@@ -112,13 +112,18 @@ impl HubDb {
         // A file that a clip still shown uses stays (version-1 paths could
         // be shared by two clips).
         let mut out = Vec::new();
+        let mut listed = std::collections::HashSet::new();
         for f in files {
+            if listed.contains(&f) {
+                continue;
+            }
             let used = sqlx::query("SELECT 1 FROM clip WHERE status != 'expired' AND (video = $1 OR thumbnail = $1) LIMIT 1")
                 .bind(&f)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(self.sql())?;
-            if used.is_none() && !out.contains(&f) {
+            listed.insert(f.clone());
+            if used.is_none() {
                 out.push(f);
             }
         }

@@ -182,20 +182,34 @@ pub struct ExportForm {
     ids: Vec<i64>,
 }
 
+/// The most video one teaching pack holds (it is built in memory).
+const MAX_PACK_BYTES: i64 = 512 << 20;
+
 /// The teaching pack of the chosen clips (`ids`, repeated form fields).
 pub async fn export(
     State(hub): State<AppState>,
     s: Session,
     axum_extra::extract::Form(f): axum_extra::extract::Form<ExportForm>,
 ) -> Result<Response, WebError> {
-    let (csrf, ids) = (f.csrf, f.ids);
+    let (csrf, mut ids) = (f.csrf, f.ids);
     s.check_csrf(&csrf)?;
+    // Each clip once, in the order chosen: a pack is built in memory, so an
+    // id repeated a hundred times must not make it a hundred clips long.
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
     if ids.is_empty() || ids.len() > 100 {
         return Err(WebError::Page(StatusCode::BAD_REQUEST, "choose 1 to 100 clips".into()));
     }
     let mut clips = Vec::new();
     for id in &ids {
         clips.push(visible(&hub, &s, *id).await?);
+    }
+    let total: i64 = clips.iter().map(|c| c.bytes.max(0)).fold(0, i64::saturating_add);
+    if total > MAX_PACK_BYTES {
+        return Err(WebError::Page(
+            StatusCode::BAD_REQUEST,
+            format!("these clips hold {} MB; a pack holds at most {} MB: choose fewer", total >> 20, MAX_PACK_BYTES >> 20),
+        ));
     }
     let root = hub.clips_dir();
     let now = hub.now_utc().with_timezone(&hub.cfg.timezone);
