@@ -1,0 +1,42 @@
+//! Per-frame measures of a recorded trace as the rules see them, as CSV:
+//! for reading why the rules judged a window of an independent simulator
+//! (or a real recording) as they did. No truth is read here; join the CSV
+//! with the simulator's own timeline.
+//!
+//!     cargo run --release --example trace_measures -- window.toml trace.jsonl > measures.csv
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [config, trace] = args.as_slice() else { anyhow::bail!("usage: trace_measures CONFIG TRACE.jsonl") };
+    let cfg = liyi::config::load(std::path::Path::new(config)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let window = cfg.windows.first().ok_or_else(|| anyhow::anyhow!("{config}: no window"))?;
+    let mut rules = liyi::rules::WindowRules::new(window);
+    println!("t,present,posture,trunk,neck,sink,p,drop,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head");
+    let mut t0 = None;
+    for line in std::fs::read_to_string(trace)?.lines().filter(|l| !l.trim().is_empty()) {
+        let f = liyi::trace::parse_line(line).map_err(|e| anyhow::anyhow!("{trace}: {e}"))?;
+        let t = (f.ts - *t0.get_or_insert(f.ts)).num_milliseconds() as f64 / 1000.0;
+        let (o, _) = rules.push(f.ts, &f.frame.people, f.frame.width, f.frame.height);
+        let m = o.measures;
+        let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
+        let phases = rules.phases();
+        println!(
+            "{t:.1},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{}",
+            o.present,
+            o.posture,
+            opt(o.trunk_deg),
+            opt(o.neck_deg),
+            opt(o.sink),
+            opt(o.head_on_desk_p),
+            opt(m.map(|m| m.drop)),
+            opt(m.and_then(|m| m.head_drop)),
+            opt(m.and_then(|m| m.head_above_desk)),
+            m.map_or(0, |m| m.face_seen),
+            m.map_or(0, |m| m.face_usual),
+            opt(m.and_then(|m| m.wrist_to_head)),
+            phases[1].1,
+            phases[2].1
+        );
+    }
+    Ok(())
+}
