@@ -11,7 +11,9 @@ fn main() -> anyhow::Result<()> {
     let cfg = liyi::config::load(std::path::Path::new(config)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let window = cfg.windows.first().ok_or_else(|| anyhow::anyhow!("{config}: no window"))?;
     let mut rules = liyi::rules::WindowRules::new(window);
-    println!("t,present,posture,trunk,neck,sink,p,drop,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head");
+    println!(
+        "t,present,posture,trunk,neck,sink,p,drop,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head,citizen,hidden,people,greet"
+    );
     let mut t0 = None;
     for line in std::fs::read_to_string(trace)?.lines().filter(|l| !l.trim().is_empty()) {
         let f = liyi::trace::parse_line(line).map_err(|e| anyhow::anyhow!("{trace}: {e}"))?;
@@ -21,7 +23,7 @@ fn main() -> anyhow::Result<()> {
         let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
         let phases = rules.phases();
         println!(
-            "{t:.1},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{t:.1},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             o.present,
             o.posture,
             opt(o.trunk_deg),
@@ -35,7 +37,11 @@ fn main() -> anyhow::Result<()> {
             m.map_or(0, |m| m.face_usual),
             opt(m.and_then(|m| m.wrist_to_head)),
             phases[1].1,
-            phases[2].1
+            phases[2].1,
+            o.citizen_at_counter,
+            o.clerk_hidden,
+            o.people,
+            phases[4].1
         );
     }
     Ok(())

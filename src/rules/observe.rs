@@ -148,7 +148,7 @@ impl Observation {
 pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, motion: posture::Motion) -> Observation {
     let baseline = baseline.map(|b| b.rescaled(g.width, g.height));
     let clerk = find_clerk_near(people, g, baseline.as_ref());
-    let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && in_counter_zone(p, g));
+    let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && at_counter(p, g));
     let Some(ci) = clerk else {
         let hidden = people.iter().any(|p| in_counter_zone(p, g) && covers_staff_zone(p, g));
         return Observation { clerk_hidden: hidden, people: people.len(), ..Observation::absent(citizen) };
@@ -329,6 +329,22 @@ fn facing(p: &Person, g: &Geometry) -> bool {
 
 fn in_counter_zone(p: &Person, g: &Geometry) -> bool {
     g.counter_zone.contains(torso_anchor(p, g))
+}
+
+/// Someone other than the clerk waiting at the counter: the torso in the
+/// counter zone, or, for someone with their back to the camera (facing the
+/// clerk), the hips. A counter zone drawn on the counter itself holds a
+/// standing visitor's hips while their shoulders stand above it, and the
+/// desk line (which keeps the clerk's hidden hips out of the torso) says
+/// nothing about a visitor in front of the desk. A colleague seated at the
+/// next window faces the camera, and their hips do not count.
+fn at_counter(p: &Person, g: &Geometry) -> bool {
+    let hips: Vec<Point> =
+        [kp::LEFT_HIP, kp::RIGHT_HIP].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| Point::new(k.x, k.y)).collect();
+    let hip_mid = (!hips.is_empty()).then(|| {
+        Point::new(hips.iter().map(|h| h.x).sum::<f32>() / hips.len() as f32, hips.iter().map(|h| h.y).sum::<f32>() / hips.len() as f32)
+    });
+    in_counter_zone(p, g) || (!facing(p, g) && hip_mid.is_some_and(|h| g.counter_zone.contains(h)))
 }
 
 /// Sitting or standing before the clerk's baseline is learnt. With a desk

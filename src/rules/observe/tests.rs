@@ -278,3 +278,31 @@ fn person_outside_the_staff_zone_is_not_the_clerk() {
     p.bbox = BBox::new(800.0, 250.0, 1000.0, 700.0);
     assert!(!observe(&[p], &geometry(true), None, Motion::default()).present);
 }
+
+/// A counter zone drawn on the counter itself: a visitor standing at it,
+/// back to the camera, shows their hips in it while their shoulders stand
+/// above it; that is a citizen at the counter. A colleague seated at the
+/// next window, facing the camera, with hips in the same place is not.
+#[test]
+fn a_visitor_whose_hips_are_at_the_counter_is_at_the_counter() {
+    let g = geometry(true);
+    let mut visitor = moved(citizen(), &UPPER, 0.0, -150.0); // shoulders at y 570, above the zone (0.65)
+    for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
+        visitor.keypoints[i].y = 700.0;
+        visitor.keypoints[i].conf = 0.6;
+    }
+    // Without the hips (hidden), the torso alone is above the zone.
+    let mut hidden_hips = visitor.clone();
+    for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
+        hidden_hips.keypoints[i].conf = 0.1;
+    }
+    assert!(!observe(&[clerk(400.0), hidden_hips], &g, None, Motion::default()).citizen_at_counter);
+    assert!(observe(&[clerk(400.0), visitor.clone()], &g, None, Motion::default()).citizen_at_counter);
+    // The same body facing the camera: a colleague, not a visitor.
+    let mut colleague = visitor;
+    for k in colleague.keypoints.iter_mut() {
+        k.x = 1500.0 - k.x;
+    }
+    assert!(facing(&colleague, &g));
+    assert!(!observe(&[clerk(400.0), colleague], &g, None, Motion::default()).citizen_at_counter);
+}
