@@ -79,7 +79,7 @@ impl Iterator for TraceReader {
 /// Parses and checks one trace line.
 pub fn parse_line(text: &str) -> Result<TraceFrame, String> {
     let f: TraceFrame = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if !(1970..=9999).contains(&chrono::Datelike::year(&f.ts)) {
+    if !crate::base::clock::FRAME_YEARS.contains(&chrono::Datelike::year(&f.ts)) {
         return Err(format!("`ts` {} is out of range: use a time from 1970 to 9999", f.ts));
     }
     if f.frame.width == 0 || f.frame.height == 0 {

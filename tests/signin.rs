@@ -55,6 +55,11 @@ async fn hub_login_form(client: &reqwest::Client, base: &str) -> (String, String
     (cookie, hidden(&page.text().await.unwrap(), "csrf"))
 }
 
+/// A sign-in POST to the hub from `c`, with its login form's cookie and token.
+fn hub_login_post(c: &reqwest::Client, base: &str, cookie: &str, csrf: &str, name: &str, password: &str) -> reqwest::RequestBuilder {
+    c.post(format!("{base}/login")).header("cookie", cookie).form(&[("csrf", csrf), ("name", name), ("password", password), ("next", "/")])
+}
+
 on_both_engines!(
     hub_login_counts_parallel_wrong_passwords_atomically,
     hub_login_counts_parallel_wrong_passwords_atomically_on_postgres,
@@ -70,14 +75,7 @@ fn hub_login_counts_parallel_wrong_passwords_atomically_on(engine: Engine) {
     rt().block_on(async {
         let attacker = client_from("127.0.0.1");
         let (cookie, csrf) = hub_login_form(&attacker, &base).await;
-        let post = |c: &reqwest::Client, cookie: &str, csrf: &str, password: &str| {
-            c.post(format!("{base}/login")).header("cookie", cookie).form(&[
-                ("csrf", csrf),
-                ("name", "root"),
-                ("password", password),
-                ("next", "/"),
-            ])
-        };
+        let post = |c: &reqwest::Client, cookie: &str, csrf: &str, password: &str| hub_login_post(c, &base, cookie, csrf, "root", password);
         let statuses = flood(PARALLEL, || post(&attacker, &cookie, &csrf, "wrong-password-x")).await;
         let checked = count(&statuses, 401);
         assert!(checked <= liyi::signin::ADDRESS_LIMIT as usize, "{checked} wrong passwords were checked: {statuses:?}");
@@ -142,14 +140,7 @@ fn hub_login_refuses_impossible_names_before_counting_them() {
     rt().block_on(async {
         let client = client_from("127.0.0.3");
         let (cookie, csrf) = hub_login_form(&client, &base).await;
-        let post = |name: String| {
-            client.post(format!("{base}/login")).header("cookie", &cookie).form(&[
-                ("csrf", csrf.as_str()),
-                ("name", name.as_str()),
-                ("password", "wrong-password-x"),
-                ("next", "/"),
-            ])
-        };
+        let post = |name: String| hub_login_post(&client, &base, &cookie, &csrf, &name, "wrong-password-x");
         for name in ["x".repeat(64 * 1024), "a".repeat(65), "root\n2026-12-05 forged log line".to_string(), "   ".to_string()] {
             for _ in 0..20 {
                 let r = post(name.clone()).send().await.unwrap();

@@ -12,6 +12,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A boxed future, so that [`Clock`] stays object-safe (`Arc<dyn Clock>`).
+/// The years a frame may be timed in. Readers refuse others (a trace line,
+/// a video's timestamps relative to its start), and the rules ignore them:
+/// no hall's calendar reaches past them, and chrono's own range ends where
+/// local times overflow.
+pub const FRAME_YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 pub trait Clock: Send + Sync + 'static {

@@ -271,7 +271,7 @@ impl WindowRules {
 
     /// Feeds one observation (already computed) at `ts`.
     pub fn push_observation(&mut self, ts: Ts, obs: &Observation) -> Vec<Event> {
-        if self.last_ts.is_some_and(|l| ts <= l) || !(1970..=9999).contains(&chrono::Datelike::year(&ts)) {
+        if self.last_ts.is_some_and(|l| ts <= l) || !crate::base::clock::FRAME_YEARS.contains(&chrono::Datelike::year(&ts)) {
             // Out of order or duplicate frames are ignored, and so are
             // frames timed where no hall's calendar reaches (the readers
             // refuse them; this is the rules' own guard).

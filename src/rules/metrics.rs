@@ -186,10 +186,15 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap()
     }
 
+    /// An observed, in-service, compliant stretch.
+    fn seen() -> Stretch {
+        Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] }
+    }
+
     #[test]
     fn backdating_across_years_touches_only_the_minutes_in_the_book() {
         let mut book = MinuteBook::new("w1");
-        let s = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
+        let s = seen();
         book.add(t("2026-03-02T09:00:30+08:00"), t("2026-03-02T09:01:00+08:00"), s);
         book.add(t("9999-03-02T09:00:00+08:00"), t("9999-03-02T09:00:10+08:00"), s);
         // Across 8,000 years of minutes: was one bucket per minute (OOM).
@@ -212,7 +217,7 @@ mod tests {
     #[test]
     fn stretches_fill_the_right_columns() {
         let mut book = MinuteBook::new("w1");
-        let base = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
+        let base = seen();
         let m = |s: &str| t(&format!("2026-03-02T09:00:{s}+08:00"));
         book.add(m("00"), m("10"), base);
         book.add(m("10"), m("20"), Stretch { posture_known: false, ..base });
@@ -232,7 +237,7 @@ mod tests {
     #[test]
     fn take_before_keeps_the_current_minute() {
         let mut book = MinuteBook::new("w1");
-        let s = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
+        let s = seen();
         book.add(t("2026-03-02T09:00:00+08:00"), t("2026-03-02T09:00:30+08:00"), s);
         book.add(t("2026-03-02T09:01:00+08:00"), t("2026-03-02T09:01:30+08:00"), s);
         assert_eq!(book.take_before(t("2026-03-02T09:01:40+08:00")).len(), 1);
@@ -242,7 +247,7 @@ mod tests {
     #[test]
     fn closed_minutes_go_out_at_once_and_again_when_amended() {
         let mut book = MinuteBook::new("w1");
-        let s = Stretch { observed: true, in_service: true, present: true, posture_known: true, active: [false; N_RULES] };
+        let s = seen();
         book.add(t("2026-03-02T09:00:00+08:00"), t("2026-03-02T09:00:59+08:00"), s);
         assert!(book.take_closed(t("2026-03-02T09:00:59+08:00"), t("2026-03-02T08:59:59+08:00")).is_empty(), "still open");
         book.add(t("2026-03-02T09:00:59+08:00"), t("2026-03-02T09:01:00+08:00"), s);

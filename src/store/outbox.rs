@@ -139,13 +139,8 @@ impl Store {
     /// revision is sent in its turn.
     pub async fn refuse_queued(&self, t: Ticket, why: &str) -> Result<(), StoreError> {
         tracing::warn!(seq = t.seq, "outbox row dropped: the hub refused it ({why}); the stored row is kept");
-        sqlx::query("DELETE FROM outbox WHERE seq = ?1 AND revision = ?2")
-            .bind(t.seq)
-            .bind(t.revision)
-            .execute(&self.pool)
-            .await
-            .map_err(self.sql())?;
-        Ok(())
+        // As a confirmation does: a newer revision stays queued.
+        self.ack(&[t]).await.map(|_| ())
     }
 
     async fn drop_queued(&self, seq: i64, why: &str) -> Result<(), StoreError> {

@@ -1,11 +1,18 @@
 use super::*;
 
+/// Whether `name` can be an account's: 1-64 bytes once trimmed, no control
+/// characters. The sign-in page refuses any other name before counting it.
+pub fn valid_user_name(name: &str) -> bool {
+    let name = name.trim();
+    !name.is_empty() && name.len() <= 64 && !name.chars().any(char::is_control)
+}
+
 impl HubDb {
     // ---- users and sessions ----------------------------------------------
 
     /// Adds a user, created at `now` (unix seconds).
     pub async fn add_user(&self, name: &str, role: Role, hall: Option<&str>, password: &str, now: f64) -> Result<(), AdminError> {
-        if name.trim().is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+        if !valid_user_name(name) {
             return Err(AdminError::Invalid("name: give 1-64 printable characters".into()));
         }
         let hash = crate::secret::hash_password(password).map_err(AdminError::Invalid)?;

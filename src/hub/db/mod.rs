@@ -34,6 +34,7 @@ pub mod quarters;
 mod reads;
 pub mod scratch;
 
+pub use accounts::valid_user_name;
 pub use backend::{Backend, StoreUrl};
 pub use lease::{Claim, SCHEDULE};
 

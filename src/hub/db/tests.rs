@@ -39,6 +39,22 @@ async fn dbs(test: &str) -> Vec<(Guard, HubDb)> {
     out
 }
 
+/// Window w1's minute `i` after 2026-11-28 09:00 (+08:00), fully in
+/// service, `compliant_s` of it compliant, no rule active.
+fn minute_at(i: i64, compliant_s: f64) -> crate::rules::MinuteMetrics {
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
+    crate::rules::MinuteMetrics {
+        window: "w1".into(),
+        minute: Some(t0 + chrono::Duration::minutes(i)),
+        observed_s: 60.0,
+        in_service_s: 60.0,
+        staffed_s: 60.0,
+        compliant_s,
+        unknown_s: 0.0,
+        rules: Default::default(),
+    }
+}
+
 /// Every text value in every table, for checks that something is never
 /// stored in clear.
 async fn all_text(db: &HubDb) -> String {
@@ -490,17 +506,7 @@ async fn replicas_starting_together_fill_the_roll_ups_once() {
     let url = StoreUrl::parse(&pg.url, Path::new("/")).unwrap();
     let a = HubDb::connect(&url).await.unwrap();
     a.add_box("b1", "甲", T).await.unwrap();
-    let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
-    let minute = |i: i64| crate::rules::MinuteMetrics {
-        window: "w1".into(),
-        minute: Some(t0 + chrono::Duration::minutes(i)),
-        observed_s: 60.0,
-        in_service_s: 60.0,
-        staffed_s: 60.0,
-        compliant_s: 50.0,
-        unknown_s: 0.0,
-        rules: Default::default(),
-    };
+    let minute = |i: i64| minute_at(i, 50.0);
     let batch = |r: std::ops::Range<i64>| IngestBatch { minutes: r.map(minute).collect(), events: vec![] };
     a.ingest("b1", &batch(0..600), T).await.unwrap();
     sqlx::query("DELETE FROM minute_quarter").execute(&a.pool).await.unwrap();
@@ -594,17 +600,7 @@ async fn quarter_roll_ups_are_the_sums_of_their_minutes_and_summaries_agree() {
 async fn concurrent_batches_of_one_box_keep_the_roll_up_whole() {
     for (_g, db) in dbs("concurrent_batches_of_one_box_keep_the_roll_up_whole").await {
         db.add_box("b1", "甲", T).await.unwrap();
-        let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap();
-        let minute = |i: i64| crate::rules::MinuteMetrics {
-            window: "w1".into(),
-            minute: Some(t0 + chrono::Duration::minutes(i)),
-            observed_s: 60.0,
-            in_service_s: 60.0,
-            staffed_s: 60.0,
-            compliant_s: 1.0 + i as f64,
-            unknown_s: 0.0,
-            rules: Default::default(),
-        };
+        let minute = |i: i64| minute_at(i, 1.0 + i as f64);
         for round in 0..96 {
             let base = round * 15;
             let a = IngestBatch { minutes: (base..base + 7).map(minute).collect(), events: vec![] };

@@ -117,12 +117,6 @@ pub struct LoginForm {
 /// Signs in: the CSRF cookie first, then one attempt reserved against the
 /// address's and the account's limits ([`crate::signin`]), then argon2 in
 /// the bounded pool (503 at once when it is full).
-/// Whether `name` could be an account's (`HubDb::add_user`'s rule).
-fn plausible_name(name: &str) -> bool {
-    let name = name.trim();
-    !name.is_empty() && name.len() <= 64 && !name.chars().any(char::is_control)
-}
-
 pub async fn login(
     State(hub): State<AppState>,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
@@ -140,7 +134,7 @@ pub async fn login(
     // No account has such a name (`user-add` allows 1-64 printable
     // characters): refused before it reaches the limiter, the store or the
     // log, so a flood of long names costs neither memory nor disk.
-    if !plausible_name(&f.name) {
+    if !crate::hub::db::valid_user_name(&f.name) {
         return Err(WebError::Page(StatusCode::BAD_REQUEST, lang.t("login.failed").to_string()));
     }
     let address = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
