@@ -167,6 +167,8 @@ impl Uplink {
             Err(UplinkError::Refused { status: 422, message, .. }) => {
                 tracing::error!(video = %clip.video, %message, "the hub refused the clip (privacy check); it leaves the outbox");
                 moved.clips_refused += 1;
+                self.store.refuse_queued(ticket, &message).await?;
+                return Ok(true);
             }
             Err(e) => return Err(e),
         }

@@ -492,7 +492,6 @@ fn urlencode(s: &str) -> String {
 /// store.
 #[test]
 fn a_row_the_hub_refuses_does_not_block_the_rows_behind_it() {
-    use chrono::{DurationRound, TimeDelta};
     let dir = tempfile::tempdir().unwrap();
     let mut hub = HubProc::configure(dir.path(), "");
     let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
@@ -503,6 +502,39 @@ fn a_row_the_hub_refuses_does_not_block_the_rows_behind_it() {
     let example = std::fs::read_to_string(common::repo().join("config/example.toml")).unwrap();
     std::fs::write(&config, format!("{example}\n{}", hub_section(&hub.url, "box-a", &token_file, ""))).unwrap();
     let store = dir.path().join("edge.sqlite");
+    queue_with_one_ahead(&store);
+    let out = Command::new(bin()).args(["push", "--config"]).arg(&config).arg("--store").arg(&store).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("sent 2 row(s)") && stdout.contains("1 row(s) and 0 clip(s) refused") && stdout.contains("waiting: 0 minute(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("never sent, in all: 1 row(s)")
+            && stdout.contains("minute in window w01: refused by the hub: ")
+            && stdout.contains("after the hub's clock"),
+        "the refused row is listed with the hub's reason: {stdout}"
+    );
+    assert!(
+        stderr.contains("the hub refused this row") && stderr.contains("after the hub's clock"),
+        "the row and the reason are named: {stderr}"
+    );
+    rt().block_on(async {
+        let db = hub.db().await;
+        assert_eq!(db.counts().await.unwrap().0, 2, "the hub has the two good minutes");
+        db.close().await;
+        let s = liyi::store::Store::open(&store).await.unwrap();
+        assert_eq!(s.minutes(None).await.unwrap().len(), 3, "the refused minute stays in the box's store");
+        assert_eq!(s.outbox_stats().await.unwrap().unsent, 1, "and is recorded as never sent");
+    });
+}
+
+/// Three queued minutes of window w01 in a new store at `store`: two in the
+/// last minutes and, between them, one a day ahead of any clock (a camera
+/// clock set wrong), which the hub refuses.
+fn queue_with_one_ahead(store: &std::path::Path) {
+    use chrono::{DurationRound, TimeDelta};
     let now = chrono::Utc::now().fixed_offset().duration_trunc(TimeDelta::minutes(1)).unwrap();
     let minute = |at: chrono::DateTime<chrono::FixedOffset>| liyi::rules::MinuteMetrics {
         window: "w01".into(),
@@ -515,27 +547,63 @@ fn a_row_the_hub_refuses_does_not_block_the_rows_behind_it() {
         rules: Default::default(),
     };
     rt().block_on(async {
-        let s = liyi::store::Store::open(&store).await.unwrap().with_outbox();
+        let s = liyi::store::Store::open(store).await.unwrap().with_outbox();
         let rows = [minute(now - TimeDelta::minutes(3)), minute(now + TimeDelta::days(1)), minute(now - TimeDelta::minutes(2))];
         s.upsert_minutes(&rows).await.unwrap();
         s.close().await;
     });
-    let out = Command::new(bin()).args(["push", "--config"]).arg(&config).arg("--store").arg(&store).output().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stdout.contains("sent 2 row(s)") && stdout.contains("1 row(s) and 0 clip(s) refused") && stdout.contains("waiting: 0 minute(s)"),
-        "{stdout}"
-    );
-    assert!(
-        stderr.contains("the hub refused this row") && stderr.contains("after the hub's clock"),
-        "the row and the reason are named: {stderr}"
-    );
+}
+
+/// A supervisor sees rows the hub will never get: the running agent's
+/// `/status`, `/metrics` and status page count them (from its store, so
+/// across restarts), its heartbeat carries the count, and the hub's health
+/// page shows it against the box.
+#[test]
+fn rows_the_hub_refused_are_shown_on_the_box_and_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::configure(dir.path(), "");
+    let token = hub.admin(&["box-add", "box-a", "--hall", "甲大厅"], None);
+    hub.admin(&["user-add", "sup", "--role", "supervisor"], Some("supervisor-pass"));
+    hub.start();
+    let token_file = dir.path().join("box.token");
+    std::fs::write(&token_file, &token).unwrap();
+    let config = common::demo_config(dir.path(), &hub_section(&hub.url, "box-a", &token_file, "heartbeat_s = 1"));
+    let store = dir.path().join("edge.sqlite");
+    queue_with_one_ahead(&store);
+    let agent = common::RunningAgent::spawn(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--seconds".as_ref(),
+        "60".as_ref(),
+        "--loop-files".as_ref(),
+    ]);
+    let status = common::wait_for(std::time::Duration::from_secs(40), || {
+        let json: serde_json::Value = serde_json::from_str(&agent.get("/status")).ok()?;
+        (json["outbox"]["unsent"] == 1).then_some(json)
+    })
+    .expect("/status counts the refused row");
+    assert_eq!(status["outbox"]["minutes"], 0, "{}", status["outbox"]);
+    let metrics = agent.get("/metrics");
+    assert!(metrics.contains("\nliyi_outbox_unsent_rows 1\n"), "{metrics}");
+    assert!(metrics.contains("liyi_outbox_rows{kind=\"minute\"} 0"), "{metrics}");
+    let page = agent.get("/");
+    assert!(page.contains("id=\"unsent\"") && page.contains("有 1 条记录被中心拒收"), "{page}");
     rt().block_on(async {
+        let sup = Browser::sign_in(&hub.url, "sup", "supervisor-pass").await;
+        let shown = async || sup.get("/health").await.text().await.unwrap().contains("data-unsent=\"1\"");
+        let mut seen = false;
+        for _ in 0..100 {
+            if shown().await {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert!(seen, "the hub's health page shows the box's unsent row: {}", sup.get("/health").await.text().await.unwrap());
         let db = hub.db().await;
-        assert_eq!(db.counts().await.unwrap().0, 2, "the hub has the two good minutes");
+        assert!(db.counts().await.unwrap().0 >= 2, "the good minutes arrived");
         db.close().await;
-        let s = liyi::store::Store::open(&store).await.unwrap();
-        assert_eq!(s.minutes(None).await.unwrap().len(), 3, "the refused minute stays in the box's store");
     });
 }

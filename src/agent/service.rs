@@ -186,7 +186,13 @@ fn spawn_uplink(
     let up = crate::uplink::Uplink::new(link, store, clips_dir)?;
     let boot = now_unix();
     tracing::info!(%hub, "sending to the hub");
-    Ok(rt.spawn(async move { up.run(finished, move |outbox| beat_from(&state.status(), boot, outbox)).await }))
+    Ok(rt.spawn(async move {
+        up.run(finished, move |outbox| {
+            *crate::sync::lock(&state.outbox) = Some(outbox);
+            beat_from(&state.status(), boot, outbox)
+        })
+        .await
+    }))
 }
 
 /// Sets `stop` on Ctrl-C or SIGTERM (a task on `rt`).

@@ -139,6 +139,9 @@ pub struct Agent {
     /// The analysis rate each window is meant to get (`--fps`), once the
     /// agent runs.
     pub target_fps: std::sync::OnceLock<f64>,
+    /// The outbox as the uplink last read it (at each heartbeat), when
+    /// `[hub]` is set: what waits, and what never reached the hub.
+    pub outbox: Mutex<Option<crate::store::OutboxStats>>,
 }
 
 impl Agent {
@@ -163,6 +166,7 @@ impl Agent {
             mqtt: Default::default(),
             bell,
             target_fps: Default::default(),
+            outbox: Mutex::new(None),
         }))
     }
 

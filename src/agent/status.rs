@@ -18,6 +18,10 @@ pub struct Status {
     pub store: crate::wire::StoreBeat,
     /// The MQTT publisher's counters (`[mqtt]` only).
     pub mqtt: Option<crate::mqtt::MqttStats>,
+    /// The hub outbox as of the last heartbeat (`[hub]` only): rows
+    /// waiting, and `unsent`, rows the hub refused for good or that could
+    /// not be read (they stay in the box's store).
+    pub outbox: Option<crate::store::OutboxStats>,
     pub windows: Vec<WindowStatus>,
 }
 
@@ -114,7 +118,13 @@ impl Agent {
                 }
             })
             .collect();
-        Status { uptime_s: uptime, store: self.store.snapshot(), mqtt: self.mqtt.get().map(|m| m.stats()), windows }
+        Status {
+            uptime_s: uptime,
+            store: self.store.snapshot(),
+            mqtt: self.mqtt.get().map(|m| m.stats()),
+            outbox: *lock(&self.outbox),
+            windows,
+        }
     }
 
     /// Prometheus text exposition format.
@@ -210,6 +220,21 @@ impl Agent {
             "Seconds the store has been refusing rows (0 when it takes them).",
             vec![(String::new(), store.failing_since_unix.map_or(0.0, |t| (crate::base::clock::now_unix() - t).max(0.0)))],
         );
+        if let Some(o) = st.outbox {
+            let kinds = [("minute", o.minutes), ("event", o.events), ("clip", o.clips)];
+            family(
+                "liyi_outbox_rows",
+                "gauge",
+                "Rows waiting for the hub, by kind (as of the last heartbeat).",
+                kinds.iter().map(|(k, n)| (format!("kind=\"{k}\""), *n as f64)).collect(),
+            );
+            family(
+                "liyi_outbox_unsent_rows",
+                "gauge",
+                "Rows that will never reach the hub: refused by it for good, or unreadable (kept in the box's store).",
+                vec![(String::new(), o.unsent as f64)],
+            );
+        }
         if let Some(m) = st.mqtt {
             let one = |v: f64| vec![(String::new(), v)];
             family("liyi_mqtt_connected", "gauge", "1 while the MQTT broker is connected.", one(f64::from(u8::from(m.connected))));
@@ -286,10 +311,17 @@ pub fn page(status: &Status, english: bool) -> String {
         }
         _ => String::new(),
     };
+    let unsent = match status.outbox {
+        Some(o) if o.unsent > 0 => {
+            let text = l.f("edge.unsent", &[("n", o.unsent.to_string())]);
+            format!("<p class=\"down\" id=\"unsent\">{}</p>", escape(&text))
+        }
+        _ => String::new(),
+    };
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>{}</title>\
          <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}}.up{{color:#080}}.down{{color:#c00}}</style></head>\
-         <body><h1>{}</h1>{store}<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
+         <body><h1>{}</h1>{store}{unsent}<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
          <p><a href=\"/status\">/status</a> · <a href=\"/metrics\">/metrics</a> · <a href=\"?lang={}\">{}</a></p></body></html>",
         l.code(),
         l.t("edge.title"),

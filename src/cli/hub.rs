@@ -275,6 +275,14 @@ pub fn push(args: PushArgs) -> anyhow::Result<ExitCode> {
             left.events,
             left.clips
         );
+        if left.unsent > 0 {
+            println!("never sent, in all: {} row(s) (refused by the hub or unreadable; each stays in the store). The latest:", left.unsent);
+            for u in store.unsent(10).await? {
+                let at = chrono::DateTime::from_timestamp(u.at_unix as i64, 0)
+                    .map_or_else(|| "?".to_string(), |t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
+                println!("  {at}  {} in window {}: {}", u.kind, u.window.as_deref().unwrap_or("?"), u.reason);
+            }
+        }
         store.close().await;
         Ok(ExitCode::SUCCESS)
     })

@@ -15,8 +15,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::rules::{Event, MinuteMetrics, RuleCode};
 
 /// Upgrades, in order: `SCHEMA[i]` takes the store from version `i` to `i + 1`.
-const SCHEMA: &[&str] =
-    &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql"), include_str!("schema/v3.sql"), include_str!("schema/v4.sql")];
+const SCHEMA: &[&str] = &[
+    include_str!("schema/v1.sql"),
+    include_str!("schema/v2.sql"),
+    include_str!("schema/v3.sql"),
+    include_str!("schema/v4.sql"),
+    include_str!("schema/v5.sql"),
+];
 
 /// `closed_by` of an event that has begun and not ended yet (stored with
 /// `end` = `start` and no duration).
@@ -73,7 +78,7 @@ fn sql_is_storage_failure(e: &sqlx::Error) -> bool {
 
 mod outbox;
 
-pub use outbox::{Batch, Kind, OutboxStats, Ticket};
+pub use outbox::{Batch, Kind, OutboxStats, Ticket, Unsent};
 
 /// A stored row read column by column: a NULL or a value of the wrong type
 /// (the tables are not STRICT, and a damaged or hand-edited file may hold

@@ -59,6 +59,15 @@ enum Queued {
     Event(Ticket, Event),
 }
 
+/// A row that left the queue without reaching the hub.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsent {
+    pub kind: String,
+    pub window: Option<String>,
+    pub reason: String,
+    pub at_unix: f64,
+}
+
 /// How full the outbox is.
 #[derive(Debug, Default, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboxStats {
@@ -68,7 +77,15 @@ pub struct OutboxStats {
     pub clip_bytes: i64,
     /// When the oldest waiting row was queued (unix seconds).
     pub oldest_unix: Option<f64>,
+    /// Rows that left the queue without reaching the hub, ever: refused by
+    /// it for good, or unreadable here (the `unsent` table; each row stays
+    /// in its own table). Absent from older boxes' heartbeats: 0.
+    #[serde(default)]
+    pub unsent: i64,
 }
+
+/// The reason an `unsent` row keeps, at most this many characters.
+const MAX_REASON_CHARS: usize = 300;
 
 impl Store {
     /// Queues rows from now on (a box with `[hub]`). Rows stored before
@@ -137,16 +154,62 @@ impl Store {
     /// Takes a row the hub refused for good out of the queue (it stays in
     /// its table), unless it was rewritten since it was sent: then the new
     /// revision is sent in its turn.
+    /// The row is recorded in `unsent` with the hub's reason, in the same
+    /// transaction, so a box's count of rows the hub never got survives
+    /// restarts and reaches `/status` and the heartbeat.
     pub async fn refuse_queued(&self, t: Ticket, why: &str) -> Result<(), StoreError> {
         tracing::warn!(seq = t.seq, "outbox row dropped: the hub refused it ({why}); the stored row is kept");
         // As a confirmation does: a newer revision stays queued.
-        self.ack(&[t]).await.map(|_| ())
+        self.leave_unsent(t.seq, Some(t.revision), &format!("refused by the hub: {why}")).await
     }
 
+    /// Takes an unreadable queued row out of the queue, recorded in `unsent`.
     async fn drop_queued(&self, seq: i64, why: &str) -> Result<(), StoreError> {
         tracing::warn!(seq, "outbox row dropped: {why}; the stored row, if any, is kept");
-        sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&self.pool).await.map_err(self.sql())?;
-        Ok(())
+        self.leave_unsent(seq, None, why).await
+    }
+
+    /// Deletes queued row `seq` (only at `revision`, when given) and, if it
+    /// went, records it in `unsent`, in one transaction. A damaged row's
+    /// kind, ref and window may be anything: what is not of its type is
+    /// recorded as unknown.
+    async fn leave_unsent(&self, seq: i64, revision: Option<i64>, why: &str) -> Result<(), StoreError> {
+        let reason = crate::wire::bounded_text(why, MAX_REASON_CHARS);
+        let mut tx = self.pool.begin().await.map_err(self.sql())?;
+        let copied = sqlx::query(
+            "INSERT INTO unsent (kind, ref, window, reason, at_unix)
+             SELECT CASE WHEN kind IN ('minute', 'event', 'clip') THEN kind ELSE 'unknown' END, CASE WHEN typeof(ref) = 'integer' THEN ref END,
+                    CASE WHEN typeof(window) = 'text' THEN window END, ?3, ?4
+             FROM outbox WHERE seq = ?1 AND (?2 IS NULL OR revision = ?2)",
+        )
+        .bind(seq)
+        .bind(revision)
+        .bind(&reason)
+        .bind(crate::base::clock::now_unix())
+        .execute(&mut *tx)
+        .await
+        .map_err(self.sql())?
+        .rows_affected();
+        if copied > 0 {
+            sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&mut *tx).await.map_err(self.sql())?;
+        }
+        tx.commit().await.map_err(self.sql())
+    }
+
+    /// The latest rows that never reached the hub, newest first: kind,
+    /// window, reason and when (unix seconds).
+    pub async fn unsent(&self, limit: usize) -> Result<Vec<Unsent>, StoreError> {
+        let rows = sqlx::query("SELECT kind, window, reason, at_unix FROM unsent ORDER BY id DESC LIMIT ?1")
+            .bind(limit.min(i64::MAX as usize) as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.sql())?;
+        rows.iter()
+            .map(|r| {
+                let c = Cols::of(&self.path, "unsent", r);
+                Ok(Unsent { kind: c.get("kind")?, window: c.get("window")?, reason: c.get("reason")?, at_unix: c.get("at_unix")? })
+            })
+            .collect()
     }
 
     /// The oldest waiting clip.
@@ -191,7 +254,8 @@ impl Store {
     pub async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
         let r = sqlx::query(
             "SELECT COALESCE(SUM(kind = 'minute'), 0) AS m, COALESCE(SUM(kind = 'event'), 0) AS e, COALESCE(SUM(kind = 'clip'), 0) AS c,
-                    COALESCE(SUM(CASE WHEN kind = 'clip' THEN bytes ELSE 0 END), 0) AS b, MIN(enqueued_unix) AS oldest FROM outbox",
+                    COALESCE(SUM(CASE WHEN kind = 'clip' THEN bytes ELSE 0 END), 0) AS b, MIN(enqueued_unix) AS oldest,
+                    (SELECT COUNT(*) FROM unsent) AS u FROM outbox",
         )
         .fetch_one(&self.pool)
         .await
@@ -203,6 +267,7 @@ impl Store {
             clips: c.get("c")?,
             clip_bytes: c.get("b")?,
             oldest_unix: c.get("oldest")?,
+            unsent: c.get("u")?,
         })
     }
 

@@ -127,6 +127,40 @@ async fn outbox_queues_with_the_row_and_keeps_rewrites() {
 /// number belongs (the tables are not STRICT). Reading names the table and
 /// column instead of panicking; the uploader skips the bad queued row, sends
 /// the rest, and the bad row stays stored.
+/// A row the hub refuses for good leaves the queue and is recorded in
+/// `unsent` (with its reason, bounded), in the count the box shows and
+/// sends; the row itself stays stored; a restart keeps the record. A row
+/// rewritten since it was sent is not refused: its new revision goes out.
+#[tokio::test]
+async fn a_refused_row_is_recorded_as_unsent_and_the_record_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite");
+    let store = Store::open(&path).await.unwrap().with_outbox();
+    store.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 50.0), minute("2026-03-02T09:01:00+08:00", 60.0)]).await.unwrap();
+    let batch = store.next_batch(10).await.unwrap();
+    let (first, second) = (batch.minutes[0].0, batch.minutes[1].0);
+    let long_reason = format!("minute: ahead of the hub's clock\n{}", "x".repeat(1000));
+    store.refuse_queued(first, &long_reason).await.unwrap();
+    // The second is rewritten in flight: its old revision is not refused.
+    store.upsert_minutes(&[minute("2026-03-02T09:01:00+08:00", 61.0)]).await.unwrap();
+    store.refuse_queued(second, "stale").await.unwrap();
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!((stats.minutes, stats.unsent), (1, 1), "{stats:?}");
+    store.close().await;
+
+    let store = Store::open(&path).await.unwrap().with_outbox();
+    assert_eq!(store.outbox_stats().await.unwrap().unsent, 1, "kept across a restart");
+    let unsent = store.unsent(10).await.unwrap();
+    assert_eq!(unsent.len(), 1);
+    assert_eq!((unsent[0].kind.as_str(), unsent[0].window.as_deref()), ("minute", Some("w1")));
+    assert!(unsent[0].reason.starts_with("refused by the hub: minute: ahead"), "{}", unsent[0].reason);
+    assert!(unsent[0].reason.chars().count() <= 300 && !unsent[0].reason.contains('\n'), "bounded, one line");
+    assert_eq!(store.minutes(None).await.unwrap().len(), 2, "the refused minute stays stored");
+    let again = store.next_batch(10).await.unwrap();
+    assert_eq!(again.minutes.len(), 1);
+    assert_eq!(again.minutes[0].1.compliant_s, 61.0, "the rewritten minute goes out");
+}
+
 #[tokio::test]
 async fn damaged_rows_are_named_not_a_panic_and_do_not_block_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
@@ -164,7 +198,10 @@ async fn damaged_rows_are_named_not_a_panic_and_do_not_block_the_outbox() {
     assert!(clip.event_start.to_rfc3339().contains("09:05:10"));
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM minute").fetch_one(&store.pool).await.unwrap();
     assert_eq!(n, 2, "the damaged minute stays stored");
-    assert!(store.outbox_stats().await.is_ok());
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!(stats.unsent, 3, "the unreadable minute, event and clip are recorded as never sent: {stats:?}");
+    let unsent = store.unsent(10).await.unwrap();
+    assert!(unsent.iter().all(|u| u.reason.contains("cannot be read")), "{unsent:?}");
     store.bound_outbox(1e12, 1.0, 0).await.unwrap();
 }
 

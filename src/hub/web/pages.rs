@@ -156,7 +156,17 @@ pub async fn health(State(hub): State<AppState>, s: Session) -> Result<Response,
                 })
                 .collect();
             let outbox = b.outbox.map_or("–".to_string(), |o| format!("{}", o.minutes + o.events + o.clips));
-            context! { id => b.id, hall => b.hall, state => state, class => class, last_seen => b.last_seen_unix.map_or("–".to_string(), |t| when(&hub, t)), outbox => outbox, cameras => cameras }
+            // Rows the box will never send (refused here, or unreadable there).
+            let (unsent, unsent_class) = match b.outbox.map(|o| o.unsent) {
+                Some(n) if n > 0 => (n.to_string(), "bad"),
+                Some(n) => (n.to_string(), ""),
+                None => ("–".to_string(), ""),
+            };
+            context! {
+                id => b.id, hall => b.hall, state => state, class => class,
+                last_seen => b.last_seen_unix.map_or("–".to_string(), |t| when(&hub, t)),
+                outbox => outbox, unsent => unsent, unsent_class => unsent_class, cameras => cameras
+            }
         })
         .collect();
     html(render::page("health.html", lang, Some(&s.user), &s.csrf, context! { title => lang.t("health.title"), boxes => boxes }))
