@@ -3,16 +3,23 @@
 //! (or a real recording) as they did. No truth is read here; join the CSV
 //! with the simulator's own timeline.
 //!
-//!     cargo run --release --example trace_measures -- window.toml trace.jsonl > measures.csv
+//!     cargo run --release --example trace_measures -- window.toml trace.jsonl [--features] > measures.csv
+//!
+//! `--features` adds the head-on-desk cue model's inputs (`f1`…`f15`, as
+//! `posture_dump` writes them), for fitting the model on a second tuning
+//! family (`scripts/fit-posture.py`).
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [config, trace] = args.as_slice() else { anyhow::bail!("usage: trace_measures CONFIG TRACE.jsonl") };
+    let features = args.iter().any(|a| a == "--features");
+    let files: Vec<&String> = args.iter().filter(|a| *a != "--features").collect();
+    let [config, trace] = files.as_slice() else { anyhow::bail!("usage: trace_measures CONFIG TRACE.jsonl [--features]") };
     let cfg = liyi::config::load(std::path::Path::new(config)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let window = cfg.windows.first().ok_or_else(|| anyhow::anyhow!("{config}: no window"))?;
     let mut rules = liyi::rules::WindowRules::new(window);
     println!(
-        "t,present,posture,trunk,neck,sink,p,drop,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head,citizen,hidden,people,greet"
+        "t,present,posture,trunk,neck,sink,p,drop,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head,citizen,hidden,people,greet{}",
+        if features { (1..=liyi::rules::posture::HEAD_FEATURES).map(|i| format!(",f{i}")).collect::<String>() } else { String::new() }
     );
     let mut t0 = None;
     for line in std::fs::read_to_string(trace)?.lines().filter(|l| !l.trim().is_empty()) {
@@ -22,8 +29,19 @@ fn main() -> anyhow::Result<()> {
         let m = o.measures;
         let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
         let phases = rules.phases();
+        let extra = match (features, m) {
+            (true, Some(m)) => {
+                use liyi::rules::posture::{DEFAULT_HFOV_DEG, head_features, sight_elevation_deg};
+                let (w, h) = (f.frame.width, f.frame.height);
+                let y = rules.baseline().map_or(h as f32 / 2.0, |b| b.rescaled(w, h).shoulder_px[1]);
+                let elevation = sight_elevation_deg(window.camera_tilt_deg, y, w, h, DEFAULT_HFOV_DEG);
+                head_features(&m, &o.motion.unwrap_or_default(), elevation).iter().map(|v| format!(",{v:.4}")).collect::<String>()
+            }
+            (true, None) => ",".repeat(liyi::rules::posture::HEAD_FEATURES),
+            (false, _) => String::new(),
+        };
         println!(
-            "{t:.1},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{t:.1},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}{extra}",
             o.present,
             o.posture,
             opt(o.trunk_deg),

@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
-"""Fits the head-on-desk cue model (src/rules/head_model.rs) on the TUNING
-family only, from `cargo run --release --example posture_dump`:
+"""Fits the head-on-desk cue model (src/rules/head_model.rs) on the two
+TUNING families: the project's own (`posture_dump`) and the first
+independent simulator's (`scripts/indep-sim`, seed 2, dumped by
+`scripts/indep-sim/dump_features.py`). The report families (held-out,
+fresh, third, and the second independent simulator) are never fitted on.
 
     cargo run --release --example posture_dump -- --windows 80 > /tmp/tuning.csv
-    python3 scripts/fit-posture.py /tmp/tuning.csv src/rules/head_model.rs
+    (cd scripts/indep-sim && python3 clerk_sim.py --windows 60 --minutes 60 --seed 2 --out /tmp/indepfit \
+      && python3 dump_features.py --dir /tmp/indepfit --measures ../../target/release/examples/trace_measures > /tmp/indepfit.csv)
+    python3 scripts/fit-posture.py /tmp/tuning.csv src/rules/head_model.rs --also /tmp/indepfit.csv
+
+Without `--also` it fits on the project's family alone, as before
+2026-12-05.
 
 The model is a small gradient-boosted ensemble of depth-3 trees over the
 cues of rules::posture::head_features (each measured against the clerk's
@@ -18,9 +26,10 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import GradientBoostingClassifier
 
-HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead"}
+# The project's forms, and the independent simulator's (`propped_hand`).
+HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead", "propped_hand"}
 N_FEATURES = 15
-PARAMS = dict(n_estimators=80, max_depth=3, learning_rate=0.15, subsample=0.8, random_state=1)
+PARAMS = dict(n_estimators=120, max_depth=4, learning_rate=0.15, subsample=0.8, random_state=1)
 
 
 def load(path):
@@ -39,10 +48,11 @@ def report(name, d, p, y):
     print("  median p by form:", dd.groupby("form").p.median().round(2).to_dict())
 
 
-def rust(model):
+def rust(model, both):
+    fitted_on = "both tuning families (the project's and the first independent simulator's)" if both else "the tuning family only"
     lines = [
         "//! The head-on-desk cue model: gradient-boosted trees over",
-        "//! `posture::head_features`, fitted on the tuning family only by",
+        f"//! `posture::head_features`, fitted on {fitted_on} by",
         "//! `scripts/fit-posture.py` (generated; do not edit by hand).",
         "// Thresholds are fitted numbers; one near π/6 is not that constant.",
         "#![allow(clippy::approx_constant)]",
@@ -71,15 +81,28 @@ def rust(model):
 
 
 def main():
-    d, X, y = load(sys.argv[1])
+    args = sys.argv[1:]
+    also = None
+    if "--also" in args:
+        i = args.index("--also")
+        also = args[i + 1]
+        del args[i : i + 2]
+    d, X, y = load(args[0])
     fit = d.win.values < 60
-    check = GradientBoostingClassifier(**PARAMS).fit(X[fit], y[fit])
-    report("tuning windows not fitted on:", d[~fit], check.predict_proba(X[~fit])[:, 1], y[~fit])
-    model = GradientBoostingClassifier(**PARAMS).fit(X, y)
-    if len(sys.argv) > 2:
-        with open(sys.argv[2], "w") as f:
-            f.write(rust(model))
-        print("wrote", sys.argv[2])
+    parts = [(X, y, fit, d)]
+    if also:
+        d2, X2, y2 = load(also)
+        parts.append((X2, y2, d2.win.values < 45, d2))
+    Xf = np.concatenate([p[0][p[2]] for p in parts])
+    yf = np.concatenate([p[1][p[2]] for p in parts])
+    check = GradientBoostingClassifier(**PARAMS).fit(Xf, yf)
+    for name, (Xp, yp, fp, dp) in zip(["tuning", "independent (tuning)"], parts):
+        report(f"{name} windows not fitted on:", dp[~fp], check.predict_proba(Xp[~fp])[:, 1], yp[~fp])
+    model = GradientBoostingClassifier(**PARAMS).fit(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+    if len(args) > 1:
+        with open(args[1], "w") as f:
+            f.write(rust(model, also is not None))
+        print("wrote", args[1])
 
 
 if __name__ == "__main__":

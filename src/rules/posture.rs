@@ -225,7 +225,8 @@ pub const SIT_RISE: f32 = 0.35;
 /// face lost, the hands at the head, how still the head and hands have
 /// been, and the trunk's and head's pitch they imply, each against the
 /// clerk's baseline. No cue decides alone: a small gradient-boosted model
-/// ([`super::head_model`]), fitted on the tuning family only, weighs them.
+/// ([`super::head_model`]), fitted on the two tuning families (the
+/// project's simulator and the first independent one), weighs them.
 /// Returns the probability that the head rests on the desk.
 pub fn head_on_desk_p(m: &Measures, motion: &Motion, elevation_deg: f32) -> f32 {
     let x = head_features(m, motion, elevation_deg);
