@@ -113,7 +113,7 @@ mod tests {
         assert_eq!(f.window, "w1");
         assert_eq!(f.frame.frame, 7);
         let mut buf = Vec::new();
-        write_frames(&mut buf, &[f.clone()]).unwrap();
+        write_frames(&mut buf, std::slice::from_ref(&f)).unwrap();
         assert_eq!(parse_line(std::str::from_utf8(&buf).unwrap().trim()).unwrap(), f);
     }
 

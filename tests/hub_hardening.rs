@@ -222,13 +222,13 @@ fn every_page_renders_for_every_role_with_and_without_a_hall_on(engine: Engine) 
         db.close().await;
         let routes = get_routes();
         let mut seen = 0;
-        for i in 0..users.len() {
+        for (i, user) in users.iter().enumerate() {
             let b = Browser::sign_in(&base, &format!("u{i}"), "long enough password").await;
             for route in &routes {
                 for query in ["", "?date=", &format!("?date={day}"), "?hall=%E4%B9%99%E5%A4%A7%E5%8E%85", "?format=csv&date=2026-11-28"] {
                     let path = format!("{}{query}", route.replace("{id}", &clip.to_string()));
                     let r = b.get(&path).await;
-                    assert!(r.status().as_u16() < 500, "{} as {:?}: {path} answered {}", users[i].0, users[i].1, r.status());
+                    assert!(r.status().as_u16() < 500, "{} as {:?}: {path} answered {}", user.0, user.1, r.status());
                     seen += 1;
                 }
             }

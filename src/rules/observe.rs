@@ -298,7 +298,7 @@ pub fn find_clerk_near(people: &[Person], g: &Geometry, baseline: Option<&Baseli
             let (counter, facing) = (in_counter_zone(p, g), facing(p, g));
             // At the counter with their back to the camera: a citizen, even
             // where they hide the clerk.
-            (inside > 0 && !(counter && !facing)).then_some((i, inside, !counter, near(p), p.score, facing))
+            (inside > 0 && (!counter || facing)).then_some((i, inside, !counter, near(p), p.score, facing))
         })
         .max_by(|a, b| (a.2, a.5, a.3, a.1).cmp(&(b.2, b.5, b.3, b.1)).then(a.4.total_cmp(&b.4)))
         .map(|(i, ..)| i)

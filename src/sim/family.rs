@@ -118,7 +118,7 @@ pub fn draw_window(family: u64, index: usize, minutes: f32) -> WindowDraw {
         let Some(m) = scene.monitor else { break };
         let hidden = |p: Vec3| super::occlusion::segment_hits_box(camera.position(), p, &m);
         let (head, l, r) = (points[0], points[3], points[4]);
-        if !hidden(head) && !(hidden(l) && hidden(r)) {
+        if !hidden(head) && (!hidden(l) || !hidden(r)) {
             break;
         }
         scene.monitor = (!rng.chance(0.2)).then(|| scene.draw_monitor(&mut rng));

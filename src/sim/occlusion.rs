@@ -156,9 +156,8 @@ pub fn classify(fig: &Figure, cam: &Camera, scene: &Scene, occluders: &[Capsule]
             Vis::OutOfFrame
         } else if (desk_hides_legs || !lower) && segment_hits_box(c, p, &desk) {
             Vis::Desk
-        } else if scene.monitor.is_some_and(|m| segment_hits_box(c, p, &m)) {
-            Vis::Body
-        } else if occluders.iter().any(|cap| segment_hits_capsule(c, p, cap))
+        } else if scene.monitor.is_some_and(|m| segment_hits_box(c, p, &m))
+            || occluders.iter().any(|cap| segment_hits_capsule(c, p, cap))
             || (arm && own.iter().any(|cap| segment_hits_capsule(c, p, cap)))
         {
             Vis::Body
