@@ -143,7 +143,7 @@ impl Uplink {
             (Ok(v), Ok(t), Ok(s)) => (v, t, s),
             _ => {
                 tracing::warn!(video = %clip.video, "a queued clip's files are gone (retention); it leaves the outbox");
-                self.store.ack(&[ticket]).await?;
+                self.store.leave_unsent(ticket.seq, Some(ticket.revision), "its files are gone (retention or removed by hand)").await?;
                 return Ok(true);
             }
         };
@@ -241,10 +241,17 @@ impl Uplink {
         let mut backoff = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
         let mut pacer = Pacer::new(Arc::clone(&self.clock), Duration::from_secs_f64(self.link.heartbeat_s));
         let mut failing = false;
+        // What a heartbeat says of the outbox when the store cannot be read:
+        // the last figures read, not zeros (which would hide refused rows
+        // just when the store is in trouble).
+        let mut last_stats = crate::store::OutboxStats::default();
         while !stop.load(Ordering::Relaxed) {
             if pacer.beat_due() {
-                let stats = self.store.outbox_stats().await.unwrap_or_default();
-                if let Err(e) = self.heartbeat(&beat(stats)).await {
+                match self.store.outbox_stats().await {
+                    Ok(s) => last_stats = s,
+                    Err(e) => tracing::warn!(error = %e, "the outbox cannot be read; the heartbeat repeats its last figures"),
+                }
+                if let Err(e) = self.heartbeat(&beat(last_stats)).await {
                     tracing::debug!(error = %e, "heartbeat not delivered");
                 }
             }

@@ -229,10 +229,10 @@ impl Agent {
                 kinds.iter().map(|(k, n)| (format!("kind=\"{k}\""), *n as f64)).collect(),
             );
             family(
-                "liyi_outbox_unsent_rows",
-                "gauge",
-                "Rows that will never reach the hub: refused by it for good, or unreadable (kept in the box's store).",
-                vec![(String::new(), o.unsent as f64)],
+                "liyi_outbox_unsent_total",
+                "counter",
+                "Rows that left the outbox without reaching the hub: refused by it for good, unreadable, or dropped by the outbox bounds (kept in the box's store).",
+                vec![(String::new(), o.unsent.unwrap_or(0) as f64)],
             );
         }
         if let Some(m) = st.mqtt {
@@ -312,8 +312,8 @@ pub fn page(status: &Status, english: bool) -> String {
         _ => String::new(),
     };
     let unsent = match status.outbox {
-        Some(o) if o.unsent > 0 => {
-            let text = l.f("edge.unsent", &[("n", o.unsent.to_string())]);
+        Some(crate::store::OutboxStats { unsent: Some(n), .. }) if n > 0 => {
+            let text = l.f("edge.unsent", &[("n", n.to_string())]);
             format!("<p class=\"down\" id=\"unsent\">{}</p>", escape(&text))
         }
         _ => String::new(),

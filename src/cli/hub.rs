@@ -275,8 +275,8 @@ pub fn push(args: PushArgs) -> anyhow::Result<ExitCode> {
             left.events,
             left.clips
         );
-        if left.unsent > 0 {
-            println!("never sent, in all: {} row(s) (refused by the hub or unreadable; each stays in the store). The latest:", left.unsent);
+        if let Some(n) = left.unsent.filter(|n| *n > 0) {
+            println!("never sent, in all: {n} row(s) (refused by the hub, unreadable, or over the outbox bounds; each stays in the store). The latest:");
             for u in store.unsent(10).await? {
                 let at = chrono::DateTime::from_timestamp(u.at_unix as i64, 0)
                     .map_or_else(|| "?".to_string(), |t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());

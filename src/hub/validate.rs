@@ -185,7 +185,8 @@ pub fn heartbeat(hb: &Heartbeat) -> Result<(), String> {
         return Err("version: at most 64 printable bytes".into());
     }
     let o = &hb.outbox;
-    for (name, v) in [("minutes", o.minutes), ("events", o.events), ("clips", o.clips), ("clip_bytes", o.clip_bytes), ("unsent", o.unsent)]
+    for (name, v) in
+        [("minutes", o.minutes), ("events", o.events), ("clips", o.clips), ("clip_bytes", o.clip_bytes), ("unsent", o.unsent.unwrap_or(0))]
     {
         signed_count(&format!("outbox.{name}"), v)?;
     }

@@ -79,9 +79,10 @@ pub struct OutboxStats {
     pub oldest_unix: Option<f64>,
     /// Rows that left the queue without reaching the hub, ever: refused by
     /// it for good, or unreadable here (the `unsent` table; each row stays
-    /// in its own table). Absent from older boxes' heartbeats: 0.
-    #[serde(default)]
-    pub unsent: i64,
+    /// in its own table). Absent from older boxes' heartbeats: `None`,
+    /// shown as unknown, not as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsent: Option<i64>,
 }
 
 /// The reason an `unsent` row keeps, at most this many characters.
@@ -169,30 +170,11 @@ impl Store {
         self.leave_unsent(seq, None, why).await
     }
 
-    /// Deletes queued row `seq` (only at `revision`, when given) and, if it
-    /// went, records it in `unsent`, in one transaction. A damaged row's
-    /// kind, ref and window may be anything: what is not of its type is
-    /// recorded as unknown.
-    async fn leave_unsent(&self, seq: i64, revision: Option<i64>, why: &str) -> Result<(), StoreError> {
-        let reason = crate::wire::bounded_text(why, MAX_REASON_CHARS);
+    /// Takes queued row `seq` out of the queue (only at `revision`, when
+    /// given) and records it in `unsent`, in one transaction.
+    pub(crate) async fn leave_unsent(&self, seq: i64, revision: Option<i64>, why: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(self.sql())?;
-        let copied = sqlx::query(
-            "INSERT INTO unsent (kind, ref, window, reason, at_unix)
-             SELECT CASE WHEN kind IN ('minute', 'event', 'clip') THEN kind ELSE 'unknown' END, CASE WHEN typeof(ref) = 'integer' THEN ref END,
-                    CASE WHEN typeof(window) = 'text' THEN window END, ?3, ?4
-             FROM outbox WHERE seq = ?1 AND (?2 IS NULL OR revision = ?2)",
-        )
-        .bind(seq)
-        .bind(revision)
-        .bind(&reason)
-        .bind(crate::base::clock::now_unix())
-        .execute(&mut *tx)
-        .await
-        .map_err(self.sql())?
-        .rows_affected();
-        if copied > 0 {
-            sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&mut *tx).await.map_err(self.sql())?;
-        }
+        record_unsent(&mut tx, seq, revision, why).await.map_err(self.sql())?;
         tx.commit().await.map_err(self.sql())
     }
 
@@ -267,7 +249,7 @@ impl Store {
             clips: c.get("c")?,
             clip_bytes: c.get("b")?,
             oldest_unix: c.get("oldest")?,
-            unsent: c.get("u")?,
+            unsent: Some(c.get("u")?),
         })
     }
 
@@ -298,12 +280,41 @@ impl Store {
                 break;
             }
             total = total.saturating_sub(bytes);
-            sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&mut *tx).await.map_err(self.sql())?;
+            let why = if too_old {
+                format!("the outbox bound: queued more than {:.0} days ago (outbox_max_age_days)", max_age_s / 86_400.0)
+            } else {
+                format!("the outbox bound: over {} MB of clips waiting (outbox_clip_mb)", max_clip_bytes / 1_000_000)
+            };
+            record_unsent(&mut tx, seq, None, &why).await.map_err(self.sql())?;
             dropped.extend(clip);
         }
         tx.commit().await.map_err(self.sql())?;
         Ok(dropped)
     }
+}
+
+/// Inside the caller's transaction: deletes queued row `seq` (only at
+/// `revision`, when given) and, if it went, records it in `unsent` with
+/// `why` (bounded). A damaged row's kind, ref and window may be anything:
+/// what is not of its type is recorded as unknown. True when it went.
+async fn record_unsent(tx: &mut sqlx::SqliteConnection, seq: i64, revision: Option<i64>, why: &str) -> Result<bool, sqlx::Error> {
+    let copied = sqlx::query(
+        "INSERT INTO unsent (kind, ref, window, reason, at_unix)
+         SELECT CASE WHEN kind IN ('minute', 'event', 'clip') THEN kind ELSE 'unknown' END, CASE WHEN typeof(ref) = 'integer' THEN ref END,
+                CASE WHEN typeof(window) = 'text' THEN window END, ?3, ?4
+         FROM outbox WHERE seq = ?1 AND (?2 IS NULL OR revision = ?2)",
+    )
+    .bind(seq)
+    .bind(revision)
+    .bind(crate::wire::bounded_text(why, MAX_REASON_CHARS))
+    .bind(crate::base::clock::now_unix())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if copied > 0 {
+        sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&mut *tx).await?;
+    }
+    Ok(copied > 0)
 }
 
 /// Queues a row inside the caller's transaction (`ON CONFLICT`: a row still

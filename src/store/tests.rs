@@ -116,17 +116,13 @@ async fn outbox_queues_with_the_row_and_keeps_rewrites() {
     assert_eq!((again.minutes.len(), again.events.len()), (1, 0));
     assert_eq!(again.minutes[0].1.compliant_s, 58.0);
     store.ack(&again.tickets()).await.unwrap();
-    assert_eq!(store.outbox_stats().await.unwrap(), OutboxStats::default());
+    assert_eq!(store.outbox_stats().await.unwrap(), OutboxStats { unsent: Some(0), ..OutboxStats::default() });
     // Without an outbox nothing is queued.
     let plain = Store::open(&dir.path().join("p.sqlite")).await.unwrap();
     plain.upsert_minutes(&[minute("2026-03-02T09:00:00+08:00", 50.0)]).await.unwrap();
     assert!(plain.next_batch(10).await.unwrap().is_empty());
 }
 
-/// A damaged or hand-edited file: bytes where text belongs, text where a
-/// number belongs (the tables are not STRICT). Reading names the table and
-/// column instead of panicking; the uploader skips the bad queued row, sends
-/// the rest, and the bad row stays stored.
 /// A row the hub refuses for good leaves the queue and is recorded in
 /// `unsent` (with its reason, bounded), in the count the box shows and
 /// sends; the row itself stays stored; a restart keeps the record. A row
@@ -145,11 +141,11 @@ async fn a_refused_row_is_recorded_as_unsent_and_the_record_survives_a_restart()
     store.upsert_minutes(&[minute("2026-03-02T09:01:00+08:00", 61.0)]).await.unwrap();
     store.refuse_queued(second, "stale").await.unwrap();
     let stats = store.outbox_stats().await.unwrap();
-    assert_eq!((stats.minutes, stats.unsent), (1, 1), "{stats:?}");
+    assert_eq!((stats.minutes, stats.unsent), (1, Some(1)), "{stats:?}");
     store.close().await;
 
     let store = Store::open(&path).await.unwrap().with_outbox();
-    assert_eq!(store.outbox_stats().await.unwrap().unsent, 1, "kept across a restart");
+    assert_eq!(store.outbox_stats().await.unwrap().unsent, Some(1), "kept across a restart");
     let unsent = store.unsent(10).await.unwrap();
     assert_eq!(unsent.len(), 1);
     assert_eq!((unsent[0].kind.as_str(), unsent[0].window.as_deref()), ("minute", Some("w1")));
@@ -161,6 +157,10 @@ async fn a_refused_row_is_recorded_as_unsent_and_the_record_survives_a_restart()
     assert_eq!(again.minutes[0].1.compliant_s, 61.0, "the rewritten minute goes out");
 }
 
+/// A damaged or hand-edited file: bytes where text belongs, text where a
+/// number belongs (the tables are not STRICT). Reading names the table and
+/// column instead of panicking; the uploader skips the bad queued row, sends
+/// the rest, and the bad row stays stored.
 #[tokio::test]
 async fn damaged_rows_are_named_not_a_panic_and_do_not_block_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,7 +199,7 @@ async fn damaged_rows_are_named_not_a_panic_and_do_not_block_the_outbox() {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM minute").fetch_one(&store.pool).await.unwrap();
     assert_eq!(n, 2, "the damaged minute stays stored");
     let stats = store.outbox_stats().await.unwrap();
-    assert_eq!(stats.unsent, 3, "the unreadable minute, event and clip are recorded as never sent: {stats:?}");
+    assert_eq!(stats.unsent, Some(3), "the unreadable minute, event and clip are recorded as never sent: {stats:?}");
     let unsent = store.unsent(10).await.unwrap();
     assert!(unsent.iter().all(|u| u.reason.contains("cannot be read")), "{unsent:?}");
     store.bound_outbox(1e12, 1.0, 0).await.unwrap();
@@ -217,12 +217,15 @@ async fn outbox_bounds_drop_only_the_oldest_clips() {
     // 1,203 bytes wait; at most 900 may: the oldest goes.
     let dropped = store.bound_outbox(now, 86_400.0, 900).await.unwrap();
     assert_eq!(dropped.len(), 1);
+    assert_eq!(store.outbox_stats().await.unwrap().unsent, Some(1), "a clip the bound drops is recorded as never sent");
+    assert!(store.unsent(1).await.unwrap()[0].reason.contains("outbox_clip_mb"));
     let (_, next) = store.next_clip().await.unwrap().unwrap();
     assert_eq!(next.event_start, ts("2026-03-02T09:05:00+08:00"));
     // Too old: every clip goes, the minute stays.
     store.bound_outbox(now + 10.0 * 86_400.0, 86_400.0, u64::MAX).await.unwrap();
     let s = store.outbox_stats().await.unwrap();
-    assert_eq!((s.minutes, s.clips, s.clip_bytes), (1, 0, 0));
+    assert_eq!((s.minutes, s.clips, s.clip_bytes, s.unsent), (1, 0, 0, Some(3)));
+    assert!(store.unsent(1).await.unwrap()[0].reason.contains("outbox_max_age_days"));
     // A clip deleted by retention leaves the outbox with it.
     assert!(store.insert_clip(&clip_row("w1", "2026-03-02T10:00:00+08:00", 10)).await.unwrap());
     let id = store.clips().await.unwrap().last().unwrap().id;

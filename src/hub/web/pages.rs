@@ -157,7 +157,8 @@ pub async fn health(State(hub): State<AppState>, s: Session) -> Result<Response,
                 .collect();
             let outbox = b.outbox.map_or("–".to_string(), |o| format!("{}", o.minutes + o.events + o.clips));
             // Rows the box will never send (refused here, or unreadable there).
-            let (unsent, unsent_class) = match b.outbox.map(|o| o.unsent) {
+            // A box too old to count them shows "–", not 0.
+            let (unsent, unsent_class) = match b.outbox.and_then(|o| o.unsent) {
                 Some(n) if n > 0 => (n.to_string(), "bad"),
                 Some(n) => (n.to_string(), ""),
                 None => ("–".to_string(), ""),
