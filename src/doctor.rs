@@ -326,6 +326,36 @@ pub fn baselines(cfg: &Config, store: &Path) -> Vec<Check> {
     out
 }
 
+/// The hub outbox in an existing store: what waits, and a warning naming
+/// the latest reason when rows left it without reaching the hub (refused
+/// for good, unreadable, or over the outbox bounds). `None` without a store.
+pub fn outbox(store: &Path) -> Option<Check> {
+    if !store.is_file() {
+        return None;
+    }
+    let read = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|rt| {
+        rt.block_on(async {
+            let s = crate::store::Store::open(store).await.map_err(|e| e.to_string())?;
+            let read = async { Ok::<_, crate::store::StoreError>((s.outbox_stats().await?, s.unsent(1).await?)) }.await;
+            s.close().await;
+            read.map_err(|e| e.to_string())
+        })
+    });
+    let (stats, latest) = match read {
+        Ok(r) => r,
+        Err(e) => return Some(Check::fail("outbox", e, "check the store with `liyi check --store FILE`")),
+    };
+    let waiting = format!("{} minute(s), {} event(s), {} clip(s) wait for the hub", stats.minutes, stats.events, stats.clips);
+    Some(match (stats.unsent.unwrap_or(0), latest.first()) {
+        (n, Some(u)) if n > 0 => Check::warn(
+            "outbox",
+            format!("{waiting}; {n} row(s) will never be sent (they stay in the store); the latest, a {}: {}", u.kind, u.reason),
+            "remove the cause named (a box or camera clock set wrong, a clip with a face, a long outage); `liyi push` lists the latest ten",
+        ),
+        _ => Check::ok("outbox", waiting),
+    })
+}
+
 /// Where a store path's data folder is (for the disk check).
 pub fn data_dir(store: &Path) -> PathBuf {
     store.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
@@ -366,6 +396,42 @@ mod tests {
         assert!(text.iter().any(|t| t.contains("no clerk baseline yet")), "{text:?}");
         assert!(text.iter().any(|t| t.contains("camera_tilt_deg = 60")), "{text:?}");
         assert!(text.iter().any(|t| t.contains("no desk_y")), "{text:?}");
+    }
+
+    #[test]
+    fn outbox_warns_with_the_latest_reason_a_row_was_not_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edge.sqlite");
+        assert!(outbox(&path).is_none(), "no store, no check");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let s = crate::store::Store::open(&path).await.unwrap().with_outbox();
+            let m = crate::rules::MinuteMetrics {
+                window: "w1".into(),
+                minute: chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").ok(),
+                ..Default::default()
+            };
+            s.upsert_minutes(&[
+                m.clone(),
+                crate::rules::MinuteMetrics { minute: m.minute.map(|t| t + chrono::TimeDelta::minutes(1)), ..m },
+            ])
+            .await
+            .unwrap();
+            s.close().await;
+        });
+        let c = outbox(&path).unwrap();
+        assert_eq!(c.level, Level::Ok, "{c}");
+        assert!(c.detail.contains("2 minute(s)"), "{c}");
+        rt.block_on(async {
+            let s = crate::store::Store::open(&path).await.unwrap().with_outbox();
+            let batch = s.next_batch(1).await.unwrap();
+            s.refuse_queued(batch.minutes[0].0, "minute: after the hub's clock").await.unwrap();
+            s.close().await;
+        });
+        let c = outbox(&path).unwrap();
+        assert_eq!(c.level, Level::Warn, "{c}");
+        assert!(c.detail.contains("1 minute(s)") && c.detail.contains("1 row(s) will never be sent"), "{c}");
+        assert!(c.detail.contains("after the hub's clock") && c.fix.contains("liyi push"), "{c}");
     }
 
     #[test]

@@ -75,7 +75,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             checks.push(say(doctor::pages(&cfg)));
             match doctor::hub(&cfg) {
-                Some(c) => checks.push(say(c)),
+                Some(c) => {
+                    checks.push(say(c));
+                    if let Some(c) = doctor::outbox(&args.store) {
+                        checks.push(say(c));
+                    }
+                }
                 None => checks.push(say(Check {
                     level: Level::Ok,
                     what: "hub".into(),
