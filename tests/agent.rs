@@ -52,13 +52,7 @@ fn kill_9_keeps_every_completed_minute() {
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
-    let mut agent = common::RunningAgent::spawn(&[
-        "--loop-files".as_ref(),
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-    ]);
+    let mut agent = common::RunningAgent::looping(&config, &store, None);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     // A minute is stored the moment it closes (and amended if a backdated
     // event changes it within the next minute): up to a minute of running.
@@ -160,15 +154,7 @@ fn status_and_metrics_are_served_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path());
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&[
-        "--loop-files".as_ref(),
-        "--seconds".as_ref(),
-        "30".as_ref(),
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-    ]);
+    let agent = common::RunningAgent::looping(&config, &store, Some(30));
     assert!(agent.addr.starts_with("127.0.0.1:"), "{}", agent.addr);
     let street =
         common::wait_for(Duration::from_secs(20), || Some(agent.window("street")).filter(|w| w["frames_analysed"].as_u64() > Some(0)))

@@ -317,15 +317,7 @@ fn the_agent_judges_attire_on_live_frames() {
         "[attire]\nmodel = \"tiny-attire.onnx\"\nbadge_classes = [\"badge\"]\nno_badge_classes = [\"no_badge\"]\nevery_s = 2\n",
     );
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&[
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-        "--seconds".as_ref(),
-        "40".as_ref(),
-        "--loop-files".as_ref(),
-    ]);
+    let agent = common::RunningAgent::looping(&config, &store, Some(40));
     // The status shows the last verdict, and the rule is listed.
     let badge = common::wait_for(std::time::Duration::from_secs(35), || agent.window("w01")["badge"].as_f64());
     let w = agent.window("w01");

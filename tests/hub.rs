@@ -227,15 +227,7 @@ fn agent_feeds_hub_through_an_outage_and_supervisors_get_the_summary_on(engine: 
     // The demo's two windows on the sample video, reporting to the hub.
     let config = common::demo_config(dir.path(), &hub_section(&hub.url, "box1", &dir.path().join("box.token"), "heartbeat_s = 1"));
     let store = dir.path().join("edge.sqlite");
-    let mut agent = common::RunningAgent::spawn(&[
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-        "--seconds".as_ref(),
-        "85".as_ref(),
-        "--loop-files".as_ref(),
-    ]);
+    let mut agent = common::RunningAgent::looping(&config, &store, Some(85));
 
     // An outage of the hub in the middle of the run: once the box has
     // reached it, kill it; once rows wait in the box's outbox (or a generous

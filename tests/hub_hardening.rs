@@ -574,15 +574,7 @@ fn rows_the_hub_refused_are_shown_on_the_box_and_the_hub() {
     let config = common::demo_config(dir.path(), &hub_section(&hub.url, "box-a", &token_file, "heartbeat_s = 1"));
     let store = dir.path().join("edge.sqlite");
     queue_with_one_ahead(&store);
-    let agent = common::RunningAgent::spawn(&[
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-        "--seconds".as_ref(),
-        "60".as_ref(),
-        "--loop-files".as_ref(),
-    ]);
+    let agent = common::RunningAgent::looping(&config, &store, Some(60));
     let status = common::wait_for(std::time::Duration::from_secs(40), || {
         let json: serde_json::Value = serde_json::from_str(&agent.get("/status")).ok()?;
         (json["outbox"]["unsent"] == 1).then_some(json)

@@ -135,15 +135,7 @@ fn an_unreachable_broker_never_stops_analysis() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (dir, config) = demo_dir(&format!("url = \"mqtt://127.0.0.1:{port}\"\nqueue = 2\n"));
     let store = dir.path().join("edge.sqlite");
-    let mut agent = common::RunningAgent::spawn(&[
-        "--loop-files".as_ref(),
-        "--seconds".as_ref(),
-        "8".as_ref(),
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-    ]);
+    let mut agent = common::RunningAgent::looping(&config, &store, Some(8));
     // Analysis goes on with the broker away, and /status and /metrics say
     // the broker is not connected (generous caps, not asserted).
     let status = common::wait_for(Duration::from_secs(120), || {

@@ -164,15 +164,7 @@ fn zone_editor_round_trip_in_a_real_browser() {
     let config = common::demo_config(dir.path(), "");
     let before = std::fs::read_to_string(&config).unwrap();
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&[
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-        "--seconds".as_ref(),
-        "80".as_ref(),
-        "--loop-files".as_ref(),
-    ]);
+    let agent = common::RunningAgent::looping(&config, &store, Some(80));
     let post = |body: &str| {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(&agent.addr).unwrap();
@@ -347,15 +339,7 @@ fn lan_pages_need_the_installer_login() {
     let config = common::demo_config(dir.path(), "[pages]\npassword_file = \"pages.pass\"\n");
     let before = std::fs::read_to_string(&config).unwrap();
     let store = dir.path().join("edge.sqlite");
-    let agent = common::RunningAgent::spawn(&[
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--store".as_ref(),
-        store.as_os_str(),
-        "--seconds".as_ref(),
-        "90".as_ref(),
-        "--loop-files".as_ref(),
-    ]);
+    let agent = common::RunningAgent::looping(&config, &store, Some(90));
     let a = agent.addr.as_str();
     let r = request(a, "GET", "/status", &[], "");
     assert!(r.starts_with("HTTP/1.1 401") && r.to_ascii_lowercase().contains("www-authenticate: basic"), "{r}");

@@ -117,6 +117,18 @@ impl RunningAgent {
         RunningAgent { child, addr, log }
     }
 
+    /// Starts `liyi run --loop-files --config CONFIG --store STORE
+    /// [--seconds N]`, as most tests run the demo's windows.
+    pub fn looping(config: &Path, store: &Path, seconds: Option<u32>) -> RunningAgent {
+        let secs = seconds.map(|s| s.to_string());
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["--loop-files".as_ref(), "--config".as_ref(), config.as_os_str(), "--store".as_ref(), store.as_os_str()];
+        if let Some(s) = &secs {
+            args.extend([std::ffi::OsStr::new("--seconds"), std::ffi::OsStr::new(s)]);
+        }
+        RunningAgent::spawn(&args)
+    }
+
     /// The body of `GET path`.
     pub fn get(&self, path: &str) -> String {
         http_get(&self.addr, path).split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
