@@ -120,8 +120,10 @@ impl Store {
             match self.queued(&c).await {
                 Ok(Some(Queued::Minute(t, m))) => batch.minutes.push((t, m)),
                 Ok(Some(Queued::Event(t, e))) => batch.events.push((t, e)),
-                Ok(None) => self.drop_queued(seq, "it points at nothing").await?,
-                Err(e @ StoreError::Row { .. }) => self.drop_queued(seq, &format!("it cannot be read ({e})")).await?,
+                Ok(None) => self.drop_queued(seq, c.get("revision").ok(), "it points at nothing").await?,
+                Err(e @ StoreError::Row { .. }) => {
+                    self.drop_queued(seq, c.get("revision").ok(), &format!("it cannot be read ({e})")).await?
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -165,9 +167,11 @@ impl Store {
     }
 
     /// Takes an unreadable queued row out of the queue, recorded in `unsent`.
-    async fn drop_queued(&self, seq: i64, why: &str) -> Result<(), StoreError> {
+    /// At `revision` when it could be read: a row rewritten since (and so
+    /// perhaps readable now) stays queued.
+    async fn drop_queued(&self, seq: i64, revision: Option<i64>, why: &str) -> Result<(), StoreError> {
         tracing::warn!(seq, "outbox row dropped: {why}; the stored row, if any, is kept");
-        self.leave_unsent(seq, None, why).await
+        self.leave_unsent(seq, revision, why).await
     }
 
     /// Takes queued row `seq` out of the queue (only at `revision`, when
@@ -208,7 +212,9 @@ impl Store {
         match (self.clip_from(&r), c.get("revision")) {
             (Ok(clip), Ok(revision)) => Ok(Some((Ticket { seq: c.get("seq")?, revision }, clip))),
             (Err(e @ StoreError::Row { .. }), _) | (_, Err(e @ StoreError::Row { .. })) => {
-                self.drop_queued(c.get("seq")?, &format!("it cannot be read ({e})")).await?;
+                // Whatever its revision: the row always goes, so the search
+                // below cannot meet it again.
+                self.drop_queued(c.get("seq")?, None, &format!("it cannot be read ({e})")).await?;
                 Box::pin(self.next_clip()).await
             }
             (Err(e), _) | (_, Err(e)) => Err(e),
