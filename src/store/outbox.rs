@@ -157,6 +157,7 @@ impl Store {
     /// Takes a row the hub refused for good out of the queue (it stays in
     /// its table), unless it was rewritten since it was sent: then the new
     /// revision is sent in its turn.
+    ///
     /// The row is recorded in `unsent` with the hub's reason, in the same
     /// transaction, so a box's count of rows the hub never got survives
     /// restarts and reaches `/status` and the heartbeat.
