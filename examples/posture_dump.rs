@@ -13,8 +13,9 @@ fn main() {
     let arg = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
     let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(80);
     let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
+    let features: String = (1..=liyi::rules::posture::HEAD_FEATURES).map(|i| format!(",f{i}")).collect();
     println!(
-        "win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p,f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15"
+        "win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p{features}"
     );
     for i in 0..n {
         let w = draw_window(family::TUNING, i, minutes);

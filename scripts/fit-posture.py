@@ -28,14 +28,15 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 # The project's forms, and the independent simulator's (`propped_hand`).
 HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead", "propped_hand"}
-N_FEATURES = 15
 PARAMS = dict(n_estimators=120, max_depth=4, learning_rate=0.15, subsample=0.8, random_state=1)
 
 
 def load(path):
     d = pd.read_csv(path)
     d = d[d.posture == "Some(Sitting)"].copy()
-    X = d[[f"f{i}" for i in range(1, N_FEATURES + 1)]].values.astype(np.float32)
+    # As many cues as the dump has (`posture::HEAD_FEATURES`).
+    features = [c for c in d.columns if c[:1] == "f" and c[1:].isdigit()]
+    X = d[features].values.astype(np.float32)
     y = d.form.isin(HEAD_FORMS).values
     return d, X, y
 
@@ -62,7 +63,7 @@ def rust(model, both):
         "",
         f"pub const INIT: f32 = {float(model.init_.class_prior_[1] if hasattr(model.init_, 'class_prior_') else 0):.6};",
     ]
-    prior = model._raw_predict_init(np.zeros((1, N_FEATURES), dtype=np.float32))[0][0]
+    prior = model._raw_predict_init(np.zeros((1, model.n_features_in_), dtype=np.float32))[0][0]
     lines[-1] = f"pub const INIT: f32 = {prior:.6};"
     lines.append(f"pub const RATE: f32 = {model.learning_rate};")
     lines.append("pub const TREES: &[&[Node]] = &[")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-frame head-on-desk cue features of an indep-sim directory, labelled
 from the simulator's own segments, in the layout `posture_dump` writes
-(`win, form, posture, f1…f15`), for `scripts/fit-posture.py --also`.
+(`win, form, posture, f1…fN`, as many as `trace_measures --features` writes), for `scripts/fit-posture.py --also`.
 
 Only the first independent simulator (a second tuning set since
 2026-12-05) may be dumped here, and with a seed other than the one it is
@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HEAD_KINDS = {"head_desk", "head_desk_decoy"}
-N = 15
 
 
 def window_rows(win_dir: Path, measures: str, index: int):
@@ -33,7 +32,9 @@ def window_rows(win_dir: Path, measures: str, index: int):
                          capture_output=True, text=True, check=True).stdout
     segs = [s for s in meta["segments"] if s["posture"] == "seated"]
     rows = []
-    for r in csv.DictReader(io.StringIO(out)):
+    reader = csv.DictReader(io.StringIO(out))
+    n = sum(1 for c in reader.fieldnames if c[:1] == "f" and c[1:].isdigit())
+    for r in reader:
         if not r["f1"]:
             continue
         t = float(r["t"])
@@ -41,8 +42,8 @@ def window_rows(win_dir: Path, measures: str, index: int):
         if seg is None or t < seg["t0"] + seg.get("tr", 0.0):
             continue
         form = seg["form"] if seg["kind"] in HEAD_KINDS else f"other:{seg['kind']}:{seg['form']}"
-        rows.append([index, form, r["posture"]] + [r[f"f{i}"] for i in range(1, N + 1)])
-    return rows
+        rows.append([index, form, r["posture"]] + [r[f"f{i}"] for i in range(1, n + 1)])
+    return n, rows
 
 
 def main():
@@ -53,9 +54,10 @@ def main():
     a = ap.parse_args()
     wins = sorted(p for p in Path(a.dir).iterdir() if (p / "meta.json").is_file())
     w = csv.writer(sys.stdout)
-    w.writerow(["win", "form", "posture"] + [f"f{i}" for i in range(1, N + 1)])
     with ThreadPoolExecutor(a.jobs) as ex:
-        for rows in ex.map(lambda iw: window_rows(iw[1], a.measures, iw[0]), enumerate(wins)):
+        for i, (n, rows) in enumerate(ex.map(lambda iw: window_rows(iw[1], a.measures, iw[0]), enumerate(wins))):
+            if i == 0:
+                w.writerow(["win", "form", "posture"] + [f"f{k}" for k in range(1, n + 1)])
             w.writerows(rows)
 
 
