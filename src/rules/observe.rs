@@ -218,7 +218,11 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
                 obs.posture == Some(Posture::Sitting) || by_desk == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none());
             let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
             if seated && face >= 2 && obs.head_on_desk_p.is_none_or(|p| p < 0.5) {
-                obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y);
+                // Upright, the face is above the shoulder line from any
+                // camera in front; at or below it the clerk is bent far
+                // forward, and a baseline learnt from that would call every
+                // upright frame "standing".
+                obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y).filter(|s| s.head().is_some_and(|h| h[1] < 0.0));
             }
             // Legs are judged facing the camera only: a turned body's knees
             // and ankles overlap in the image.
@@ -347,14 +351,24 @@ fn at_counter(p: &Person, g: &Geometry) -> bool {
     in_counter_zone(p, g) || (!facing(p, g) && hip_mid.is_some_and(|h| g.counter_zone.contains(h)))
 }
 
+/// Without a baseline, hips seen above the desk line mean standing only
+/// with the shoulders at least this many shoulder widths above it. A
+/// standing clerk's shoulders are about 1.6 shoulder widths above the desk
+/// top, which a camera tilted 45° foreshortens to about 1.1; a seated
+/// clerk's about 0.75.
+const HIPS_STANDING_RISE: f32 = 1.0;
+
 /// Sitting or standing before the clerk's baseline is learnt. With a desk
-/// line: hips seen above it, or shoulders more than 1.6 shoulder widths
-/// above it, mean standing. Without one, confidently seen thighs decide:
+/// line: hips seen above it with the shoulders more than [`HIPS_STANDING_RISE`]
+/// above it, or shoulders more than 1.6 shoulder widths above it, mean standing. Without one, confidently seen thighs decide:
 /// near vertical and long means standing.
 fn posture_without_baseline(sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Person, g: &Geometry) -> Option<Posture> {
     if let Some(rise) = rise {
-        if hips.is_some() {
-            // Hips above the desk top: only a standing person.
+        if hips.is_some() && rise > HIPS_STANDING_RISE {
+            // Hips above the desk top, and the shoulders well above it:
+            // standing. A steep camera close to the desk sees a seated
+            // clerk's hips over the desk's front edge, so hips alone do not
+            // tell.
             return Some(Posture::Standing);
         }
         return Some(if rise > 1.6 { Posture::Standing } else { Posture::Sitting });

@@ -174,6 +174,39 @@ fn standing_from_hips_above_desk_without_a_baseline() {
 }
 
 #[test]
+fn hips_over_the_desk_edge_from_a_steep_camera_do_not_make_a_seated_clerk_stand() {
+    let hips_at = |mut p: Person, y: f32| {
+        for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
+            p.keypoints[i].y = y;
+            p.keypoints[i].conf = 0.8;
+        }
+        p
+    };
+    // Seated, seen from above and close: the hips show over the desk's
+    // front edge, but the shoulders are only 0.8 shoulder widths above it.
+    let seated = observe(&[hips_at(clerk(470.0), 570.0)], &geometry(true), None, Motion::default());
+    assert_eq!(seated.posture, Some(Posture::Sitting));
+    assert!(seated.sample.is_some(), "a seated upright frame is a baseline sample");
+    // Standing, foreshortened by a steep camera: hips over the desk and the
+    // shoulders 1.4 shoulder widths above it.
+    let standing = observe(&[hips_at(clerk(380.0), 520.0)], &geometry(true), None, Motion::default());
+    assert_eq!(standing.posture, Some(Posture::Standing));
+    assert!(standing.sample.is_none());
+}
+
+#[test]
+fn a_face_at_or_below_the_shoulder_line_is_no_baseline_sample() {
+    // Bent far forward before any baseline: the face has come down to the
+    // shoulder line. A baseline learnt from that would call upright
+    // "standing".
+    let bent = moved(clerk(450.0), &FACE, 0.0, 110.0);
+    let o = observe(&[bent], &geometry(true), None, Motion::default());
+    assert_eq!(o.posture, Some(Posture::Sitting));
+    assert!(o.sample.is_none(), "{:?}", o.sample);
+    assert!(observe(&[clerk(450.0)], &geometry(true), None, Motion::default()).sample.is_some());
+}
+
+#[test]
 fn posture_unknown_without_desk_legs_or_baseline() {
     assert_eq!(observe(&[clerk(400.0)], &geometry(false), None, Motion::default()).posture, None);
 }
