@@ -115,8 +115,8 @@ pub struct WindowRules {
     /// When the head was last seen low.
     head_low_seen: Option<Ts>,
     /// Whether a rest on the desk may carry on at a cue below `HEAD_SURE`:
-    /// set when the cue is sure, cleared by a clear "no", by standing and by
-    /// the clerk leaving, so that the hold never spans them.
+    /// set when the cue is sure, cleared by standing and by the clerk
+    /// leaving, so that the hold never spans them.
     rest_hold: bool,
     citizen_seen: Option<Ts>,
     /// How the clerk went out of sight: in place, or getting up to leave.
@@ -484,14 +484,14 @@ impl WindowRules {
         }
         let placed = median(self.placed.iter().map(|(_, p)| *p).collect());
         let p = placed.or_else(|| median(self.recent.iter().filter_map(|r| r.head_p).collect()));
-        // A rest under way holds while the cues leave it possible: only a
-        // clear "not resting", standing or leaving ends it.
-        if let Some(p) = p.filter(|_| obs.head_on_desk_p.is_some()) {
-            if p >= HEAD_SURE {
-                self.rest_hold = true;
-            } else if p <= HEAD_NO {
-                self.rest_hold = false;
-            }
+        // A rest under way holds while the cues leave it possible: only
+        // "not resting" for the rule's exit time, standing or leaving ends
+        // it. One clear "no" does not drop the hold: the cue flickers on a
+        // head that lies still (a hand moving by the face, the face
+        // half-seen), and a rest that ended in unknown would start again
+        // as a second event.
+        if p.is_some_and(|p| p >= HEAD_SURE) && obs.head_on_desk_p.is_some() {
+            self.rest_hold = true;
         }
         let resting = self.rest_hold && self.machines[HEAD].is_active();
         let head = match p {

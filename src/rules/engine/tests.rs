@@ -458,6 +458,27 @@ fn a_rest_does_not_carry_on_across_leaving_or_standing() {
 }
 
 #[test]
+fn a_rest_holds_through_a_brief_clear_no() {
+    // Resting (p 0.9); the cue dips to 0.2 for 4 s (a hand passing the
+    // face), then hovers at 0.5 for two minutes: one rest, not two, and not
+    // one that ends in unknown.
+    let t0 = at("09:00:00");
+    let rest = |p: f32| Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) };
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
+    ev.extend(feed(&mut r, t0, 80.0, 84.0, &rest(0.2)));
+    ev.extend(feed(&mut r, t0, 84.0, 200.0, &rest(0.5)));
+    ev.extend(feed(&mut r, t0, 200.0, 260.0, &rest(0.9)));
+    ev.extend(feed(&mut r, t0, 260.0, 300.0, &upright()));
+    let (events, _) = all_events(r, ev);
+    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
+    assert_eq!(h.len(), 1, "{events:#?}");
+    assert_eq!(h[0].closed_by, "resolved", "{:?}", h[0]);
+    assert!(h[0].end >= t0 + chrono::Duration::seconds(255), "{:?}", h[0]);
+}
+
+#[test]
 fn crossed_legs_only_when_judged() {
     let mut r = WindowRules::new(&window());
     let t0 = at("09:00:00");
