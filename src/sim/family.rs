@@ -413,21 +413,21 @@ mod held_out {
         let all = report.total(|_| true);
         // The measured figures (docs/accuracy.md), rounded down: they guard
         // against regressions. The target (0.95 / 0.90 for every
-        // rule) is missed here by head on desk (0.933 / 0.891 since the cue
-        // model was fitted on both tuning families, which doubled its recall
-        // on the blind second independent simulator); raise a floor when a
-        // change lifts its figure.
+        // rule) is missed here by head on desk (0.939 / 0.891; the cue
+        // model fitted on both tuning families doubled its recall on the
+        // blind second independent simulator and cost this family 0.016);
+        // raise a floor when a change lifts its figure.
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.96, 0.90),
+            (RuleCode::Slouching, 0.96, 0.91),
             (RuleCode::HeadOnDesk, 0.93, 0.89),
             (RuleCode::CrossedLegs, 0.95, 0.99),
-            (RuleCode::NotStandingToGreet, 0.99, 0.92),
+            (RuleCode::NotStandingToGreet, 0.99, 0.93),
         ];
         assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        assert_floors(&inside, &[(RuleCode::Slouching, 0.95, 0.95), (RuleCode::HeadOnDesk, 0.95, 0.91)], "recommended placement");
+        assert_floors(&inside, &[(RuleCode::Slouching, 0.95, 0.95), (RuleCode::HeadOnDesk, 0.97, 0.91)], "recommended placement");
     }
 
     #[test]
@@ -439,7 +439,7 @@ mod held_out {
             (RuleCode::Slouching, 0.96, 0.89),
             (RuleCode::HeadOnDesk, 0.95, 0.91),
             (RuleCode::CrossedLegs, 0.95, 0.86),
-            (RuleCode::NotStandingToGreet, 0.97, 0.93),
+            (RuleCode::NotStandingToGreet, 0.97, 0.95),
         ];
         assert_floors(&all, &floors, "every window");
     }
@@ -455,7 +455,7 @@ mod held_out {
             (RuleCode::Slouching, 0.94, 0.84),
             (RuleCode::HeadOnDesk, 0.96, 0.90),
             (RuleCode::CrossedLegs, 0.94, 0.75),
-            (RuleCode::NotStandingToGreet, 0.99, 0.87),
+            (RuleCode::NotStandingToGreet, 0.99, 0.88),
         ];
         assert_floors(&all, &floors, "every window");
     }
