@@ -214,15 +214,26 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
             let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
             let by_desk = posture_without_baseline(sw, hips, g.desk_y.map(|d| (d - mid.y) / sw), p, g);
-            let seated =
-                obs.posture == Some(Posture::Sitting) || by_desk == Some(Posture::Sitting) || (baseline.is_none() && obs.posture.is_none());
+            // But not a frame the baseline calls standing with the hips in
+            // sight above the desk: that is a clerk on their feet whom the
+            // desk line alone reads as seated (leaning over the counter).
+            let standing_in_sight = obs.posture == Some(Posture::Standing) && hips.is_some();
+            let seated = obs.posture == Some(Posture::Sitting)
+                || (by_desk == Some(Posture::Sitting) && !standing_in_sight)
+                || (baseline.is_none() && obs.posture.is_none());
             let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
             if seated && face >= 2 && obs.head_on_desk_p.is_none_or(|p| p < 0.5) {
-                // Upright, the face is above the shoulder line from any
-                // camera in front; at or below it the clerk is bent far
-                // forward, and a baseline learnt from that would call every
-                // upright frame "standing".
-                obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y).filter(|s| s.head().is_some_and(|h| h[1] < 0.0));
+                // Upright, the face is above the shoulder line in the image
+                // from a camera tilted up to 45° (the range measured); at or
+                // below it the clerk is bent far forward, and a baseline
+                // learnt from that would call every upright frame
+                // "standing". From a steeper camera the face, which is in
+                // front of the shoulders, may sit below their line upright,
+                // so there the check is not made (`liyi doctor` warns of
+                // such a tilt).
+                let face_check = g.tilt_deg <= FACE_ABOVE_SHOULDERS_MAX_TILT;
+                obs.sample =
+                    posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y).filter(|s| !face_check || s.head().is_some_and(|h| h[1] < 0.0));
             }
             // Legs are judged facing the camera only: a turned body's knees
             // and ankles overlap in the image.
@@ -351,8 +362,13 @@ fn at_counter(p: &Person, g: &Geometry) -> bool {
     in_counter_zone(p, g) || (!facing(p, g) && hip_mid.is_some_and(|h| g.counter_zone.contains(h)))
 }
 
+/// Baseline samples need the face above the shoulder line only from
+/// cameras tilted at most this much (degrees): the range the simulator
+/// measured ([`super::baseline::MEASURED_TILT`]).
+const FACE_ABOVE_SHOULDERS_MAX_TILT: f32 = super::baseline::MEASURED_TILT.1;
+
 /// Without a baseline, hips seen above the desk line mean standing only
-/// with the shoulders at least this many shoulder widths above it. A
+/// with the shoulders more than this many shoulder widths above it. A
 /// standing clerk's shoulders are about 1.6 shoulder widths above the desk
 /// top, which a camera tilted 45° foreshortens to about 1.1; a seated
 /// clerk's about 0.75.

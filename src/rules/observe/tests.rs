@@ -204,6 +204,33 @@ fn a_face_at_or_below_the_shoulder_line_is_no_baseline_sample() {
     assert_eq!(o.posture, Some(Posture::Sitting));
     assert!(o.sample.is_none(), "{:?}", o.sample);
     assert!(observe(&[clerk(450.0)], &geometry(true), None, Motion::default()).sample.is_some());
+    // From a camera steeper than the measured range the face, in front of
+    // the shoulders, may sit below their line upright: no check there.
+    let steep = Geometry { tilt_deg: 55.0, ..geometry(true) };
+    assert!(observe(&[moved(clerk(450.0), &FACE, 0.0, 110.0)], &steep, None, Motion::default()).sample.is_some());
+}
+
+#[test]
+fn a_clerk_the_baseline_calls_standing_with_hips_in_sight_is_no_sample() {
+    // Standing and leaning over the counter: the shoulders only 0.8
+    // shoulder widths above the desk line, so the desk line alone reads
+    // "seated"; the baseline, and the hips in sight, say standing.
+    let b = base(600.0);
+    let mut p = clerk(470.0);
+    for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
+        p.keypoints[i].y = 570.0;
+        p.keypoints[i].conf = 0.8;
+    }
+    let o = see(&[p.clone()], &b);
+    assert_eq!(o.posture, Some(Posture::Standing));
+    assert!(o.sample.is_none(), "{:?}", o.sample);
+    // The same frame with the hips hidden behind the desk still samples: a
+    // baseline learnt from a slouch must not lock itself in.
+    let mut hidden = p;
+    for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
+        hidden.keypoints[i].conf = 0.3;
+    }
+    assert!(see(&[hidden], &b).sample.is_some());
 }
 
 #[test]
