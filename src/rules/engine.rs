@@ -35,6 +35,9 @@ const PLACED_MS: i64 = 15_000;
 /// below `HEAD_NO`; unknown between.
 const HEAD_SURE: f32 = 0.7;
 const HEAD_NO: f32 = 0.3;
+/// A clear "not resting" shorter than this is the cue flickering on a still
+/// head, not the rest ending (half the rule's default exit time).
+const REST_FLICKER_MS: i64 = 5_000;
 /// Slouching is judged only while the head cue stays below this: above it,
 /// resting on the desk is still possible and slouching is unknown.
 const SLOUCH_HEAD_MAX: f32 = 0.15;
@@ -115,9 +118,11 @@ pub struct WindowRules {
     /// When the head was last seen low.
     head_low_seen: Option<Ts>,
     /// Whether a rest on the desk may carry on at a cue below `HEAD_SURE`:
-    /// set when the cue is sure, cleared by standing and by the clerk
-    /// leaving, so that the hold never spans them.
+    /// set when the cue is sure, cleared by a clear "no" that lasts, by
+    /// standing and by the clerk leaving, so that the hold never spans them.
     rest_hold: bool,
+    /// Since when the smoothed cue has said a clear "not resting".
+    rest_no_since: Option<Ts>,
     citizen_seen: Option<Ts>,
     /// How the clerk went out of sight: in place, or getting up to leave.
     vanish: Vanish,
@@ -152,6 +157,7 @@ impl WindowRules {
             head_low_since: None,
             head_low_seen: None,
             rest_hold: false,
+            rest_no_since: None,
             citizen_seen: None,
             vanish: Vanish::default(),
             greeted: false,
@@ -440,10 +446,12 @@ impl WindowRules {
             self.recent.clear();
             self.placed.clear();
             self.rest_hold = false;
+            self.rest_no_since = None;
             return obs.clone();
         }
         if obs.posture == Some(Posture::Standing) {
             self.rest_hold = false;
+            self.rest_no_since = None;
             self.placed.clear();
         }
         self.recent.push_back(Recent {
@@ -484,14 +492,21 @@ impl WindowRules {
         }
         let placed = median(self.placed.iter().map(|(_, p)| *p).collect());
         let p = placed.or_else(|| median(self.recent.iter().filter_map(|r| r.head_p).collect()));
-        // A rest under way holds while the cues leave it possible: only
-        // "not resting" for the rule's exit time, standing or leaving ends
-        // it. One clear "no" does not drop the hold: the cue flickers on a
-        // head that lies still (a hand moving by the face, the face
+        // A rest under way holds while the cues leave it possible: only a
+        // clear "not resting" held for `REST_FLICKER_MS`, standing or
+        // leaving ends the hold. A shorter "no" does not: the cue flickers
+        // on a head that lies still (a hand moving by the face, the face
         // half-seen), and a rest that ended in unknown would start again
         // as a second event.
-        if p.is_some_and(|p| p >= HEAD_SURE) && obs.head_on_desk_p.is_some() {
-            self.rest_hold = true;
+        if let Some(p) = p.filter(|_| obs.head_on_desk_p.is_some()) {
+            if p >= HEAD_SURE {
+                self.rest_hold = true;
+            }
+            if p > HEAD_NO {
+                self.rest_no_since = None;
+            } else if (ts - *self.rest_no_since.get_or_insert(ts)).num_milliseconds() >= REST_FLICKER_MS {
+                self.rest_hold = false;
+            }
         }
         let resting = self.rest_hold && self.machines[HEAD].is_active();
         let head = match p {

@@ -459,7 +459,7 @@ fn a_rest_does_not_carry_on_across_leaving_or_standing() {
 
 #[test]
 fn a_rest_holds_through_a_brief_clear_no() {
-    // Resting (p 0.9); the cue dips to 0.2 for 4 s (a hand passing the
+    // Resting (p 0.9); the cue dips to 0.2 for 3 s (a hand passing the
     // face), then hovers at 0.5 for two minutes: one rest, not two, and not
     // one that ends in unknown.
     let t0 = at("09:00:00");
@@ -467,7 +467,7 @@ fn a_rest_holds_through_a_brief_clear_no() {
     let mut r = WindowRules::new(&window());
     let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
     ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
-    ev.extend(feed(&mut r, t0, 80.0, 84.0, &rest(0.2)));
+    ev.extend(feed(&mut r, t0, 80.0, 83.0, &rest(0.2)));
     ev.extend(feed(&mut r, t0, 84.0, 200.0, &rest(0.5)));
     ev.extend(feed(&mut r, t0, 200.0, 260.0, &rest(0.9)));
     ev.extend(feed(&mut r, t0, 260.0, 300.0, &upright()));
@@ -476,6 +476,24 @@ fn a_rest_holds_through_a_brief_clear_no() {
     assert_eq!(h.len(), 1, "{events:#?}");
     assert_eq!(h[0].closed_by, "resolved", "{:?}", h[0]);
     assert!(h[0].end >= t0 + chrono::Duration::seconds(255), "{:?}", h[0]);
+}
+
+#[test]
+fn a_rest_ends_on_a_clear_no_that_lasts() {
+    // Resting (p 0.9); then a clear "no" (0.1) for 6 s, longer than a
+    // flicker, then the cue hovers at 0.5 for three minutes (the clerk sat
+    // up and works bent over the desk): the rest ended with the "no".
+    let t0 = at("09:00:00");
+    let rest = |p: f32| Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) };
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
+    ev.extend(feed(&mut r, t0, 80.0, 86.0, &rest(0.1)));
+    ev.extend(feed(&mut r, t0, 86.0, 266.0, &rest(0.5)));
+    let (events, _) = all_events(r, ev);
+    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
+    assert_eq!(h.len(), 1, "{events:#?}");
+    assert!(h[0].end <= t0 + chrono::Duration::seconds(85), "{:?}", h[0]);
 }
 
 #[test]
