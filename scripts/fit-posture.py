@@ -20,7 +20,9 @@ own baseline). It is checked on tuning windows it was not fitted on
 figures are the held-out family's, in docs/accuracy.md. Needs numpy, pandas
 and scikit-learn.
 """
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,14 +30,31 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 # The project's forms, and the independent simulator's (`propped_hand`).
 HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead", "propped_hand"}
+
+
+def head_features():
+    """`posture::HEAD_FEATURES`, read from the source next to this script."""
+    src = Path(__file__).resolve().parent.parent / "src" / "rules" / "posture.rs"
+    m = re.search(r"pub const HEAD_FEATURES: usize = (\d+);", src.read_text())
+    if not m:
+        sys.exit(f"{src}: no HEAD_FEATURES constant")
+    return int(m.group(1))
+
+
+HEAD_FEATURES = head_features()
 PARAMS = dict(n_estimators=120, max_depth=4, learning_rate=0.15, subsample=0.8, random_state=1)
 
 
 def load(path):
     d = pd.read_csv(path)
     d = d[d.posture == "Some(Sitting)"].copy()
-    # As many cues as the dump has (`posture::HEAD_FEATURES`).
+    # As many cues as the dump has, which must be as many as the rules
+    # compute (`posture::HEAD_FEATURES`): a stale dump would give a model
+    # that reads inputs the rules do not have.
     features = [c for c in d.columns if c[:1] == "f" and c[1:].isdigit()]
+    if len(features) != HEAD_FEATURES:
+        sys.exit(f"{path}: {len(features)} cue columns, but src/rules/posture.rs has HEAD_FEATURES = {HEAD_FEATURES}. "
+                 "Fix: rebuild the examples and dump again")
     X = d[features].values.astype(np.float32)
     y = d.form.isin(HEAD_FORMS).values
     return d, X, y

@@ -33,6 +33,8 @@ def window_rows(win_dir: Path, measures: str, index: int):
     segs = [s for s in meta["segments"] if s["posture"] == "seated"]
     rows = []
     reader = csv.DictReader(io.StringIO(out))
+    if not reader.fieldnames:
+        sys.exit(f"{win_dir}: trace_measures wrote nothing. Fix: check {measures} runs on this window")
     n = sum(1 for c in reader.fieldnames if c[:1] == "f" and c[1:].isdigit())
     for r in reader:
         if not r["f1"]:
@@ -53,6 +55,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     wins = sorted(p for p in Path(a.dir).iterdir() if (p / "meta.json").is_file())
+    if not wins:
+        sys.exit(f"{a.dir}: no windows (directories with meta.json). Fix: run clerk_sim.py --out {a.dir} first")
     w = csv.writer(sys.stdout)
     with ThreadPoolExecutor(a.jobs) as ex:
         for i, (n, rows) in enumerate(ex.map(lambda iw: window_rows(iw[1], a.measures, iw[0]), enumerate(wins))):

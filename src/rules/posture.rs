@@ -438,6 +438,22 @@ mod tests {
     }
 
     #[test]
+    fn the_cue_model_reads_only_the_cues_the_rules_compute() {
+        // A model fitted on a stale dump with more cues would index past
+        // `head_features` and panic on the box.
+        for (t, tree) in super::super::head_model::TREES.iter().enumerate() {
+            for (i, &(f, _, left, right, _)) in tree.iter().enumerate() {
+                assert!(f < HEAD_FEATURES as i8, "tree {t} node {i} reads cue {f} of {HEAD_FEATURES}");
+                if f >= 0 {
+                    assert!(usize::from(left) < tree.len() && usize::from(right) < tree.len(), "tree {t} node {i}");
+                }
+            }
+        }
+        let p = head_on_desk_p(&measures(0.5, Some(0.4)), &Motion::default(), 25.0);
+        assert!((0.0..=1.0).contains(&p));
+    }
+
+    #[test]
     fn raised_shoulders_do_not_read_as_a_bent_neck() {
         // Turned aside seen from above: the shoulders rise 0.15 and the head,
         // which did not move, reads 0.15 lower against them.
