@@ -429,31 +429,36 @@ fn a_head_bobbing_at_the_desk_line_cannot_put_a_slouch_off() {
     assert!(sl[0].end - sl[0].start > chrono::Duration::minutes(9), "{:?}", sl[0]);
 }
 
+/// A head low over the desk with cue probability `p` (a rest when sure).
+fn rest(p: f32) -> Observation {
+    Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) }
+}
+
+/// The head-on-desk events of a script of (from s, to s, observation),
+/// after 20 s upright.
+fn head_events(script: &[(f64, f64, Observation)]) -> Vec<Event> {
+    let t0 = at("09:00:00");
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
+    for (from, to, obs) in script {
+        ev.extend(feed(&mut r, t0, *from, *to, obs));
+    }
+    let (events, _) = all_events(r, ev);
+    events.into_iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect()
+}
+
 #[test]
 fn a_rest_does_not_carry_on_across_leaving_or_standing() {
     // Resting (p 0.9), away for 15 s (under the 20 s unknown limit), back
     // hunched with the cue unsure (0.4): the rest ended when the clerk left.
     let t0 = at("09:00:00");
-    let rest = |p: f32| Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) };
-    let mut r = WindowRules::new(&window());
-    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
-    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
-    ev.extend(feed(&mut r, t0, 80.0, 95.0, &Observation::absent(false)));
-    ev.extend(feed(&mut r, t0, 95.0, 200.0, &rest(0.4)));
-    let (events, _) = all_events(r, ev);
-    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
-    assert_eq!(h.len(), 1, "{events:#?}");
+    let h = head_events(&[(20.0, 80.0, rest(0.9)), (80.0, 95.0, Observation::absent(false)), (95.0, 200.0, rest(0.4))]);
+    assert_eq!(h.len(), 1, "{h:#?}");
     assert!(h[0].end <= t0 + chrono::Duration::seconds(80), "{:?}", h[0]);
     // The same with standing for 5 s instead of leaving.
-    let mut r = WindowRules::new(&window());
     let standing = Observation { posture: Some(Posture::Standing), head_on_desk: Some(false), ..upright() };
-    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
-    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
-    ev.extend(feed(&mut r, t0, 80.0, 85.0, &standing));
-    ev.extend(feed(&mut r, t0, 85.0, 200.0, &rest(0.4)));
-    let (events, _) = all_events(r, ev);
-    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
-    assert_eq!(h.len(), 1, "{events:#?}");
+    let h = head_events(&[(20.0, 80.0, rest(0.9)), (80.0, 85.0, standing), (85.0, 200.0, rest(0.4))]);
+    assert_eq!(h.len(), 1, "{h:#?}");
     assert!(h[0].end <= t0 + chrono::Duration::seconds(82), "{:?}", h[0]);
 }
 
@@ -463,17 +468,14 @@ fn a_rest_holds_through_a_brief_clear_no() {
     // face), then hovers at 0.5 for two minutes: one rest, not two, and not
     // one that ends in unknown.
     let t0 = at("09:00:00");
-    let rest = |p: f32| Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) };
-    let mut r = WindowRules::new(&window());
-    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
-    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
-    ev.extend(feed(&mut r, t0, 80.0, 83.0, &rest(0.2)));
-    ev.extend(feed(&mut r, t0, 84.0, 200.0, &rest(0.5)));
-    ev.extend(feed(&mut r, t0, 200.0, 260.0, &rest(0.9)));
-    ev.extend(feed(&mut r, t0, 260.0, 300.0, &upright()));
-    let (events, _) = all_events(r, ev);
-    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
-    assert_eq!(h.len(), 1, "{events:#?}");
+    let h = head_events(&[
+        (20.0, 80.0, rest(0.9)),
+        (80.0, 83.0, rest(0.2)),
+        (83.0, 200.0, rest(0.5)),
+        (200.0, 260.0, rest(0.9)),
+        (260.0, 300.0, upright()),
+    ]);
+    assert_eq!(h.len(), 1, "{h:#?}");
     assert_eq!(h[0].closed_by, "resolved", "{:?}", h[0]);
     assert!(h[0].end >= t0 + chrono::Duration::seconds(255), "{:?}", h[0]);
 }
@@ -484,15 +486,8 @@ fn a_rest_ends_on_a_clear_no_that_lasts() {
     // flicker, then the cue hovers at 0.5 for three minutes (the clerk sat
     // up and works bent over the desk): the rest ended with the "no".
     let t0 = at("09:00:00");
-    let rest = |p: f32| Observation { head_on_desk: Some(p >= 0.7), ..low_head(0.1, 45.0, p) };
-    let mut r = WindowRules::new(&window());
-    let mut ev = feed(&mut r, t0, 0.0, 20.0, &upright());
-    ev.extend(feed(&mut r, t0, 20.0, 80.0, &rest(0.9)));
-    ev.extend(feed(&mut r, t0, 80.0, 86.0, &rest(0.1)));
-    ev.extend(feed(&mut r, t0, 86.0, 266.0, &rest(0.5)));
-    let (events, _) = all_events(r, ev);
-    let h: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::HeadOnDesk).collect();
-    assert_eq!(h.len(), 1, "{events:#?}");
+    let h = head_events(&[(20.0, 80.0, rest(0.9)), (80.0, 86.0, rest(0.1)), (86.0, 266.0, rest(0.5))]);
+    assert_eq!(h.len(), 1, "{h:#?}");
     assert!(h[0].end <= t0 + chrono::Duration::seconds(85), "{:?}", h[0]);
 }
 
