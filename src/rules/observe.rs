@@ -375,9 +375,10 @@ const FACE_ABOVE_SHOULDERS_MAX_TILT: f32 = super::baseline::MEASURED_TILT.1;
 const HIPS_STANDING_RISE: f32 = 1.0;
 
 /// Sitting or standing before the clerk's baseline is learnt. With a desk
-/// line: hips seen above it with the shoulders more than [`HIPS_STANDING_RISE`]
-/// above it, or shoulders more than 1.6 shoulder widths above it, mean standing. Without one, confidently seen thighs decide:
-/// near vertical and long means standing.
+/// line: hips seen above it with the shoulders more than
+/// [`HIPS_STANDING_RISE`] above it, or shoulders more than 1.6 shoulder
+/// widths above it, mean standing. Without one, confidently seen thighs
+/// decide: near vertical and long means standing.
 fn posture_without_baseline(sw: f32, hips: Option<Point>, rise: Option<f32>, p: &Person, g: &Geometry) -> Option<Posture> {
     if let Some(rise) = rise {
         if hips.is_some() && rise > HIPS_STANDING_RISE {
