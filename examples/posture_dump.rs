@@ -13,7 +13,7 @@ fn main() {
     let arg = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
     let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(80);
     let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
-    let features: String = (1..=liyi::rules::posture::HEAD_FEATURES).map(|i| format!(",f{i}")).collect();
+    let features = liyi::rules::posture::head_feature_columns();
     println!(
         "win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p{features}"
     );
@@ -54,24 +54,14 @@ fn main() {
                 s(o.trunk_deg),
                 s(o.neck_deg),
                 s(o.head_on_desk_p),
-                liyi::rules::posture::head_features(
-                    &m,
-                    &o.motion.unwrap_or_default(),
-                    elevation(rules.baseline(), &window, fr.width, fr.height)
-                )
-                .iter()
-                .map(|v| format!("{v:.3}"))
-                .collect::<Vec<_>>()
-                .join(","),
+                rules
+                    .head_features(&o, fr.width, fr.height)
+                    .expect("an observation with measures")
+                    .iter()
+                    .map(|v| format!("{v:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
             );
         }
     }
-}
-
-/// The sight elevation the rules use for this window: the configured tilt
-/// corrected for where the clerk's shoulders sit in the frame.
-fn elevation(b: Option<liyi::rules::baseline::Baseline>, window: &liyi::config::Window, width: u32, height: u32) -> f32 {
-    use liyi::rules::posture::{DEFAULT_HFOV_DEG, sight_elevation_deg};
-    let y = b.map_or(height as f32 / 2.0, |b| b.rescaled(width, height).shoulder_px[1]);
-    sight_elevation_deg(window.camera_tilt_deg, y, width, height, DEFAULT_HFOV_DEG)
 }

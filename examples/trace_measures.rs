@@ -5,8 +5,8 @@
 //!
 //!     cargo run --release --example trace_measures -- window.toml trace.jsonl [--features] > measures.csv
 //!
-//! `--features` adds the head-on-desk cue model's inputs (`f1`…`f15`, as
-//! `posture_dump` writes them), for fitting the model on a second tuning
+//! `--features` adds the head-on-desk cue model's inputs (`f1`…`fN`,
+//! `posture::HEAD_FEATURES` of them, as `posture_dump` writes them), for fitting the model on a second tuning
 //! family (`scripts/fit-posture.py`).
 
 fn main() -> anyhow::Result<()> {
@@ -19,7 +19,7 @@ fn main() -> anyhow::Result<()> {
     let mut rules = liyi::rules::WindowRules::new(window);
     println!(
         "t,present,posture,trunk,neck,sink,p,drop,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head,citizen,hidden,people,greet{}",
-        if features { (1..=liyi::rules::posture::HEAD_FEATURES).map(|i| format!(",f{i}")).collect::<String>() } else { String::new() }
+        if features { liyi::rules::posture::head_feature_columns() } else { String::new() }
     );
     let mut t0 = None;
     for line in std::fs::read_to_string(trace)?.lines().filter(|l| !l.trim().is_empty()) {
@@ -29,14 +29,8 @@ fn main() -> anyhow::Result<()> {
         let m = o.measures;
         let opt = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
         let phases = rules.phases();
-        let extra = match (features, m) {
-            (true, Some(m)) => {
-                use liyi::rules::posture::{DEFAULT_HFOV_DEG, head_features, sight_elevation_deg};
-                let (w, h) = (f.frame.width, f.frame.height);
-                let y = rules.baseline().map_or(h as f32 / 2.0, |b| b.rescaled(w, h).shoulder_px[1]);
-                let elevation = sight_elevation_deg(window.camera_tilt_deg, y, w, h, DEFAULT_HFOV_DEG);
-                head_features(&m, &o.motion.unwrap_or_default(), elevation).iter().map(|v| format!(",{v:.4}")).collect::<String>()
-            }
+        let extra = match (features, rules.head_features(&o, f.frame.width, f.frame.height)) {
+            (true, Some(x)) => x.iter().map(|v| format!(",{v:.4}")).collect::<String>(),
             (true, None) => ",".repeat(liyi::rules::posture::HEAD_FEATURES),
             (false, _) => String::new(),
         };

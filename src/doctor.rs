@@ -290,14 +290,7 @@ pub fn baselines(cfg: &Config, store: &Path) -> Vec<Check> {
             "run `liyi run` for a few minutes: each window learns its clerk's baseline",
         )];
     }
-    let rows = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|rt| {
-        rt.block_on(async {
-            let s = crate::store::Store::open(store).await.map_err(|e| e.to_string())?;
-            let rows = s.baselines().await.map_err(|e| e.to_string());
-            s.close().await;
-            rows
-        })
-    });
+    let rows = read_store(store, async |s| s.baselines().await);
     let rows: std::collections::BTreeMap<String, String> = match rows {
         Ok(r) => r.into_iter().map(|(w, json, _)| (w, json)).collect(),
         Err(e) => return vec![Check::fail("baselines", e, "check the store with `liyi doctor` after `liyi run` has written it")],
@@ -333,14 +326,7 @@ pub fn outbox(store: &Path) -> Option<Check> {
     if !store.is_file() {
         return None;
     }
-    let read = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|rt| {
-        rt.block_on(async {
-            let s = crate::store::Store::open(store).await.map_err(|e| e.to_string())?;
-            let read = async { Ok::<_, crate::store::StoreError>((s.outbox_stats().await?, s.unsent(1).await?)) }.await;
-            s.close().await;
-            read.map_err(|e| e.to_string())
-        })
-    });
+    let read = read_store(store, async |s| Ok((s.outbox_stats().await?, s.unsent(1).await?)));
     let (stats, latest) = match read {
         Ok(r) => r,
         Err(e) => return Some(Check::fail("outbox", e, "check the store with `liyi check --store FILE`")),
@@ -353,6 +339,18 @@ pub fn outbox(store: &Path) -> Option<Check> {
             "remove the cause named (a box or camera clock set wrong, a clip with a face, a long outage); `liyi push` lists the latest ten",
         ),
         _ => Check::ok("outbox", waiting),
+    })
+}
+
+/// Opens the edge store at `store`, reads it with `read` on a runtime of
+/// its own (doctor is synchronous) and closes it.
+fn read_store<T>(store: &Path, read: impl AsyncFnOnce(&crate::store::Store) -> Result<T, crate::store::StoreError>) -> Result<T, String> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let s = crate::store::Store::open(store).await.map_err(|e| e.to_string())?;
+        let out = read(&s).await.map_err(|e| e.to_string());
+        s.close().await;
+        out
     })
 }
 

@@ -213,12 +213,24 @@ impl WindowRules {
         self.learner = learner;
     }
 
-    /// Each rule's phase: `idle`, `pending`, `active` or `clearing`.
+    /// The head-on-desk cue model's inputs for observation `o` of a
+    /// `width`×`height` frame, with the sight elevation the rules use (the
+    /// configured tilt corrected for where the baseline's shoulders sit):
+    /// the rows `scripts/fit-posture.py` fits on. `None` without measures.
+    pub fn head_features(&self, o: &Observation, width: u32, height: u32) -> Option<[f32; super::posture::HEAD_FEATURES]> {
+        use super::posture::{DEFAULT_HFOV_DEG, head_features, sight_elevation_deg};
+        let m = o.measures?;
+        let y = self.baseline().map_or(height as f32 / 2.0, |b| b.rescaled(width, height).shoulder_px[1]);
+        let elevation = sight_elevation_deg(self.window.camera_tilt_deg, y, width, height, DEFAULT_HFOV_DEG);
+        Some(head_features(&m, &o.motion.unwrap_or_default(), elevation))
+    }
+
     /// Whether every rule is idle: nothing pending, active or clearing.
     pub fn all_idle(&self) -> bool {
         self.machines.iter().all(|m| matches!(m.phase, Phase::Idle))
     }
 
+    /// Each rule's phase: `idle`, `pending`, `active` or `clearing`.
     pub fn phases(&self) -> Vec<(RuleCode, &'static str)> {
         RuleCode::ALL
             .iter()

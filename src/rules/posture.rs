@@ -247,6 +247,11 @@ pub fn head_on_desk_p(m: &Measures, motion: &Motion, elevation_deg: f32) -> f32 
 
 pub const HEAD_FEATURES: usize = 15;
 
+/// The cue model's inputs as CSV columns, each after a comma: `,f1,…,f15`.
+pub fn head_feature_columns() -> String {
+    (1..=HEAD_FEATURES).map(|i| format!(",f{i}")).collect()
+}
+
 /// The cue model's inputs, missing values imputed and flagged: drop,
 /// head drop, head drop missing, head above the desk, that missing, face
 /// lost, wrist to head, head motion, wrist motion, motion missing, and the

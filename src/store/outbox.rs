@@ -303,8 +303,8 @@ impl Store {
 /// Inside the caller's transaction: deletes queued row `seq` (only at
 /// `revision`, when given) and, if it went, records it in `unsent` with
 /// `why` (bounded). A damaged row's kind, ref and window may be anything:
-/// what is not of its type is recorded as unknown. True when it went.
-async fn record_unsent(tx: &mut sqlx::SqliteConnection, seq: i64, revision: Option<i64>, why: &str) -> Result<bool, sqlx::Error> {
+/// what is not of its type is recorded as unknown.
+async fn record_unsent(tx: &mut sqlx::SqliteConnection, seq: i64, revision: Option<i64>, why: &str) -> Result<(), sqlx::Error> {
     let copied = sqlx::query(
         "INSERT INTO unsent (kind, ref, window, reason, at_unix)
          SELECT CASE WHEN kind IN ('minute', 'event', 'clip') THEN kind ELSE 'unknown' END, CASE WHEN typeof(ref) = 'integer' THEN ref END,
@@ -321,7 +321,7 @@ async fn record_unsent(tx: &mut sqlx::SqliteConnection, seq: i64, revision: Opti
     if copied > 0 {
         sqlx::query("DELETE FROM outbox WHERE seq = ?1").bind(seq).execute(&mut *tx).await?;
     }
-    Ok(copied > 0)
+    Ok(())
 }
 
 /// Queues a row inside the caller's transaction (`ON CONFLICT`: a row still
