@@ -69,7 +69,17 @@ fn geometry(zone: BBox, desk_y: Option<f32>, tilt_deg: f32, (width, height): (u3
         Point::new(zone.x2, zone.y2),
         Point::new(zone.x1, zone.y2),
     ]);
-    Geometry { staff_zone: z, counter_zone: Polygon(vec![]), desk_y, tilt_deg, min_conf: 0.5, min_leg_conf: 0.6, width, height }
+    Geometry {
+        staff_zone: z,
+        counter_zone: Polygon(vec![]),
+        desk_y,
+        desk_doubted: false,
+        tilt_deg,
+        min_conf: 0.5,
+        min_leg_conf: 0.6,
+        width,
+        height,
+    }
 }
 
 /// Sit/stand on the classroom set: for each labelled student, the matching

@@ -365,6 +365,11 @@ pub enum Placement {
     NoDeskLine,
     /// The desk line is at or above the shoulders: it is drawn wrong.
     DeskLineHigh,
+    /// The desk line is below the seated clerk's hips: it called the clerk
+    /// standing for most of a quarter of an hour, or lies more than 1.6
+    /// shoulder widths below the upright shoulders. Sitting and standing
+    /// rest on the baseline alone.
+    DeskLineLow,
     /// The clerk's face is rarely seen: the head cues are weaker.
     FaceRarelySeen,
 }
@@ -386,6 +391,7 @@ impl Placement {
             ),
             Placement::NoDeskLine => "no desk_y: sitting and standing rest on the clerk's baseline alone. Fix: draw the desk line in the zone editor".to_string(),
             Placement::DeskLineHigh => "the desk line is at or above the clerk's shoulders. Fix: move desk_y down to the desk's edge on the clerk's side".to_string(),
+            Placement::DeskLineLow => "the desk line is below the seated clerk's hips (it called the clerk standing most of the time), so the rules learnt the clerk's baseline without it. Fix: move desk_y up to the edge of the desk or counter in front of the clerk, where it hides the clerk's lap".to_string(),
             Placement::FaceRarelySeen => "the clerk's face is rarely seen: head-on-desk cues are weaker. Fix: mount the camera in front of the clerk, not beside or behind".to_string(),
         }
     }
@@ -398,6 +404,7 @@ impl Placement {
             Placement::TiltOutside { .. } => "baseline.tilt",
             Placement::NoDeskLine => "baseline.no_desk",
             Placement::DeskLineHigh => "baseline.desk_high",
+            Placement::DeskLineLow => "baseline.desk_low",
             Placement::FaceRarelySeen => "baseline.face",
         }
     }
@@ -432,6 +439,9 @@ pub fn placement(b: Option<&Baseline>, samples: usize, tilt_deg: f32, has_desk: 
             }
             if b.rise_px.is_some_and(|r| r < 0.2 * b.shoulder_width_px) {
                 out.push(Placement::DeskLineHigh);
+            }
+            if b.rise_px.is_some_and(|r| r > 1.6 * b.shoulder_width_px) {
+                out.push(Placement::DeskLineLow);
             }
             if b.face[..3].iter().filter(|f| f.is_some()).count() < 2 {
                 out.push(Placement::FaceRarelySeen);

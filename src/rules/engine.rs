@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::baseline::{Baseline, Learner};
+use super::baseline::{Baseline, Learner, Placement};
+use super::desk_doubt::DeskDoubt;
 use super::event::{Event, N_RULES, RuleCode};
 use super::machine::{Closed, Machine, Phase, Timing};
 use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
@@ -111,6 +112,8 @@ pub struct WindowRules {
     tallies: [Tally; N_RULES],
     book: MinuteBook,
     learner: Learner,
+    /// Whether the desk line can tell sitting from standing here.
+    desk_doubt: DeskDoubt,
     motion: super::posture::MotionTracker,
     citizen_since: Option<Ts>,
     /// Since when the clerk's head has been low over the desk.
@@ -152,6 +155,7 @@ impl WindowRules {
             tallies: Default::default(),
             book: MinuteBook::new(&window.id),
             learner: Learner::new(),
+            desk_doubt: DeskDoubt::default(),
             motion: Default::default(),
             citizen_since: None,
             head_low_since: None,
@@ -180,6 +184,7 @@ impl WindowRules {
     pub fn set_layout(&mut self, staff_zone: crate::geometry::Polygon, counter_zone: crate::geometry::Polygon, desk_y: Option<f32>) {
         if self.window.desk_y != desk_y {
             self.learner.reset();
+            self.desk_doubt = DeskDoubt::default();
         }
         self.window.staff_zone = staff_zone;
         self.window.counter_zone = counter_zone;
@@ -205,7 +210,11 @@ impl WindowRules {
 
     /// The baseline and the window's placement issues, for people.
     pub fn baseline_status(&self) -> super::baseline::BaselineStatus {
-        self.learner.status(self.window.camera_tilt_deg, self.window.desk_y.is_some())
+        let mut status = self.learner.status(self.window.camera_tilt_deg, self.window.desk_y.is_some());
+        if self.desk_doubt.doubted() && !status.placement.contains(&Placement::DeskLineLow) {
+            status.placement.push(Placement::DeskLineLow);
+        }
+        status
     }
 
     /// Takes a learner kept from an earlier run.
@@ -283,7 +292,7 @@ impl WindowRules {
     /// What a frame's people show at this window (no state changes), for
     /// callers that add attire before [`push_observation`](Self::push_observation).
     pub fn observe(&self, people: &[Person], width: u32, height: u32) -> Observation {
-        let g = Geometry::for_frame(&self.window, width, height);
+        let g = Geometry { desk_doubted: self.desk_doubt.doubted(), ..Geometry::for_frame(&self.window, width, height) };
         observe(people, &g, self.learner.baseline().as_ref(), self.motion.motion())
     }
 
@@ -549,6 +558,9 @@ impl WindowRules {
     fn learn_baseline(&mut self, ts: Ts, obs: &Observation) {
         let t = ts.timestamp_millis();
         self.motion.push(t, obs.measures.as_ref());
+        // Without a baseline, the posture is the desk line's verdict.
+        let by_desk = obs.posture.filter(|_| obs.present && self.window.desk_y.is_some() && self.learner.baseline().is_none());
+        self.desk_doubt.push(ts, by_desk);
         if !obs.present {
             return;
         }

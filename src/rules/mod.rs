@@ -3,6 +3,7 @@
 //! metrics. Pure: no I/O, time comes from the frames.
 
 pub mod baseline;
+pub mod desk_doubt;
 pub mod engine;
 pub mod event;
 mod head_model;

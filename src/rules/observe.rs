@@ -32,6 +32,9 @@ pub struct Geometry {
     pub staff_zone: Polygon,
     pub counter_zone: Polygon,
     pub desk_y: Option<f32>,
+    /// The desk line is doubted ([`super::desk_doubt`]): it does not say
+    /// sitting or standing, though it still places the desk.
+    pub desk_doubted: bool,
     pub tilt_deg: f32,
     pub min_conf: f32,
     pub min_leg_conf: f32,
@@ -46,12 +49,18 @@ impl Geometry {
             staff_zone: w.staff_zone.to_pixels(fw, fh),
             counter_zone: w.counter_zone.to_pixels(fw, fh),
             desk_y: w.desk_y.map(|d| d * fh),
+            desk_doubted: false,
             tilt_deg: w.camera_tilt_deg,
             min_conf: w.thresholds.min_keypoint_conf,
             min_leg_conf: w.thresholds.crossed_legs.min_leg_conf,
             width,
             height,
         }
+    }
+
+    /// The desk line, where it may say sitting or standing.
+    fn posture_desk_y(&self) -> Option<f32> {
+        self.desk_y.filter(|_| !self.desk_doubted)
     }
 }
 
@@ -150,7 +159,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
     let clerk = find_clerk_near(people, g, baseline.as_ref());
     let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && at_counter(p, g));
     let Some(ci) = clerk else {
-        let hidden = people.iter().any(|p| in_counter_zone(p, g) && covers_staff_zone(p, g));
+        let hidden = people.iter().any(|p| at_counter(p, g) && covers_staff_zone(p, g));
         return Observation { clerk_hidden: hidden, people: people.len(), ..Observation::absent(citizen) };
     };
     let p = &people[ci];
@@ -175,7 +184,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             (None, Some((l, r))) => {
                 let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
                 let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
-                posture_without_baseline(sw, hips, g.desk_y.map(|d| (d - mid.y) / sw), p, g)
+                posture_without_baseline(sw, hips, g.posture_desk_y().map(|d| (d - mid.y) / sw), p, g)
             }
             (None, None) => None,
         };
@@ -213,7 +222,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // slouch cannot lock itself in by calling upright "standing".
             let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
             let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
-            let by_desk = posture_without_baseline(sw, hips, g.desk_y.map(|d| (d - mid.y) / sw), p, g);
+            let by_desk = posture_without_baseline(sw, hips, g.posture_desk_y().map(|d| (d - mid.y) / sw), p, g);
             // But not a frame the baseline calls standing with the hips in
             // sight above the desk: that is a clerk on their feet whom the
             // desk line alone reads as seated (leaning over the counter).
@@ -311,9 +320,12 @@ pub fn find_clerk_near(people: &[Person], g: &Geometry, baseline: Option<&Baseli
                 pts.iter().filter(|q| g.staff_zone.contains(**q)).count()
             };
             let (counter, facing) = (in_counter_zone(p, g), facing(p, g));
-            // At the counter with their back to the camera: a citizen, even
-            // where they hide the clerk.
-            (inside > 0 && (!counter || facing)).then_some((i, inside, !counter, near(p), p.score, facing))
+            // At the counter with their back to the camera (the torso in
+            // the counter zone, or the hips, for a visitor standing right
+            // in front of the clerk): a citizen, even where they hide the
+            // clerk.
+            let visitor = !facing && (counter || hips_in_counter_zone(p, g));
+            (inside > 0 && !visitor).then_some((i, inside, !counter, near(p), p.score, facing))
         })
         .max_by(|a, b| (a.2, a.5, a.3, a.1).cmp(&(b.2, b.5, b.3, b.1)).then(a.4.total_cmp(&b.4)))
         .map(|(i, ..)| i)
@@ -346,6 +358,30 @@ fn in_counter_zone(p: &Person, g: &Geometry) -> bool {
     g.counter_zone.contains(torso_anchor(p, g))
 }
 
+/// The mean of a person's confidently seen hips.
+fn hip_mid(p: &Person, g: &Geometry) -> Option<Point> {
+    let hips: Vec<Point> =
+        [kp::LEFT_HIP, kp::RIGHT_HIP].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| Point::new(k.x, k.y)).collect();
+    (!hips.is_empty()).then(|| {
+        Point::new(hips.iter().map(|h| h.x).sum::<f32>() / hips.len() as f32, hips.iter().map(|h| h.y).sum::<f32>() / hips.len() as f32)
+    })
+}
+
+fn hips_in_counter_zone(p: &Person, g: &Geometry) -> bool {
+    hip_mid(p, g).is_some_and(|h| g.counter_zone.contains(h))
+}
+
+/// Whether a person shows the camera their back: both shoulders seen in
+/// swapped order, or, with a shoulder lost (a far shoulder flickers below
+/// the confidence line), no face keypoint seen either.
+fn back_turned(p: &Person, g: &Geometry) -> bool {
+    let shoulders = [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
+    if shoulders == 2 {
+        return !facing(p, g);
+    }
+    [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().all(|&i| p.confident(i, g.min_conf).is_none())
+}
+
 /// Someone other than the clerk waiting at the counter: the torso in the
 /// counter zone, or, for someone with their back to the camera (facing the
 /// clerk), the hips. A counter zone drawn on the counter itself holds a
@@ -354,12 +390,7 @@ fn in_counter_zone(p: &Person, g: &Geometry) -> bool {
 /// nothing about a visitor in front of the desk. A colleague seated at the
 /// next window faces the camera, and their hips do not count.
 fn at_counter(p: &Person, g: &Geometry) -> bool {
-    let hips: Vec<Point> =
-        [kp::LEFT_HIP, kp::RIGHT_HIP].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| Point::new(k.x, k.y)).collect();
-    let hip_mid = (!hips.is_empty()).then(|| {
-        Point::new(hips.iter().map(|h| h.x).sum::<f32>() / hips.len() as f32, hips.iter().map(|h| h.y).sum::<f32>() / hips.len() as f32)
-    });
-    in_counter_zone(p, g) || (!facing(p, g) && hip_mid.is_some_and(|h| g.counter_zone.contains(h)))
+    in_counter_zone(p, g) || (back_turned(p, g) && hips_in_counter_zone(p, g))
 }
 
 /// Baseline samples need the face above the shoulder line only from

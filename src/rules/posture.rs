@@ -362,6 +362,11 @@ impl MotionTracker {
     }
 }
 
+/// The head cue's floor with the shoulders sunk and two more cues agreeing:
+/// neither a rest (0.7) nor clearly not one (0.3), and above the 0.15 up to
+/// which slouching may be called.
+pub const CUES_DISAGREE_FLOOR: f32 = 0.2;
+
 /// The head-on-desk cues taken one by one, each against the baseline, so
 /// that their agreement can be counted without any learnt weights.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -395,11 +400,14 @@ impl HeadCues {
     }
 
     /// The probability the cues alone allow: with the shoulders sunk, three
-    /// more agreeing cues make it likely, two leave it open;
-    /// otherwise they say nothing (`None`).
+    /// more agreeing cues make it likely, two leave it open (above
+    /// [`SLOUCH_HEAD_MAX`](crate::rules::engine) so that slouching is not
+    /// called over a possible rest: it is unknown); otherwise they say
+    /// nothing (`None`).
     pub fn floor(&self) -> Option<f32> {
         match (self.sunk, self.others()) {
             (true, n) if n >= 3 => Some(0.5),
+            (true, 2) if self.face_lost && self.still => Some(CUES_DISAGREE_FLOOR),
             _ => None,
         }
     }

@@ -586,3 +586,51 @@ fn frames_that_lose_the_head_do_not_outvote_frames_that_place_it() {
     assert_eq!(rests.len(), 1, "{events:#?}");
     assert!(events.iter().all(|e| e.rule != RuleCode::Slouching), "{events:#?}");
 }
+
+/// A seated clerk facing the camera in a 1000 x 1000 frame: shoulders at
+/// y 400 (160 px apart), the face above them, hips seen at y 650.
+fn seated_clerk_with_hips_in_sight() -> Person {
+    use crate::vision::Keypoint;
+    use crate::vision::person::kp;
+    let mut k = vec![Keypoint::new(0.0, 0.0, 0.0); 17];
+    k[kp::NOSE] = Keypoint::new(500.0, 333.0, 0.9);
+    k[kp::LEFT_EYE] = Keypoint::new(520.0, 305.0, 0.9);
+    k[kp::RIGHT_EYE] = Keypoint::new(480.0, 305.0, 0.9);
+    k[kp::LEFT_EAR] = Keypoint::new(540.0, 300.0, 0.8);
+    k[kp::RIGHT_EAR] = Keypoint::new(460.0, 300.0, 0.8);
+    k[kp::LEFT_SHOULDER] = Keypoint::new(580.0, 400.0, 0.9);
+    k[kp::RIGHT_SHOULDER] = Keypoint::new(420.0, 400.0, 0.9);
+    k[kp::LEFT_HIP] = Keypoint::new(555.0, 650.0, 0.9);
+    k[kp::RIGHT_HIP] = Keypoint::new(445.0, 650.0, 0.9);
+    Person { bbox: crate::geometry::BBox::new(400.0, 250.0, 600.0, 700.0), score: 0.9, keypoints: k, landmarks: None, presence: None }
+}
+
+#[test]
+fn a_desk_line_drawn_below_the_seated_clerk_is_doubted_and_a_baseline_learnt_without_it() {
+    // The line at y 950 (the edge of a side desk, below the hips): the
+    // clerk's hips show above it, and it calls them standing.
+    let mut w = window();
+    w.desk_y = Some(0.95);
+    let mut r = WindowRules::new(&w);
+    let start = at("08:30:00");
+    let person = [seated_clerk_with_hips_in_sight()];
+    let push = |r: &mut WindowRules, s: f64| r.push(start + chrono::Duration::milliseconds((s * 1000.0) as i64), &person, 1000, 1000).0;
+    let mut s = 0.0;
+    while s < 600.0 {
+        let o = push(&mut r, s);
+        assert_eq!(o.posture, Some(Posture::Standing), "the line's verdict before it is doubted");
+        s += 0.5;
+    }
+    assert!(r.baseline().is_none());
+    assert!(!r.baseline_status().placement.contains(&Placement::DeskLineLow));
+    while s < 1200.0 {
+        push(&mut r, s);
+        s += 0.5;
+    }
+    assert!(r.baseline().is_some(), "learnt once the line is doubted");
+    assert!(r.baseline_status().placement.contains(&Placement::DeskLineLow), "and people are told to redraw it");
+    assert_eq!(push(&mut r, s).posture, Some(Posture::Sitting));
+    // A redrawn line is trusted afresh.
+    r.set_layout(w.staff_zone.clone(), w.counter_zone.clone(), Some(0.6));
+    assert!(!r.baseline_status().placement.contains(&Placement::DeskLineLow));
+}

@@ -14,6 +14,7 @@ fn geometry(desk: bool) -> Geometry {
         staff_zone: poly(&[[0.3, 0.1], [0.7, 0.1], [0.7, 0.7], [0.3, 0.7]]),
         counter_zone: poly(&[[0.0, 0.65], [1.0, 0.65], [1.0, 1.0], [0.0, 1.0]]),
         desk_y: desk.then_some(600.0),
+        desk_doubted: false,
         tilt_deg: 20.0,
         min_conf: 0.5,
         min_leg_conf: 0.6,
@@ -316,6 +317,58 @@ fn citizen_at_counter_and_clerk_choice() {
     over.bbox = BBox::new(280.0, 100.0, 720.0, 1000.0);
     let o = observe(&[over], &g, None, Motion::default());
     assert!(!o.present && o.clerk_hidden);
+}
+
+/// A visitor with their back to the camera, standing right in front of
+/// the clerk: shoulders at `sy`, hips seen at y 680 (in the counter zone,
+/// below the desk line, so not part of the torso the zones are judged on).
+fn visitor(sy: f32, x_shift: f32) -> Person {
+    let mut p = clerk(sy);
+    for k in p.keypoints.iter_mut() {
+        k.x = 1000.0 - k.x + x_shift;
+    }
+    for i in FACE {
+        p.keypoints[i].conf = 0.2;
+    }
+    for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
+        p.keypoints[i].y = 680.0;
+        p.keypoints[i].conf = 0.9;
+    }
+    p.bbox = BBox::new(380.0 + x_shift, sy - 150.0, 620.0 + x_shift, 1000.0);
+    p
+}
+
+#[test]
+fn a_visitor_standing_in_front_of_the_clerk_is_never_the_clerk() {
+    let g = geometry(true);
+    // Their shoulders are in the staff zone and the clerk behind them is
+    // not detected: before, they were taken for a standing clerk, and no
+    // greeting was ever owed.
+    let o = observe(&[visitor(450.0, 0.0)], &g, None, Motion::default());
+    assert!(!o.present, "a back turned to the camera with the hips at the counter is a visitor");
+    assert!(o.citizen_at_counter && o.clerk_hidden);
+    let o = observe(&[visitor(450.0, 0.0), clerk(400.0)], &g, None, Motion::default());
+    assert_eq!((o.clerk, o.citizen_at_counter), (Some(1), true));
+}
+
+#[test]
+fn a_visitor_whose_far_shoulder_flickers_stays_at_the_counter() {
+    let g = geometry(true);
+    // Shoulders at y 600, just above the counter zone; hips in it.
+    let mut v = visitor(600.0, 250.0);
+    let o = observe(&[v.clone(), clerk(400.0)], &g, None, Motion::default());
+    assert_eq!((o.clerk, o.citizen_at_counter), (Some(1), true));
+    // One shoulder lost for a frame, and no face: still their back.
+    v.keypoints[kp::RIGHT_SHOULDER].conf = 0.1;
+    let o = observe(&[v.clone(), clerk(400.0)], &g, None, Motion::default());
+    assert_eq!((o.clerk, o.citizen_at_counter), (Some(1), true));
+    // With the face seen, the same person faces the camera (a colleague at
+    // the next window): their hips do not count.
+    for i in FACE {
+        v.keypoints[i].conf = 0.9;
+    }
+    let o = observe(&[v, clerk(400.0)], &g, None, Motion::default());
+    assert!(!o.citizen_at_counter);
 }
 
 #[test]
