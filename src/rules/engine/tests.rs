@@ -629,6 +629,9 @@ fn a_desk_line_drawn_below_the_seated_clerk_is_doubted_and_a_baseline_learnt_wit
     }
     assert!(r.baseline().is_some(), "learnt once the line is doubted");
     assert!(r.baseline_status().placement.contains(&Placement::DeskLineLow), "and people are told to redraw it");
+    // The stored baseline says so by itself (what `liyi doctor` reads).
+    let b = r.baseline().unwrap();
+    assert!(crate::rules::baseline::placement(Some(&b), 60, 20.0, true).contains(&Placement::DeskLineLow));
     assert_eq!(push(&mut r, s).posture, Some(Posture::Sitting));
     // A redrawn line is trusted afresh.
     r.set_layout(w.staff_zone.clone(), w.counter_zone.clone(), Some(0.6));
