@@ -32,8 +32,10 @@ pub struct Geometry {
     pub staff_zone: Polygon,
     pub counter_zone: Polygon,
     pub desk_y: Option<f32>,
-    /// The desk line is doubted ([`super::desk_doubt`]): it does not say
-    /// sitting or standing, though it still places the desk.
+    /// The desk line is doubted ([`super::desk_doubt`]): it says neither
+    /// sitting or standing nor how low the head is over the desk (it is not
+    /// the desk the clerk leans on); baseline samples still record it, so
+    /// that the stored baseline shows where it lies.
     pub desk_doubted: bool,
     pub tilt_deg: f32,
     pub min_conf: f32,
@@ -58,7 +60,8 @@ impl Geometry {
         }
     }
 
-    /// The desk line, where it may say sitting or standing.
+    /// The desk line, where it may judge the clerk: sitting or standing,
+    /// hips hidden, the head's height over the desk.
     fn posture_desk_y(&self) -> Option<f32> {
         self.desk_y.filter(|_| !self.desk_doubted)
     }
@@ -172,7 +175,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         ..Observation::absent(citizen)
     };
     let both = posture::shoulders(p, g.min_conf);
-    let m = baseline.as_ref().and_then(|b| posture::measure(p, b, g.min_conf, HIP_CONF, g.desk_y));
+    let m = baseline.as_ref().and_then(|b| posture::measure(p, b, g.min_conf, HIP_CONF, g.posture_desk_y()));
     if both.is_some() || m.is_some() {
         let seen: Vec<f32> =
             [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| k.conf).collect();
