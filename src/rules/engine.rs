@@ -23,8 +23,10 @@ pub const MAX_GAP_S: f64 = 3.0;
 pub const MAX_UNSEEN_S: i64 = 86_400;
 /// Unknown for longer than this ends a posture rule's pending or active state.
 const POSTURE_UNKNOWN_S: f64 = 20.0;
-/// A citizen out of the counter zone for this long has left.
-const CITIZEN_GONE_S: f64 = 5.0;
+/// A citizen out of the counter zone for this long has left. A visitor's
+/// detection drops out for 5–10 s now and then during a long stay (was 5 s:
+/// a clerk who had risen to greet was then owed a second greeting).
+const CITIZEN_GONE_S: f64 = 10.0;
 /// Angles are judged on the median of the last few frames, and yes/no
 /// judgements on their majority, so one noisy keypoint does not flip a rule.
 const SMOOTH_FRAMES: usize = 9;

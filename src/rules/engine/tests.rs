@@ -280,6 +280,27 @@ fn greeting_rule() {
     ev.extend(feed(&mut r, t0, 15.0, 100.0, &upright()));
     let (events, _) = all_events(r, ev);
     assert!(events.is_empty(), "{events:#?}");
+
+    // Greeted, then the visitor's detection drops out for 8 s during a long
+    // stay: the same visit, no second greeting owed.
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 8.0, &with_citizen);
+    ev.extend(feed(&mut r, t0, 8.0, 12.0, &standing));
+    ev.extend(feed(&mut r, t0, 12.0, 60.0, &with_citizen));
+    ev.extend(feed(&mut r, t0, 60.0, 68.0, &upright()));
+    ev.extend(feed(&mut r, t0, 68.0, 200.0, &with_citizen));
+    let (events, _) = all_events(r, ev);
+    assert!(events.iter().all(|e| e.rule != RuleCode::NotStandingToGreet), "{events:#?}");
+
+    // Gone for 10 s or more, the next visitor is owed a greeting.
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 8.0, &with_citizen);
+    ev.extend(feed(&mut r, t0, 8.0, 12.0, &standing));
+    ev.extend(feed(&mut r, t0, 12.0, 60.0, &with_citizen));
+    ev.extend(feed(&mut r, t0, 60.0, 71.0, &upright()));
+    ev.extend(feed(&mut r, t0, 71.0, 200.0, &with_citizen));
+    let (events, _) = all_events(r, ev);
+    assert_eq!(events.iter().filter(|e| e.rule == RuleCode::NotStandingToGreet).count(), 1, "{events:#?}");
 }
 
 #[test]
