@@ -153,6 +153,11 @@ pub struct Learner {
     desk_y: Option<f32>,
     /// The last time the clerk was seen (ms), to notice a new occupant.
     last_seen: Option<i64>,
+    /// The desk line was doubted ([`super::desk_doubt`]): kept with the
+    /// samples, so that a restart or a new occupant does not trust it again;
+    /// only a redrawn line ([`reset`](Self::reset)) is.
+    #[serde(default)]
+    desk_doubted: bool,
     #[serde(skip)]
     current: Option<Baseline>,
     #[serde(skip)]
@@ -171,6 +176,16 @@ impl Learner {
 
     pub fn samples(&self) -> usize {
         self.samples.len()
+    }
+
+    /// Whether the desk line is doubted.
+    pub fn desk_doubted(&self) -> bool {
+        self.desk_doubted
+    }
+
+    /// Doubts the desk line, until [`reset`](Self::reset).
+    pub fn doubt_desk(&mut self) {
+        self.desk_doubted = true;
     }
 
     /// Forgets everything (the zones or the desk line moved).
@@ -459,7 +474,13 @@ impl Learner {
             ready: b.is_some(),
             samples: self.samples(),
             baseline: b,
-            placement: placement(b.as_ref(), self.samples(), tilt_deg, has_desk),
+            placement: {
+                let mut p = placement(b.as_ref(), self.samples(), tilt_deg, has_desk);
+                if self.desk_doubted && !p.contains(&Placement::DeskLineLow) {
+                    p.push(Placement::DeskLineLow);
+                }
+                p
+            },
         }
     }
 }

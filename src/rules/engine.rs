@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::baseline::{Baseline, Learner, Placement};
+use super::baseline::{Baseline, Learner};
 use super::desk_doubt::DeskDoubt;
 use super::event::{Event, N_RULES, RuleCode};
 use super::machine::{Closed, Machine, Phase, Timing};
@@ -43,7 +43,7 @@ const HEAD_NO: f32 = 0.3;
 const REST_FLICKER_MS: i64 = 5_000;
 /// Slouching is judged only while the head cue stays below this: above it,
 /// resting on the desk is still possible and slouching is unknown.
-const SLOUCH_HEAD_MAX: f32 = 0.15;
+pub(crate) const SLOUCH_HEAD_MAX: f32 = 0.15;
 
 /// The head within this share of its usual height above the desk line is
 /// low: a deep slouch or resting on the desk, which only how still the head
@@ -212,11 +212,7 @@ impl WindowRules {
 
     /// The baseline and the window's placement issues, for people.
     pub fn baseline_status(&self) -> super::baseline::BaselineStatus {
-        let mut status = self.learner.status(self.window.camera_tilt_deg, self.window.desk_y.is_some());
-        if self.desk_doubt.doubted() && !status.placement.contains(&Placement::DeskLineLow) {
-            status.placement.push(Placement::DeskLineLow);
-        }
-        status
+        self.learner.status(self.window.camera_tilt_deg, self.window.desk_y.is_some())
     }
 
     /// Takes a learner kept from an earlier run.
@@ -294,7 +290,7 @@ impl WindowRules {
     /// What a frame's people show at this window (no state changes), for
     /// callers that add attire before [`push_observation`](Self::push_observation).
     pub fn observe(&self, people: &[Person], width: u32, height: u32) -> Observation {
-        let g = Geometry { desk_doubted: self.desk_doubt.doubted(), ..Geometry::for_frame(&self.window, width, height) };
+        let g = Geometry { desk_doubted: self.learner.desk_doubted(), ..Geometry::for_frame(&self.window, width, height) };
         observe(people, &g, self.learner.baseline().as_ref(), self.motion.motion())
     }
 
@@ -563,6 +559,9 @@ impl WindowRules {
         // Without a baseline, the posture is the desk line's verdict.
         let by_desk = obs.posture.filter(|_| obs.present && self.window.desk_y.is_some() && self.learner.baseline().is_none());
         self.desk_doubt.push(ts, by_desk);
+        if self.desk_doubt.doubted() {
+            self.learner.doubt_desk();
+        }
         if !obs.present {
             return;
         }

@@ -187,7 +187,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             (None, Some((l, r))) => {
                 let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
                 let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
-                posture_without_baseline(sw, hips, g.posture_desk_y().map(|d| (d - mid.y) / sw), p, g)
+                posture_without_baseline(sw, hips, g.posture_desk_y().filter(|_| sw >= 1.0).map(|d| (d - mid.y) / sw), p, g)
             }
             (None, None) => None,
         };
@@ -225,7 +225,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // slouch cannot lock itself in by calling upright "standing".
             let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
             let hips = posture::visible_hips(p, HIP_CONF, g.desk_y);
-            let by_desk = posture_without_baseline(sw, hips, g.posture_desk_y().map(|d| (d - mid.y) / sw), p, g);
+            let by_desk = posture_without_baseline(sw, hips, g.posture_desk_y().filter(|_| sw >= 1.0).map(|d| (d - mid.y) / sw), p, g);
             // But not a frame the baseline calls standing with the hips in
             // sight above the desk: that is a clerk on their feet whom the
             // desk line alone reads as seated (leaning over the counter).
@@ -244,8 +244,8 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
                 // so there the check is not made (`liyi doctor` warns of
                 // such a tilt).
                 let face_check = g.tilt_deg <= FACE_ABOVE_SHOULDERS_MAX_TILT;
-                obs.sample =
-                    posture::sample(p, 0, g.min_conf, HIP_CONF, g.desk_y).filter(|s| !face_check || s.head().is_some_and(|h| h[1] < 0.0));
+                obs.sample = posture::sample(p, 0, g.min_conf, HIP_CONF, g.posture_desk_y())
+                    .filter(|s| !face_check || s.head().is_some_and(|h| h[1] < 0.0));
             }
             // Legs are judged facing the camera only: a turned body's knees
             // and ankles overlap in the image.
@@ -327,7 +327,11 @@ pub fn find_clerk_near(people: &[Person], g: &Geometry, baseline: Option<&Baseli
             // the counter zone, or the hips, for a visitor standing right
             // in front of the clerk): a citizen, even where they hide the
             // clerk.
-            let visitor = !facing && (counter || hips_in_counter_zone(p, g));
+            // Only a back seen (both shoulders swapped) excludes someone:
+            // a clerk resting the head on the desk loses the face and often
+            // a shoulder, and must stay the clerk.
+            let back_seen = back_turned(p, g) == Some(Back::Seen);
+            let visitor = back_seen && (counter || hip_mid(p, g.min_conf).is_some_and(|h| g.counter_zone.contains(h)));
             (inside > 0 && !visitor).then_some((i, inside, !counter, near(p), p.score, facing))
         })
         .max_by(|a, b| (a.2, a.5, a.3, a.1).cmp(&(b.2, b.5, b.3, b.1)).then(a.4.total_cmp(&b.4)))
@@ -361,28 +365,45 @@ fn in_counter_zone(p: &Person, g: &Geometry) -> bool {
     g.counter_zone.contains(torso_anchor(p, g))
 }
 
-/// The mean of a person's confidently seen hips.
-fn hip_mid(p: &Person, g: &Geometry) -> Option<Point> {
+/// The mean of a person's hips seen at `conf` or better.
+fn hip_mid(p: &Person, conf: f32) -> Option<Point> {
     let hips: Vec<Point> =
-        [kp::LEFT_HIP, kp::RIGHT_HIP].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| Point::new(k.x, k.y)).collect();
+        [kp::LEFT_HIP, kp::RIGHT_HIP].iter().filter_map(|&i| p.confident(i, conf)).map(|k| Point::new(k.x, k.y)).collect();
     (!hips.is_empty()).then(|| {
         Point::new(hips.iter().map(|h| h.x).sum::<f32>() / hips.len() as f32, hips.iter().map(|h| h.y).sum::<f32>() / hips.len() as f32)
     })
 }
 
-fn hips_in_counter_zone(p: &Person, g: &Geometry) -> bool {
-    hip_mid(p, g).is_some_and(|h| g.counter_zone.contains(h))
+/// How a person shows the camera their back, if they do.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Back {
+    /// Both shoulders seen, in swapped order.
+    Seen,
+    /// A shoulder lost (a far shoulder flickers below the confidence line)
+    /// and no face keypoint seen: weaker evidence.
+    Likely,
 }
 
-/// Whether a person shows the camera their back: both shoulders seen in
-/// swapped order, or, with a shoulder lost (a far shoulder flickers below
-/// the confidence line), no face keypoint seen either.
-fn back_turned(p: &Person, g: &Geometry) -> bool {
+fn back_turned(p: &Person, g: &Geometry) -> Option<Back> {
     let shoulders = [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
     if shoulders == 2 {
-        return !facing(p, g);
+        return (!facing(p, g)).then_some(Back::Seen);
     }
-    [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().all(|&i| p.confident(i, g.min_conf).is_none())
+    [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().all(|&i| p.confident(i, g.min_conf).is_none()).then_some(Back::Likely)
+}
+
+/// Whether a person with their back to the camera has their hips in the
+/// counter zone. On the weaker evidence of a lost shoulder the hips must be
+/// seen at [`HIP_CONF`]: a pose model guesses hips hidden by a desk at up
+/// to about 0.6, and a guess must not make a seated clerk (or a colleague
+/// looking down) a visitor.
+fn back_at_counter(p: &Person, g: &Geometry) -> bool {
+    let conf = match back_turned(p, g) {
+        None => return false,
+        Some(Back::Seen) => g.min_conf,
+        Some(Back::Likely) => HIP_CONF,
+    };
+    hip_mid(p, conf).is_some_and(|h| g.counter_zone.contains(h))
 }
 
 /// Someone other than the clerk waiting at the counter: the torso in the
@@ -393,7 +414,7 @@ fn back_turned(p: &Person, g: &Geometry) -> bool {
 /// nothing about a visitor in front of the desk. A colleague seated at the
 /// next window faces the camera, and their hips do not count.
 fn at_counter(p: &Person, g: &Geometry) -> bool {
-    in_counter_zone(p, g) || (back_turned(p, g) && hips_in_counter_zone(p, g))
+    in_counter_zone(p, g) || back_at_counter(p, g)
 }
 
 /// Baseline samples need the face above the shoulder line only from

@@ -366,6 +366,7 @@ impl MotionTracker {
 /// neither a rest (0.7) nor clearly not one (0.3), and above the 0.15 up to
 /// which slouching may be called.
 pub const CUES_DISAGREE_FLOOR: f32 = 0.2;
+const _: () = assert!(CUES_DISAGREE_FLOOR > crate::rules::engine::SLOUCH_HEAD_MAX && CUES_DISAGREE_FLOOR < 0.3);
 
 /// The head-on-desk cues taken one by one, each against the baseline, so
 /// that their agreement can be counted without any learnt weights.
@@ -448,6 +449,19 @@ mod tests {
         assert!(sink(&measures(0.5, Some(0.45))).unwrap() < 0.1);
         // Without the face, it cannot be told.
         assert_eq!(sink(&measures(0.3, None)), None);
+    }
+
+    #[test]
+    fn the_cues_floor_needs_sunk_shoulders_and_agreeing_cues() {
+        let all = HeadCues { sunk: true, head_low: true, face_lost: true, hands_at_head: true, still: true };
+        assert_eq!(all.floor(), Some(0.5));
+        // A still head with the face lost: slouching is not called over it.
+        let two = HeadCues { head_low: false, hands_at_head: false, ..all };
+        assert_eq!(two.floor(), Some(CUES_DISAGREE_FLOOR));
+        // Two other cues say nothing on their own.
+        assert_eq!(HeadCues { face_lost: false, still: false, ..all }.floor(), None);
+        // Nor does anything without the shoulders sunk.
+        assert_eq!(HeadCues { sunk: false, ..all }.floor(), None);
     }
 
     #[test]

@@ -352,6 +352,26 @@ fn a_visitor_standing_in_front_of_the_clerk_is_never_the_clerk() {
 }
 
 #[test]
+fn a_clerk_with_the_face_down_and_a_guessed_hip_at_the_counter_stays_the_clerk() {
+    let g = Geometry {
+        counter_zone: Polygon(vec![Point::new(0.0, 620.0), Point::new(1000.0, 620.0), Point::new(1000.0, 1000.0), Point::new(0.0, 1000.0)]),
+        ..geometry(true)
+    };
+    // Face lost (looking down), a shoulder hidden by the monitor, the hips
+    // behind the desk guessed at 0.6 inside a counter zone drawn over them.
+    let mut p = clerk(400.0);
+    for i in FACE {
+        p.keypoints[i].conf = 0.1;
+    }
+    p.keypoints[kp::RIGHT_SHOULDER].conf = 0.1;
+    for i in [kp::LEFT_HIP, kp::RIGHT_HIP] {
+        p.keypoints[i].conf = 0.6;
+    }
+    let o = observe(&[p], &g, None, Motion::default());
+    assert!(o.present && !o.citizen_at_counter);
+}
+
+#[test]
 fn a_visitor_whose_far_shoulder_flickers_stays_at_the_counter() {
     let g = geometry(true);
     // Shoulders at y 600, just above the counter zone; hips in it.
