@@ -326,10 +326,9 @@ pub fn find_clerk_near(people: &[Person], g: &Geometry, baseline: Option<&Baseli
             // At the counter with their back to the camera (the torso in
             // the counter zone, or the hips, for a visitor standing right
             // in front of the clerk): a citizen, even where they hide the
-            // clerk.
-            // Only a back seen (both shoulders swapped) excludes someone:
-            // a clerk resting the head on the desk loses the face and often
-            // a shoulder, and must stay the clerk.
+            // clerk. Only a back seen (both shoulders swapped) counts here,
+            // not a lost shoulder: a clerk resting the head on the desk
+            // loses the face and often a shoulder, and stays the clerk.
             let back_seen = back_turned(p, g) == Some(Back::Seen);
             let visitor = back_seen && (counter || hip_mid(p, g.min_conf).is_some_and(|h| g.counter_zone.contains(h)));
             (inside > 0 && !visitor).then_some((i, inside, !counter, near(p), p.score, facing))
