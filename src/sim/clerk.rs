@@ -374,6 +374,42 @@ pub fn walking(x: f32, z: f32, dir: f32, t: f64, d: &Dims) -> Figure {
     )
 }
 
+/// How a clerk moves the chair between segments: at each segment's start,
+/// with probability `move_p`, to a new resting place up to `back_max_m`
+/// back from the desk (or pulled in again). `back_max_m = 0`: never.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ChairHabit {
+    pub move_p: f32,
+    pub back_max_m: f32,
+    pub seed: u64,
+}
+
+impl ChairHabit {
+    /// A random habit: a third of clerks keep the chair where it is, the
+    /// rest roll back 10–70 cm at times, for a segment or several.
+    pub fn draw(rng: &mut Rng) -> ChairHabit {
+        if rng.chance(1.0 / 3.0) {
+            return ChairHabit { seed: rng.next_u64(), ..ChairHabit::default() };
+        }
+        ChairHabit { move_p: rng.range(0.1, 0.4), back_max_m: rng.range(0.2, 0.7), seed: rng.next_u64() }
+    }
+}
+
+/// Where the chair is for a segment of this kind when it rests `seat` m
+/// from its usual place: work at the desk (typing, writing, leaning on it,
+/// the head on it, picking something up beside it) pulls it in; sitting,
+/// reading, leaning back, turning aside, crossing the legs, sliding down
+/// or bending over a phone keep it where it is.
+fn seat_for(clerk: Clerk, seat: f32) -> f32 {
+    let at_desk = match clerk {
+        Clerk::Busy { form } => matches!(form, BusyForm::Typing | BusyForm::Writing),
+        Clerk::Slouch { form, .. } => !matches!(form, SlouchForm::SlidDown | SlouchForm::NeckBend),
+        Clerk::HeadOnDesk { .. } | Clerk::PickUp | Clerk::Standing | Clerk::Away => true,
+        Clerk::Upright | Clerk::CrossedLegs { .. } => false,
+    };
+    if at_desk { seat.max(-0.08) } else { seat }
+}
+
 /// The clerk's scripted timeline.
 #[derive(Debug, Clone)]
 pub struct ClerkTrack {
@@ -386,17 +422,25 @@ pub struct ClerkTrack {
 }
 
 impl ClerkTrack {
-    pub fn new(sc: &Scenario, rng: &mut Rng, traits: Traits, scene: Scene, chair_drift_m: f32) -> Self {
+    pub fn new(sc: &Scenario, rng: &mut Rng, traits: Traits, scene: Scene, chair_drift_m: f32, habit: ChairHabit) -> Self {
         let spans: Vec<_> = sc.segment_spans().into_iter().map(|(s, e, seg)| (s, e, seg.clerk)).collect();
         let mut chair = 0.0f32;
+        // The chair's resting place (m, negative: back from the desk), from
+        // its own stream so that a window whose clerk never moves the chair
+        // draws exactly what it drew before chair moves were simulated.
+        let mut seats = Rng::new(habit.seed);
+        let mut seat = 0.0f32;
         let vars = spans
             .iter()
-            .map(|_| {
+            .map(|&(_, _, clerk)| {
                 chair = (0.6 * chair + rng.range(-chair_drift_m, chair_drift_m)).clamp(-chair_drift_m, chair_drift_m);
+                if habit.back_max_m > 0.0 && seats.chance(habit.move_p) {
+                    seat = if seats.chance(0.35) { 0.0 } else { -seats.range(0.1, habit.back_max_m) };
+                }
                 Variation {
                     side: if rng.chance(0.5) { 1.0 } else { -1.0 },
                     u: [rng.uniform(), rng.uniform(), rng.uniform(), rng.uniform()],
-                    chair_z: chair,
+                    chair_z: chair + seat_for(clerk, seat),
                 }
             })
             .collect();
@@ -525,10 +569,38 @@ mod tests {
     #[test]
     fn away_walks_off_then_vanishes() {
         let sc = Scenario::new("a", "").then(10.0, Clerk::Upright).then(60.0, Clerk::Away).then(10.0, Clerk::Upright);
-        let tr = ClerkTrack::new(&sc, &mut Rng::new(1), Traits::default(), Scene::default(), 0.0);
+        let tr = ClerkTrack::new(&sc, &mut Rng::new(1), Traits::default(), Scene::default(), 0.0, ChairHabit::default());
         assert!(tr.figure_at(11.5).is_some());
         assert!(tr.figure_at(30.0).is_none());
         assert!(tr.figure_at(68.5).is_some());
         assert!(tr.figure_at(75.0).is_some());
+    }
+
+    #[test]
+    fn a_chair_habit_rolls_back_when_sitting_and_pulls_in_to_work() {
+        let mut sc = Scenario::new("c", "");
+        for _ in 0..30 {
+            sc = sc
+                .then(60.0, Clerk::Upright)
+                .then(60.0, Clerk::Busy { form: BusyForm::Typing })
+                .then(60.0, Clerk::HeadOnDesk { form: HeadForm::default(), trunk_deg: 55.0 });
+        }
+        let habit = ChairHabit { move_p: 0.5, back_max_m: 0.6, seed: 7 };
+        let tr = ClerkTrack::new(&sc, &mut Rng::new(1), Traits::default(), Scene::default(), 0.0, habit);
+        let seats: Vec<(Clerk, f32)> = tr.spans.iter().zip(&tr.vars).map(|(s, v)| (s.2, v.chair_z)).collect();
+        let upright: Vec<f32> = seats.iter().filter(|s| s.0 == Clerk::Upright).map(|s| s.1).collect();
+        assert!(upright.iter().any(|&z| z < -0.2), "never rolled back: {upright:?}");
+        assert!(upright.iter().any(|&z| z == 0.0), "never pulled in: {upright:?}");
+        assert!(seats.iter().filter(|s| s.0 != Clerk::Upright).all(|s| s.1 >= -0.08), "{seats:?}");
+        // Without a habit the chair stays where it was drawn before.
+        let still = ClerkTrack::new(
+            &sc,
+            &mut Rng::new(1),
+            Traits::default(),
+            Scene::default(),
+            0.0,
+            ChairHabit { seed: 7, ..ChairHabit::default() },
+        );
+        assert!(still.vars.iter().all(|v| v.chair_z == 0.0));
     }
 }

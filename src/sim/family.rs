@@ -24,7 +24,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::body::build;
 use super::camera::Camera;
-use super::clerk::{IdleSample, Setting, Traits, Variation, pose_spec};
+use super::clerk::{ChairHabit, IdleSample, Setting, Traits, Variation, pose_spec};
 use super::evaluate::{Score, run_rules_with, score};
 use super::noise::{Rng, mix};
 use super::scenario::{Clerk, Scenario};
@@ -60,6 +60,8 @@ pub struct WindowDraw {
     /// What the installer wrote as `camera_tilt_deg`.
     pub configured_tilt_deg: f32,
     pub scenario: Scenario,
+    /// How the clerk rolls the chair back from the desk and in again.
+    pub chair: ChairHabit,
     pub seed: u64,
 }
 
@@ -125,7 +127,10 @@ pub fn draw_window(family: u64, index: usize, minutes: f32) -> WindowDraw {
     }
     let configured_tilt_deg = (camera.tilt_deg + rng.range(-5.0, 5.0)).clamp(0.0, 60.0).round();
     let scenario = random_script(&mut rng, &format!("w{index:03}"), minutes, legs_visible);
-    WindowDraw { index, camera, traits, scene, legs_visible, configured_tilt_deg, scenario, seed }
+    // The chair from its own stream, so that every other draw is as before
+    // chair moves were simulated.
+    let chair = ChairHabit::draw(&mut Rng::new(mix(seed, 0xC4A1_0001)));
+    WindowDraw { index, camera, traits, scene, legs_visible, configured_tilt_deg, scenario, chair, seed }
 }
 
 impl WindowDraw {
@@ -140,6 +145,7 @@ impl WindowDraw {
             traits: self.traits,
             scene: self.scene,
             chair_drift_m: 0.04,
+            chair: self.chair,
             varied_citizens: true,
             legs_visible: self.legs_visible,
             seed: mix(self.seed, 0xC0FFEE),
@@ -412,22 +418,24 @@ mod held_out {
         let report = evaluate(HELD_OUT, 200, 60.0, 2, Start::Cold);
         let all = report.total(|_| true);
         // The measured figures (docs/accuracy.md), rounded down: they guard
-        // against regressions. The target (0.95 / 0.90 for every
-        // rule) is missed here by head on desk (0.936 / 0.891; the cue
-        // model fitted on both tuning families doubled its recall on the
-        // blind second independent simulator and cost this family 0.016);
-        // raise a floor when a change lifts its figure.
+        // against regressions, and are not the target (0.95 / 0.90
+        // for every rule). Since clerks roll their chairs back and pull
+        // them in ([`ChairHabit`], 2026-12-06), slouching and greeting fall
+        // far short: the baseline does not follow the chair (a clerk pulled
+        // in nearer than where the baseline was learnt reads as sunk, one
+        // rolled back as risen). Raise a floor when a change lifts its
+        // figure.
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.96, 0.91),
-            (RuleCode::HeadOnDesk, 0.93, 0.89),
-            (RuleCode::CrossedLegs, 0.95, 0.99),
-            (RuleCode::NotStandingToGreet, 0.99, 0.93),
+            (RuleCode::Slouching, 0.85, 0.84),
+            (RuleCode::HeadOnDesk, 0.93, 0.88),
+            (RuleCode::CrossedLegs, 0.97, 0.93),
+            (RuleCode::NotStandingToGreet, 0.99, 0.86),
         ];
         assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        assert_floors(&inside, &[(RuleCode::Slouching, 0.95, 0.95), (RuleCode::HeadOnDesk, 0.96, 0.91)], "recommended placement");
+        assert_floors(&inside, &[(RuleCode::Slouching, 0.81, 0.92), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
     }
 
     #[test]
@@ -436,10 +444,10 @@ mod held_out {
         let all = evaluate(FRESH, 200, 60.0, 2, Start::Cold).total(|_| true);
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.96, 0.89),
-            (RuleCode::HeadOnDesk, 0.95, 0.91),
-            (RuleCode::CrossedLegs, 0.95, 0.86),
-            (RuleCode::NotStandingToGreet, 0.97, 0.95),
+            (RuleCode::Slouching, 0.80, 0.84),
+            (RuleCode::HeadOnDesk, 0.93, 0.90),
+            (RuleCode::CrossedLegs, 0.97, 0.83),
+            (RuleCode::NotStandingToGreet, 0.98, 0.90),
         ];
         assert_floors(&all, &floors, "every window");
     }
@@ -447,15 +455,15 @@ mod held_out {
     #[test]
     fn third_family_meets_its_measured_figures() {
         // The third report family (docs/accuracy.md), rounded down. Its
-        // slouching, crossed-legs and greeting recall fall short of 0.90;
-        // the floors record what it measured, not the target.
+        // slouching, crossed-legs and greeting figures fall short of the
+        // target; the floors record what it measured.
         let all = evaluate(THIRD, 200, 60.0, 2, Start::Cold).total(|_| true);
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.94, 0.84),
-            (RuleCode::HeadOnDesk, 0.96, 0.90),
-            (RuleCode::CrossedLegs, 0.94, 0.75),
-            (RuleCode::NotStandingToGreet, 0.99, 0.88),
+            (RuleCode::Slouching, 0.75, 0.78),
+            (RuleCode::HeadOnDesk, 0.95, 0.89),
+            (RuleCode::CrossedLegs, 0.93, 0.64),
+            (RuleCode::NotStandingToGreet, 0.99, 0.82),
         ];
         assert_floors(&all, &floors, "every window");
     }

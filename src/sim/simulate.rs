@@ -9,7 +9,7 @@ use crate::vision::Person;
 
 use super::camera::Camera;
 use super::citizen::CitizenTrack;
-use super::clerk::{ClerkTrack, Traits};
+use super::clerk::{ChairHabit, ClerkTrack, Traits};
 use super::detector::detect;
 use super::noise::{Rng, mix};
 use super::occlusion::{Capsule, body_capsules, classify};
@@ -30,6 +30,8 @@ pub struct SimConfig {
     pub scene: Scene,
     /// How far the chair drifts between segments (m, each way).
     pub chair_drift_m: f32,
+    /// How the clerk rolls the chair back from the desk and in again.
+    pub chair: ChairHabit,
     /// Citizens of every build (otherwise all of average build).
     pub varied_citizens: bool,
     /// Frames per second (default 2).
@@ -58,6 +60,7 @@ impl Default for SimConfig {
             traits: Traits::default(),
             scene: Scene::default(),
             chair_drift_m: 0.0,
+            chair: ChairHabit::default(),
             varied_citizens: false,
             fps: 2.0,
             noise_px: 3.0,
@@ -128,7 +131,7 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
     let mut motion = Rng::new(mix(cfg.seed, 1));
     let mut drops = Rng::new(mix(cfg.seed, 2));
     let mut misses = Rng::new(mix(cfg.seed, 3));
-    let clerk = ClerkTrack::new(sc, &mut motion, cfg.traits, cfg.scene, cfg.chair_drift_m);
+    let clerk = ClerkTrack::new(sc, &mut motion, cfg.traits, cfg.scene, cfg.chair_drift_m, cfg.chair);
     let citizens = CitizenTrack::new(sc, &mut motion, &cfg.scene, cfg.varied_citizens);
     let (mut gap_clerk, mut gap_citizen) = (Gap::default(), Gap::default());
     let n = (sc.duration_secs() * cfg.fps as f64).floor().max(0.0) as u64;
