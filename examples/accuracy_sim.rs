@@ -39,10 +39,20 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         for w in &report.windows {
             for (r, t, form) in &w.false_events {
-                println!("false  w{} {r} at {t:.0} in {form} (shoulders {:.0} px)", w.index, w.shoulder_px);
+                println!(
+                    "false  w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}",
+                    w.index,
+                    w.shoulder_px,
+                    family::draw_window(seed, w.index, 1.0).chair.back_max_m > 0.0
+                );
             }
             for (r, t, form) in &w.missed {
-                println!("missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px)", w.index, w.shoulder_px);
+                println!(
+                    "missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}",
+                    w.index,
+                    w.shoulder_px,
+                    family::draw_window(seed, w.index, 1.0).chair.back_max_m > 0.0
+                );
             }
         }
         return;
@@ -217,7 +227,7 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
     for (t, o, tr, ready, seen) in rows.iter().filter(|r| (r.0 - at).abs() < 40.0).step_by(2) {
         let m = o.measures;
         println!(
-            "{t:>7.1} {:<13} present {} {:?} trunk {:>5} neck {:>5} head {:?} p {:>4} drop {:>5} hd {:>5} hdesk {:>5} face {}/{} wrist {:>5} cit {} base {ready} people {seen}",
+            "{t:>7.1} {:<13} {seen} present {} {:?} trunk {:>5} neck {:>5} head {:?} p {:>4} drop {:>5} hd {:>5} hdesk {:>5} face {}/{} wrist {:>5} cit {} base {ready} ",
             tr.form,
             o.present,
             o.posture,

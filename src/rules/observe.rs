@@ -183,6 +183,10 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         obs.posture = match (m, both) {
             (Some(m), _) if m.drop <= -posture::STAND_RISE => Some(Posture::Standing),
             (Some(m), _) if m.drop >= -posture::SIT_RISE => Some(Posture::Sitting),
+            // Risen part way with the shoulders narrower: the chair rolled
+            // back from the desk (further from the camera the shoulders lie
+            // higher in the image), not a clerk getting up.
+            (Some(m), _) if m.scale <= posture::ROLLED_BACK_SCALE => Some(Posture::Sitting),
             (Some(_), _) => None,
             (None, Some((l, r))) => {
                 let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
@@ -230,7 +234,11 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // sight above the desk: that is a clerk on their feet whom the
             // desk line alone reads as seated (leaning over the counter).
             let standing_in_sight = obs.posture == Some(Posture::Standing) && hips.is_some();
-            let seated = obs.posture == Some(Posture::Sitting)
+            // Nor a frame seated only because the chair rolled back: the
+            // baseline is the clerk at the desk, and one learnt further back
+            // would read the clerk pulled in again as sunk.
+            let rolled_back = m.is_some_and(|m| m.drop < -posture::SIT_RISE);
+            let seated = (obs.posture == Some(Posture::Sitting) && !rolled_back)
                 || (by_desk == Some(Posture::Sitting) && !standing_in_sight)
                 || (baseline.is_none() && obs.posture.is_none());
             let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();

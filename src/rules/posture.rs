@@ -219,6 +219,9 @@ pub fn angles(m: &Measures, elevation_deg: f32) -> (f32, Option<f32>) {
 /// within `SIT_RISE` is sitting, between is unknown.
 pub const STAND_RISE: f32 = 0.55;
 pub const SIT_RISE: f32 = 0.35;
+/// Between the two, shoulders this share of the baseline's width or
+/// narrower are a clerk whose chair has rolled back: sitting.
+pub const ROLLED_BACK_SCALE: f32 = 0.93;
 
 /// The head-on-desk cues combined: the shoulders' sink, the head's sink
 /// relative to the shoulders, the head's height above the desk line, the

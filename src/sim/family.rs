@@ -430,7 +430,7 @@ mod held_out {
             (RuleCode::Slouching, 0.85, 0.84),
             (RuleCode::HeadOnDesk, 0.93, 0.88),
             (RuleCode::CrossedLegs, 0.97, 0.93),
-            (RuleCode::NotStandingToGreet, 0.99, 0.86),
+            (RuleCode::NotStandingToGreet, 0.99, 0.88),
         ];
         assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
@@ -447,7 +447,7 @@ mod held_out {
             (RuleCode::Slouching, 0.80, 0.84),
             (RuleCode::HeadOnDesk, 0.93, 0.90),
             (RuleCode::CrossedLegs, 0.97, 0.83),
-            (RuleCode::NotStandingToGreet, 0.98, 0.90),
+            (RuleCode::NotStandingToGreet, 0.98, 0.92),
         ];
         assert_floors(&all, &floors, "every window");
     }
@@ -463,7 +463,7 @@ mod held_out {
             (RuleCode::Slouching, 0.75, 0.78),
             (RuleCode::HeadOnDesk, 0.95, 0.89),
             (RuleCode::CrossedLegs, 0.93, 0.64),
-            (RuleCode::NotStandingToGreet, 0.99, 0.82),
+            (RuleCode::NotStandingToGreet, 0.99, 0.84),
         ];
         assert_floors(&all, &floors, "every window");
     }

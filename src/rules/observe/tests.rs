@@ -439,3 +439,21 @@ fn a_visitor_whose_hips_are_at_the_counter_is_at_the_counter() {
     assert!(facing(&colleague, &g));
     assert!(!observe(&[clerk(400.0), colleague], &g, None, Motion::default()).citizen_at_counter);
 }
+
+#[test]
+fn a_chair_rolled_back_reads_as_sitting_and_teaches_the_baseline_nothing() {
+    let b = base(400.0);
+    let g = geometry(false);
+    // Risen 0.45 shoulder widths, as wide as usual: half up, unknown.
+    let half_up = moved(clerk(400.0), &UPPER, 0.0, -72.0);
+    assert_eq!(observe(&[half_up.clone()], &g, Some(&b), Motion::default()).posture, None);
+    // The same rise with the shoulders 12 % narrower: the chair rolled back
+    // from the desk, further from the camera. Sitting, but no sample.
+    let mut back = half_up;
+    back.keypoints[kp::LEFT_SHOULDER].x -= 9.5;
+    back.keypoints[kp::RIGHT_SHOULDER].x += 9.5;
+    let o = observe(&[back], &g, Some(&b), Motion::default());
+    assert_eq!(o.posture, Some(Posture::Sitting));
+    assert_eq!(o.sample, None);
+    assert!(o.trunk_deg.is_some_and(|t| t < 1.0), "{:?}", o.trunk_deg);
+}
