@@ -200,9 +200,13 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             let elevation = posture::sight_elevation_deg(g.tilt_deg, b.shoulder_px[1], g.width, g.height, posture::DEFAULT_HFOV_DEG);
             let (trunk, neck) = posture::angles(&m, elevation);
             let seated = obs.posture == Some(Posture::Sitting);
-            obs.trunk_deg = seated.then_some(trunk);
+            // Come nearer the camera with the head as usual over the
+            // shoulders: a chair pulled in, or a slouch; trunk and sink
+            // cannot tell ([`posture::PULLED_IN_SCALE`]).
+            let pulled_in = m.scale >= posture::PULLED_IN_SCALE && m.head_drop.is_some_and(|hd| hd < posture::PULLED_IN_HEAD);
+            obs.trunk_deg = seated.then_some(trunk).filter(|_| !pulled_in);
             obs.neck_deg = neck.filter(|_| seated);
-            obs.sink = posture::sink(&m).filter(|_| seated);
+            obs.sink = posture::sink(&m).filter(|_| seated && !pulled_in);
             // The learnt cue model, never below what the cues' plain
             // agreement allows: a model fitted on one simulator may miss a
             // head on the desk that several cues agree on elsewhere.

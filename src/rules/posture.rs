@@ -220,8 +220,19 @@ pub fn angles(m: &Measures, elevation_deg: f32) -> (f32, Option<f32>) {
 pub const STAND_RISE: f32 = 0.55;
 pub const SIT_RISE: f32 = 0.35;
 /// Between the two, shoulders this share of the baseline's width or
-/// narrower are a clerk whose chair has rolled back: sitting.
+/// narrower are a clerk whose chair has rolled back: sitting (further from
+/// a raised camera, the shoulders lie higher in the image).
 pub const ROLLED_BACK_SCALE: f32 = 0.93;
+/// Shoulders at least this share of the baseline's width, with the head
+/// dropped against them by less than [`PULLED_IN_HEAD`] shoulder widths:
+/// the clerk has come nearer the camera. Seen from above, nearer is lower,
+/// so the shoulders' sink says nothing of the trunk: the chair pulled in
+/// to the desk looks like a slouch, while a clerk who bends forward drops
+/// the head against the shoulders too. Trunk and sink are then unknown.
+/// Chosen on three tuning sets at once (ours and the second and third
+/// independent simulators; `docs/accuracy.md`).
+pub const PULLED_IN_SCALE: f32 = 1.07;
+pub const PULLED_IN_HEAD: f32 = 0.05;
 
 /// The head-on-desk cues combined: the shoulders' sink, the head's sink
 /// relative to the shoulders, the head's height above the desk line, the

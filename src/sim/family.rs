@@ -427,7 +427,7 @@ mod held_out {
         // figure.
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.85, 0.84),
+            (RuleCode::Slouching, 0.87, 0.83),
             (RuleCode::HeadOnDesk, 0.93, 0.88),
             (RuleCode::CrossedLegs, 0.97, 0.93),
             (RuleCode::NotStandingToGreet, 0.99, 0.88),
@@ -435,7 +435,7 @@ mod held_out {
         assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        assert_floors(&inside, &[(RuleCode::Slouching, 0.81, 0.92), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
+        assert_floors(&inside, &[(RuleCode::Slouching, 0.84, 0.91), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
     }
 
     #[test]
@@ -444,7 +444,7 @@ mod held_out {
         let all = evaluate(FRESH, 200, 60.0, 2, Start::Cold).total(|_| true);
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.80, 0.84),
+            (RuleCode::Slouching, 0.83, 0.84),
             (RuleCode::HeadOnDesk, 0.93, 0.90),
             (RuleCode::CrossedLegs, 0.97, 0.83),
             (RuleCode::NotStandingToGreet, 0.98, 0.92),
@@ -460,7 +460,7 @@ mod held_out {
         let all = evaluate(THIRD, 200, 60.0, 2, Start::Cold).total(|_| true);
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.75, 0.78),
+            (RuleCode::Slouching, 0.77, 0.78),
             (RuleCode::HeadOnDesk, 0.95, 0.89),
             (RuleCode::CrossedLegs, 0.93, 0.64),
             (RuleCode::NotStandingToGreet, 0.99, 0.84),

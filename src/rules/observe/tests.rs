@@ -457,3 +457,24 @@ fn a_chair_rolled_back_reads_as_sitting_and_teaches_the_baseline_nothing() {
     assert_eq!(o.sample, None);
     assert!(o.trunk_deg.is_some_and(|t| t < 1.0), "{:?}", o.trunk_deg);
 }
+
+#[test]
+fn a_clerk_come_nearer_with_the_head_as_usual_is_no_slouch_one_bent_over_is() {
+    let b = base(400.0);
+    // The same clerk 10 % nearer the camera (the chair pulled in): every
+    // upper-body point scaled about the shoulders, which lie 0.3 widths
+    // lower in the image, as seen from above.
+    let mut near = clerk(400.0);
+    for &i in &UPPER {
+        let k = &mut near.keypoints[i];
+        k.x = 500.0 + (k.x - 500.0) * 1.1;
+        k.y = 448.0 + (k.y - 400.0) * 1.1;
+    }
+    let o = see(&[near.clone()], &b);
+    assert_eq!(o.posture, Some(Posture::Sitting));
+    assert_eq!((o.trunk_deg, o.sink), (None, None), "nearer, or a slouch: the image cannot tell");
+    // As near and as low, but the head dropped against the shoulders: bent.
+    let bent = moved(near, &FACE, 0.0, 35.0);
+    let o = see(&[bent], &b);
+    assert!(o.trunk_deg.is_some_and(|t| t > 15.0) && o.sink.is_some(), "{:?} {:?}", o.trunk_deg, o.sink);
+}
