@@ -186,7 +186,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // Risen part way with the shoulders narrower: the chair rolled
             // back from the desk (further from the camera the shoulders lie
             // higher in the image), not a clerk getting up.
-            (Some(m), _) if m.scale <= posture::ROLLED_BACK_SCALE => Some(Posture::Sitting),
+            (Some(m), _) if (posture::ROLLED_BACK_MIN_SCALE..=posture::ROLLED_BACK_SCALE).contains(&m.scale) => Some(Posture::Sitting),
             (Some(_), _) => None,
             (None, Some((l, r))) => {
                 let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
@@ -205,6 +205,8 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // cannot tell ([`posture::PULLED_IN_SCALE`]).
             let pulled_in = m.scale >= posture::PULLED_IN_SCALE && m.head_drop.is_some_and(|hd| hd < posture::PULLED_IN_HEAD);
             obs.trunk_deg = seated.then_some(trunk).filter(|_| !pulled_in);
+            // The neck still counts: the head is level over the shoulders,
+            // so the frame says "not slouching" by the neck alone.
             obs.neck_deg = neck.filter(|_| seated);
             obs.sink = posture::sink(&m).filter(|_| seated && !pulled_in);
             // The learnt cue model, never below what the cues' plain

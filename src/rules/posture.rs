@@ -223,6 +223,9 @@ pub const SIT_RISE: f32 = 0.35;
 /// narrower are a clerk whose chair has rolled back: sitting (further from
 /// a raised camera, the shoulders lie higher in the image).
 pub const ROLLED_BACK_SCALE: f32 = 0.93;
+/// ... but no narrower than this: a clerk turned far away (a 40° turn
+/// alone gives 0.77) part way up is not judged.
+pub const ROLLED_BACK_MIN_SCALE: f32 = 0.75;
 /// Shoulders at least this share of the baseline's width, with the head
 /// dropped against them by less than [`PULLED_IN_HEAD`] shoulder widths:
 /// the clerk has come nearer the camera. Seen from above, nearer is lower,

@@ -452,8 +452,19 @@ fn a_chair_rolled_back_reads_as_sitting_and_teaches_the_baseline_nothing() {
     let mut back = half_up;
     back.keypoints[kp::LEFT_SHOULDER].x -= 9.5;
     back.keypoints[kp::RIGHT_SHOULDER].x += 9.5;
-    let o = observe(&[back], &g, Some(&b), Motion::default());
+    let o = observe(&[back.clone()], &g, Some(&b), Motion::default());
     assert_eq!(o.posture, Some(Posture::Sitting));
+    // Far narrower is a turn, not a roll: still unknown.
+    let mut turned = back;
+    turned.keypoints[kp::LEFT_SHOULDER].x -= 30.0;
+    turned.keypoints[kp::RIGHT_SHOULDER].x += 30.0;
+    assert_eq!(observe(&[turned], &g, Some(&b), Motion::default()).posture, None);
+    let o = observe(&[moved(clerk(400.0), &UPPER, 0.0, -72.0)], &g, Some(&b), Motion::default());
+    assert_eq!(o.posture, None);
+    let mut back = moved(clerk(400.0), &UPPER, 0.0, -72.0);
+    back.keypoints[kp::LEFT_SHOULDER].x -= 9.5;
+    back.keypoints[kp::RIGHT_SHOULDER].x += 9.5;
+    let o = observe(&[back], &g, Some(&b), Motion::default());
     assert_eq!(o.sample, None);
     assert!(o.trunk_deg.is_some_and(|t| t < 1.0), "{:?}", o.trunk_deg);
 }
@@ -473,6 +484,7 @@ fn a_clerk_come_nearer_with_the_head_as_usual_is_no_slouch_one_bent_over_is() {
     let o = see(&[near.clone()], &b);
     assert_eq!(o.posture, Some(Posture::Sitting));
     assert_eq!((o.trunk_deg, o.sink), (None, None), "nearer, or a slouch: the image cannot tell");
+    assert!(o.neck_deg.is_some_and(|n| n < 5.0), "the head level over the shoulders: {:?}", o.neck_deg);
     // As near and as low, but the head dropped against the shoulders: bent.
     let bent = moved(near, &FACE, 0.0, 35.0);
     let o = see(&[bent], &b);
