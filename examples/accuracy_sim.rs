@@ -38,21 +38,13 @@ fn main() {
     eprintln!("{n} windows × {minutes} min in {:.0} s", t0.elapsed().as_secs_f64());
     if args.iter().any(|a| a == "--list") {
         for w in &report.windows {
+            // Whether the window's clerk moves the chair (drawn once).
+            let chair = family::draw_window(seed, w.index, 1.0).chair.back_max_m > 0.0;
             for (r, t, form) in &w.false_events {
-                println!(
-                    "false  w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}",
-                    w.index,
-                    w.shoulder_px,
-                    family::draw_window(seed, w.index, 1.0).chair.back_max_m > 0.0
-                );
+                println!("false  w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}", w.index, w.shoulder_px, chair);
             }
             for (r, t, form) in &w.missed {
-                println!(
-                    "missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}",
-                    w.index,
-                    w.shoulder_px,
-                    family::draw_window(seed, w.index, 1.0).chair.back_max_m > 0.0
-                );
+                println!("missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}", w.index, w.shoulder_px, chair);
             }
         }
         return;

@@ -186,7 +186,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // Risen part way with the shoulders narrower: the chair rolled
             // back from the desk (further from the camera the shoulders lie
             // higher in the image), not a clerk getting up.
-            (Some(m), _) if (posture::ROLLED_BACK_MIN_SCALE..=posture::ROLLED_BACK_SCALE).contains(&m.scale) => Some(Posture::Sitting),
+            (Some(m), _) if m.rolled_back() => Some(Posture::Sitting),
             (Some(_), _) => None,
             (None, Some((l, r))) => {
                 let (sw, mid) = (Point::distance(l, r), Point::midpoint(l, r));
@@ -203,7 +203,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // Come nearer the camera with the head as usual over the
             // shoulders: a chair pulled in, or a slouch; trunk and sink
             // cannot tell ([`posture::PULLED_IN_SCALE`]).
-            let pulled_in = m.scale >= posture::PULLED_IN_SCALE && m.head_drop.is_some_and(|hd| hd < posture::PULLED_IN_HEAD);
+            let pulled_in = m.pulled_in();
             obs.trunk_deg = seated.then_some(trunk).filter(|_| !pulled_in);
             // The neck still counts: the head is level over the shoulders,
             // so the frame says "not slouching" by the neck alone.
@@ -243,8 +243,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // Nor a frame seated only because the chair rolled back: the
             // baseline is the clerk at the desk, and one learnt further back
             // would read the clerk pulled in again as sunk.
-            let rolled_back = m.is_some_and(|m| m.drop < -posture::SIT_RISE);
-            let seated = (obs.posture == Some(Posture::Sitting) && !rolled_back)
+            let seated = (obs.posture == Some(Posture::Sitting) && !m.is_some_and(|m| m.rolled_back()))
                 || (by_desk == Some(Posture::Sitting) && !standing_in_sight)
                 || (baseline.is_none() && obs.posture.is_none());
             let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();

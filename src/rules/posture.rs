@@ -237,6 +237,21 @@ pub const ROLLED_BACK_MIN_SCALE: f32 = 0.75;
 pub const PULLED_IN_SCALE: f32 = 1.07;
 pub const PULLED_IN_HEAD: f32 = 0.05;
 
+impl Measures {
+    /// Risen part way ([`SIT_RISE`]..[`STAND_RISE`]) with the shoulders
+    /// narrower ([`ROLLED_BACK_MIN_SCALE`]..=[`ROLLED_BACK_SCALE`]): the
+    /// chair rolled back from the desk.
+    pub fn rolled_back(&self) -> bool {
+        self.drop < -SIT_RISE && self.drop > -STAND_RISE && (ROLLED_BACK_MIN_SCALE..=ROLLED_BACK_SCALE).contains(&self.scale)
+    }
+
+    /// Come nearer the camera with the head as usual over the shoulders
+    /// ([`PULLED_IN_SCALE`]).
+    pub fn pulled_in(&self) -> bool {
+        self.scale >= PULLED_IN_SCALE && self.head_drop.is_some_and(|hd| hd < PULLED_IN_HEAD)
+    }
+}
+
 /// The head-on-desk cues combined: the shoulders' sink, the head's sink
 /// relative to the shoulders, the head's height above the desk line, the
 /// face lost, the hands at the head, how still the head and hands have
