@@ -219,8 +219,11 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
     for (t, o, tr, ready, seen) in rows.iter().filter(|r| (r.0 - at).abs() < 40.0).step_by(2) {
         let m = o.measures;
         println!(
-            "{t:>7.1} {:<13} {seen} present {} {:?} trunk {:>5} neck {:>5} head {:?} p {:>4} drop {:>5} hd {:>5} hdesk {:>5} face {}/{} wrist {:>5} cit {} base {ready} ",
+            "{t:>7.1} {:<13} true {:>3.0}/{:<3.0} chair {:>5.2} {seen} present {} {:?} trunk {:>5} neck {:>5} head {:?} p {:>4} drop {:>5} scale {:>5} hd {:>5} hdesk {:>5} face {}/{} wrist {:>5} cit {} base {ready} ",
             tr.form,
+            tr.trunk_deg,
+            tr.neck_deg,
+            tr.chair_m,
             o.present,
             o.posture,
             o.trunk_deg.map_or("-".into(), |v| format!("{v:.0}")),
@@ -228,6 +231,7 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
             o.head_on_desk,
             o.head_on_desk_p.map_or("-".into(), |v| format!("{v:.2}")),
             m.map_or("-".into(), |m| format!("{:.2}", m.drop)),
+            m.map_or("-".into(), |m| format!("{:.3}", m.scale)),
             m.and_then(|m| m.head_drop).map_or("-".into(), |v| format!("{v:.2}")),
             m.and_then(|m| m.head_above_desk).map_or("-".into(), |v| format!("{v:.2}")),
             m.map_or(0, |m| m.face_seen),

@@ -15,7 +15,7 @@ fn main() {
     let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
     let features = liyi::rules::posture::head_feature_columns();
     println!(
-        "win,t,activity,form,trunk_t,neck_t,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p{features}"
+        "win,t,activity,form,trunk_t,neck_t,chair,h,d,tilt,conf_tilt,sw_px,drop,shift,scale,one,roll,head_drop,head_desk,face_seen,face_usual,wrist_head,posture,trunk_est,neck_est,p{features}"
     );
     for i in 0..n {
         let w = draw_window(family::TUNING, i, minutes);
@@ -30,12 +30,13 @@ fn main() {
             let s = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.3}"));
             let tr = &f.truth;
             println!(
-                "{i},{:.1},{:?},{},{:.1},{:.1},{:.2},{:.2},{:.1},{:.0},{:.0},{:.3},{:.3},{:.3},{:.1},{},{},{},{},{},{:?},{},{},{},{}",
+                "{i},{:.1},{:?},{},{:.1},{:.1},{:.2},{:.2},{:.2},{:.1},{:.0},{:.0},{:.3},{:.3},{:.3},{},{:.1},{},{},{},{},{},{:?},{},{},{},{}",
                 (f.trace.ts - t0).num_milliseconds() as f64 / 1000.0,
                 tr.activity,
                 tr.form,
                 tr.trunk_deg,
                 tr.neck_deg,
+                tr.chair_m,
                 w.camera.height_m,
                 w.camera.distance_m,
                 w.camera.tilt_deg,
@@ -44,6 +45,7 @@ fn main() {
                 m.drop,
                 m.shift,
                 m.scale,
+                u8::from(m.one_shoulder),
                 m.roll_deg,
                 s(m.head_drop),
                 s(m.head_above_desk),

@@ -472,6 +472,13 @@ impl ClerkTrack {
         }
     }
 
+    /// Where the chair is at `t` (m from its place at the desk; negative:
+    /// rolled back), as the segment under way has it.
+    pub fn chair_at(&self, t: f64) -> f32 {
+        let i = self.spans.iter().position(|&(s, e, _)| t >= s && t < e).unwrap_or(self.spans.len().saturating_sub(1));
+        self.vars.get(i).map_or(0.0, |v| v.chair_z)
+    }
+
     /// The clerk's figure at time `t` (seconds since scenario start), or
     /// `None` when off stage.
     pub fn figure_at(&self, t: f64) -> Option<Figure> {

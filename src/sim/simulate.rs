@@ -183,6 +183,7 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
             citizen_at_counter: sc.citizen_at(t),
             trunk_deg,
             neck_deg,
+            chair_m: clerk.chair_at(t),
         };
         let roles = people.iter().map(|(r, _)| *r).collect();
         let trace = TraceFrame {

@@ -67,6 +67,10 @@ pub struct FrameTruth {
     pub trunk_deg: f32,
     /// Neck flexion relative to the trunk, degrees (see [`crate::sim::body::Figure::neck_deg`]); 0 when away.
     pub neck_deg: f32,
+    /// Where the clerk's chair is, m from its place at the desk (negative:
+    /// rolled back).
+    #[serde(default)]
+    pub chair_m: f32,
 }
 
 /// A rule violation that a correct judge must report.
