@@ -13,7 +13,11 @@
 //! shoulder heights (the shortest interval that holds half of them). A clerk
 //! who slouches a third of the day still gets their upright pose; one who
 //! slouches most of the day gets a slouched baseline, and the rule then
-//! judges changes from that, which is the documented limit.
+//! judges changes from that, which is the documented limit. One exception:
+//! a clerk who sits back from the desk most of the time but keeps a seat
+//! nearer the camera, at the desk, for a good share of it is judged against
+//! the desk ([`nearer_seat`]), and the seat further back is kept beside it
+//! so that sitting there still reads as seated.
 //!
 //! Pure: no I/O. The agent keeps a [`Learner`]'s state in the edge store
 //! across restarts ([`Learner::to_json`]).
@@ -80,6 +84,18 @@ fn mean2(pts: impl Iterator<Item = [f32; 2]>) -> Option<[f32; 2]> {
     (n > 0.0).then(|| [x / n, y / n])
 }
 
+/// The shortest interval that holds half of `ys` (the first, if several
+/// are as short).
+fn densest_half(mut ys: Vec<f32>) -> Option<(f32, f32)> {
+    if ys.is_empty() {
+        return None;
+    }
+    ys.sort_by(f32::total_cmp);
+    let half = ys.len().div_ceil(2);
+    let lo = (0..=ys.len().checked_sub(half)?).min_by(|&a, &b| (ys[a + half - 1] - ys[a]).total_cmp(&(ys[b + half - 1] - ys[b])))?;
+    Some((ys[lo], ys[lo + half - 1]))
+}
+
 fn median(mut v: Vec<f32>) -> Option<f32> {
     if v.is_empty() {
         return None;
@@ -110,6 +126,16 @@ pub struct Baseline {
     pub face: [Option<[f32; 2]>; FACE],
     /// How many samples it rests on.
     pub samples: u32,
+    /// Taken at a seat nearer the camera than the pose held most often: the
+    /// clerk works at the desk and sits back from it more of the time
+    /// ([`nearer_seat`]).
+    #[serde(default)]
+    pub nearer_seat: bool,
+    /// With [`nearer_seat`](Self::nearer_seat): the seat held most often,
+    /// further back, as its shoulder width and height (pixels), so that
+    /// the clerk sat back there still reads as seated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_seat_px: Option<[f32; 2]>,
 }
 
 impl Baseline {
@@ -135,6 +161,7 @@ impl Baseline {
             rise_px: self.rise_px.map(|v| v * ky),
             head_up_px: self.head_up_px.map(|v| v * ky),
             torso_px: self.torso_px.map(|v| v * k),
+            back_seat_px: self.back_seat_px.map(|[w, y]| [w * kx, y * ky]),
             ..*self
         }
     }
@@ -209,9 +236,16 @@ impl Learner {
     }
 
     /// Whether two baselines are the same clerk in the same seat.
+    /// Either may be at the desk and the other sat back from it: any of
+    /// their seats agreeing will do.
     fn same_person(a: &Baseline, b: &Baseline) -> bool {
-        let w = a.shoulder_width_px.max(b.shoulder_width_px).max(1.0);
-        (a.shoulder_width_px - b.shoulder_width_px).abs() <= 0.15 * w && (a.shoulder_px[1] - b.shoulder_px[1]).abs() <= 0.35 * w
+        let seats = |x: &Baseline| [Some([x.shoulder_width_px, x.shoulder_px[1]]), x.back_seat_px];
+        seats(a).into_iter().flatten().any(|[wa, ya]| {
+            seats(b).into_iter().flatten().any(|[wb, yb]| {
+                let w = wa.max(wb).max(1.0);
+                (wa - wb).abs() <= 0.15 * w && (ya - yb).abs() <= 0.35 * w
+            })
+        })
     }
 
     /// Offers a sample from a seated frame of `frame` size with the desk
@@ -272,7 +306,7 @@ impl Learner {
     }
 
     /// The median of the samples in the densest half of their shoulder
-    /// heights.
+    /// heights, or of the nearer seat's ([`nearer_seat`]).
     fn compute(&self) -> Option<Baseline> {
         let n = self.samples.len();
         if n < MIN_SAMPLES {
@@ -289,19 +323,16 @@ impl Learner {
         if n < MIN_SAMPLES / 2 {
             return None;
         }
-        let mut ys: Vec<f32> = facing.iter().map(|s| s.sy).collect();
-        ys.sort_by(f32::total_cmp);
-        let half = n.div_ceil(2);
-        let (mut lo, mut best) = (0usize, f32::INFINITY);
-        for i in 0..=(n - half) {
-            let w = ys[i + half - 1] - ys[i];
-            if w < best {
-                best = w;
-                lo = i;
-            }
-        }
-        let (y0, y1) = (ys[lo], ys[lo + half - 1]);
-        let modal: Vec<&Sample> = facing.into_iter().filter(|s| s.sy >= y0 && s.sy <= y1).collect();
+        let (y0, y1) = densest_half(facing.iter().map(|s| s.sy).collect())?;
+        let modal: Vec<&Sample> = facing.iter().copied().filter(|s| s.sy >= y0 && s.sy <= y1).collect();
+        // Once at the desk, the desk stays the baseline down to a smaller
+        // share, so that it does not flip at every refresh.
+        let share = if self.current.is_some_and(|b| b.nearer_seat) { NEARER_SEAT_KEEP } else { NEARER_SEAT_SHARE };
+        let back = [median(modal.iter().map(|s| s.sw).collect())?, median(modal.iter().map(|s| s.sy).collect())?];
+        let (modal, back_seat) = match nearer_seat(&modal, &facing, share) {
+            Some(near) => (near, Some(back)),
+            None => (modal, None),
+        };
         let med = |f: &dyn Fn(&Sample) -> Option<f32>| median(modal.iter().filter_map(|s| f(s)).collect());
         let sw = med(&|s| Some(s.sw))?;
         let sx = med(&|s| Some(s.sx))?;
@@ -328,6 +359,8 @@ impl Learner {
             torso_px: if torsos.len() * 3 >= modal.len() { median(torsos) } else { None },
             face,
             samples: self.samples.len() as u32,
+            nearer_seat: back_seat.is_some(),
+            back_seat_px: back_seat,
         })
     }
 
@@ -353,6 +386,57 @@ impl Learner {
         l.computed_at = l.samples.back().map(|s| s.t);
         Ok(l)
     }
+}
+
+/// A nearer seat's samples are this much wider than the modal seat's, at
+/// least (one sample's width is noisy: a few per cent)...
+pub const NEARER_SEAT_SCALE: f32 = 1.02;
+/// ... and their shoulders lie this many shoulder widths lower in the
+/// image...
+pub const NEARER_SEAT_DROP: f32 = 0.10;
+/// ... with the head over them as in the modal seat (its face keypoints
+/// dropped against the shoulders by less than this, in the seat's own
+/// shoulder widths)...
+pub const NEARER_SEAT_HEAD: f32 = 0.08;
+/// ... and it holds at least this share of the facing samples (and
+/// [`MIN_SAMPLES`] / 2 of them)...
+pub const NEARER_SEAT_SHARE: f32 = 0.15;
+/// ... or this share, once the baseline is already at the nearer seat.
+pub const NEARER_SEAT_KEEP: f32 = 0.10;
+
+/// The samples of a seat nearer the camera than the modal one, if the clerk
+/// keeps one: the chair pulled in to the desk, where the clerk works, while
+/// the pose held most often is further back. Nearer a raised camera the
+/// shoulders lie lower and wider in the image with the head over them as
+/// usual; a slouch lowers them too, but drops the head against them. The
+/// baseline is the clerk at the desk: judged against a seat further back,
+/// every spell at the desk would read as a slouch. Its densest half of
+/// shoulder heights, like the modal seat's.
+fn nearer_seat<'a>(modal: &[&'a Sample], facing: &[&'a Sample], share: f32) -> Option<Vec<&'a Sample>> {
+    let sw0 = median(modal.iter().map(|s| s.sw).collect())?;
+    let sy0 = median(modal.iter().map(|s| s.sy).collect())?;
+    // The modal seat's face layout, in its shoulder widths.
+    let mut face0 = [None; FACE];
+    for (i, slot) in face0.iter_mut().enumerate() {
+        let ys: Vec<f32> = modal.iter().filter_map(|s| s.face[i].map(|f| f[1] / s.sw)).collect();
+        if ys.len() * 3 >= modal.len() {
+            *slot = median(ys);
+        }
+    }
+    let head_level = |s: &Sample| {
+        let dy: Vec<f32> = (0..FACE).filter_map(|i| Some(s.face[i]?[1] / s.sw - face0[i]?)).collect();
+        median(dy).is_some_and(|d| d < NEARER_SEAT_HEAD)
+    };
+    let near: Vec<&Sample> = facing
+        .iter()
+        .copied()
+        .filter(|s| s.sw >= NEARER_SEAT_SCALE * sw0 && (s.sy - sy0) / sw0 >= NEARER_SEAT_DROP && head_level(s))
+        .collect();
+    if (near.len() as f32) < share * facing.len() as f32 || near.len() < MIN_SAMPLES / 2 {
+        return None;
+    }
+    let (y0, y1) = densest_half(near.iter().map(|s| s.sy).collect())?;
+    Some(near.into_iter().filter(|s| s.sy >= y0 && s.sy <= y1).collect())
 }
 
 /// Below this shoulder width (pixels) posture is not judged at all: the
@@ -508,6 +592,118 @@ mod tests {
         assert!((b.head_up_px.unwrap() - 66.7).abs() < 1.0, "{b:?}");
         assert_eq!(b.face[3], None);
         assert!((b.face[0].unwrap()[1] + 0.6).abs() < 1e-3);
+    }
+
+    /// A sample `k` times as wide as [`sample`]'s (the clerk that much
+    /// nearer the camera), the face keypoints `head_drop` shoulder widths
+    /// lower against the shoulders than usual.
+    fn seat(t: i64, sy: f32, k: f32, head_drop: f32) -> Sample {
+        let s = sample(t, sy);
+        let face = s.face.map(|f| f.map(|[x, y]| [x * k, y * k + head_drop * 100.0 * k]));
+        Sample { sw: 100.0 * k, half: [50.0 * k, 0.0], face, ..s }
+    }
+
+    #[test]
+    fn a_clerk_who_sits_back_most_of_the_time_is_judged_against_the_desk() {
+        // 65 % sat back at y 300, 35 % pulled in to the desk: 8 % wider,
+        // 0.4 widths lower, the head over the shoulders as usual.
+        let mut l = Learner::new();
+        for i in 0..600i64 {
+            let s = if i % 20 < 13 {
+                seat(i * 2_000, 300.0 + (i % 5) as f32, 1.0, 0.0)
+            } else {
+                seat(i * 2_000, 340.0 + (i % 5) as f32, 1.08, 0.0)
+            };
+            l.offer(s, [1280, 720], Some(420.0));
+        }
+        let b = l.baseline().expect("ready");
+        assert!(b.nearer_seat, "{b:?}");
+        assert!((b.shoulder_px[1] - 342.0).abs() < 3.0, "{b:?}");
+        assert!((b.shoulder_width_px - 108.0).abs() < 1.0, "{b:?}");
+        // Its face layout is the clerk's at the desk, in its own widths.
+        assert!((b.face[0].unwrap()[1] + 0.6).abs() < 1e-3, "{b:?}");
+    }
+
+    #[test]
+    fn a_slouch_or_a_seat_seldom_used_is_not_the_desk() {
+        let learn = |near: fn(i64) -> Sample, every: i64| {
+            let mut l = Learner::new();
+            for i in 0..600i64 {
+                let s = if i % every == 0 { near(i) } else { seat(i * 2_000, 300.0 + (i % 5) as f32, 1.0, 0.0) };
+                l.offer(s, [1280, 720], Some(420.0));
+            }
+            l.baseline().expect("ready")
+        };
+        // Lower and wider a third of the time, but the head dropped against
+        // the shoulders: a forward slouch, not the chair pulled in.
+        let b = learn(|i| seat(i * 2_000, 340.0, 1.08, 0.15), 3);
+        assert!(!b.nearer_seat && (b.shoulder_px[1] - 302.0).abs() < 3.0, "{b:?}");
+        // Pulled in, but one sample in ten: under the share.
+        let b = learn(|i| seat(i * 2_000, 340.0, 1.08, 0.0), 10);
+        assert!(!b.nearer_seat && (b.shoulder_px[1] - 302.0).abs() < 3.0, "{b:?}");
+        // Lower a third of the time but no wider: sunk, not nearer.
+        let b = learn(|i| seat(i * 2_000, 340.0, 1.0, 0.0), 3);
+        assert!(!b.nearer_seat && (b.shoulder_px[1] - 302.0).abs() < 3.0, "{b:?}");
+    }
+
+    #[test]
+    fn the_desk_stays_the_baseline_down_to_a_smaller_share() {
+        let mut l = Learner::new();
+        let mut t = 0;
+        let mut feed = |l: &mut Learner, n: i64, near_every: i64| {
+            for i in 0..n {
+                t += 2_000;
+                let s = if i % near_every == 0 {
+                    seat(t, 340.0 + (i % 5) as f32, 1.08, 0.0)
+                } else {
+                    seat(t, 300.0 + (i % 5) as f32, 1.0, 0.0)
+                };
+                l.offer(s, [1280, 720], Some(420.0));
+            }
+        };
+        // A third at the desk: the desk.
+        feed(&mut l, 900, 3);
+        let b = l.baseline().expect("ready");
+        assert!(b.nearer_seat && (b.shoulder_px[1] - 342.0).abs() < 3.0, "{b:?}");
+        let [w, y] = b.back_seat_px.expect("the seat further back");
+        assert!((w - 100.0).abs() < 1.0 && (y - 302.0).abs() < 3.0, "{b:?}");
+        // The share falls to about an eighth of the kept samples: still the
+        // desk (it would not have become it at that share).
+        feed(&mut l, 1_400, 1_000);
+        let b = l.baseline().unwrap();
+        assert!(b.nearer_seat, "{b:?}");
+        // Under a tenth: back to the seat held most often.
+        feed(&mut l, 600, 1_000);
+        let b = l.baseline().unwrap();
+        assert!(!b.nearer_seat && b.back_seat_px.is_none() && (b.shoulder_px[1] - 302.0).abs() < 3.0, "{b:?}");
+    }
+
+    #[test]
+    fn the_same_clerk_back_at_the_other_seat_keeps_their_history() {
+        let desk = Baseline {
+            frame: [640, 360],
+            shoulder_width_px: 108.0,
+            shoulder_px: [500.0, 340.0],
+            half_px: [54.0, 0.0],
+            rise_px: None,
+            head_up_px: None,
+            torso_px: None,
+            face: [None; FACE],
+            samples: 100,
+            nearer_seat: true,
+            back_seat_px: Some([100.0, 300.0]),
+        };
+        let back = Baseline { shoulder_width_px: 100.0, shoulder_px: [500.0, 300.0], nearer_seat: false, back_seat_px: None, ..desk };
+        assert!(Learner::same_person(&desk, &back) && Learner::same_person(&back, &desk));
+        let other = Baseline { shoulder_px: [500.0, 200.0], ..back };
+        assert!(!Learner::same_person(&desk, &other));
+    }
+
+    #[test]
+    fn the_densest_half_is_the_shortest_interval_holding_half() {
+        assert_eq!(densest_half(vec![]), None);
+        assert_eq!(densest_half(vec![5.0]), Some((5.0, 5.0)));
+        assert_eq!(densest_half(vec![9.0, 1.0, 2.0, 30.0, 2.5, 40.0]), Some((1.0, 2.5)));
     }
 
     #[test]

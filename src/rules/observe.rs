@@ -180,7 +180,11 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         let seen: Vec<f32> =
             [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| k.conf).collect();
         obs.confidence = seen.iter().sum::<f32>() / seen.len().max(1) as f32;
+        let back_seat = m.is_some_and(|m| baseline.as_ref().is_some_and(|b| m.at_back_seat(b)));
         obs.posture = match (m, both) {
+            // Sat back from the desk at the seat the clerk holds most often,
+            // the baseline being the desk ([`Baseline::nearer_seat`]).
+            (Some(_), _) if back_seat => Some(Posture::Sitting),
             (Some(m), _) if m.drop <= -posture::STAND_RISE => Some(Posture::Standing),
             (Some(m), _) if m.drop >= -posture::SIT_RISE => Some(Posture::Sitting),
             // Risen part way with the shoulders narrower: the chair rolled
@@ -243,7 +247,9 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // Nor a frame seated only because the chair rolled back: the
             // baseline is the clerk at the desk, and one learnt further back
             // would read the clerk pulled in again as sunk.
-            let seated = (obs.posture == Some(Posture::Sitting) && !m.is_some_and(|m| m.rolled_back()))
+            // A frame at the seat further back is a sample still: the
+            // learner keeps both seats in view.
+            let seated = (obs.posture == Some(Posture::Sitting) && (back_seat || !m.is_some_and(|m| m.rolled_back())))
                 || (by_desk == Some(Posture::Sitting) && !standing_in_sight)
                 || (baseline.is_none() && obs.posture.is_none());
             let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();

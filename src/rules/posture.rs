@@ -23,6 +23,9 @@ pub struct Measures {
     /// Shoulder width against the baseline's (a lean towards the camera
     /// widens it; turning away narrows it).
     pub scale: f32,
+    /// Only one shoulder was seen: the other was placed from the
+    /// baseline's width, so [`scale`](Self::scale) says nothing.
+    pub one_shoulder: bool,
     /// Whether the clerk faces the camera about as in the baseline (the
     /// scale within [`MIN_SCALE`]..[`MAX_SCALE`]); turned far away, only
     /// sitting or standing is judged.
@@ -100,6 +103,7 @@ fn shoulders_or_one(p: &Person, min_conf: f32, b: &Baseline) -> Option<(Point, P
 
 /// Measures one frame against the baseline.
 pub fn measure(p: &Person, b: &Baseline, min_conf: f32, hip_conf: f32, desk_y: Option<f32>) -> Option<Measures> {
+    let one_shoulder = shoulders(p, min_conf).is_none();
     let (l, r) = shoulders_or_one(p, min_conf, b)?;
     let s = Point::midpoint(l, r);
     let mut face = [None; FACE];
@@ -142,6 +146,7 @@ pub fn measure(p: &Person, b: &Baseline, min_conf: f32, hip_conf: f32, desk_y: O
         drop: (now.sy - b.shoulder_px[1]) / sw0,
         shift: (now.sx - b.shoulder_px[0]) / sw0,
         scale: now.sw / sw0,
+        one_shoulder,
         facing: (MIN_SCALE..=MAX_SCALE).contains(&(now.sw / sw0)),
         roll_deg: (r.y - l.y).atan2(l.x - r.x).to_degrees(),
         head_drop,
@@ -235,6 +240,9 @@ pub const ROLLED_BACK_MIN_SCALE: f32 = 0.75;
 /// Chosen on three tuning sets at once (ours and the second and third
 /// independent simulators; `docs/accuracy.md`).
 pub const PULLED_IN_SCALE: f32 = 1.07;
+/// How far from the seat further back ([`Measures::at_back_seat`]) the
+/// shoulders may lie, in shoulder widths, and still be sat there.
+pub const BACK_SEAT_REACH: f32 = 0.15;
 pub const PULLED_IN_HEAD: f32 = 0.05;
 
 impl Measures {
@@ -245,10 +253,26 @@ impl Measures {
         self.drop < -SIT_RISE && self.drop > -STAND_RISE && (ROLLED_BACK_MIN_SCALE..=ROLLED_BACK_SCALE).contains(&self.scale)
     }
 
+    /// Sat back at the baseline's seat further back
+    /// ([`Baseline::back_seat_px`]): risen by as much as that seat lies
+    /// above the desk's, within [`BACK_SEAT_REACH`] shoulder widths, and no
+    /// wider than it. Measured with both shoulders.
+    pub fn at_back_seat(&self, b: &Baseline) -> bool {
+        let Some([w, y]) = b.back_seat_px else { return false };
+        let sw0 = b.shoulder_width_px.max(1.0);
+        let (drop, scale) = ((y - b.shoulder_px[1]) / sw0, w / sw0);
+        !self.one_shoulder
+            && (self.drop - drop).abs() <= BACK_SEAT_REACH
+            && self.scale <= scale + 0.05
+            && self.scale >= ROLLED_BACK_MIN_SCALE
+    }
+
     /// Come nearer the camera with the head as usual over the shoulders
-    /// ([`PULLED_IN_SCALE`]).
+    /// ([`PULLED_IN_SCALE`]), or possibly so: with one shoulder hidden (a
+    /// monitor hides one as the clerk pulls in to the desk) the width is
+    /// not measured, so a level head over a sunk shoulder may be either.
     pub fn pulled_in(&self) -> bool {
-        self.scale >= PULLED_IN_SCALE && self.head_drop.is_some_and(|hd| hd < PULLED_IN_HEAD)
+        (self.scale >= PULLED_IN_SCALE || self.one_shoulder) && self.head_drop.is_some_and(|hd| hd < PULLED_IN_HEAD)
     }
 }
 
@@ -455,6 +479,7 @@ mod tests {
             drop,
             shift: 0.0,
             scale: 1.0,
+            one_shoulder: false,
             facing: true,
             roll_deg: 0.0,
             head_drop,

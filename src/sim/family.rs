@@ -421,21 +421,20 @@ mod held_out {
         // against regressions, and are not the target (0.95 / 0.90
         // for every rule). Since clerks roll their chairs back and pull
         // them in ([`ChairHabit`], 2026-12-06), slouching and greeting fall
-        // far short: the baseline does not follow the chair (a clerk pulled
-        // in nearer than where the baseline was learnt reads as sunk, one
-        // rolled back as risen). Raise a floor when a change lifts its
-        // figure.
+        // short: the baseline is one seat (the desk, where the clerk keeps
+        // one there, `baseline::nearer_seat`), not following every move of
+        // the chair. Raise a floor when a change lifts its figure.
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.87, 0.83),
-            (RuleCode::HeadOnDesk, 0.93, 0.88),
+            (RuleCode::Slouching, 0.93, 0.82),
+            (RuleCode::HeadOnDesk, 0.94, 0.88),
             (RuleCode::CrossedLegs, 0.97, 0.93),
             (RuleCode::NotStandingToGreet, 0.99, 0.88),
         ];
         assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        assert_floors(&inside, &[(RuleCode::Slouching, 0.84, 0.91), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
+        assert_floors(&inside, &[(RuleCode::Slouching, 0.91, 0.89), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
     }
 
     #[test]
@@ -444,10 +443,10 @@ mod held_out {
         let all = evaluate(FRESH, 200, 60.0, 2, Start::Cold).total(|_| true);
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.83, 0.84),
-            (RuleCode::HeadOnDesk, 0.93, 0.90),
+            (RuleCode::Slouching, 0.90, 0.82),
+            (RuleCode::HeadOnDesk, 0.95, 0.89),
             (RuleCode::CrossedLegs, 0.97, 0.83),
-            (RuleCode::NotStandingToGreet, 0.98, 0.92),
+            (RuleCode::NotStandingToGreet, 0.98, 0.91),
         ];
         assert_floors(&all, &floors, "every window");
     }
@@ -460,8 +459,8 @@ mod held_out {
         let all = evaluate(THIRD, 200, 60.0, 2, Start::Cold).total(|_| true);
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.77, 0.78),
-            (RuleCode::HeadOnDesk, 0.95, 0.89),
+            (RuleCode::Slouching, 0.88, 0.75),
+            (RuleCode::HeadOnDesk, 0.96, 0.89),
             (RuleCode::CrossedLegs, 0.93, 0.64),
             (RuleCode::NotStandingToGreet, 0.99, 0.84),
         ];

@@ -362,6 +362,7 @@ fn low_head(head_above_desk: f32, trunk_deg: f32, p: f32) -> Observation {
         drop: 0.6,
         shift: 0.0,
         scale: 1.0,
+        one_shoulder: false,
         facing: true,
         roll_deg: 0.0,
         head_drop: Some(0.4),
