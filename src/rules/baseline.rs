@@ -185,6 +185,11 @@ pub struct Learner {
     /// only a redrawn line ([`reset`](Self::reset)) is.
     #[serde(default)]
     desk_doubted: bool,
+    /// The last baseline was the nearer seat ([`nearer_seat`]): kept with
+    /// the samples, so that a restart or a break does not lose the
+    /// hysteresis between the two shares.
+    #[serde(default)]
+    at_desk: bool,
     #[serde(skip)]
     current: Option<Baseline>,
     #[serde(skip)]
@@ -292,11 +297,19 @@ impl Learner {
             (Some(_), Some(at)) => s.t - at >= REFRESH_MS,
         };
         if due && self.samples.len() >= MIN_SAMPLES {
-            self.current = self.compute();
+            self.recompute();
             self.computed_at = Some(s.t);
             return true;
         }
         false
+    }
+
+    /// Computes the baseline afresh, noting whether it is the nearer seat.
+    fn recompute(&mut self) {
+        self.current = self.compute();
+        if let Some(b) = self.current {
+            self.at_desk = b.nearer_seat;
+        }
     }
 
     fn with_frame(mut self, frame: [u32; 2], desk_y: Option<f32>) -> Learner {
@@ -327,7 +340,7 @@ impl Learner {
         let modal: Vec<&Sample> = facing.iter().copied().filter(|s| s.sy >= y0 && s.sy <= y1).collect();
         // Once at the desk, the desk stays the baseline down to a smaller
         // share, so that it does not flip at every refresh.
-        let share = if self.current.is_some_and(|b| b.nearer_seat) { NEARER_SEAT_KEEP } else { NEARER_SEAT_SHARE };
+        let share = if self.at_desk { NEARER_SEAT_KEEP } else { NEARER_SEAT_SHARE };
         let back = [median(modal.iter().map(|s| s.sw).collect())?, median(modal.iter().map(|s| s.sy).collect())?];
         let (modal, back_seat) = match nearer_seat(&modal, &facing, share) {
             Some(near) => (near, Some(back)),
@@ -382,7 +395,7 @@ impl Learner {
         while l.samples.len() > MAX_SAMPLES {
             l.samples.pop_front();
         }
-        l.current = l.compute();
+        l.recompute();
         l.computed_at = l.samples.back().map(|s| s.t);
         Ok(l)
     }
@@ -668,10 +681,15 @@ mod tests {
         let [w, y] = b.back_seat_px.expect("the seat further back");
         assert!((w - 100.0).abs() < 1.0 && (y - 302.0).abs() < 3.0, "{b:?}");
         // The share falls to about an eighth of the kept samples: still the
-        // desk (it would not have become it at that share).
+        // desk, after a restart too; a learner new to these samples would
+        // not have chosen it.
         feed(&mut l, 1_400, 1_000);
         let b = l.baseline().unwrap();
         assert!(b.nearer_seat, "{b:?}");
+        let restarted = Learner::from_json(&l.to_json()).unwrap();
+        assert!(restarted.baseline().is_some_and(|r| r.nearer_seat && r.shoulder_px == b.shoulder_px), "{:?}", restarted.baseline());
+        let fresh = Learner { at_desk: false, ..restarted.clone() };
+        assert!(!fresh.compute().unwrap().nearer_seat);
         // Under a tenth: back to the seat held most often.
         feed(&mut l, 600, 1_000);
         let b = l.baseline().unwrap();

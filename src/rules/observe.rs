@@ -97,6 +97,10 @@ pub struct Observation {
     /// zone and may hide them: absence is unknown, not seen.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub clerk_hidden: bool,
+    /// Sat at the baseline's seat further back from the desk
+    /// ([`Measures::back_seat`]): risen against the desk, but seated.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub back_seat: bool,
     /// How many people the frame shows, the clerk included (a clerk who
     /// walks off is seen as someone who is not the clerk any more).
     #[serde(skip)]
@@ -141,6 +145,7 @@ impl Observation {
             legs_crossed: None,
             citizen_at_counter,
             clerk_hidden: false,
+            back_seat: false,
             people: 0,
             measures: None,
             motion: None,
@@ -180,11 +185,16 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         let seen: Vec<f32> =
             [kp::LEFT_SHOULDER, kp::RIGHT_SHOULDER].iter().filter_map(|&i| p.confident(i, g.min_conf)).map(|k| k.conf).collect();
         obs.confidence = seen.iter().sum::<f32>() / seen.len().max(1) as f32;
-        let back_seat = m.is_some_and(|m| baseline.as_ref().is_some_and(|b| m.at_back_seat(b)));
+        let seat = m.and_then(|m| baseline.as_ref().and_then(|b| m.back_seat(b)));
+        let back_seat = seat == Some(true);
+        obs.back_seat = back_seat;
         obs.posture = match (m, both) {
             // Sat back from the desk at the seat the clerk holds most often,
-            // the baseline being the desk ([`Baseline::nearer_seat`]).
+            // the baseline being the desk ([`Baseline::nearer_seat`]); at
+            // its height but not its width (turned, or one shoulder hidden),
+            // unknown rather than standing.
             (Some(_), _) if back_seat => Some(Posture::Sitting),
+            (Some(_), _) if seat == Some(false) => None,
             (Some(m), _) if m.drop <= -posture::STAND_RISE => Some(Posture::Standing),
             (Some(m), _) if m.drop >= -posture::SIT_RISE => Some(Posture::Sitting),
             // Risen part way with the shoulders narrower: the chair rolled

@@ -240,10 +240,10 @@ pub const ROLLED_BACK_MIN_SCALE: f32 = 0.75;
 /// Chosen on three tuning sets at once (ours and the second and third
 /// independent simulators; `docs/accuracy.md`).
 pub const PULLED_IN_SCALE: f32 = 1.07;
-/// How far from the seat further back ([`Measures::at_back_seat`]) the
+pub const PULLED_IN_HEAD: f32 = 0.05;
+/// How far from the seat further back ([`Measures::back_seat`]) the
 /// shoulders may lie, in shoulder widths, and still be sat there.
 pub const BACK_SEAT_REACH: f32 = 0.15;
-pub const PULLED_IN_HEAD: f32 = 0.05;
 
 impl Measures {
     /// Risen part way ([`SIT_RISE`]..[`STAND_RISE`]) with the shoulders
@@ -253,18 +253,21 @@ impl Measures {
         self.drop < -SIT_RISE && self.drop > -STAND_RISE && (ROLLED_BACK_MIN_SCALE..=ROLLED_BACK_SCALE).contains(&self.scale)
     }
 
-    /// Sat back at the baseline's seat further back
-    /// ([`Baseline::back_seat_px`]): risen by as much as that seat lies
-    /// above the desk's, within [`BACK_SEAT_REACH`] shoulder widths, and no
-    /// wider than it. Measured with both shoulders.
-    pub fn at_back_seat(&self, b: &Baseline) -> bool {
-        let Some([w, y]) = b.back_seat_px else { return false };
+    /// Whether the clerk sits at the baseline's seat further back
+    /// ([`Baseline::back_seat_px`]): `None` with no such seat or the
+    /// shoulders not at its height (within [`BACK_SEAT_REACH`] shoulder
+    /// widths); `Some(true)` at its height and about its width (from
+    /// [`ROLLED_BACK_MIN_SCALE`] of it, for a turn, to 0.05 of the desk's
+    /// wider, but never as wide as at the desk); `Some(false)` at its height
+    /// otherwise (one shoulder hidden, or too wide or narrow to say).
+    pub fn back_seat(&self, b: &Baseline) -> Option<bool> {
+        let [w, y] = b.back_seat_px?;
         let sw0 = b.shoulder_width_px.max(1.0);
         let (drop, scale) = ((y - b.shoulder_px[1]) / sw0, w / sw0);
-        !self.one_shoulder
-            && (self.drop - drop).abs() <= BACK_SEAT_REACH
-            && self.scale <= scale + 0.05
-            && self.scale >= ROLLED_BACK_MIN_SCALE
+        if (self.drop - drop).abs() > BACK_SEAT_REACH {
+            return None;
+        }
+        Some(!self.one_shoulder && (ROLLED_BACK_MIN_SCALE * scale..=(scale + 0.05).min(1.0)).contains(&self.scale))
     }
 
     /// Come nearer the camera with the head as usual over the shoulders

@@ -59,7 +59,10 @@ impl Vanish {
     /// now, may be sitting out of sight (absence unknown).
     pub fn push(&mut self, ts: Ts, obs: &Observation) -> bool {
         if obs.present {
-            let rose = obs.posture == Some(Posture::Standing) || obs.measures.is_some_and(|m| m.drop <= -SHOULDERS_RISEN);
+            // Sat at the seat further back is risen against the desk, not
+            // getting up.
+            let rose =
+                obs.posture == Some(Posture::Standing) || (!obs.back_seat && obs.measures.is_some_and(|m| m.drop <= -SHOULDERS_RISEN));
             let earlier = match self.state {
                 State::Seen { rose_at, .. } => rose_at,
                 _ => None,
@@ -131,6 +134,25 @@ mod tests {
         // Bounded: past the limit, a clerk still unseen is gone.
         assert!(!v.push(at(10.0 + SUNK_UNKNOWN_MS as f64 / 1000.0), &nobody(0)));
         assert!(!v.push(at(900.0), &nobody(0)));
+    }
+
+    #[test]
+    fn a_clerk_sat_back_at_the_seat_further_back_has_not_risen() {
+        // The desk is the baseline: sat back, the shoulders read 0.6 risen.
+        let mut v = Vanish::default();
+        for i in 0..20 {
+            let back = Observation { back_seat: true, ..seen(-0.6, Posture::Sitting, 1) };
+            assert!(!v.push(at(f64::from(i) * 0.5), &back));
+        }
+        assert!(!v.push(at(10.0), &nobody(0)));
+        assert!(v.push(at(13.0), &nobody(0)), "vanished in place, not got up");
+        // Without the seat, that rise is getting up.
+        let mut v = Vanish::default();
+        for i in 0..20 {
+            assert!(!v.push(at(f64::from(i) * 0.5), &seen(-0.6, Posture::Sitting, 1)));
+        }
+        assert!(!v.push(at(10.0), &nobody(0)));
+        assert!(!v.push(at(13.0), &nobody(0)));
     }
 
     #[test]

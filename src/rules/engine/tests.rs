@@ -36,6 +36,7 @@ fn upright() -> Observation {
         legs_crossed: None,
         citizen_at_counter: false,
         clerk_hidden: false,
+        back_seat: false,
         people: 1,
         measures: None,
         motion: None,

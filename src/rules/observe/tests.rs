@@ -523,7 +523,15 @@ fn with_the_desk_as_baseline_the_seat_further_back_is_sitting_and_sampled() {
     assert_eq!(o.posture, Some(Posture::Sitting));
     assert!(o.sample.is_some(), "the learner keeps seeing both seats");
     assert!(o.trunk_deg.is_some_and(|t| t < 1.0), "{:?}", o.trunk_deg);
+    assert!(o.back_seat);
     assert_eq!(see(&[back.clone()], &desk).posture, Some(Posture::Standing));
+    // At its height but as wide as at the desk (risen straight up), or with
+    // one shoulder hidden (the width unmeasured): unknown, not standing.
+    let wide = moved(clerk(400.0), &UPPER, 0.0, -0.6 * sw);
+    assert_eq!(see(&[wide], &b).posture, None);
+    let mut one = back.clone();
+    one.keypoints[kp::RIGHT_SHOULDER].conf = 0.1;
+    assert_eq!(see(&[one], &b).posture, None);
     // Risen well above the seat further back is standing still.
     let up = moved(back, &UPPER, 0.0, -0.4 * sw);
     assert_eq!(see(&[up], &b).posture, Some(Posture::Standing));
