@@ -342,7 +342,7 @@ impl Learner {
         // share, so that it does not flip at every refresh.
         let share = if self.at_desk { NEARER_SEAT_KEEP } else { NEARER_SEAT_SHARE };
         let back = [median(modal.iter().map(|s| s.sw).collect())?, median(modal.iter().map(|s| s.sy).collect())?];
-        let (modal, back_seat) = match nearer_seat(&modal, &facing, share) {
+        let (modal, back_seat) = match nearer_seat(&modal, back, &facing, share) {
             Some(near) => (near, Some(back)),
             None => (modal, None),
         };
@@ -425,9 +425,8 @@ pub const NEARER_SEAT_KEEP: f32 = 0.10;
 /// baseline is the clerk at the desk: judged against a seat further back,
 /// every spell at the desk would read as a slouch. Its densest half of
 /// shoulder heights, like the modal seat's.
-fn nearer_seat<'a>(modal: &[&'a Sample], facing: &[&'a Sample], share: f32) -> Option<Vec<&'a Sample>> {
-    let sw0 = median(modal.iter().map(|s| s.sw).collect())?;
-    let sy0 = median(modal.iter().map(|s| s.sy).collect())?;
+/// `[sw0, sy0]` is the modal seat's median shoulder width and height.
+fn nearer_seat<'a>(modal: &[&'a Sample], [sw0, sy0]: [f32; 2], facing: &[&'a Sample], share: f32) -> Option<Vec<&'a Sample>> {
     // The modal seat's face layout, in its shoulder widths.
     let mut face0 = [None; FACE];
     for (i, slot) in face0.iter_mut().enumerate() {

@@ -87,24 +87,24 @@ pub fn sample(p: &Person, t: i64, min_conf: f32, hip_conf: f32, desk_y: Option<f
 }
 
 /// The shoulders as far as they are seen: both, or one completed with the
-/// baseline's width (a monitor or an arm hides the other).
-fn shoulders_or_one(p: &Person, min_conf: f32, b: &Baseline) -> Option<(Point, Point)> {
+/// baseline's width (a monitor or an arm hides the other), and whether only
+/// one was seen.
+fn shoulders_or_one(p: &Person, min_conf: f32, b: &Baseline) -> Option<((Point, Point), bool)> {
     if let Some(both) = shoulders(p, min_conf) {
-        return Some(both);
+        return Some((both, false));
     }
     // The other shoulder where it usually lies from this one.
     let [hx, hy] = if b.half_px == [0.0, 0.0] { [b.shoulder_width_px / 2.0, 0.0] } else { b.half_px };
     match (p.confident(kp::LEFT_SHOULDER, min_conf), p.confident(kp::RIGHT_SHOULDER, min_conf)) {
-        (Some(l), None) => Some((Point::new(l.x, l.y), Point::new(l.x - 2.0 * hx, l.y - 2.0 * hy))),
-        (None, Some(r)) => Some((Point::new(r.x + 2.0 * hx, r.y + 2.0 * hy), Point::new(r.x, r.y))),
+        (Some(l), None) => Some(((Point::new(l.x, l.y), Point::new(l.x - 2.0 * hx, l.y - 2.0 * hy)), true)),
+        (None, Some(r)) => Some(((Point::new(r.x + 2.0 * hx, r.y + 2.0 * hy), Point::new(r.x, r.y)), true)),
         _ => None,
     }
 }
 
 /// Measures one frame against the baseline.
 pub fn measure(p: &Person, b: &Baseline, min_conf: f32, hip_conf: f32, desk_y: Option<f32>) -> Option<Measures> {
-    let one_shoulder = shoulders(p, min_conf).is_none();
-    let (l, r) = shoulders_or_one(p, min_conf, b)?;
+    let ((l, r), one_shoulder) = shoulders_or_one(p, min_conf, b)?;
     let s = Point::midpoint(l, r);
     let mut face = [None; FACE];
     for (i, f) in face.iter_mut().enumerate() {
