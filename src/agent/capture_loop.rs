@@ -1,10 +1,13 @@
 //! A window's capture loop: reads the source into the window's slot,
-//! reopening it with backoff when it fails, and paces recordings at the
-//! analysis rate as a camera would. Waits go through a [`Clock`], so tests
-//! drive them.
+//! reopening it with backoff when it fails, and paces recordings on their
+//! own timestamps as a camera would send them. When the workers have not
+//! taken the last frame, the source skips to its next keyframe. Waits go
+//! through a [`Clock`], so tests drive them.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
 
 use super::state::WindowState;
 use super::{FIRST_BACKOFF, MAX_BACKOFF};
@@ -33,9 +36,15 @@ pub(super) fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bo
                 }
                 opened_once = true;
                 backoff.reset();
-                // Recordings play at the analysis rate, as a camera would:
-                // each frame is due one period after the last one.
+                // Recordings play on their own clock, as a camera sends:
+                // each frame is due as long after the last one as their
+                // timestamps say (at most MAX_FILE_STEP: a gap in a
+                // recording is not waited out), so a skip to the next
+                // keyframe skips stream time too.
                 let mut due = clock.elapsed();
+                let mut last_ts = None;
+                // This source's count of packets skipped so far.
+                let mut skipped = 0;
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         break;
@@ -44,9 +53,18 @@ pub(super) fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bo
                         Ok(Some(frame)) => {
                             w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
                             *lock(&w.stats.last_frame) = Some(Instant::now());
-                            w.slot.put(frame);
+                            let step = file_step(last_ts.replace(frame.ts), frame.ts);
+                            // The workers have not taken the last frame:
+                            // decode nothing more until the next keyframe
+                            // (an overloaded box sheds decoding too).
+                            if w.slot.put(frame) {
+                                src.skip_to_keyframe();
+                            }
+                            let now_skipped = src.skipped();
+                            w.stats.packets_skipped.fetch_add(now_skipped - skipped, Ordering::Relaxed);
+                            skipped = now_skipped;
                             if is_file {
-                                due += Duration::from_secs_f64(1.0 / opts.fps);
+                                due += step;
                                 let now = clock.elapsed();
                                 if due > now {
                                     clock.sleep_blocking(due - now);
@@ -90,6 +108,17 @@ pub(super) fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bo
         }
     }
     w.slot.close();
+}
+
+/// The longest a recording's frame waits after the one before it.
+const MAX_FILE_STEP: Duration = Duration::from_secs(10);
+
+/// How long after the frame at `prev` the one at `ts` is due: the time
+/// between them, none for the first frame or one that goes back in time,
+/// at most [`MAX_FILE_STEP`].
+fn file_step(prev: Option<DateTime<FixedOffset>>, ts: DateTime<FixedOffset>) -> Duration {
+    let Some(prev) = prev else { return Duration::ZERO };
+    (ts - prev).to_std().map_or(Duration::ZERO, |d| d.min(MAX_FILE_STEP))
 }
 
 #[cfg(test)]
@@ -137,6 +166,17 @@ mod tests {
         assert_eq!(s.reconnects.load(Ordering::Relaxed), 0, "never opened, so never reopened");
         assert!(!s.source_up.load(Ordering::Relaxed));
         assert!(lock(&s.last_error).as_deref().is_some_and(|e| e.contains("127.0.0.1:9")));
+    }
+
+    #[test]
+    fn recordings_wait_as_long_as_their_timestamps_say_within_bounds() {
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+        let at = |ms: i64| t0 + chrono::TimeDelta::milliseconds(ms);
+        assert_eq!(file_step(None, t0), Duration::ZERO, "the first frame is due at once");
+        assert_eq!(file_step(Some(t0), at(500)), Duration::from_millis(500));
+        assert_eq!(file_step(Some(t0), at(2_000)), Duration::from_secs(2), "a skip to the next keyframe");
+        assert_eq!(file_step(Some(at(500)), t0), Duration::ZERO, "back in time: not waited");
+        assert_eq!(file_step(Some(t0), at(86_400_000)), MAX_FILE_STEP, "a gap of a day is not waited out");
     }
 
     #[test]

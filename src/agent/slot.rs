@@ -78,14 +78,17 @@ impl Drop for Turn<'_> {
 }
 
 impl Slot {
-    /// Puts a frame in, replacing (and counting) one nobody took.
-    pub fn put(&self, frame: Frame) {
+    /// Puts a frame in, replacing (and counting) one nobody took; returns
+    /// whether it did (the workers are behind with this window).
+    pub fn put(&self, frame: Frame) -> bool {
         let mut s = lock(&self.inner);
-        if s.frame.replace(frame).is_some() {
+        let replaced = s.frame.replace(frame).is_some();
+        if replaced {
             s.stale += 1;
         }
         drop(s);
         self.bell.ring(false);
+        replaced
     }
 
     /// A slot that rings `bell` (shared by a box's windows).
@@ -133,8 +136,8 @@ mod tests {
     #[test]
     fn newer_frames_replace_unread_ones() {
         let s = Slot::default();
-        s.put(frame(1));
-        s.put(frame(2));
+        assert!(!s.put(frame(1)), "an empty slot");
+        assert!(s.put(frame(2)), "frame 1 was never taken");
         assert_eq!(s.stale(), 1);
         assert_eq!(s.take().unwrap().0.index, 2);
         assert!(s.take().is_none());

@@ -26,6 +26,9 @@ use crate::sync::lock;
 #[derive(Debug, Default)]
 pub struct WindowStats {
     pub frames_in: AtomicU64,
+    /// Packets the source dropped undecoded because the workers were
+    /// behind ([`crate::capture::Source::skip_to_keyframe`]).
+    pub packets_skipped: AtomicU64,
     pub frames_analysed: AtomicU64,
     /// Frames whose zones had not changed, judged without inference.
     pub frames_gated: AtomicU64,

@@ -34,6 +34,9 @@ pub struct WindowStatus {
     pub frames_in: u64,
     pub frames_analysed: u64,
     pub frames_stale: u64,
+    /// Packets dropped undecoded, up to the next keyframe, because the
+    /// workers had not taken the last frame (an overloaded box).
+    pub packets_skipped: u64,
     /// Frames judged without inference (nothing changed in the zones).
     pub frames_gated: u64,
     /// Inferred frames where only the followed clerk's pose ran (no person
@@ -94,6 +97,7 @@ impl Agent {
                     frames_in: fin,
                     frames_analysed: fout,
                     frames_stale: w.stale(),
+                    packets_skipped: s.packets_skipped.load(Ordering::Relaxed),
                     frames_gated: s.frames_gated.load(Ordering::Relaxed),
                     frames_followed: s.frames_followed.load(Ordering::Relaxed),
                     clip_frames_skipped: s.clip_frames_skipped.load(Ordering::Relaxed),
@@ -145,6 +149,12 @@ impl Agent {
         family("liyi_frames_in_total", "counter", "Frames taken from the window's source.", per(&|w| w.frames_in as f64));
         family("liyi_frames_analysed_total", "counter", "Frames run through pose and rules.", per(&|w| w.frames_analysed as f64));
         family("liyi_frames_stale_total", "counter", "Frames replaced before a worker took them.", per(&|w| w.frames_stale as f64));
+        family(
+            "liyi_packets_skipped_total",
+            "counter",
+            "Packets dropped undecoded up to the next keyframe because the workers were behind.",
+            per(&|w| w.packets_skipped as f64),
+        );
         family(
             "liyi_frames_gated_total",
             "counter",

@@ -61,6 +61,16 @@ pub trait Source: Send {
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError>;
     /// Frames decoded but dropped to keep to the analysis rate.
     fn dropped(&self) -> u64;
+    /// The reader is behind (a frame went unread): skip what is cheap to
+    /// skip before the next frame. A video stream drops its packets,
+    /// undecoded, up to the next keyframe (every later frame of the group
+    /// needs the ones before it), so an overloaded box stops decoding
+    /// pictures nobody will look at. Others ignore it.
+    fn skip_to_keyframe(&mut self) {}
+    /// Packets dropped undecoded by [`skip_to_keyframe`](Self::skip_to_keyframe).
+    fn skipped(&self) -> u64 {
+        0
+    }
     /// The source's native size, once known.
     fn native_size(&self) -> Option<(u32, u32)>;
 }

@@ -2,7 +2,9 @@
 //! Debian's FFmpeg 5.1 via `ffmpeg-next`). Frames are decoded with one
 //! thread, non-reference frames are skipped when the analysis rate is well
 //! below the source's, and only kept frames are converted to RGB at the
-//! analysis size, in one pass, straight into the frame's buffer.
+//! analysis size, in one pass, straight into the frame's buffer. When the
+//! reader falls behind, packets are dropped undecoded up to the next
+//! keyframe ([`Source::skip_to_keyframe`]).
 
 use std::path::Path;
 
@@ -33,6 +35,10 @@ fn file_frame_time(start: DateTime<FixedOffset>, t: f64) -> Option<DateTime<Fixe
     start.checked_add_signed(chrono::TimeDelta::try_milliseconds((t * 1000.0).round() as i64)?)
 }
 
+/// The longest group of pictures (keyframe to keyframe, seconds) that
+/// [`Source::skip_to_keyframe`] skips through.
+const MAX_SKIP_GROUP_S: f64 = 5.0;
+
 /// The scaler, owned by one source and used by one thread at a time.
 struct Scaler(scaling::Context);
 
@@ -56,6 +62,13 @@ pub struct VideoSource {
     live: bool,
     decoded: u64,
     dropped: u64,
+    /// Drop packets undecoded until the next keyframe.
+    skip_to_key: bool,
+    skipped: u64,
+    /// The stream time of the last keyframe read, and the time from the
+    /// one before it to it (the group's length), seconds.
+    last_key_t: Option<f64>,
+    group_s: Option<f64>,
     eof_sent: bool,
     size: Option<(u32, u32)>,
 }
@@ -144,6 +157,10 @@ impl VideoSource {
             live,
             decoded: 0,
             dropped: 0,
+            skip_to_key: false,
+            skipped: 0,
+            last_key_t: None,
+            group_s: None,
             eof_sent: false,
             size: None,
         })
@@ -191,7 +208,7 @@ impl VideoSource {
                     ),
                 })?
             };
-            return Ok(Some(Frame { ts, index: self.decoded - 1, image }));
+            return Ok(Some(Frame { ts, index: self.decoded - 1 + self.skipped, image }));
         }
         Ok(None)
     }
@@ -256,6 +273,24 @@ impl Source for VideoSource {
                     if packet.stream() != self.stream {
                         continue;
                     }
+                    if packet.is_key()
+                        && let Some(t) = packet.pts().or(packet.dts()).map(|p| p as f64 * self.time_base)
+                    {
+                        if let Some(t0) = self.last_key_t.filter(|&t0| t > t0) {
+                            self.group_s = Some(t - t0);
+                        }
+                        self.last_key_t = Some(t);
+                    }
+                    if self.skip_to_key {
+                        if !packet.is_key() {
+                            self.skipped += 1;
+                            continue;
+                        }
+                        // The pictures the skipped ones would have
+                        // referred to are gone: start afresh here.
+                        self.skip_to_key = false;
+                        self.decoder.flush();
+                    }
                     if let Err(e) = self.decoder.send_packet(&packet) {
                         // A damaged packet is counted and skipped, not fatal.
                         tracing::debug!(source = %self.name, error = %e, "decoder rejected a packet");
@@ -275,6 +310,19 @@ impl Source for VideoSource {
 
     fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// Only where keyframes have come at most [`MAX_SKIP_GROUP_S`] apart:
+    /// a camera that sends one a minute (or none, refreshing in stripes)
+    /// would leave the window without a frame that long.
+    fn skip_to_keyframe(&mut self) {
+        if self.group_s.is_some_and(|g| g <= MAX_SKIP_GROUP_S) {
+            self.skip_to_key = true;
+        }
+    }
+
+    fn skipped(&self) -> u64 {
+        self.skipped
     }
 
     fn native_size(&self) -> Option<(u32, u32)> {
