@@ -174,40 +174,42 @@ fn trace_a_video_window_and_replay_it() {
 /// A reader that falls behind asks the source to skip: the packets up to
 /// the next keyframe are dropped undecoded (counted), and the next frame
 /// is that keyframe, decoded cleanly; reading then goes on frame by frame.
+/// Only once three short groups have been seen.
 #[test]
 fn skipping_to_the_keyframe_drops_the_rest_of_the_group_undecoded() {
     let dir = tempfile::tempdir().unwrap();
     let video = dir.path().join("gop10.mp4");
     let made = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:d=3"])
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:d=6"])
         .args(["-c:v", "libx264", "-bf", "0", "-g", "10", "-sc_threshold", "0"])
         .arg(&video)
         .status()
         .expect("ffmpeg is installed by scripts/setup.sh");
     assert!(made.success());
     // Every frame is due at 10 fps: the rate gate keeps them all.
-    let every = capture::CaptureOptions { fps: 10.0, ..opts() };
-    let mut src = capture::open(&SourceSpec::File { path: video }, every).unwrap();
+    let every = CaptureOptions { fps: 10.0, ..opts() };
+    let mut src = capture::open(&SourceSpec::File { path: video.clone() }, every).unwrap();
     let first = src.next_frame().unwrap().unwrap();
     assert_eq!(first.index, 0);
-    // Before two keyframes have been seen the group's length is unknown
-    // (a camera may send one a minute): no skip.
+    // Before three groups have been seen their length is unknown (a
+    // camera may send a keyframe a minute): no skip.
     src.skip_to_keyframe();
-    let frames: Vec<_> = (0..11).map(|_| src.next_frame().unwrap().unwrap()).collect();
-    assert_eq!(frames.iter().map(|f| f.index).collect::<Vec<_>>(), (1..=11).collect::<Vec<_>>());
+    let frames: Vec<_> = (0..31).map(|_| src.next_frame().unwrap().unwrap()).collect();
+    assert_eq!(frames.iter().map(|f| f.index).collect::<Vec<_>>(), (1..=31).collect::<Vec<_>>());
     assert_eq!(src.skipped(), 0);
-    // Now groups of 1 s are known: the rest of this one is skipped.
+    // Keyframes at 0, 1, 2 and 3 s: groups of 1 s. The rest of this one
+    // is skipped.
     src.skip_to_keyframe();
     let key = src.next_frame().unwrap().unwrap();
-    assert_eq!(key.index, 20, "the next group's keyframe");
-    assert_eq!(src.skipped(), 8, "frames 12 to 19 were never decoded");
-    assert_eq!((key.ts - first.ts).num_milliseconds(), 2000, "its own time, two seconds in");
+    assert_eq!(key.index, 40, "the next group's keyframe");
+    assert_eq!(src.skipped(), 8, "frames 32 to 39 were never decoded");
+    assert_eq!((key.ts - first.ts).num_milliseconds(), 4000, "its own time, four seconds in");
     let next = src.next_frame().unwrap().unwrap();
-    assert_eq!(next.index, 21);
+    assert_eq!(next.index, 41);
     // The keyframe decodes to the same picture as when read straight through.
-    let mut straight = capture::open(&SourceSpec::File { path: dir.path().join("gop10.mp4") }, every).unwrap();
-    let twentieth = (0..21).map(|_| straight.next_frame().unwrap().unwrap()).last().unwrap();
-    assert_eq!(twentieth.index, 20);
-    assert!(twentieth.image == key.image, "the keyframe after a skip is the same picture");
+    let mut straight = capture::open(&SourceSpec::File { path: video }, every).unwrap();
+    let fortieth = (0..41).map(|_| straight.next_frame().unwrap().unwrap()).last().unwrap();
+    assert_eq!(fortieth.index, 40);
+    assert!(fortieth.image == key.image, "the keyframe after a skip is the same picture");
     assert_eq!(straight.skipped(), 0);
 }

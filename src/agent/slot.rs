@@ -139,6 +139,7 @@ mod tests {
         assert!(!s.put(frame(1)), "an empty slot");
         assert!(s.put(frame(2)), "frame 1 was never taken");
         assert_eq!(s.stale(), 1);
+
         assert_eq!(s.take().unwrap().0.index, 2);
         assert!(s.take().is_none());
         s.close();

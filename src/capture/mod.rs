@@ -23,7 +23,8 @@ pub use video::VideoSource;
 /// One frame at analysis resolution.
 pub struct Frame {
     pub ts: DateTime<FixedOffset>,
-    /// Position in the source (frame number for files, sequence for streams).
+    /// Position in the source, increasing (for files, the frame number
+    /// counting packets skipped to a keyframe).
     pub index: u64,
     pub image: RgbImage,
 }

@@ -36,8 +36,12 @@ fn file_frame_time(start: DateTime<FixedOffset>, t: f64) -> Option<DateTime<Fixe
 }
 
 /// The longest group of pictures (keyframe to keyframe, seconds) that
-/// [`Source::skip_to_keyframe`] skips through.
-const MAX_SKIP_GROUP_S: f64 = 5.0;
+/// [`Source::skip_to_keyframe`] skips through: below the rules' 3 s, past
+/// which the time between two frames counts as unobserved.
+const MAX_SKIP_GROUP_S: f64 = 2.5;
+/// How many of the last groups must all be that short: cameras that
+/// stretch the group on a still scene (smart codecs) are not skipped.
+const GROUPS_SEEN: usize = 3;
 
 /// The scaler, owned by one source and used by one thread at a time.
 struct Scaler(scaling::Context);
@@ -65,10 +69,17 @@ pub struct VideoSource {
     /// Drop packets undecoded until the next keyframe.
     skip_to_key: bool,
     skipped: u64,
-    /// The stream time of the last keyframe read, and the time from the
-    /// one before it to it (the group's length), seconds.
+    /// The stream time of the last keyframe read, and the lengths of the
+    /// last [`GROUPS_SEEN`] groups (keyframe to keyframe), seconds.
     last_key_t: Option<f64>,
-    group_s: Option<f64>,
+    groups_s: std::collections::VecDeque<f64>,
+    /// The stream time of the first packet the current skip dropped.
+    skip_from_t: Option<f64>,
+    /// The first picture after a skip is not yet decoded.
+    resumed: bool,
+    /// Skipping is allowed (a resume that did not decode a keyframe turns
+    /// it off for this source).
+    skippable: bool,
     eof_sent: bool,
     size: Option<(u32, u32)>,
 }
@@ -160,7 +171,10 @@ impl VideoSource {
             skip_to_key: false,
             skipped: 0,
             last_key_t: None,
-            group_s: None,
+            groups_s: std::collections::VecDeque::new(),
+            skip_from_t: None,
+            resumed: false,
+            skippable: true,
             eof_sent: false,
             size: None,
         })
@@ -188,8 +202,21 @@ impl VideoSource {
         let mut decoded = ffmpeg::frame::Video::empty();
         while self.decoder.receive_frame(&mut decoded).is_ok() {
             self.decoded += 1;
+            if std::mem::take(&mut self.resumed) {
+                // The container called it a keyframe, the decoder did not
+                // (a recovery point, an intra refresh): never skip again
+                // here, and show no picture it had to patch up.
+                if !decoded.is_key() {
+                    self.skippable = false;
+                }
+                if decoded.is_corrupt() {
+                    self.dropped += 1;
+                    continue;
+                }
+            }
             self.size = Some((decoded.width(), decoded.height()));
-            let t = decoded.timestamp().or(decoded.pts()).map_or(self.decoded as f64 / 25.0, |p| p as f64 * self.time_base);
+            let t =
+                decoded.timestamp().or(decoded.pts()).map_or((self.decoded + self.skipped) as f64 / 25.0, |p| p as f64 * self.time_base);
             if !self.gate.keep(t) {
                 self.dropped += 1;
                 continue;
@@ -273,22 +300,35 @@ impl Source for VideoSource {
                     if packet.stream() != self.stream {
                         continue;
                     }
+                    let t = packet.pts().or(packet.dts()).map(|p| p as f64 * self.time_base);
                     if packet.is_key()
-                        && let Some(t) = packet.pts().or(packet.dts()).map(|p| p as f64 * self.time_base)
+                        && let Some(t) = t
                     {
                         if let Some(t0) = self.last_key_t.filter(|&t0| t > t0) {
-                            self.group_s = Some(t - t0);
+                            self.groups_s.push_back(t - t0);
+                            if self.groups_s.len() > GROUPS_SEEN {
+                                self.groups_s.pop_front();
+                            }
                         }
                         self.last_key_t = Some(t);
                     }
                     if self.skip_to_key {
                         if !packet.is_key() {
                             self.skipped += 1;
+                            // A group far longer than the last ones: the
+                            // camera stretched it. Skip to its end, but
+                            // not again until short groups are seen anew.
+                            if let Some(t) = t
+                                && t - *self.skip_from_t.get_or_insert(t) > MAX_SKIP_GROUP_S
+                            {
+                                self.groups_s.clear();
+                            }
                             continue;
                         }
                         // The pictures the skipped ones would have
                         // referred to are gone: start afresh here.
                         self.skip_to_key = false;
+                        self.resumed = true;
                         self.decoder.flush();
                     }
                     if let Err(e) = self.decoder.send_packet(&packet) {
@@ -312,12 +352,14 @@ impl Source for VideoSource {
         self.dropped
     }
 
-    /// Only where keyframes have come at most [`MAX_SKIP_GROUP_S`] apart:
-    /// a camera that sends one a minute (or none, refreshing in stripes)
-    /// would leave the window without a frame that long.
+    /// Only where the last [`GROUPS_SEEN`] groups were each at most
+    /// [`MAX_SKIP_GROUP_S`] long: a camera that sends a keyframe a minute
+    /// (or none, refreshing in stripes) would leave the window without a
+    /// frame that long.
     fn skip_to_keyframe(&mut self) {
-        if self.group_s.is_some_and(|g| g <= MAX_SKIP_GROUP_S) {
+        if self.skippable && self.groups_s.len() >= GROUPS_SEEN && self.groups_s.iter().all(|&g| g <= MAX_SKIP_GROUP_S) {
             self.skip_to_key = true;
+            self.skip_from_t = None;
         }
     }
 
