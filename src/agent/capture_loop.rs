@@ -37,9 +37,9 @@ pub(super) fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bo
                 opened_once = true;
                 backoff.reset();
                 // Recordings play on their own clock, as a camera sends:
-                // each frame is due as long after the last one as their
-                // timestamps say (at most MAX_FILE_STEP: a gap in a
-                // recording is not waited out), so a skip to the next
+                // after each frame the loop waits as long as that frame
+                // came after the one before (at most MAX_FILE_STEP: a gap
+                // in a recording is not waited out), so a skip to the next
                 // keyframe skips stream time too.
                 let mut due = clock.elapsed();
                 let mut last_ts = None;
