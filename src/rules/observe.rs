@@ -165,7 +165,8 @@ impl Observation {
 pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, motion: posture::Motion) -> Observation {
     let baseline = baseline.map(|b| b.rescaled(g.width, g.height));
     let clerk = find_clerk_near(people, g, baseline.as_ref());
-    let citizen = people.iter().enumerate().any(|(i, p)| Some(i) != clerk && at_counter(p, g));
+    let citizen =
+        people.iter().enumerate().any(|(i, p)| Some(i) != clerk && at_counter(p, g) && !seated_neighbour(p, g, baseline.as_ref()));
     let Some(ci) = clerk else {
         let hidden = people.iter().any(|p| at_counter(p, g) && covers_staff_zone(p, g));
         return Observation { clerk_hidden: hidden, people: people.len(), ..Observation::absent(citizen) };
@@ -440,9 +441,51 @@ fn back_at_counter(p: &Person, g: &Geometry) -> bool {
 /// standing visitor's hips while their shoulders stand above it, and the
 /// desk line (which keeps the clerk's hidden hips out of the torso) says
 /// nothing about a visitor in front of the desk. A colleague seated at the
-/// next window faces the camera, and their hips do not count.
+/// next window faces the camera, and their hips do not count. A box with
+/// no torso keypoint seen (a coat on a chair, a detector's second box over
+/// the clerk) is too little to owe anyone a greeting.
 fn at_counter(p: &Person, g: &Geometry) -> bool {
-    in_counter_zone(p, g) || back_at_counter(p, g)
+    (!torso_points(p, g).is_empty() && in_counter_zone(p, g)) || back_at_counter(p, g)
+}
+
+/// A colleague at the next window sits at least this many of the clerk's
+/// usual shoulder widths to the side of the clerk's usual place
+/// ([`seated_neighbour`]); a visitor stands in front of the clerk.
+const NEIGHBOUR_ASIDE: f32 = 2.5;
+
+/// ... with the shoulders within this many usual widths of the clerk's
+/// usual seated shoulder height ...
+const NEIGHBOUR_LEVEL: f32 = 1.0;
+
+/// ... and at most this many times as wide as the clerk's usual ones: not
+/// much nearer the camera than the clerk's own seat.
+const NEIGHBOUR_WIDTH: f32 = 2.0;
+
+/// A colleague seated at the next window, not a visitor: facing the camera
+/// (both shoulders seen in the clerk's order, or with the face seen), well
+/// to the side of the clerk, with the shoulders at about the
+/// clerk's seated height and not much wider than the clerk's. From a camera
+/// with no roll, people at one depth and one height lie on one image row
+/// wherever they sit across the hall, so a neighbour's shoulders fall near
+/// the clerk's row; a wide lens set low can put their torso in a counter
+/// zone drawn wide. A visitor at the counter stands nearer the camera
+/// (wider shoulders), in front of the clerk, and turns their back to it.
+/// Needs the baseline: without one, everyone in the counter zone counts.
+fn seated_neighbour(p: &Person, g: &Geometry, baseline: Option<&Baseline>) -> bool {
+    let Some(b) = baseline else { return false };
+    let usual = b.shoulder_width_px.max(1.0);
+    let at = |i: usize| p.confident(i, g.min_conf).map(|k| Point::new(k.x, k.y));
+    let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().any(|&i| at(i).is_some());
+    let shoulders = match (at(kp::LEFT_SHOULDER), at(kp::RIGHT_SHOULDER)) {
+        // Both shoulders: in the clerk's order, or swapped with the face
+        // seen (pose models swap the sides of a small person now and then).
+        (Some(l), Some(r)) if (l.x >= r.x || face) && Point::distance(l, r) <= NEIGHBOUR_WIDTH * usual => Point::midpoint(l, r),
+        // One shoulder: the middle half the usual width towards the other.
+        (Some(l), None) if face => Point::new(l.x - usual / 2.0, l.y),
+        (None, Some(r)) if face => Point::new(r.x + usual / 2.0, r.y),
+        _ => return false,
+    };
+    (shoulders.y - b.shoulder_px[1]).abs() <= NEIGHBOUR_LEVEL * usual && (shoulders.x - b.shoulder_px[0]).abs() >= NEIGHBOUR_ASIDE * usual
 }
 
 /// Baseline samples need the face above the shoulder line only from

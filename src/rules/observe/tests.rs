@@ -443,6 +443,77 @@ fn a_visitor_whose_hips_are_at_the_counter_is_at_the_counter() {
     assert!(!observe(&[clerk(400.0), colleague], &g, None, Motion::default()).citizen_at_counter);
 }
 
+/// A colleague seated at the next window, facing the camera at the clerk's
+/// depth, whose torso a counter zone drawn wide takes in: not a visitor once
+/// the clerk's baseline says where a seated clerk's shoulders lie. Turned
+/// round, much wider (nearer the camera), well below that row, or in
+/// front of the clerk, they are one.
+#[test]
+fn a_colleague_seated_at_the_next_window_is_not_a_visitor() {
+    let mut g = geometry(true);
+    // The counter zone reaches up the frame's left edge, over the next desk.
+    g.counter_zone =
+        Polygon([[0.0, 0.35], [0.25, 0.35], [0.25, 1.0], [0.0, 1.0]].iter().map(|p| Point::new(p[0] * 1000.0, p[1] * 1000.0)).collect());
+    let b = base(400.0);
+    let neighbour = moved(clerk(400.0), &UPPER, -420.0, 0.0); // shoulders 2.6 widths aside
+    let at_counter = |p: &Person, b: Option<&Baseline>| observe(&[clerk(400.0), p.clone()], &g, b, Motion::default()).citizen_at_counter;
+    assert!(at_counter(&neighbour, None), "without a baseline everyone in the counter zone counts");
+    assert!(!at_counter(&neighbour, Some(&b)));
+    // One shoulder hidden, the face seen: still the neighbour; without the
+    // face (a back, perhaps), a visitor.
+    let mut one = neighbour.clone();
+    one.keypoints[kp::RIGHT_SHOULDER].conf = 0.2;
+    assert!(!at_counter(&one, Some(&b)));
+    for i in FACE {
+        one.keypoints[i].conf = 0.2;
+    }
+    assert!(at_counter(&one, Some(&b)));
+    // Back to the camera: the shoulders swapped, the face unseen.
+    let mut back = neighbour.clone();
+    let (l, r) = (back.keypoints[kp::LEFT_SHOULDER], back.keypoints[kp::RIGHT_SHOULDER]);
+    back.keypoints[kp::LEFT_SHOULDER].x = r.x;
+    back.keypoints[kp::RIGHT_SHOULDER].x = l.x;
+    for i in FACE {
+        back.keypoints[i].conf = 0.2;
+    }
+    assert!(at_counter(&back, Some(&b)));
+    // Swapped shoulders with the face seen: a pose model's slip, still the
+    // neighbour.
+    let mut slip = back.clone();
+    for i in FACE {
+        slip.keypoints[i].conf = 0.9;
+    }
+    assert!(!at_counter(&slip, Some(&b)));
+    // 2.5 times the clerk's width: nearer the camera than a seat at the desk.
+    let mut near = neighbour.clone();
+    near.keypoints[kp::LEFT_SHOULDER].x += 120.0;
+    near.keypoints[kp::RIGHT_SHOULDER].x -= 120.0;
+    assert!(at_counter(&near, Some(&b)));
+    // 1.25 widths below the clerk's seated row.
+    assert!(at_counter(&moved(neighbour.clone(), &UPPER, 0.0, 200.0), Some(&b)));
+    // In front of the clerk, facing the camera, at the same row: a visitor
+    // (the counter zone here covers the whole width).
+    g.counter_zone =
+        Polygon([[0.0, 0.35], [1.0, 0.35], [1.0, 1.0], [0.0, 1.0]].iter().map(|p| Point::new(p[0] * 1000.0, p[1] * 1000.0)).collect());
+    let in_front = moved(clerk(400.0), &UPPER, 150.0, 0.0);
+    assert!(observe(&[clerk(400.0), in_front], &g, Some(&b), Motion::default()).citizen_at_counter);
+}
+
+/// A box in the counter zone with no torso keypoint seen (a coat on a
+/// chair, a detector's second box over the clerk) owes nobody a greeting;
+/// a visitor whose shoulders are seen does.
+#[test]
+fn a_box_without_a_torso_is_no_visitor() {
+    let g = geometry(true);
+    let mut ghost = citizen();
+    for k in ghost.keypoints.iter_mut() {
+        k.conf = 0.2;
+    }
+    assert!(g.counter_zone.contains(torso_anchor(&ghost, &g)));
+    assert!(!observe(&[clerk(400.0), ghost], &g, None, Motion::default()).citizen_at_counter);
+    assert!(observe(&[clerk(400.0), citizen()], &g, None, Motion::default()).citizen_at_counter);
+}
+
 #[test]
 fn a_chair_rolled_back_reads_as_sitting_and_teaches_the_baseline_nothing() {
     let b = base(400.0);
