@@ -168,7 +168,9 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
     let citizen =
         people.iter().enumerate().any(|(i, p)| Some(i) != clerk && at_counter(p, g) && !seated_neighbour(p, g, baseline.as_ref()));
     let Some(ci) = clerk else {
-        let hidden = people.iter().any(|p| at_counter(p, g) && covers_staff_zone(p, g));
+        // Any box over the staff zone, torso seen or not, and a seated
+        // neighbour too: absence is then unknown, the cautious side.
+        let hidden = people.iter().any(|p| (in_counter_zone(p, g) || back_at_counter(p, g)) && covers_staff_zone(p, g));
         return Observation { clerk_hidden: hidden, people: people.len(), ..Observation::absent(citizen) };
     };
     let p = &people[ci];
@@ -263,8 +265,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             let seated = (obs.posture == Some(Posture::Sitting) && (back_seat || !m.is_some_and(|m| m.rolled_back())))
                 || (by_desk == Some(Posture::Sitting) && !standing_in_sight)
                 || (baseline.is_none() && obs.posture.is_none());
-            let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count();
-            if seated && face >= 2 && obs.head_on_desk_p.is_none_or(|p| p < 0.5) {
+            if seated && face_points(p, g) >= 2 && obs.head_on_desk_p.is_none_or(|p| p < 0.5) {
                 // Upright, the face is above the shoulder line in the image
                 // from a camera tilted up to 45° (the range measured); at or
                 // below it the clerk is bent far forward, and a baseline
@@ -418,7 +419,12 @@ fn back_turned(p: &Person, g: &Geometry) -> Option<Back> {
     if shoulders == 2 {
         return (!facing(p, g)).then_some(Back::Seen);
     }
-    [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().all(|&i| p.confident(i, g.min_conf).is_none()).then_some(Back::Likely)
+    (face_points(p, g) == 0).then_some(Back::Likely)
+}
+
+/// How many of the nose and eyes are seen.
+fn face_points(p: &Person, g: &Geometry) -> usize {
+    [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().filter(|&&i| p.confident(i, g.min_conf).is_some()).count()
 }
 
 /// Whether a person with their back to the camera has their hips in the
@@ -462,30 +468,35 @@ const NEIGHBOUR_LEVEL: f32 = 1.0;
 const NEIGHBOUR_WIDTH: f32 = 2.0;
 
 /// A colleague seated at the next window, not a visitor: facing the camera
-/// (both shoulders seen in the clerk's order, or with the face seen), well
-/// to the side of the clerk, with the shoulders at about the
-/// clerk's seated height and not much wider than the clerk's. From a camera
-/// with no roll, people at one depth and one height lie on one image row
-/// wherever they sit across the hall, so a neighbour's shoulders fall near
-/// the clerk's row; a wide lens set low can put their torso in a counter
-/// zone drawn wide. A visitor at the counter stands nearer the camera
-/// (wider shoulders), in front of the clerk, and turns their back to it.
-/// Needs the baseline: without one, everyone in the counter zone counts.
+/// (both shoulders in the clerk's order, or two face points seen with the
+/// shoulders swapped or one shoulder hidden), well to the side of the
+/// clerk, with the shoulders at about the clerk's seated height and, both
+/// seen, at most twice as wide as the clerk's. From a camera with no roll,
+/// people at one depth and one height lie on one image row wherever they
+/// sit across the hall, so a neighbour's shoulders fall near the clerk's
+/// row; a wide lens set low can put their torso in a counter zone drawn
+/// wide. A visitor at the counter stands in front of the clerk and turns
+/// their back to the camera. The row and the width alone do not tell a
+/// visitor standing nearer the camera from a seated neighbour (the two can
+/// share a row); facing and being aside do. Needs the baseline: without
+/// one, everyone in the counter zone counts.
 fn seated_neighbour(p: &Person, g: &Geometry, baseline: Option<&Baseline>) -> bool {
     let Some(b) = baseline else { return false };
     let usual = b.shoulder_width_px.max(1.0);
     let at = |i: usize| p.confident(i, g.min_conf).map(|k| Point::new(k.x, k.y));
-    let face = [kp::NOSE, kp::LEFT_EYE, kp::RIGHT_EYE].iter().any(|&i| at(i).is_some());
-    let shoulders = match (at(kp::LEFT_SHOULDER), at(kp::RIGHT_SHOULDER)) {
-        // Both shoulders: in the clerk's order, or swapped with the face
-        // seen (pose models swap the sides of a small person now and then).
-        (Some(l), Some(r)) if (l.x >= r.x || face) && Point::distance(l, r) <= NEIGHBOUR_WIDTH * usual => Point::midpoint(l, r),
-        // One shoulder: the middle half the usual width towards the other.
-        (Some(l), None) if face => Point::new(l.x - usual / 2.0, l.y),
-        (None, Some(r)) if face => Point::new(r.x + usual / 2.0, r.y),
+    let face = face_points(p, g) >= 2;
+    // Where the shoulders are, and how far aside they must be: a lone
+    // shoulder is measured itself, half a width nearer (either side, so
+    // that swapped sides cannot move it a width).
+    let (at, aside) = match (at(kp::LEFT_SHOULDER), at(kp::RIGHT_SHOULDER)) {
+        // Pose models swap the sides of a small person now and then.
+        (Some(l), Some(r)) if (l.x >= r.x || face) && Point::distance(l, r) <= NEIGHBOUR_WIDTH * usual => {
+            (Point::midpoint(l, r), NEIGHBOUR_ASIDE)
+        }
+        (Some(one), None) | (None, Some(one)) if face => (one, NEIGHBOUR_ASIDE - 0.5),
         _ => return false,
     };
-    (shoulders.y - b.shoulder_px[1]).abs() <= NEIGHBOUR_LEVEL * usual && (shoulders.x - b.shoulder_px[0]).abs() >= NEIGHBOUR_ASIDE * usual
+    (at.y - b.shoulder_px[1]).abs() <= NEIGHBOUR_LEVEL * usual && (at.x - b.shoulder_px[0]).abs() >= aside * usual
 }
 
 /// Baseline samples need the face above the shoulder line only from
