@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""Fits the head-on-desk cue model (src/rules/head_model.rs) on the two
-TUNING families: the project's own (`posture_dump`) and the first
-independent simulator's (`scripts/indep-sim`, seed 2, dumped by
-`scripts/indep-sim/dump_features.py`). The report families (held-out,
-fresh, third, and the second independent simulator) are never fitted on.
+"""Fits the head-on-desk cue model (src/rules/head_model.rs) on TUNING
+sets only: the project's own family (`posture_dump`) and, with `--also`,
+independent simulators' tuning sets dumped by
+`scripts/indep-sim/dump_features.py`. The shipped model was fitted on the
+project's family and the first independent simulator's seed 2 (the command
+below). The report sets (the held-out, fresh and third families, the
+fourth independent simulator, the fifth's seed 1) are never fitted on.
 
     cargo run --release --example posture_dump -- --windows 80 > /tmp/tuning.csv
     (cd scripts/indep-sim && python3 clerk_sim.py --windows 60 --minutes 60 --seed 2 --out /tmp/indepfit \
       && python3 dump_features.py --dir /tmp/indepfit --measures ../../target/release/examples/trace_measures > /tmp/indepfit.csv)
     python3 scripts/fit-posture.py /tmp/tuning.csv src/rules/head_model.rs --also /tmp/indepfit.csv
 
+`--stride N` fits on every N-th seated frame of each dump (frames half a
+second apart are nearly the same; 3 fits three times faster).
+`--weight-own W` counts each frame of the project's family W times.
+`--also` may be given once per independent tuning set (see
+`scripts/indep-sim/dump_features.py` for which sets are tuning sets).
 Without `--also` it fits on the project's family alone, as before
 2026-12-05.
 
@@ -28,8 +35,9 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import GradientBoostingClassifier
 
-# The project's forms, and the independent simulator's (`propped_hand`).
-HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead", "propped_hand"}
+# The project's forms, and the independent simulators' (`propped_hand`,
+# `forehead_on_desk`).
+HEAD_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead", "propped_hand", "forehead_on_desk"}
 
 
 def head_features():
@@ -45,9 +53,12 @@ HEAD_FEATURES = head_features()
 PARAMS = dict(n_estimators=120, max_depth=4, learning_rate=0.15, subsample=0.8, random_state=1)
 
 
-def load(path):
+def load(path, stride=1):
     d = pd.read_csv(path)
     d = d[d.posture == "Some(Sitting)"].copy()
+    # Frames half a second apart say nearly the same; every `stride`-th
+    # seated frame is enough and fits that many times faster.
+    d = d.iloc[::stride].copy()
     # As many cues as the dump has, which must be as many as the rules
     # compute (`posture::HEAD_FEATURES`): a stale dump would give a model
     # that reads inputs the rules do not have.
@@ -68,8 +79,9 @@ def report(name, d, p, y):
     print("  median p by form:", dd.groupby("form").p.median().round(2).to_dict())
 
 
-def rust(model, both):
-    fitted_on = "both tuning families (the project's and the first independent simulator's)" if both else "the tuning family only"
+def rust(model, also):
+    fitted_on = (f"the project's tuning family and {len(also)} independent simulators' tuning sets ({', '.join(also)})"
+                 if also else "the tuning family only")
     lines = [
         "//! The head-on-desk cue model: gradient-boosted trees over",
         f"//! `posture::head_features`, fitted on {fitted_on} by",
@@ -102,26 +114,42 @@ def rust(model, both):
 
 def main():
     args = sys.argv[1:]
-    also = None
-    if "--also" in args:
-        i = args.index("--also")
-        also = args[i + 1]
+    stride = 1
+    if "--stride" in args:
+        i = args.index("--stride")
+        stride = int(args[i + 1])
         del args[i : i + 2]
-    d, X, y = load(args[0])
+    weight_own = 1.0
+    if "--weight-own" in args:
+        i = args.index("--weight-own")
+        weight_own = float(args[i + 1])
+        del args[i : i + 2]
+    also = []
+    while "--also" in args:
+        i = args.index("--also")
+        also.append(args[i + 1])
+        del args[i : i + 2]
+    d, X, y = load(args[0], stride)
     fit = d.win.values < 60
-    parts = [(X, y, fit, d)]
-    if also:
-        d2, X2, y2 = load(also)
-        parts.append((X2, y2, d2.win.values < 45, d2))
-    Xf = np.concatenate([p[0][p[2]] for p in parts])
-    yf = np.concatenate([p[1][p[2]] for p in parts])
-    check = GradientBoostingClassifier(**PARAMS).fit(Xf, yf)
-    for name, (Xp, yp, fp, dp) in zip(["tuning", "independent (tuning)"], parts):
-        report(f"{name} windows not fitted on:", dp[~fp], check.predict_proba(Xp[~fp])[:, 1], yp[~fp])
-    model = GradientBoostingClassifier(**PARAMS).fit(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+    parts = [(args[0], X, y, fit, d)]
+    for path in also:
+        d2, X2, y2 = load(path, stride)
+        parts.append((path, X2, y2, d2.win.values < 45, d2))
+    # Each frame of the project's family counts `weight_own` times.
+    weights = [np.full(len(p[2]), weight_own if i == 0 else 1.0) for i, p in enumerate(parts)]
+    Xf = np.concatenate([p[1][p[3]] for p in parts])
+    yf = np.concatenate([p[2][p[3]] for p in parts])
+    wf = np.concatenate([w[p[3]] for w, p in zip(weights, parts)])
+    check = GradientBoostingClassifier(**PARAMS).fit(Xf, yf, sample_weight=wf)
+    for name, Xp, yp, fp, dp in parts:
+        report(f"{name}, windows not fitted on:", dp[~fp], check.predict_proba(Xp[~fp])[:, 1], yp[~fp])
+    model = GradientBoostingClassifier(**PARAMS).fit(
+        np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]), sample_weight=np.concatenate(weights)
+    )
     if len(args) > 1:
+        names = [Path(a).stem for a in also]
         with open(args[1], "w") as f:
-            f.write(rust(model, also is not None))
+            f.write(rust(model, names))
         print("wrote", args[1])
 
 

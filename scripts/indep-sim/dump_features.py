@@ -3,16 +3,21 @@
 from the simulator's own segments, in the layout `posture_dump` writes
 (`win, form, posture, f1…fN`, as many as `trace_measures --features` writes), for `scripts/fit-posture.py --also`.
 
-Only the first independent simulator (a second tuning set since
-2026-12-05) may be dumped here, and with a seed other than the one it is
-scored on: the second (`indep-sim2`) is the report and is never fitted on.
+It reads the timelines of the independent simulators that are tuning
+sets: the first (`indep-sim`, seed 2, not the seed it is scored on), the
+second (`indep-sim2`), the third (`indep-sim3`, seed 1) and the fifth
+(`indep-sim5`, seed 2; seed 1 is its report). The fourth (`indep-sim4`) and
+the fifth's seed 1 are report sets and are never dumped for fitting.
 
     python3 clerk_sim.py --windows 60 --minutes 60 --seed 2 --out /tmp/indepfit
     python3 dump_features.py --dir /tmp/indepfit --measures ../../target/release/examples/trace_measures > /tmp/indepfit.csv
 
-A frame in a segment's transition (its first `tr` seconds) is left out:
-neither resting nor upright. A head rest too short to be a violation
-(`head_desk_decoy`) is still a head on the desk, frame by frame.
+A frame in a segment's transition is left out: neither resting nor
+upright. The first simulator says how long each transition is (`tr`);
+for the others the first `SETTLE_S` seconds of every segment are left out.
+A head rest too short to be a violation (`head_desk_decoy`, the fifth's
+`rest` in a head form) is still a head on the desk, frame by frame; the
+third's `brief_head_down` (a head lowered, not said to rest) is left out.
 """
 import argparse
 import csv
@@ -25,12 +30,36 @@ from pathlib import Path
 
 HEAD_KINDS = {"head_desk", "head_desk_decoy"}
 
+# The later simulators' segments carry only `kind` and `form`.
+SEATED_KINDS = {"upright", "slouch", "head", "head_on_desk", "rest"}
+LATER_HEAD_KINDS = {"head", "head_on_desk"}
+HEAD_REST_FORMS = {"folded_arms", "one_arm", "hand_prop", "forehead"}
+SETTLE_S = 2.0
+
+
+def label(seg):
+    """A seated segment's label and how long its transition is, or None
+    for a segment not used: not seated, or neither resting nor upright."""
+    if "posture" in seg:  # the first simulator
+        if seg["posture"] != "seated":
+            return None
+        form = seg["form"] if seg["kind"] in HEAD_KINDS else f"other:{seg['kind']}:{seg['form']}"
+        return form, seg.get("tr", 0.0)
+    kind, form = seg["kind"], seg["form"]
+    if kind not in SEATED_KINDS:
+        return None
+    if kind in LATER_HEAD_KINDS or (kind == "rest" and form in HEAD_REST_FORMS):
+        return form, SETTLE_S
+    if kind == "rest":
+        return None
+    return f"other:{kind}:{form}", SETTLE_S
+
 
 def window_rows(win_dir: Path, measures: str, index: int):
     meta = json.loads((win_dir / "meta.json").read_text())
     out = subprocess.run([measures, str(win_dir / "window.toml"), str(win_dir / "trace.jsonl"), "--features"],
                          capture_output=True, text=True, check=True).stdout
-    segs = [s for s in meta["segments"] if s["posture"] == "seated"]
+    segs = [(s, lab) for s in meta["segments"] if (lab := label(s)) is not None]
     rows = []
     reader = csv.DictReader(io.StringIO(out))
     if not reader.fieldnames:
@@ -40,10 +69,12 @@ def window_rows(win_dir: Path, measures: str, index: int):
         if not r["f1"]:
             continue
         t = float(r["t"])
-        seg = next((s for s in segs if s["t0"] <= t < s["t1"]), None)
-        if seg is None or t < seg["t0"] + seg.get("tr", 0.0):
+        hit = next(((s, lab) for s, lab in segs if s["t0"] <= t < s["t1"]), None)
+        if hit is None:
             continue
-        form = seg["form"] if seg["kind"] in HEAD_KINDS else f"other:{seg['kind']}:{seg['form']}"
+        seg, (form, settle) = hit
+        if t < seg["t0"] + settle:
+            continue
         rows.append([index, form, r["posture"]] + [r[f"f{i}"] for i in range(1, n + 1)])
     return n, rows
 
