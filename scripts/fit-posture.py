@@ -80,7 +80,7 @@ def report(name, d, p, y):
 
 
 def rust(model, also):
-    fitted_on = (f"the project's tuning family and {len(also)} independent simulators' tuning sets ({', '.join(also)})"
+    fitted_on = (f"the project's tuning family and independent simulators' tuning sets ({', '.join(also)})"
                  if also else "the tuning family only")
     lines = [
         "//! The head-on-desk cue model: gradient-boosted trees over",
@@ -119,6 +119,8 @@ def main():
         i = args.index("--stride")
         stride = int(args[i + 1])
         del args[i : i + 2]
+        if stride < 1:
+            sys.exit(f"--stride {stride}: must be 1 or more (every N-th seated frame)")
     weight_own = 1.0
     if "--weight-own" in args:
         i = args.index("--weight-own")
@@ -134,7 +136,8 @@ def main():
     parts = [(args[0], X, y, fit, d)]
     for path in also:
         d2, X2, y2 = load(path, stride)
-        parts.append((path, X2, y2, d2.win.values < 45, d2))
+        # The first three quarters of its windows for the check fit.
+        parts.append((path, X2, y2, d2.win.values < (d2.win.max() + 1) * 3 // 4, d2))
     # Each frame of the project's family counts `weight_own` times.
     weights = [np.full(len(p[2]), weight_own if i == 0 else 1.0) for i, p in enumerate(parts)]
     Xf = np.concatenate([p[1][p[3]] for p in parts])
