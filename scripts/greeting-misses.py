@@ -10,9 +10,9 @@ the miss by what the rules saw of the clerk over the truth event's first
 30 s (the rule's own wait is 10 s), in the rows the debug output prints:
 every other frame, so about one a second at 2 fps:
 
-- hidden:   the clerk was not found in more than half the rows (while a
-            visitor stands at the counter: most often the visitor hides a
-            seated clerk from the camera, and the rule then says unknown);
+- hidden:   the clerk was not found in more than half the rows (in the
+            window read frame by frame, a visitor standing in front hid the
+            seated clerk from the camera; the rule then says unknown);
 - standing: seated, but read as standing in more than two rows (most often
             the chair rolled back: further from a raised camera the shoulders
             lie higher in the image);
