@@ -307,7 +307,11 @@ fn torso_points(p: &Person, g: &Geometry) -> Vec<Point> {
 /// Where a person's torso is: the mean of the torso points, or, with none,
 /// a point a quarter down the box (the box's bottom is hidden by the desk).
 fn torso_anchor(p: &Person, g: &Geometry) -> Point {
-    let pts = torso_points(p, g);
+    anchor_of(p, &torso_points(p, g))
+}
+
+/// [`torso_anchor`] from torso points already found.
+fn anchor_of(p: &Person, pts: &[Point]) -> Point {
     if pts.is_empty() {
         let (cx, _) = p.bbox.center();
         return Point::new(cx, p.bbox.y1 + p.bbox.height() * 0.25);
@@ -451,7 +455,8 @@ fn back_at_counter(p: &Person, g: &Geometry) -> bool {
 /// no torso keypoint seen (a coat on a chair, a detector's second box over
 /// the clerk) is too little to owe anyone a greeting.
 fn at_counter(p: &Person, g: &Geometry) -> bool {
-    (!torso_points(p, g).is_empty() && in_counter_zone(p, g)) || back_at_counter(p, g)
+    let torso = torso_points(p, g);
+    (!torso.is_empty() && g.counter_zone.contains(anchor_of(p, &torso))) || back_at_counter(p, g)
 }
 
 /// A colleague at the next window sits at least this many of the clerk's
@@ -483,12 +488,12 @@ const NEIGHBOUR_WIDTH: f32 = 2.0;
 fn seated_neighbour(p: &Person, g: &Geometry, baseline: Option<&Baseline>) -> bool {
     let Some(b) = baseline else { return false };
     let usual = b.shoulder_width_px.max(1.0);
-    let at = |i: usize| p.confident(i, g.min_conf).map(|k| Point::new(k.x, k.y));
+    let seen = |i: usize| p.confident(i, g.min_conf).map(|k| Point::new(k.x, k.y));
     let face = face_points(p, g) >= 2;
     // Where the shoulders are, and how far aside they must be: a lone
     // shoulder is measured itself, half a width nearer (either side, so
     // that swapped sides cannot move it a width).
-    let (at, aside) = match (at(kp::LEFT_SHOULDER), at(kp::RIGHT_SHOULDER)) {
+    let (at, aside) = match (seen(kp::LEFT_SHOULDER), seen(kp::RIGHT_SHOULDER)) {
         // Pose models swap the sides of a small person now and then.
         (Some(l), Some(r)) if (l.x >= r.x || face) && Point::distance(l, r) <= NEIGHBOUR_WIDTH * usual => {
             (Point::midpoint(l, r), NEIGHBOUR_ASIDE)
