@@ -28,9 +28,15 @@ cd "$root"
 windows=${1:?usage: bench-agent.sh WINDOWS [SECONDS] [flags]}
 seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
-liyi=target/release/liyi
-# Always (a no-op when fresh): an older binary would print fewer columns.
-cargo build --release --locked --quiet
+# BENCH_LIYI=PATH runs another build (e.g. an older one, to compare).
+liyi=${BENCH_LIYI:-target/release/liyi}
+if [[ -z ${BENCH_LIYI:-} ]]; then
+  # Always (a no-op when fresh): an older binary would print fewer columns.
+  cargo build --release --locked --quiet
+else
+  # A build elsewhere looks for ONNX Runtime beside itself: lend it ours.
+  export ORT_DYLIB_PATH=${ORT_DYLIB_PATH:-$root/runtime/libonnxruntime.so}
+fi
 work=target/bench-agent
 mkdir -p "$work"
 video="$work/cam-720p-5fps.mp4"
@@ -81,12 +87,17 @@ while kill -0 $pid 2>/dev/null; do
   [[ -n ${hwm:-} ]] && peak=$hwm && (( SECONDS * 2 >= seconds )) && (( now > rss )) && rss=$now
   sleep 1
 done
-wait $pid
+if ! wait $pid; then
+  echo "bench-agent.sh: liyi run failed; its last words ($work/err.txt):" >&2
+  tail -5 "$work/err.txt" >&2
+  exit 1
+fi
 awk -v w="$windows" -v s="$seconds" -v peak="$peak" -v rss="$rss" '
-  $1 ~ /^w[0-9]+$/ { n++; frames += $2; analysed += $3; gated += $4; stale += $5; followed += $7 }
+  $1 ~ /^w[0-9]+$/ { n++; frames += $2; analysed += $3; gated += $4; stale += $5; followed += $7
+                     split($8, f, "/"); fwhole += f[1]; fpart += f[2]; freused += f[3] }
   END {
     inferred = analysed - gated
-    printf "windows=%d seconds=%d analysed/s/window=%.2f analysed/captured=%.0f%% inferred=%.0f%% detected=%.0f%% stale=%d rss=%.0f MB peak_rss=%.0f MB\n",
+    printf "windows=%d seconds=%d analysed/s/window=%.2f analysed/captured=%.0f%% inferred=%.0f%% detected=%.0f%% stale=%d faces(whole/part/reused)=%d/%d/%d rss=%.0f MB peak_rss=%.0f MB\n",
       w, s, analysed / n / s, 100 * analysed / frames, 100 * inferred / (analysed > 0 ? analysed : 1),
-      100 * (inferred - followed) / (analysed > 0 ? analysed : 1), stale, rss / 1024, peak / 1024
+      100 * (inferred - followed) / (analysed > 0 ? analysed : 1), stale, fwhole, fpart, freused, rss / 1024, peak / 1024
   }' "$work/out.txt"

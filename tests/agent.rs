@@ -160,6 +160,9 @@ fn status_and_metrics_are_served_on_loopback() {
         common::wait_for(Duration::from_secs(20), || Some(agent.window("street")).filter(|w| w["frames_analysed"].as_u64() > Some(0)))
             .expect("the street window is analysed");
     assert_eq!(street["source_up"], true);
+    for k in ["face_searches_whole", "face_searches_part", "face_reuses"] {
+        assert!(street[k].is_u64(), "/status counts the face searches: {k}");
+    }
     let short = street["shortfall"].as_f64().expect("the street window's shortfall is reported");
     assert!((0.0..=1.0).contains(&short), "{short}");
     assert_eq!(agent.window("dead")["shortfall"], 1.0, "a window with no frames misses its whole rate");
@@ -174,6 +177,7 @@ fn status_and_metrics_are_served_on_loopback() {
         "liyi_last_frame_age_seconds",
         "liyi_source_reconnects_total",
         "liyi_analysis_shortfall_ratio{window=\"street\"}",
+        "liyi_face_searches_total{window=\"street\",search=\"part\"}",
     ] {
         assert!(metrics.contains(needle), "{needle}\n{metrics}");
     }
@@ -213,8 +217,15 @@ fn motion_gate_skips_inference_on_a_still_scene() {
             .assert()
             .success();
         let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-        let row: Vec<u64> =
-            stdout.lines().find(|l| l.starts_with("still")).unwrap().split_whitespace().skip(1).map(|v| v.parse().unwrap()).collect();
+        let row: Vec<u64> = stdout
+            .lines()
+            .find(|l| l.starts_with("still"))
+            .unwrap()
+            .split_whitespace()
+            .skip(1)
+            .take(6)
+            .map(|v| v.parse().unwrap())
+            .collect();
         row
     };
     let gated = run(&[]);

@@ -1,14 +1,18 @@
-//! The face model's role in the agent: faces for clip frames (searched, or
-//! reused while the frame is unchanged) and for the editor's preview.
+//! The face model's role in the agent: faces for clip frames (searched in
+//! the whole frame, in only its changed parts, or reused while it is
+//! unchanged: [`super::face_gate`]) and for the editor's preview.
 //! Fail closed: when the model is missing or fails, the evidence says so
 //! and the redaction gate fills the whole frame.
 
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, FixedOffset};
 use image::RgbImage;
 
-use super::motion::{FaceGate, Thumb};
+use super::face_gate::{FaceGate, FacePlan};
+use super::motion::Thumb;
+use super::state::WindowStats;
 use crate::privacy::FaceEvidence;
 use crate::sync::lock;
 use crate::vision::catalog::Catalog;
@@ -53,11 +57,13 @@ impl Faces {
         Some(ModelId { name: f.engine().name().to_string(), sha256: f.engine().sha256.clone() })
     }
 
-    /// Faces in a clip frame: the last search's, while the frame's
-    /// thumbnail has not changed since (`gate`), else a new search.
+    /// Faces in a clip frame, searched as the window's `gate` plans: the
+    /// last search's faces while nothing changed, a search of only the
+    /// changed parts, or of the whole frame. Counted in `stats`.
     pub fn for_clip(
         &self,
         window: &str,
+        stats: &WindowStats,
         gate: &mut FaceGate,
         image: &RgbImage,
         ts: DateTime<FixedOffset>,
@@ -67,16 +73,32 @@ impl Faces {
             Ok(f) => f,
             Err(e) => return FaceEvidence::Unavailable(e.clone()),
         };
-        if let Some(found) = thumb.as_ref().and_then(|t| gate.reuse(t, ts)) {
-            return FaceEvidence::Detected(found);
-        }
-        match lock(f).detect(image) {
-            Ok(found) => {
-                if let Some(t) = thumb {
-                    gate.searched(t, ts, &found);
-                }
-                FaceEvidence::Detected(found)
+        let size = image.dimensions();
+        let plan = thumb.as_ref().map_or(FacePlan::Whole, |t| gate.plan(t, size, ts));
+        let found = match plan {
+            FacePlan::Reuse(found) => {
+                stats.face_reuses.fetch_add(1, Ordering::Relaxed);
+                return FaceEvidence::Detected(found);
             }
+            FacePlan::Whole => lock(f).detect(image).inspect(|found| {
+                stats.face_searches_whole.fetch_add(1, Ordering::Relaxed);
+                if let Some(t) = &thumb {
+                    gate.searched_whole(t, size, ts, found);
+                }
+            }),
+            FacePlan::Part { regions, mut keep } => {
+                let mut f = lock(f);
+                regions.iter().try_for_each(|r| f.detect_part(image, r.pixels(size.0, size.1)).map(|found| keep.extend(found))).map(|()| {
+                    stats.face_searches_part.fetch_add(1, Ordering::Relaxed);
+                    if let Some(t) = &thumb {
+                        gate.searched_part(t, &regions, &keep);
+                    }
+                    keep
+                })
+            }
+        };
+        match found {
+            Ok(found) => FaceEvidence::Detected(found),
             Err(e) => {
                 tracing::warn!(window, error = %e, "face detector failed; the frame is filled whole");
                 FaceEvidence::Unavailable(e.to_string())

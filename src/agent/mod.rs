@@ -14,6 +14,7 @@
 //!   MQTT and signals.
 
 pub mod capture_loop;
+pub mod face_gate;
 pub mod faces;
 pub mod http;
 pub mod login;

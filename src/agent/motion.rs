@@ -8,7 +8,6 @@ use image::RgbImage;
 
 use crate::geometry::{Point, Polygon};
 use crate::vision::Person;
-use crate::vision::detector::Detection;
 use crate::vision::preprocess::resize_rgb;
 
 /// Thumbnail size the comparison runs on.
@@ -39,6 +38,16 @@ impl Thumb {
     pub fn of(img: &RgbImage) -> Thumb {
         let small = resize_rgb(img, THUMB_W, THUMB_H);
         Thumb(small.pixels().map(|p| ((u16::from(p[0]) * 77 + u16::from(p[1]) * 150 + u16::from(p[2]) * 29) >> 8) as u8).collect())
+    }
+
+    /// The grey level of each cell, row by row.
+    pub fn cells(&self) -> &[u8] {
+        &self.0
+    }
+
+    #[cfg(test)]
+    pub fn from_cells(cells: Vec<u8>) -> Thumb {
+        Thumb(cells)
     }
 }
 
@@ -105,50 +114,6 @@ impl MotionGate {
     }
 }
 
-/// The largest change of any thumbnail cell.
-pub fn max_change(a: &Thumb, b: &Thumb) -> u8 {
-    a.0.iter().zip(&b.0).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(u8::MAX)
-}
-
-/// Reuse of face detections for clip frames. Faces may be anywhere, not only
-/// in the zones, so the test covers the whole frame, and it is the largest
-/// change of any cell, not the mean: a 30 px face arriving in a 1280 px
-/// frame fills about two 16 px cells and moves them far beyond the limit,
-/// while it would hardly move a mean. Anything else runs the face model.
-pub struct FaceGate {
-    last: Option<(Thumb, DateTime<FixedOffset>, Vec<Detection>)>,
-}
-
-/// A cell may change by this many grey levels (sensor and compression
-/// noise, averaged over a 16 px cell, stays well below it).
-pub const FACE_REUSE_MAX_CHANGE: u8 = 8;
-/// Faces are searched at least this often even in a still scene.
-pub const FACE_REUSE_MAX_S: f64 = 5.0;
-
-impl FaceGate {
-    pub fn new() -> FaceGate {
-        FaceGate { last: None }
-    }
-
-    /// The faces of the last searched frame, if this one may reuse them.
-    pub fn reuse(&self, thumb: &Thumb, ts: DateTime<FixedOffset>) -> Option<Vec<Detection>> {
-        let (last, at, faces) = self.last.as_ref()?;
-        let since = (ts - *at).num_milliseconds() as f64 / 1000.0;
-        ((0.0..FACE_REUSE_MAX_S).contains(&since) && max_change(thumb, last) <= FACE_REUSE_MAX_CHANGE).then(|| faces.clone())
-    }
-
-    /// Records a frame the face model searched.
-    pub fn searched(&mut self, thumb: Thumb, ts: DateTime<FixedOffset>, faces: &[Detection]) {
-        self.last = Some((thumb, ts, faces.to_vec()));
-    }
-}
-
-impl Default for FaceGate {
-    fn default() -> Self {
-        FaceGate::new()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,25 +171,5 @@ mod tests {
         let mut g = MotionGate::new(&empty, &empty, GateOptions::default());
         g.analysed(Thumb::of(&scene(0)), ts(0), &[], None);
         assert!(g.reuse(&Thumb::of(&scene(0)), ts(1)).is_none());
-    }
-
-    #[test]
-    fn faces_are_reused_only_for_an_unchanged_whole_frame() {
-        let base = RgbImage::from_fn(1280, 720, |x, y| Rgb([(x / 10) as u8, (y / 6) as u8, 100]));
-        let t = ts(0);
-        let mut gate = FaceGate::new();
-        assert!(gate.reuse(&Thumb::of(&base), t).is_none(), "nothing searched yet");
-        let face = Detection { bbox: crate::geometry::BBox::new(10.0, 10.0, 40.0, 40.0), score: 0.9 };
-        gate.searched(Thumb::of(&base), t, &[face]);
-        assert_eq!(gate.reuse(&Thumb::of(&base), ts(2)).unwrap().len(), 1);
-        // A 30 px dark face appears in a corner, outside any zone.
-        let mut arrived = base.clone();
-        for y in 600..630 {
-            for x in 1200..1230 {
-                arrived.put_pixel(x, y, Rgb([20, 20, 20]));
-            }
-        }
-        assert!(gate.reuse(&Thumb::of(&arrived), ts(2)).is_none(), "a new small face forces a search");
-        assert!(gate.reuse(&Thumb::of(&base), ts(6)).is_none(), "searched at least every 5 s");
     }
 }

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::slot::{Bell, Slot};
-use super::{LATENCY_BUCKETS, motion, persist, traces, track};
+use super::{LATENCY_BUCKETS, face_gate, motion, persist, traces, track};
 use crate::clips::ClipRecorder;
 use crate::config::{Config, Window};
 use crate::rules::{Observation, WindowRules};
@@ -38,6 +38,11 @@ pub struct WindowStats {
     /// Analysed frames no clip could need (every rule idle): no face
     /// search, no redaction.
     pub clip_frames_skipped: AtomicU64,
+    /// Clip frames searched for faces whole, in their changed parts only,
+    /// or given the last search's faces (nothing changed).
+    pub face_searches_whole: AtomicU64,
+    pub face_searches_part: AtomicU64,
+    pub face_reuses: AtomicU64,
     pub reconnects: AtomicU64,
     pub errors: AtomicU64,
     pub inference_us: AtomicU64,
@@ -62,7 +67,7 @@ pub(super) struct Work {
     pub baseline_saved: Instant,
     pub gate: Option<motion::MotionGate>,
     pub clips: Option<ClipRecorder>,
-    pub face_gate: motion::FaceGate,
+    pub face_gate: face_gate::FaceGate,
     /// The last attire verdict and when it was made.
     pub attire: Option<(chrono::DateTime<chrono::FixedOffset>, crate::attire::Attire)>,
     pub traces: Option<traces::TraceRecorder>,
@@ -109,7 +114,7 @@ impl WindowState {
                 baseline_saved: Instant::now(),
                 gate: None,
                 clips: None,
-                face_gate: motion::FaceGate::new(),
+                face_gate: face_gate::FaceGate::new(),
                 attire: None,
                 traces: None,
                 track: None,

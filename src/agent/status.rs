@@ -44,6 +44,11 @@ pub struct WindowStatus {
     pub frames_followed: u64,
     /// Frames no clip could need (every rule idle): no face search.
     pub clip_frames_skipped: u64,
+    /// Clip frames searched for faces whole, in their changed parts only,
+    /// or given the last search's faces (nothing had changed).
+    pub face_searches_whole: u64,
+    pub face_searches_part: u64,
+    pub face_reuses: u64,
     pub reconnects: u64,
     pub errors: u64,
     pub fps_in: f64,
@@ -101,6 +106,9 @@ impl Agent {
                     frames_gated: s.frames_gated.load(Ordering::Relaxed),
                     frames_followed: s.frames_followed.load(Ordering::Relaxed),
                     clip_frames_skipped: s.clip_frames_skipped.load(Ordering::Relaxed),
+                    face_searches_whole: s.face_searches_whole.load(Ordering::Relaxed),
+                    face_searches_part: s.face_searches_part.load(Ordering::Relaxed),
+                    face_reuses: s.face_reuses.load(Ordering::Relaxed),
                     reconnects: s.reconnects.load(Ordering::Relaxed),
                     errors: s.errors.load(Ordering::Relaxed),
                     fps_in: fin as f64 / uptime.max(1e-3),
@@ -172,6 +180,18 @@ impl Agent {
             "counter",
             "Analysed frames no clip could need (every rule idle): no face search.",
             per(&|w| w.clip_frames_skipped as f64),
+        );
+        family(
+            "liyi_face_searches_total",
+            "counter",
+            "Clip frames searched for faces: the whole frame, only its changed parts, or reused (nothing changed).",
+            st.windows
+                .iter()
+                .flat_map(|w| {
+                    [("whole", w.face_searches_whole), ("part", w.face_searches_part), ("reused", w.face_reuses)]
+                        .map(|(k, v)| (format!("window=\"{}\",search=\"{k}\"", w.id), v as f64))
+                })
+                .collect(),
         );
         family("liyi_source_reconnects_total", "counter", "Times the source was reopened.", per(&|w| w.reconnects as f64));
         family("liyi_source_errors_total", "counter", "Source open or read failures.", per(&|w| w.errors as f64));

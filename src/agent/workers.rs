@@ -33,6 +33,9 @@ pub struct WindowSummary {
     pub reconnects: u64,
     /// Inferred frames where only the followed clerk's pose ran.
     pub followed: u64,
+    /// Clip frames searched for faces: whole, only their changed parts, or
+    /// given the last search's faces.
+    pub faces: [u64; 3],
 }
 
 /// Runs the agent until `stop` is set or every source has ended; sends what
@@ -187,5 +190,6 @@ fn finish(
         stale: w.slot.stale(),
         reconnects: s.reconnects.load(Ordering::Relaxed),
         followed: s.frames_followed.load(Ordering::Relaxed),
+        faces: [&s.face_searches_whole, &s.face_searches_part, &s.face_reuses].map(|c| c.load(Ordering::Relaxed)),
     }
 }

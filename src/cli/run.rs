@@ -147,10 +147,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn print_summary(done: &RunDone, store: &Path, clips_dir: &Path) {
-    println!("{:<10} {:>9} {:>9} {:>7} {:>7} {:>10} {:>8}", "window", "frames", "analysed", "gated", "stale", "reconnects", "followed");
+    println!(
+        "{:<10} {:>9} {:>9} {:>7} {:>7} {:>10} {:>8} {:>20}",
+        "window", "frames", "analysed", "gated", "stale", "reconnects", "followed", "faces whole/part/="
+    );
     for (id, w) in &done.windows {
-        let WindowSummary { frames, analysed, gated, stale, reconnects, followed } = w;
-        println!("{id:<10} {frames:>9} {analysed:>9} {gated:>7} {stale:>7} {reconnects:>10} {followed:>8}");
+        let WindowSummary { frames, analysed, gated, stale, reconnects, followed, faces: [fw, fp, fr] } = w;
+        let faces = format!("{fw}/{fp}/{fr}");
+        println!("{id:<10} {frames:>9} {analysed:>9} {gated:>7} {stale:>7} {reconnects:>10} {followed:>8} {faces:>20}");
     }
     println!("{} event(s) and {} minute row(s) written to {}", done.events, done.minutes, store.display());
     if !done.clips.is_empty() {

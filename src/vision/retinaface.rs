@@ -72,7 +72,37 @@ impl FaceDetector {
     }
 
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
-        let (iw, ih) = self.input_size(img.width(), img.height());
+        let input = self.input_size(img.width(), img.height());
+        self.run(img, input)
+    }
+
+    /// Faces in the part `(x, y, width, height)` of `img`, searched at the
+    /// scale a search of the whole of `img` would use (so a face is as
+    /// large to the model as it would be then), in `img`'s pixels.
+    pub fn detect_part(&mut self, img: &RgbImage, part: (u32, u32, u32, u32)) -> Result<Vec<Detection>, VisionError> {
+        if img.width() == 0 || img.height() == 0 {
+            return Ok(Vec::new());
+        }
+        let (x, y) = (part.0.min(img.width() - 1), part.1.min(img.height() - 1));
+        let (w, h) = (part.2.clamp(1, img.width() - x), part.3.clamp(1, img.height() - y));
+        let s = self.long_side as f32 / img.width().max(img.height()).max(1) as f32;
+        let r = |v: u32| (round_half_away(v as f32 * s / 32.0).max(1) * 32) as u32;
+        let crop = image::imageops::crop_imm(img, x, y, w, h).to_image();
+        let (fw, fh) = (img.width() as f32, img.height() as f32);
+        Ok(self
+            .run(&crop, (r(w), r(h)))?
+            .into_iter()
+            .map(|d| {
+                let b = d.bbox;
+                let (dx, dy) = (x as f32, y as f32);
+                Detection { bbox: BBox::new(b.x1 + dx, b.y1 + dy, b.x2 + dx, b.y2 + dy).clamp(fw, fh), score: d.score }
+            })
+            .collect())
+    }
+
+    /// Runs the model on `img` resized to `input`; boxes in `img`'s pixels.
+    fn run(&mut self, img: &RgbImage, input: (u32, u32)) -> Result<Vec<Detection>, VisionError> {
+        let (iw, ih) = input;
         let resized = resize_rgb(img, iw, ih);
         let tensor = InputTensor::from_image(&resized, &self.engine.manifest.input);
         let names = self.engine.manifest.output.names.clone();

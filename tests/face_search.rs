@@ -1,0 +1,94 @@
+//! Faces searched only where a clip frame changed: with the real face model
+//! on a real photo, the partial search finds every face the whole-frame
+//! search finds, and the agent's face role counts which search it ran.
+
+mod common;
+
+use chrono::{DateTime, Duration, FixedOffset};
+use image::{Rgb, RgbImage};
+use liyi::agent::face_gate::{FaceGate, FacePlan};
+use liyi::agent::faces::Faces;
+use liyi::agent::motion::Thumb;
+use liyi::agent::{REDACT_FACE_SCORE, WindowStats};
+use liyi::privacy::FaceEvidence;
+use liyi::vision::catalog::Catalog;
+use liyi::vision::detector::Detection;
+use liyi::vision::engine::EngineOptions;
+use liyi::vision::pose::PoseSpec;
+use liyi::vision::retinaface::FaceDetector;
+use std::sync::atomic::Ordering;
+
+const SIZE: (u32, u32) = (1280, 720);
+
+fn t0() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap()
+}
+
+/// A still hall: a smooth gradient, no faces.
+fn hall() -> RgbImage {
+    RgbImage::from_fn(SIZE.0, SIZE.1, |x, y| Rgb([(60 + x / 16) as u8, (70 + y / 12) as u8, 110]))
+}
+
+/// The astronaut's portrait, `side` pixels square, pasted at `(x, y)`.
+fn arrival(x: u32, y: u32, side: u32) -> RgbImage {
+    let photo = image::open(common::fixture("astronaut.png")).unwrap().to_rgb8();
+    let photo = image::imageops::resize(&photo, side, side, image::imageops::FilterType::Triangle);
+    let mut frame = hall();
+    image::imageops::replace(&mut frame, &photo, i64::from(x), i64::from(y));
+    frame
+}
+
+fn covered(whole: &[Detection], part: &[Detection]) -> bool {
+    whole.iter().all(|w| part.iter().any(|p| p.bbox.iou(&w.bbox) > 0.5))
+}
+
+#[test]
+fn a_partial_search_finds_what_the_whole_frame_search_finds() {
+    let rt = liyi::vision::runtime::init(None).unwrap();
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    let mut det = FaceDetector::load(rt, &catalog, EngineOptions { intra_threads: 1 }).unwrap();
+    det.thresholds.score = REDACT_FACE_SCORE;
+    // Corners, an edge and the middle; a small face and a large one.
+    for (x, y, side) in [(0, 0, 200), (1080, 520, 200), (560, 300, 160), (900, 100, 300), (40, 560, 160)] {
+        let frame = arrival(x, y, side);
+        let whole = det.detect(&frame).unwrap();
+        assert!(!whole.is_empty(), "the whole-frame search finds the astronaut at ({x}, {y}), {side} px");
+        let mut gate = FaceGate::new();
+        gate.searched_whole(&Thumb::of(&hall()), SIZE, t0(), &[]);
+        let FacePlan::Part { regions, keep } = gate.plan(&Thumb::of(&frame), SIZE, t0() + Duration::seconds(1)) else {
+            panic!("a {side} px arrival is a part of the frame")
+        };
+        assert!(keep.is_empty());
+        let area: u32 = regions.iter().map(|r| r.pixels(SIZE.0, SIZE.1)).map(|(_, _, w, h)| w * h).sum();
+        assert!(area < SIZE.0 * SIZE.1 / 2, "searched {area} pixels");
+        let part: Vec<Detection> = regions.iter().flat_map(|r| det.detect_part(&frame, r.pixels(SIZE.0, SIZE.1)).unwrap()).collect();
+        assert!(covered(&whole, &part), "at ({x}, {y}), {side} px: whole {whole:?}, part {part:?}");
+    }
+}
+
+#[test]
+fn the_agent_searches_whole_then_the_change_then_reuses() {
+    let rt = liyi::vision::runtime::init(None).unwrap();
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    let faces = Faces::load(rt, &catalog, &PoseSpec::default());
+    let stats = WindowStats::default();
+    let mut gate = FaceGate::new();
+    let frames = [hall(), arrival(900, 300, 220), arrival(900, 300, 220)];
+    let mut found = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        let ts = t0() + Duration::milliseconds(500 * i as i64);
+        match faces.for_clip("w", &stats, &mut gate, f, ts, Some(Thumb::of(f))) {
+            FaceEvidence::Detected(d) => found.push(d),
+            FaceEvidence::Unavailable(e) => panic!("the face model failed: {e}"),
+        }
+    }
+    let counts = [&stats.face_searches_whole, &stats.face_searches_part, &stats.face_reuses].map(|c| c.load(Ordering::Relaxed));
+    assert_eq!(counts, [1, 1, 1], "whole, part, reused");
+    assert!(found[0].is_empty(), "the empty hall has no face");
+    assert!(!found[1].is_empty(), "the arrival's face is found by the partial search");
+    assert_eq!(found[1], found[2], "the unchanged frame reuses it");
+    // Five seconds after the whole-frame search, the whole frame again.
+    let late = t0() + Duration::seconds(5);
+    let _ = faces.for_clip("w", &stats, &mut gate, &frames[2], late, Some(Thumb::of(&frames[2])));
+    assert_eq!(stats.face_searches_whole.load(Ordering::Relaxed), 2);
+}
