@@ -64,6 +64,14 @@ fn a_partial_search_finds_what_the_whole_frame_search_finds() {
         let part: Vec<Detection> = regions.iter().flat_map(|r| det.detect_part(&frame, r.pixels(SIZE.0, SIZE.1)).unwrap()).collect();
         assert!(covered(&whole, &part), "at ({x}, {y}), {side} px: whole {whole:?}, part {part:?}");
     }
+    // Parts past the frame's edge, empty or huge, are clamped, never a panic.
+    let frame = arrival(0, 0, 200);
+    for part in [(0, 0, 0, 0), (u32::MAX, u32::MAX, u32::MAX, u32::MAX), (1279, 719, 5000, 5000), (0, 0, u32::MAX, 1)] {
+        for d in det.detect_part(&frame, part).unwrap() {
+            assert!(d.bbox.x2 <= 1280.0 && d.bbox.y2 <= 720.0 && d.bbox.x1 >= 0.0 && d.bbox.y1 >= 0.0, "{part:?}: {d:?}");
+        }
+    }
+    assert!(det.detect_part(&RgbImage::new(0, 0), (0, 0, 10, 10)).unwrap().is_empty());
 }
 
 #[test]

@@ -324,6 +324,30 @@ mod tests {
     }
 
     proptest! {
+        /// A rectangle of cells maps to pixels inside any frame, covering
+        /// at least the span the cells stand for; a box maps to cells that
+        /// cover it.
+        #[test]
+        fn cells_and_pixels_agree(x0 in 0u32..THUMB_W, y0 in 0u32..THUMB_H, dx in 1u32..=THUMB_W, dy in 1u32..=THUMB_H,
+                                  w in 1u32..4000, h in 1u32..4000, bx in -100f32..4100.0, by in -100f32..4100.0, side in 0f32..900.0) {
+            let c = Cells { x0, y0, x1: (x0 + dx).min(THUMB_W), y1: (y0 + dy).min(THUMB_H) };
+            let (px, py, pw, ph) = c.pixels(w, h);
+            prop_assert!(pw >= 1 && ph >= 1 && px + pw <= w && py + ph <= h, "{:?} in {w}×{h}", (px, py, pw, ph));
+            prop_assert!(px as f32 <= c.x0 as f32 * w as f32 / THUMB_W as f32 + 1e-3);
+            prop_assert!((px + pw) as f32 + 1e-3 >= (c.x1 as f32 * w as f32 / THUMB_W as f32).min(w as f32) - 1.0);
+            let b = BBox::new(bx, by, bx + side, by + side);
+            let k = Cells::of_box(&b, w, h);
+            prop_assert!(k.x0 < k.x1 && k.y0 < k.y1 && k.x1 <= THUMB_W && k.y1 <= THUMB_H);
+            let (kx, ky, kw, kh) = k.pixels(w, h);
+            let inside = b.clamp(w as f32, h as f32);
+            if inside.area() > 0.0 {
+                prop_assert!(kx as f32 <= inside.x1 + 1e-3 && ky as f32 <= inside.y1 + 1e-3, "{:?} covers {inside:?}", (kx, ky, kw, kh));
+                prop_assert!((kx + kw) as f32 + 1e-3 >= inside.x2 && (ky + kh) as f32 + 1e-3 >= inside.y2, "{:?} covers {inside:?}", (kx, ky, kw, kh));
+            }
+        }
+    }
+
+    proptest! {
         /// Every changed cell lies inside a region; regions never overlap,
         /// stay inside the thumbnail, and keep only faces no region touches.
         #[test]
