@@ -61,17 +61,66 @@ fn a_partial_search_finds_what_the_whole_frame_search_finds() {
         assert!(keep.is_empty());
         let area: u32 = regions.iter().map(|r| r.pixels(SIZE.0, SIZE.1)).map(|(_, _, w, h)| w * h).sum();
         assert!(area < SIZE.0 * SIZE.1 / 2, "searched {area} pixels");
-        let part: Vec<Detection> = regions.iter().flat_map(|r| det.detect_part(&frame, r.pixels(SIZE.0, SIZE.1)).unwrap()).collect();
+        let parts: Vec<_> = regions.iter().map(|r| det.detect_part(&frame, r.pixels(SIZE.0, SIZE.1)).unwrap()).collect();
+        assert!(parts.iter().all(|p| !p.cut), "an arrival lies inside its region");
+        let part: Vec<Detection> = parts.into_iter().flat_map(|p| p.faces).collect();
         assert!(covered(&whole, &part), "at ({x}, {y}), {side} px: whole {whole:?}, part {part:?}");
     }
     // Parts past the frame's edge, empty or huge, are clamped, never a panic.
     let frame = arrival(0, 0, 200);
     for part in [(0, 0, 0, 0), (u32::MAX, u32::MAX, u32::MAX, u32::MAX), (1279, 719, 5000, 5000), (0, 0, u32::MAX, 1)] {
-        for d in det.detect_part(&frame, part).unwrap() {
+        for d in det.detect_part(&frame, part).unwrap().faces {
             assert!(d.bbox.x2 <= 1280.0 && d.bbox.y2 <= 720.0 && d.bbox.x1 >= 0.0 && d.bbox.y1 >= 0.0, "{part:?}: {d:?}");
         }
     }
-    assert!(det.detect_part(&RgbImage::new(0, 0), (0, 0, 10, 10)).unwrap().is_empty());
+    assert!(det.detect_part(&RgbImage::new(0, 0), (0, 0, 10, 10)).unwrap().faces.is_empty());
+}
+
+fn contains(outer: &Detection, inner: &Detection) -> bool {
+    let (o, i) = (outer.bbox, inner.bbox);
+    o.x1 <= i.x1 + 2.0 && o.y1 <= i.y1 + 2.0 && o.x2 + 2.0 >= i.x2 && o.y2 + 2.0 >= i.y2
+}
+
+/// A large face the last search missed, of which only the middle changes:
+/// the part around the change holds only some of it, the face found there
+/// reaches the part's edges, and the whole frame is searched instead, so
+/// the face is filled whole.
+#[test]
+fn a_face_cut_by_its_part_sends_the_search_to_the_whole_frame() {
+    let rt = liyi::vision::runtime::init(None).unwrap();
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    let mut det = FaceDetector::load(rt, &catalog, EngineOptions { intra_threads: 1 }).unwrap();
+    det.thresholds.score = REDACT_FACE_SCORE;
+    let still = arrival(400, 60, 600);
+    let whole = det.detect(&still).unwrap();
+    assert!(!whole.is_empty());
+    // The astronaut's face, as the whole-frame search sees it.
+    let face = *whole.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())).unwrap();
+    let (cx, cy) = face.bbox.center();
+    let part = (cx as u32 - 60, cy as u32 - 60, 120, 120);
+    let p = det.detect_part(&still, part).unwrap();
+    assert!(p.cut, "the face reaches past a 120 px part: {p:?} vs {face:?}");
+
+    let faces = Faces::load(rt, &catalog, &PoseSpec::default());
+    let stats = WindowStats::default();
+    let mut gate = FaceGate::new();
+    // The last search missed the face (as if it scored just under the line).
+    gate.searched_whole(&Thumb::of(&still), SIZE, t0(), &[]);
+    let mut blinked = still.clone();
+    for y in cy as u32 - 20..cy as u32 + 20 {
+        for x in cx as u32 - 20..cx as u32 + 20 {
+            blinked.put_pixel(x, y, Rgb([15, 15, 15]));
+        }
+    }
+    let t = Thumb::of(&blinked);
+    assert!(matches!(gate.plan(&t, SIZE, t0() + Duration::seconds(1)), FacePlan::Part { .. }));
+    let FaceEvidence::Detected(found) = faces.for_clip("w", &stats, &mut gate, &blinked, t0() + Duration::seconds(1), Some(t)) else {
+        panic!("the face model failed")
+    };
+    let seen = det.detect(&blinked).unwrap();
+    let big = seen.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())).unwrap();
+    assert!(found.iter().any(|f| contains(f, big)), "the whole face is filled: {found:?} vs {big:?}");
+    assert_eq!(stats.face_searches_whole.load(Ordering::Relaxed), 1, "the cut part sent the search to the whole frame");
 }
 
 #[test]

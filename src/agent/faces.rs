@@ -88,13 +88,31 @@ impl Faces {
             }),
             FacePlan::Part { regions, mut keep } => {
                 let mut f = lock(f);
-                regions.iter().try_for_each(|r| f.detect_part(image, r.pixels(size.0, size.1)).map(|found| keep.extend(found))).map(|()| {
-                    stats.face_searches_part.fetch_add(1, Ordering::Relaxed);
-                    if let Some(t) = &thumb {
-                        gate.searched_part(t, &regions, &keep);
+                let mut cut = false;
+                let parts = regions.iter().try_for_each(|r| {
+                    f.detect_part(image, r.pixels(size.0, size.1)).map(|p| {
+                        cut |= p.cut;
+                        keep.extend(p.faces);
+                    })
+                });
+                match parts {
+                    // A face reached a part's inner edge: it may go on
+                    // outside, so the whole frame is searched instead.
+                    Ok(()) if cut => f.detect(image).inspect(|found| {
+                        stats.face_searches_whole.fetch_add(1, Ordering::Relaxed);
+                        if let Some(t) = &thumb {
+                            gate.searched_whole(t, size, ts, found);
+                        }
+                    }),
+                    Ok(()) => {
+                        stats.face_searches_part.fetch_add(1, Ordering::Relaxed);
+                        if let Some(t) = &thumb {
+                            gate.searched_part(t, &regions, &keep);
+                        }
+                        Ok(keep)
                     }
-                    keep
-                })
+                    Err(e) => Err(e),
+                }
             }
         };
         match found {

@@ -73,34 +73,51 @@ impl FaceDetector {
 
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
         let input = self.input_size(img.width(), img.height());
-        self.run(img, input)
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        Ok(self.run(img, input)?.into_iter().map(|d| Detection { bbox: d.bbox.clamp(w, h), score: d.score }).collect())
     }
 
-    /// Faces in the part `(x, y, width, height)` of `img`, searched at the
-    /// scale a search of the whole of `img` would use (so a face is as
-    /// large to the model as it would be then), in `img`'s pixels.
-    pub fn detect_part(&mut self, img: &RgbImage, part: (u32, u32, u32, u32)) -> Result<Vec<Detection>, VisionError> {
-        if img.width() == 0 || img.height() == 0 {
-            return Ok(Vec::new());
+    /// Faces in the part `(x, y, width, height)` of `img`, in `img`'s
+    /// pixels. The part is widened (within `img`) until its size at the
+    /// whole-frame scale is a multiple of 32, so a face is as large to the
+    /// model as in a search of the whole of `img`. `cut` is true when a face
+    /// comes near an edge of the part that is not an edge of `img`
+    /// ([`CUT_NEAR`]): it may go on outside, and only a search of more than
+    /// the part can say.
+    pub fn detect_part(&mut self, img: &RgbImage, part: (u32, u32, u32, u32)) -> Result<PartFaces, VisionError> {
+        let (fw, fh) = img.dimensions();
+        if fw == 0 || fh == 0 {
+            return Ok(PartFaces { faces: Vec::new(), cut: false });
         }
-        let (x, y) = (part.0.min(img.width() - 1), part.1.min(img.height() - 1));
-        let (w, h) = (part.2.clamp(1, img.width() - x), part.3.clamp(1, img.height() - y));
-        let s = self.long_side as f32 / img.width().max(img.height()).max(1) as f32;
-        let r = |v: u32| (round_half_away(v as f32 * s / 32.0).max(1) * 32) as u32;
+        let whole = self.input_size(fw, fh);
+        let s = self.long_side as f32 / fw.max(fh) as f32;
+        let (x, w, iw) = fit(part.0, part.2, fw, whole.0, s);
+        let (y, h, ih) = fit(part.1, part.3, fh, whole.1, s);
         let crop = image::imageops::crop_imm(img, x, y, w, h).to_image();
-        let (fw, fh) = (img.width() as f32, img.height() as f32);
-        Ok(self
-            .run(&crop, (r(w), r(h)))?
+        let (dx, dy) = (x as f32, y as f32);
+        let (left, top) = ((x > 0).then_some(dx), (y > 0).then_some(dy));
+        let (right, bottom) = ((x + w < fw).then_some((x + w) as f32), (y + h < fh).then_some((y + h) as f32));
+        let mut cut = false;
+        let faces = self
+            .run(&crop, (iw, ih))?
             .into_iter()
             .map(|d| {
-                let b = d.bbox;
-                let (dx, dy) = (x as f32, y as f32);
-                Detection { bbox: BBox::new(b.x1 + dx, b.y1 + dy, b.x2 + dx, b.y2 + dy).clamp(fw, fh), score: d.score }
+                let b = BBox::new(d.bbox.x1 + dx, d.bbox.y1 + dy, d.bbox.x2 + dx, d.bbox.y2 + dy);
+                // The model fits a box to the visible part of a cut face,
+                // a little inside the edge: near counts as reaching it.
+                let (mx, my) = ((b.width() * CUT_NEAR).max(4.0), (b.height() * CUT_NEAR).max(4.0));
+                cut |= left.is_some_and(|e| b.x1 - e < mx)
+                    || top.is_some_and(|e| b.y1 - e < my)
+                    || right.is_some_and(|e| e - b.x2 < mx)
+                    || bottom.is_some_and(|e| e - b.y2 < my);
+                Detection { bbox: b.clamp(fw as f32, fh as f32), score: d.score }
             })
-            .collect())
+            .collect();
+        Ok(PartFaces { faces, cut })
     }
 
-    /// Runs the model on `img` resized to `input`; boxes in `img`'s pixels.
+    /// Runs the model on `img` resized to `input`; boxes in `img`'s pixels,
+    /// not clamped to it.
     fn run(&mut self, img: &RgbImage, input: (u32, u32)) -> Result<Vec<Detection>, VisionError> {
         let (iw, ih) = input;
         let resized = resize_rgb(img, iw, ih);
@@ -111,8 +128,39 @@ impl FaceDetector {
         let outputs = self.engine.infer(&tensor)?;
         let loc = view_f32(&outputs, &model, &names[0])?;
         let conf = view_f32(&outputs, &model, &names[1])?;
-        decode(loc, conf, (iw, ih), (img.width(), img.height()), t).map_err(|message| VisionError::BadOutput { model, message })
+        decode_unclamped(loc, conf, (iw, ih), (img.width(), img.height()), t).map_err(|message| VisionError::BadOutput { model, message })
     }
+}
+
+/// A face box closer to a part's inner edge than this share of its own
+/// size (or 4 px) counts as cut by it. Measured on the astronaut's face cut
+/// by a 128 px part: the model's box stopped 6 px (5 % of its height)
+/// inside the edge.
+pub const CUT_NEAR: f32 = 0.25;
+
+/// What a search of part of a frame found ([`FaceDetector::detect_part`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartFaces {
+    pub faces: Vec<Detection>,
+    /// A face comes near an inner edge of the part ([`CUT_NEAR`]).
+    pub cut: bool,
+}
+
+/// One axis of a part: `(start, length, model input)` for a part at `at`,
+/// `len` long, in a frame `full` long whose whole-frame input is
+/// `whole_input`, at scale `s`. The input is the part's scaled length
+/// rounded up to a multiple of 32, and the part is widened to match (moved
+/// back inside the frame if it then runs past it); a part that would reach
+/// the whole axis takes the whole-frame input.
+fn fit(at: u32, len: u32, full: u32, whole_input: u32, s: f32) -> (u32, u32, u32) {
+    let at = at.min(full - 1);
+    let len = len.clamp(1, full - at);
+    let input = ((len as f32 * s / 32.0).ceil().max(1.0) * 32.0) as u32;
+    let widened = ((input as f32 / s).round() as u32).max(len);
+    if widened >= full {
+        return (0, full, whole_input);
+    }
+    (at.min(full - widened), widened, input)
 }
 
 /// Prior boxes `(cx, cy, w, h)`, normalised, for an input of `w × h`.
@@ -137,8 +185,23 @@ pub fn priors(w: u32, h: u32) -> Vec<[f32; 4]> {
 }
 
 /// Decodes `loc [1, A, 4]` and `conf [1, A, 2]` into face boxes in original
-/// pixels.
+/// pixels, clamped to the original.
 pub fn decode(
+    loc: ArrayViewD<f32>,
+    conf: ArrayViewD<f32>,
+    input: (u32, u32),
+    original: (u32, u32),
+    t: FaceThresholds,
+) -> Result<Vec<Detection>, String> {
+    let (w, h) = (original.0 as f32, original.1 as f32);
+    Ok(decode_unclamped(loc, conf, input, original, t)?
+        .into_iter()
+        .map(|d| Detection { bbox: d.bbox.clamp(w, h), score: d.score })
+        .collect())
+}
+
+/// [`decode`], with boxes that may reach past the original's edges.
+fn decode_unclamped(
     loc: ArrayViewD<f32>,
     conf: ArrayViewD<f32>,
     input: (u32, u32),
@@ -174,7 +237,7 @@ pub fn decode(
             scores.push(score);
         }
     }
-    Ok(nms(&boxes, &scores, t.iou, usize::MAX).into_iter().map(|i| Detection { bbox: boxes[i].clamp(w, h), score: scores[i] }).collect())
+    Ok(nms(&boxes, &scores, t.iou, usize::MAX).into_iter().map(|i| Detection { bbox: boxes[i], score: scores[i] }).collect())
 }
 
 #[cfg(test)]
@@ -201,6 +264,28 @@ mod tests {
         assert_eq!(d.len(), 1);
         // Prior 0: centre (4, 4)/64, size 16/64; in a 128-pixel original.
         assert_eq!(d[0].bbox, BBox::new(0.0, 0.0, 24.0, 24.0));
+    }
+
+    proptest::proptest! {
+        /// A part's axis stays inside the frame, covers the part asked for,
+        /// and is searched at the whole frame's scale (to a pixel), unless
+        /// it became the whole axis.
+        #[test]
+        fn a_part_keeps_the_whole_frame_scale(at in 0u32..5000, len in 0u32..5000, full in 1u32..4000, long in 1u32..4000) {
+            let long = long.max(full);
+            let s = 960.0 / long as f32;
+            let whole_input = (round_half_away(full as f32 * s / 32.0).max(1) * 32) as u32;
+            let (start, got, input) = fit(at, len, full, whole_input, s);
+            let asked = (at.min(full - 1), len.clamp(1, full - at.min(full - 1)));
+            proptest::prop_assert!(start + got <= full && got >= 1);
+            proptest::prop_assert!(start <= asked.0 && start + got >= asked.0 + asked.1);
+            proptest::prop_assert!(input % 32 == 0 && input >= 32);
+            if got < full {
+                proptest::prop_assert!((input as f32 / s - got as f32).abs() <= 0.5 + 1e-3, "{input} / {s} vs {got}");
+            } else {
+                proptest::prop_assert_eq!(input, whole_input);
+            }
+        }
     }
 
     #[test]
