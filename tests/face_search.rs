@@ -101,7 +101,7 @@ fn a_face_cut_by_its_part_sends_the_search_to_the_whole_frame() {
     let p = det.detect_part(&still, part).unwrap();
     assert!(p.cut, "the face reaches past a 120 px part: {p:?} vs {face:?}");
 
-    let faces = Faces::load(rt, &catalog, &PoseSpec::default());
+    let faces = Faces::load(rt, &catalog, &PoseSpec::default()).searching_parts(true);
     let stats = WindowStats::default();
     let mut gate = FaceGate::new();
     // The last search missed the face (as if it scored just under the line).
@@ -127,7 +127,7 @@ fn a_face_cut_by_its_part_sends_the_search_to_the_whole_frame() {
 fn the_agent_searches_whole_then_the_change_then_reuses() {
     let rt = liyi::vision::runtime::init(None).unwrap();
     let catalog = Catalog::new(liyi::paths::models_dir());
-    let faces = Faces::load(rt, &catalog, &PoseSpec::default());
+    let faces = Faces::load(rt, &catalog, &PoseSpec::default()).searching_parts(true);
     let stats = WindowStats::default();
     let mut gate = FaceGate::new();
     let frames = [hall(), arrival(900, 300, 220), arrival(900, 300, 220)];
@@ -148,4 +148,21 @@ fn the_agent_searches_whole_then_the_change_then_reuses() {
     let late = t0() + Duration::seconds(5);
     let _ = faces.for_clip("w", &stats, &mut gate, &frames[2], late, Some(Thumb::of(&frames[2])));
     assert_eq!(stats.face_searches_whole.load(Ordering::Relaxed), 2);
+}
+
+/// By default (no `--face-parts`) a changed frame is searched whole, as
+/// before the partial search existed.
+#[test]
+fn by_default_a_changed_frame_is_searched_whole() {
+    let rt = liyi::vision::runtime::init(None).unwrap();
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    let faces = Faces::load(rt, &catalog, &PoseSpec::default());
+    let stats = WindowStats::default();
+    let mut gate = FaceGate::new();
+    for (i, f) in [hall(), arrival(900, 300, 220), arrival(900, 300, 220)].iter().enumerate() {
+        let ts = t0() + Duration::milliseconds(500 * i as i64);
+        assert!(matches!(faces.for_clip("w", &stats, &mut gate, f, ts, Some(Thumb::of(f))), FaceEvidence::Detected(_)));
+    }
+    let counts = [&stats.face_searches_whole, &stats.face_searches_part, &stats.face_reuses].map(|c| c.load(Ordering::Relaxed));
+    assert_eq!(counts, [2, 0, 1], "whole, part, reused");
 }

@@ -29,7 +29,7 @@ pub const REDACT_FACE_SCORE: f32 = 0.3;
 const PREVIEW_LONG_SIDE: u32 = 960;
 
 /// The box's one face model, shared by its workers, or why there is none.
-pub struct Faces(Result<Mutex<FaceDetector>, String>);
+pub struct Faces(Result<Mutex<FaceDetector>, String>, bool);
 
 impl Faces {
     /// Loads the face model; when it cannot load, says so once and every
@@ -42,12 +42,20 @@ impl Faces {
         if let Err(e) = &loaded {
             tracing::error!(error = %e, "the face model did not load: every clip and preview frame will be filled whole");
         }
-        Faces(loaded)
+        Faces(loaded, false)
+    }
+
+    /// With `on`, clip frames are searched only where they changed
+    /// ([`FacePlan::Part`]); otherwise the whole frame whenever anything
+    /// changed.
+    pub fn searching_parts(mut self, on: bool) -> Faces {
+        self.1 = on;
+        self
     }
 
     /// No face model: every frame is filled whole.
     pub fn unavailable(why: &str) -> Faces {
-        Faces(Err(why.to_string()))
+        Faces(Err(why.to_string()), false)
     }
 
     /// The model's name and digest, for clip sidecars.
@@ -74,7 +82,10 @@ impl Faces {
             Err(e) => return FaceEvidence::Unavailable(e.clone()),
         };
         let size = image.dimensions();
-        let plan = thumb.as_ref().map_or(FacePlan::Whole, |t| gate.plan(t, size, ts));
+        let plan = match thumb.as_ref().map_or(FacePlan::Whole, |t| gate.plan(t, size, ts)) {
+            FacePlan::Part { .. } if !self.1 => FacePlan::Whole,
+            plan => plan,
+        };
         let found = match plan {
             FacePlan::Reuse(found) => {
                 stats.face_reuses.fetch_add(1, Ordering::Relaxed);

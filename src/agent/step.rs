@@ -428,6 +428,7 @@ mod tests {
             mqtt: None,
             zone_crop: true,
             track: Some(Default::default()),
+            face_parts: false,
             store_give_up: Duration::from_secs(60),
         }
     }

@@ -55,7 +55,7 @@ pub fn run(
         (0..copies).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
     // The face model serves clips and the editor's live preview; without it
     // both fill whole frames (fail closed).
-    let faces = Faces::load(runtime, catalog, &options.pose);
+    let faces = Faces::load(runtime, catalog, &options.pose).searching_parts(options.face_parts);
     // Without its models the attire rules stay unknown (logged once).
     let judge: Option<crate::attire::Judge> = options.attire.as_ref().and_then(|a| {
         crate::attire::Judge::load(runtime, catalog, a, options.pose.engine)
