@@ -150,13 +150,13 @@ fn the_agent_searches_whole_then_the_change_then_reuses() {
     assert_eq!(stats.face_searches_whole.load(Ordering::Relaxed), 2);
 }
 
-/// By default (no `--face-parts`) a changed frame is searched whole, as
-/// before the partial search existed.
+/// With `--no-face-parts` a changed frame is searched whole, as before the
+/// partial search existed.
 #[test]
-fn by_default_a_changed_frame_is_searched_whole() {
+fn without_parts_a_changed_frame_is_searched_whole() {
     let rt = liyi::vision::runtime::init(None).unwrap();
     let catalog = Catalog::new(liyi::paths::models_dir());
-    let faces = Faces::load(rt, &catalog, &PoseSpec::default());
+    let faces = Faces::load(rt, &catalog, &PoseSpec::default()).searching_parts(false);
     let stats = WindowStats::default();
     let mut gate = FaceGate::new();
     for (i, f) in [hall(), arrival(900, 300, 220), arrival(900, 300, 220)].iter().enumerate() {

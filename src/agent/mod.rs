@@ -78,10 +78,9 @@ pub struct AgentOptions {
     /// frame.
     pub track: Option<track::TrackOptions>,
     /// Search clip frames for faces only where they changed
-    /// ([`face_gate::FacePlan::Part`]); `false` (the default) searches the
-    /// whole frame whenever anything changed. Opt-in: CI's privacy audit
-    /// found a small face (0.44) in a demo clip that the partial search had
-    /// missed (README).
+    /// ([`face_gate::FacePlan::Part`]), as `liyi run` and the demo do;
+    /// `false` (`--no-face-parts`) searches the whole frame whenever
+    /// anything changed.
     pub face_parts: bool,
     /// How long the store may refuse rows (they wait in memory) before the
     /// agent stops with an error.

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         zone_crop: true,
         track: Some(Default::default()),
         mqtt: None,
-        face_parts: false,
+        face_parts: true,
         store_give_up: crate::agent::persist::DEFAULT_GIVE_UP,
     };
     let clips_dir = data_dir.join("clips");

@@ -62,11 +62,12 @@ pub struct Args {
     #[arg(long)]
     no_track: bool,
 
-    /// Search clip frames for faces only where they changed since the last
-    /// search (faster when rules are active; the whole frame at least every
-    /// 5 s). Off by default: see the README's privacy note.
+    /// Search every changed clip frame for faces in the whole frame, rather
+    /// than only where it changed since the last search (the default: the
+    /// whole frame at least every 5 s, and whenever a face reaches a
+    /// searched part's edge). For comparison.
     #[arg(long)]
-    face_parts: bool,
+    no_face_parts: bool,
 
     /// While the clerk is followed, the person detector still runs this
     /// often (new people at the counter are found within this time).
@@ -133,7 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         track: (!args.no_track).then_some(agent::track::TrackOptions { redetect_s: args.redetect_s }),
         mqtt: mqtt.clone(),
         store_give_up: Duration::from_secs_f64(args.store_give_up_s),
-        face_parts: args.face_parts,
+        face_parts: !args.no_face_parts,
     };
     let clips_dir = args.clips.clone().unwrap_or_else(|| clips_beside(&args.store));
     let stop = Arc::new(AtomicBool::new(false));
