@@ -43,6 +43,18 @@ fn benches(c: &mut Criterion) {
 
     c.bench_function("decode/jpeg_1768x994", |b| b.iter(|| liyi::imageio::decode_rgb(black_box(&bytes), Path::new("f")).unwrap()));
 
+    // A clip frame packed for the pre-roll, and unpacked when a clip is cut.
+    let clip_frame = liyi::privacy::redact(
+        &resize_rgb(&img, 640, 360),
+        &[],
+        &liyi::privacy::FaceEvidence::Detected(Vec::new()),
+        &liyi::privacy::RedactOptions::default(),
+    );
+    let packed = clip_frame.pack().unwrap();
+    eprintln!("packed 640x360 clip frame: {} bytes (raw {})", packed.len(), 640 * 360 * 3);
+    c.bench_function("privacy/pack_640x360", |b| b.iter(|| black_box(&clip_frame).pack().unwrap()));
+    c.bench_function("privacy/unpack_640x360", |b| b.iter(|| black_box(&packed).unpack().unwrap()));
+
     // Pre-processing of the default pipeline.
     let centernet = engine(&catalog, "centernet-coco", 1);
     let det_spec = centernet.manifest.input.clone();

@@ -1,6 +1,7 @@
 //! One window's clip recorder. Raw frames go only into the redaction gate
-//! ([`TemporalRedactor`]); the pre-roll ring and every clip hold
-//! [`RedactedFrame`]s at clip size.
+//! ([`TemporalRedactor`]); the pre-roll ring and every clip hold redacted
+//! frames at clip size, packed ([`PackedFrame`]: JPEG in memory, about a
+//! tenth of the raw size).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -10,18 +11,18 @@ use image::RgbImage;
 
 use crate::config::{ClipSettings, Window};
 use crate::geometry::BBox;
-use crate::privacy::{FaceEvidence, RedactOptions, RedactedFrame, TemporalRedactor, skeleton_only};
+use crate::privacy::{FaceEvidence, PackedFrame, RedactOptions, RedactedFrame, TemporalRedactor, skeleton_only};
 use crate::rules::RuleCode;
 use crate::vision::Person;
 use crate::vision::person::kp;
 
 type Ts = DateTime<FixedOffset>;
 
-/// One redacted frame of a clip, at clip size, with what was seen in it
-/// (keypoints scaled to the clip).
+/// One redacted frame of a clip, at clip size and packed, with what was
+/// seen in it (keypoints scaled to the clip).
 pub struct ClipFrame {
     pub ts: Ts,
-    pub frame: RedactedFrame,
+    pub frame: PackedFrame,
     pub people: Vec<Person>,
     /// Index of the clerk in `people`.
     pub clerk: Option<usize>,
@@ -132,6 +133,13 @@ impl ClipRecorder {
         let frame = red.downscaled(self.settings.max_side);
         let s = frame.image().width() as f32 / p.analysed_width.max(1.0);
         let people = p.people.iter().map(|person| scaled(person, s)).collect();
+        let frame = match frame.pack() {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(window = %self.window, error = %e, "clip frame not packed; left out of clips");
+                return Vec::new();
+            }
+        };
         let clip_frame = Arc::new(ClipFrame { ts: p.ts, frame, people, clerk: p.clerk });
         let keep_from = p.ts - chrono::Duration::milliseconds((self.settings.pre_roll_s * 1000.0) as i64);
         self.ring.push_back(Arc::clone(&clip_frame));

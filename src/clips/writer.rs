@@ -81,11 +81,18 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
     let rel = |ext: &str| format!("{day}/{stem}.{ext}");
     let (video, thumbnail, sidecar) = (rel("mp4"), rel("png"), rel("json"));
 
-    let (w, h) = first.frame.image().dimensions();
+    let (w, h) = first.frame.dimensions();
     let mut encoder = ClipEncoder::create(&ctx.root.join(&video), w, h, ctx.fps)?;
     let mut thumb: Option<(i64, RedactedFrame)> = None;
-    for f in clip.frames.iter().filter(|f| f.frame.image().dimensions() == (w, h)) {
-        let drawn = drawn(f, clip.rule, ctx.window);
+    for f in clip.frames.iter().filter(|f| f.frame.dimensions() == (w, h)) {
+        // A frame that does not unpack is left out, not the whole clip.
+        let drawn = match drawn(f, clip.rule, ctx.window) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(window = %clip.window, error = %e, "a clip frame did not unpack; left out");
+                continue;
+            }
+        };
         encoder.push(&drawn)?;
         let distance = (f.ts - clip.trigger_ts).num_milliseconds().abs();
         if thumb.as_ref().is_none_or(|(d, _)| distance < *d) {
@@ -131,8 +138,8 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
 }
 
 /// A clip frame with the skeletons and the rule's cue drawn on a copy.
-fn drawn(f: &ClipFrame, rule: RuleCode, window: &Window) -> RedactedFrame {
-    let mut out = f.frame.clone();
+fn drawn(f: &ClipFrame, rule: RuleCode, window: &Window) -> io::Result<RedactedFrame> {
+    let mut out = f.frame.unpack()?;
     let (w, h) = (out.image().width() as f32, out.image().height() as f32);
     let px = |poly: &crate::geometry::Polygon| poly.0.iter().map(|p| (p.x * w, p.y * h)).collect();
     let clerk = f.clerk.and_then(|i| f.people.get(i));
@@ -146,5 +153,5 @@ fn drawn(f: &ClipFrame, rule: RuleCode, window: &Window) -> RedactedFrame {
     };
     out.draw_people(&f.people, DRAW_CONF);
     out.draw_cue(&cue);
-    out
+    Ok(out)
 }

@@ -9,6 +9,7 @@
 mod draw;
 pub mod faces;
 mod mp4;
+mod packed;
 pub mod png;
 mod regions;
 pub mod signatures;
@@ -29,6 +30,7 @@ use crate::vision::detector::Detection;
 
 pub use draw::Cue;
 pub use mp4::{CLIP_BOXES, top_level_boxes};
+pub use packed::{PACK_QUALITY, PackedFrame};
 pub use regions::{RedactOptions, head_region};
 pub use temporal::TemporalRedactor;
 
