@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-const WRITERS: &[&str] = &[".save(", ".save_with_format(", "write_to(", "ImageEncoder", "encode_image", "save_buffer", "write_image("];
+const WRITERS: &[&str] =
+    &[".save(", ".save_with_format(", "write_to(", "ImageEncoder", "encode_image", "save_buffer", "write_image(", "jpeg_encoder"];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {

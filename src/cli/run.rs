@@ -69,6 +69,11 @@ pub struct Args {
     #[arg(long)]
     no_face_parts: bool,
 
+    /// Accepted and ignored: the partial face search it turned on is now
+    /// the default (kept so that older service files still start).
+    #[arg(long = "face-parts", hide = true)]
+    _face_parts: bool,
+
     /// While the clerk is followed, the person detector still runs this
     /// often (new people at the counter are found within this time).
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]

@@ -133,21 +133,21 @@ impl ClipRecorder {
         let frame = red.downscaled(self.settings.max_side);
         let s = frame.image().width() as f32 / p.analysed_width.max(1.0);
         let people = p.people.iter().map(|person| scaled(person, s)).collect();
-        let frame = match frame.pack() {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::warn!(window = %self.window, error = %e, "clip frame not packed; left out of clips");
-                return Vec::new();
+        // A frame that does not pack is left out of the ring and the clips
+        // under way; the clips whose post-roll it ends still end.
+        match frame.pack() {
+            Ok(frame) => {
+                let clip_frame = Arc::new(ClipFrame { ts: p.ts, frame, people, clerk: p.clerk });
+                self.ring.push_back(Arc::clone(&clip_frame));
+                for r in &mut self.recording {
+                    r.clip.frames.push(Arc::clone(&clip_frame));
+                }
             }
-        };
-        let clip_frame = Arc::new(ClipFrame { ts: p.ts, frame, people, clerk: p.clerk });
+            Err(e) => tracing::warn!(window = %self.window, error = %e, "clip frame not packed; left out of clips"),
+        }
         let keep_from = p.ts - chrono::Duration::milliseconds((self.settings.pre_roll_s * 1000.0) as i64);
-        self.ring.push_back(Arc::clone(&clip_frame));
         while self.ring.front().is_some_and(|f| f.ts < keep_from) {
             self.ring.pop_front();
-        }
-        for r in &mut self.recording {
-            r.clip.frames.push(Arc::clone(&clip_frame));
         }
         let (done, going): (Vec<_>, Vec<_>) = self.recording.drain(..).partition(|r| r.until <= p.ts);
         self.recording = going;

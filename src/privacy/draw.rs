@@ -12,7 +12,10 @@ const BOX: Rgb<u8> = Rgb([255, 200, 0]);
 const LIMB: Rgb<u8> = Rgb([0, 255, 120]);
 const JOINT: Rgb<u8> = Rgb([255, 60, 60]);
 
-pub(super) fn people(img: &mut RgbImage, people: &[Person], min_conf: f32) {
+/// Draws each person's box, limbs and body joints. No joint dot is drawn
+/// inside a `filled` region (a hand at the face would put red dots on a
+/// filled head, the same risk as the ring below); limbs are lines and stay.
+pub(super) fn people(img: &mut RgbImage, people: &[Person], min_conf: f32, filled: &[crate::geometry::BBox]) {
     let thick = (img.width().max(img.height()) / 400).max(1) as i32;
     for p in people {
         let b = p.bbox;
@@ -40,7 +43,8 @@ pub(super) fn people(img: &mut RgbImage, people: &[Person], min_conf: f32) {
             }
         }
         let body = p.keypoints.iter().enumerate().filter(|(i, _)| !is_head(*i)).map(|(_, k)| k);
-        for k in body.filter(|k| k.conf >= min_conf && k.x.is_finite() && k.y.is_finite()) {
+        let on_fill = |x: f32, y: f32| filled.iter().any(|r| r.x1 <= x && x <= r.x2 && r.y1 <= y && y <= r.y2);
+        for k in body.filter(|k| k.conf >= min_conf && k.x.is_finite() && k.y.is_finite() && !on_fill(k.x, k.y)) {
             draw_filled_circle_mut(img, (k.x as i32, k.y as i32), thick + 2, JOINT);
         }
     }
@@ -97,8 +101,9 @@ mod tests {
     use crate::geometry::BBox;
     use crate::vision::Keypoint;
 
-    /// Nothing is drawn above the shoulders: the filled head shows where the
-    /// head is, and a mark there can read as a face after H.264.
+    /// Nothing is drawn at the head (the box's edges aside): the filled
+    /// head shows where it is, and a mark there can read as a face after
+    /// H.264.
     #[test]
     fn nothing_is_drawn_at_the_head() {
         let grey = Rgb([100, 102, 107]);
@@ -111,7 +116,7 @@ mod tests {
         k[kp::RIGHT_SHOULDER] = Keypoint::new(80.0, 90.0, 0.9);
         k[kp::LEFT_HIP] = Keypoint::new(115.0, 160.0, 0.9);
         let p = Person { bbox: BBox::new(60.0, 30.0, 140.0, 200.0), score: 0.9, keypoints: k, landmarks: None, presence: None };
-        people(&mut img, &[p], 0.3);
+        people(&mut img, &[p], 0.3, &[]);
         for y in 35..82 {
             for x in 65..136 {
                 assert_eq!(*img.get_pixel(x, y), grey, "drawn at ({x}, {y}), above the shoulders");
@@ -119,5 +124,24 @@ mod tests {
         }
         assert_eq!(*img.get_pixel(120, 90), JOINT, "the shoulders are drawn");
         assert_eq!(*img.get_pixel(60, 100), BOX, "the box is drawn");
+    }
+
+    /// A wrist raised to a filled head gets no red dot there; its limb line
+    /// is still drawn, and a joint outside the fill keeps its dot.
+    #[test]
+    fn no_joint_dot_on_a_filled_region() {
+        let grey = Rgb([100, 102, 107]);
+        let mut img = RgbImage::from_pixel(640, 360, grey);
+        let mut k = vec![Keypoint::new(0.0, 0.0, 0.0); 17];
+        k[kp::LEFT_SHOULDER] = Keypoint::new(120.0, 90.0, 0.9);
+        k[7] = Keypoint::new(140.0, 120.0, 0.9);
+        k[9] = Keypoint::new(104.0, 60.0, 0.9);
+        let p = Person { bbox: BBox::new(60.0, 30.0, 160.0, 200.0), score: 0.9, keypoints: k, landmarks: None, presence: None };
+        let head = BBox::new(80.0, 40.0, 118.0, 80.0);
+        people(&mut img, &[p], 0.3, &[head]);
+        assert_ne!(*img.get_pixel(104, 60), JOINT, "no dot on the fill");
+        assert!((97..=111).all(|x| *img.get_pixel(x, 60) != JOINT) && (53..=67).all(|y| *img.get_pixel(104, y) != JOINT));
+        assert_eq!(*img.get_pixel(140, 120), JOINT, "the elbow, outside the fill, keeps its dot");
+        assert_eq!(*img.get_pixel(122, 90), JOINT, "so does the shoulder");
     }
 }

@@ -79,7 +79,7 @@ impl RedactedFrame {
 
     /// Draws boxes and skeletons over the redacted pixels.
     pub fn draw_people(&mut self, people: &[Person], min_conf: f32) {
-        draw::people(&mut self.image, people, min_conf);
+        draw::people(&mut self.image, people, min_conf, &self.regions);
     }
 
     /// Draws a rule's cue (zones, desk line, trunk line) over the pixels.

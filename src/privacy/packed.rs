@@ -125,5 +125,24 @@ mod tests {
         let red = redact(&scene(), &[], &FaceEvidence::Unavailable("no model".into()), &RedactOptions::default());
         let back = red.pack().unwrap().unpack().unwrap();
         assert!(back.is_whole_frame());
+        assert_eq!(back.regions(), red.regions());
+        let partial = redact(&scene(), &[], &FaceEvidence::Detected(Vec::new()), &RedactOptions::default());
+        assert!(!partial.pack().unwrap().unpack().unwrap().is_whole_frame(), "and a frame not filled whole stays so");
+    }
+
+    /// Odd sizes pack and unpack at their size; a side JPEG cannot hold,
+    /// or none at all, is an error, not a panic.
+    #[test]
+    fn odd_and_impossible_sizes() {
+        let none = FaceEvidence::Detected(Vec::new());
+        for (w, h) in [(641, 361), (1, 1), (3, 1000), (1000, 3)] {
+            let img = RgbImage::from_fn(w, h, |x, y| Rgb([(x % 251) as u8, (y % 241) as u8, 90]));
+            let back = redact(&img, &[], &none, &RedactOptions::default()).pack().unwrap().unpack().unwrap();
+            assert_eq!(back.image().dimensions(), (w, h));
+        }
+        for (w, h) in [(65_536, 1), (1, 65_536), (0, 10)] {
+            let red = redact(&RgbImage::new(w, h), &[], &none, &RedactOptions::default());
+            assert!(red.pack().is_err(), "{w}x{h}");
+        }
     }
 }
