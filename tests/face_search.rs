@@ -38,6 +38,13 @@ fn arrival(x: u32, y: u32, side: u32) -> RgbImage {
     frame
 }
 
+/// The agent's face role with the real model, searching parts or not.
+fn agent_faces(parts: bool) -> Faces {
+    let rt = liyi::vision::runtime::init(None).unwrap();
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    Faces::load(rt, &catalog, &PoseSpec::default()).searching_parts(parts)
+}
+
 fn covered(whole: &[Detection], part: &[Detection]) -> bool {
     whole.iter().all(|w| part.iter().any(|p| p.bbox.iou(&w.bbox) > 0.5))
 }
@@ -125,9 +132,7 @@ fn a_face_cut_by_its_part_sends_the_search_to_the_whole_frame() {
 
 #[test]
 fn the_agent_searches_whole_then_the_change_then_reuses() {
-    let rt = liyi::vision::runtime::init(None).unwrap();
-    let catalog = Catalog::new(liyi::paths::models_dir());
-    let faces = Faces::load(rt, &catalog, &PoseSpec::default()).searching_parts(true);
+    let faces = agent_faces(true);
     let stats = WindowStats::default();
     let mut gate = FaceGate::new();
     let frames = [hall(), arrival(900, 300, 220), arrival(900, 300, 220)];
@@ -154,9 +159,7 @@ fn the_agent_searches_whole_then_the_change_then_reuses() {
 /// partial search existed.
 #[test]
 fn without_parts_a_changed_frame_is_searched_whole() {
-    let rt = liyi::vision::runtime::init(None).unwrap();
-    let catalog = Catalog::new(liyi::paths::models_dir());
-    let faces = Faces::load(rt, &catalog, &PoseSpec::default()).searching_parts(false);
+    let faces = agent_faces(false);
     let stats = WindowStats::default();
     let mut gate = FaceGate::new();
     for (i, f) in [hall(), arrival(900, 300, 220), arrival(900, 300, 220)].iter().enumerate() {

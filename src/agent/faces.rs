@@ -86,17 +86,21 @@ impl Faces {
             FacePlan::Part { .. } if !self.1 => FacePlan::Whole,
             plan => plan,
         };
+        // A search of the whole frame, counted and remembered by the gate.
+        let whole = |f: &mut FaceDetector, gate: &mut FaceGate| {
+            f.detect(image).inspect(|found| {
+                stats.face_searches_whole.fetch_add(1, Ordering::Relaxed);
+                if let Some(t) = &thumb {
+                    gate.searched_whole(t, size, ts, found);
+                }
+            })
+        };
         let found = match plan {
             FacePlan::Reuse(found) => {
                 stats.face_reuses.fetch_add(1, Ordering::Relaxed);
                 return FaceEvidence::Detected(found);
             }
-            FacePlan::Whole => lock(f).detect(image).inspect(|found| {
-                stats.face_searches_whole.fetch_add(1, Ordering::Relaxed);
-                if let Some(t) = &thumb {
-                    gate.searched_whole(t, size, ts, found);
-                }
-            }),
+            FacePlan::Whole => whole(&mut lock(f), gate),
             FacePlan::Part { regions, mut keep } => {
                 let mut f = lock(f);
                 let mut cut = false;
@@ -109,12 +113,7 @@ impl Faces {
                 match parts {
                     // A face reached a part's inner edge: it may go on
                     // outside, so the whole frame is searched instead.
-                    Ok(()) if cut => f.detect(image).inspect(|found| {
-                        stats.face_searches_whole.fetch_add(1, Ordering::Relaxed);
-                        if let Some(t) = &thumb {
-                            gate.searched_whole(t, size, ts, found);
-                        }
-                    }),
+                    Ok(()) if cut => whole(&mut f, gate),
                     Ok(()) => {
                         stats.face_searches_part.fetch_add(1, Ordering::Relaxed);
                         if let Some(t) = &thumb {

@@ -126,8 +126,8 @@ mod tests {
         assert_eq!(*img.get_pixel(60, 100), BOX, "the box is drawn");
     }
 
-    /// A wrist raised to a filled head gets no red dot there; its limb line
-    /// is still drawn, and a joint outside the fill keeps its dot.
+    /// A wrist raised to a filled head gets no red dot there, and a joint
+    /// outside the fill keeps its dot.
     #[test]
     fn no_joint_dot_on_a_filled_region() {
         let grey = Rgb([100, 102, 107]);
