@@ -191,6 +191,9 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         let seat = m.and_then(|m| baseline.as_ref().and_then(|b| m.back_seat(b)));
         let back_seat = seat == Some(true);
         obs.back_seat = back_seat;
+        let elevation = baseline
+            .as_ref()
+            .map(|b| posture::sight_elevation_deg(g.tilt_deg, b.shoulder_px[1], g.width, g.height, posture::DEFAULT_HFOV_DEG));
         obs.posture = match (m, both) {
             // Sat back from the desk at the seat the clerk holds most often,
             // the baseline being the desk ([`Baseline::nearer_seat`]); at
@@ -198,7 +201,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // unknown rather than standing.
             (Some(_), _) if back_seat => Some(Posture::Sitting),
             (Some(_), _) if seat == Some(false) => None,
-            (Some(m), _) if m.drop <= -posture::STAND_RISE => Some(Posture::Standing),
+            (Some(m), _) if m.drop <= -posture::stand_rise(&m, elevation.unwrap_or(0.0)) => Some(Posture::Standing),
             (Some(m), _) if m.drop >= -posture::SIT_RISE => Some(Posture::Sitting),
             // Risen part way with the shoulders narrower: the chair rolled
             // back from the desk (further from the camera the shoulders lie
@@ -213,8 +216,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             (None, None) => None,
         };
         let judgeable = baseline.as_ref().is_some_and(|b| b.shoulder_width_px >= super::baseline::MIN_JUDGE_PX);
-        if let (Some(m), Some(b), true) = (m.filter(|m| m.facing), baseline.as_ref(), judgeable) {
-            let elevation = posture::sight_elevation_deg(g.tilt_deg, b.shoulder_px[1], g.width, g.height, posture::DEFAULT_HFOV_DEG);
+        if let (Some(m), Some(elevation), true) = (m.filter(|m| m.facing), elevation, judgeable) {
             let (trunk, neck) = posture::angles(&m, elevation);
             let seated = obs.posture == Some(Posture::Sitting);
             // Come nearer the camera with the head as usual over the

@@ -552,6 +552,26 @@ fn a_chair_rolled_back_reads_as_sitting_and_teaches_the_baseline_nothing() {
 }
 
 #[test]
+fn a_rise_foreshortened_by_a_steep_camera_is_standing_when_the_shoulders_come_nearer() {
+    let b = base(400.0);
+    // Tilted 45°: the shoulders' row (y 400) is seen about 35° from above.
+    let steep = Geometry { tilt_deg: 45.0, ..geometry(false) };
+    // Risen 0.47 shoulder widths (75 of 160 px), under the 0.55 that means
+    // standing seen level, with the shoulders 12 % wider: stood up towards
+    // the camera, the rise foreshortened to cos 35° of itself.
+    let mut up = moved(clerk(400.0), &UPPER, 0.0, -75.0);
+    up.keypoints[kp::LEFT_SHOULDER].x += 9.6;
+    up.keypoints[kp::RIGHT_SHOULDER].x -= 9.6;
+    assert_eq!(observe(&[up.clone()], &steep, Some(&b), Motion::default()).posture, Some(Posture::Standing));
+    // The same frame from a level camera: half up, unknown.
+    let level = Geometry { tilt_deg: 0.0, ..geometry(false) };
+    assert_eq!(observe(&[up], &level, Some(&b), Motion::default()).posture, None);
+    // The same rise as wide as usual (a shrug, a stretch): unknown.
+    let shrug = moved(clerk(400.0), &UPPER, 0.0, -75.0);
+    assert_eq!(observe(&[shrug], &steep, Some(&b), Motion::default()).posture, None);
+}
+
+#[test]
 fn a_clerk_come_nearer_with_the_head_as_usual_is_no_slouch_one_bent_over_is() {
     let b = base(400.0);
     // The same clerk 10 % nearer the camera (the chair pulled in): every
