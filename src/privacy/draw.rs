@@ -143,5 +143,8 @@ mod tests {
         assert!((97..=111).all(|x| *img.get_pixel(x, 60) != JOINT) && (53..=67).all(|y| *img.get_pixel(104, y) != JOINT));
         assert_eq!(*img.get_pixel(140, 120), JOINT, "the elbow, outside the fill, keeps its dot");
         assert_eq!(*img.get_pixel(122, 90), JOINT, "so does the shoulder");
+        // Limbs are still drawn, outside the fill and across it.
+        assert_eq!(*img.get_pixel(130, 105), LIMB, "the upper arm, shoulder to elbow");
+        assert_eq!(*img.get_pixel(110, 70), LIMB, "the forearm, where it crosses the fill");
     }
 }

@@ -302,6 +302,7 @@ fn fill_region(img: &mut RgbImage, region: &BBox, noise: u8, rng: &mut SmallRng)
 mod tests {
     use super::*;
     use crate::vision::Keypoint;
+    use crate::vision::person::kp;
     use image::Rgb;
 
     fn textured(w: u32, h: u32) -> RgbImage {
@@ -339,6 +340,23 @@ mod tests {
         let out = redact(&img, &[], &FaceEvidence::Unavailable("model failed".into()), &RedactOptions::default());
         assert!(out.is_whole_frame());
         assert!(spread(out.image(), (0, 0, 64, 48)) <= 2 * RedactOptions::default().noise as i32);
+    }
+
+    #[test]
+    fn a_whole_frame_fill_gets_no_joint_dots() {
+        // The face model failed: every pixel is filled, and no dot may mark
+        // where a face keypoint or a hand at the face was.
+        let img = textured(64, 48);
+        let mut k = vec![Keypoint::new(0.0, 0.0, 0.0); 17];
+        k[kp::LEFT_SHOULDER] = Keypoint::new(40.0, 20.0, 0.9);
+        k[9] = Keypoint::new(30.0, 10.0, 0.9);
+        let p = Person { bbox: BBox::new(10.0, 2.0, 54.0, 46.0), score: 0.9, keypoints: k, landmarks: None, presence: None };
+        let mut out = redact(&img, std::slice::from_ref(&p), &FaceEvidence::Unavailable("model failed".into()), &RedactOptions::default());
+        let before = out.image().clone();
+        out.draw_people(&[p], 0.3);
+        let dots = out.image().pixels().filter(|px| **px == Rgb([255, 60, 60])).count();
+        assert_eq!(dots, 0, "no joint dot on a whole-frame fill");
+        assert_ne!(*out.image(), before, "the box is still drawn");
     }
 
     #[test]
