@@ -194,6 +194,14 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
         let elevation = baseline
             .as_ref()
             .map(|b| posture::sight_elevation_deg(g.tilt_deg, b.shoulder_px[1], g.width, g.height, posture::DEFAULT_HFOV_DEG));
+        let judgeable = baseline.as_ref().is_some_and(|b| b.shoulder_width_px >= super::baseline::MIN_JUDGE_PX);
+        // The rise that means standing: foreshortened along the sight line
+        // only where the width is measured well enough to say the shoulders
+        // came nearer (on a clerk under 24 px, 10 % is keypoint jitter).
+        let stand_rise = |m: &Measures| match elevation {
+            Some(e) if judgeable => posture::stand_rise(m, e),
+            _ => posture::STAND_RISE,
+        };
         obs.posture = match (m, both) {
             // Sat back from the desk at the seat the clerk holds most often,
             // the baseline being the desk ([`Baseline::nearer_seat`]); at
@@ -201,7 +209,7 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // unknown rather than standing.
             (Some(_), _) if back_seat => Some(Posture::Sitting),
             (Some(_), _) if seat == Some(false) => None,
-            (Some(m), _) if m.drop <= -posture::stand_rise(&m, elevation.unwrap_or(0.0)) => Some(Posture::Standing),
+            (Some(m), _) if m.drop <= -stand_rise(&m) => Some(Posture::Standing),
             (Some(m), _) if m.drop >= -posture::SIT_RISE => Some(Posture::Sitting),
             // Risen part way with the shoulders narrower: the chair rolled
             // back from the desk (further from the camera the shoulders lie
@@ -215,7 +223,6 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             }
             (None, None) => None,
         };
-        let judgeable = baseline.as_ref().is_some_and(|b| b.shoulder_width_px >= super::baseline::MIN_JUDGE_PX);
         if let (Some(m), Some(elevation), true) = (m.filter(|m| m.facing), elevation, judgeable) {
             let (trunk, neck) = posture::angles(&m, elevation);
             let seated = obs.posture == Some(Posture::Sitting);
