@@ -18,7 +18,7 @@ fn main() -> anyhow::Result<()> {
     let window = cfg.windows.first().ok_or_else(|| anyhow::anyhow!("{config}: no window"))?;
     let mut rules = liyi::rules::WindowRules::new(window);
     println!(
-        "t,present,posture,trunk,neck,sink,p,drop,scale,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head,citizen,hidden,people,greet{}",
+        "t,present,posture,trunk,neck,sink,p,drop,scale,one,head_drop,head_desk,face_seen,face_usual,wrist_head,slouch,head,citizen,hidden,people,greet{}",
         if features { liyi::rules::posture::head_feature_columns() } else { String::new() }
     );
     let mut t0 = None;
@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
             (false, _) => String::new(),
         };
         println!(
-            "{t:.1},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}{extra}",
+            "{t:.1},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}{extra}",
             o.present,
             o.posture,
             opt(o.trunk_deg),
@@ -44,6 +44,7 @@ fn main() -> anyhow::Result<()> {
             opt(o.head_on_desk_p),
             opt(m.map(|m| m.drop)),
             opt(m.map(|m| m.scale)),
+            m.map_or(String::new(), |m| u8::from(m.one_shoulder).to_string()),
             opt(m.and_then(|m| m.head_drop)),
             opt(m.and_then(|m| m.head_above_desk)),
             m.map_or(0, |m| m.face_seen),

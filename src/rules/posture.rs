@@ -223,9 +223,19 @@ pub fn angles(m: &Measures, elevation_deg: f32) -> (f32, Option<f32>) {
 /// lift them away from it: that is not the head bending down, so the
 /// head's sink counts from its own place then. But a rise the head shares
 /// (the chair rolled back: further from a raised camera the whole clerk
-/// lies higher in the image) says nothing of the neck: a head that has
-/// sunk in its own place by [`HEAD_OWN_SINK`] or more while the shoulders
-/// rose has bent against them, and its sink against them counts whole.
+/// lies higher in the image) says nothing of the neck. So where the head
+/// has also sunk in its own place by [`HEAD_OWN_SINK`] or more while the
+/// shoulders rose, the clerk is taken to have risen whole and bent the
+/// neck, and the head's sink against the shoulders counts whole.
+///
+/// Limits: the measures cannot tell that from a shrug or turn with a nod
+/// of 0.1 or more, which now reads as the whole sink against the
+/// shoulders. The step is a jump (by the whole rise) in the value the
+/// neck's angle is taken from, so the slouch's hysteresis (start over
+/// 20°, end under 16°) does not smooth it; the engine's median over its
+/// last nine frames does, as a vote on which side of the step the frames
+/// lie. Blends from 0.05 or 0.1 to 0.15 found fewer slouches or more
+/// false ones on the tuning sets (`docs/accuracy.md`).
 /// Not with `one_shoulder` seen: the rise is then one shoulder's, which a
 /// turn or a lean to the side moves alone, and is always discounted.
 fn neck_drop(drop: f32, hd: f32, one_shoulder: bool) -> f32 {
@@ -234,9 +244,9 @@ fn neck_drop(drop: f32, hd: f32, one_shoulder: bool) -> f32 {
 }
 
 /// The head's own sink, in shoulder widths, past which a rise of the
-/// shoulders counts as shared by the head ([`neck_drop`]). Chosen on the
-/// tuning sets (`docs/accuracy.md`): 0.08 and 0.1 gave the same figures;
-/// a blend from 0.05 or 0.1 to 0.15 found fewer slouches or more false.
+/// shoulders counts as shared by the head (`neck_drop`). Chosen on the
+/// tuning sets (`docs/accuracy.md`): 0.08 found two more slouches on ours
+/// and one more false, the independent sets the same.
 pub const HEAD_OWN_SINK: f32 = 0.1;
 
 /// Standing or sitting from the shoulders' height against the seated
@@ -623,26 +633,29 @@ mod tests {
     }
 
     #[test]
-    fn a_neck_bent_with_the_chair_rolled_back_reads_bent() {
+    fn a_head_sunk_in_its_own_place_while_the_shoulders_rose_reads_its_whole_bend() {
         // The chair rolled back: the whole clerk sits 0.3 higher in the
         // image, the head with the shoulders. Upright there, the head is
         // where it always is against them.
         let (_, upright) = angles(&measures(-0.3, Some(0.0)), 35.0);
         assert_eq!(upright, Some(0.0));
         // Bent there by 0.45 against the shoulders: the head sank 0.15 in
-        // its own place, so the rise was shared and the bend counts whole,
-        // as at the desk.
+        // its own place, so the rise counts as shared and the bend counts
+        // whole, as at the desk. (A shrug of 0.3 with a nod of 0.15 reads
+        // the same: the measures cannot tell them apart.)
         let (_, bent) = angles(&measures(-0.3, Some(0.45)), 35.0);
         let (_, at_desk) = angles(&measures(0.0, Some(0.45)), 35.0);
-        assert_eq!(bent, at_desk);
+        assert!((bent.unwrap() - at_desk.unwrap()).abs() < 1e-3, "{bent:?} {at_desk:?}");
         assert!(bent.unwrap() > 20.0, "{bent:?}");
         // A shrug of 0.3 with the head a little lower (0.08 in its own
         // place, under HEAD_OWN_SINK): the rise is still discounted.
         let (_, shrug) = angles(&measures(-0.3, Some(0.38)), 35.0);
         assert!(shrug.unwrap() < 10.0, "{shrug:?}");
-        assert_eq!(neck_drop(-0.3, 0.38, false), -0.3 + 0.38);
-        assert_eq!(neck_drop(-0.3, 0.41 + HEAD_OWN_SINK, false), 0.41 + HEAD_OWN_SINK);
+        assert!((neck_drop(-0.3, 0.39, false) - 0.09).abs() < 1e-6);
+        assert_eq!(neck_drop(-0.3, 0.5, false), 0.5);
         // One shoulder seen: its rise is always discounted.
-        assert_eq!(neck_drop(-0.3, 0.45, true), -0.3 + 0.45);
+        assert!((neck_drop(-0.3, 0.5, true) - 0.2).abs() < 1e-6);
+        // Shoulders not risen: the head's sink against them, as always.
+        assert_eq!(neck_drop(0.2, 0.05, false), 0.05);
     }
 }

@@ -434,7 +434,7 @@ mod held_out {
         assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
         let inside = report.total(|w| w.bucket.recommended());
-        assert_floors(&inside, &[(RuleCode::Slouching, 0.92, 0.89), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
+        assert_floors(&inside, &[(RuleCode::Slouching, 0.93, 0.90), (RuleCode::HeadOnDesk, 0.95, 0.92)], "recommended placement");
     }
 
     #[test]
@@ -459,7 +459,7 @@ mod held_out {
         let all = evaluate(THIRD, 200, 60.0, 2, Start::Cold).total(|_| true);
         let floors: [(RuleCode, f64, f64); 5] = [
             (RuleCode::Absent, 0.99, 0.99),
-            (RuleCode::Slouching, 0.87, 0.75),
+            (RuleCode::Slouching, 0.87, 0.76),
             (RuleCode::HeadOnDesk, 0.96, 0.89),
             (RuleCode::CrossedLegs, 0.93, 0.64),
             (RuleCode::NotStandingToGreet, 0.99, 0.84),
