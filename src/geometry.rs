@@ -59,6 +59,12 @@ impl BBox {
         w * h
     }
 
+    /// Whether `p` lies in the box, its edges included; never for a
+    /// non-finite point.
+    pub fn contains(&self, p: Point) -> bool {
+        self.x1 <= p.x && p.x <= self.x2 && self.y1 <= p.y && p.y <= self.y2
+    }
+
     /// Intersection over union; 0 when both boxes are empty.
     pub fn iou(&self, other: &BBox) -> f32 {
         let inter = self.intersection(other);
@@ -216,6 +222,15 @@ pub fn round_half_away(v: f32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_box_contains_its_inside_and_edges_only() {
+        let b = BBox::new(0.0, 0.0, 10.0, 5.0);
+        assert!(b.contains(Point::new(5.0, 2.5)));
+        assert!(b.contains(Point::new(0.0, 0.0)) && b.contains(Point::new(10.0, 5.0)));
+        assert!(!b.contains(Point::new(10.5, 2.0)) && !b.contains(Point::new(5.0, -0.1)));
+        assert!(!b.contains(Point::new(f32::NAN, 2.0)) && !b.contains(Point::new(f32::INFINITY, 2.0)));
+    }
 
     #[test]
     fn iou_of_identical_boxes_is_one() {

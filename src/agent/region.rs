@@ -58,7 +58,7 @@ mod tests {
         let w = window(&[[0.3, 0.3], [0.6, 0.3], [0.6, 0.6], [0.3, 0.6]], &[[0.25, 0.6], [0.7, 0.6], [0.7, 0.9], [0.25, 0.9]]);
         let r = analysis_region(&w, 1000, 1000).unwrap();
         for p in w.staff_zone.to_pixels(1000.0, 1000.0).0.iter().chain(w.counter_zone.to_pixels(1000.0, 1000.0).0.iter()) {
-            assert!(r.x1 <= p.x && p.x <= r.x2 && r.y1 <= p.y && p.y <= r.y2, "{p:?} outside {r:?}");
+            assert!(r.contains(*p), "{p:?} outside {r:?}");
         }
         // Zones span y 300..900: 60 % of that above, clamped at the frame.
         assert!((r.y1 - (300.0 - 360.0_f32).max(0.0)).abs() < 1e-3, "{r:?}");

@@ -43,7 +43,7 @@ pub(super) fn people(img: &mut RgbImage, people: &[Person], min_conf: f32, fille
             }
         }
         let body = p.keypoints.iter().enumerate().filter(|(i, _)| !is_head(*i)).map(|(_, k)| k);
-        let on_fill = |x: f32, y: f32| filled.iter().any(|r| r.x1 <= x && x <= r.x2 && r.y1 <= y && y <= r.y2);
+        let on_fill = |x: f32, y: f32| filled.iter().any(|r| r.contains(crate::geometry::Point::new(x, y)));
         for k in body.filter(|k| k.conf >= min_conf && k.x.is_finite() && k.y.is_finite() && !on_fill(k.x, k.y)) {
             draw_filled_circle_mut(img, (k.x as i32, k.y as i32), thick + 2, JOINT);
         }
