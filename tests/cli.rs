@@ -84,6 +84,33 @@ fn bare_onnx_path_is_recognised_and_yolo_runs_at_640() {
         .stderr(predicate::str::contains("multiple of 32"));
 }
 
+/// In front of a top-down model, `--input-size` is the person detector's
+/// long side at the image's aspect, named in the pipeline; refused for a
+/// detector of fixed size or a side that is no multiple of 32.
+#[test]
+fn the_detector_long_side_is_set_by_input_size() {
+    let image = common::repo().join("tests/fixtures/street-walk/frame-100.jpg");
+    let model_of = |args: &[&str]| {
+        let out = common::liyi().args(["analyze", "--json"]).args(args).arg(&image).assert().success();
+        json_lines(&out.get_output().stdout)[0]["model"].as_str().unwrap().to_string()
+    };
+    assert_eq!(model_of(&[]), "centernet-coco+movenet-thunder");
+    assert_eq!(model_of(&["--input-size", "512"]), "centernet-coco@512+movenet-thunder");
+    assert_eq!(model_of(&["--input-size", "640"]), "centernet-coco@640+movenet-thunder");
+    common::liyi()
+        .args(["analyze", "--input-size", "600"])
+        .arg(&image)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("multiple of 32").and(predicate::str::contains("centernet-coco")));
+    common::liyi()
+        .args(["analyze", "--detector", "ped-ssdlite", "--input-size", "320"])
+        .arg(&image)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("fixed input of 300"));
+}
+
 #[test]
 fn yolo_by_name_explains_the_opt_in() {
     common::liyi()

@@ -161,17 +161,38 @@ def ssd_post(out, img_size, conf=0.20, iou_t=0.5):
     return [{"box": boxes[i], "score": sc[i]} for i in nms(boxes, sc, iou_t)]
 
 
+def fit_long_side(w, h, long_side, stride=32):
+    """The image's own aspect: long side `long_side`, sides whole strides.
+
+    In whole numbers, as Rust's `preprocess::fit_long_side`: round(v * L / (M * stride))
+    half away from zero is (2 * v * L + M * stride) // (2 * M * stride)."""
+    m = max(w, h, 1)
+    return tuple(max(1, (2 * v * long_side + m * stride) // (2 * m * stride)) * stride for v in (w, h))
+
+
+# models/detect/centernet-coco.onnx takes any size (scripts/centernet-any-size.py).
+# Liyi stretches the image to 512 x 512 unless `--input-size L` sets a long side,
+# then keeps its aspect (docs/pipelines.md); None is the default.
+CENTERNET_LONG_SIDE = None
+
+
+def centernet_size(w, h):
+    return (512, 512) if CENTERNET_LONG_SIDE is None else fit_long_side(w, h, CENTERNET_LONG_SIDE)
+
+
 def centernet_input(img):
-    return {"tower_0/images:0": np.asarray(resize(img, 512, 512), dtype=np.float32)[None]}
+    W, H = centernet_size(*img.size)
+    return {"tower_0/images:0": np.asarray(resize(img, W, H), dtype=np.float32)[None]}
 
 
 def centernet_post(out, img_size, conf=0.20, iou_t=0.5):
     w, h = img_size
+    W, H = centernet_size(w, h)
     det = out[0][0].astype(np.float64)  # [100, 6]
     boxes, sc = [], []
     for x1, y1, x2, y2, s, c in det:
         if c == 0 and s >= conf:
-            boxes.append(clamp_box([x1 * w / 512, y1 * h / 512, x2 * w / 512, y2 * h / 512], w, h))
+            boxes.append(clamp_box([x1 * w / W, y1 * h / H, x2 * w / W, y2 * h / H], w, h))
             sc.append(s)
     return [{"box": boxes[i], "score": sc[i]} for i in nms(boxes, sc, iou_t)]
 
@@ -243,10 +264,7 @@ def top_down(img, dets, sess, pose_name):
 # ---------------------------------------------------------------- RetinaFace
 
 def retinaface_input(img, L):
-    w, h = img.size
-    s = L / max(w, h)
-    W = max(32, round_half_away(w * s / 32) * 32)
-    H = max(32, round_half_away(h * s / 32) * 32)
+    W, H = fit_long_side(*img.size, L)
     rgb = np.asarray(resize(img, W, H), dtype=np.float32)
     bgr = rgb[:, :, ::-1] - np.array([104, 117, 127], dtype=np.float32)
     return {"input": np.ascontiguousarray(bgr.transpose(2, 0, 1)[None])}, (W, H)
@@ -282,7 +300,10 @@ def retinaface_post(out, img_size, in_size, conf=0.5, iou_t=0.4):
 # ---------------------------------------------------------------- driver
 
 def load_sessions(models_dir, threads=1):
-    return {name: session(Path(models_dir) / f, threads) for name, f in MODEL_FILES.items()}
+    # CenterNet comes from the repository's models/: its input size was freed
+    # there (scripts/centernet-any-size.py); the shared file is fixed at 512².
+    repo_models = Path(__file__).resolve().parents[2] / "models"
+    return {name: session((repo_models if name == "centernet" else Path(models_dir)) / f, threads) for name, f in MODEL_FILES.items()}
 
 
 def rounded(obj):
@@ -386,7 +407,8 @@ def summary(images, models_dir, latency_image):
     for S in YOLO_SIZES:
         cases.append((f"yolo11n-pose {S}x{S}", "yolo11n-pose", ["output0"], yolo_input(img, S)[0]))
     for name, (make_input, outputs, _post) in DETECTORS.items():
-        cases.append((f"{name} {'300x300' if name == 'ssd' else '512x512'}", name, outputs, make_input(img)))
+        size = "300x300" if name == "ssd" else "{}x{}".format(*centernet_size(*img.size))
+        cases.append((f"{name} {size}", name, outputs, make_input(img)))
     for name, (make_input, outputs, _post) in POSE_MODELS.items():
         m = 192 if name == "movenet-lightning" else 256
         cases.append((f"{name} {m}x{m}", name, outputs, make_input(crop)))
@@ -407,7 +429,7 @@ def summary(images, models_dir, latency_image):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", required=True, help="folder holding pose/, detect/ and face/")
+    ap.add_argument("--models", required=True, help="folder holding pose/, detect/ and face/ (CenterNet is always the repository's models/detect/: its input size was freed there)")
     ap.add_argument("--out", help="folder for <image-stem>.json")
     ap.add_argument("--summary", action="store_true", help="print counts and latencies instead of writing JSON")
     ap.add_argument("--latency-image", help="image for the latency table (default: the first image)")

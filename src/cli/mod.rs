@@ -120,7 +120,10 @@ pub struct PoseArgs {
     #[arg(long, default_value = DEFAULT_DETECTOR, value_name = "NAME|PATH")]
     detector: String,
 
-    /// Input size for YOLO-pose (a multiple of 32; default 640).
+    /// Input size, a multiple of 32: YOLO-pose's square side (default 640),
+    /// or, in front of a top-down model, the person detector's long side
+    /// with the image kept at its aspect ratio (CenterNet; by default the
+    /// image is stretched to 512 x 512).
     #[arg(long, value_name = "PIXELS")]
     input_size: Option<u32>,
 }

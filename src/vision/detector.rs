@@ -8,7 +8,7 @@ use crate::geometry::{BBox, nms};
 use crate::vision::VisionError;
 use crate::vision::engine::{Engine, view_f32};
 use crate::vision::manifest::Family;
-use crate::vision::preprocess::resize_rgb;
+use crate::vision::preprocess::{fit_long_side, resize_rgb};
 use crate::vision::tensor::InputTensor;
 
 /// A detected box with its score.
@@ -32,9 +32,15 @@ impl Default for DetectorThresholds {
     }
 }
 
-/// A person detector: the image is stretched to the model's input size.
+/// A person detector. The image is stretched to the model's input size,
+/// unless a long side was set ([`PersonDetector::with_long_side`], for a
+/// model that takes any size: CenterNet as shipped); then it keeps its
+/// aspect ratio, sides multiples of the model's stride
+/// ([`PersonDetector::input_size`]).
 pub struct PersonDetector {
     engine: Engine,
+    /// The input's long side at the image's aspect, when set.
+    long_side: Option<u32>,
     pub thresholds: DetectorThresholds,
 }
 
@@ -47,22 +53,54 @@ impl PersonDetector {
                 message: format!("its family is {}", engine.manifest.family),
             });
         }
-        Ok(PersonDetector { engine, thresholds: DetectorThresholds::default() })
+        Ok(PersonDetector { engine, long_side: None, thresholds: DetectorThresholds::default() })
+    }
+
+    /// Sets the input's long side (`liyi --input-size` with a top-down
+    /// pipeline). Only a model that takes any size (`dynamic`) accepts one,
+    /// a positive multiple of its stride, at most 4096.
+    pub fn with_long_side(mut self, long_side: u32) -> Result<PersonDetector, VisionError> {
+        let spec = &self.engine.manifest.input;
+        let stride = spec.stride.unwrap_or(32);
+        let bad = |message: String| VisionError::BadInputSize { model: self.engine.name().to_string(), size: long_side, message };
+        if !spec.dynamic {
+            return Err(bad(format!("this detector has a fixed input of {} × {}; leave --input-size out", spec.size[0], spec.size[1])));
+        }
+        if long_side == 0 || !long_side.is_multiple_of(stride) || long_side > 4096 {
+            return Err(bad(format!("the detector's long side must be a positive multiple of {stride}, at most 4096 (e.g. 512, 640)")));
+        }
+        self.long_side = Some(long_side);
+        Ok(self)
+    }
+
+    /// The input's long side at the image's aspect, when set.
+    pub fn long_side(&self) -> Option<u32> {
+        self.long_side
     }
 
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
-    pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
+    /// The model's input size for a `w × h` image.
+    pub fn input_size(&self, w: u32, h: u32) -> (u32, u32) {
         let spec = &self.engine.manifest.input;
-        let resized = resize_rgb(img, spec.size[0], spec.size[1]);
+        match self.long_side {
+            Some(long_side) => fit_long_side(w, h, long_side, spec.stride.unwrap_or(32)),
+            None => (spec.size[0], spec.size[1]),
+        }
+    }
+
+    pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
+        let (iw, ih) = self.input_size(img.width(), img.height());
+        let spec = &self.engine.manifest.input;
+        let resized = resize_rgb(img, iw, ih);
         let tensor = InputTensor::from_image(&resized, spec);
         let (w, h) = (img.width() as f32, img.height() as f32);
         let family = self.engine.manifest.family;
         let names = self.engine.manifest.output.names.clone();
         let model = self.engine.name().to_string();
-        let size = [spec.size[0] as f32, spec.size[1] as f32];
+        let size = [iw as f32, ih as f32];
         let t = self.thresholds;
         let outputs = self.engine.infer(&tensor)?;
         let raw = match family {
@@ -157,6 +195,16 @@ mod tests {
         let d = decode_centernet(dets.view().into_dyn(), [512.0, 512.0], 1024.0, 256.0, 0.3).unwrap();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].bbox, BBox::new(0.0, 0.0, 512.0, 256.0));
+    }
+
+    #[test]
+    fn centernet_at_the_image_aspect_scales_each_axis_by_its_own_input_side() {
+        // A 1280 × 504 zone crop is fed at 512 × 192 (long side 512, sides
+        // multiples of 32): both axes scale by 2.5 and 2.625.
+        assert_eq!(fit_long_side(1280, 504, 512, 32), (512, 192));
+        let dets = Array3::from_shape_vec((1, 1, 6), vec![100.0, 40.0, 200.0, 160.0, 0.7, 0.0]).unwrap();
+        let d = decode_centernet(dets.view().into_dyn(), [512.0, 192.0], 1280.0, 504.0, 0.3).unwrap();
+        assert_eq!(d[0].bbox, BBox::new(250.0, 105.0, 500.0, 420.0));
     }
 
     #[test]

@@ -34,7 +34,9 @@ pub struct PoseSpec {
     pub family: Option<Family>,
     /// Person detector name or path (top-down models only).
     pub detector: String,
-    /// Input size for dynamic (YOLO) models.
+    /// Input size: YOLO-pose's square side, or, in front of a top-down model,
+    /// the person detector's long side at the image's aspect (CenterNet;
+    /// unset, the image is stretched to the detector's square).
     pub input_size: Option<u32>,
     pub engine: EngineOptions,
 }
@@ -154,9 +156,19 @@ impl PoseEstimator {
             }
             family => {
                 let det_file = catalog.resolve(&spec.detector, None)?;
-                let detector = PersonDetector::new(Engine::load(runtime, det_file, spec.engine)?)?;
+                let mut detector = PersonDetector::new(Engine::load(runtime, det_file, spec.engine)?)?;
+                if let Some(long_side) = spec.input_size {
+                    detector = detector.with_long_side(long_side)?;
+                }
                 models.push(id(detector.engine()));
-                let name = format!("{}+{pose_name}", detector.engine().name());
+                // The detector's long side is named when set: the default
+                // (stretched to the model's square) keeps the name reports and
+                // clips have always used.
+                let det_name = match detector.long_side() {
+                    None => detector.engine().name().to_string(),
+                    Some(l) => format!("{}@{l}", detector.engine().name()),
+                };
+                let name = format!("{det_name}+{pose_name}");
                 let model = match family {
                     Family::Movenet => CropModel::MoveNet(MoveNet::new(engine)?),
                     _ => CropModel::BlazePose(BlazePose::new(engine)?),
@@ -168,7 +180,9 @@ impl PoseEstimator {
     }
 
     /// The pipeline's name, e.g. `centernet-coco+movenet-thunder` or
-    /// `yolo11n-pose@640`.
+    /// `yolo11n-pose@640`. YOLO always carries its size; the detector only
+    /// when `--input-size` set its long side
+    /// (`centernet-coco@512+movenet-thunder`: the image at its own aspect).
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -37,6 +37,24 @@ impl Letterbox {
     }
 }
 
+/// The input size for a `w × h` image at its own aspect ratio: the long side
+/// scaled to `long_side`, both sides then rounded to multiples of `stride`
+/// (at least one stride). Used by the models that take any size (the face
+/// detector, CenterNet).
+///
+/// In whole numbers, so that the Python reference (`fit_long_side` in
+/// `scripts/reference/pose_reference.py`) rounds the halves the same way:
+/// `round(v · L / (M · stride))`, half away from zero, is
+/// `⌊(2 · v · L + M · stride) / (2 · M · stride)⌋`.
+pub fn fit_long_side(w: u32, h: u32, long_side: u32, stride: u32) -> (u32, u32) {
+    let (m, l, stride) = (u128::from(w.max(h).max(1)), u128::from(long_side), u128::from(stride.max(1)));
+    let r = |v: u32| {
+        let strides = ((2 * u128::from(v) * l + m * stride) / (2 * m * stride)).max(1);
+        u32::try_from(strides * stride).unwrap_or(u32::MAX)
+    };
+    (r(w), r(h))
+}
+
 /// Letterboxes `img` into a `[1, 3, size, size]` tensor normalised with
 /// `norm`, padded with grey 114 (the YOLO convention).
 pub fn letterbox_nchw(img: &RgbImage, size: u32, norm: Normalize) -> (Array4<f32>, Letterbox) {
@@ -169,6 +187,33 @@ pub fn to_nhwc<T: Clone + Default>(img: &RgbImage, f: impl Fn(u8) -> T) -> Array
 mod tests {
     use super::*;
     use image::Rgb;
+
+    #[test]
+    fn the_long_side_is_fitted_and_both_sides_are_whole_strides() {
+        assert_eq!(fit_long_side(1768, 994, 512, 32), (512, 288));
+        assert_eq!(fit_long_side(994, 1768, 512, 32), (288, 512));
+        assert_eq!(fit_long_side(300, 300, 512, 32), (512, 512), "a small image is enlarged, as the square stretch did");
+        assert_eq!(fit_long_side(4000, 10, 512, 32), (512, 32), "never below one stride");
+        assert_eq!(fit_long_side(0, 0, 960, 32), (32, 32), "an empty image asks for the smallest input, not nothing");
+        // 287 · 512 / 1312 / 32 = 3.5 exactly: half away from zero, as Python.
+        assert_eq!(fit_long_side(1312, 287, 512, 32), (512, 128));
+        assert_eq!(fit_long_side(u32::MAX, 1, u32::MAX, 1), (u32::MAX, 1), "no overflow at the limits");
+    }
+
+    proptest::proptest! {
+        /// Any image gets an input whose sides are whole strides, whose long
+        /// side is the one asked for (to a stride), and whose aspect is the
+        /// image's to within half a stride on the short side.
+        #[test]
+        fn fitted_inputs_are_strides_and_keep_the_aspect(w in 1u32..8000, h in 1u32..8000, long in 1u32..2048, stride in 1u32..64) {
+            let (iw, ih) = fit_long_side(w, h, long, stride);
+            proptest::prop_assert!(iw % stride == 0 && ih % stride == 0 && iw >= stride && ih >= stride);
+            let (long_in, short_in) = if w >= h { (iw, ih) } else { (ih, iw) };
+            proptest::prop_assert!((long_in as f32 - long as f32).abs() <= stride as f32 / 2.0 + 1e-3 || long_in == stride);
+            let want_short = w.min(h) as f32 * long as f32 / w.max(h) as f32;
+            proptest::prop_assert!((short_in as f32 - want_short).abs() <= stride as f32 / 2.0 + 0.01 * stride as f32 || short_in == stride);
+        }
+    }
 
     fn gradient(w: u32, h: u32) -> RgbImage {
         RgbImage::from_fn(w, h, |x, y| Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 7]))

@@ -4,14 +4,14 @@
 use image::RgbImage;
 use ndarray::ArrayViewD;
 
-use crate::geometry::{BBox, nms, round_half_away};
+use crate::geometry::{BBox, nms};
 use crate::vision::VisionError;
 use crate::vision::catalog::Catalog;
 use crate::vision::detector::Detection;
 use crate::vision::engine::EngineOptions;
 use crate::vision::engine::{Engine, view_f32};
 use crate::vision::manifest::Family;
-use crate::vision::preprocess::resize_rgb;
+use crate::vision::preprocess::{fit_long_side, resize_rgb};
 use crate::vision::runtime::Runtime;
 use crate::vision::tensor::InputTensor;
 
@@ -66,9 +66,7 @@ impl FaceDetector {
     /// Input size for a `w × h` image: long side scaled to `long_side`, both
     /// sides rounded to multiples of 32.
     pub fn input_size(&self, w: u32, h: u32) -> (u32, u32) {
-        let s = self.long_side as f32 / w.max(h).max(1) as f32;
-        let r = |v: u32| (round_half_away(v as f32 * s / 32.0).max(1) * 32) as u32;
-        (r(w), r(h))
+        fit_long_side(w, h, self.long_side, 32)
     }
 
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
@@ -274,7 +272,7 @@ mod tests {
         fn a_part_keeps_the_whole_frame_scale(at in 0u32..5000, len in 0u32..5000, full in 1u32..4000, long in 1u32..4000) {
             let long = long.max(full);
             let s = 960.0 / long as f32;
-            let whole_input = (round_half_away(full as f32 * s / 32.0).max(1) * 32) as u32;
+            let whole_input = fit_long_side(full, long, 960, 32).0;
             let (start, got, input) = fit(at, len, full, whole_input, s);
             let asked = (at.min(full - 1), len.clamp(1, full - at.min(full - 1)));
             proptest::prop_assert!(start + got <= full && got >= 1);
