@@ -13,9 +13,9 @@ heatmap's own shape. No weight changes: at 512 x 512 the output equals the
 original's (checked below, within float rounding), and at any size whose
 sides are multiples of 32 the head decodes the same way.
 
-Liyi then feeds the detector the image at its own aspect ratio, long side
-512 (docs/models.md, "Input at the image's own shape"), rather than
-stretched to a square: more people found on the project's photos and on
+With `--input-size L`, Liyi then feeds the detector the image at its own
+aspect ratio, long side L (docs/models.md, "Input at the image's own
+shape"), rather than stretched to a square (still the default): more people found on the project's photos and on
 classroom frames cropped the way a window's zones crop them, in about half
 the time (docs/models.md, which also shows where it finds fewer).
 """
@@ -98,5 +98,9 @@ if __name__ == "__main__":
     import os
 
     free(sys.argv[1], sys.argv[2])
-    check(sys.argv[1], sys.argv[2])  # exits, leaving DST untouched, if they differ
+    try:
+        check(sys.argv[1], sys.argv[2])  # exits, leaving DST untouched, if they differ
+    except BaseException:
+        os.remove(sys.argv[2] + ".tmp")
+        raise
     os.replace(sys.argv[2] + ".tmp", sys.argv[2])

@@ -57,6 +57,14 @@ fn spec_for(name: &str) -> Option<PoseSpec> {
         return Some(spec);
     }
     let (det, pose) = name.split_once('+').unwrap();
+    // `centernet@512`: the detector at the image's aspect, long side 512.
+    let det = match det.split_once('@') {
+        Some((det, long_side)) => {
+            spec.input_size = Some(long_side.parse().unwrap());
+            det
+        }
+        None => det,
+    };
     spec.detector = match det {
         "ssd" => "ped-ssdlite".into(),
         "centernet" => "centernet-coco".into(),

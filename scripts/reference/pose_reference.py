@@ -171,23 +171,24 @@ def fit_long_side(w, h, long_side, stride=32):
 
 
 # models/detect/centernet-coco.onnx takes any size (scripts/centernet-any-size.py).
-# Liyi stretches the image to 512 x 512 unless `--input-size L` sets a long side,
-# then keeps its aspect (docs/pipelines.md); None is the default.
-CENTERNET_LONG_SIDE = None
+# Liyi stretches the image to 512 x 512 unless `--input-size L` sets a long side
+# (`long_side`), then keeps its aspect (docs/pipelines.md).
+# The aspect mode's long sides written as pipelines `centernet@L+movenet-thunder`.
+CENTERNET_LONG_SIDES = [512]
 
 
-def centernet_size(w, h):
-    return (512, 512) if CENTERNET_LONG_SIDE is None else fit_long_side(w, h, CENTERNET_LONG_SIDE)
+def centernet_size(w, h, long_side=None):
+    return (512, 512) if long_side is None else fit_long_side(w, h, long_side)
 
 
-def centernet_input(img):
-    W, H = centernet_size(*img.size)
+def centernet_input(img, long_side=None):
+    W, H = centernet_size(*img.size, long_side)
     return {"tower_0/images:0": np.asarray(resize(img, W, H), dtype=np.float32)[None]}
 
 
-def centernet_post(out, img_size, conf=0.20, iou_t=0.5):
+def centernet_post(out, img_size, conf=0.20, iou_t=0.5, long_side=None):
     w, h = img_size
-    W, H = centernet_size(w, h)
+    W, H = centernet_size(w, h, long_side)
     det = out[0][0].astype(np.float64)  # [100, 6]
     boxes, sc = [], []
     for x1, y1, x2, y2, s, c in det:
@@ -332,6 +333,10 @@ def run_image(path, sess):
             d["crop"] = list(crop_square(img, d["box"])[1:])
     for det, pose in TOP_DOWN:
         pipelines[f"{det}+{pose}"] = {"people": top_down(img, detections[det], sess[pose], pose)}
+    for L in CENTERNET_LONG_SIDES:
+        dets = centernet_post(sess["centernet"].run(["tower_0/detections"], centernet_input(img, L)), size, long_side=L)
+        pipelines[f"centernet@{L}+movenet-thunder"] = {"people": top_down(img, dets, sess["movenet-thunder"], "movenet-thunder")}
+        geometry[f"centernet@{L}"] = dict(zip(["width", "height"], centernet_size(*size, L)))
     feeds, in_size = retinaface_input(img, FACE_LONG_SIDE)
     faces = retinaface_post(sess["retinaface"].run(["loc", "conf"], feeds), size, in_size)
     geometry[f"retinaface@{FACE_LONG_SIDE}"] = {"width": in_size[0], "height": in_size[1]}
