@@ -61,13 +61,12 @@ impl PersonDetector {
     /// a positive multiple of its stride, at most 4096.
     pub fn with_long_side(mut self, long_side: u32) -> Result<PersonDetector, VisionError> {
         let spec = &self.engine.manifest.input;
-        let stride = spec.stride.unwrap_or(32);
         let bad = |message: String| VisionError::BadInputSize { model: self.engine.name().to_string(), size: long_side, message };
         if !spec.dynamic {
             return Err(bad(format!("this detector has a fixed input of {} × {}; leave --input-size out", spec.size[0], spec.size[1])));
         }
-        if long_side == 0 || !long_side.is_multiple_of(stride) || long_side > 4096 {
-            return Err(bad(format!("the detector's long side must be a positive multiple of {stride}, at most 4096 (e.g. 512, 640)")));
+        if let Some(why) = spec.bad_side(long_side) {
+            return Err(bad(format!("the detector's long side {why} (e.g. 512, 640)")));
         }
         self.long_side = Some(long_side);
         Ok(self)
@@ -86,7 +85,7 @@ impl PersonDetector {
     pub fn input_size(&self, w: u32, h: u32) -> (u32, u32) {
         let spec = &self.engine.manifest.input;
         match self.long_side {
-            Some(long_side) => fit_long_side(w, h, long_side, spec.stride.unwrap_or(32)),
+            Some(long_side) => fit_long_side(w, h, long_side, spec.run_stride()),
             None => (spec.size[0], spec.size[1]),
         }
     }

@@ -134,6 +134,21 @@ pub struct InputSpec {
     pub std: [f32; 3],
 }
 
+impl InputSpec {
+    /// The stride an input side chosen at run time must be a multiple of:
+    /// the manifest's, else 32.
+    pub fn run_stride(&self) -> u32 {
+        self.stride.unwrap_or(32)
+    }
+
+    /// Why `side` cannot be an input side chosen at run time (YOLO's square,
+    /// the detector's long side), if it cannot.
+    pub fn bad_side(&self, side: u32) -> Option<String> {
+        let stride = self.run_stride();
+        (side == 0 || !side.is_multiple_of(stride) || side > 4096).then(|| format!("must be a positive multiple of {stride}, at most 4096"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {

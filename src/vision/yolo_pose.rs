@@ -38,13 +38,8 @@ impl YoloPose {
         debug_assert_eq!(engine.manifest.family, Family::YoloPose);
         let spec = &engine.manifest.input;
         let size = size.unwrap_or(spec.size[0]);
-        let stride = spec.stride.unwrap_or(32);
-        if size == 0 || !size.is_multiple_of(stride) || size > 4096 {
-            return Err(VisionError::BadInputSize {
-                model: engine.name().to_string(),
-                size,
-                message: format!("must be a positive multiple of {stride}, at most 4096 (e.g. 320, 640)"),
-            });
+        if let Some(why) = spec.bad_side(size) {
+            return Err(VisionError::BadInputSize { model: engine.name().to_string(), size, message: format!("{why} (e.g. 320, 640)") });
         }
         if !spec.dynamic && size != spec.size[0] {
             return Err(VisionError::BadInputSize {
