@@ -22,7 +22,7 @@ fn analyze_json_has_the_contract_shape() {
     assert_eq!(astro["width"], 512);
     assert_eq!(astro["height"], 512);
     assert_eq!(astro["frame"], 0);
-    assert_eq!(astro["model"], "centernet-coco+movenet-thunder");
+    assert_eq!(astro["model"], "centernet-coco@512+movenet-thunder");
     assert!(astro["source"].as_str().unwrap().ends_with("astronaut.png"));
     let people = astro["people"].as_array().unwrap();
     assert_eq!(people.len(), 1, "one astronaut");
@@ -53,7 +53,7 @@ fn blazepose_keeps_its_33_landmarks() {
     let out =
         common::liyi().args(["analyze", "--json", "--pose", "blazepose-full"]).arg(common::fixture("astronaut.png")).assert().success();
     let line = &json_lines(&out.get_output().stdout)[0];
-    assert_eq!(line["model"], "centernet-coco+blazepose-full");
+    assert_eq!(line["model"], "centernet-coco@512+blazepose-full");
     let p = &line["people"][0];
     assert_eq!(p["keypoints"].as_array().unwrap().len(), 17);
     assert_eq!(p["landmarks"].as_array().unwrap().len(), 33);
@@ -84,8 +84,8 @@ fn bare_onnx_path_is_recognised_and_yolo_runs_at_640() {
         .stderr(predicate::str::contains("multiple of 32"));
 }
 
-/// In front of a top-down model, `--input-size` is the person detector's
-/// long side at the image's aspect, named in the pipeline; refused for a
+/// In front of a top-down model, the person detector sees the image at its
+/// aspect, long side 512 or `--input-size`, named in the pipeline; refused for a
 /// detector of fixed size or a side that is no multiple of 32.
 #[test]
 fn the_detector_long_side_is_set_by_input_size() {
@@ -94,9 +94,11 @@ fn the_detector_long_side_is_set_by_input_size() {
         let out = common::liyi().args(["analyze", "--json"]).args(args).arg(&image).assert().success();
         json_lines(&out.get_output().stdout)[0]["model"].as_str().unwrap().to_string()
     };
-    assert_eq!(model_of(&[]), "centernet-coco+movenet-thunder");
+    assert_eq!(model_of(&[]), "centernet-coco@512+movenet-thunder");
     assert_eq!(model_of(&["--input-size", "512"]), "centernet-coco@512+movenet-thunder");
     assert_eq!(model_of(&["--input-size", "640"]), "centernet-coco@640+movenet-thunder");
+    // The SSD's input is fixed: the image is stretched to it, and no side is named.
+    assert_eq!(model_of(&["--detector", "ped-ssdlite"]), "ped-ssdlite+movenet-thunder");
     common::liyi()
         .args(["analyze", "--input-size", "600"])
         .arg(&image)
@@ -290,7 +292,7 @@ fn unknown_onnx_needs_a_family() {
         .arg(common::fixture("astronaut.png"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("\"model\":\"centernet-coco+mystery\""));
+        .stdout(predicate::str::contains("\"model\":\"centernet-coco@512+mystery\""));
 }
 
 #[test]

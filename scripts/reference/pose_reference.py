@@ -171,22 +171,23 @@ def fit_long_side(w, h, long_side, stride=32):
 
 
 # models/detect/centernet-coco.onnx takes any size (scripts/centernet-any-size.py).
-# Liyi stretches the image to 512 x 512 unless `--input-size L` sets a long side
-# (`long_side`), then keeps its aspect (docs/pipelines.md).
-# The aspect mode's long sides written as pipelines `centernet@L+movenet-thunder`.
-CENTERNET_LONG_SIDES = [512]
+# Liyi keeps the image's aspect, long side 512, or `--input-size L`
+# (`long_side`) (docs/pipelines.md). Other long sides written as pipelines
+# `centernet@L+movenet-thunder`.
+CENTERNET_LONG_SIDE = 512
+CENTERNET_LONG_SIDES = [640]
 
 
-def centernet_size(w, h, long_side=None):
-    return (512, 512) if long_side is None else fit_long_side(w, h, long_side)
+def centernet_size(w, h, long_side=CENTERNET_LONG_SIDE):
+    return fit_long_side(w, h, long_side)
 
 
-def centernet_input(img, long_side=None):
+def centernet_input(img, long_side=CENTERNET_LONG_SIDE):
     W, H = centernet_size(*img.size, long_side)
     return {"tower_0/images:0": np.asarray(resize(img, W, H), dtype=np.float32)[None]}
 
 
-def centernet_post(out, img_size, conf=0.20, iou_t=0.5, long_side=None):
+def centernet_post(out, img_size, conf=0.20, iou_t=0.5, long_side=CENTERNET_LONG_SIDE):
     w, h = img_size
     W, H = centernet_size(w, h, long_side)
     det = out[0][0].astype(np.float64)  # [100, 6]

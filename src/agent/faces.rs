@@ -14,8 +14,10 @@ use super::face_gate::{FaceGate, FacePlan};
 use super::motion::Thumb;
 use super::state::WindowStats;
 use crate::privacy::FaceEvidence;
+use crate::privacy::faces::{StoredView, check_long_side, view_to_frame};
 use crate::sync::lock;
 use crate::vision::catalog::Catalog;
+use crate::vision::detector::Detection;
 use crate::vision::pose::{ModelId, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
@@ -65,15 +67,19 @@ impl Faces {
         Some(ModelId { name: f.engine().name().to_string(), sha256: f.engine().sha256.clone() })
     }
 
-    /// Faces in a clip frame, searched as the window's `gate` plans: the
-    /// last search's faces while nothing changed, a search of only the
-    /// changed parts, or of the whole frame. Counted in `stats`.
+    /// Faces in a clip frame, in its pixels, searched in the frame as the
+    /// clip stores it (long side `stored_side`) at the hub's check scale
+    /// ([`StoredView`]), as the window's `gate` plans: the last search's
+    /// faces while nothing changed, a search of only the changed parts, or
+    /// of the whole frame. Counted in `stats`.
+    #[allow(clippy::too_many_arguments)]
     pub fn for_clip(
         &self,
         window: &str,
         stats: &WindowStats,
         gate: &mut FaceGate,
-        image: &RgbImage,
+        frame: &RgbImage,
+        stored_side: u32,
         ts: DateTime<FixedOffset>,
         thumb: Option<Thumb>,
     ) -> FaceEvidence {
@@ -81,11 +87,19 @@ impl Faces {
             Ok(f) => f,
             Err(e) => return FaceEvidence::Unavailable(e.clone()),
         };
-        let size = image.dimensions();
+        // The gate plans and remembers faces in the view's pixels; they are
+        // mapped to the frame's on the way out.
+        let size = StoredView::size(frame.width(), frame.height(), stored_side);
         let plan = match thumb.as_ref().map_or(FacePlan::Whole, |t| gate.plan(t, size, ts)) {
             FacePlan::Part { .. } if !self.1 => FacePlan::Whole,
+            FacePlan::Reuse(found) => {
+                stats.face_reuses.fetch_add(1, Ordering::Relaxed);
+                return FaceEvidence::Detected(view_to_frame(found, size, frame.dimensions()));
+            }
             plan => plan,
         };
+        let view = StoredView::of(frame, stored_side);
+        let image = view.image();
         // A search of the whole frame, counted and remembered by the gate.
         let whole = |f: &mut FaceDetector, gate: &mut FaceGate| {
             f.detect(image).inspect(|found| {
@@ -96,13 +110,8 @@ impl Faces {
             })
         };
         let found = match plan {
-            FacePlan::Reuse(found) => {
-                stats.face_reuses.fetch_add(1, Ordering::Relaxed);
-                return FaceEvidence::Detected(found);
-            }
-            FacePlan::Whole => whole(&mut lock(f), gate),
-            FacePlan::Part { regions, mut keep } => {
-                let mut f = lock(f);
+            FacePlan::Reuse(_) | FacePlan::Whole => lock(f).at_long_side(view.long_side(), |f| whole(f, gate)),
+            FacePlan::Part { regions, mut keep } => lock(f).at_long_side(view.long_side(), |f| {
                 let mut cut = false;
                 let parts = regions.iter().try_for_each(|r| {
                     f.detect_part(image, r.pixels(size.0, size.1)).map(|p| {
@@ -113,7 +122,7 @@ impl Faces {
                 match parts {
                     // A face reached a part's inner edge: it may go on
                     // outside, so the whole frame is searched instead.
-                    Ok(()) if cut => whole(&mut f, gate),
+                    Ok(()) if cut => whole(f, gate),
                     Ok(()) => {
                         stats.face_searches_part.fetch_add(1, Ordering::Relaxed);
                         if let Some(t) = &thumb {
@@ -123,15 +132,23 @@ impl Faces {
                     }
                     Err(e) => Err(e),
                 }
-            }
+            }),
         };
         match found {
-            Ok(found) => FaceEvidence::Detected(found),
+            Ok(found) => FaceEvidence::Detected(view.to_frame(found)),
             Err(e) => {
                 tracing::warn!(window, error = %e, "face detector failed; the frame is filled whole");
                 FaceEvidence::Unavailable(e.to_string())
             }
         }
+    }
+
+    /// Faces in a finished clip frame (redacted, shrunk, drawn), searched
+    /// as the hub's check searches it ([`check_long_side`]), at the
+    /// redaction threshold; an error when the model is missing or fails.
+    pub fn for_check(&self, image: &RgbImage) -> Result<Vec<Detection>, String> {
+        let f = self.0.as_ref().map_err(Clone::clone)?;
+        lock(f).at_long_side(check_long_side(image.width(), image.height()), |f| f.detect(image)).map_err(|e| e.to_string())
     }
 
     /// Faces in a preview frame, searched at full size (the editor shows
@@ -141,12 +158,8 @@ impl Faces {
             Ok(f) => f,
             Err(e) => return FaceEvidence::Unavailable(e.clone()),
         };
-        let mut f = lock(f);
-        let long = f.long_side;
-        f.long_side = image.width().max(image.height()).max(PREVIEW_LONG_SIDE);
-        let found = f.detect(image);
-        f.long_side = long;
-        match found {
+        let side = image.width().max(image.height()).max(PREVIEW_LONG_SIDE);
+        match lock(f).at_long_side(side, |f| f.detect(image)) {
             Ok(found) => FaceEvidence::Detected(found),
             Err(e) => FaceEvidence::Unavailable(e.to_string()),
         }

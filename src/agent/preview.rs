@@ -1,6 +1,7 @@
 //! The zone editor's live preview: while the editor is open (a preview
 //! asked for in the last minute), a redacted, skeleton-drawn PNG of the
-//! window every 2 s. It passes the same redaction gate as clips.
+//! window every 2 s. It passes the same redaction gate as clips, and the
+//! same last look before it leaves ([`crate::privacy::RedactedFrame::recheck`]).
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +36,12 @@ pub(super) fn preview_frame(w: &WindowState, frame: &Frame, people: &[Person], r
     let mut r = TemporalRedactor::new(0, RedactOptions::default(), masks);
     let Some((mut shot, ())) = r.push(frame.image.clone(), &all, &evidence, ()) else { return };
     shot.draw_people(people, w.window.thresholds.min_keypoint_conf);
-    match shot.downscaled(LONG_SIDE).png_bytes() {
+    // The last look, as for a clip frame: the PNG as it will be served.
+    let mut shot = shot.downscaled(LONG_SIDE);
+    if let crate::privacy::Recheck::Whole(why) = shot.recheck(&RedactOptions::default(), |img| faces.for_check(img)) {
+        tracing::warn!(window = %w.window.id, why, "the preview's last look filled it whole");
+    }
+    match shot.png_bytes() {
         Ok(png) => lock(&w.shown).preview = Some((Instant::now(), png)),
         Err(e) => tracing::warn!(window = %w.window.id, error = %e, "preview not encoded"),
     }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 
+use super::faces::Faces;
 use super::store_writer::{ClipSink, StoreWriter};
 use super::workers::WindowSummary;
 use super::{Agent, AgentOptions, Output};
@@ -127,9 +128,19 @@ pub fn run_agent(
         let _ = state.mqtt.set(Arc::clone(m));
     }
     let (tx, rx) = std::sync::mpsc::channel::<Output>();
+    // The face model serves clip frames, the last look before a clip is
+    // stored and the editor's live preview; without it all three fill
+    // whole frames (fail closed).
+    let faces = Arc::new(Faces::load(runtime, catalog, &options.pose).searching_parts(options.face_parts));
     let clip_sink = match options.clips {
         Some(settings) => {
-            let sink = ClipSink { root: plan.clips_dir.to_path_buf(), windows: cfg.windows.clone(), fps: options.fps, settings };
+            let sink = ClipSink {
+                root: plan.clips_dir.to_path_buf(),
+                windows: cfg.windows.clone(),
+                fps: options.fps,
+                settings,
+                faces: Arc::clone(&faces),
+            };
             std::fs::create_dir_all(&sink.root)
                 .map_err(|e| anyhow::anyhow!("cannot create the clips folder {}: {e}", sink.root.display()))?;
             rt.block_on(retention::enforce(&store, &sink.root, &settings, now_unix()))?;
@@ -161,7 +172,7 @@ pub fn run_agent(
     let bound = super::http::spawn(rt, Arc::clone(&state), plan.listen, login.clone())?;
     eprintln!("status page: http://{bound}/  (/status, /metrics){}", if login.is_some() { "  — login required" } else { "" });
     tracing::info!(windows = state.windows.len(), workers = options.workers, store = %plan.store.display(), "agent started");
-    let result = super::run(&state, runtime, catalog, options, stop, tx);
+    let result = super::run(&state, runtime, catalog, options, &faces, stop, tx);
     finished.store(true, Ordering::Relaxed);
     let windows = result?;
     let written = writer.join().map_err(|_| anyhow::anyhow!("the store writer panicked"))?;

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::agent::faces::Faces;
 use crate::agent::persist::{Attempt, Flush, MAX_WAITING, RetryQueue, StoreHealth};
 use crate::agent::{self, Output};
 use crate::base::clock::Clock;
@@ -30,6 +31,8 @@ pub struct ClipSink {
     pub windows: Vec<crate::config::Window>,
     pub fps: f64,
     pub settings: crate::config::ClipSettings,
+    /// The box's face model: every stored frame gets a last look.
+    pub faces: Arc<Faces>,
 }
 
 impl ClipSink {
@@ -46,6 +49,7 @@ impl ClipSink {
                 dilate_frames: settings.dilate_frames,
                 face_threshold: agent::REDACT_FACE_SCORE,
             },
+            check: &|img| self.faces.for_check(img),
         };
         Ok(writer::write(clip, &ctx)?)
     }

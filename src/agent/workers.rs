@@ -45,6 +45,7 @@ pub fn run(
     runtime: &'static Runtime,
     catalog: &Catalog,
     options: &AgentOptions,
+    faces: &Faces,
     stop: Arc<AtomicBool>,
     out: std::sync::mpsc::Sender<Output>,
 ) -> anyhow::Result<BTreeMap<String, WindowSummary>> {
@@ -53,9 +54,6 @@ pub fn run(
     let copies = options.model_copies.clamp(1, workers);
     let estimators: Vec<PoseEstimator> =
         (0..copies).map(|_| PoseEstimator::load(runtime, catalog, &options.pose)).collect::<Result<_, _>>()?;
-    // The face model serves clips and the editor's live preview; without it
-    // both fill whole frames (fail closed).
-    let faces = Faces::load(runtime, catalog, &options.pose).searching_parts(options.face_parts);
     // Without its models the attire rules stay unknown (logged once).
     let judge: Option<crate::attire::Judge> = options.attire.as_ref().and_then(|a| {
         crate::attire::Judge::load(runtime, catalog, a, options.pose.engine)
@@ -65,7 +63,7 @@ pub fn run(
     let ests: Vec<&dyn Estimate> = estimators.iter().map(|e| e as &dyn Estimate).collect();
     let mut models = estimators[0].models().to_vec();
     models.extend(faces.model());
-    Ok(run_with(agent, &ests, &faces, judge.as_ref(), Arc::new(models), options, stop, out))
+    Ok(run_with(agent, &ests, faces, judge.as_ref(), Arc::new(models), options, stop, out))
 }
 
 /// [`run`] with the models loaded: `ests` are shared round-robin by the

@@ -122,8 +122,7 @@ pub struct PoseArgs {
 
     /// Input size, a multiple of 32: YOLO-pose's square side (default 640),
     /// or, in front of a top-down model, the person detector's long side
-    /// with the image kept at its aspect ratio (CenterNet; by default the
-    /// image is stretched to 512 x 512).
+    /// with the image kept at its aspect ratio (CenterNet; default 512).
     #[arg(long, value_name = "PIXELS")]
     input_size: Option<u32>,
 }

@@ -11,9 +11,10 @@ use serde::Serialize;
 
 use super::recorder::{ClipFrame, FinishedClip, trunk_line};
 use crate::config::Window;
-use crate::privacy::{ClipEncoder, Cue, RedactedFrame};
+use crate::privacy::{ClipEncoder, Cue, Recheck, RedactOptions, RedactedFrame};
 use crate::rules::RuleCode;
 use crate::store::ClipRow;
+use crate::vision::detector::Detection;
 use crate::vision::pose::ModelId;
 
 /// Keypoints drawn and cues computed from this confidence.
@@ -61,6 +62,10 @@ pub struct TraceEntry {
     pub people: Vec<crate::vision::Person>,
 }
 
+/// A face search of a finished frame, in its pixels, as the hub's check
+/// searches it ([`crate::privacy::faces::check_long_side`]).
+pub type FaceCheck<'a> = &'a (dyn Fn(&image::RgbImage) -> Result<Vec<Detection>, String> + Sync);
+
 /// How the clips are written.
 pub struct WriteContext<'a> {
     pub root: &'a Path,
@@ -68,6 +73,9 @@ pub struct WriteContext<'a> {
     pub fps: f64,
     pub models: &'a [ModelId],
     pub redaction: Redaction,
+    /// The last look at every frame before it is encoded
+    /// ([`RedactedFrame::recheck`]).
+    pub check: FaceCheck<'a>,
 }
 
 /// Writes the clip's three files and returns its index row (paths relative
@@ -86,13 +94,24 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
     let mut thumb: Option<(i64, RedactedFrame)> = None;
     for f in clip.frames.iter().filter(|f| f.frame.dimensions() == (w, h)) {
         // A frame that does not unpack is left out, not the whole clip.
-        let drawn = match drawn(f, clip.rule, ctx.window) {
+        let mut drawn = match drawn(f, clip.rule, ctx.window) {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(window = %clip.window, error = %e, "a clip frame did not unpack; left out");
                 continue;
             }
         };
+        // The finished frame, as it will be stored, searched as the hub
+        // will search it; what is found is filled before it is encoded.
+        match drawn.recheck(&RedactOptions::default(), ctx.check) {
+            Recheck::Clean => {}
+            Recheck::Filled(n) => {
+                tracing::info!(window = %clip.window, ts = %f.ts, faces = n, "the check before storing found and filled faces")
+            }
+            Recheck::Whole(why) => {
+                tracing::warn!(window = %clip.window, ts = %f.ts, why, "the check before storing filled the whole frame")
+            }
+        }
         encoder.push(&drawn)?;
         let distance = (f.ts - clip.trigger_ts).num_milliseconds().abs();
         if thumb.as_ref().is_none_or(|(d, _)| distance < *d) {
@@ -154,4 +173,81 @@ fn drawn(f: &ClipFrame, rule: RuleCode, window: &Window) -> io::Result<RedactedF
     out.draw_people(&f.people, DRAW_CONF);
     out.draw_cue(&cue);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use chrono::DateTime;
+    use image::{Rgb, RgbImage};
+
+    use super::*;
+    use crate::clips::recorder::ClipFrame;
+    use crate::geometry::BBox;
+    use crate::privacy::{FaceEvidence, redact};
+
+    const WINDOW: &str = "hall = \"h\"\n[[window]]\nid = \"w\"\nstaff_zone = [[0.0, 0.0], [0.5, 0.0], [0.5, 1.0], [0.0, 1.0]]\ncounter_zone = [[0.5, 0.0], [1.0, 0.0], [1.0, 1.0], [0.5, 1.0]]\nhours = [\"00:00-23:59\"]\n";
+
+    fn clip(n: usize) -> FinishedClip {
+        let t0 = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+        let scene = RgbImage::from_fn(320, 180, |x, y| Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x + y) % 256) as u8]));
+        let frames = (0..n)
+            .map(|i| {
+                let red = redact(&scene, &[], &FaceEvidence::Detected(Vec::new()), &RedactOptions::default());
+                let ts = t0 + chrono::Duration::milliseconds(500 * i as i64);
+                Arc::new(ClipFrame { ts, frame: red.pack().unwrap(), people: Vec::new(), clerk: None })
+            })
+            .collect();
+        FinishedClip { window: "w".into(), rule: RuleCode::Slouching, event_start: t0, trigger_ts: t0, values: Default::default(), frames }
+    }
+
+    fn spread(img: &RgbImage, x0: u32, y0: u32, x1: u32, y1: u32) -> u8 {
+        let v: Vec<u8> = (y0..y1).flat_map(|y| (x0..x1).map(move |x| img.get_pixel(x, y).0[1])).collect();
+        v.iter().max().unwrap() - v.iter().min().unwrap()
+    }
+
+    /// Every frame of a written clip, thumbnail included, gets the last
+    /// look: what it finds is filled in the stored video, and a failing
+    /// search fills the stored frames whole.
+    #[test]
+    fn every_written_frame_is_checked_and_what_is_found_is_filled() {
+        let cfg = crate::config::parse(WINDOW, Path::new("t.toml")).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let searches = AtomicUsize::new(0);
+        // A "face" at (100..140, 40..80) in every frame, until it is filled.
+        let check = |img: &image::RgbImage| {
+            searches.fetch_add(1, Ordering::Relaxed);
+            let flat = spread(img, 104, 44, 136, 76) <= 2 * RedactOptions::default().noise;
+            Ok(if flat { Vec::new() } else { vec![Detection { bbox: BBox::new(100.0, 40.0, 140.0, 80.0), score: 0.5 }] })
+        };
+        let ctx = WriteContext {
+            root: root.path(),
+            window: &cfg.windows[0],
+            fps: 2.0,
+            models: &[],
+            redaction: Redaction { mode: "faces_and_heads", dilate_frames: 2, face_threshold: 0.3 },
+            check: &check,
+        };
+        let row = write(&clip(4), &ctx).unwrap();
+        assert_eq!(searches.load(Ordering::Relaxed), 8, "each of 4 frames: found, filled, searched again");
+        let mut n = 0;
+        crate::capture::for_each_frame(&root.path().join(&row.video), |img| {
+            // H.264 softens the fill's edges and noise: inside, it is flat.
+            assert!(spread(&img, 108, 48, 132, 72) < 40, "the found face is filled in the stored frame");
+            assert!(spread(&img, 200, 100, 300, 170) > 80, "the rest is the scene");
+            n += 1;
+        })
+        .unwrap();
+        assert_eq!(n, 4);
+        let thumb = image::open(root.path().join(&row.thumbnail)).unwrap().to_rgb8();
+        assert!(spread(&thumb, 104, 44, 136, 76) <= 2 * RedactOptions::default().noise, "and in the thumbnail");
+
+        let failing = |_: &image::RgbImage| Err("model failed".to_string());
+        let root = tempfile::tempdir().unwrap();
+        let row = write(&clip(2), &WriteContext { root: root.path(), check: &failing, ..ctx }).unwrap();
+        crate::capture::for_each_frame(&root.path().join(&row.video), |img| assert!(spread(&img, 0, 0, 320, 180) < 40, "filled whole"))
+            .unwrap();
+    }
 }

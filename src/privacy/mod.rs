@@ -11,6 +11,7 @@ pub mod faces;
 mod mp4;
 mod packed;
 pub mod png;
+mod recheck;
 mod regions;
 pub mod signatures;
 mod skeleton;
@@ -31,6 +32,7 @@ use crate::vision::detector::Detection;
 pub use draw::Cue;
 pub use mp4::{CLIP_BOXES, top_level_boxes};
 pub use packed::{PACK_QUALITY, PackedFrame};
+pub use recheck::{RECHECK_ROUNDS, Recheck};
 pub use regions::{RedactOptions, head_region};
 pub use temporal::TemporalRedactor;
 

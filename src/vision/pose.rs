@@ -36,7 +36,7 @@ pub struct PoseSpec {
     pub detector: String,
     /// Input size: YOLO-pose's square side, or, in front of a top-down model,
     /// the person detector's long side at the image's aspect (CenterNet;
-    /// unset, the image is stretched to the detector's square).
+    /// unset, its manifest's size, 512).
     pub input_size: Option<u32>,
     pub engine: EngineOptions,
 }
@@ -161,9 +161,8 @@ impl PoseEstimator {
                     detector = detector.with_long_side(long_side)?;
                 }
                 models.push(id(detector.engine()));
-                // The detector's long side is named when set: the default
-                // (stretched to the model's square) keeps the name reports and
-                // clips have always used.
+                // A detector at the image's aspect carries its long side in
+                // the name; a fixed-size one (stretched) does not.
                 let det_name = match detector.long_side() {
                     None => detector.engine().name().to_string(),
                     Some(l) => format!("{}@{l}", detector.engine().name()),
@@ -179,10 +178,10 @@ impl PoseEstimator {
         Ok(PoseEstimator { pipeline, name, models })
     }
 
-    /// The pipeline's name, e.g. `centernet-coco+movenet-thunder` or
-    /// `yolo11n-pose@640`. YOLO always carries its size; the detector only
-    /// when `--input-size` set its long side
-    /// (`centernet-coco@512+movenet-thunder`: the image at its own aspect).
+    /// The pipeline's name, e.g. `centernet-coco@512+movenet-thunder`,
+    /// `ped-ssdlite+movenet-thunder` or `yolo11n-pose@640`. YOLO always
+    /// carries its size; a detector does when it sees the image at its own
+    /// aspect (long side 512), not when it stretches it to a fixed input.
     pub fn name(&self) -> &str {
         &self.name
     }

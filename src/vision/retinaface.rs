@@ -69,6 +69,15 @@ impl FaceDetector {
         fit_long_side(w, h, self.long_side, 32)
     }
 
+    /// Runs `search` with the long side set to `side`, then puts the
+    /// detector's own back.
+    pub fn at_long_side<R>(&mut self, side: u32, search: impl FnOnce(&mut FaceDetector) -> R) -> R {
+        let own = std::mem::replace(&mut self.long_side, side);
+        let out = search(self);
+        self.long_side = own;
+        out
+    }
+
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
         let input = self.input_size(img.width(), img.height());
         let (w, h) = (img.width() as f32, img.height() as f32);
