@@ -160,8 +160,8 @@ fn status_and_metrics_are_served_on_loopback() {
         common::wait_for(Duration::from_secs(20), || Some(agent.window("street")).filter(|w| w["frames_analysed"].as_u64() > Some(0)))
             .expect("the street window is analysed");
     assert_eq!(street["source_up"], true);
-    for k in ["face_searches_whole", "face_searches_part", "face_reuses"] {
-        assert!(street[k].is_u64(), "/status counts the face searches: {k}");
+    for k in ["face_searches_whole", "face_searches_part", "face_reuses", "clip_frames_refilled", "clip_frames_refilled_whole"] {
+        assert!(street[k].is_u64(), "/status counts the face searches and the last look's fills: {k}");
     }
     let short = street["shortfall"].as_f64().expect("the street window's shortfall is reported");
     assert!((0.0..=1.0).contains(&short), "{short}");
@@ -178,6 +178,7 @@ fn status_and_metrics_are_served_on_loopback() {
         "liyi_source_reconnects_total",
         "liyi_analysis_shortfall_ratio{window=\"street\"}",
         "liyi_face_searches_total{window=\"street\",search=\"part\"}",
+        "liyi_clip_last_look_total{window=\"street\",result=\"whole\"}",
     ] {
         assert!(metrics.contains(needle), "{needle}\n{metrics}");
     }

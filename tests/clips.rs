@@ -85,7 +85,7 @@ fn record(frames: Vec<RgbImage>, faces: &mut Result<FaceDetector, String>, setti
             redaction: writer::Redaction { mode: "faces_and_heads", dilate_frames: settings.dilate_frames, face_threshold: 0.3 },
             check: &check,
         };
-        writer::write(clip, &ctx).unwrap();
+        writer::write(clip, &ctx).unwrap().0;
     }
     done
 }

@@ -43,6 +43,11 @@ pub struct WindowStats {
     pub face_searches_whole: AtomicU64,
     pub face_searches_part: AtomicU64,
     pub face_reuses: AtomicU64,
+    /// Written clip frames in which the last look before storing found and
+    /// filled a face, and those it filled whole
+    /// ([`crate::privacy::RedactedFrame::recheck`]).
+    pub clip_frames_refilled: AtomicU64,
+    pub clip_frames_refilled_whole: AtomicU64,
     pub reconnects: AtomicU64,
     pub errors: AtomicU64,
     pub inference_us: AtomicU64,

@@ -49,6 +49,10 @@ pub struct WindowStatus {
     pub face_searches_whole: u64,
     pub face_searches_part: u64,
     pub face_reuses: u64,
+    /// Written clip frames in which the last look before storing found and
+    /// filled a face, and those it filled whole.
+    pub clip_frames_refilled: u64,
+    pub clip_frames_refilled_whole: u64,
     pub reconnects: u64,
     pub errors: u64,
     pub fps_in: f64,
@@ -109,6 +113,8 @@ impl Agent {
                     face_searches_whole: s.face_searches_whole.load(Ordering::Relaxed),
                     face_searches_part: s.face_searches_part.load(Ordering::Relaxed),
                     face_reuses: s.face_reuses.load(Ordering::Relaxed),
+                    clip_frames_refilled: s.clip_frames_refilled.load(Ordering::Relaxed),
+                    clip_frames_refilled_whole: s.clip_frames_refilled_whole.load(Ordering::Relaxed),
                     reconnects: s.reconnects.load(Ordering::Relaxed),
                     errors: s.errors.load(Ordering::Relaxed),
                     fps_in: fin as f64 / uptime.max(1e-3),
@@ -190,6 +196,18 @@ impl Agent {
                 .flat_map(|w| {
                     [("whole", w.face_searches_whole), ("part", w.face_searches_part), ("reused", w.face_reuses)]
                         .map(|(k, v)| (format!("window=\"{}\",search=\"{k}\"", w.id), v as f64))
+                })
+                .collect(),
+        );
+        family(
+            "liyi_clip_last_look_total",
+            "counter",
+            "Written clip frames in which the last look before storing found and filled a face, or which it filled whole.",
+            st.windows
+                .iter()
+                .flat_map(|w| {
+                    [("filled", w.clip_frames_refilled), ("whole", w.clip_frames_refilled_whole)]
+                        .map(|(k, v)| (format!("window=\"{}\",result=\"{k}\"", w.id), v as f64))
                 })
                 .collect(),
         );

@@ -36,7 +36,11 @@ pub struct ClipSink {
 }
 
 impl ClipSink {
-    fn write(&self, clip: &crate::clips::FinishedClip, models: &[crate::vision::pose::ModelId]) -> anyhow::Result<ClipRow> {
+    fn write(
+        &self,
+        clip: &crate::clips::FinishedClip,
+        models: &[crate::vision::pose::ModelId],
+    ) -> anyhow::Result<(ClipRow, writer::LastLook)> {
         let window = self.windows.iter().find(|w| w.id == clip.window).ok_or_else(|| anyhow::anyhow!("unknown window {}", clip.window))?;
         let settings = self.settings;
         let ctx = writer::WriteContext {
@@ -182,7 +186,11 @@ impl StoreWriter {
             Output::Clip(clip, models) => {
                 let sink = self.clip_sink.as_ref()?;
                 match sink.write(&clip, &models) {
-                    Ok(row) => {
+                    Ok((row, look)) => {
+                        if let Some(w) = self.agent.windows.iter().find(|w| w.window.id == row.window) {
+                            w.stats.clip_frames_refilled.fetch_add(look.filled, Ordering::Relaxed);
+                            w.stats.clip_frames_refilled_whole.fetch_add(look.whole, Ordering::Relaxed);
+                        }
                         tracing::info!(window = %row.window, rule = %row.rule, video = %row.video, "clip written");
                         done.clips.push(row.video.clone());
                         Write::Clip(row)

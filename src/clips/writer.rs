@@ -78,9 +78,18 @@ pub struct WriteContext<'a> {
     pub check: FaceCheck<'a>,
 }
 
+/// What the last look did to a written clip's frames.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LastLook {
+    /// Frames in which it found and filled a face.
+    pub filled: u64,
+    /// Frames it filled whole (a failed search, or faces after every fill).
+    pub whole: u64,
+}
+
 /// Writes the clip's three files and returns its index row (paths relative
-/// to `ctx.root`).
-pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
+/// to `ctx.root`) and what the last look did.
+pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<(ClipRow, LastLook)> {
     let first = clip.frames.first().ok_or_else(|| io::Error::other("a clip without frames"))?;
     let day = clip.event_start.format("%Y-%m-%d").to_string();
     let stem = format!("{}-{}-{}", clip.window, clip.rule, clip.event_start.format("%Y%m%dT%H%M%S"));
@@ -92,6 +101,7 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
     let (w, h) = first.frame.dimensions();
     let mut encoder = ClipEncoder::create(&ctx.root.join(&video), w, h, ctx.fps)?;
     let mut thumb: Option<(i64, RedactedFrame)> = None;
+    let mut look = LastLook::default();
     for f in clip.frames.iter().filter(|f| f.frame.dimensions() == (w, h)) {
         // A frame that does not unpack is left out, not the whole clip.
         let mut drawn = match drawn(f, clip.rule, ctx.window) {
@@ -106,10 +116,12 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
         match drawn.recheck(&RedactOptions::default(), ctx.check) {
             Recheck::Clean => {}
             Recheck::Filled(n) => {
-                tracing::info!(window = %clip.window, ts = %f.ts, faces = n, "the check before storing found and filled faces")
+                look.filled += 1;
+                tracing::info!(window = %clip.window, ts = %f.ts, faces = n, "the check before storing found and filled faces");
             }
             Recheck::Whole(why) => {
-                tracing::warn!(window = %clip.window, ts = %f.ts, why, "the check before storing filled the whole frame")
+                look.whole += 1;
+                tracing::warn!(window = %clip.window, ts = %f.ts, why, "the check before storing filled the whole frame");
             }
         }
         encoder.push(&drawn)?;
@@ -142,7 +154,7 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
     let json = serde_json::to_vec_pretty(&side).map_err(io::Error::other)?;
     crate::atomic::write_bytes(&ctx.root.join(&sidecar), &json)?;
     let bytes = [&video, &thumbnail, &sidecar].iter().filter_map(|p| std::fs::metadata(ctx.root.join(p)).ok()).map(|m| m.len()).sum();
-    Ok(ClipRow {
+    let row = ClipRow {
         id: 0,
         window: clip.window.clone(),
         rule: clip.rule.as_str().to_string(),
@@ -153,7 +165,8 @@ pub fn write(clip: &FinishedClip, ctx: &WriteContext) -> io::Result<ClipRow> {
         thumbnail,
         sidecar,
         bytes,
-    })
+    };
+    Ok((row, look))
 }
 
 /// A clip frame with the skeletons and the rule's cue drawn on a copy.
@@ -230,8 +243,9 @@ mod tests {
             redaction: Redaction { mode: "faces_and_heads", dilate_frames: 2, face_threshold: 0.3 },
             check: &check,
         };
-        let row = write(&clip(4), &ctx).unwrap();
+        let (row, look) = write(&clip(4), &ctx).unwrap();
         assert_eq!(searches.load(Ordering::Relaxed), 8, "each of 4 frames: found, filled, searched again");
+        assert_eq!(look, LastLook { filled: 4, whole: 0 });
         let mut n = 0;
         crate::capture::for_each_frame(&root.path().join(&row.video), |img| {
             // H.264 softens the fill's edges and noise: inside, it is flat.
@@ -246,7 +260,8 @@ mod tests {
 
         let failing = |_: &image::RgbImage| Err("model failed".to_string());
         let root = tempfile::tempdir().unwrap();
-        let row = write(&clip(2), &WriteContext { root: root.path(), check: &failing, ..ctx }).unwrap();
+        let (row, look) = write(&clip(2), &WriteContext { root: root.path(), check: &failing, ..ctx }).unwrap();
+        assert_eq!(look, LastLook { filled: 0, whole: 2 });
         crate::capture::for_each_frame(&root.path().join(&row.video), |img| assert!(spread(&img, 0, 0, 320, 180) < 40, "filled whole"))
             .unwrap();
     }
