@@ -60,7 +60,7 @@ fn record(frames: Vec<RgbImage>, faces: &mut Result<FaceDetector, String>, setti
     for (i, img) in frames.into_iter().enumerate() {
         let people = pose.estimate(&img).unwrap();
         let evidence = match faces {
-            Ok(f) => FaceEvidence::Detected(liyi::privacy::faces::search_as_stored(f, &img, settings.max_side).unwrap()),
+            Ok(f) => FaceEvidence::Detected(f.detect(&img).unwrap()),
             Err(e) => FaceEvidence::Unavailable(e.clone()),
         };
         let ts = t0 + chrono::Duration::milliseconds(500 * i as i64);
@@ -286,4 +286,53 @@ fn flat_fraction(img: &RgbImage) -> f64 {
         (0..3).for_each(|c| mean[c] += f64::from(p[c]) / n);
     }
     img.pixels().filter(|p| (0..3).all(|c| (f64::from(p[c]) - mean[c]).abs() < 30.0)).count() as f64 / n
+}
+
+/// The box's store writer gives every clip frame a last look with its real
+/// face model: a frame whose first search missed a face (redacted with no
+/// faces found) is stored with the face filled, and the audit finds
+/// nothing. Without the model, the frames are stored filled whole.
+#[test]
+fn the_last_look_catches_a_face_the_first_search_missed() {
+    use liyi::agent::faces::Faces;
+    use liyi::agent::store_writer::ClipSink;
+    use liyi::clips::ClipFrame;
+    use std::sync::Arc;
+    let photo = image::open(common::fixture("astronaut.png")).unwrap().to_rgb8();
+    let mut scene = RgbImage::from_fn(640, 360, |x, _| image::Rgb([(x * 255 / 640) as u8, 110, (255 - x * 255 / 640) as u8]));
+    image::imageops::replace(&mut scene, &image::imageops::resize(&photo, 300, 300, image::imageops::FilterType::Triangle), 300, 30);
+    let missed = liyi::privacy::redact(&scene, &[], &FaceEvidence::Detected(Vec::new()), &RedactOptions::default());
+    let t0 = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+    let frames = (0..3)
+        .map(|i| {
+            let ts = t0 + chrono::Duration::milliseconds(500 * i);
+            Arc::new(ClipFrame { ts, frame: missed.pack().unwrap(), people: Vec::new(), clerk: None })
+        })
+        .collect();
+    let clip =
+        FinishedClip { window: "w".into(), rule: RuleCode::Slouching, event_start: t0, trigger_ts: t0, values: BTreeMap::new(), frames };
+    let cfg = liyi::config::parse(WINDOW, Path::new("t.toml")).unwrap();
+    let sink = |root: &Path, faces: Faces| ClipSink {
+        root: root.to_path_buf(),
+        windows: cfg.windows.clone(),
+        fps: 2.0,
+        settings: ClipSettings::default(),
+        faces: Arc::new(faces),
+    };
+    let rt = liyi::vision::runtime::init(None).unwrap();
+    let catalog = Catalog::new(liyi::paths::models_dir());
+
+    let dir = tempfile::tempdir().unwrap();
+    let (row, look) = sink(dir.path(), Faces::load(rt, &catalog, &PoseSpec::default())).write(&clip, &[]).unwrap();
+    assert_eq!((look.filled, look.whole), (3, 0), "the face is found and filled in every frame");
+    let report = audit(dir.path());
+    assert!(report.is_clean(), "{:?}", report.findings);
+    liyi::capture::for_each_frame(&dir.path().join(&row.video), |img| assert!(kept_fraction(&img, &scene) > 0.3, "the rest is kept"))
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let (row, look) = sink(dir.path(), Faces::unavailable("the model is gone")).write(&clip, &[]).unwrap();
+    assert_eq!((look.filled, look.whole), (0, 3));
+    liyi::capture::for_each_frame(&dir.path().join(&row.video), |img| assert!(kept_fraction(&img, &scene) < 0.001, "filled whole"))
+        .unwrap();
 }

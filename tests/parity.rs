@@ -166,12 +166,18 @@ fn compare(rust: &[Person], reference: &[Person], source: &str, agreement: &mut 
 /// frame small: SSD a 300 x 300 stretch of it, CenterNet 512 px on its long
 /// side (512 x 288 for 16:9). A ±1 grey-level input difference moves their
 /// boxes by a few pixels (IoU ≥ 0.985 with the reference for SSD, ≥ 0.963
-/// for CenterNet), and BlazePose's landmarks move with the crop (2.27 px
-/// behind CenterNet with blazepose-lite). On the reference's own boxes the
-/// same models agree within 0.8 px (see
+/// for CenterNet), and BlazePose's landmarks move with the crop (up to
+/// 3.68 px behind SSD, 2.27 px behind CenterNet with blazepose-lite). On
+/// the reference's own boxes the same models agree within 0.9 px (see
 /// `single_person_models_match_the_reference_on_the_same_boxes`).
 fn end_to_end_limit(pipeline: &str) -> f32 {
-    if pipeline.contains("+blazepose") { 4.0 } else { 2.0 }
+    if pipeline.starts_with("ssd+blazepose") {
+        4.0
+    } else if pipeline.contains("+blazepose") {
+        3.0
+    } else {
+        2.0
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ use super::face_gate::{FaceGate, FacePlan};
 use super::motion::Thumb;
 use super::state::WindowStats;
 use crate::privacy::FaceEvidence;
-use crate::privacy::faces::{StoredView, check_long_side, view_to_frame};
+use crate::privacy::faces::check_long_side;
 use crate::sync::lock;
 use crate::vision::catalog::Catalog;
 use crate::vision::detector::Detection;
@@ -67,19 +67,18 @@ impl Faces {
         Some(ModelId { name: f.engine().name().to_string(), sha256: f.engine().sha256.clone() })
     }
 
-    /// Faces in a clip frame, in its pixels, searched in the frame as the
-    /// clip stores it (long side `stored_side`) at the hub's check scale
-    /// ([`StoredView`]), as the window's `gate` plans: the last search's
-    /// faces while nothing changed, a search of only the changed parts, or
-    /// of the whole frame. Counted in `stats`.
-    #[allow(clippy::too_many_arguments)]
+    /// Faces in a clip frame, searched as the window's `gate` plans: the
+    /// last search's faces while nothing changed, a search of only the
+    /// changed parts, or of the whole frame. Counted in `stats`. The frame
+    /// is searched at its own size (long side 960), where a 30 px face
+    /// keeps its detail; the frame as the clip stores it is searched again
+    /// by the last look before it is written ([`Faces::for_check`]).
     pub fn for_clip(
         &self,
         window: &str,
         stats: &WindowStats,
         gate: &mut FaceGate,
-        frame: &RgbImage,
-        stored_side: u32,
+        image: &RgbImage,
         ts: DateTime<FixedOffset>,
         thumb: Option<Thumb>,
     ) -> FaceEvidence {
@@ -87,19 +86,11 @@ impl Faces {
             Ok(f) => f,
             Err(e) => return FaceEvidence::Unavailable(e.clone()),
         };
-        // The gate plans and remembers faces in the view's pixels; they are
-        // mapped to the frame's on the way out.
-        let size = StoredView::size(frame.width(), frame.height(), stored_side);
+        let size = image.dimensions();
         let plan = match thumb.as_ref().map_or(FacePlan::Whole, |t| gate.plan(t, size, ts)) {
             FacePlan::Part { .. } if !self.1 => FacePlan::Whole,
-            FacePlan::Reuse(found) => {
-                stats.face_reuses.fetch_add(1, Ordering::Relaxed);
-                return FaceEvidence::Detected(view_to_frame(found, size, frame.dimensions()));
-            }
             plan => plan,
         };
-        let view = StoredView::of(frame, stored_side);
-        let image = view.image();
         // A search of the whole frame, counted and remembered by the gate.
         let whole = |f: &mut FaceDetector, gate: &mut FaceGate| {
             f.detect(image).inspect(|found| {
@@ -110,8 +101,13 @@ impl Faces {
             })
         };
         let found = match plan {
-            FacePlan::Reuse(_) | FacePlan::Whole => lock(f).at_long_side(view.long_side(), |f| whole(f, gate)),
-            FacePlan::Part { regions, mut keep } => lock(f).at_long_side(view.long_side(), |f| {
+            FacePlan::Reuse(found) => {
+                stats.face_reuses.fetch_add(1, Ordering::Relaxed);
+                return FaceEvidence::Detected(found);
+            }
+            FacePlan::Whole => whole(&mut lock(f), gate),
+            FacePlan::Part { regions, mut keep } => {
+                let mut f = lock(f);
                 let mut cut = false;
                 let parts = regions.iter().try_for_each(|r| {
                     f.detect_part(image, r.pixels(size.0, size.1)).map(|p| {
@@ -122,7 +118,7 @@ impl Faces {
                 match parts {
                     // A face reached a part's inner edge: it may go on
                     // outside, so the whole frame is searched instead.
-                    Ok(()) if cut => whole(f, gate),
+                    Ok(()) if cut => whole(&mut f, gate),
                     Ok(()) => {
                         stats.face_searches_part.fetch_add(1, Ordering::Relaxed);
                         if let Some(t) = &thumb {
@@ -132,10 +128,10 @@ impl Faces {
                     }
                     Err(e) => Err(e),
                 }
-            }),
+            }
         };
         match found {
-            Ok(found) => FaceEvidence::Detected(view.to_frame(found)),
+            Ok(found) => FaceEvidence::Detected(found),
             Err(e) => {
                 tracing::warn!(window, error = %e, "face detector failed; the frame is filled whole");
                 FaceEvidence::Unavailable(e.to_string())

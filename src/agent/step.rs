@@ -244,7 +244,7 @@ fn record_clip_frame(w: &WindowState, shot: Shot<'_>, faces: &Faces) -> Vec<Fini
     }
     let (people, evidence) = match redactees.people(&frame.image, &people) {
         Some(all) => {
-            let evidence = faces.for_clip(&w.window.id, &w.stats, face_gate, &frame.image, rec.stored_side(), frame.ts, thumb);
+            let evidence = faces.for_clip(&w.window.id, &w.stats, face_gate, &frame.image, frame.ts, thumb);
             (all, evidence)
         }
         None => (people, FaceEvidence::Unavailable("the detector failed on a followed frame".into())),

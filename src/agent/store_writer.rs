@@ -36,7 +36,7 @@ pub struct ClipSink {
 }
 
 impl ClipSink {
-    fn write(
+    pub fn write(
         &self,
         clip: &crate::clips::FinishedClip,
         models: &[crate::vision::pose::ModelId],

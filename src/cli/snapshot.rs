@@ -11,6 +11,7 @@ use anyhow::Context;
 use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::capture::{self, CaptureOptions};
 use crate::privacy::Cue;
+use crate::privacy::faces::check_long_side;
 use crate::privacy::{FaceEvidence, RedactOptions, TemporalRedactor};
 use crate::rules::WindowRules;
 use crate::vision::pose::PoseEstimator;
@@ -74,18 +75,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let people = pose.estimate(&img)?;
     // Faces at the agent's sensitive threshold; without the model the frame
     // is filled whole (fail closed).
-    let faces =
-        match FaceDetector::load(runtime, &catalog, crate::vision::engine::EngineOptions { intra_threads: args.runtime.threads.into() }) {
-            Ok(mut f) => {
+    let mut detector =
+        FaceDetector::load(runtime, &catalog, crate::vision::engine::EngineOptions { intra_threads: args.runtime.threads.into() })
+            .map(|mut f| {
                 f.thresholds.score = crate::agent::REDACT_FACE_SCORE;
-                f.long_side = img.width().max(img.height()).max(960);
-                match f.detect(&img) {
-                    Ok(found) => FaceEvidence::Detected(found),
-                    Err(e) => FaceEvidence::Unavailable(e.to_string()),
-                }
-            }
+                f
+            })
+            .map_err(|e| e.to_string());
+    let faces = match &mut detector {
+        Ok(f) => match f.at_long_side(check_long_side(img.width(), img.height()), |f| f.detect(&img)) {
+            Ok(found) => FaceEvidence::Detected(found),
             Err(e) => FaceEvidence::Unavailable(e.to_string()),
-        };
+        },
+        Err(e) => FaceEvidence::Unavailable(e.clone()),
+    };
     if let FaceEvidence::Unavailable(why) = &faces {
         eprintln!("warning: the face model did not run ({why}); the whole frame is filled");
     }
@@ -102,6 +105,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..Cue::default()
     });
     shot.draw_people(&people, window.thresholds.min_keypoint_conf);
+    // The last look, as for a clip frame: the PNG as it will be written.
+    let look = shot.recheck(&RedactOptions::default(), |img| match &mut detector {
+        Ok(f) => f.at_long_side(check_long_side(img.width(), img.height()), |f| f.detect(img)).map_err(|e| e.to_string()),
+        Err(e) => Err(e.clone()),
+    });
+    if let crate::privacy::Recheck::Whole(why) = look {
+        eprintln!("warning: the last look before writing filled the whole frame ({why})");
+    }
     let out = args.out.unwrap_or_else(|| PathBuf::from(format!("snapshot-{}.png", window.id)));
     shot.write_png(&out).with_context(|| format!("cannot write {}", out.display()))?;
     println!("{} ({}×{}, {} people) written to {}", window.id, w as u32, h as u32, people.len(), out.display());

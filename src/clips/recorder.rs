@@ -103,12 +103,6 @@ impl ClipRecorder {
     }
 
     /// Whether a clip is under way (its post-roll still being recorded).
-    /// The long side clip frames are stored at: faces are searched at it
-    /// ([`crate::privacy::faces::StoredView`]).
-    pub fn stored_side(&self) -> u32 {
-        self.settings.max_side
-    }
-
     pub fn is_recording(&self) -> bool {
         !self.recording.is_empty()
     }

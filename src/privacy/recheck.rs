@@ -23,7 +23,8 @@ pub const RECHECK_ROUNDS: usize = 3;
 pub enum Recheck {
     /// Nothing found (or the frame was already filled whole).
     Clean,
-    /// This many faces were found and filled; the last search found none.
+    /// This many faces were found and filled; the last search found none
+    /// (or only boxes outside the frame).
     Filled(usize),
     /// The frame was filled whole, for this reason.
     Whole(String),
@@ -50,24 +51,28 @@ impl RedactedFrame {
                     return Recheck::Whole(format!("the face search failed: {e}"));
                 }
             };
-            if found.is_empty() {
+            if found.iter().any(|d| !d.bbox.is_finite()) {
+                self.fill_whole(options, &mut rng);
+                return Recheck::Whole("the face search gave a box that is not a number".into());
+            }
+            // Only boxes that cover part of the frame can be filled (a box
+            // wholly outside it, or inverted, shows nothing of it).
+            let paintable: Vec<BBox> = found
+                .iter()
+                .map(|d| d.bbox.expand(options.face_margin).clamp(w, h))
+                .filter(|r| r.x2 > r.x1 && r.y2 > r.y1 && r.pixel_bounds(self.image.width(), self.image.height()).is_some())
+                .collect();
+            if paintable.is_empty() {
                 return if filled == 0 { Recheck::Clean } else { Recheck::Filled(filled) };
             }
             if round == RECHECK_ROUNDS {
                 break;
             }
-            if found.iter().any(|d| !d.bbox.is_finite()) {
-                self.fill_whole(options, &mut rng);
-                return Recheck::Whole("the face search gave a box that is not a number".into());
+            for r in paintable {
+                fill_region(&mut self.image, &r, options.noise, &mut rng);
+                self.regions.push(r);
+                filled += 1;
             }
-            for d in &found {
-                let r = d.bbox.expand(options.face_margin).clamp(w, h);
-                if r.area() > 0.0 {
-                    fill_region(&mut self.image, &r, options.noise, &mut rng);
-                    self.regions.push(r);
-                }
-            }
-            filled += found.len();
         }
         self.fill_whole(options, &mut rng);
         Recheck::Whole(format!("faces still found after {RECHECK_ROUNDS} fills"))
@@ -159,7 +164,8 @@ mod tests {
     }
 
     /// Boxes from a broken search: outside the frame or inverted, they are
-    /// clamped and never panic; not numbers, the frame is filled whole.
+    /// clamped and never panic (a search that finds only such boxes finds
+    /// nothing to fill); not numbers, the frame is filled whole.
     #[test]
     fn boxes_outside_the_frame_are_clamped_and_nan_fills_whole() {
         let mut f = frame();
@@ -175,10 +181,17 @@ mod tests {
                 Vec::new()
             })
         });
-        assert_eq!(out, Recheck::Filled(2));
+        assert_eq!(out, Recheck::Filled(1), "the inverted box fills nothing and is not counted");
         assert_eq!(f.image().dimensions(), (120, 80));
         assert!(spread(f.image(), (0, 0, 120, 9)) <= 2 * RedactOptions::default().noise, "the clamped strip is filled");
         assert!(!f.is_whole_frame());
+
+        let mut f = frame();
+        let before = f.image().clone();
+        let outside = Detection { bbox: BBox::new(500.0, 500.0, 600.0, 600.0), score: 0.9 };
+        let both_negative = Detection { bbox: BBox::new(-30.0, -30.0, -50.0, -50.0), score: 0.9 };
+        assert_eq!(f.recheck(&RedactOptions::default(), |_| Ok(vec![outside.clone(), both_negative.clone()])), Recheck::Clean);
+        assert_eq!(f.image(), &before);
 
         let mut f = frame();
         let nan = Detection { bbox: BBox::new(f32::NAN, 0.0, 10.0, f32::INFINITY), score: 0.9 };
