@@ -45,7 +45,15 @@ impl Analyzer {
     /// Loads the pose pipeline, and the face model when `draw` is set.
     pub fn load(runtime: &Runtime, catalog: &Catalog, spec: &PoseSpec, draw: bool) -> Result<Analyzer, VisionError> {
         let pose = PoseEstimator::load(runtime, catalog, spec)?;
-        let faces = if draw { Some(FaceDetector::load(runtime, catalog, spec.engine)?) } else { None };
+        // Drawings are redacted like clip frames: faces from the redaction
+        // threshold, below the audit's.
+        let faces = match draw {
+            true => Some(FaceDetector::load(runtime, catalog, spec.engine).map(|mut f| {
+                f.thresholds.score = privacy::faces::REDACT_FACE_SCORE;
+                f
+            })?),
+            false => None,
+        };
         Ok(Analyzer { pose, faces, redact: RedactOptions::default() })
     }
 

@@ -170,9 +170,10 @@ fn without_parts_a_changed_frame_is_searched_whole() {
     assert_eq!(counts, [2, 0, 1], "whole, part, reused");
 }
 
-/// The agent searches a clip frame at the camera's size (long side 960),
-/// where a face of about 30 px keeps its detail: the astronaut pasted at
-/// 160 px (her face about 30 px wide) is found, in the frame's pixels.
+/// The agent searches a clip frame from the camera's frame, at the model's
+/// long side 960: the astronaut pasted at 160 px (her face about 30 px
+/// wide) is found, in the frame's pixels. (A guard for small faces; it was
+/// not run against the shrink-first search it replaced.)
 #[test]
 fn the_agent_finds_a_30_px_face_in_a_clip_frame() {
     let faces = agent_faces(true);

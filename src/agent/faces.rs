@@ -22,10 +22,7 @@ use crate::vision::pose::{ModelId, PoseSpec};
 use crate::vision::retinaface::FaceDetector;
 use crate::vision::runtime::Runtime;
 
-/// Faces from this score are filled in clips: lower than a detector's usual
-/// 0.5, because a false face costs a grey patch and a missed one a person's
-/// privacy.
-pub const REDACT_FACE_SCORE: f32 = 0.3;
+pub use crate::privacy::faces::REDACT_FACE_SCORE;
 
 /// The previews' face search runs at least at this size (long side).
 const PREVIEW_LONG_SIDE: u32 = 960;
@@ -69,10 +66,11 @@ impl Faces {
 
     /// Faces in a clip frame, searched as the window's `gate` plans: the
     /// last search's faces while nothing changed, a search of only the
-    /// changed parts, or of the whole frame. Counted in `stats`. The frame
-    /// is searched at its own size (long side 960), where a 30 px face
-    /// keeps its detail; the frame as the clip stores it is searched again
-    /// by the last look before it is written ([`Faces::for_check`]).
+    /// changed parts, or of the whole frame. Counted in `stats`. The
+    /// camera's frame is searched at the model's long side, 960 (not
+    /// shrunk to the clip's 640 first, which would blur a 30 px face); the
+    /// frame as the clip stores it is searched again by the last look
+    /// before it is written ([`Faces::for_check`]).
     pub fn for_clip(
         &self,
         window: &str,

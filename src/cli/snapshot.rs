@@ -78,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut detector =
         FaceDetector::load(runtime, &catalog, crate::vision::engine::EngineOptions { intra_threads: args.runtime.threads.into() })
             .map(|mut f| {
-                f.thresholds.score = crate::agent::REDACT_FACE_SCORE;
+                f.thresholds.score = crate::privacy::faces::REDACT_FACE_SCORE;
                 f
             })
             .map_err(|e| e.to_string());

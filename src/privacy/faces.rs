@@ -14,6 +14,10 @@ pub const AUDIT_LONG_SIDE: u32 = 960;
 /// table with a drawn joint beside it scored 0.31-0.34 in a redacted clip of
 /// `seated-group.jpg` (docs/privacy.md). Redaction itself fills from 0.3.
 pub const AUDIT_FACE_SCORE: f32 = 0.4;
+/// Faces from this score are filled (clips, previews, snapshots, drawings):
+/// lower than a detector's usual 0.5, because a false face costs a grey
+/// patch and a missed one a person's privacy.
+pub const REDACT_FACE_SCORE: f32 = 0.3;
 
 /// The long side a frame of `w × h` is searched at as a check searches it:
 /// its own, or [`AUDIT_LONG_SIDE`] if that is more.
