@@ -81,10 +81,7 @@ impl Analyzer {
                 frame.draw_people(&people, DRAW_MIN_CONF);
                 // The last look, as for a clip frame: the drawing as it
                 // will be written.
-                let look = frame.recheck(&self.redact, |d| {
-                    let side = privacy::faces::check_long_side(d.width(), d.height());
-                    faces.at_long_side(side, |f| f.detect(d)).map_err(|e| e.to_string())
-                });
+                let look = frame.recheck(&self.redact, |d| privacy::faces::search_as_checked(faces, d));
                 if let privacy::Recheck::Whole(why) = look {
                     tracing::warn!(path = %path.display(), why, "the last look before drawing filled the whole frame");
                 }

@@ -71,9 +71,7 @@ fn record(frames: Vec<RgbImage>, faces: &mut Result<FaceDetector, String>, setti
     // The last look before storing, with the same face model (or none).
     let faces = std::sync::Mutex::new(faces);
     let check = |img: &RgbImage| match &mut *faces.lock().unwrap() {
-        Ok(f) => {
-            f.at_long_side(liyi::privacy::faces::check_long_side(img.width(), img.height()), |f| f.detect(img)).map_err(|e| e.to_string())
-        }
+        Ok(f) => liyi::privacy::faces::search_as_checked(f, img),
         Err(e) => Err(e.clone()),
     };
     for clip in &done {

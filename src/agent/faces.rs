@@ -14,7 +14,7 @@ use super::face_gate::{FaceGate, FacePlan};
 use super::motion::Thumb;
 use super::state::WindowStats;
 use crate::privacy::FaceEvidence;
-use crate::privacy::faces::check_long_side;
+use crate::privacy::faces::search_as_checked;
 use crate::sync::lock;
 use crate::vision::catalog::Catalog;
 use crate::vision::detector::Detection;
@@ -138,11 +138,11 @@ impl Faces {
     }
 
     /// Faces in a finished clip frame (redacted, shrunk, drawn), searched
-    /// as the hub's check searches it ([`check_long_side`]), at the
+    /// as the hub's check searches it ([`search_as_checked`]), at the
     /// redaction threshold; an error when the model is missing or fails.
     pub fn for_check(&self, image: &RgbImage) -> Result<Vec<Detection>, String> {
         let f = self.0.as_ref().map_err(Clone::clone)?;
-        lock(f).at_long_side(check_long_side(image.width(), image.height()), |f| f.detect(image)).map_err(|e| e.to_string())
+        search_as_checked(&mut lock(f), image)
     }
 
     /// Faces in a preview frame, searched at full size (the editor shows

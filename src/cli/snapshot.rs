@@ -11,7 +11,7 @@ use anyhow::Context;
 use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::capture::{self, CaptureOptions};
 use crate::privacy::Cue;
-use crate::privacy::faces::check_long_side;
+use crate::privacy::faces::search_as_checked;
 use crate::privacy::{FaceEvidence, RedactOptions, TemporalRedactor};
 use crate::rules::WindowRules;
 use crate::vision::pose::PoseEstimator;
@@ -83,9 +83,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             })
             .map_err(|e| e.to_string());
     let faces = match &mut detector {
-        Ok(f) => match f.at_long_side(check_long_side(img.width(), img.height()), |f| f.detect(&img)) {
+        Ok(f) => match search_as_checked(f, &img) {
             Ok(found) => FaceEvidence::Detected(found),
-            Err(e) => FaceEvidence::Unavailable(e.to_string()),
+            Err(e) => FaceEvidence::Unavailable(e),
         },
         Err(e) => FaceEvidence::Unavailable(e.clone()),
     };
@@ -107,7 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     shot.draw_people(&people, window.thresholds.min_keypoint_conf);
     // The last look, as for a clip frame: the PNG as it will be written.
     let look = shot.recheck(&RedactOptions::default(), |img| match &mut detector {
-        Ok(f) => f.at_long_side(check_long_side(img.width(), img.height()), |f| f.detect(img)).map_err(|e| e.to_string()),
+        Ok(f) => search_as_checked(f, img),
         Err(e) => Err(e.clone()),
     });
     if let crate::privacy::Recheck::Whole(why) = look {

@@ -63,7 +63,7 @@ pub struct TraceEntry {
 }
 
 /// A face search of a finished frame, in its pixels, as the hub's check
-/// searches it ([`crate::privacy::faces::check_long_side`]).
+/// searches it ([`crate::privacy::faces::search_as_checked`]).
 pub type FaceCheck<'a> = &'a (dyn Fn(&image::RgbImage) -> Result<Vec<Detection>, String> + Sync);
 
 /// How the clips are written.

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use image::RgbImage;
 
+use crate::vision::detector::Detection;
 use crate::vision::retinaface::FaceDetector;
 
 /// The long side frames are searched at, at least.
@@ -25,6 +26,14 @@ pub fn check_long_side(w: u32, h: u32) -> u32 {
     w.max(h).max(AUDIT_LONG_SIDE)
 }
 
+/// Faces in `img` searched as a check searches it ([`check_long_side`]), at
+/// the detector's own threshold; the detector's error as text. The one
+/// search behind [`search`] and the last look before storing
+/// ([`crate::privacy::RedactedFrame::recheck`]).
+pub fn search_as_checked(faces: &mut FaceDetector, img: &RgbImage) -> Result<Vec<Detection>, String> {
+    faces.at_long_side(check_long_side(img.width(), img.height()), |f| f.detect(img)).map_err(|e| e.to_string())
+}
+
 /// A face found by a check: where, in which frame, how sure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundFace {
@@ -36,8 +45,7 @@ pub struct FoundFace {
 /// Searches one frame at [`AUDIT_LONG_SIDE`] or more; the detector's own
 /// error if it fails (the caller decides: a finding, or a refusal).
 pub fn search(faces: &mut FaceDetector, img: &RgbImage, frame: usize) -> Result<Vec<FoundFace>, String> {
-    faces
-        .at_long_side(check_long_side(img.width(), img.height()), |f| f.detect(img))
+    search_as_checked(faces, img)
         .map(|found| {
             found.into_iter().map(|d| FoundFace { frame, score: d.score, bbox: [d.bbox.x1, d.bbox.y1, d.bbox.x2, d.bbox.y2] }).collect()
         })
