@@ -43,8 +43,9 @@ fn main() {
             for (r, t, form) in &w.false_events {
                 println!("false  w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}", w.index, w.shoulder_px, chair);
             }
-            for (r, t, form) in &w.missed {
-                println!("missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}", w.index, w.shoulder_px, chair);
+            for (r, t, form, hidden) in &w.missed {
+                let hidden = if *hidden { " hidden by a visitor" } else { "" };
+                println!("missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {chair}{hidden}", w.index, w.shoulder_px);
             }
         }
         return;
@@ -69,10 +70,20 @@ fn pr(s: &Score) -> String {
 
 fn rules_table(title: &str, scores: &Scores) {
     println!("{title}\n");
-    println!("| rule | precision | recall | true pos | false pos | false neg |");
-    println!("|---|---|---|---|---|---|");
+    println!("| rule | precision | recall | true pos | false pos | false neg | hidden by a visitor: found / missed | recall in sight |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (r, s) in scores {
-        println!("| `{r}` | {} | {} | {} | {} | {} |", f(s.precision()), f(s.recall()), s.true_pos, s.false_pos, s.false_neg);
+        println!(
+            "| `{r}` | {} | {} | {} | {} | {} | {} / {} | {} |",
+            f(s.precision()),
+            f(s.recall()),
+            s.true_pos,
+            s.false_pos,
+            s.false_neg,
+            s.hidden_found,
+            s.hidden_missed,
+            f(s.recall_in_sight())
+        );
     }
     println!();
 }

@@ -442,7 +442,9 @@ impl WindowRules {
             self.greeted = false;
         }
         let Some(since) = self.citizen_since else { return Some(false) };
-        if obs.present && obs.posture == Some(Posture::Standing) {
+        // Standing, unless the rise may be the chair rolled back
+        // ([`Observation::stand_doubted`]): then unknown, below.
+        if obs.present && obs.posture == Some(Posture::Standing) && !obs.stand_doubted {
             self.greeted = true;
         }
         if self.greeted || secs(since) < t.arrival_s {

@@ -101,6 +101,13 @@ pub struct Observation {
     /// ([`Measures::back_seat`]): risen against the desk, but seated.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub back_seat: bool,
+    /// Read as standing, but narrower than usual, and the part of the rise
+    /// that moving away explains ([`posture::roll_back_rise`]) leaves less
+    /// than a standing height: perhaps the chair rolled back from a steep
+    /// camera. The greeting does not count such a frame as having stood
+    /// up; the other rules take the posture as read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stand_doubted: bool,
     /// How many people the frame shows, the clerk included (a clerk who
     /// walks off is seen as someone who is not the clerk any more).
     #[serde(skip)]
@@ -146,6 +153,7 @@ impl Observation {
             citizen_at_counter,
             clerk_hidden: false,
             back_seat: false,
+            stand_doubted: false,
             people: 0,
             measures: None,
             motion: None,
@@ -209,7 +217,19 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             // unknown rather than standing.
             (Some(_), _) if back_seat => Some(Posture::Sitting),
             (Some(_), _) if seat == Some(false) => None,
-            (Some(m), _) if m.drop <= -stand_rise(&m) => Some(Posture::Standing),
+            (Some(m), _) if m.drop <= -stand_rise(&m) => {
+                // Narrower than usual: take off the part of the rise that
+                // moving away explains. A clerk who stands and steps back
+                // still rises by more than the step explains.
+                let away = match (baseline.as_ref(), elevation) {
+                    (Some(b), Some(e)) if judgeable && !m.one_shoulder && b.samples >= posture::ROLL_BACK_SETTLED => {
+                        posture::roll_back_rise(&m, e, posture::focal_px(g.width, posture::DEFAULT_HFOV_DEG), b.shoulder_width_px)
+                    }
+                    _ => 0.0,
+                };
+                obs.stand_doubted = -m.drop - away < stand_rise(&m);
+                Some(Posture::Standing)
+            }
             (Some(m), _) if m.drop >= -posture::SIT_RISE => Some(Posture::Sitting),
             // Risen part way with the shoulders narrower: the chair rolled
             // back from the desk (further from the camera the shoulders lie

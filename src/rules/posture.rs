@@ -178,8 +178,7 @@ pub const DEFAULT_HFOV_DEG: f32 = 80.0;
 /// down a frame `height` high: the tilt plus the point's offset from the
 /// optical axis.
 pub fn sight_elevation_deg(tilt_deg: f32, y: f32, width: u32, height: u32, hfov_deg: f32) -> f32 {
-    let f = (width as f32 / 2.0) / (hfov_deg.to_radians() / 2.0).tan();
-    tilt_deg + ((y - height as f32 / 2.0) / f).atan().to_degrees()
+    tilt_deg + ((y - height as f32 / 2.0) / focal_px(width, hfov_deg)).atan().to_degrees()
 }
 
 /// Rotation (degrees) of a segment about its lower end that moves its upper
@@ -282,6 +281,32 @@ pub fn stand_rise(m: &Measures, elevation_deg: f32) -> f32 {
     let max = super::baseline::MEASURED_TILT.1;
     STAND_RISE * elevation_deg.clamp(0.0, max).to_radians().cos()
 }
+/// How far the shoulders rise in the image, in baseline shoulder widths,
+/// when the clerk moves straight away from the camera until they are
+/// `m.scale` of the baseline's width: seen from `elevation_deg` above, a
+/// point that moves away by `Δd` along the ground rises by `sin θ·Δd` against a
+/// width that shrinks by `cos θ·Δd/D`, so the rise is
+/// `(1 − scale)·tan θ·D/W`, and `D/W` (distance over real width) is the
+/// focal length `f_px` over the baseline's width in pixels. Nearer (wider)
+/// gives 0.
+pub fn roll_back_rise(m: &Measures, elevation_deg: f32, f_px: f32, sw0_px: f32) -> f32 {
+    let t = elevation_deg.clamp(0.0, 80.0).to_radians().tan();
+    (1.0 - m.scale).max(0.0) * t * f_px / sw0_px.max(1.0)
+}
+
+/// How many samples the baseline must rest on before [`roll_back_rise`]
+/// is used: a baseline of a minute or two has a width too uncertain to
+/// read a narrowing by. Chosen on the tuning sets (`docs/accuracy.md`):
+/// without it, two of the independent simulators' prompt greetings in a
+/// window's first minute read as not standing.
+pub const ROLL_BACK_SETTLED: u32 = 300;
+
+/// The focal length in pixels of a frame `width` wide seen with a lens of
+/// `hfov_deg`.
+pub fn focal_px(width: u32, hfov_deg: f32) -> f32 {
+    (width as f32 / 2.0) / (hfov_deg.to_radians() / 2.0).tan()
+}
+
 /// Between the two, shoulders this share of the baseline's width or
 /// narrower are a clerk whose chair has rolled back: sitting (further from
 /// a raised camera, the shoulders lie higher in the image).
@@ -552,6 +577,26 @@ mod tests {
             head_at: None,
             wrists_at: [None, None],
         }
+    }
+
+    #[test]
+    fn the_rise_of_moving_away_matches_a_pinhole_camera() {
+        // A camera 2.6 m up, tilted 35°, f 600 px; shoulders 0.38 m wide at
+        // 1.2 m high, 2.0 m away along the ground, then 0.4 m further.
+        let (cam_h, tilt, f, w, sh_h) = (2.6f32, 35f32.to_radians(), 600.0f32, 0.38f32, 1.2f32);
+        let seen = |d: f32| {
+            let below = cam_h - sh_h;
+            let y = f * ((below / d).atan() - tilt).tan();
+            (y, f * w / (d * d + below * below).sqrt())
+        };
+        let ((y0, w0), (y1, w1)) = (seen(2.0), seen(2.4));
+        let rise = (y0 - y1) / w0;
+        let m = Measures { scale: w1 / w0, ..measures(0.0, None) };
+        let elevation = ((cam_h - sh_h) / 2.0).atan().to_degrees();
+        let est = roll_back_rise(&m, elevation, f, w0);
+        assert!(rise > 0.3 && (est - rise).abs() < 0.15 * rise, "pinhole {rise}, estimate {est}");
+        // Nearer, or as wide: no rise explained.
+        assert_eq!(roll_back_rise(&Measures { scale: 1.05, ..m }, elevation, f, w0), 0.0);
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub struct Score {
     pub true_pos: u32,
     pub false_pos: u32,
     pub false_neg: u32,
+    /// Of `true_pos` and `false_neg`, the truth events a visitor hid from
+    /// the camera ([`TruthEvent::hidden`]).
+    pub hidden_found: u32,
+    pub hidden_missed: u32,
 }
 
 impl Score {
@@ -71,10 +75,20 @@ impl Score {
         (d > 0).then(|| f64::from(self.true_pos) / f64::from(d))
     }
 
+    /// Recall over the truth events the camera could see: those a visitor
+    /// hid for most of their length left out, found or not.
+    pub fn recall_in_sight(&self) -> Option<f64> {
+        let found = self.true_pos - self.hidden_found;
+        let d = found + self.false_neg - self.hidden_missed;
+        (d > 0).then(|| f64::from(found) / f64::from(d))
+    }
+
     pub fn add(&mut self, o: Score) {
         self.true_pos += o.true_pos;
         self.false_pos += o.false_pos;
         self.false_neg += o.false_neg;
+        self.hidden_found += o.hidden_found;
+        self.hidden_missed += o.hidden_missed;
     }
 }
 
@@ -97,14 +111,20 @@ pub fn score(events: &[Event], truth: &[TruthEvent], slack_s: i64) -> BTreeMap<R
         let s = out.get_mut(&rule).expect("all rules present");
         for d in &det {
             match tru.iter().enumerate().find(|(i, t)| !used[*i] && overlaps((d.start, d.end), (t.start, t.end), slack_s)) {
-                Some((i, _)) => {
+                Some((i, t)) => {
                     used[i] = true;
                     s.true_pos += 1;
+                    s.hidden_found += u32::from(t.hidden);
                 }
                 None => s.false_pos += 1,
             }
         }
-        s.false_neg += used.iter().filter(|u| !**u).count() as u32;
+        for (t, u) in tru.iter().zip(&used) {
+            if !u {
+                s.false_neg += 1;
+                s.hidden_missed += u32::from(t.hidden);
+            }
+        }
     }
     out
 }
@@ -145,10 +165,41 @@ mod tests {
             values: BTreeMap::new(),
         };
         let truth = vec![
-            TruthEvent { rule: "slouching".into(), start: t(100), end: t(200), form: String::new() },
-            TruthEvent { rule: "slouching".into(), start: t(400), end: t(500), form: String::new() },
+            TruthEvent { rule: "slouching".into(), start: t(100), end: t(200), form: String::new(), hidden: false },
+            TruthEvent { rule: "slouching".into(), start: t(400), end: t(500), form: String::new(), hidden: false },
         ];
         let s = score(&[ev(102, 198), ev(300, 340)], &truth, 5)[&RuleCode::Slouching];
-        assert_eq!(s, Score { true_pos: 1, false_pos: 1, false_neg: 1 });
+        assert_eq!(s, Score { true_pos: 1, false_pos: 1, false_neg: 1, hidden_found: 0, hidden_missed: 0 });
+        assert_eq!(s.recall_in_sight(), Some(0.5));
+    }
+
+    #[test]
+    fn events_a_visitor_hid_are_counted_apart_for_recall_in_sight() {
+        let t = |s: i64| DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap() + chrono::Duration::seconds(s);
+        let ev = |a: i64, b: i64| Event {
+            window: "w".into(),
+            rule: RuleCode::NotStandingToGreet,
+            start: t(a),
+            end: t(b),
+            duration_s: (b - a) as f64,
+            confidence: 1.0,
+            closed_by: "resolved".into(),
+            values: BTreeMap::new(),
+        };
+        let truth = |a: i64, hidden: bool| TruthEvent {
+            rule: "not_standing_to_greet".into(),
+            start: t(a),
+            end: t(a + 60),
+            form: String::new(),
+            hidden,
+        };
+        let truth = vec![truth(0, false), truth(100, true), truth(200, true), truth(300, false)];
+        let s = score(&[ev(10, 50), ev(110, 150)], &truth, 5)[&RuleCode::NotStandingToGreet];
+        assert_eq!(s, Score { true_pos: 2, false_pos: 0, false_neg: 2, hidden_found: 1, hidden_missed: 1 });
+        assert_eq!(s.recall(), Some(0.5));
+        assert_eq!(s.recall_in_sight(), Some(0.5));
+        let s = score(&[ev(10, 50), ev(310, 350)], &truth, 5)[&RuleCode::NotStandingToGreet];
+        assert_eq!(s.recall(), Some(0.5));
+        assert_eq!(s.recall_in_sight(), Some(1.0));
     }
 }

@@ -236,7 +236,8 @@ pub struct WindowResult {
     pub forms: BTreeMap<(RuleCode, String), FormCount>,
     /// False events and missed truth events: rule, seconds from the start, form.
     pub false_events: Vec<(RuleCode, f64, String)>,
-    pub missed: Vec<(RuleCode, f64, String)>,
+    /// ... the last, whether a visitor hid the clerk ([`TruthEvent::hidden`]).
+    pub missed: Vec<(RuleCode, f64, String, bool)>,
 }
 
 /// Everything measured over a family.
@@ -322,7 +323,7 @@ pub fn evaluate_window(w: &WindowDraw, start: Start) -> WindowResult {
         c.truth += 1;
         c.found += u32::from(found);
         if !found {
-            missed.push((rule, secs(t.start), t.form.clone()));
+            missed.push((rule, secs(t.start), t.form.clone(), t.hidden));
         }
     }
     // As [`score`] counts them: an event matches the first truth event it
@@ -429,7 +430,7 @@ mod held_out {
             (RuleCode::Slouching, 0.93, 0.82),
             (RuleCode::HeadOnDesk, 0.94, 0.88),
             (RuleCode::CrossedLegs, 0.97, 0.93),
-            (RuleCode::NotStandingToGreet, 0.99, 0.88),
+            (RuleCode::NotStandingToGreet, 0.99, 0.90),
         ];
         assert_floors(&all, &floors, "every window");
         // Inside the recommended placement.
@@ -446,7 +447,7 @@ mod held_out {
             (RuleCode::Slouching, 0.90, 0.82),
             (RuleCode::HeadOnDesk, 0.95, 0.89),
             (RuleCode::CrossedLegs, 0.97, 0.83),
-            (RuleCode::NotStandingToGreet, 0.98, 0.90),
+            (RuleCode::NotStandingToGreet, 0.98, 0.91),
         ];
         assert_floors(&all, &floors, "every window");
     }

@@ -7,12 +7,13 @@ use crate::trace::TraceFrame;
 use crate::vision::FrameReport;
 use crate::vision::Person;
 
+use super::body::kp;
 use super::camera::Camera;
 use super::citizen::CitizenTrack;
 use super::clerk::{ChairHabit, ClerkTrack, Traits};
 use super::detector::detect;
 use super::noise::{Rng, mix};
-use super::occlusion::{Capsule, body_capsules, classify};
+use super::occlusion::{Capsule, Vis, body_capsules, classify};
 use super::scenario::{Activity, Scenario};
 use super::scene::Scene;
 use super::truth::{FrameTruth, TruthEvent, at};
@@ -119,8 +120,20 @@ impl Gap {
 
 /// Run a scenario. Pure and deterministic for a given config (seed included).
 pub fn simulate(sc: &Scenario, cfg: &SimConfig) -> Simulation {
-    let frames = run(sc, cfg).into_iter().map(|(f, _)| f).collect();
-    Simulation { frames, truth_events: sc.truth_events(cfg.start, cfg.legs_visible), zones: zones(&cfg.camera, &cfg.traits, &cfg.scene) }
+    let frames: Vec<SimFrame> = run(sc, cfg).into_iter().map(|(f, _)| f).collect();
+    let mut truth_events = sc.truth_events(cfg.start, cfg.legs_visible);
+    mark_hidden(&mut truth_events, &frames);
+    Simulation { frames, truth_events, zones: zones(&cfg.camera, &cfg.traits, &cfg.scene) }
+}
+
+/// Marks the truth events during which a visitor hid the clerk in more
+/// than half of the emitted frames.
+fn mark_hidden(events: &mut [TruthEvent], frames: &[SimFrame]) {
+    for e in events {
+        let during = frames.iter().filter(|f| f.trace.ts >= e.start && f.trace.ts < e.end);
+        let (n, hidden) = during.fold((0u32, 0u32), |(n, h), f| (n + 1, h + u32::from(f.truth.clerk_hidden)));
+        e.hidden = n > 0 && 2 * hidden > n;
+    }
 }
 
 /// The simulation loop; also returns each frame's people with their roles
@@ -149,8 +162,15 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
         let citizen_figs = citizens.figures_at(t);
         let occluders: Vec<Capsule> = citizen_figs.iter().flat_map(body_capsules).collect();
         let mut people: Vec<(Role, Person)> = Vec::new();
+        let mut clerk_hidden = false;
         if let Some(f) = &clerk_fig {
             let vis = classify(f, cam, &cfg.scene, &occluders, !legs_visible);
+            if !occluders.is_empty() {
+                // Shoulders seen with no one at the counter, none with.
+                let alone = classify(f, cam, &cfg.scene, &[], !legs_visible);
+                let seen = |v: &[Vis; kp::COUNT]| [kp::L_SHOULDER, kp::R_SHOULDER].iter().any(|&i| v[i].is_visible());
+                clerk_hidden = seen(&alone) && !seen(&vis);
+            }
             // Always run the detector so the per-frame noise stream does not
             // depend on whether a miss happens.
             if let Some(p) = detect(f, &vis, cam, &cfg.scene, cfg.noise_px, &mut rng)
@@ -184,6 +204,7 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
             trunk_deg,
             neck_deg,
             chair_m: clerk.chair_at(t),
+            clerk_hidden: clerk_hidden && present,
         };
         let roles = people.iter().map(|(r, _)| *r).collect();
         let trace = TraceFrame {

@@ -71,6 +71,11 @@ pub struct FrameTruth {
     /// rolled back).
     #[serde(default)]
     pub chair_m: f32,
+    /// A visitor stands between the camera and the clerk: both shoulders,
+    /// one or both seen with no one at the counter, are hidden by a
+    /// visitor's body. No camera rule can judge the clerk then.
+    #[serde(default)]
+    pub clerk_hidden: bool,
 }
 
 /// A rule violation that a correct judge must report.
@@ -82,6 +87,11 @@ pub struct TruthEvent {
     /// The form of the behaviour (its longest segment), for tables by form.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub form: String,
+    /// A visitor hid the clerk from the camera ([`FrameTruth::clerk_hidden`])
+    /// in more than half of the event's frames: no camera could judge it.
+    /// Set by the simulation, which knows the frames.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// `start + secs`, rounded to the millisecond.
@@ -142,7 +152,13 @@ pub fn truth_events(sc: &Scenario, start: DateTime<FixedOffset>, legs_visible: b
     candidate_intervals(sc, legs_visible || sc.legs_visible)
         .into_iter()
         .filter(|iv| iv.end - iv.start > tolerance_s(iv.rule))
-        .map(|iv| TruthEvent { rule: iv.rule.to_string(), start: at(start, iv.start), end: at(start, iv.end), form: iv.form.to_string() })
+        .map(|iv| TruthEvent {
+            rule: iv.rule.to_string(),
+            start: at(start, iv.start),
+            end: at(start, iv.end),
+            form: iv.form.to_string(),
+            hidden: false,
+        })
         .collect()
 }
 

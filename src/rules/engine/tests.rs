@@ -37,6 +37,7 @@ fn upright() -> Observation {
         citizen_at_counter: false,
         clerk_hidden: false,
         back_seat: false,
+        stand_doubted: false,
         people: 1,
         measures: None,
         motion: None,
@@ -297,6 +298,20 @@ fn greeting_rule() {
     };
     assert_eq!(greetings_after_a_gap(8.0), 0);
     assert_eq!(greetings_after_a_gap(11.0), 1);
+
+    // A rise the chair rolled back may explain is no greeting: read so
+    // for half a minute, then seated, the clerk is owed one from the
+    // moment they are seen seated (the doubted frames are unknown).
+    let doubted = Observation { stand_doubted: true, ..standing.clone() };
+    let mut r = WindowRules::new(&window());
+    let mut ev = feed(&mut r, t0, 0.0, 8.0, &with_citizen);
+    ev.extend(feed(&mut r, t0, 8.0, 40.0, &doubted));
+    ev.extend(feed(&mut r, t0, 40.0, 70.0, &with_citizen));
+    ev.extend(feed(&mut r, t0, 70.0, 100.0, &upright()));
+    let (events, _) = all_events(r, ev);
+    let g: Vec<_> = events.iter().filter(|e| e.rule == RuleCode::NotStandingToGreet).collect();
+    assert_eq!(g.len(), 1, "{events:#?}");
+    assert_eq!(g[0].start, t0 + chrono::Duration::seconds(40), "{events:#?}");
 }
 
 #[test]

@@ -61,6 +61,20 @@ fn base(sy: f32) -> Baseline {
     l.baseline().expect("a minute of samples")
 }
 
+/// The baseline after ten minutes of `clerk(sy)`: settled enough to read a
+/// narrowing by ([`posture::ROLL_BACK_SETTLED`]).
+fn settled_base(sy: f32) -> Baseline {
+    let g = geometry(true);
+    let mut l = Learner::new();
+    for i in 0..i64::from(posture::ROLL_BACK_SETTLED) + 20 {
+        let s = observe(&[clerk(sy)], &g, None, Motion::default()).sample.expect("a sample");
+        l.offer(Sample { t: i * 2_000, ..s }, [1000, 1000], g.desk_y);
+    }
+    let b = l.baseline().expect("ten minutes of samples");
+    assert!(b.samples >= posture::ROLL_BACK_SETTLED, "{}", b.samples);
+    b
+}
+
 /// `p` with every keypoint in `idx` moved by (dx, dy).
 fn moved(mut p: Person, idx: &[usize], dx: f32, dy: f32) -> Person {
     for &i in idx {
@@ -634,4 +648,36 @@ fn with_the_desk_as_baseline_the_seat_further_back_is_sitting_and_sampled() {
     // Risen well above the seat further back is standing still.
     let up = moved(back, &UPPER, 0.0, -0.4 * sw);
     assert_eq!(see(&[up], &b).posture, Some(Posture::Standing));
+}
+
+#[test]
+fn a_rise_that_moving_away_explains_is_doubted_one_beyond_it_is_not() {
+    // Tilted 45°: the shoulders' row (y 400) is seen about 35° from above,
+    // and a clerk 10 % narrower has moved away by enough to rise about
+    // 0.27 shoulder widths in the image (`posture::roll_back_rise`).
+    let steep = Geometry { tilt_deg: 45.0, ..geometry(false) };
+    let narrower = |rise: f32| {
+        let mut p = moved(clerk(400.0), &UPPER, 0.0, -rise);
+        p.keypoints[kp::LEFT_SHOULDER].x -= 8.0;
+        p.keypoints[kp::RIGHT_SHOULDER].x += 8.0;
+        p
+    };
+    let b = settled_base(400.0);
+    let see = |p: Person, b: &Baseline| {
+        let o = observe(&[p], &steep, Some(b), Motion::default());
+        (o.posture, o.stand_doubted)
+    };
+    // Risen 0.6 widths (96 px): 0.33 left once the move is taken off,
+    // short of standing. The chair rolled back from a steep camera, or not:
+    // standing, doubted (the greeting does not count it).
+    assert_eq!(see(narrower(96.0), &b), (Some(Posture::Standing), true));
+    // Risen a full width: standing even after the move (stood up and
+    // stepped back).
+    assert_eq!(see(narrower(160.0), &b), (Some(Posture::Standing), false));
+    // As wide as usual, the same 0.6 is standing.
+    assert_eq!(see(moved(clerk(400.0), &UPPER, 0.0, -96.0), &b), (Some(Posture::Standing), false));
+    // Against a baseline of a minute the width is not trusted yet.
+    let young = base(400.0);
+    assert!(young.samples < posture::ROLL_BACK_SETTLED);
+    assert_eq!(see(narrower(96.0), &young), (Some(Posture::Standing), false));
 }
