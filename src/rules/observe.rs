@@ -220,9 +220,16 @@ pub fn observe(people: &[Person], g: &Geometry, baseline: Option<&Baseline>, mot
             (Some(m), _) if m.drop <= -stand_rise(&m) => {
                 // Narrower than usual: take off the part of the rise that
                 // moving away explains. A clerk who stands and steps back
-                // still rises by more than the step explains.
+                // still rises by more than the step explains. Not narrower
+                // than a roll back makes the shoulders
+                // ([`posture::ROLLED_BACK_MIN_SCALE`]): that is a turn.
                 let away = match (baseline.as_ref(), elevation) {
-                    (Some(b), Some(e)) if judgeable && !m.one_shoulder && b.samples >= posture::ROLL_BACK_SETTLED => {
+                    (Some(b), Some(e))
+                        if judgeable
+                            && !m.one_shoulder
+                            && m.scale >= posture::ROLLED_BACK_MIN_SCALE
+                            && b.samples >= posture::ROLL_BACK_SETTLED =>
+                    {
                         posture::roll_back_rise(&m, e, posture::focal_px(g.width, posture::DEFAULT_HFOV_DEG), b.shoulder_width_px)
                     }
                     _ => 0.0,

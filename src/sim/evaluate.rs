@@ -78,8 +78,8 @@ impl Score {
     /// Recall over the truth events the camera could see: those a visitor
     /// hid for most of their length left out, found or not.
     pub fn recall_in_sight(&self) -> Option<f64> {
-        let found = self.true_pos - self.hidden_found;
-        let d = found + self.false_neg - self.hidden_missed;
+        let found = self.true_pos.saturating_sub(self.hidden_found);
+        let d = found + self.false_neg.saturating_sub(self.hidden_missed);
         (d > 0).then(|| f64::from(found) / f64::from(d))
     }
 

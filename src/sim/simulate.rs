@@ -122,16 +122,18 @@ impl Gap {
 pub fn simulate(sc: &Scenario, cfg: &SimConfig) -> Simulation {
     let frames: Vec<SimFrame> = run(sc, cfg).into_iter().map(|(f, _)| f).collect();
     let mut truth_events = sc.truth_events(cfg.start, cfg.legs_visible);
-    mark_hidden(&mut truth_events, &frames);
+    let seen: Vec<_> = frames.iter().map(|f| (f.trace.ts, f.truth.clerk_hidden)).collect();
+    mark_hidden(&mut truth_events, &seen);
     Simulation { frames, truth_events, zones: zones(&cfg.camera, &cfg.traits, &cfg.scene) }
 }
 
 /// Marks the truth events during which a visitor hid the clerk in more
-/// than half of the emitted frames.
-fn mark_hidden(events: &mut [TruthEvent], frames: &[SimFrame]) {
+/// than half of the emitted frames (`frames`: each one's time and whether
+/// the clerk was hidden), counting frames in `[start, end)`.
+fn mark_hidden(events: &mut [TruthEvent], frames: &[(DateTime<FixedOffset>, bool)]) {
     for e in events {
-        let during = frames.iter().filter(|f| f.trace.ts >= e.start && f.trace.ts < e.end);
-        let (n, hidden) = during.fold((0u32, 0u32), |(n, h), f| (n + 1, h + u32::from(f.truth.clerk_hidden)));
+        let during = frames.iter().filter(|(ts, _)| *ts >= e.start && *ts < e.end);
+        let (n, hidden) = during.fold((0u32, 0u32), |(n, h), (_, hid)| (n + 1, h + u32::from(*hid)));
         e.hidden = n > 0 && 2 * hidden > n;
     }
 }
@@ -224,4 +226,29 @@ pub(crate) fn run(sc: &Scenario, cfg: &SimConfig) -> Vec<(SimFrame, Vec<Role>)> 
         out.push((SimFrame { trace, truth }, roles));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_hidden_when_more_than_half_of_its_frames_are() {
+        let start = SimConfig::default().start;
+        let ev = |a: f64, b: f64| TruthEvent {
+            rule: "not_standing_to_greet".into(),
+            start: at(start, a),
+            end: at(start, b),
+            form: String::new(),
+            hidden: false,
+        };
+        // Frames every second from 0 to 9; hidden at 0-2 and at 5-6.
+        let frames: Vec<_> = (0..10).map(|i| (at(start, f64::from(i)), matches!(i, 0..=2 | 5 | 6))).collect();
+        let mut events = vec![ev(0.0, 4.0), ev(2.0, 6.0), ev(5.0, 7.0), ev(4.0, 6.0), ev(7.0, 7.0), ev(20.0, 30.0)];
+        mark_hidden(&mut events, &frames);
+        let hidden: Vec<bool> = events.iter().map(|e| e.hidden).collect();
+        // 0-4: 3 of 4; 2-6: 2 of 4 is not more than half; 5-7: 2 of 2 (the
+        // frame at 7 is the end, not counted); 4-6: 1 of 2; no frames: no.
+        assert_eq!(hidden, [true, false, true, false, false, false]);
+    }
 }
