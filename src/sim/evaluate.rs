@@ -134,6 +134,25 @@ mod tests {
     use super::*;
     use crate::sim::{Scenario, SimConfig, simulate};
 
+    /// 09:00 on the test day plus `s` seconds.
+    fn t(s: i64) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap() + chrono::Duration::seconds(s)
+    }
+
+    /// A detected event of `rule` from `a` to `b` seconds.
+    fn detected(rule: RuleCode, a: i64, b: i64) -> Event {
+        Event {
+            window: "w".into(),
+            rule,
+            start: t(a),
+            end: t(b),
+            duration_s: (b - a) as f64,
+            confidence: 1.0,
+            closed_by: "resolved".into(),
+            values: BTreeMap::new(),
+        }
+    }
+
     #[test]
     fn default_camera_finds_every_library_event() {
         let cfg = SimConfig::default();
@@ -153,17 +172,7 @@ mod tests {
 
     #[test]
     fn scoring_counts_matches_misses_and_extras() {
-        let t = |s: i64| DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap() + chrono::Duration::seconds(s);
-        let ev = |a: i64, b: i64| Event {
-            window: "w".into(),
-            rule: RuleCode::Slouching,
-            start: t(a),
-            end: t(b),
-            duration_s: (b - a) as f64,
-            confidence: 1.0,
-            closed_by: "resolved".into(),
-            values: BTreeMap::new(),
-        };
+        let ev = |a: i64, b: i64| detected(RuleCode::Slouching, a, b);
         let truth = vec![
             TruthEvent { rule: "slouching".into(), start: t(100), end: t(200), form: String::new(), hidden: false },
             TruthEvent { rule: "slouching".into(), start: t(400), end: t(500), form: String::new(), hidden: false },
@@ -175,17 +184,7 @@ mod tests {
 
     #[test]
     fn events_a_visitor_hid_are_counted_apart_for_recall_in_sight() {
-        let t = |s: i64| DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap() + chrono::Duration::seconds(s);
-        let ev = |a: i64, b: i64| Event {
-            window: "w".into(),
-            rule: RuleCode::NotStandingToGreet,
-            start: t(a),
-            end: t(b),
-            duration_s: (b - a) as f64,
-            confidence: 1.0,
-            closed_by: "resolved".into(),
-            values: BTreeMap::new(),
-        };
+        let ev = |a: i64, b: i64| detected(RuleCode::NotStandingToGreet, a, b);
         let truth = |a: i64, hidden: bool| TruthEvent {
             rule: "not_standing_to_greet".into(),
             start: t(a),
