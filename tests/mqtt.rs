@@ -132,7 +132,7 @@ fn agent_publishes_events_states_and_availability() {
 
 #[test]
 fn an_unreachable_broker_never_stops_analysis() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = common::free_port();
     let (dir, config) = demo_dir(&format!("url = \"mqtt://127.0.0.1:{port}\"\nqueue = 2\n"));
     let store = dir.path().join("edge.sqlite");
     let mut agent = common::RunningAgent::looping(&config, &store, Some(8));

@@ -42,7 +42,7 @@ fn doctor_names_every_failing_check() {
     std::fs::write(&token, "0123456789abcdef0123456789abcdef").unwrap();
     // A hub that refuses connections, a camera that is not there, a file
     // that is gone.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = common::free_port();
     let mut text = std::fs::read_to_string(common::repo().join("assets/demo.toml")).unwrap();
     text = text.replacen("source = \"file:street-walk.mp4\"", "source = \"rtsp://127.0.0.1:1/none\"", 1);
     text = text.replacen("source = \"file:street-walk.mp4\"", "source = \"file:gone.mp4\"", 1);
@@ -96,7 +96,7 @@ fn doctor_names_every_failing_check() {
 #[test]
 fn doctor_checks_the_token_at_a_real_hub() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = common::free_port();
     let hub_cfg = dir.path().join("hub.toml");
     std::fs::write(&hub_cfg, format!("listen = \"127.0.0.1:{port}\"\ndata_dir = \"hub-data\"\n")).unwrap();
     let token = common::liyi().args(["hub", "--config"]).arg(&hub_cfg).args(["box-add", "b1", "--hall", "甲"]).output().unwrap();

@@ -25,14 +25,10 @@ fn serve(video: &std::path::Path, port: u16) -> Child {
     child
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 #[test]
 fn rtsp_camera_is_read_and_reconnected_after_the_server_returns() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = common::free_port();
     let video = common::repo().join("assets/street-walk.mp4");
     let mut server = serve(&video, port);
     let config = dir.path().join("hall.toml");
@@ -41,7 +37,7 @@ fn rtsp_camera_is_read_and_reconnected_after_the_server_returns() {
         &config,
         format!(
             "hall = \"h\"\n[[window]]\nid = \"cam\"\nsource = \"rtsp://127.0.0.1:{port}/cam\"\n{zones}\n[[window]]\nid = \"dead\"\nsource = \"rtsp://127.0.0.1:{}/cam\"\n{zones}",
-            free_port()
+            common::free_port()
         ),
     )
     .unwrap();

@@ -3,6 +3,30 @@
 
 use std::path::{Path, PathBuf};
 
+/// A port on 127.0.0.1 for a child process to listen on later.
+///
+/// `bind("127.0.0.1:0")` hands out ports from the kernel's ephemeral range
+/// (32768–60999 by default on Linux), the same range every outgoing
+/// connection and every `:0` listener of a parallel test draws from; such a
+/// port, freed here and bound by the child later, was taken in between once
+/// ("Address already in use"). These ports lie below that range, so only
+/// another call of this function can hand them out: calls in one process take
+/// successive ports, and the starting point depends on the process id.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id().wrapping_mul(7_919) % SPAN;
+    for _ in 0..SPAN {
+        let port = (LOW + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 between {LOW} and {}", LOW + SPAN - 1)
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use super::common;
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+pub use common::free_port;
 
 pub fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("liyi")
