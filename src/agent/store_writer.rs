@@ -265,3 +265,64 @@ impl StoreWriter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clips::{ClipFrame, FinishedClip};
+    use crate::privacy::{FaceEvidence, RedactOptions};
+
+    /// The writer stores a clip and counts its last look for the clip's
+    /// window (what `/status` and `/metrics` show): here the face model
+    /// is missing, so every frame is filled whole.
+    #[test]
+    fn a_clips_last_look_is_counted_for_its_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let store = rt.block_on(Store::open(&dir.path().join("edge.sqlite"))).unwrap();
+        let agent = crate::agent::state::one_window_agent();
+        let scene = image::RgbImage::from_pixel(64, 36, image::Rgb([90, 120, 150]));
+        let seen = crate::privacy::redact(&scene, &[], &FaceEvidence::Detected(Vec::new()), &RedactOptions::default());
+        let t0 = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+        let frames = (0..3)
+            .map(|i| {
+                let ts = t0 + chrono::Duration::milliseconds(500 * i);
+                Arc::new(ClipFrame { ts, frame: seen.pack().unwrap(), people: Vec::new(), clerk: None })
+            })
+            .collect();
+        let clip = FinishedClip {
+            window: "w1".into(),
+            rule: RuleCode::Slouching,
+            event_start: t0,
+            trigger_ts: t0,
+            values: BTreeMap::new(),
+            frames,
+        };
+        let writer = StoreWriter {
+            rt: rt.handle().clone(),
+            store,
+            clip_sink: Some(ClipSink {
+                root: dir.path().join("clips"),
+                windows: vec![agent.windows[0].window.clone()],
+                fps: 2.0,
+                settings: crate::config::ClipSettings::default(),
+                faces: Arc::new(Faces::unavailable("no face model in this test")),
+            }),
+            agent: Arc::clone(&agent),
+            clock: crate::base::clock::RealClock::shared(),
+            give_up_after: Duration::from_secs(5),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        tx.send(Output::Clip(Box::new(clip), Arc::new(Vec::new()))).unwrap();
+        drop(tx);
+        let done = writer.run(rx);
+        assert_eq!(done.clips.len(), 1, "the clip is written");
+        let stats = &agent.windows[0].stats;
+        let counted = (stats.clip_frames_refilled.load(Ordering::Relaxed), stats.clip_frames_refilled_whole.load(Ordering::Relaxed));
+        assert_eq!(counted, (0, 3), "all three frames filled whole, and counted for w1");
+    }
+}
