@@ -43,6 +43,17 @@ fn main() {
             for (r, t, form) in &w.false_events {
                 println!("false  w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {}", w.index, w.shoulder_px, chair);
             }
+            if w.visits.too_often() != w.truth_visits.too_often() {
+                println!(
+                    "visits w{} the rules {} hidden of {} (warned {}), the truth {} of {}",
+                    w.index,
+                    w.visits.hidden,
+                    w.visits.visits,
+                    w.visits.too_often(),
+                    w.truth_visits.hidden,
+                    w.truth_visits.visits
+                );
+            }
             for (r, t, form, hidden) in &w.missed {
                 let hidden = if *hidden { " hidden by a visitor" } else { "" };
                 println!("missed w{} {r} at {t:.0} in {form} (shoulders {:.0} px) chair {chair}{hidden}", w.index, w.shoulder_px);
@@ -153,6 +164,7 @@ fn print(family: &str, report: &Report, minutes: f32) {
         );
     }
     println!();
+    visitors_table(report);
     println!("### By behaviour form\n");
     println!("| rule | form | truth events | found | recall | false events starting in this form |");
     println!("|---|---|---|---|---|---|");
@@ -167,6 +179,38 @@ fn print(family: &str, report: &Report, minutes: f32) {
             c.false_events
         );
     }
+}
+
+/// How often a visitor hid the clerk, as the rules counted it and as the
+/// truth has it, and whether each window's placement warning
+/// (`Placement::VisitorsHideClerk`) matches the one the truth would give.
+fn visitors_table(report: &Report) {
+    let sum = |get: &dyn Fn(&WindowResult) -> liyi::rules::visits::VisitTally| {
+        report.windows.iter().map(get).fold((0u64, 0u64), |(v, h), t| (v + u64::from(t.visits), h + u64::from(t.hidden)))
+    };
+    println!("### Visits a visitor hid the clerk in\n");
+    println!("| counted by | visits | hidden | share |");
+    println!("|---|---|---|---|");
+    for (name, (v, h)) in [("the rules", sum(&|w| w.visits)), ("the truth", sum(&|w| w.truth_visits))] {
+        println!("| {name} | {v} | {h} | {} |", f((v > 0).then(|| h as f64 / v as f64)));
+    }
+    let mut cells = [[0u32; 2]; 2];
+    for w in &report.windows {
+        cells[usize::from(w.truth_visits.too_often())][usize::from(w.visits.too_often())] += 1;
+    }
+    println!(
+        "\nThe placement warning (a tenth or more of {} or more visits hidden), by window: warned and due {}, warned but not due {}, due but not warned {}, neither {}.\n",
+        liyi::rules::visits::MIN_VISITS,
+        cells[1][1],
+        cells[0][1],
+        cells[1][0],
+        cells[0][0]
+    );
+    let greeting = |warned: bool| {
+        let s = report.total(|w| w.visits.too_often() == warned);
+        s.get(&RuleCode::NotStandingToGreet).map_or("—".to_string(), pr)
+    };
+    println!("Greeting (precision / recall) in the windows the rules warned: {}; in the others: {}.\n", greeting(true), greeting(false));
 }
 
 /// One window in detail: truth and detected events, and the observations
@@ -227,10 +271,11 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
         println!("event  {:<22} {:>7.1} → {:>7.1} {}", e.rule.as_str(), secs(e.start), secs(e.end), e.closed_by);
     }
     let Some(at) = at else { return };
-    for (t, o, tr, ready, seen) in rows.iter().filter(|r| (r.0 - at).abs() < 40.0).step_by(2) {
+    let near = |t: f64| if at < 0.0 { true } else { (t - at).abs() < 40.0 };
+    for (t, o, tr, ready, seen) in rows.iter().filter(|r| near(r.0)).step_by(2) {
         let m = o.measures;
         println!(
-            "{t:>7.1} {:<13} true {:>3.0}/{:<3.0} chair {:>5.2} {seen} present {} {:?} trunk {:>5} neck {:>5} head {:?} p {:>4} drop {:>5} scale {:>5} hd {:>5} hdesk {:>5} face {}/{} wrist {:>5} cit {} base {ready} ",
+            "{t:>7.1} {:<13} true {:>3.0}/{:<3.0} chair {:>5.2} {seen} present {} {:?} trunk {:>5} neck {:>5} head {:?} p {:>4} drop {:>5} scale {:>5} hd {:>5} hdesk {:>5} face {}/{} wrist {:>5} cit {} hidden {}/{} base {ready} ",
             tr.form,
             tr.trunk_deg,
             tr.neck_deg,
@@ -249,6 +294,8 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
             m.map_or(0, |m| m.face_usual),
             m.and_then(|m| m.wrist_to_head).map_or("-".into(), |v| format!("{v:.2}")),
             o.citizen_at_counter,
+            tr.clerk_hidden,
+            o.clerk_hidden,
         );
     }
 }

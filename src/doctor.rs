@@ -394,6 +394,19 @@ mod tests {
         assert!(text.iter().any(|t| t.contains("no clerk baseline yet")), "{text:?}");
         assert!(text.iter().any(|t| t.contains("camera_tilt_deg = 60")), "{text:?}");
         assert!(text.iter().any(|t| t.contains("no desk_y")), "{text:?}");
+
+        // A kept learner whose visits a visitor hid too often (6 of 30):
+        // the warning names the share and the fix.
+        let kept = r#"{"samples":[],"frame":[1280,720],"visits":{"visits":30,"hidden":6}}"#;
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            let s = crate::store::Store::open(&store).await.unwrap();
+            s.save_baseline("w1", kept, 1_780_000_000).await.unwrap();
+            s.close().await;
+        });
+        let checks = baselines(&cfg, &store);
+        let hid = checks.iter().find(|c| c.detail.contains("hid the clerk")).unwrap_or_else(|| panic!("{checks:?}"));
+        assert!(hid.level == Level::Warn && hid.detail.contains("6 of the last 30 visits (20 %)"), "{hid:?}");
+        assert!(hid.to_string().contains("raise the camera or move it to the side"), "{hid}");
     }
 
     #[test]

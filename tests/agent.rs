@@ -163,6 +163,9 @@ fn status_and_metrics_are_served_on_loopback() {
     for k in ["face_searches_whole", "face_searches_part", "face_reuses", "clip_frames_refilled", "clip_frames_refilled_whole"] {
         assert!(street[k].is_u64(), "/status counts the face searches and the last look's fills: {k}");
     }
+    for k in ["visits", "hidden"] {
+        assert!(street["baseline"]["visits"][k].is_u64(), "/status counts the visits a visitor hid the clerk in: {k}");
+    }
     let short = street["shortfall"].as_f64().expect("the street window's shortfall is reported");
     assert!((0.0..=1.0).contains(&short), "{short}");
     assert_eq!(agent.window("dead")["shortfall"], 1.0, "a window with no frames misses its whole rate");
@@ -179,6 +182,7 @@ fn status_and_metrics_are_served_on_loopback() {
         "liyi_analysis_shortfall_ratio{window=\"street\"}",
         "liyi_face_searches_total{window=\"street\",search=\"part\"}",
         "liyi_clip_last_look_total{window=\"street\",result=\"whole\"}",
+        "liyi_recent_visits{window=\"street\",visits=\"hidden\"}",
     ] {
         assert!(metrics.contains(needle), "{needle}\n{metrics}");
     }

@@ -86,7 +86,7 @@ async fn editor(
         "present": lang.t("editor.present"), "out_of_sight": lang.t("editor.out_of_sight"), "posture": lang.t("editor.posture"), "trunk": lang.t("editor.trunk"), "neck": lang.t("editor.neck"), "sink": lang.t("editor.sink"),
         "head": lang.t("editor.head"), "legs": lang.t("editor.legs"), "citizen": lang.t("editor.citizen"), "badge": lang.t("editor.badge"), "legs_seen": lang.t("editor.legs_seen"), "baseline": lang.t("editor.baseline"), "baseline_px": lang.t("editor.baseline_px"), "placement": {
             "no_baseline": lang.t("baseline.none"), "small_clerk": lang.t("baseline.small"), "tilt_outside": lang.t("baseline.tilt"),
-            "no_desk_line": lang.t("baseline.no_desk"), "desk_line_high": lang.t("baseline.desk_high"), "desk_line_low": lang.t("baseline.desk_low"), "face_rarely_seen": lang.t("baseline.face") }, "remove_mask": lang.t("editor.remove_mask"),
+            "no_desk_line": lang.t("baseline.no_desk"), "desk_line_high": lang.t("baseline.desk_high"), "desk_line_low": lang.t("baseline.desk_low"), "face_rarely_seen": lang.t("baseline.face"), "visitors_hide_clerk": lang.t("baseline.visitors_hide") }, "remove_mask": lang.t("editor.remove_mask"),
         "rules": rules, "phases": phases, "yes": lang.t("editor.yes"), "no": lang.t("editor.no"),
         "values": { "sitting": lang.t("editor.sitting"), "standing": lang.t("editor.standing") },
     });

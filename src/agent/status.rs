@@ -235,6 +235,18 @@ impl Agent {
             per(&|w| f64::from(u8::from(w.baseline.ready))),
         );
         family("liyi_baseline_samples", "gauge", "Samples the clerk's baseline rests on.", per(&|w| w.baseline.samples as f64));
+        family(
+            "liyi_recent_visits",
+            "gauge",
+            "The window's recent visits (the last 200 to 400), and those in which a visitor hid the clerk for most of the visit.",
+            st.windows
+                .iter()
+                .flat_map(|w| {
+                    let v = w.baseline.visits;
+                    [("all", v.visits), ("hidden", v.hidden)].map(|(k, n)| (format!("window=\"{}\",visits=\"{k}\"", w.id), f64::from(n)))
+                })
+                .collect(),
+        );
         let rules = st
             .windows
             .iter()

@@ -26,6 +26,8 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use super::visits::{Visit, VisitTally};
+
 /// Take a sample at most this often (milliseconds).
 pub const SAMPLE_EVERY_MS: i64 = 1_000;
 /// Keep at most this many samples (40 minutes of seated time at one a second).
@@ -190,6 +192,10 @@ pub struct Learner {
     /// hysteresis between the two shares.
     #[serde(default)]
     at_desk: bool,
+    /// The window's recent visits and how many a visitor hid the clerk in:
+    /// the placement, not the clerk, so a new occupant keeps it.
+    #[serde(default)]
+    visits: VisitTally,
     #[serde(skip)]
     current: Option<Baseline>,
     #[serde(skip)]
@@ -223,6 +229,16 @@ impl Learner {
     /// Forgets everything (the zones or the desk line moved).
     pub fn reset(&mut self) {
         *self = Learner::default();
+    }
+
+    /// A visit ended ([`crate::rules::visits`]).
+    pub fn visit_ended(&mut self, visit: &Visit) {
+        self.visits.add(visit);
+    }
+
+    /// Forgets the visits counted: the counter zone was redrawn.
+    pub fn forget_visits(&mut self) {
+        self.visits = VisitTally::default();
     }
 
     /// Notes that the clerk is present at `t` (ms), seated or not. After a
@@ -389,6 +405,7 @@ impl Learner {
         let ok = |s: &Sample| s.sw.is_finite() && s.sw > 1.0 && s.sx.is_finite() && s.sy.is_finite() && s.t > 0;
         l.samples.retain(ok);
         l.resting.retain(ok);
+        l.visits = l.visits.sane();
         while l.resting.len() > MAX_SAMPLES {
             l.resting.pop_front();
         }
@@ -483,6 +500,10 @@ pub enum Placement {
     DeskLineLow,
     /// The clerk's face is rarely seen: the head cues are weaker.
     FaceRarelySeen,
+    /// A visitor at the counter hid the clerk for most of `hidden` of the
+    /// last `visits` visits ([`crate::rules::visits`]): the greeting was
+    /// unknown in them.
+    VisitorsHideClerk { hidden: u32, visits: u32 },
 }
 
 impl Placement {
@@ -504,6 +525,10 @@ impl Placement {
             Placement::DeskLineHigh => "the desk line is at or above the clerk's shoulders. Fix: move desk_y down to the desk's edge on the clerk's side".to_string(),
             Placement::DeskLineLow => "the desk line is below the seated clerk's hips (it called the clerk standing most of the time), so the rules learnt the clerk's baseline without it. Fix: move desk_y up to the edge of the desk or counter in front of the clerk, where it hides the clerk's lap".to_string(),
             Placement::FaceRarelySeen => "the clerk's face is rarely seen: head-on-desk cues are weaker. Fix: mount the camera in front of the clerk, not beside or behind".to_string(),
+            Placement::VisitorsHideClerk { hidden, visits } => format!(
+                "a visitor at the counter hid the clerk for most of {hidden} of the last {visits} visits ({:.0} %): whether the clerk stood to greet them is unknown. Fix: raise the camera or move it to the side, so that it sees the clerk over or past a visitor standing at the counter",
+                100.0 * f64::from(*hidden) / f64::from((*visits).max(1))
+            ),
         }
     }
 
@@ -517,6 +542,7 @@ impl Placement {
             Placement::DeskLineHigh => "baseline.desk_high",
             Placement::DeskLineLow => "baseline.desk_low",
             Placement::FaceRarelySeen => "baseline.face",
+            Placement::VisitorsHideClerk { .. } => "baseline.visitors_hide",
         }
     }
 }
@@ -530,6 +556,8 @@ pub struct BaselineStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Baseline>,
     pub placement: Vec<Placement>,
+    /// The window's recent visits, and how many a visitor hid the clerk in.
+    pub visits: VisitTally,
 }
 
 /// The placement issues of a window with this baseline (if any), tilt and
@@ -575,8 +603,12 @@ impl Learner {
                 if self.desk_doubted && !p.contains(&Placement::DeskLineLow) {
                     p.push(Placement::DeskLineLow);
                 }
+                if self.visits.too_often() {
+                    p.push(Placement::VisitorsHideClerk { hidden: self.visits.hidden, visits: self.visits.visits });
+                }
                 p
             },
+            visits: self.visits,
         }
     }
 }

@@ -12,6 +12,7 @@ use super::machine::{Closed, Machine, Phase, Timing};
 use super::metrics::{MinuteBook, MinuteMetrics, Stretch, split_minutes};
 use super::observe::{Geometry, Observation, Posture, observe};
 use super::vanish::Vanish;
+use super::visits::Visit;
 use crate::config::{Service, Window};
 use crate::vision::Person;
 
@@ -118,6 +119,9 @@ pub struct WindowRules {
     desk_doubt: DeskDoubt,
     motion: super::posture::MotionTracker,
     citizen_since: Option<Ts>,
+    /// The visit under way (while `citizen_since` is set): how often a
+    /// visitor hid the clerk in it.
+    visit: Visit,
     /// Since when the clerk's head has been low over the desk.
     head_low_since: Option<Ts>,
     /// When the head was last seen low.
@@ -160,6 +164,7 @@ impl WindowRules {
             desk_doubt: DeskDoubt::default(),
             motion: Default::default(),
             citizen_since: None,
+            visit: Visit::default(),
             head_low_since: None,
             head_low_seen: None,
             rest_hold: false,
@@ -187,6 +192,11 @@ impl WindowRules {
         if self.window.desk_y != desk_y {
             self.learner.reset();
             self.desk_doubt = DeskDoubt::default();
+        }
+        if self.window.counter_zone != counter_zone || self.window.staff_zone != staff_zone {
+            // Where visitors stand, or where the clerk sits, moved: the
+            // visits counted so far say nothing of the new layout.
+            self.learner.forget_visits();
         }
         self.window.staff_zone = staff_zone;
         self.window.counter_zone = counter_zone;
@@ -438,10 +448,18 @@ impl WindowRules {
             self.citizen_seen = Some(ts);
             self.citizen_since.get_or_insert(ts);
         } else if self.citizen_seen.is_none_or(|s| secs(s) >= CITIZEN_GONE_S) {
-            self.citizen_since = None;
+            // The visit ended. It counts towards how often visitors hide
+            // the clerk if it lasted long enough to be judged.
+            let visit = std::mem::take(&mut self.visit);
+            if let (Some(since), Some(seen)) = (self.citizen_since.take(), self.citizen_seen)
+                && (seen - since).num_milliseconds() as f64 / 1000.0 >= t.arrival_s
+            {
+                self.learner.visit_ended(&visit);
+            }
             self.greeted = false;
         }
         let Some(since) = self.citizen_since else { return Some(false) };
+        self.visit.frame(obs.clerk_hidden);
         // Standing, unless the rise may be the chair rolled back
         // ([`Observation::stand_doubted`]): then unknown, below.
         if obs.present && obs.posture == Some(Posture::Standing) && !obs.stand_doubted {
@@ -607,6 +625,7 @@ impl WindowRules {
             self.tallies[i] = Tally::default();
         }
         self.citizen_since = None;
+        self.visit = Visit::default();
         self.greeted = false;
         out
     }

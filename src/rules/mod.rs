@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod observe;
 pub mod posture;
 mod vanish;
+pub mod visits;
 
 pub use engine::WindowRules;
 pub use event::{Event, N_RULES, RuleCode};

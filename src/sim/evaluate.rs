@@ -24,11 +24,14 @@ pub fn config_text(sim: &Simulation, camera: &Camera, id: &str) -> String {
 }
 
 /// The TOML text of a simulated window's configuration, with the camera
-/// tilt the installer wrote down.
+/// tilt the installer wrote down. Its hours are one stretch that covers a
+/// simulated day from 09:00 to 18:00: a lunch break inside it would leave
+/// the truth's events there unreportable (the rules do not judge outside
+/// service hours), and long simulations would score it as misses.
 pub fn config_text_tilt(sim: &Simulation, tilt_deg: f32, id: &str) -> String {
     let poly = |p: &[[f32; 2]]| format!("[{}]", p.iter().map(|q| format!("[{:.4}, {:.4}]", q[0], q[1])).collect::<Vec<_>>().join(", "));
     format!(
-        "hall = \"sim\"\n[[window]]\nid = \"{id}\"\nstaff_zone = {}\ncounter_zone = {}\ndesk_y = {:.4}\ncamera_tilt_deg = {:.2}\nhours = [\"08:00-12:00\", \"13:00-18:00\"]\n",
+        "hall = \"sim\"\n[[window]]\nid = \"{id}\"\nstaff_zone = {}\ncounter_zone = {}\ndesk_y = {:.4}\ncamera_tilt_deg = {:.2}\nhours = [\"08:00-18:00\"]\n",
         poly(&sim.zones.staff_zone),
         poly(&sim.zones.counter_zone),
         sim.zones.desk_y,
@@ -38,11 +41,12 @@ pub fn config_text_tilt(sim: &Simulation, tilt_deg: f32, id: &str) -> String {
 
 /// Runs a window's rules over a simulation's frames.
 pub fn run_rules(window: &Window, sim: &Simulation) -> Vec<Event> {
-    run_rules_with(WindowRules::new(window), sim)
+    run_rules_with(&mut WindowRules::new(window), sim)
 }
 
-/// Runs prepared rules (e.g. with a kept baseline) over a simulation.
-pub fn run_rules_with(mut rules: WindowRules, sim: &Simulation) -> Vec<Event> {
+/// Runs prepared rules (e.g. with a kept baseline) over a simulation; the
+/// rules are left as the end of the simulation leaves them.
+pub fn run_rules_with(rules: &mut WindowRules, sim: &Simulation) -> Vec<Event> {
     let mut events = Vec::new();
     for f in &sim.frames {
         let (_, e) = rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);
@@ -50,6 +54,45 @@ pub fn run_rules_with(mut rules: WindowRules, sim: &Simulation) -> Vec<Event> {
     }
     events.extend(rules.finish().0);
     events
+}
+
+/// The visits of the simulation's truth, and those a visitor hid the
+/// clerk in, counted as [`crate::rules::visits`] counts the rules' own: a
+/// visit runs from a citizen's first frame at the counter until 10 s
+/// without one, counts if it lasted `arrival_s` (first to last frame with
+/// the citizen), and is hidden if most of its frames are
+/// ([`super::truth::FrameTruth::clerk_hidden`]).
+pub fn truth_visits(sim: &Simulation, arrival_s: f64) -> crate::rules::visits::VisitTally {
+    use crate::rules::visits::{Visit, VisitTally};
+    let mut tally = VisitTally::default();
+    let mut open: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>, Visit)> = None;
+    let secs = |a: DateTime<FixedOffset>, b: DateTime<FixedOffset>| (b - a).num_milliseconds() as f64 / 1000.0;
+    let close = |first: DateTime<FixedOffset>, last: DateTime<FixedOffset>, v: &Visit, tally: &mut VisitTally| {
+        if secs(first, last) >= arrival_s {
+            tally.add(v);
+        }
+    };
+    for f in &sim.frames {
+        let ts = f.trace.ts;
+        if let Some((first, last, v)) = &open
+            && !f.truth.citizen_at_counter
+            && secs(*last, ts) >= 10.0
+        {
+            close(*first, *last, v, &mut tally);
+            open = None;
+        }
+        if f.truth.citizen_at_counter {
+            let (_, last, _) = open.get_or_insert((ts, ts, Visit::default()));
+            *last = ts;
+        }
+        if let Some((_, _, v)) = &mut open {
+            v.frame(f.truth.clerk_hidden);
+        }
+    }
+    if let Some((first, last, v)) = &open {
+        close(*first, *last, v, &mut tally);
+    }
+    tally
 }
 
 /// Event counts for one rule.

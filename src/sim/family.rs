@@ -25,7 +25,7 @@ use chrono::{DateTime, FixedOffset};
 use super::body::build;
 use super::camera::Camera;
 use super::clerk::{ChairHabit, IdleSample, Setting, Traits, Variation, pose_spec};
-use super::evaluate::{Score, run_rules_with, score};
+use super::evaluate::{Score, run_rules_with, score, truth_visits};
 use super::noise::{Rng, mix};
 use super::scenario::{Clerk, Scenario};
 use super::scene::Scene;
@@ -35,6 +35,7 @@ use super::vec3::Vec3;
 use super::zones::zones;
 use crate::config::{self, Window};
 use crate::rules::RuleCode;
+use crate::rules::visits::VisitTally;
 
 /// The family the rules' thresholds were chosen on.
 pub const TUNING: u64 = 0x7E57_0001;
@@ -238,6 +239,12 @@ pub struct WindowResult {
     pub false_events: Vec<(RuleCode, f64, String)>,
     /// ... the last, whether a visitor hid the clerk ([`TruthEvent::hidden`]).
     pub missed: Vec<(RuleCode, f64, String, bool)>,
+    /// The visits the rules counted, and those they saw a visitor hide the
+    /// clerk in ([`crate::rules::visits`]; this simulation's only, without
+    /// a kept baseline's)...
+    pub visits: VisitTally,
+    /// ... and the same counted on the simulation's truth.
+    pub truth_visits: VisitTally,
 }
 
 /// Everything measured over a family.
@@ -310,7 +317,11 @@ pub fn evaluate_window(w: &WindowDraw, start: Start) -> WindowResult {
     if start == Start::Warm {
         rules.set_learner(previous_day(w, &window));
     }
-    let events = run_rules_with(rules, &sim);
+    let before = rules.baseline_status().visits;
+    let events = run_rules_with(&mut rules, &sim);
+    let after = rules.baseline_status().visits;
+    let visits = VisitTally { visits: after.visits.saturating_sub(before.visits), hidden: after.hidden.saturating_sub(before.hidden) };
+    let truth_visits = truth_visits(&sim, window.thresholds.not_standing_to_greet.arrival_s);
     let scores = score(&events, &sim.truth_events, 5);
     let mut forms: BTreeMap<(RuleCode, String), FormCount> = BTreeMap::new();
     let (mut false_events, mut missed) = (Vec::new(), Vec::new());
@@ -346,7 +357,17 @@ pub fn evaluate_window(w: &WindowDraw, start: Start) -> WindowResult {
             false_events.push((e.rule, secs(e.start), form));
         }
     }
-    WindowResult { index: w.index, bucket: w.bucket(), shoulder_px: w.shoulder_px(), scores, forms, false_events, missed }
+    WindowResult {
+        index: w.index,
+        bucket: w.bucket(),
+        shoulder_px: w.shoulder_px(),
+        scores,
+        forms,
+        false_events,
+        missed,
+        visits,
+        truth_visits,
+    }
 }
 
 /// Evaluates windows `0..n` of a family on `threads` threads.

@@ -367,3 +367,23 @@ fn desk_line_separates_poses_for_aimed_cameras() {
         assert!(ears > max(ys(Clerk::Upright, kp::L_EAR)) + 0.5 * sw, "{cam:?}: ears {ears}");
     }
 }
+
+/// The visits the rules count, and the truth's, agree on the library's
+/// greeting scenarios (a frontal camera: nobody hides the clerk), and a
+/// visit too short to judge counts in neither.
+#[test]
+fn the_rules_count_the_visits_the_truth_has() {
+    let c = cfg();
+    for name in ["greet_compliant", "greet_violation"] {
+        let sc = Scenario::library().into_iter().find(|s| s.name == name).unwrap();
+        let sim = simulate(&sc, &c);
+        let window = evaluate::window_for(&sim, &c.camera, &c.window);
+        let mut rules = crate::rules::WindowRules::new(&window);
+        evaluate::run_rules_with(&mut rules, &sim);
+        let truth = evaluate::truth_visits(&sim, window.thresholds.not_standing_to_greet.arrival_s);
+        let long = sc.segments.iter().filter(|s| s.citizen).count() as u32;
+        assert!(truth.visits >= 2 && truth.visits <= long, "{name}: {truth:?}");
+        assert_eq!(rules.baseline_status().visits, truth, "{name}");
+        assert_eq!(truth.hidden, 0, "{name}");
+    }
+}

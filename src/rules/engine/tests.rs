@@ -250,6 +250,45 @@ fn weekends_are_not_service_time() {
     assert_eq!(minutes.iter().map(|m| m.in_service_s).sum::<f64>(), 0.0);
 }
 
+/// Visits in which a visitor hid the clerk for most of the time are
+/// counted, and from a tenth of twenty or more the placement is warned;
+/// the count survives a restart and is forgotten when the counter zone
+/// moves.
+#[test]
+fn visits_a_visitor_hides_are_counted_and_the_placement_warned() {
+    use crate::rules::baseline::Placement;
+    let t0 = at("09:00:00");
+    let hidden = Observation { clerk_hidden: true, ..Observation::absent(true) };
+    let seen = Observation { citizen_at_counter: true, ..upright() };
+    let mut r = WindowRules::new(&window());
+    let mut t = 0.0;
+    let mut visit = |r: &mut WindowRules, obs: &Observation, secs: f64| {
+        feed(r, t0, t, t + secs, obs);
+        feed(r, t0, t + secs, t + secs + 15.0, &upright());
+        t += secs + 15.0;
+    };
+    let warned = |r: &WindowRules| r.baseline_status().placement.iter().find(|p| matches!(p, Placement::VisitorsHideClerk { .. })).cloned();
+    (0..17).for_each(|_| visit(&mut r, &seen, 30.0));
+    visit(&mut r, &hidden, 2.0);
+    assert_eq!(r.baseline_status().visits.visits, 17, "a visit too short to judge is not counted");
+    visit(&mut r, &hidden, 30.0);
+    visit(&mut r, &hidden, 30.0);
+    assert_eq!(r.baseline_status().visits, crate::rules::visits::VisitTally { visits: 19, hidden: 2 });
+    assert_eq!(warned(&r), None, "19 visits are too few");
+    visit(&mut r, &hidden, 30.0);
+    assert_eq!(warned(&r), Some(Placement::VisitorsHideClerk { hidden: 3, visits: 20 }));
+    assert!(warned(&r).unwrap().advice().contains("raise the camera or move it to the side"));
+
+    let mut again = WindowRules::new(&window());
+    again.set_learner(crate::rules::baseline::Learner::from_json(&r.learner().to_json()).unwrap());
+    assert_eq!(warned(&again), Some(Placement::VisitorsHideClerk { hidden: 3, visits: 20 }), "kept across a restart");
+    let staff = again.window().staff_zone.clone();
+    let desk = again.window().desk_y;
+    again.set_layout(staff.clone(), staff, desk);
+    assert_eq!(warned(&again), None, "a redrawn counter zone starts afresh");
+    assert_eq!(again.baseline_status().visits.visits, 0);
+}
+
 #[test]
 fn greeting_rule() {
     let t0 = at("09:00:00");
