@@ -26,6 +26,23 @@ pub enum AnalyzeError {
     Write { path: PathBuf, source: std::io::Error },
 }
 
+/// The drawing `--draw` writes: `img` redacted with the first face search's
+/// `evidence`, the skeletons drawn, then the last look (as for a clip
+/// frame) over the drawing as it will be written, which fills any face the
+/// first search missed, or the whole frame when the search fails.
+pub fn drawing(
+    img: &image::RgbImage,
+    people: &[crate::vision::Person],
+    evidence: &FaceEvidence,
+    redact: &RedactOptions,
+    faces: &mut FaceDetector,
+) -> (RedactedFrame, privacy::Recheck) {
+    let mut frame = privacy::redact(img, people, evidence, redact);
+    frame.draw_people(people, DRAW_MIN_CONF);
+    let look = frame.recheck(redact, |d| privacy::faces::search_as_checked(faces, d));
+    (frame, look)
+}
+
 /// Loaded models, reused across images.
 pub struct Analyzer {
     pose: PoseEstimator,
@@ -77,11 +94,7 @@ impl Analyzer {
                         FaceEvidence::Unavailable(e.to_string())
                     }
                 };
-                let mut frame = privacy::redact(&img, &people, &evidence, &self.redact);
-                frame.draw_people(&people, DRAW_MIN_CONF);
-                // The last look, as for a clip frame: the drawing as it
-                // will be written.
-                let look = frame.recheck(&self.redact, |d| privacy::faces::search_as_checked(faces, d));
+                let (frame, look) = drawing(&img, &people, &evidence, &self.redact, faces);
                 if let privacy::Recheck::Whole(why) = look {
                     tracing::warn!(path = %path.display(), why, "the last look before drawing filled the whole frame");
                 }

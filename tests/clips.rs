@@ -334,3 +334,21 @@ fn the_last_look_catches_a_face_the_first_search_missed() {
     liyi::capture::for_each_frame(&dir.path().join(&row.video), |img| assert!(kept_fraction(&img, &scene) < 0.001, "filled whole"))
         .unwrap();
 }
+
+/// `analyze --draw`: a face the first search missed (here, given no faces)
+/// is found and filled by the last look before the drawing is written, and
+/// the rest of the picture is kept.
+#[test]
+fn the_drawing_s_last_look_catches_a_face_the_first_search_missed() {
+    let photo = image::open(common::fixture("astronaut.png")).unwrap().to_rgb8();
+    let mut scene = RgbImage::from_fn(640, 360, |x, _| image::Rgb([(x * 255 / 640) as u8, 110, (255 - x * 255 / 640) as u8]));
+    image::imageops::replace(&mut scene, &image::imageops::resize(&photo, 300, 300, image::imageops::FilterType::Triangle), 300, 30);
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    let mut faces = face_detector(&catalog).unwrap();
+    assert!(!faces.detect(&scene).unwrap().is_empty(), "the scene holds a face");
+    let (drawn, look) = liyi::analyze::drawing(&scene, &[], &FaceEvidence::Detected(Vec::new()), &RedactOptions::default(), &mut faces);
+    assert!(matches!(look, liyi::privacy::Recheck::Filled(n) if n >= 1), "{look:?}");
+    let left = faces.detect(drawn.image()).unwrap();
+    assert!(left.is_empty(), "no face is left in the drawing: {left:?}");
+    assert!(kept_fraction(drawn.image(), &scene) > 0.3, "the rest is kept");
+}
