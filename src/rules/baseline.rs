@@ -227,8 +227,10 @@ impl Learner {
     }
 
     /// Forgets everything (the zones or the desk line moved).
+    /// Forgets the clerk (a moved desk line), but not the visits: they
+    /// belong to the zones ([`forget_visits`](Self::forget_visits)).
     pub fn reset(&mut self) {
-        *self = Learner::default();
+        *self = Learner { visits: self.visits, ..Learner::default() };
     }
 
     /// A visit ended ([`crate::rules::visits`]).

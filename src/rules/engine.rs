@@ -122,6 +122,8 @@ pub struct WindowRules {
     /// The visit under way (while `citizen_since` is set): how often a
     /// visitor hid the clerk in it.
     visit: Visit,
+    /// When the clerk was last seen at the post.
+    clerk_seen_at: Option<Ts>,
     /// Since when the clerk's head has been low over the desk.
     head_low_since: Option<Ts>,
     /// When the head was last seen low.
@@ -165,6 +167,7 @@ impl WindowRules {
             motion: Default::default(),
             citizen_since: None,
             visit: Visit::default(),
+            clerk_seen_at: None,
             head_low_since: None,
             head_low_seen: None,
             rest_hold: false,
@@ -444,22 +447,25 @@ impl WindowRules {
     fn greeting(&mut self, ts: Ts, obs: &Observation) -> Option<bool> {
         let t = self.window.thresholds.not_standing_to_greet;
         let secs = |a: Ts| (ts - a).num_milliseconds() as f64 / 1000.0;
+        if obs.present {
+            self.clerk_seen_at = Some(ts);
+        }
         if obs.citizen_at_counter {
             self.citizen_seen = Some(ts);
-            self.citizen_since.get_or_insert(ts);
-        } else if self.citizen_seen.is_none_or(|s| secs(s) >= CITIZEN_GONE_S) {
-            // The visit ended. It counts towards how often visitors hide
-            // the clerk if it lasted long enough to be judged.
-            let visit = std::mem::take(&mut self.visit);
-            if let (Some(since), Some(seen)) = (self.citizen_since.take(), self.citizen_seen)
-                && (seen - since).num_milliseconds() as f64 / 1000.0 >= t.arrival_s
-            {
-                self.learner.visit_ended(&visit);
+            if self.citizen_since.is_none() {
+                self.citizen_since = Some(ts);
+                self.visit = Visit::new(self.clerk_seen_at.is_some_and(|s| secs(s) <= super::visits::CLERK_BEFORE_S));
             }
+            // In service and with the citizen at the counter: how often
+            // the visitor hides the clerk ([`super::visits`]).
+            if self.was_in_service {
+                self.visit.frame(obs.clerk_hidden, obs.present);
+            }
+        } else if self.citizen_seen.is_none_or(|s| secs(s) >= CITIZEN_GONE_S) {
+            self.end_visit();
             self.greeted = false;
         }
         let Some(since) = self.citizen_since else { return Some(false) };
-        self.visit.frame(obs.clerk_hidden);
         // Standing, unless the rise may be the chair rolled back
         // ([`Observation::stand_doubted`]): then unknown, below.
         if obs.present && obs.posture == Some(Posture::Standing) && !obs.stand_doubted {
@@ -475,6 +481,20 @@ impl WindowRules {
         match (obs.present, obs.posture) {
             (true, Some(Posture::Sitting)) => Some(true),
             _ => None,
+        }
+    }
+
+    /// The visit under way has ended (the citizen gone, or service over):
+    /// it counts towards how often visitors hide the clerk if frames in
+    /// service were counted and it lasted long enough to be judged.
+    fn end_visit(&mut self) {
+        let visit = std::mem::take(&mut self.visit);
+        let least = self.window.thresholds.not_standing_to_greet.arrival_s.max(super::visits::MIN_VISIT_S);
+        if let (Some(since), Some(seen)) = (self.citizen_since.take(), self.citizen_seen)
+            && visit.counted()
+            && (seen - since).num_milliseconds() as f64 / 1000.0 >= least
+        {
+            self.learner.visit_ended(&visit);
         }
     }
 
@@ -624,8 +644,7 @@ impl WindowRules {
             }
             self.tallies[i] = Tally::default();
         }
-        self.citizen_since = None;
-        self.visit = Visit::default();
+        self.end_visit();
         self.greeted = false;
         out
     }

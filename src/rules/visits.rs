@@ -18,34 +18,56 @@ pub const RECENT_VISITS: u32 = 200;
 /// Visits counted before the share is trusted.
 pub const MIN_VISITS: u32 = 20;
 /// The share of hidden visits from which the window is warned. The greeting
-/// target is a recall of 0.90: above a tenth of hidden visits, it cannot be
-/// met at this placement whatever the rules do.
+/// target is a recall of 0.90: from a tenth of hidden visits on, it cannot
+/// be met at this placement whatever the rules do.
 pub const HIDDEN_SHARE: f64 = 0.10;
+/// A visit shorter than this (first to last frame with the citizen) is not
+/// counted, whatever the greeting's `arrival_s` says.
+pub const MIN_VISIT_S: f64 = 3.0;
+/// The clerk seen this long before a visit began counts as there for it.
+pub const CLERK_BEFORE_S: f64 = 10.0;
 
-/// One visit under way: its frames, and those in which a visitor hid the
-/// clerk ([`crate::rules::Observation::clerk_hidden`]).
+/// One visit under way: its frames in service with the citizen at the
+/// counter, those in which a visitor hid the clerk
+/// ([`crate::rules::Observation::clerk_hidden`]), and whether the clerk was
+/// there for it at all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Visit {
     frames: u32,
     hidden: u32,
+    clerk_seen: bool,
 }
 
 impl Visit {
-    pub fn frame(&mut self, hidden: bool) {
+    /// A visit that begins with the clerk seen just before (or not).
+    pub fn new(clerk_seen: bool) -> Visit {
+        Visit { clerk_seen, ..Visit::default() }
+    }
+
+    pub fn frame(&mut self, hidden: bool, clerk_seen: bool) {
         self.frames = self.frames.saturating_add(1);
         if hidden {
             self.hidden = self.hidden.saturating_add(1);
         }
+        self.clerk_seen |= clerk_seen;
     }
 
-    /// A visitor hid the clerk in more than half of the visit's frames.
+    /// Frames were counted (in service, with the citizen at the counter).
+    pub fn counted(&self) -> bool {
+        self.frames > 0
+    }
+
+    /// A visitor hid the clerk in more than half of the visit's frames, and
+    /// the clerk was there: seen during the visit or just before it. A
+    /// visitor at an empty desk hides nobody.
     pub fn hidden(&self) -> bool {
-        u64::from(self.hidden) * 2 > u64::from(self.frames)
+        self.clerk_seen && u64::from(self.hidden) * 2 > u64::from(self.frames)
     }
 }
 
 /// A window's recent visits, and how many a visitor hid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct VisitTally {
     pub visits: u32,
     pub hidden: u32,
@@ -81,17 +103,22 @@ mod tests {
     use super::*;
 
     fn visit(frames: u32, hidden: u32) -> Visit {
-        let mut v = Visit::default();
-        (0..frames).for_each(|i| v.frame(i < hidden));
+        let mut v = Visit::new(true);
+        (0..frames).for_each(|i| v.frame(i < hidden, false));
         v
     }
 
     #[test]
-    fn a_visit_is_hidden_when_most_of_its_frames_are() {
+    fn a_visit_is_hidden_when_most_of_its_frames_are_and_the_clerk_was_there() {
         assert!(!Visit::default().hidden());
         assert!(!visit(10, 5).hidden());
         assert!(visit(10, 6).hidden());
         assert!(visit(1, 1).hidden());
+        let mut empty_desk = Visit::new(false);
+        (0..10).for_each(|_| empty_desk.frame(true, false));
+        assert!(!empty_desk.hidden(), "nobody to hide: the clerk was not seen before or during the visit");
+        empty_desk.frame(false, true);
+        assert!(empty_desk.hidden(), "seen once during it: the clerk was there");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub fn config_text(sim: &Simulation, camera: &Camera, id: &str) -> String {
 
 /// The TOML text of a simulated window's configuration, with the camera
 /// tilt the installer wrote down. Its hours are one stretch that covers a
-/// simulated day from 09:00 to 18:00: a lunch break inside it would leave
+/// simulated day from 08:00 to 18:00: a lunch break inside it would leave
 /// the truth's events there unreportable (the rules do not judge outside
 /// service hours), and long simulations would score it as misses.
 pub fn config_text_tilt(sim: &Simulation, tilt_deg: f32, id: &str) -> String {
@@ -59,16 +59,19 @@ pub fn run_rules_with(rules: &mut WindowRules, sim: &Simulation) -> Vec<Event> {
 /// The visits of the simulation's truth, and those a visitor hid the
 /// clerk in, counted as [`crate::rules::visits`] counts the rules' own: a
 /// visit runs from a citizen's first frame at the counter until 10 s
-/// without one, counts if it lasted `arrival_s` (first to last frame with
-/// the citizen), and is hidden if most of its frames are
-/// ([`super::truth::FrameTruth::clerk_hidden`]).
+/// without one, counts if it lasted `arrival_s` and
+/// [`MIN_VISIT_S`](crate::rules::visits::MIN_VISIT_S) (first to last frame
+/// with the citizen), and is hidden if in most of its frames with the
+/// citizen the clerk is ([`super::truth::FrameTruth::clerk_hidden`], which
+/// holds only with the clerk there). The simulation is all in service.
 pub fn truth_visits(sim: &Simulation, arrival_s: f64) -> crate::rules::visits::VisitTally {
-    use crate::rules::visits::{Visit, VisitTally};
+    use crate::rules::visits::{MIN_VISIT_S, Visit, VisitTally};
+    let least = arrival_s.max(MIN_VISIT_S);
     let mut tally = VisitTally::default();
     let mut open: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>, Visit)> = None;
     let secs = |a: DateTime<FixedOffset>, b: DateTime<FixedOffset>| (b - a).num_milliseconds() as f64 / 1000.0;
     let close = |first: DateTime<FixedOffset>, last: DateTime<FixedOffset>, v: &Visit, tally: &mut VisitTally| {
-        if secs(first, last) >= arrival_s {
+        if secs(first, last) >= least {
             tally.add(v);
         }
     };
@@ -82,11 +85,9 @@ pub fn truth_visits(sim: &Simulation, arrival_s: f64) -> crate::rules::visits::V
             open = None;
         }
         if f.truth.citizen_at_counter {
-            let (_, last, _) = open.get_or_insert((ts, ts, Visit::default()));
+            let (_, last, v) = open.get_or_insert((ts, ts, Visit::new(false)));
             *last = ts;
-        }
-        if let Some((_, _, v)) = &mut open {
-            v.frame(f.truth.clerk_hidden);
+            v.frame(f.truth.clerk_hidden, f.truth.clerk_hidden || f.truth.clerk_present);
         }
     }
     if let Some((first, last, v)) = &open {

@@ -278,10 +278,23 @@ fn visits_a_visitor_hides_are_counted_and_the_placement_warned() {
     visit(&mut r, &hidden, 30.0);
     assert_eq!(warned(&r), Some(Placement::VisitorsHideClerk { hidden: 3, visits: 20 }));
     assert!(warned(&r).unwrap().advice().contains("raise the camera or move it to the side"));
+    // Visits in the 10:00 break are not counted, nor are visitors at a
+    // desk the clerk had left.
+    let brk = at("10:01:00");
+    for k in 0..3 {
+        let k = f64::from(k) * 60.0;
+        feed(&mut r, brk, k, k + 30.0, &hidden);
+        feed(&mut r, brk, k + 30.0, k + 60.0, &upright());
+    }
+    let back = at("10:30:00");
+    feed(&mut r, back, 0.0, 30.0, &Observation::absent(false));
+    feed(&mut r, back, 30.0, 60.0, &hidden);
+    feed(&mut r, back, 60.0, 80.0, &upright());
+    assert_eq!(r.baseline_status().visits, crate::rules::visits::VisitTally { visits: 21, hidden: 3 });
 
     let mut again = WindowRules::new(&window());
     again.set_learner(crate::rules::baseline::Learner::from_json(&r.learner().to_json()).unwrap());
-    assert_eq!(warned(&again), Some(Placement::VisitorsHideClerk { hidden: 3, visits: 20 }), "kept across a restart");
+    assert_eq!(warned(&again), Some(Placement::VisitorsHideClerk { hidden: 3, visits: 21 }), "kept across a restart");
     let staff = again.window().staff_zone.clone();
     let desk = again.window().desk_y;
     again.set_layout(staff.clone(), staff, desk);
