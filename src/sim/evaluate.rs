@@ -87,7 +87,7 @@ pub fn truth_visits(sim: &Simulation, arrival_s: f64) -> crate::rules::visits::V
         if f.truth.citizen_at_counter {
             let (_, last, v) = open.get_or_insert((ts, ts, Visit::new(false)));
             *last = ts;
-            v.frame(f.truth.clerk_hidden, f.truth.clerk_hidden || f.truth.clerk_present);
+            v.frame(f.truth.clerk_hidden, f.truth.clerk_present);
         }
     }
     if let Some((first, last, v)) = &open {
