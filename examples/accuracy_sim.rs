@@ -4,6 +4,10 @@
 //!     cargo run --release --example accuracy_sim -- --family held-out --windows 200
 //!     cargo run --release --example accuracy_sim -- --family tuning --windows 120
 //!
+//! `--list` names every missed and false event; `--debug I [--at S]` shows
+//! window I frame by frame; `--why-slouch` sorts the missed slouches by what
+//! the rules saw in most of their frames (use it on the tuning family only).
+//!
 //! A family is a seed (`liyi::sim::family`); thresholds were chosen on the
 //! tuning family only. A detected event counts when it overlaps a truth
 //! event of the same rule (5 s slack).
@@ -33,6 +37,10 @@ fn main() {
         return;
     }
     let t0 = std::time::Instant::now();
+    if args.iter().any(|a| a == "--why-slouch") {
+        why_slouch(seed, n, minutes, threads);
+        return;
+    }
     let start = if args.iter().any(|a| a == "--cold") { family::Start::Cold } else { family::Start::Warm };
     let report = family::evaluate(seed, n, minutes, threads, start);
     eprintln!("{n} windows × {minutes} min in {:.0} s", t0.elapsed().as_secs_f64());
@@ -298,4 +306,97 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
             o.clerk_hidden,
         );
     }
+}
+
+/// Why slouches were missed: for each missed truth slouch (cold start), the
+/// share of its frames in which the clerk was not seen, stood, had the head
+/// called on the desk, had the head cue leave it possible (slouching
+/// unknown), had no posture measures, measured below every threshold, or
+/// measured above one. Aggregated by the event's dominant reason and form.
+fn why_slouch(seed: u64, n: usize, minutes: f32, threads: usize) {
+    use liyi::rules::WindowRules;
+    use liyi::rules::observe::Posture;
+    const KINDS: [&str; 7] = ["not seen", "standing", "head on desk", "head cue unknown", "no measures", "below", "above"];
+    let report = family::evaluate(seed, n, minutes, threads, family::Start::Cold);
+    let mut table: BTreeMap<(String, &str), u32> = BTreeMap::new();
+    let mut ratios: Vec<f32> = Vec::new();
+    for wr in &report.windows {
+        let missed: Vec<f64> = wr.missed.iter().filter(|m| m.0 == RuleCode::Slouching).map(|m| m.1).collect();
+        if missed.is_empty() {
+            continue;
+        }
+        let w = family::draw_window(seed, wr.index, minutes);
+        let sim = liyi::sim::simulate(&w.scenario, &w.sim_config());
+        let window = w.window(&sim);
+        let t = window.thresholds.slouching;
+        let t0 = sim.frames[0].trace.ts;
+        let secs = |ts: chrono::DateTime<chrono::FixedOffset>| (ts - t0).num_milliseconds() as f64 / 1000.0;
+        let mut rules = WindowRules::new(&window);
+        let mut kinds = Vec::new();
+        for f in &sim.frames {
+            let (o, _) = rules.push(f.trace.ts, &f.trace.frame.people, f.trace.frame.width, f.trace.frame.height);
+            let r = [o.trunk_deg.map(|v| v / t.trunk_deg), o.neck_deg.map(|v| v / t.neck_deg), o.sink.map(|v| v / t.sink)]
+                .into_iter()
+                .flatten()
+                .fold(None, |a: Option<f32>, v| Some(a.map_or(v, |a| a.max(v))));
+            let k = if !o.present {
+                0
+            } else if o.posture == Some(Posture::Standing) {
+                1
+            } else if o.head_on_desk == Some(true) {
+                2
+            } else if o.head_on_desk_p.is_some_and(|p| p > 0.15) {
+                3
+            } else {
+                match r {
+                    None => 4,
+                    Some(r) if r <= 1.0 => 5,
+                    Some(_) => 6,
+                }
+            };
+            let back = rules.baseline().and_then(|b| b.back_seat_px).is_some();
+            kinds.push((secs(f.trace.ts), k, r, f.truth.chair_m, back));
+        }
+        for te in sim.truth_events.iter().filter(|e| e.rule == "slouching") {
+            let (a, b) = (secs(te.start), secs(te.end));
+            if !missed.iter().any(|m| (m - a).abs() < 0.5) {
+                continue;
+            }
+            let mut c = [0u32; 7];
+            let (mut chair, mut back, mut nf) = (0.0f32, 0u32, 0u32);
+            for (_, k, r, ch, bk) in kinds.iter().filter(|x| x.0 >= a && x.0 <= b) {
+                chair += ch;
+                back += *bk as u32;
+                nf += 1;
+                c[*k] += 1;
+                if *k == 5 {
+                    ratios.extend(*r);
+                }
+            }
+            let total: u32 = c.iter().sum();
+            let dom = (0..7).max_by_key(|&i| c[i]).unwrap_or(0);
+            *table.entry((te.form.clone(), KINDS[dom])).or_default() += 1;
+            println!(
+                "w{} {:>6.0}-{:<6.0} {:<13} chair {:.2} back seat {:.0}% {}",
+                wr.index,
+                a,
+                b,
+                te.form,
+                chair / nf.max(1) as f32,
+                100.0 * back as f32 / nf.max(1) as f32,
+                (0..7)
+                    .filter(|&i| c[i] > 0)
+                    .map(|i| format!("{} {:.0}%", KINDS[i], 100.0 * c[i] as f32 / total.max(1) as f32))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    println!("\n| form | dominant reason | missed |\n|---|---|---|");
+    for ((form, k), v) in &table {
+        println!("| {form} | {k} | {v} |");
+    }
+    ratios.sort_by(f32::total_cmp);
+    let q = |p: f32| ratios.get(((ratios.len() as f32 - 1.0) * p) as usize).copied().unwrap_or(f32::NAN);
+    println!("\nbelow-threshold frames: the largest measure over its threshold, quartiles {:.2} {:.2} {:.2}", q(0.25), q(0.5), q(0.75));
 }
