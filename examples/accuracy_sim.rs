@@ -316,7 +316,7 @@ fn debug(seed: u64, i: usize, minutes: f32, at: Option<f64>) {
 fn why_slouch(seed: u64, n: usize, minutes: f32, threads: usize) {
     use liyi::rules::WindowRules;
     use liyi::rules::observe::Posture;
-    const KINDS: [&str; 7] = ["not seen", "standing", "head on desk", "head cue unknown", "no measures", "below", "above"];
+    const KINDS: [&str; 8] = ["not seen", "standing", "head on desk", "head cue unknown", "no measures", "below", "above", "no baseline"];
     let report = family::evaluate(seed, n, minutes, threads, family::Start::Cold);
     let mut table: BTreeMap<(String, &str), u32> = BTreeMap::new();
     let mut ratios: Vec<f32> = Vec::new();
@@ -349,6 +349,7 @@ fn why_slouch(seed: u64, n: usize, minutes: f32, threads: usize) {
                 3
             } else {
                 match r {
+                    None if rules.baseline().is_none() => 7,
                     None => 4,
                     Some(r) if r <= 1.0 => 5,
                     Some(_) => 6,
@@ -362,7 +363,7 @@ fn why_slouch(seed: u64, n: usize, minutes: f32, threads: usize) {
             if !missed.iter().any(|m| (m - a).abs() < 0.5) {
                 continue;
             }
-            let mut c = [0u32; 7];
+            let mut c = [0u32; 8];
             let (mut chair, mut back, mut nf) = (0.0f32, 0u32, 0u32);
             for (_, k, r, ch, bk) in kinds.iter().filter(|x| x.0 >= a && x.0 <= b) {
                 chair += ch;
@@ -374,7 +375,7 @@ fn why_slouch(seed: u64, n: usize, minutes: f32, threads: usize) {
                 }
             }
             let total: u32 = c.iter().sum();
-            let dom = (0..7).max_by_key(|&i| c[i]).unwrap_or(0);
+            let dom = (0..8).max_by_key(|&i| c[i]).unwrap_or(0);
             *table.entry((te.form.clone(), KINDS[dom])).or_default() += 1;
             println!(
                 "w{} {:>6.0}-{:<6.0} {:<13} chair {:.2} back seat {:.0}% {}",
@@ -384,7 +385,7 @@ fn why_slouch(seed: u64, n: usize, minutes: f32, threads: usize) {
                 te.form,
                 chair / nf.max(1) as f32,
                 100.0 * back as f32 / nf.max(1) as f32,
-                (0..7)
+                (0..8)
                     .filter(|&i| c[i] > 0)
                     .map(|i| format!("{} {:.0}%", KINDS[i], 100.0 * c[i] as f32 / total.max(1) as f32))
                     .collect::<Vec<_>>()
