@@ -37,10 +37,16 @@ pub fn drawing(
     redact: &RedactOptions,
     faces: &mut FaceDetector,
 ) -> (RedactedFrame, privacy::Recheck) {
-    let mut frame = privacy::redact(img, people, evidence, redact);
-    frame.draw_people(people, DRAW_MIN_CONF);
-    let look = frame.recheck(redact, |d| privacy::faces::search_as_checked(faces, d));
-    (frame, look)
+    privacy::still(
+        img.clone(),
+        people,
+        evidence,
+        &[],
+        redact,
+        None,
+        |f| f.draw_people(people, DRAW_MIN_CONF),
+        |d| privacy::faces::search_as_checked(faces, d),
+    )
 }
 
 /// Loaded models, reused across images.

@@ -352,3 +352,40 @@ fn the_drawing_s_last_look_catches_a_face_the_first_search_missed() {
     assert!(left.is_empty(), "no face is left in the drawing: {left:?}");
     assert!(kept_fraction(drawn.image(), &scene) > 0.3, "the rest is kept");
 }
+
+/// The zone editor's preview and `liyi snapshot` take the same road
+/// (`privacy::still`): served shrunk, with the window's masks. A first
+/// search that missed the face leaves it to the last look, which runs on
+/// the still as served.
+#[test]
+fn a_preview_s_last_look_catches_a_face_the_first_search_missed() {
+    let photo = image::open(common::fixture("astronaut.png")).unwrap().to_rgb8();
+    let mut scene = RgbImage::from_fn(1280, 720, |x, _| image::Rgb([(x * 255 / 1280) as u8, 110, (255 - x * 255 / 1280) as u8]));
+    image::imageops::replace(&mut scene, &image::imageops::resize(&photo, 520, 520, image::imageops::FilterType::Triangle), 620, 80);
+    let catalog = Catalog::new(liyi::paths::models_dir());
+    let mut faces = face_detector(&catalog).unwrap();
+    assert!(!faces.detect(&scene).unwrap().is_empty(), "the scene holds a face");
+    let mask = liyi::geometry::Polygon(
+        [(0.0, 0.0), (0.2, 0.0), (0.2, 0.3), (0.0, 0.3)].iter().map(|&(x, y)| liyi::geometry::Point::new(x, y)).collect(),
+    );
+    let mut sizes = Vec::new();
+    let (shot, look) = liyi::privacy::still(
+        scene.clone(),
+        &[],
+        &FaceEvidence::Detected(Vec::new()),
+        &[mask],
+        &RedactOptions::default(),
+        Some(960),
+        |_| {},
+        |img| {
+            sizes.push(img.dimensions());
+            liyi::privacy::faces::search_as_checked(&mut faces, img)
+        },
+    );
+    assert!(matches!(look, liyi::privacy::Recheck::Filled(n) if n >= 1), "{look:?}");
+    assert_eq!(shot.image().dimensions(), (960, 540));
+    assert!(sizes.iter().all(|&d| d == (960, 540)), "the last look ran on the still as served: {sizes:?}");
+    let left = faces.detect(shot.image()).unwrap();
+    assert!(left.is_empty(), "no face is left in the preview: {left:?}");
+    assert!(kept_fraction(shot.image(), &scene) > 0.3, "the rest is kept");
+}

@@ -9,7 +9,7 @@ use super::faces::Faces;
 use super::state::WindowState;
 use super::step::Redactees;
 use crate::capture::Frame;
-use crate::privacy::{RedactOptions, TemporalRedactor};
+use crate::privacy::RedactOptions;
 use crate::sync::lock;
 use crate::vision::Person;
 
@@ -33,12 +33,19 @@ pub(super) fn preview_frame(w: &WindowState, frame: &Frame, people: &[Person], r
     // Without the people to fill (the detector failed), no preview.
     let Some(all) = redactees.people(&frame.image, people) else { return };
     let evidence = faces.for_preview(&frame.image);
-    let mut r = TemporalRedactor::new(0, RedactOptions::default(), masks);
-    let Some((mut shot, ())) = r.push(frame.image.clone(), &all, &evidence, ()) else { return };
-    shot.draw_people(people, w.window.thresholds.min_keypoint_conf);
+    let min_conf = w.window.thresholds.min_keypoint_conf;
     // The last look, as for a clip frame: the PNG as it will be served.
-    let mut shot = shot.downscaled(LONG_SIDE);
-    if let crate::privacy::Recheck::Whole(why) = shot.recheck(&RedactOptions::default(), |img| faces.for_check(img)) {
+    let (shot, look) = crate::privacy::still(
+        frame.image.clone(),
+        &all,
+        &evidence,
+        &masks,
+        &RedactOptions::default(),
+        Some(LONG_SIDE),
+        |shot| shot.draw_people(people, min_conf),
+        |img| faces.for_check(img),
+    );
+    if let crate::privacy::Recheck::Whole(why) = look {
         tracing::warn!(window = %w.window.id, why, "the preview's last look filled it whole");
     }
     match shot.png_bytes() {

@@ -12,7 +12,7 @@ use super::{PoseArgs, RuntimeArgs, load_config};
 use crate::capture::{self, CaptureOptions};
 use crate::privacy::Cue;
 use crate::privacy::faces::search_as_checked;
-use crate::privacy::{FaceEvidence, RedactOptions, TemporalRedactor};
+use crate::privacy::{FaceEvidence, RedactOptions};
 use crate::rules::WindowRules;
 use crate::vision::pose::PoseEstimator;
 use crate::vision::retinaface::FaceDetector;
@@ -96,20 +96,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let obs = rules.observe(&people, img.width(), img.height());
     let (w, h) = (img.width() as f32, img.height() as f32);
     let px = |p: &crate::geometry::Polygon| p.0.iter().map(|q| (q.x * w, q.y * h)).collect::<Vec<_>>();
-    let mut redactor = TemporalRedactor::new(0, RedactOptions::default(), window.masks.clone());
-    let (mut shot, ()) = redactor.push(img, &people, &faces, ()).context("the redactor releases a frame at once with no dilation")?;
-    shot.draw_cue(&Cue {
+    let cue = Cue {
         staff_zone: px(&window.staff_zone),
         counter_zone: px(&window.counter_zone),
         desk_y: window.desk_y.map(|y| y * h),
         ..Cue::default()
-    });
-    shot.draw_people(&people, window.thresholds.min_keypoint_conf);
-    // The last look, as for a clip frame: the PNG as it will be written.
-    let look = shot.recheck(&RedactOptions::default(), |img| match &mut detector {
-        Ok(f) => search_as_checked(f, img),
-        Err(e) => Err(e.clone()),
-    });
+    };
+    let min_conf = window.thresholds.min_keypoint_conf;
+    // The last look, as for a clip frame, over the PNG as it will be written.
+    let (shot, look) = crate::privacy::still(
+        img,
+        &people,
+        &faces,
+        &window.masks,
+        &RedactOptions::default(),
+        None,
+        |shot| {
+            shot.draw_cue(&cue);
+            shot.draw_people(&people, min_conf);
+        },
+        |img| match &mut detector {
+            Ok(f) => search_as_checked(f, img),
+            Err(e) => Err(e.clone()),
+        },
+    );
     if let crate::privacy::Recheck::Whole(why) = look {
         eprintln!("warning: the last look before writing filled the whole frame ({why})");
     }

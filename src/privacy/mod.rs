@@ -15,6 +15,7 @@ mod recheck;
 mod regions;
 pub mod signatures;
 mod skeleton;
+mod still;
 mod temporal;
 pub mod upload;
 
@@ -34,6 +35,7 @@ pub use mp4::{CLIP_BOXES, top_level_boxes};
 pub use packed::{PACK_QUALITY, PackedFrame};
 pub use recheck::{RECHECK_ROUNDS, Recheck};
 pub use regions::{RedactOptions, head_region};
+pub use still::still;
 pub use temporal::TemporalRedactor;
 
 /// What the face detector said about a frame.
