@@ -182,7 +182,8 @@ fn status_and_metrics_are_served_on_loopback() {
         "liyi_analysis_shortfall_ratio{window=\"street\"}",
         "liyi_face_searches_total{window=\"street\",search=\"part\"}",
         "liyi_clip_last_look_total{window=\"street\",result=\"whole\"}",
-        "liyi_recent_visits{window=\"street\",visits=\"hidden\"}",
+        "liyi_recent_visits{window=\"street\"}",
+        "liyi_recent_visits_hidden{window=\"street\"}",
     ] {
         assert!(metrics.contains(needle), "{needle}\n{metrics}");
     }

@@ -388,4 +388,9 @@ fn a_preview_s_last_look_catches_a_face_the_first_search_missed() {
     let left = faces.detect(shot.image()).unwrap();
     assert!(left.is_empty(), "no face is left in the preview: {left:?}");
     assert!(kept_fraction(shot.image(), &scene) > 0.3, "the rest is kept");
+    // The mask (the top left fifth by a third: 192×162 px served) is filled:
+    // the scene's gradient there spans about 50 levels of red.
+    let red: Vec<u8> = (4..158).flat_map(|y| (4..188).map(move |x| (x, y))).map(|(x, y)| shot.image().get_pixel(x, y)[0]).collect();
+    let spread = red.iter().max().unwrap() - red.iter().min().unwrap();
+    assert!(spread < 30, "the mask is filled: red spans {spread} levels");
 }

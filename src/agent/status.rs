@@ -235,17 +235,19 @@ impl Agent {
             per(&|w| f64::from(u8::from(w.baseline.ready))),
         );
         family("liyi_baseline_samples", "gauge", "Samples the clerk's baseline rests on.", per(&|w| w.baseline.samples as f64));
+        // Two families, not one with an "all"/"hidden" label: a sum over
+        // one family's series would count hidden visits twice.
         family(
             "liyi_recent_visits",
             "gauge",
-            "The window's recent visits (the last 200 to 400), and those in which a visitor hid the clerk for most of the visit.",
-            st.windows
-                .iter()
-                .flat_map(|w| {
-                    let v = w.baseline.visits;
-                    [("all", v.visits), ("hidden", v.hidden)].map(|(k, n)| (format!("window=\"{}\",visits=\"{k}\"", w.id), f64::from(n)))
-                })
-                .collect(),
+            "The window's recent visits counted for the placement warning (the last 200 to 400).",
+            per(&|w| f64::from(w.baseline.visits.visits)),
+        );
+        family(
+            "liyi_recent_visits_hidden",
+            "gauge",
+            "Of the recent visits, those in which a visitor hid the clerk for most of the visit.",
+            per(&|w| f64::from(w.baseline.visits.hidden)),
         );
         let rules = st
             .windows

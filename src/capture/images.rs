@@ -37,6 +37,11 @@ impl ImageFolder {
     }
 }
 
+/// The file of frame `index` (or the folder's first, for a message).
+fn path_of(files: &[std::path::PathBuf], index: u64) -> &Path {
+    usize::try_from(index).ok().and_then(|i| files.get(i)).or(files.first()).map_or(Path::new("images"), |p| p.as_path())
+}
+
 impl Source for ImageFolder {
     /// One unreadable file does not stop the window: it is skipped, counted
     /// in [`Source::dropped`] and logged, and its time slot stays empty.
@@ -56,8 +61,18 @@ impl Source for ImageFolder {
         self.size = Some(img.dimensions());
         let (w, h) = analysis_size(img.width(), img.height(), self.options.max_side);
         let image = if (w, h) == img.dimensions() { img } else { resize_rgb(&img, w, h) };
-        let offset = chrono::Duration::milliseconds((index as f64 / self.options.fps * 1000.0) as i64);
-        Ok(Some(Frame { ts: self.start + offset, index, image }))
+        // A start given on the command line may lie at the end of time: a
+        // frame past it is an error, not an overflow.
+        let ts = chrono::TimeDelta::try_milliseconds((index as f64 / self.options.fps * 1000.0) as i64)
+            .and_then(|offset| self.start.checked_add_signed(offset))
+            .ok_or_else(|| CaptureError::Decode {
+                source_name: name_of(path_of(&self.files, index)),
+                message: format!(
+                    "frame {index} would lie past the last representable time from the start {}; give an earlier --start",
+                    self.start
+                ),
+            })?;
+        Ok(Some(Frame { ts, index, image }))
     }
 
     fn dropped(&self) -> u64 {
@@ -87,5 +102,19 @@ mod tests {
         }
         assert_eq!(indices, vec![0, 2]);
         assert_eq!(src.dropped(), 1);
+    }
+
+    #[test]
+    fn a_start_at_the_end_of_time_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
+        std::fs::copy(&png, dir.path().join("a.png")).unwrap();
+        std::fs::copy(&png, dir.path().join("b.png")).unwrap();
+        let start = chrono::DateTime::<chrono::Utc>::MAX_UTC.fixed_offset();
+        let mut src =
+            ImageFolder::open(dir.path(), CaptureOptions { max_side: 64, start: Some(start), ..CaptureOptions::default() }).unwrap();
+        assert!(src.next_frame().unwrap().is_some(), "the first frame is at the start itself");
+        let e = src.next_frame().err().expect("past the end of time is an error").to_string();
+        assert!(e.contains("b.png") && e.contains("--start"), "{e}");
     }
 }

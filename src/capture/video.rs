@@ -94,8 +94,14 @@ impl VideoSource {
                 fix: "check the file: path in the config".into(),
             });
         }
+        // ffmpeg-next panics on a path that is not UTF-8 or holds a NUL.
+        let ffmpeg_path = crate::av::ffmpeg_path(path).map_err(|message| CaptureError::Open {
+            source_name: name.clone(),
+            message,
+            fix: "rename the file or its folder to a UTF-8 name, or move it".into(),
+        })?;
         init();
-        let input = ffmpeg::format::input(&path).map_err(|e| CaptureError::Open {
+        let input = ffmpeg::format::input(&ffmpeg_path).map_err(|e| CaptureError::Open {
             source_name: name.clone(),
             message: e.to_string(),
             fix: "the file must be a video FFmpeg can read (MP4, MKV, …)".into(),
@@ -114,6 +120,15 @@ impl VideoSource {
     }
 
     pub fn open_rtsp(url: &str, options: CaptureOptions) -> Result<VideoSource, CaptureError> {
+        // ffmpeg-next panics on a NUL byte; the config refuses control
+        // characters, and a caller that skipped it gets an error too.
+        if url.chars().any(char::is_control) {
+            return Err(CaptureError::Open {
+                source_name: crate::config::SourceSpec::Rtsp { url: url.replace(char::is_control, "?") }.to_string(),
+                message: "the address holds a control character".into(),
+                fix: "remove it from the source in the config".into(),
+            });
+        }
         init();
         let mut dict = ffmpeg::Dictionary::new();
         dict.set("rtsp_transport", "tcp");
@@ -386,6 +401,18 @@ mod tests {
         }
         let late = chrono::DateTime::<chrono::Utc>::MAX_UTC.fixed_offset() - chrono::TimeDelta::hours(1);
         assert_eq!(file_frame_time(late, 86_400.0), None, "a configured start near the end of time");
+    }
+
+    #[test]
+    fn paths_and_addresses_ffmpeg_would_panic_on_are_errors() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"cam\xff.mp4"));
+        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/street-walk.mp4"), &odd).unwrap();
+        let e = VideoSource::open_file(&odd, CaptureOptions::default()).err().expect("a non-UTF-8 path is refused").to_string();
+        assert!(e.contains("UTF-8") && e.contains("Fix:"), "{e}");
+        let e = VideoSource::open_rtsp("rtsp://cam/s\u{0}x", CaptureOptions::default()).err().expect("a NUL is refused").to_string();
+        assert!(e.contains("control character") && !e.contains('\u{0}'), "{e}");
     }
 
     proptest::proptest! {

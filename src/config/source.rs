@@ -56,6 +56,9 @@ impl SourceSpec {
 
     pub fn parse(s: &str) -> Result<SourceSpec, String> {
         let s = s.trim();
+        if s.chars().any(char::is_control) {
+            return Err(format!("`{}`: the source holds a control character (a NUL, tab or line break); remove it", s.escape_debug()));
+        }
         if let Some(n) = s.strip_prefix("camera:") {
             return n
                 .parse()
@@ -129,9 +132,20 @@ mod tests {
 
     #[test]
     fn rejected_forms() {
-        for bad in
-            ["camera:x", "/dev/videoA", "rtsp://", "rtsp://host:99999/a", "rtsp://host/a b", "file:", "images:", "http://x", "webcam"]
-        {
+        for bad in [
+            "camera:x",
+            "/dev/videoA",
+            "rtsp://",
+            "rtsp://host:99999/a",
+            "rtsp://host/a b",
+            "file:",
+            "images:",
+            "http://x",
+            "webcam",
+            "rtsp://cam/s\u{0}x",
+            "file:/x/\u{0}.mp4",
+            "images:a\u{7}b",
+        ] {
             assert!(SourceSpec::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,8 +1,9 @@
 //! A still for people to look at, one picture rather than a clip: `liyi
 //! snapshot`'s PNG, the zone editor's live preview, `liyi analyze --draw`.
-//! All three take the same road: the redaction gate with the first face
-//! search's evidence and the window's masks, the drawing over the redacted
-//! pixels, the shrink to the size served, and then the last look
+//! All three take the same road: the redaction gate (the first face
+//! search's evidence, the people's heads, the window's masks where there
+//! is a window), the drawing over the redacted pixels at the source's
+//! size, the shrink to the size served, and then the last look
 //! ([`RedactedFrame::recheck`]) over the still exactly as it will be
 //! written or served. A face the first search missed is filled there; a
 //! search that cannot run fills the whole still.
@@ -71,7 +72,12 @@ mod tests {
             &[],
             &RedactOptions::default(),
             Some(640),
-            |f| (0..16).for_each(|y| (0..16).for_each(|x| f.image.put_pixel(x, y, image::Rgb([255, 0, 255])))),
+            |f| {
+                // Drawn at the source's size, where the keypoints and the
+                // filled regions are, before the shrink.
+                assert_eq!(f.image().dimensions(), (1280, 720));
+                (0..16).for_each(|y| (0..16).for_each(|x| f.image.put_pixel(x, y, image::Rgb([255, 0, 255]))))
+            },
             |img| {
                 seen.push((img.dimensions(), *img.get_pixel(3, 3)));
                 // The face is found while it is there, as a real search would.
@@ -89,6 +95,7 @@ mod tests {
 
     #[test]
     fn what_the_first_search_found_and_the_masks_are_filled_before_the_drawing() {
+        let mut drawn = false;
         let mask = Polygon([(0.0, 0.5), (0.25, 0.5), (0.25, 1.0), (0.0, 1.0)].iter().map(|&(x, y)| Point::new(x, y)).collect());
         let (shot, look) = still(
             scene(640, 360),
@@ -101,9 +108,11 @@ mod tests {
                 // The drawing never sees the pixels under a fill.
                 assert!(spread(f.image(), (305, 45, 355, 95)) < 50);
                 assert!(spread(f.image(), (10, 200, 150, 350)) < 50);
+                drawn = true;
             },
             |_| Ok(Vec::new()),
         );
+        assert!(drawn);
         assert_eq!(look, Recheck::Clean);
         assert!(spread(shot.image(), (305, 45, 355, 95)) < 50);
         assert!(spread(shot.image(), (10, 200, 150, 350)) < 50, "the mask is filled");
