@@ -48,9 +48,14 @@ pub async fn credit_false_alarms(
     use super::db::quarters::{QUARTER_MS, Sums, quarter_of};
     let q_s = (QUARTER_MS / 1000) as f64;
     let mut touched: std::collections::BTreeSet<(String, String, i64)> = Default::default();
+    // Only the quarters this report holds can be credited: an event's span
+    // is walked within them, so a damaged row (an end far in the future)
+    // costs no more than the report's own quarters.
+    let ms = |r: &summary::MinuteRow| (r.minute_unix * 1000.0).round() as i64;
+    let (Some(first), Some(last)) = (quarters.iter().map(ms).min(), quarters.iter().map(ms).max()) else { return Ok(()) };
     for e in events.iter().filter(|e| e.false_alarm) {
-        let mut q = quarter_of((e.start_unix * 1000.0).floor() as i64);
-        while (q as f64) / 1000.0 < e.end_unix {
+        let mut q = quarter_of((e.start_unix * 1000.0).floor() as i64).max(quarter_of(first));
+        while (q as f64) / 1000.0 < e.end_unix && q <= last {
             touched.insert((e.box_id.clone(), e.window.clone(), q));
             q += QUARTER_MS;
         }
