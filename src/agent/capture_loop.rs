@@ -4,6 +4,7 @@
 //! taken the last frame, the source skips to its next keyframe. Waits go
 //! through a [`Clock`], so tests drive them.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,8 @@ use chrono::{DateTime, FixedOffset};
 use super::state::WindowState;
 use super::{FIRST_BACKOFF, MAX_BACKOFF};
 use crate::base::clock::{Backoff, Clock};
-use crate::capture::{self, CaptureOptions};
+use crate::capture::{self, CaptureError, CaptureOptions, Source};
+use crate::config::SourceSpec;
 use crate::sync::lock;
 
 /// How often a waiting capture thread looks at the stop flag.
@@ -22,85 +24,121 @@ pub(super) const STOP_POLL: Duration = Duration::from_millis(50);
 /// (0.5 s doubling to [`MAX_BACKOFF`]) when it fails. Waits (the backoff,
 /// and a recording's pace) go through `clock`, so tests drive them.
 pub(super) fn capture_loop(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &AtomicBool, clock: &dyn Clock) {
+    capture_loop_with(w, opts, loop_files, stop, clock, &capture::open);
+}
+
+/// Opens a window's source: [`capture::open`], or a test's.
+type Opener<'a> = &'a dyn Fn(&SourceSpec, CaptureOptions) -> Result<Box<dyn Source>, CaptureError>;
+
+/// [`capture_loop`] with the source opened by `open`.
+fn capture_loop_with(w: &WindowState, opts: CaptureOptions, loop_files: bool, stop: &AtomicBool, clock: &dyn Clock, open: Opener) {
     let spec = w.window.source.clone().expect("windows without a source are skipped");
-    let is_file = matches!(spec, crate::config::SourceSpec::File { .. } | crate::config::SourceSpec::Images { .. });
+    let is_file = matches!(spec, SourceSpec::File { .. } | SourceSpec::Images { .. });
     let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF);
     let mut opened_once = false;
     while !stop.load(Ordering::Relaxed) {
-        match capture::open(&spec, opts) {
-            Ok(mut src) => {
-                w.stats.source_up.store(true, Ordering::Relaxed);
-                // A looping file starting over is not a reconnection.
-                if opened_once && !is_file {
-                    w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
-                }
-                opened_once = true;
-                backoff.reset();
-                // Recordings play on their own clock, as a camera sends:
-                // after each frame the loop waits as long as that frame
-                // came after the one before (at most MAX_FILE_STEP: a gap
-                // in a recording is not waited out), so a skip to the next
-                // keyframe skips stream time too.
-                let mut due = clock.elapsed();
-                let mut last_ts = None;
-                // This source's count of packets skipped so far.
-                let mut skipped = 0;
-                loop {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    match src.next_frame() {
-                        Ok(Some(frame)) => {
-                            let step = file_step(last_ts.replace(frame.ts), frame.ts);
-                            w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
-                            *lock(&w.stats.last_frame) = Some(Instant::now());
-                            // The workers have not taken the last frame:
-                            // decode nothing more until the next keyframe
-                            // (an overloaded box sheds decoding too).
-                            if w.slot.put(frame) {
-                                src.skip_to_keyframe();
-                            }
-                            // A recording then waits as long as this frame
-                            // came after the one before it. (Waiting before
-                            // the hand-over would be exact, but would hold a
-                            // second decoded frame per window meanwhile:
-                            // 60 MB more at 24 windows.)
-                            if is_file {
-                                due += step;
-                                wait_until(due, stop, clock);
-                                due = due.max(clock.elapsed());
-                            }
-                            count_skipped(w, src.skipped(), &mut skipped);
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            w.stats.errors.fetch_add(1, Ordering::Relaxed);
-                            *lock(&w.stats.last_error) = Some(e.to_string());
-                            tracing::warn!(window = %w.window.id, error = %e, "source failed; reopening");
-                            break;
-                        }
-                    }
-                }
-                count_skipped(w, src.skipped(), &mut skipped);
-                w.stats.source_up.store(false, Ordering::Relaxed);
-                if is_file && !loop_files {
-                    break;
-                }
-            }
-            Err(e) => {
-                w.stats.errors.fetch_add(1, Ordering::Relaxed);
-                *lock(&w.stats.last_error) = Some(e.to_string());
-                tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff.peek(), "cannot open source");
-                if is_file && !loop_files {
-                    break;
-                }
-            }
+        // A panic inside a library (FFmpeg's bindings, a decoder) on what
+        // this source sent is this source's failure, like an error: counted,
+        // shown and reopened after the backoff. Let out of the thread, it
+        // would end every window's threads at once and lose their last
+        // minutes and open events at the stop.
+        let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            read_source(w, &spec, opts, is_file, stop, clock, open, &mut backoff, &mut opened_once)
+        }));
+        if let Err(panic) = read {
+            let why = crate::sync::panic_message(&*panic);
+            w.stats.errors.fetch_add(1, Ordering::Relaxed);
+            w.stats.source_up.store(false, Ordering::Relaxed);
+            *lock(&w.stats.last_error) = Some(format!("the source's reader panicked: {why}"));
+            tracing::error!(window = %w.window.id, why, retry_in = ?backoff.peek(), "the source's reader panicked; reopening");
+        }
+        if is_file && !loop_files {
+            break;
         }
         // Wait before the next attempt, in short steps so a stop is heard.
         let until = clock.elapsed() + backoff.next_wait();
         wait_until(until, stop, clock);
     }
     w.slot.close();
+}
+
+/// Opens the source once and reads it into the slot until it ends, fails
+/// or a stop is asked for.
+#[allow(clippy::too_many_arguments)]
+fn read_source(
+    w: &WindowState,
+    spec: &SourceSpec,
+    opts: CaptureOptions,
+    is_file: bool,
+    stop: &AtomicBool,
+    clock: &dyn Clock,
+    open: Opener,
+    backoff: &mut Backoff,
+    opened_once: &mut bool,
+) {
+    match open(spec, opts) {
+        Ok(mut src) => {
+            w.stats.source_up.store(true, Ordering::Relaxed);
+            // A looping file starting over is not a reconnection.
+            if *opened_once && !is_file {
+                w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+            }
+            *opened_once = true;
+            backoff.reset();
+            // Recordings play on their own clock, as a camera sends:
+            // after each frame the loop waits as long as that frame
+            // came after the one before (at most MAX_FILE_STEP: a gap
+            // in a recording is not waited out), so a skip to the next
+            // keyframe skips stream time too.
+            let mut due = clock.elapsed();
+            let mut last_ts = None;
+            // This source's count of packets skipped so far.
+            let mut skipped = 0;
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                match src.next_frame() {
+                    Ok(Some(frame)) => {
+                        let step = file_step(last_ts.replace(frame.ts), frame.ts);
+                        w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                        *lock(&w.stats.last_frame) = Some(Instant::now());
+                        // The workers have not taken the last frame:
+                        // decode nothing more until the next keyframe
+                        // (an overloaded box sheds decoding too).
+                        if w.slot.put(frame) {
+                            src.skip_to_keyframe();
+                        }
+                        // A recording then waits as long as this frame
+                        // came after the one before it. (Waiting before
+                        // the hand-over would be exact, but would hold a
+                        // second decoded frame per window meanwhile:
+                        // 60 MB more at 24 windows.)
+                        if is_file {
+                            due += step;
+                            wait_until(due, stop, clock);
+                            due = due.max(clock.elapsed());
+                        }
+                        count_skipped(w, src.skipped(), &mut skipped);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        w.stats.errors.fetch_add(1, Ordering::Relaxed);
+                        *lock(&w.stats.last_error) = Some(e.to_string());
+                        tracing::warn!(window = %w.window.id, error = %e, "source failed; reopening");
+                        break;
+                    }
+                }
+            }
+            count_skipped(w, src.skipped(), &mut skipped);
+            w.stats.source_up.store(false, Ordering::Relaxed);
+        }
+        Err(e) => {
+            w.stats.errors.fetch_add(1, Ordering::Relaxed);
+            *lock(&w.stats.last_error) = Some(e.to_string());
+            tracing::warn!(window = %w.window.id, error = %e, retry_in = ?backoff.peek(), "cannot open source");
+        }
+    }
 }
 
 /// Sleeps until `until` on `clock`, in steps of [`STOP_POLL`] so that a
@@ -225,6 +263,55 @@ mod tests {
         assert_eq!(s.packets_skipped.load(Ordering::Relaxed), 27, "3.1–3.9, 4.1–4.9 and 5.1–5.9 s never decoded");
         assert_eq!(clock.elapsed(), Duration::from_secs(5), "the file played on its own clock: 5 s from the first frame to the last");
         assert_eq!(agent.windows[0].slot.stale(), 8);
+    }
+
+    /// A source whose reader panics (as ffmpeg-next does on some input)
+    /// the first time it is opened, then gives one frame and ends.
+    struct Flaky {
+        panics: bool,
+        given: bool,
+    }
+
+    impl Source for Flaky {
+        fn next_frame(&mut self) -> Result<Option<capture::Frame>, CaptureError> {
+            if self.panics {
+                panic!("a library panicked on the stream");
+            }
+            if std::mem::replace(&mut self.given, true) {
+                return Ok(None);
+            }
+            let ts = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+            Ok(Some(capture::Frame { ts, index: 0, image: image::RgbImage::new(8, 8) }))
+        }
+        fn dropped(&self) -> u64 {
+            0
+        }
+        fn native_size(&self) -> Option<(u32, u32)> {
+            Some((8, 8))
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_reader_is_the_source_failing_not_the_thread() {
+        let agent = crate::agent::state::one_window_agent();
+        let stop = Arc::new(AtomicBool::new(false));
+        let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_secs(3) };
+        let opened = std::sync::atomic::AtomicU32::new(0);
+        let open = |_: &SourceSpec, _: CaptureOptions| -> Result<Box<dyn Source>, CaptureError> {
+            match opened.fetch_add(1, Ordering::SeqCst) {
+                0 => Ok(Box::new(Flaky { panics: true, given: false })),
+                1 => Ok(Box::new(Flaky { panics: false, given: false })),
+                _ => Err(CaptureError::Open { source_name: "cam".into(), message: "gone".into(), fix: "none".into() }),
+            }
+        };
+        capture_loop_with(&agent.windows[0], CaptureOptions::default(), false, &stop, &clock, &open);
+        let s = &agent.windows[0].stats;
+        assert!(opened.load(Ordering::SeqCst) >= 3, "reopened after the panic, and again after the end");
+        assert_eq!(s.frames_in.load(Ordering::Relaxed), 1, "the reopened source was read");
+        assert!(agent.windows[0].slot.take().is_some(), "its frame reached the slot");
+        assert_eq!(s.reconnects.load(Ordering::Relaxed), 1, "the panic counts as the camera failing");
+        assert!(s.errors.load(Ordering::Relaxed) >= 2, "the panic and the later failures are counted");
+        assert!(!s.source_up.load(Ordering::Relaxed));
     }
 
     #[test]

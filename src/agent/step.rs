@@ -57,6 +57,23 @@ pub struct Kit<'a> {
     pub models: &'a Arc<Vec<ModelId>>,
 }
 
+/// [`step`], with a panic inside it (a model runtime's, a library's, or a
+/// bug met on one odd frame) kept to that frame: logged, counted in the
+/// window's errors and shown as its last error; the frame produces
+/// nothing, and the worker goes on with the next. Let out of the worker,
+/// the panic would end the box's threads at once and lose every window's
+/// open events and last minutes at the stop.
+pub fn step_guarded(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec<Output> {
+    let index = frame.index;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(w, frame, est, kit))).unwrap_or_else(|panic| {
+        let why = crate::sync::panic_message(&*panic);
+        w.stats.errors.fetch_add(1, Ordering::Relaxed);
+        *lock(&w.stats.last_error) = Some(format!("the analysis of frame {index} panicked: {why}"));
+        tracing::error!(window = %w.window.id, frame = index, why, "the analysis of a frame panicked; the frame is dropped");
+        Vec::new()
+    })
+}
+
 /// Analyses `frame` of window `w` with `est`; returns what goes to the
 /// store, in order. An inference failure is counted and logged, and the
 /// frame produces nothing.
@@ -311,6 +328,8 @@ mod tests {
         pose_calls: AtomicUsize,
         fail: bool,
         regions: Mutex<Vec<Option<BBox>>>,
+        /// Panics in the detector, as a broken runtime might.
+        panics: bool,
         /// Found by the detector; its pose in a followed box is seen at
         /// `follow_conf`.
         clerk: Option<Person>,
@@ -321,6 +340,9 @@ mod tests {
         fn people(&self, _image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError> {
             self.calls.fetch_add(1, Ordering::Relaxed);
             lock(&self.regions).push(region);
+            if self.panics {
+                panic!("the stub detector panicked");
+            }
             if self.fail {
                 Err(VisionError::Inference { model: "stub".into(), message: "told to fail".into() })
             } else {
@@ -452,6 +474,27 @@ mod tests {
         let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
         let kit = Kit { options: opts, faces: &faces, judge: None, models: &models };
         frames.flat_map(|f| step(w, f, est, &kit)).collect()
+    }
+
+    /// A panic while one frame is analysed is that frame's: counted and
+    /// shown, and the window's next frame is analysed as usual.
+    #[test]
+    fn a_panic_in_one_frame_s_analysis_is_counted_and_the_next_frame_is_analysed() {
+        let agent = crate::agent::state::one_window_agent();
+        let w = &agent.windows[0];
+        let opts = options(false);
+        crate::agent::workers::prepare(w, &opts);
+        let faces = Faces::unavailable("no face model in this test");
+        let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
+        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
+        let bad = Stub { panics: true, ..Stub::default() };
+        assert!(step_guarded(w, frame(0, 10), &bad, &kit).is_empty());
+        assert_eq!(w.stats.errors.load(Ordering::Relaxed), 1);
+        assert!(lock(&w.stats.last_error).as_deref().is_some_and(|e| e.contains("frame 0 panicked") && e.contains("stub detector")));
+        let good = Stub::default();
+        step_guarded(w, frame(1, 20), &good, &kit);
+        assert_eq!(good.calls.load(Ordering::Relaxed), 1, "the next frame ran the detector");
+        assert!(lock(&w.shown).last_observation.is_some(), "and reached the rules");
     }
 
     /// An empty post for three minutes at 2 fps: the step opens `absent`

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use super::capture_loop::{STOP_POLL, capture_loop};
 use super::faces::Faces;
 use super::state::{Agent, WindowState};
-use super::step::{Estimate, Kit, step};
+use super::step::{Estimate, Kit, step_guarded};
 use super::{AgentOptions, Output, motion, traces, track};
 use crate::base::clock::RealClock;
 use crate::capture::CaptureOptions;
@@ -119,7 +119,7 @@ fn run_with(
                     seen = bell.count();
                     // Sent before the window is given up, so that the store
                     // gets each window's outputs in frame order.
-                    for o in step(w, frame, est, kit) {
+                    for o in step_guarded(w, frame, est, kit) {
                         let _ = out.send(o);
                     }
                     drop(turn);

@@ -64,12 +64,7 @@ where
     for job in jobs.iter_mut().filter(|j| now >= j.next_unix) {
         let outcome = match tokio::spawn((job.run)(now)).await {
             Ok(r) => r,
-            Err(e) if e.is_panic() => {
-                let p = e.into_panic();
-                let what =
-                    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-                Err(format!("panicked: {what}"))
-            }
+            Err(e) if e.is_panic() => Err(format!("panicked: {}", crate::sync::panic_message(&*e.into_panic()))),
             Err(e) => Err(format!("stopped: {e}")),
         };
         match outcome {
