@@ -3,9 +3,10 @@
 use std::sync::{Mutex, MutexGuard};
 
 /// Locks `m`, recovering from poisoning: a thread that panicked while
-/// holding the lock leaves counters, slots and model sessions usable (none
-/// of them holds an invariant that a half-done update could break), and the
-/// agent must keep running the other windows.
+/// holding the lock leaves counters, slots and model sessions usable, and
+/// the agent must keep running the other windows. A window's rules or work
+/// whose update a caught panic cut short are used as they were left
+/// (docs/durability.md, "A panic inside one window").
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }

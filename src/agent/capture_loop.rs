@@ -40,8 +40,9 @@ fn capture_loop_with(w: &WindowState, opts: CaptureOptions, loop_files: bool, st
         // A panic inside a library (FFmpeg's bindings, a decoder) on what
         // this source sent is this source's failure, like an error: counted,
         // shown and reopened after the backoff. Let out of the thread, it
-        // would end every window's threads at once and lose their last
-        // minutes and open events at the stop.
+        // would leave the window's slot open and its source dead, and at the
+        // stop the run's scope would panic again, skipping every window's
+        // last flush.
         let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
             read_source(w, &spec, opts, is_file, stop, clock, open, &mut backoff, &mut opened_once)
         }));
@@ -84,7 +85,6 @@ fn read_source(
                 w.stats.reconnects.fetch_add(1, Ordering::Relaxed);
             }
             *opened_once = true;
-            backoff.reset();
             // Recordings play on their own clock, as a camera sends:
             // after each frame the loop waits as long as that frame
             // came after the one before (at most MAX_FILE_STEP: a gap
@@ -100,6 +100,12 @@ fn read_source(
                 }
                 match src.next_frame() {
                     Ok(Some(frame)) => {
+                        // The backoff starts again once the source gives a
+                        // frame: one that opens and then fails at once (or
+                        // panics) is retried ever less often.
+                        if last_ts.is_none() {
+                            backoff.reset();
+                        }
                         let step = file_step(last_ts.replace(frame.ts), frame.ts);
                         w.stats.frames_in.fetch_add(1, Ordering::Relaxed);
                         *lock(&w.stats.last_frame) = Some(Instant::now());
@@ -297,10 +303,17 @@ mod tests {
         let stop = Arc::new(AtomicBool::new(false));
         let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_secs(3) };
         let opened = std::sync::atomic::AtomicU32::new(0);
+        let w = &agent.windows[0];
         let open = |_: &SourceSpec, _: CaptureOptions| -> Result<Box<dyn Source>, CaptureError> {
             match opened.fetch_add(1, Ordering::SeqCst) {
                 0 => Ok(Box::new(Flaky { panics: true, given: false })),
-                1 => Ok(Box::new(Flaky { panics: false, given: false })),
+                1 => {
+                    // The panic was counted and shown, the source marked down.
+                    assert_eq!(w.stats.errors.load(Ordering::SeqCst), 1);
+                    assert!(lock(&w.stats.last_error).as_deref().is_some_and(|e| e.contains("reader panicked")));
+                    assert!(!w.stats.source_up.load(Ordering::SeqCst));
+                    Ok(Box::new(Flaky { panics: false, given: false }))
+                }
                 _ => Err(CaptureError::Open { source_name: "cam".into(), message: "gone".into(), fix: "none".into() }),
             }
         };
@@ -310,7 +323,11 @@ mod tests {
         assert_eq!(s.frames_in.load(Ordering::Relaxed), 1, "the reopened source was read");
         assert!(agent.windows[0].slot.take().is_some(), "its frame reached the slot");
         assert_eq!(s.reconnects.load(Ordering::Relaxed), 1, "the panic counts as the camera failing");
-        assert!(s.errors.load(Ordering::Relaxed) >= 2, "the panic and the later failures are counted");
+        assert_eq!(
+            s.errors.load(Ordering::Relaxed),
+            u64::from(opened.load(Ordering::SeqCst)) - 1,
+            "every attempt but the one that ended normally counted an error, the panic among them"
+        );
         assert!(!s.source_up.load(Ordering::Relaxed));
     }
 

@@ -59,25 +59,40 @@ pub struct Kit<'a> {
 
 /// [`step`], with a panic inside it (a model runtime's, a library's, or a
 /// bug met on one odd frame) kept to that frame: logged, counted in the
-/// window's errors and shown as its last error; the frame produces
-/// nothing, and the worker goes on with the next. Let out of the worker,
-/// the panic would end the box's threads at once and lose every window's
-/// open events and last minutes at the stop.
+/// window's errors and shown as its last error, and the worker goes on
+/// with the next frame. What the frame had already produced (the events
+/// and minutes the rules closed, an event opened) is kept: a panic in the
+/// preview or a clip frame, after the rules, loses neither. A followed
+/// clerk's track, out of its lock while the models ran, is set up afresh.
+/// Caught here, the panic cannot end the worker's thread, which would end
+/// the run's scope at the stop and skip every window's last flush.
 pub fn step_guarded(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec<Output> {
     let index = frame.index;
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(w, frame, est, kit))).unwrap_or_else(|panic| {
+    let mut out = Vec::new();
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step_into(w, frame, est, kit, &mut out))) {
         let why = crate::sync::panic_message(&*panic);
         w.stats.errors.fetch_add(1, Ordering::Relaxed);
         *lock(&w.stats.last_error) = Some(format!("the analysis of frame {index} panicked: {why}"));
-        tracing::error!(window = %w.window.id, frame = index, why, "the analysis of a frame panicked; the frame is dropped");
-        Vec::new()
-    })
+        tracing::error!(window = %w.window.id, frame = index, why, "the analysis of a frame panicked; the rest of the frame is dropped");
+        let mut work = lock(&w.work);
+        if work.track.is_none() {
+            work.track = kit.options.track.map(super::track::ClerkTrack::new);
+        }
+    }
+    out
 }
 
 /// Analyses `frame` of window `w` with `est`; returns what goes to the
 /// store, in order. An inference failure is counted and logged, and the
 /// frame produces nothing.
 pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec<Output> {
+    let mut out = Vec::new();
+    step_into(w, frame, est, kit, &mut out);
+    out
+}
+
+/// [`step`], adding to `out` as it goes.
+fn step_into(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit, out: &mut Vec<Output>) {
     let options = kit.options;
     let thumb = (options.motion_gate.is_some() || options.clips.is_some()).then(|| motion::Thumb::of(&frame.image));
     let reused = thumb.as_ref().and_then(|t| lock(&w.work).gate.as_ref()?.reuse(t, frame.ts));
@@ -107,13 +122,12 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
                 Err(e) => {
                     w.stats.errors.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(window = %w.window.id, error = %e, "inference failed");
-                    return Vec::new();
+                    return;
                 }
             }
         }
     };
     w.stats.frames_analysed.fetch_add(1, Ordering::Relaxed);
-    let mut out = Vec::new();
     let (w_px, h_px) = (frame.image.width(), frame.image.height());
     let mut rules = lock(&w.rules);
     let before = rules.active();
@@ -173,7 +187,6 @@ pub fn step(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec
     for clip in record_clip_frame(w, shot, kit.faces) {
         out.push(Output::Clip(Box::new(clip), Arc::clone(kit.models)));
     }
-    out
 }
 
 /// The frame's people from the models: the followed clerk's pose when the
@@ -288,9 +301,20 @@ fn attire_of(
     let due = last.as_ref().is_none_or(|(t, _)| age(*t) >= judge.every_s());
     if due && let Some(p) = clerk.and_then(|i| people.get(i)) {
         let desk = desk_y.map(|y| y * frame.image.height() as f32);
-        match judge.judge(&frame.image, p, desk) {
-            Ok(a) => *last = Some((frame.ts, a)),
-            Err(e) => tracing::warn!(window, error = %e, "attire check failed"),
+        // A panic in the attire models is an unknown verdict until the
+        // next check is due: caught here, it neither keeps the frame from
+        // the rules nor comes back on every frame.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge.judge(&frame.image, p, desk))) {
+            Ok(Ok(a)) => *last = Some((frame.ts, a)),
+            Ok(Err(e)) => tracing::warn!(window, error = %e, "attire check failed"),
+            Err(panic) => {
+                tracing::error!(
+                    window,
+                    why = crate::sync::panic_message(&*panic),
+                    "the attire check panicked; attire unknown until the next check"
+                );
+                *last = Some((frame.ts, crate::attire::Attire::default()));
+            }
         }
     }
     match last.as_ref() {
@@ -330,6 +354,8 @@ mod tests {
         regions: Mutex<Vec<Option<BBox>>>,
         /// Panics in the detector, as a broken runtime might.
         panics: bool,
+        /// Panics in the detector's call with this number (from 1) only.
+        panics_at_call: Option<usize>,
         /// Found by the detector; its pose in a followed box is seen at
         /// `follow_conf`.
         clerk: Option<Person>,
@@ -338,9 +364,9 @@ mod tests {
 
     impl Estimate for Stub {
         fn people(&self, _image: &RgbImage, region: Option<BBox>) -> Result<Vec<Person>, VisionError> {
-            self.calls.fetch_add(1, Ordering::Relaxed);
+            let call = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
             lock(&self.regions).push(region);
-            if self.panics {
+            if self.panics || self.panics_at_call == Some(call) {
                 panic!("the stub detector panicked");
             }
             if self.fail {
@@ -491,10 +517,37 @@ mod tests {
         assert!(step_guarded(w, frame(0, 10), &bad, &kit).is_empty());
         assert_eq!(w.stats.errors.load(Ordering::Relaxed), 1);
         assert!(lock(&w.stats.last_error).as_deref().is_some_and(|e| e.contains("frame 0 panicked") && e.contains("stub detector")));
+        assert!(lock(&w.work).track.is_some(), "the clerk's track, taken out while the models ran, is back");
         let good = Stub::default();
         step_guarded(w, frame(1, 20), &good, &kit);
         assert_eq!(good.calls.load(Ordering::Relaxed), 1, "the next frame ran the detector");
         assert!(lock(&w.shown).last_observation.is_some(), "and reached the rules");
+    }
+
+    /// A panic after the rules (here in the preview, whose detector looks
+    /// again on a followed frame) keeps what the frame had produced: the
+    /// minute it closed reaches the store.
+    #[test]
+    fn a_panic_after_the_rules_keeps_the_minutes_they_closed() {
+        let agent = crate::agent::state::one_window_agent();
+        let w = &agent.windows[0];
+        let opts = options(false);
+        crate::agent::workers::prepare(w, &opts);
+        let faces = Faces::unavailable("no face model in this test");
+        let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
+        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
+        // Detections at frames 1, 5, … 117 (every 2 s): 30 calls. Frame 120
+        // (09:01:00) is followed and closes the minute 09:00; its preview's
+        // second look is call 31.
+        let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.9, panics_at_call: Some(31), ..Stub::default() };
+        for i in 1..120 {
+            step_guarded(w, frame(i, (i * 10 % 200) as u8), &est, &kit);
+        }
+        assert_eq!(est.calls.load(Ordering::Relaxed), 30);
+        lock(&w.shown).preview_wanted = Some(Instant::now());
+        let out = step_guarded(w, frame(120, 50), &est, &kit);
+        assert_eq!(w.stats.errors.load(Ordering::Relaxed), 1, "the preview's panic was caught");
+        assert!(out.iter().any(|o| matches!(o, Output::Minutes(m) if !m.is_empty())), "the closed minute is kept");
     }
 
     /// An empty post for three minutes at 2 fps: the step opens `absent`

@@ -22,7 +22,7 @@ use crate::vision::pose::PoseEstimator;
 use crate::vision::runtime::Runtime;
 
 /// What one window did in a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WindowSummary {
     pub frames: u64,
     pub analysed: u64,
@@ -127,8 +127,20 @@ fn run_with(
             });
         }
     });
-    // Every thread has ended: close open events and flush the minutes.
-    windows.iter().map(|w| (w.window.id.clone(), finish(w, options, &models, &out))).collect()
+    // Every thread has ended: close open events and flush the minutes. A
+    // window whose state a caught panic left broken must not cost the
+    // windows after it their flush.
+    windows
+        .iter()
+        .map(|w| {
+            let summary =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(w, options, &models, &out))).unwrap_or_else(|panic| {
+                    tracing::error!(window = %w.window.id, why = crate::sync::panic_message(&*panic), "closing the window's run panicked");
+                    WindowSummary::default()
+                });
+            (w.window.id.clone(), summary)
+        })
+        .collect()
 }
 
 /// Gives a window what `options` ask for: traces, the followed clerk, the
