@@ -495,11 +495,15 @@ mod tests {
     }
 
     fn run_with(w: &WindowState, est: &Stub, opts: &AgentOptions, frames: impl Iterator<Item = Frame>) -> Vec<Output> {
+        with_kit(w, opts, |kit| frames.flat_map(|f| step(w, f, est, kit)).collect())
+    }
+
+    /// Prepares `w` for `opts` and hands `f` a kit without a face model.
+    fn with_kit<R>(w: &WindowState, opts: &AgentOptions, f: impl FnOnce(&Kit) -> R) -> R {
         crate::agent::workers::prepare(w, opts);
         let faces = Faces::unavailable("no face model in this test");
         let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
-        let kit = Kit { options: opts, faces: &faces, judge: None, models: &models };
-        frames.flat_map(|f| step(w, f, est, &kit)).collect()
+        f(&Kit { options: opts, faces: &faces, judge: None, models: &models })
     }
 
     /// A panic while one frame is analysed is that frame's: counted and
@@ -508,20 +512,17 @@ mod tests {
     fn a_panic_in_one_frame_s_analysis_is_counted_and_the_next_frame_is_analysed() {
         let agent = crate::agent::state::one_window_agent();
         let w = &agent.windows[0];
-        let opts = options(false);
-        crate::agent::workers::prepare(w, &opts);
-        let faces = Faces::unavailable("no face model in this test");
-        let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
-        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
-        let bad = Stub { panics: true, ..Stub::default() };
-        assert!(step_guarded(w, frame(0, 10), &bad, &kit).is_empty());
-        assert_eq!(w.stats.errors.load(Ordering::Relaxed), 1);
-        assert!(lock(&w.stats.last_error).as_deref().is_some_and(|e| e.contains("frame 0 panicked") && e.contains("stub detector")));
-        assert!(lock(&w.work).track.is_some(), "the clerk's track, taken out while the models ran, is back");
-        let good = Stub::default();
-        step_guarded(w, frame(1, 20), &good, &kit);
-        assert_eq!(good.calls.load(Ordering::Relaxed), 1, "the next frame ran the detector");
-        assert!(lock(&w.shown).last_observation.is_some(), "and reached the rules");
+        with_kit(w, &options(false), |kit| {
+            let bad = Stub { panics: true, ..Stub::default() };
+            assert!(step_guarded(w, frame(0, 10), &bad, kit).is_empty());
+            assert_eq!(w.stats.errors.load(Ordering::Relaxed), 1);
+            assert!(lock(&w.stats.last_error).as_deref().is_some_and(|e| e.contains("frame 0 panicked") && e.contains("stub detector")));
+            assert!(lock(&w.work).track.is_some(), "the clerk's track, taken out while the models ran, is back");
+            let good = Stub::default();
+            step_guarded(w, frame(1, 20), &good, kit);
+            assert_eq!(good.calls.load(Ordering::Relaxed), 1, "the next frame ran the detector");
+            assert!(lock(&w.shown).last_observation.is_some(), "and reached the rules");
+        });
     }
 
     /// A panic after the rules (here in the preview, whose detector looks
@@ -531,23 +532,20 @@ mod tests {
     fn a_panic_after_the_rules_keeps_the_minutes_they_closed() {
         let agent = crate::agent::state::one_window_agent();
         let w = &agent.windows[0];
-        let opts = options(false);
-        crate::agent::workers::prepare(w, &opts);
-        let faces = Faces::unavailable("no face model in this test");
-        let models = Arc::new(vec![ModelId { name: "stub".into(), sha256: String::new() }]);
-        let kit = Kit { options: &opts, faces: &faces, judge: None, models: &models };
-        // Detections at frames 1, 5, … 117 (every 2 s): 30 calls. Frame 120
-        // (09:01:00) is followed and closes the minute 09:00; its preview's
-        // second look is call 31.
-        let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.9, panics_at_call: Some(31), ..Stub::default() };
-        for i in 1..120 {
-            step_guarded(w, frame(i, (i * 10 % 200) as u8), &est, &kit);
-        }
-        assert_eq!(est.calls.load(Ordering::Relaxed), 30);
-        lock(&w.shown).preview_wanted = Some(Instant::now());
-        let out = step_guarded(w, frame(120, 50), &est, &kit);
-        assert_eq!(w.stats.errors.load(Ordering::Relaxed), 1, "the preview's panic was caught");
-        assert!(out.iter().any(|o| matches!(o, Output::Minutes(m) if !m.is_empty())), "the closed minute is kept");
+        with_kit(w, &options(false), |kit| {
+            // Detections at frames 1, 5, … 117 (every 2 s): 30 calls. Frame 120
+            // (09:01:00) is followed and closes the minute 09:00; its preview's
+            // second look is call 31.
+            let est = Stub { clerk: Some(seated_clerk()), follow_conf: 0.9, panics_at_call: Some(31), ..Stub::default() };
+            for i in 1..120 {
+                step_guarded(w, frame(i, (i * 10 % 200) as u8), &est, kit);
+            }
+            assert_eq!(est.calls.load(Ordering::Relaxed), 30);
+            lock(&w.shown).preview_wanted = Some(Instant::now());
+            let out = step_guarded(w, frame(120, 50), &est, kit);
+            assert_eq!(w.stats.errors.load(Ordering::Relaxed), 1, "the preview's panic was caught");
+            assert!(out.iter().any(|o| matches!(o, Output::Minutes(m) if !m.is_empty())), "the closed minute is kept");
+        });
     }
 
     /// An empty post for three minutes at 2 fps: the step opens `absent`

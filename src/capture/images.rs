@@ -37,11 +37,6 @@ impl ImageFolder {
     }
 }
 
-/// The file of frame `index` (or the folder's first, for a message).
-fn path_of(files: &[std::path::PathBuf], index: u64) -> &Path {
-    usize::try_from(index).ok().and_then(|i| files.get(i)).or(files.first()).map_or(Path::new("images"), |p| p.as_path())
-}
-
 impl Source for ImageFolder {
     /// One unreadable file does not stop the window: it is skipped, counted
     /// in [`Source::dropped`] and logged, and its time slot stays empty.
@@ -66,7 +61,8 @@ impl Source for ImageFolder {
         let ts = chrono::TimeDelta::try_milliseconds((index as f64 / self.options.fps * 1000.0) as i64)
             .and_then(|offset| self.start.checked_add_signed(offset))
             .ok_or_else(|| CaptureError::Decode {
-                source_name: name_of(path_of(&self.files, index)),
+                // The file just read.
+                source_name: self.files.get(self.next - 1).map_or_else(|| "images".into(), |p| name_of(p)),
                 message: format!(
                     "frame {index} would lie past the last representable time from the start {}; give an earlier --start",
                     self.start
