@@ -18,8 +18,30 @@ use liyi::rules::RuleCode;
 use liyi::sim::evaluate::Score;
 use liyi::sim::family::{self, Bucket, Report, Scores, WindowResult};
 
+/// Options that take a value, and switches.
+const VALUED: [&str; 6] = ["--family", "--windows", "--minutes", "--threads", "--debug", "--at"];
+const SWITCHES: [&str; 3] = ["--cold", "--list", "--why-slouch"];
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // An option not understood (`--help` included) runs nothing: the
+    // default family is the held-out one, which must not be read by
+    // accident.
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if VALUED.contains(&a) && i + 1 < args.len() {
+            i += 2;
+        } else if SWITCHES.contains(&a) {
+            i += 1;
+        } else {
+            eprintln!(
+                "accuracy_sim: {a:?} is not understood{}.\nUsage: accuracy_sim [--family tuning|held-out|fresh|third|SEED] [--windows N] [--minutes M] [--threads T] [--cold] [--list | --why-slouch | --debug I [--at S]]\nThe default family is held-out: choose thresholds on --family tuning only.",
+                if VALUED.contains(&a) { " (it needs a value)" } else { "" }
+            );
+            std::process::exit(2);
+        }
+    }
     let arg = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
     let family_name = arg("--family").unwrap_or_else(|| "held-out".into());
     let seed = match family_name.as_str() {

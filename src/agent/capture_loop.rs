@@ -51,7 +51,9 @@ fn capture_loop_with(w: &WindowState, opts: CaptureOptions, loop_files: bool, st
             w.stats.errors.fetch_add(1, Ordering::Relaxed);
             w.stats.source_up.store(false, Ordering::Relaxed);
             *lock(&w.stats.last_error) = Some(format!("the source's reader panicked: {why}"));
-            tracing::error!(window = %w.window.id, why, retry_in = ?backoff.peek(), "the source's reader panicked; reopening");
+            if let Some(left_out) = w.panic_logged(crate::base::throttle::monotonic()) {
+                tracing::error!(window = %w.window.id, why, retry_in = ?backoff.peek(), left_out, "the source's reader panicked; reopening (left_out: panics in this window since the last line)");
+            }
         }
         if is_file && !loop_files {
             break;

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use super::slot::{Bell, Slot};
 use super::{LATENCY_BUCKETS, face_gate, motion, persist, traces, track};
+use crate::base::throttle::Throttle;
 use crate::clips::ClipRecorder;
 use crate::config::{Config, Window};
 use crate::rules::{Observation, WindowRules};
@@ -105,6 +106,10 @@ pub struct WindowState {
     pub(super) work: Mutex<Work>,
     pub shown: Mutex<Shown>,
     pub stats: WindowStats,
+    /// How often this window's caught panics are written to the log: one
+    /// that recurs on every frame is counted on every frame but written
+    /// once a minute.
+    panic_log: Mutex<Throttle>,
 }
 
 impl WindowState {
@@ -127,7 +132,17 @@ impl WindowState {
             }),
             shown: Mutex::new(Shown { masks: window.masks.clone(), ..Shown::default() }),
             stats: WindowStats::default(),
+            panic_log: Mutex::new(Throttle::default()),
         }
+    }
+
+    /// A panic in this window at `now` ([`crate::base::throttle::monotonic`],
+    /// the one time base every caller uses): `Some(n)` to write it
+    /// to the log, saying that `n` since the last line were left out;
+    /// `None` to leave it out. Counting it and showing it in `last_error`
+    /// are the caller's, for every panic.
+    pub(super) fn panic_logged(&self, now: std::time::Duration) -> Option<u64> {
+        lock(&self.panic_log).admit(now)
     }
 
     pub fn stale(&self) -> u64 {

@@ -73,7 +73,9 @@ pub fn step_guarded(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit
         let why = crate::sync::panic_message(&*panic);
         w.stats.errors.fetch_add(1, Ordering::Relaxed);
         *lock(&w.stats.last_error) = Some(format!("the analysis of frame {index} panicked: {why}"));
-        tracing::error!(window = %w.window.id, frame = index, why, "the analysis of a frame panicked; the rest of the frame is dropped");
+        if let Some(left_out) = w.panic_logged(crate::base::throttle::monotonic()) {
+            tracing::error!(window = %w.window.id, frame = index, why, left_out, "the analysis of a frame panicked; the rest of the frame is dropped (left_out: panics in this window since the last line)");
+        }
         let mut work = lock(&w.work);
         if work.track.is_none() {
             work.track = kit.options.track.map(super::track::ClerkTrack::new);
@@ -522,6 +524,25 @@ mod tests {
             step_guarded(w, frame(1, 20), &good, kit);
             assert_eq!(good.calls.load(Ordering::Relaxed), 1, "the next frame ran the detector");
             assert!(lock(&w.shown).last_observation.is_some(), "and reached the rules");
+        });
+    }
+
+    /// A panic that recurs on every frame is counted and shown on every
+    /// frame, and written to the log once: the window's throttle, asked
+    /// again an hour on, says the rest were left out.
+    #[test]
+    fn a_panic_on_every_frame_is_counted_each_time_and_written_once() {
+        let agent = crate::agent::state::one_window_agent();
+        let w = &agent.windows[0];
+        with_kit(w, &options(false), |kit| {
+            let bad = Stub { panics: true, ..Stub::default() };
+            for i in 0..5 {
+                step_guarded(w, frame(i, (i * 20) as u8), &bad, kit);
+            }
+            assert_eq!(w.stats.errors.load(Ordering::Relaxed), 5);
+            assert!(lock(&w.stats.last_error).as_deref().is_some_and(|e| e.contains("frame 4 panicked")), "the last is shown");
+            let later = crate::base::throttle::monotonic() + std::time::Duration::from_secs(3600);
+            assert_eq!(w.panic_logged(later), Some(4), "the first was written, the four after it left out");
         });
     }
 

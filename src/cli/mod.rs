@@ -167,6 +167,9 @@ fn load_config(path: &std::path::Path) -> Option<crate::config::Config> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log);
+    // A panic the agent or the hub catches and survives is written once,
+    // then at most once a minute per place in the code.
+    crate::base::panics::install_quiet_hook();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::CheckConfig(args) => check_config::run(args),
