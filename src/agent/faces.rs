@@ -28,7 +28,26 @@ pub use crate::privacy::faces::REDACT_FACE_SCORE;
 const PREVIEW_LONG_SIDE: u32 = 960;
 
 /// The box's one face model, shared by its workers, or why there is none.
-pub struct Faces(Result<Mutex<FaceDetector>, String>, bool);
+pub struct Faces {
+    model: Result<Mutex<FaceDetector>, String>,
+    /// Clip frames searched only where they changed.
+    parts: bool,
+    /// In unit tests, searches answered by a script instead of the model
+    /// (the previews' and checks' only), to drive the wiring around them.
+    #[cfg(test)]
+    scripted: Option<Scripted>,
+}
+
+/// Which search a scripted answer is for.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Search {
+    Preview,
+    Check,
+}
+
+#[cfg(test)]
+type Scripted = Box<dyn Fn(Search, &RgbImage) -> Result<Vec<Detection>, String> + Send + Sync>;
 
 impl Faces {
     /// Loads the face model; when it cannot load, says so once and every
@@ -41,25 +60,40 @@ impl Faces {
         if let Err(e) = &loaded {
             tracing::error!(error = %e, "the face model did not load: every clip and preview frame will be filled whole");
         }
-        Faces(loaded, false)
+        Faces::of(loaded)
     }
 
     /// With `on`, clip frames are searched only where they changed
     /// ([`FacePlan::Part`]); otherwise the whole frame whenever anything
     /// changed.
     pub fn searching_parts(mut self, on: bool) -> Faces {
-        self.1 = on;
+        self.parts = on;
         self
+    }
+
+    fn of(model: Result<Mutex<FaceDetector>, String>) -> Faces {
+        Faces {
+            model,
+            parts: false,
+            #[cfg(test)]
+            scripted: None,
+        }
+    }
+
+    /// Previews and checks answered by `script`; clip frames have no model.
+    #[cfg(test)]
+    pub(super) fn scripted(script: impl Fn(Search, &RgbImage) -> Result<Vec<Detection>, String> + Send + Sync + 'static) -> Faces {
+        Faces { scripted: Some(Box::new(script)), ..Faces::of(Err("scripted in a test".into())) }
     }
 
     /// No face model: every frame is filled whole.
     pub fn unavailable(why: &str) -> Faces {
-        Faces(Err(why.to_string()), false)
+        Faces::of(Err(why.to_string()))
     }
 
     /// The model's name and digest, for clip sidecars.
     pub fn model(&self) -> Option<ModelId> {
-        let f = self.0.as_ref().ok()?;
+        let f = self.model.as_ref().ok()?;
         let f = lock(f);
         Some(ModelId { name: f.engine().name().to_string(), sha256: f.engine().sha256.clone() })
     }
@@ -80,13 +114,13 @@ impl Faces {
         ts: DateTime<FixedOffset>,
         thumb: Option<Thumb>,
     ) -> FaceEvidence {
-        let f = match &self.0 {
+        let f = match &self.model {
             Ok(f) => f,
             Err(e) => return FaceEvidence::Unavailable(e.clone()),
         };
         let size = image.dimensions();
         let plan = match thumb.as_ref().map_or(FacePlan::Whole, |t| gate.plan(t, size, ts)) {
-            FacePlan::Part { .. } if !self.1 => FacePlan::Whole,
+            FacePlan::Part { .. } if !self.parts => FacePlan::Whole,
             plan => plan,
         };
         // A search of the whole frame, counted and remembered by the gate.
@@ -141,14 +175,22 @@ impl Faces {
     /// as the hub's check searches it ([`search_as_checked`]), at the
     /// redaction threshold; an error when the model is missing or fails.
     pub fn for_check(&self, image: &RgbImage) -> Result<Vec<Detection>, String> {
-        let f = self.0.as_ref().map_err(Clone::clone)?;
+        #[cfg(test)]
+        if let Some(script) = &self.scripted {
+            return script(Search::Check, image);
+        }
+        let f = self.model.as_ref().map_err(Clone::clone)?;
         search_as_checked(&mut lock(f), image)
     }
 
     /// Faces in a preview frame, searched at full size (the editor shows
     /// it large).
     pub fn for_preview(&self, image: &RgbImage) -> FaceEvidence {
-        let f = match &self.0 {
+        #[cfg(test)]
+        if let Some(script) = &self.scripted {
+            return script(Search::Preview, image).map_or_else(FaceEvidence::Unavailable, FaceEvidence::Detected);
+        }
+        let f = match &self.model {
             Ok(f) => f,
             Err(e) => return FaceEvidence::Unavailable(e.clone()),
         };
