@@ -49,13 +49,24 @@ fn main() {
         "held-out" => family::HELD_OUT,
         "fresh" => family::FRESH,
         "third" => family::THIRD,
-        other => other.parse().unwrap_or_else(|_| panic!("--family tuning|held-out|fresh|third|SEED, not {other}")),
+        other => other.parse().unwrap_or_else(|_| {
+            eprintln!("accuracy_sim: --family tuning|held-out|fresh|third|SEED, not {other:?}");
+            std::process::exit(2)
+        }),
     };
-    let n: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(200);
-    let minutes: f32 = arg("--minutes").and_then(|v| v.parse().ok()).unwrap_or(60.0);
-    let threads: usize = arg("--threads").and_then(|v| v.parse().ok()).unwrap_or(2);
-    if let Some(i) = arg("--debug").and_then(|v| v.parse().ok()) {
-        debug(seed, i, minutes, arg("--at").and_then(|v| v.parse().ok()));
+    // A value that does not read runs nothing either.
+    fn value<T: std::str::FromStr>(arg: Option<String>, k: &str) -> Option<T> {
+        let v = arg?;
+        Some(v.parse().unwrap_or_else(|_| {
+            eprintln!("accuracy_sim: {k} {v:?} does not read as a number");
+            std::process::exit(2)
+        }))
+    }
+    let n: usize = value(arg("--windows"), "--windows").unwrap_or(200);
+    let minutes: f32 = value(arg("--minutes"), "--minutes").unwrap_or(60.0);
+    let threads: usize = value(arg("--threads"), "--threads").unwrap_or(2);
+    if let Some(i) = value(arg("--debug"), "--debug") {
+        debug(seed, i, minutes, value(arg("--at"), "--at"));
         return;
     }
     let t0 = std::time::Instant::now();

@@ -4,7 +4,6 @@
 //! taken the last frame, the source skips to its next keyframe. Waits go
 //! through a [`Clock`], so tests drive them.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -43,9 +42,7 @@ fn capture_loop_with(w: &WindowState, opts: CaptureOptions, loop_files: bool, st
         // would leave the window's slot open and its source dead, and at the
         // stop the run's scope would panic again, skipping every window's
         // last flush.
-        let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            read_source(w, &spec, opts, is_file, stop, clock, open, &mut backoff, &mut opened_once)
-        }));
+        let read = crate::base::panics::catch(|| read_source(w, &spec, opts, is_file, stop, clock, open, &mut backoff, &mut opened_once));
         if let Err(panic) = read {
             let why = crate::sync::panic_message(&*panic);
             w.stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -297,6 +294,24 @@ mod tests {
         fn native_size(&self) -> Option<(u32, u32)> {
             Some((8, 8))
         }
+    }
+
+    /// A source that panics every time it is read is counted every time
+    /// and written to the log once.
+    #[test]
+    fn a_source_that_panics_every_time_is_written_to_the_log_once() {
+        let agent = crate::agent::state::one_window_agent();
+        let stop = Arc::new(AtomicBool::new(false));
+        let clock = StopAfter { clock: SimulatedClock::new(0), stop: Arc::clone(&stop), limit: Duration::from_secs(10) };
+        let open = |_: &SourceSpec, _: CaptureOptions| -> Result<Box<dyn Source>, CaptureError> {
+            Ok(Box::new(Flaky { panics: true, given: false }))
+        };
+        let w = &agent.windows[0];
+        capture_loop_with(w, CaptureOptions::default(), false, &stop, &clock, &open);
+        let panics = w.stats.errors.load(Ordering::Relaxed);
+        assert!(panics >= 3, "the source panicked {panics} times");
+        let later = crate::base::throttle::monotonic() + Duration::from_secs(3600);
+        assert_eq!(w.panic_logged(later), Some(panics - 1), "the first was written, the rest left out");
     }
 
     #[test]

@@ -144,6 +144,6 @@ mod tests {
         preview_frame(w, &Frame { ts: t0, index: 0, image: scene() }, &[], &Redactees { recheck: None }, &faces);
         let png = lock(&w.shown).preview.as_ref().map(|(_, png)| png.clone()).expect("a preview was made");
         let shot = image::load_from_memory(&png).unwrap().to_rgb8();
-        assert!(spread(&shot, (0, 0, 960, 540), 1) < 60, "filled whole");
+        assert!(spread(&shot, (0, 0, 960, 540), 1) < 60 && spread(&shot, (0, 0, 960, 540), 0) < 60, "filled whole");
     }
 }

@@ -69,7 +69,7 @@ pub struct Kit<'a> {
 pub fn step_guarded(w: &WindowState, frame: Frame, est: &dyn Estimate, kit: &Kit) -> Vec<Output> {
     let index = frame.index;
     let mut out = Vec::new();
-    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step_into(w, frame, est, kit, &mut out))) {
+    if let Err(panic) = crate::base::panics::catch(|| step_into(w, frame, est, kit, &mut out)) {
         let why = crate::sync::panic_message(&*panic);
         w.stats.errors.fetch_add(1, Ordering::Relaxed);
         *lock(&w.stats.last_error) = Some(format!("the analysis of frame {index} panicked: {why}"));
@@ -306,7 +306,7 @@ fn attire_of(
         // A panic in the attire models is an unknown verdict until the
         // next check is due: caught here, it neither keeps the frame from
         // the rules nor comes back on every frame.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge.judge(&frame.image, p, desk))) {
+        match crate::base::panics::catch(|| judge.judge(&frame.image, p, desk)) {
             Ok(Ok(a)) => *last = Some((frame.ts, a)),
             Ok(Err(e)) => tracing::warn!(window, error = %e, "attire check failed"),
             Err(panic) => {

@@ -133,11 +133,10 @@ fn run_with(
     windows
         .iter()
         .map(|w| {
-            let summary =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(w, options, &models, &out))).unwrap_or_else(|panic| {
-                    tracing::error!(window = %w.window.id, why = crate::sync::panic_message(&*panic), "closing the window's run panicked");
-                    WindowSummary::default()
-                });
+            let summary = crate::base::panics::catch(|| finish(w, options, &models, &out)).unwrap_or_else(|panic| {
+                tracing::error!(window = %w.window.id, why = crate::sync::panic_message(&*panic), "closing the window's run panicked");
+                WindowSummary::default()
+            });
             (w.window.id.clone(), summary)
         })
         .collect()

@@ -1,12 +1,16 @@
-//! The process's panic hook for long-running commands. The agent and the
-//! hub catch a panic where it happens and go on (docs/durability.md, "A
-//! panic inside one window"); Rust's default hook still writes every panic
-//! to stderr, so one that recurs on every frame writes a few lines per
-//! frame for as long as it lasts. This hook writes the first panic at each
-//! place in the code as the default hook would, then at most one a minute
-//! for that place, saying how many were left out.
+//! The process's panic hook, installed by every `liyi` command. The agent
+//! catches a panic in one window's frame or source and goes on
+//! (docs/durability.md, "A panic inside one window"); Rust's default hook
+//! still writes every panic to stderr, so one that recurs on every frame
+//! writes a few lines per frame for as long as it lasts. A panic caught
+//! through [`catch`] is written the first time at each place in the code
+//! as the default hook would, then at most once a minute for that place,
+//! saying how many were left out. Every other panic (one nothing catches,
+//! which may end a thread or the process) is always written.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -34,17 +38,44 @@ fn admit(places: &Mutex<HashMap<String, Throttle>>, place: &str, now: Duration, 
     places.entry(place.to_string()).or_insert_with(|| Throttle::new(every)).admit(now)
 }
 
+thread_local! {
+    /// How many [`catch`] calls this thread is inside.
+    static CAUGHT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs `f`, catching a panic in it. While it runs, a panic on this thread
+/// is one the caller survives, and the hook may leave it out of stderr
+/// after the first at its place.
+pub fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    CAUGHT.with(|c| c.set(c.get().saturating_add(1)));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CAUGHT.with(|c| c.set(c.get().saturating_sub(1)));
+    out
+}
+
+/// Whether this thread is inside [`catch`].
+fn caught() -> bool {
+    CAUGHT.try_with(|c| c.get() > 0).unwrap_or(false)
+}
+
 /// Installs the quiet hook in front of the current one.
 pub fn install_quiet_hook() {
     let _ = monotonic();
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if !caught() {
+            // Nothing here will catch it: it may end the thread or the
+            // process, and is always written.
+            return default(info);
+        }
         let place = info.location().map_or_else(|| "an unknown place".to_string(), |l| format!("{}:{}", l.file(), l.line()));
         match admit(places(), &place, monotonic(), Duration::from_secs(60)) {
             Some(0) => default(info),
             Some(left_out) => {
                 default(info);
-                eprintln!("({left_out} more panics at {place} since the last one written were left out)");
+                // Never panic in a panic hook (that aborts): a stderr that
+                // cannot be written is ignored, as the default hook does.
+                let _ = writeln!(std::io::stderr(), "({left_out} more panics at {place} since the last one written were left out)");
             }
             None => {}
         }
@@ -77,6 +108,22 @@ mod tests {
         assert_eq!(admit(&places, "one more", Duration::ZERO, every), Some(0));
         assert_eq!(admit(&places, "one more", Duration::ZERO, every), Some(0));
         assert_eq!(admit(&places, "p0", Duration::ZERO, every), None, "the places remembered stay throttled");
+    }
+
+    #[test]
+    fn catch_marks_the_thread_while_it_runs_and_returns_the_panic() {
+        assert!(!caught());
+        let inner = catch(|| {
+            assert!(caught());
+            let nested = catch(|| caught());
+            assert!(matches!(nested, Ok(true)));
+            caught()
+        });
+        assert!(matches!(inner, Ok(true)));
+        assert!(!caught(), "unmarked after it returns");
+        let panicked = catch(|| -> u8 { panic!("caught in a test") });
+        assert_eq!(crate::sync::panic_message(&*panicked.unwrap_err()), "caught in a test");
+        assert!(!caught(), "unmarked after a panic too");
     }
 
     #[test]
